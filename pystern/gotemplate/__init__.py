@@ -1,0 +1,1 @@
+"""A Go ``text/template`` implementation with stern's function table."""

@@ -1,0 +1,1 @@
+"""Output: formats, colours, timestamps, highlight, sanitising, and the stdout writer."""
