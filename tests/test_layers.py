@@ -24,7 +24,7 @@ RANKS: dict[str, int] = {
     "selectors": 0,
     "kube": 1,
     "sandbox": 1,
-    "options": 2,
+    "options": 0,
     "filters": 2,
     "gotemplate": 2,
     "render": 2,
