@@ -1,0 +1,236 @@
+"""The aiohttp application: authentication, path routing, discovery, get / list / watch, logs.
+
+Paths are parsed by hand (one catch-all route) because the API's URL space is regular:
+``/api/v1[/namespaces/{ns}]/{resource}[/{name}[/log]]`` and the same under
+``/apis/{group}/v1``, plus the legacy ``/watch/`` prefix that forces watch mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from pystern.sandbox import resources, status
+from pystern.sandbox.driver import PodDriver
+from pystern.sandbox.logs import serve_logs
+from pystern.sandbox.params import BadParam, flag, integer
+from pystern.sandbox.resources import BY_PATH, Resource
+from pystern.sandbox.table import table, wants_table
+from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
+from pystern.selectors import (
+    SelectorError,
+    check_pod_field_selector,
+    parse_field_selector,
+    parse_label_selector,
+    pod_field_values,
+)
+
+DRIVER_KEY = web.AppKey("driver", PodDriver)
+
+
+def make_app(driver: PodDriver) -> web.Application:
+    """Build the application serving ``driver``'s cluster."""
+    app = web.Application(middlewares=[_auth])
+    app[DRIVER_KEY] = driver
+    app.router.add_route("GET", "/{tail:.*}", _dispatch)
+    return app
+
+
+@web.middleware
+async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
+    driver = request.app[DRIVER_KEY]
+    header = request.headers.get("Authorization", "")
+    if driver.token and header != f"Bearer {driver.token}":
+        return status.unauthorized()
+    result: web.StreamResponse = await handler(request)
+    return result
+
+
+def _json(obj: Any) -> web.Response:
+    return web.Response(body=status.dumps(obj), content_type="application/json")
+
+
+async def _dispatch(request: web.Request) -> web.StreamResponse:
+    driver = request.app[DRIVER_KEY]
+    parts = [p for p in request.path.split("/") if p]
+    if parts == ["version"]:
+        return _json(resources.SERVER_VERSION)
+    if parts == ["api"]:
+        host = request.host
+        return _json(resources.api_versions(host))
+    if parts == ["apis"]:
+        return _json(resources.api_group_list())
+    if parts in (["healthz"], ["readyz"], ["livez"]):
+        return web.Response(text="ok")
+    if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
+        group, rest = "", parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis" and parts[2] == "v1":
+        group, rest = parts[1], parts[3:]
+    elif len(parts) == 2 and parts[0] == "apis":
+        doc = resources.api_group(parts[1])
+        return _json(doc) if doc is not None else _not_found_path()
+    else:
+        return _not_found_path()
+    if not rest:
+        listing = resources.resource_list(group)
+        return _json(listing) if listing is not None else _not_found_path()
+    force_watch = False
+    if rest[0] == "watch":
+        force_watch, rest = True, rest[1:]
+    namespace = ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    res = BY_PATH.get((group, rest[0]))
+    if res is None or len(rest) > 3:
+        return _not_found_path()
+    name = rest[1] if len(rest) >= 2 else ""
+    sub = rest[2] if len(rest) == 3 else ""
+    if sub and not (res.name == "pods" and sub == "log" and namespace):
+        return _not_found_path()
+    if res.namespaced is False and namespace:
+        return _not_found_path()
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if res.namespaced and driver.is_forbidden(namespace, token):
+        verb = "get" if name else ("watch" if force_watch or flag(request.query, "watch") else "list")
+        return status.forbidden(driver.user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
+    if sub == "log":
+        return await serve_logs(request, driver, namespace, name)
+    if name and not (force_watch or flag(request.query, "watch")):
+        obj = driver.store.get(res.name, namespace, name)
+        if obj is None:
+            return status.not_found(res.name, name, res.group)
+        if wants_table(request.headers.get("Accept", "")):
+            return _json(table(res.name, [obj], obj["metadata"].get("resourceVersion", "")))
+        return _json({"kind": res.kind, "apiVersion": res.group_version, **obj})
+    return await _list_or_watch(request, driver, res, namespace, name, force_watch)
+
+
+def _not_found_path() -> web.Response:
+    return status.status_response(404, "NotFound", "the server could not find the requested resource", {})
+
+
+def _matcher(res: Resource, query: Any, name: str) -> Matcher:
+    label_sel = parse_label_selector(query.get("labelSelector", ""))
+    field_sel = parse_field_selector(query.get("fieldSelector", ""))
+    if name:
+        field_sel = parse_field_selector(
+            ",".join(
+                filter(None, [query.get("fieldSelector", ""), "metadata.name=" + name.replace(",", "\\,")])
+            )
+        )
+    if res.name == "pods":
+        field_sel = check_pod_field_selector(field_sel)
+
+        def pod_match(obj: dict[str, Any]) -> bool:
+            return label_sel.matches(obj["metadata"].get("labels")) and (
+                field_sel.empty or field_sel.matches(pod_field_values(obj))
+            )
+
+        return pod_match
+    for req in field_sel.requirements:
+        if req.field not in ("metadata.name", "metadata.namespace"):
+            raise SelectorError(f"field label not supported: {req.field}")
+
+    def generic_match(obj: dict[str, Any]) -> bool:
+        meta = obj["metadata"]
+        fields = {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", "")}
+        return label_sel.matches(meta.get("labels")) and field_sel.matches(fields)
+
+    return generic_match
+
+
+async def _list_or_watch(
+    request: web.Request, driver: PodDriver, res: Resource, namespace: str, name: str, force_watch: bool
+) -> web.StreamResponse:
+    query = request.query
+    try:
+        matcher = _matcher(res, query, name)
+        timeout = integer(query, "timeoutSeconds")
+        integer(query, "limit")
+    except (SelectorError, BadParam) as exc:
+        return status.bad_request(str(exc))
+    watching = force_watch or flag(query, "watch")
+    rv = query.get("resourceVersion", "")
+    rv_match = query.get("resourceVersionMatch", "")
+    initial = flag(query, "sendInitialEvents")
+    causes: list[tuple[str, str, str]] = []
+    if watching:
+        if initial and rv_match != "NotOlderThan":
+            causes.append(
+                (
+                    "sendInitialEvents",
+                    "FieldValueForbidden",
+                    "Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch "
+                    "is set to NotOlderThan",
+                )
+            )
+        if rv_match and not initial:
+            causes.append(
+                (
+                    "resourceVersionMatch",
+                    "FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents "
+                    "is provided",
+                )
+            )
+    else:
+        if initial:
+            causes.append(
+                (
+                    "sendInitialEvents",
+                    "FieldValueForbidden",
+                    "Forbidden: sendInitialEvents is forbidden for list",
+                )
+            )
+        if rv_match and not rv:
+            causes.append(
+                (
+                    "resourceVersionMatch",
+                    "FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
+            )
+        elif rv_match and rv_match not in ("Exact", "NotOlderThan"):
+            causes.append(
+                (
+                    "resourceVersionMatch",
+                    "FieldValueNotSupported",
+                    f'Unsupported value: "{rv_match}": supported values: "Exact", "NotOlderThan"',
+                )
+            )
+        elif rv_match == "Exact" and rv == "0":
+            causes.append(
+                (
+                    "resourceVersionMatch",
+                    "FieldValueForbidden",
+                    'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
+            )
+    if causes:
+        return status.invalid("ListOptions", "", causes)
+    as_table = wants_table(request.headers.get("Accept", ""))
+    if watching:
+        watch = WatchRequest(
+            res,
+            namespace,
+            matcher,
+            resource_version=rv,
+            timeout=float(timeout) if timeout else None,
+            bookmarks=flag(query, "allowWatchBookmarks"),
+            initial_events=initial,
+            as_table=as_table,
+        )
+        return await serve_watch(request, driver, watch)
+    items = [obj for obj in driver.store.items(res.name, namespace) if matcher(obj)]
+    list_rv = str(driver.store.rv)
+    if as_table:
+        return _json(table(res.name, items, list_rv))
+    return _json(
+        {
+            "kind": f"{res.kind}List",
+            "apiVersion": res.group_version,
+            "metadata": {"resourceVersion": list_rv},
+            "items": items,
+        }
+    )

@@ -1,0 +1,434 @@
+"""The scenario driver, part 1: namespaces, nodes, pods, containers, logs, auth and faults.
+
+Every method is synchronous and runs on the server's event loop: it mutates the
+in-memory cluster, publishes watch events and wakes log followers at once, so a test
+can write ``sb.cluster.write("web", "app", "hello")`` and then await what a client sees.
+Workload helpers live in :mod:`pystern.sandbox.workloads`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pystern.sandbox.logstore import LogBuffer
+from pystern.sandbox.pods import Container, PodRecord, now_ns, rfc3339
+from pystern.sandbox.store import Store
+
+Owner = tuple[str, str, str]
+"""(kind, name, uid) of a controlling owner."""
+
+
+@dataclass(eq=False)
+class LogStream:
+    """An open log response, registered so faults can reach it."""
+
+    namespace: str
+    pod: str
+    container: str
+    buffer: LogBuffer
+    cut: str = ""
+    """"" while healthy; "reset" or "eof" once :meth:`PodDriver.break_log_streams` was called."""
+    mid_line: bool = True
+
+
+def _as_bytes(line: str | bytes) -> bytes:
+    return line.encode() if isinstance(line, str) else line
+
+
+class PodDriver:
+    """Synchronous mutations of the simulated cluster (see the module docstring)."""
+
+    def __init__(self, token: str = "sandbox-token") -> None:
+        self.store = Store()
+        self.pods: dict[tuple[str, str], PodRecord] = {}
+        self.streams: set[LogStream] = set()
+        self.token = token
+        self.user = "sandbox-user"
+        self.forbidden: set[tuple[str, str]] = set()
+        self.watch_timeout: float | None = None
+        """Server-chosen watch length when the client sends no timeoutSeconds (None: 30-60 min)."""
+        self.bookmark_interval = 60.0
+        """Seconds between BOOKMARK events on watches that allow them."""
+        self.log_stream_max_seconds: float | None = None
+        """Cut every follow stream with a clean EOF after this long (the kubelet's 4 h limit)."""
+        self._ips = itertools.count(2)
+        self.add_namespace("default")
+        self.add_node("node-1")
+
+    # ---------------------------------------------------------------- cluster-scoped
+    def add_namespace(self, name: str) -> dict[str, Any]:
+        """Create a namespace (idempotent)."""
+        existing = self.store.get("namespaces", "", name)
+        if existing is not None:
+            return existing
+        return self.store.put(
+            "namespaces",
+            {
+                "metadata": {
+                    "name": name,
+                    "uid": _uid(),
+                    "creationTimestamp": rfc3339(now_ns()),
+                    "labels": {"kubernetes.io/metadata.name": name},
+                },
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            },
+        )
+
+    def add_node(self, name: str) -> dict[str, Any]:
+        """Create a Ready node (idempotent)."""
+        existing = self.store.get("nodes", "", name)
+        if existing is not None:
+            return existing
+        return self.store.put(
+            "nodes",
+            {
+                "metadata": {
+                    "name": name,
+                    "uid": _uid(),
+                    "creationTimestamp": rfc3339(now_ns()),
+                    "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"},
+                },
+                "spec": {},
+                "status": {
+                    "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+                    "nodeInfo": {
+                        "kubeletVersion": "v1.32.0",
+                        "containerRuntimeVersion": "containerd://1.7.0",
+                    },
+                },
+            },
+        )
+
+    # ---------------------------------------------------------------- pods
+    def add_pod(
+        self,
+        name: str,
+        *,
+        namespace: str = "default",
+        containers: Sequence[str] = ("app",),
+        init_containers: Sequence[str] = (),
+        ephemeral_containers: Sequence[str] = (),
+        labels: dict[str, str] | None = None,
+        annotations: dict[str, str] | None = None,
+        node: str = "node-1",
+        owner: Owner | None = None,
+        phase: str = "Running",
+        running: bool = True,
+        sidecar_inits: Sequence[str] = (),
+        generate_name: str = "",
+        restart_policy: str = "Always",
+    ) -> dict[str, Any]:
+        """Create a pod; ``running`` starts its containers (each with a fresh containerID).
+
+        Init containers are created already completed (exit 0) unless listed in
+        ``sidecar_inits`` (``restartPolicy: Always``), which keep running.  With
+        ``running=False`` the regular containers wait in ContainerCreating.
+        """
+        if (namespace, name) in self.pods:
+            raise ValueError(f"pod {namespace}/{name} already exists")
+        self.add_namespace(namespace)
+        conts: list[Container] = []
+        for cname in init_containers:
+            conts.append(Container(cname, "init", "busybox:1.36", sidecar=cname in sidecar_inits))
+        for cname in sidecar_inits:
+            if cname not in init_containers:
+                conts.append(Container(cname, "init", "busybox:1.36", sidecar=True))
+        conts.extend(Container(cname, "regular", f"{cname}:latest") for cname in containers)
+        conts.extend(Container(cname, "ephemeral", "busybox:1.36") for cname in ephemeral_containers)
+        pod = PodRecord(
+            name=name,
+            namespace=namespace,
+            containers=conts,
+            labels=dict(labels or {}),
+            annotations=dict(annotations or {}),
+            node=node,
+            owner=owner,
+            phase=phase,
+            generate_name=generate_name,
+            restart_policy=restart_policy,
+        )
+        if node:
+            pod.pod_ip = self._next_ip()
+        if running and node:
+            for c in conts:
+                c.start()
+                if c.kind == "init" and not c.sidecar:
+                    c.terminate("Completed", 0)
+        elif not node:
+            pod.phase = "Pending"
+            for c in conts:
+                c.waiting_reason = "ContainerCreating"
+        else:
+            for c in conts:
+                c.waiting_reason = (
+                    "PodInitializing" if c.kind == "regular" and init_containers else "ContainerCreating"
+                )
+        self.pods[(namespace, name)] = pod
+        return self._publish(pod)
+
+    def _next_ip(self) -> str:
+        n = next(self._ips)
+        return f"10.244.{n // 250}.{n % 250 + 2}"
+
+    def pod(self, name: str, namespace: str = "default") -> PodRecord:
+        """The record of a pod (raises KeyError with a readable message)."""
+        try:
+            return self.pods[(namespace, name)]
+        except KeyError:
+            raise KeyError(f"no pod {namespace}/{name}") from None
+
+    def _container(self, pod: str, container: str, namespace: str) -> Container:
+        cont = self.pod(pod, namespace).container(container)
+        if cont is None:
+            raise KeyError(f"pod {namespace}/{pod} has no container {container}")
+        return cont
+
+    def _publish(self, pod: PodRecord) -> dict[str, Any]:
+        return self.store.put("pods", pod.to_json())
+
+    def delete_pod(self, name: str, *, namespace: str = "default") -> None:
+        """Graceful deletion: MODIFIED with deletionTimestamp, containers stop, then DELETED."""
+        pod = self.pod(name, namespace)
+        pod.deleting_ns = now_ns()
+        self._publish(pod)
+        for c in pod.containers:
+            c.terminate("Completed", 0)
+        del self.pods[(namespace, name)]
+        self.store.delete("pods", namespace, name)
+
+    def set_labels(self, pod: str, labels: dict[str, str], *, namespace: str = "default") -> dict[str, Any]:
+        """Replace a pod's labels."""
+        rec = self.pod(pod, namespace)
+        rec.labels = dict(labels)
+        return self._publish(rec)
+
+    def set_annotations(
+        self, pod: str, annotations: dict[str, str], *, namespace: str = "default"
+    ) -> dict[str, Any]:
+        """Replace a pod's annotations."""
+        rec = self.pod(pod, namespace)
+        rec.annotations = dict(annotations)
+        return self._publish(rec)
+
+    def set_condition(
+        self, pod: str, type: str, status: str, *, namespace: str = "default"
+    ) -> dict[str, Any]:
+        """Force a pod condition (``"True"``/``"False"``/``"Unknown"``)."""
+        rec = self.pod(pod, namespace)
+        rec.conditions[type] = status
+        return self._publish(rec)
+
+    def set_phase(
+        self, pod: str, phase: str, *, namespace: str = "default", reason: str = ""
+    ) -> dict[str, Any]:
+        """Set ``status.phase`` (and optionally ``status.reason``, e.g. Evicted)."""
+        rec = self.pod(pod, namespace)
+        rec.phase = phase
+        rec.reason = reason
+        return self._publish(rec)
+
+    def schedule(self, pod: str, node: str = "node-1", *, namespace: str = "default") -> dict[str, Any]:
+        """Bind a pending pod to a node and start its containers."""
+        rec = self.pod(pod, namespace)
+        rec.node = node
+        rec.phase = "Running"
+        rec.pod_ip = rec.pod_ip or self._next_ip()
+        for c in rec.containers:
+            if c.current is None:
+                c.start()
+                if c.kind == "init" and not c.sidecar:
+                    c.terminate("Completed", 0)
+        return self._publish(rec)
+
+    # ---------------------------------------------------------------- containers
+    def restart_container(
+        self,
+        pod: str,
+        container: str,
+        *,
+        namespace: str = "default",
+        reason: str = "Error",
+        exit_code: int = 1,
+    ) -> dict[str, Any]:
+        """The current instance terminates (-> lastState) and a new one runs with an empty log."""
+        cont = self._container(pod, container, namespace)
+        cont.terminate(reason, exit_code)
+        if cont.current is not None:
+            cont.restart_count += 1
+        cont.start()
+        return self._publish(self.pod(pod, namespace))
+
+    def terminate_container(
+        self,
+        pod: str,
+        container: str,
+        *,
+        namespace: str = "default",
+        reason: str = "Completed",
+        exit_code: int = 0,
+    ) -> dict[str, Any]:
+        """The current instance ends; open follow streams drain and end."""
+        cont = self._container(pod, container, namespace)
+        cont.terminate(reason, exit_code)
+        cont.waiting_reason = ""
+        return self._publish(self.pod(pod, namespace))
+
+    def set_waiting(
+        self,
+        pod: str,
+        container: str,
+        reason: str,
+        *,
+        namespace: str = "default",
+        exit_code: int = 1,
+        terminated_reason: str = "Error",
+    ) -> dict[str, Any]:
+        """Put a container in waiting (e.g. CrashLoopBackOff).
+
+        A running instance is terminated first (``terminated_reason``, ``exit_code``) and
+        becomes ``lastState``; for CrashLoopBackOff the restart count goes up, and log
+        requests then serve that previous instance, as the kubelet does.
+        """
+        cont = self._container(pod, container, namespace)
+        cur = cont.current
+        if cur is not None and cur.running:
+            cont.terminate(terminated_reason, exit_code)
+            if reason == "CrashLoopBackOff":
+                cont.restart_count += 1
+        cont.waiting_reason = reason
+        return self._publish(self.pod(pod, namespace))
+
+    def set_running(self, pod: str, container: str, *, namespace: str = "default") -> dict[str, Any]:
+        """Start a new instance of a waiting or terminated container (a running one is left alone)."""
+        cont = self._container(pod, container, namespace)
+        cur = cont.current
+        if cur is None or not cur.running:
+            if cur is not None and not cont.waiting_reason:
+                cont.restart_count += 1
+            cont.start()
+        cont.waiting_reason = ""
+        return self._publish(self.pod(pod, namespace))
+
+    # ---------------------------------------------------------------- logs
+    def _log(self, pod: str, container: str, namespace: str) -> LogBuffer:
+        cur = self._container(pod, container, namespace).current
+        if cur is None:
+            raise ValueError(f"container {container} of {namespace}/{pod} has not started")
+        return cur.log
+
+    def write(
+        self,
+        pod: str,
+        container: str,
+        *lines: str | bytes,
+        namespace: str = "default",
+        ts_ns: int | None = None,
+    ) -> None:
+        """Append log lines (without "\\n") to the container's current instance.
+
+        ``ts_ns`` is the first line's time in epoch ns (default now); later lines get
+        strictly increasing times.
+        """
+        self._log(pod, container, namespace).append([_as_bytes(line) for line in lines], ts_ns)
+
+    def write_partial(
+        self,
+        pod: str,
+        container: str,
+        data: str | bytes,
+        *,
+        namespace: str = "default",
+        ts_ns: int | None = None,
+    ) -> None:
+        """Append one record without a trailing newline (a partial last line)."""
+        self._log(pod, container, namespace).append([_as_bytes(data)], ts_ns, newline=False)
+
+    def bulk_write(
+        self,
+        pod: str,
+        container: str,
+        lines: Iterable[bytes],
+        *,
+        namespace: str = "default",
+        start_ns: int,
+        step_ns: int = 1000,
+    ) -> None:
+        """Append many lines fast; line i gets ``start_ns + i * step_ns``."""
+        self._log(pod, container, namespace).bulk_append(list(lines), start_ns, step_ns)
+
+    def write_error_text(
+        self, pod: str, container: str, text: str | bytes, *, namespace: str = "default"
+    ) -> None:
+        """Kubelet-style runtime error text inside a 200 body.
+
+        Open streams of the current instance get the text and end; later requests get a
+        200 whose body is only this text, until the container restarts.
+        """
+        buf = self._log(pod, container, namespace)
+        buf.error_text = _as_bytes(text)
+        buf.wake()
+
+    def log_of(
+        self, pod: str, container: str, *, namespace: str = "default", previous: bool = False
+    ) -> bytes:
+        """The stored log of the current (or previous) instance, with timestamps (for assertions)."""
+        cont = self._container(pod, container, namespace)
+        inst = cont.previous if previous else cont.current
+        return bytes(inst.log.data) if inst is not None else b""
+
+    # ---------------------------------------------------------------- faults
+    def break_log_streams(self, mode: str = "reset", mid_line: bool = True) -> int:
+        """Cut every open log stream; returns how many.
+
+        ``reset``: the connection closes without the terminating chunk (the client sees
+        ``ClientPayloadError``); with ``mid_line`` the lines written but not yet sent are
+        sent up to the middle of the first one.  ``eof``: a clean end while the container
+        keeps running.
+        """
+        if mode not in ("reset", "eof"):
+            raise ValueError(f"mode must be 'reset' or 'eof', not {mode!r}")
+        streams = list(self.streams)
+        for stream in streams:
+            stream.cut = mode
+            stream.mid_line = mid_line
+            stream.buffer.wake()
+        return len(streams)
+
+    def shutdown(self) -> None:
+        """End every watch and log stream cleanly (the server is stopping)."""
+        self.store.close_all()
+        for stream in list(self.streams):
+            stream.cut = "eof"
+            stream.buffer.wake()
+
+    def expire_watches(self) -> None:
+        """Open watches get a 410 Expired ERROR event and close; all issued RVs become too old."""
+        self.store.expire()
+
+    def rotate_token(self, new_token: str) -> None:
+        """From now on only ``new_token`` is accepted; the old one gets the exact 401."""
+        self.token = new_token
+
+    def forbid(self, namespace: str, token: str | None = None) -> None:
+        """Requests in ``namespace`` with ``token`` (default: the current one) get 403.
+
+        ``namespace=""`` forbids cluster-scope (all-namespaces) pod requests.
+        """
+        self.forbidden.add((namespace, token if token is not None else self.token))
+
+    def allow(self, namespace: str, token: str | None = None) -> None:
+        """Undo :meth:`forbid`."""
+        self.forbidden.discard((namespace, token if token is not None else self.token))
+
+    def is_forbidden(self, namespace: str, token: str) -> bool:
+        """Whether ``token`` may not read ``namespace``."""
+        return (namespace, token) in self.forbidden
+
+
+def _uid() -> str:
+    return str(uuid.uuid4())

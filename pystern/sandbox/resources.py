@@ -1,0 +1,116 @@
+"""The resources the sandbox serves, and the legacy discovery documents built from them.
+
+kubectl asks for aggregated discovery first; answering with plain ``application/json``
+makes it fall back to these legacy documents (client-go discovery_client.go), which are
+much smaller to reproduce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SERVER_VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0-pystern-sandbox",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.23.4",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One served resource type."""
+
+    name: str
+    group: str
+    kind: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    singular: str = ""
+
+    @property
+    def group_version(self) -> str:
+        """``v1`` or ``apps/v1``."""
+        return f"{self.group}/v1" if self.group else "v1"
+
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource("pods", "", "Pod", True, ("po",), "pod"),
+    Resource("namespaces", "", "Namespace", False, ("ns",), "namespace"),
+    Resource("nodes", "", "Node", False, ("no",), "node"),
+    Resource("services", "", "Service", True, ("svc",), "service"),
+    Resource("replicationcontrollers", "", "ReplicationController", True, ("rc",), "replicationcontroller"),
+    Resource("deployments", "apps", "Deployment", True, ("deploy",), "deployment"),
+    Resource("replicasets", "apps", "ReplicaSet", True, ("rs",), "replicaset"),
+    Resource("statefulsets", "apps", "StatefulSet", True, ("sts",), "statefulset"),
+    Resource("daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset"),
+    Resource("jobs", "batch", "Job", True, (), "job"),
+    Resource("cronjobs", "batch", "CronJob", True, ("cj",), "cronjob"),
+)
+BY_PATH: dict[tuple[str, str], Resource] = {(r.group, r.name): r for r in RESOURCES}
+GROUPS = ("apps", "batch")
+_VERBS = ["get", "list", "watch"]
+
+
+def api_versions(server_address: str) -> dict[str, Any]:
+    """``GET /api``."""
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
+
+
+def api_group_list() -> dict[str, Any]:
+    """``GET /apis``."""
+    groups = []
+    for group in GROUPS:
+        gv = {"groupVersion": f"{group}/v1", "version": "v1"}
+        groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def api_group(group: str) -> dict[str, Any] | None:
+    """``GET /apis/<group>``."""
+    if group not in GROUPS:
+        return None
+    gv = {"groupVersion": f"{group}/v1", "version": "v1"}
+    return {"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": [gv], "preferredVersion": gv}
+
+
+def resource_list(group: str) -> dict[str, Any] | None:
+    """``GET /api/v1`` or ``GET /apis/<group>/v1``."""
+    if group and group not in GROUPS:
+        return None
+    entries: list[dict[str, Any]] = []
+    for res in RESOURCES:
+        if res.group != group:
+            continue
+        entry: dict[str, Any] = {
+            "name": res.name,
+            "singularName": res.singular,
+            "namespaced": res.namespaced,
+            "kind": res.kind,
+            "verbs": _VERBS,
+        }
+        if res.short_names:
+            entry["shortNames"] = list(res.short_names)
+        if res.group or res.name in ("pods", "services", "replicationcontrollers"):
+            entry["categories"] = ["all"]
+        entries.append(entry)
+        if res.name == "pods":
+            entries.append(
+                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
+            )
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/v1" if group else "v1",
+        "resources": entries,
+    }

@@ -1,0 +1,211 @@
+"""``meta.k8s.io/v1`` Table rendering, so ``kubectl get pods`` shows READY/STATUS/RESTARTS.
+
+kubectl asks for ``as=Table``; given a plain list it prints only NAME and AGE.  The
+cells follow the API server's pod printer (pkg/printers/internalversion printPod), in
+a simplified form: status reason, init progress, waiting/terminated reasons, Terminating.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pystern.timefmt import parse_rfc3339_ns
+
+_NAME = {
+    "name": "Name",
+    "type": "string",
+    "format": "name",
+    "priority": 0,
+    "description": "Name must be unique within a namespace.",
+}
+_AGE = {
+    "name": "Age",
+    "type": "string",
+    "format": "",
+    "priority": 0,
+    "description": "CreationTimestamp is a timestamp representing the server time when this object "
+    "was created.",
+}
+
+POD_COLUMNS = [
+    _NAME,
+    {
+        "name": "Ready",
+        "type": "string",
+        "format": "",
+        "priority": 0,
+        "description": "The aggregate readiness state of this pod for accepting traffic.",
+    },
+    {
+        "name": "Status",
+        "type": "string",
+        "format": "",
+        "priority": 0,
+        "description": "The aggregate status of the containers in this pod.",
+    },
+    {
+        "name": "Restarts",
+        "type": "string",
+        "format": "",
+        "priority": 0,
+        "description": "The number of times the containers in this pod have been restarted and when the "
+        "last container in this pod has restarted.",
+    },
+    _AGE,
+    {
+        "name": "IP",
+        "type": "string",
+        "format": "",
+        "priority": 1,
+        "description": "IP address allocated to the pod. Routable at least within the cluster.",
+    },
+    {
+        "name": "Node",
+        "type": "string",
+        "format": "",
+        "priority": 1,
+        "description": "NodeName is a request to schedule this pod onto a specific node.",
+    },
+    {
+        "name": "Nominated Node",
+        "type": "string",
+        "format": "",
+        "priority": 1,
+        "description": "nominatedNodeName is set only when this pod preempts other pods on the node.",
+    },
+    {
+        "name": "Readiness Gates",
+        "type": "string",
+        "format": "",
+        "priority": 1,
+        "description": "If specified, all readiness gates will be evaluated for pod readiness.",
+    },
+]
+GENERIC_COLUMNS = [_NAME, _AGE]
+
+
+def human_age(created: str, now: float | None = None) -> str:
+    """kubectl's short duration (``5s``, ``3m``, ``2d``) since ``created``; ``<unknown>`` if unset."""
+    if not created:
+        return "<unknown>"
+    seconds = int((now if now is not None else time.time()) - parse_rfc3339_ns(created) / 1e9)
+    seconds = max(seconds, 0)
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 10:
+        rest = seconds % 60
+        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d"
+
+
+def pod_status_text(pod: dict[str, Any]) -> str:
+    """The STATUS column of ``kubectl get pods``."""
+    status = pod.get("status") or {}
+    reason = status.get("reason") or status.get("phase") or "Unknown"
+    inits = status.get("initContainerStatuses") or []
+    sidecars = {
+        c["name"] for c in (pod.get("spec") or {}).get("initContainers") or [] if c.get("restartPolicy")
+    }
+    initializing = False
+    for i, cs in enumerate(inits):
+        state = cs.get("state") or {}
+        term = state.get("terminated")
+        if term and term.get("exitCode") == 0:
+            continue
+        if cs["name"] in sidecars and (state.get("running") or cs.get("started")):
+            continue
+        if term:
+            reason = "Init:" + (term.get("reason") or f"ExitCode:{term.get('exitCode')}")
+        elif state.get("waiting", {}).get("reason") not in (None, "", "PodInitializing"):
+            reason = "Init:" + state["waiting"]["reason"]
+        else:
+            reason = f"Init:{i}/{len(inits)}"
+        initializing = True
+        break
+    if not initializing:
+        has_running = False
+        for cs in reversed(status.get("containerStatuses") or []):
+            state = cs.get("state") or {}
+            if state.get("waiting", {}).get("reason"):
+                reason = state["waiting"]["reason"]
+            elif state.get("terminated"):
+                term = state["terminated"]
+                reason = term.get("reason") or (
+                    f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
+                )
+            elif state.get("running") and cs.get("ready"):
+                has_running = True
+        if reason == "Completed" and has_running:
+            reason = "Running"
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Terminating"
+    return str(reason)
+
+
+def _restarts(pod: dict[str, Any]) -> str:
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    total = sum(int(cs.get("restartCount", 0)) for cs in statuses)
+    last = ""
+    for cs in statuses:
+        finished = ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
+        if finished and finished > last:
+            last = finished
+    return f"{total} ({human_age(last)} ago)" if total and last else str(total)
+
+
+def pod_cells(pod: dict[str, Any]) -> list[Any]:
+    """One Table row's cells for a pod."""
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    ready = sum(1 for cs in statuses if cs.get("ready"))
+    return [
+        meta.get("name", ""),
+        f"{ready}/{len(spec.get('containers') or [])}",
+        pod_status_text(pod),
+        _restarts(pod),
+        human_age(meta.get("creationTimestamp", "")),
+        status.get("podIP") or "<none>",
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
+        "<none>",
+    ]
+
+
+def _row(resource: str, obj: dict[str, Any], group: str) -> dict[str, Any]:
+    meta = obj.get("metadata") or {}
+    cells = (
+        pod_cells(obj)
+        if resource == "pods"
+        else [meta.get("name", ""), human_age(meta.get("creationTimestamp", ""))]
+    )
+    return {
+        "cells": cells,
+        "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta},
+    }
+
+
+def table(
+    resource: str, items: list[dict[str, Any]], resource_version: str, group: str = ""
+) -> dict[str, Any]:
+    """A Table for a list (or a one-row Table for a watch event)."""
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
+        "columnDefinitions": POD_COLUMNS if resource == "pods" else GENERIC_COLUMNS,
+        "rows": [_row(resource, obj, group) for obj in items],
+    }
+
+
+def wants_table(accept: str) -> bool:
+    """Whether the Accept header asks for a meta.k8s.io Table."""
+    return "as=Table" in accept
