@@ -1,0 +1,94 @@
+"""``pystern-sandbox``: serve the simulated cluster and write a kubeconfig for it.
+
+    pystern-sandbox --scenario demo --tls
+    export KUBECONFIG=/tmp/pystern-sandbox-xxxx/kubeconfig
+
+Runs until Ctrl-C (exit 130, no traceback) or SIGTERM (exit 143).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from pystern.sandbox.server import Sandbox
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pystern-sandbox",
+        description="Serve a simulated Kubernetes API that kubectl and pystern accept.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--scenario",
+        choices=["demo", "empty"],
+        default="demo",
+        help="what runs in the cluster (default: demo)",
+    )
+    parser.add_argument("--kubeconfig", type=Path, help="where to write the kubeconfig (default: a temp dir)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA")
+    parser.add_argument(
+        "--token", default="sandbox-token", help="bearer token to accept (default: sandbox-token)"
+    )
+    return parser
+
+
+async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
+    async with Sandbox.start(
+        port=args.port, tls=args.tls, token=args.token, scenario=args.scenario, host=args.host
+    ) as sb:
+        if args.kubeconfig is not None:
+            path = sb.write_kubeconfig(args.kubeconfig)
+        else:
+            path = sb.write_kubeconfig(Path(tempfile.mkdtemp(prefix="pystern-sandbox-")) / "kubeconfig")
+        print(
+            f"pystern-sandbox: serving {sb.url} (scenario {args.scenario}); Ctrl-C to stop", file=sys.stderr
+        )
+        if not args.tls:
+            print(
+                "pystern-sandbox: note: kubectl sends tokens only over TLS; use --tls for kubectl",
+                file=sys.stderr,
+            )
+        print(f"export KUBECONFIG={path}", flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``pystern-sandbox``."""
+    args = _parser().parse_args(argv)
+    code = 0
+
+    async def runner() -> None:
+        nonlocal code
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal(exit_code: int) -> None:
+            nonlocal code
+            code = exit_code
+            stop.set()
+
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal.SIGINT, on_signal, 130)
+            loop.add_signal_handler(signal.SIGTERM, on_signal, 143)
+        await _serve(args, stop)
+
+    try:
+        asyncio.run(runner())
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"pystern-sandbox: error: {exc}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The real kubectl against the sandbox: if kubectl and the sandbox disagree, the sandbox is wrong.
+
+kubectl runs as an async subprocess so the in-process server keeps serving.  It sends
+bearer tokens only over TLS (clientcmd drops user credentials for plain http), so these
+tests use a TLS sandbox, which also checks the generated CA in the kubeconfig.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pystern.sandbox import Sandbox
+
+KUBECTL = shutil.which("kubectl")
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH")
+
+
+class Kubectl:
+    """Runs kubectl with the sandbox's kubeconfig and a private cache dir."""
+
+    def __init__(self, sb: Sandbox, tmp: Path) -> None:
+        self.sb = sb
+        self.kubeconfig = sb.write_kubeconfig(tmp / "kubeconfig")
+        self.env = {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "KUBECACHEDIR": str(tmp / "kube-cache"),
+            "HOME": str(tmp),
+        }
+
+    async def spawn(self, *args: str) -> asyncio.subprocess.Process:
+        """Start kubectl with piped stdout/stderr."""
+        assert KUBECTL is not None
+        return await asyncio.create_subprocess_exec(
+            KUBECTL,
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env,
+        )
+
+    async def run(self, *args: str) -> tuple[int, str, str]:
+        """Run to completion (20 s at most): (exit code, stdout, stderr)."""
+        proc = await self.spawn(*args)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode is not None
+        return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+async def kubectl(tmp_path: Path) -> AsyncIterator[Kubectl]:
+    async with Sandbox.start(tls=True) as sb:
+        sb.cluster.watch_timeout = 20.0
+        yield Kubectl(sb, tmp_path)
+
+
+async def read_until(stream: asyncio.StreamReader, needle: str) -> str:
+    seen = ""
+    async with asyncio.timeout(10):
+        while needle not in seen:
+            line = await stream.readline()
+            if not line:
+                break
+            seen += line.decode()
+    assert needle in seen, seen
+    return seen
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.terminate()
+    await proc.wait()
+
+
+async def test_get_pods_all_namespaces(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("web-1", containers=("app", "proxy"))
+    c.add_pod("crashy")
+    c.set_waiting("crashy", "app", "CrashLoopBackOff")
+    c.add_pod("db-0", namespace="backend")
+    code, out, err = await kubectl.run("get", "pods", "-A")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    by_name = {row[1]: row for row in rows[1:]}
+    assert by_name["web-1"][:5] == ["default", "web-1", "2/2", "Running", "0"]
+    assert by_name["crashy"][2:5] == ["0/1", "CrashLoopBackOff", "1"]
+    assert by_name["db-0"][0] == "backend"
+
+
+async def test_get_pods_watch_sees_new_pod(kubectl: Kubectl) -> None:
+    kubectl.sb.cluster.add_pod("first")
+    proc = await kubectl.spawn("get", "pods", "-w")
+    try:
+        assert proc.stdout is not None
+        await read_until(proc.stdout, "first")
+        kubectl.sb.cluster.add_pod("second")
+        line = await read_until(proc.stdout, "second")
+        assert "Running" in line
+    finally:
+        await stop(proc)
+
+
+async def test_logs_follow_with_timestamps(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("p", containers=("app", "side"))
+    c.write("p", "side", "old line", ts_ns=1_700_000_000_000_000_000)
+    proc = await kubectl.spawn("logs", "-f", "--timestamps", "p", "-c", "side")
+    try:
+        assert proc.stdout is not None
+        assert await read_until(proc.stdout, "old line") == "2023-11-14T22:13:20.000000000Z old line\n"
+        c.write("p", "side", "live line")
+        assert (await read_until(proc.stdout, "live line")).endswith("Z live line\n")
+        c.terminate_container("p", "side")
+        assert await asyncio.wait_for(proc.wait(), 10) == 0
+    finally:
+        await stop(proc)
+
+
+async def test_logs_previous_after_restart(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("p")
+    c.write("p", "app", "before crash")
+    c.restart_container("p", "app", reason="OOMKilled", exit_code=137)
+    c.write("p", "app", "after crash")
+    code, out, err = await kubectl.run("logs", "--previous", "p")
+    assert (code, out) == (0, "before crash\n"), err
+    code, out, _ = await kubectl.run("logs", "p")
+    assert out == "after crash\n"
+
+
+async def test_logs_deployment(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=2)
+    for pod in [name for (_, name) in c.pods]:
+        c.write(pod, "app", f"hello from {pod}")
+    code, out, err = await kubectl.run("logs", "deploy/web")
+    assert code == 0, err
+    assert "Found 2 pods, using pod/web-" in err
+    chosen = err.split("using pod/")[1].split()[0]
+    assert out == f"hello from {chosen}\n"
+
+
+async def test_multi_container_pod_without_container_flag(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("p", containers=("app", "side"))
+    c.write("p", "app", "from app")
+    code, out, err = await kubectl.run("logs", "p")
+    assert code == 0
+    assert out == "from app\n"
+    assert 'Defaulted container "app" out of: app, side' in err
+    c.set_annotations("p", {"kubectl.kubernetes.io/default-container": "side"})
+    c.write("p", "side", "from side")
+    code, out, err = await kubectl.run("logs", "p")
+    assert (code, out, err) == (0, "from side\n", "")
+
+
+async def test_missing_pod_and_bad_token(kubectl: Kubectl) -> None:
+    code, _, err = await kubectl.run("get", "pod", "ghost")
+    assert code == 1
+    assert err.strip() == 'Error from server (NotFound): pods "ghost" not found'
+    code, _, err = await kubectl.run("logs", "ghost")
+    assert code == 1
+    assert 'pods "ghost" not found' in err
+    kubectl.sb.cluster.rotate_token("another-token")
+    code, _, err = await kubectl.run("get", "pods")
+    assert code == 1
+    assert "error: You must be logged in to the server" in err

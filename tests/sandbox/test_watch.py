@@ -1,0 +1,315 @@
+"""Raw-HTTP tests of list and watch semantics (B1), auth (B3) and discovery."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from pystern.sandbox import Sandbox
+from tests.sandbox.conftest import Api
+
+PODS = "/api/v1/namespaces/default/pods"
+
+
+async def next_event(resp: aiohttp.ClientResponse) -> dict[str, Any]:
+    line = await asyncio.wait_for(resp.content.readline(), 5)
+    assert line.endswith(b"\n"), line
+    event: dict[str, Any] = json.loads(line)
+    return event
+
+
+def summary(event: dict[str, Any]) -> tuple[str, str]:
+    return event["type"], event["object"]["metadata"].get("name", "")
+
+
+async def test_list_shape(sandbox: Sandbox, api: Api) -> None:
+    sandbox.cluster.add_pod("a")
+    sandbox.cluster.add_pod("b", namespace="other")
+    body = await api.json(PODS)
+    assert body["kind"] == "PodList"
+    assert body["apiVersion"] == "v1"
+    assert body["metadata"]["resourceVersion"] == str(sandbox.cluster.store.rv)  # type: ignore[index]
+    items: list[dict[str, Any]] = body["items"]  # type: ignore[assignment]
+    assert [i["metadata"]["name"] for i in items] == ["a"]
+    assert "kind" not in items[0]
+    everything = await api.json("/api/v1/pods")
+    assert sorted(i["metadata"]["name"] for i in everything["items"]) == ["a", "b"]  # type: ignore[attr-defined]
+
+
+async def test_selectors_on_list(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("web", labels={"app": "web", "tier": "fe"})
+    c.add_pod("db", labels={"app": "db"}, node="node-2")
+    c.add_pod("bare")
+
+    async def names(query: str) -> list[str]:
+        body = await api.json(PODS + "?" + query)
+        return [i["metadata"]["name"] for i in body["items"]]  # type: ignore[attr-defined]
+
+    assert await names("labelSelector=app%3Dweb") == ["web"]
+    assert await names("labelSelector=app!%3Dweb") == ["bare", "db"]
+    assert await names("labelSelector=app+in+(web,db)") == ["db", "web"]
+    assert await names("labelSelector=app+notin+(web)") == ["bare", "db"]
+    assert await names("labelSelector=!app") == ["bare"]
+    assert await names("labelSelector=tier") == ["web"]
+    assert await names("fieldSelector=spec.nodeName%3Dnode-2") == ["db"]
+    assert await names("fieldSelector=metadata.name!%3Dweb,status.phase%3DRunning") == ["bare", "db"]
+    assert await names("fieldSelector=spec.host%3Dnode-2") == ["db"]
+    bad = await api.json(PODS + "?fieldSelector=spec.containers%3Dx", status=400)
+    assert bad["message"] == "field label not supported: spec.containers"
+    assert bad["reason"] == "BadRequest"
+    await api.json(PODS + "?labelSelector=app+in+web", status=400)
+
+
+async def test_watch_initial_added_then_changes(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a")
+    async with api.get(PODS + "?watch=1") as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == "application/json"
+        first = await next_event(resp)
+        assert summary(first) == ("ADDED", "a")
+        assert first["object"]["kind"] == "Pod"
+        assert first["object"]["apiVersion"] == "v1"
+        c.add_pod("b")
+        assert summary(await next_event(resp)) == ("ADDED", "b")
+        c.restart_container("b", "app")
+        modified = await next_event(resp)
+        assert summary(modified) == ("MODIFIED", "b")
+        assert modified["object"]["status"]["containerStatuses"][0]["restartCount"] == 1
+        c.delete_pod("b")
+        deleting = await next_event(resp)
+        assert summary(deleting) == ("MODIFIED", "b")
+        assert deleting["object"]["metadata"]["deletionTimestamp"]
+        assert summary(await next_event(resp)) == ("DELETED", "b")
+
+
+async def test_watch_from_resource_version_replays_only_later(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a")
+    rv = (await api.json(PODS))["metadata"]["resourceVersion"]  # type: ignore[index]
+    c.add_pod("b")
+    async with api.get(PODS + f"?watch=true&resourceVersion={rv}") as resp:
+        event = await next_event(resp)
+        assert summary(event) == ("ADDED", "b")
+        assert int(event["object"]["metadata"]["resourceVersion"]) > int(rv)
+
+
+async def test_expired_resource_version_and_expire_watches(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a")
+    old_rv = (await api.json(PODS))["metadata"]["resourceVersion"]  # type: ignore[index]
+    async with api.get(PODS + f"?watch=true&resourceVersion={old_rv}") as resp:
+        c.expire_watches()
+        event = await next_event(resp)
+        assert await asyncio.wait_for(resp.content.read(), 5) == b""
+    assert event["type"] == "ERROR"
+    status = event["object"]
+    assert list(status) == ["kind", "apiVersion", "metadata", "status", "message", "reason", "code"]
+    assert (status["reason"], status["code"], status["status"]) == ("Expired", 410, "Failure")
+    assert status["message"].startswith(f"too old resource version: {old_rv} (")
+    # A watch from the old RV now gets HTTP 200 and one 410 ERROR event.
+    async with api.get(PODS + f"?watch=true&resourceVersion={old_rv}") as resp:
+        assert resp.status == 200
+        lines = (await asyncio.wait_for(resp.read(), 5)).splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["object"]["code"] == 410
+    # Relisting gives a fresh RV that watches fine.
+    new_rv = (await api.json(PODS))["metadata"]["resourceVersion"]  # type: ignore[index]
+    async with api.get(PODS + f"?watch=true&resourceVersion={new_rv}") as resp:
+        c.add_pod("b")
+        assert summary(await next_event(resp)) == ("ADDED", "b")
+
+
+async def test_too_large_resource_version(sandbox: Sandbox, api: Api) -> None:
+    async with api.get(PODS + "?watch=true&resourceVersion=999999") as resp:
+        event = await next_event(resp)
+    assert event["type"] == "ERROR"
+    assert event["object"]["code"] == 504
+    assert event["object"]["message"].startswith("Timeout: Too large resource version: 999999, current: ")
+
+
+async def test_timeout_seconds_ends_cleanly(sandbox: Sandbox, api: Api) -> None:
+    started = time.monotonic()
+    body = await asyncio.wait_for(api.text(PODS + "?watch=true&timeoutSeconds=1"), 5)
+    assert body == b""
+    assert 0.9 <= time.monotonic() - started < 3
+
+
+async def test_bookmarks_only_when_allowed(sandbox: Sandbox, api: Api) -> None:
+    sandbox.cluster.bookmark_interval = 0.2
+    sandbox.cluster.add_pod("a")
+    body = await asyncio.wait_for(api.text(PODS + "?watch=1&timeoutSeconds=1&allowWatchBookmarks=true"), 5)
+    events = [json.loads(line) for line in body.splitlines()]
+    assert events[0]["type"] == "ADDED"
+    bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
+    assert len(bookmarks) >= 2
+    mark = bookmarks[0]["object"]
+    assert mark["kind"] == "Pod"
+    assert mark["metadata"]["resourceVersion"] == str(sandbox.cluster.store.rv)
+    body = await asyncio.wait_for(api.text(PODS + "?watch=1&timeoutSeconds=1&allowWatchBookmarks=false"), 5)
+    assert [json.loads(line)["type"] for line in body.splitlines()] == ["ADDED"]
+
+
+async def test_send_initial_events_bookmark(sandbox: Sandbox, api: Api) -> None:
+    sandbox.cluster.add_pod("a")
+    query = "?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
+    async with api.get(PODS + query) as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "a")
+        mark = await next_event(resp)
+        assert mark["type"] == "BOOKMARK"
+        assert mark["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    bad = await api.json(PODS + "?watch=1&sendInitialEvents=true", status=422)
+    assert bad["reason"] == "Invalid"
+
+
+async def test_selector_enter_and_leave(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a", labels={"app": "x"})
+    async with api.get(PODS + "?watch=1&labelSelector=app%3Dweb") as resp:
+        c.set_labels("a", {"app": "web"})
+        assert summary(await next_event(resp)) == ("ADDED", "a")
+        c.set_labels("a", {"app": "other"})
+        left = await next_event(resp)
+        assert summary(left) == ("DELETED", "a")
+        assert left["object"]["metadata"]["labels"] == {"app": "web"}  # previous content, new RV
+        assert left["object"]["metadata"]["resourceVersion"] == str(c.store.rv)
+    async with api.get(PODS + "?watch=1&fieldSelector=status.phase%3DRunning") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "a")
+        c.set_phase("a", "Failed")
+        assert summary(await next_event(resp)) == ("DELETED", "a")
+
+
+async def test_single_object_watch_by_name(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a")
+    c.add_pod("b")
+    async with api.get(PODS + "?watch=1&fieldSelector=metadata.name%3Db") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "b")
+        c.set_labels("a", {"x": "y"})
+        c.set_labels("b", {"x": "y"})
+        assert summary(await next_event(resp)) == ("MODIFIED", "b")
+
+
+async def test_get_table_for_kubectl(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a", containers=("x", "y"))
+    c.restart_container("a", "y")
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    headers = {"Authorization": f"Bearer {sandbox.token}", "Accept": accept}
+    async with api.get(PODS, headers=headers) as resp:
+        table = await resp.json()
+    assert table["kind"] == "Table"
+    assert table["apiVersion"] == "meta.k8s.io/v1"
+    assert [col["name"] for col in table["columnDefinitions"]][:5] == [
+        "Name",
+        "Ready",
+        "Status",
+        "Restarts",
+        "Age",
+    ]
+    cells = table["rows"][0]["cells"]
+    assert cells[:3] == ["a", "2/2", "Running"]
+    assert cells[3].startswith("1 (")
+    assert table["rows"][0]["object"]["metadata"]["name"] == "a"
+
+
+async def test_auth_401_and_rotation(sandbox: Sandbox, api: Api) -> None:
+    expected = (
+        b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
+        b'"reason":"Unauthorized","code":401}\n'
+    )
+    async with api.get(PODS, headers={"Authorization": "Bearer wrong"}) as resp:
+        assert resp.status == 401
+        assert await resp.read() == expected
+    async with api.get(PODS, headers={"X-Nothing": "1"}) as resp:
+        assert resp.status == 401
+    old = sandbox.token
+    sandbox.cluster.rotate_token("fresh")
+    async with api.get(PODS, headers={"Authorization": f"Bearer {old}"}) as resp:
+        assert resp.status == 401
+    await api.json(PODS)  # the Api helper uses the current token
+
+
+async def test_forbidden_namespace(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("p", namespace="prod")
+    c.forbid("prod")
+    body = await api.json("/api/v1/namespaces/prod/pods?watch=1", status=403)
+    assert body["message"] == (
+        'pods is forbidden: User "sandbox-user" cannot watch resource "pods" in API group "" '
+        'in the namespace "prod"'
+    )
+    assert body["details"] == {"kind": "pods"}
+    body = await api.json("/api/v1/namespaces/prod/pods/p/log", status=403)
+    assert body["message"] == (
+        'pods "p" is forbidden: User "sandbox-user" cannot get resource "pods/log" in API group "" '
+        'in the namespace "prod"'
+    )
+    await api.json(PODS)  # other namespaces still work
+
+
+async def test_discovery(api: Api) -> None:
+    version = await api.json("/version")
+    assert version["major"] == "1"
+    core = await api.json("/api/v1")
+    names = {r["name"] for r in core["resources"]}  # type: ignore[attr-defined]
+    assert {"pods", "pods/log", "namespaces", "nodes", "services", "replicationcontrollers"} <= names
+    apps = await api.json("/apis/apps/v1")
+    assert {r["name"] for r in apps["resources"]} == {  # type: ignore[attr-defined]
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+    }
+    batch = await api.json("/apis/batch/v1")
+    assert {r["name"] for r in batch["resources"]} == {"jobs", "cronjobs"}  # type: ignore[attr-defined]
+    groups = await api.json("/apis")
+    assert [g["name"] for g in groups["groups"]] == ["apps", "batch"]  # type: ignore[attr-defined]
+    await api.json("/apis/nope/v1", status=404)
+
+
+async def test_workload_objects(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    deploy = c.add_deployment("web", replicas=2, match_expressions=[{"key": "tier", "operator": "Exists"}])
+    got = await api.json("/apis/apps/v1/namespaces/default/deployments/web")
+    assert got["kind"] == "Deployment"
+    assert got["spec"]["selector"]["matchExpressions"] == [{"key": "tier", "operator": "Exists"}]  # type: ignore[index]
+    pods = (await api.json(PODS + "?labelSelector=app%3Dweb"))["items"]
+    assert len(pods) == 2  # type: ignore[arg-type]
+    rs_ref = pods[0]["metadata"]["ownerReferences"][0]  # type: ignore[index]
+    assert rs_ref["kind"] == "ReplicaSet"
+    assert rs_ref["controller"] is True
+    rs = await api.json(f"/apis/apps/v1/namespaces/default/replicasets/{rs_ref['name']}")
+    assert rs["metadata"]["ownerReferences"][0]["uid"] == deploy["metadata"]["uid"]  # type: ignore[index]
+    assert pods[0]["metadata"]["labels"]["pod-template-hash"] in rs_ref["name"]  # type: ignore[index]
+    job = c.add_job("batch1")
+    got = await api.json("/apis/batch/v1/namespaces/default/jobs/batch1")
+    uid = job["metadata"]["uid"]
+    assert got["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}  # type: ignore[index]
+    c.add_statefulset("db")
+    await api.json("/api/v1/namespaces/default/pods/db-0")
+    c.add_service("svc", {"app": "web"})
+    svc = await api.json("/api/v1/namespaces/default/services/svc")
+    assert svc["spec"]["selector"] == {"app": "web"}  # type: ignore[index]
+    c.add_cronjob("nightly")
+    made = c.run_cronjob("nightly")
+    assert made["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
+    c.add_daemonset("agent")
+    c.add_replication_controller("legacy")
+    for path in (
+        "apps/v1/namespaces/default/daemonsets/agent",
+        "batch/v1/namespaces/default/cronjobs/nightly",
+    ):
+        await api.json("/apis/" + path)
+    await api.json("/api/v1/namespaces/default/replicationcontrollers/legacy")
+    await api.json("/apis/apps/v1/namespaces/default/deployments/missing", status=404)
+    old_pods = {p["metadata"]["name"] for p in pods}  # type: ignore[attr-defined]
+    c.rollout("web")
+    new_pods = {p["metadata"]["name"] for p in (await api.json(PODS + "?labelSelector=app%3Dweb"))["items"]}  # type: ignore[attr-defined]
+    assert len(new_pods) == 2
+    assert not new_pods & old_pods
