@@ -35,6 +35,27 @@ class LogStream:
     mid_line: bool = True
 
 
+@dataclass(eq=False)
+class InjectedError:
+    """A Status answer served instead of the next ``remaining`` matching requests."""
+
+    status: int
+    reason: str
+    message: str
+    remaining: int
+    path_contains: str = ""
+    retry_after: int | None = None
+    details: dict[str, Any] | None = None
+
+
+_DEFAULT_ERRORS = {
+    429: ("TooManyRequests", "Too many requests, please try again later."),
+    500: ("InternalError", "Internal error occurred: injected by the sandbox"),
+    503: ("ServiceUnavailable", "The server is currently unable to handle the request"),
+    504: ("Timeout", "The server was unable to return a response in the time allotted"),
+}
+
+
 def _as_bytes(line: str | bytes) -> bytes:
     return line.encode() if isinstance(line, str) else line
 
@@ -55,6 +76,7 @@ class PodDriver:
         """Seconds between BOOKMARK events on watches that allow them."""
         self.log_stream_max_seconds: float | None = None
         """Cut every follow stream with a clean EOF after this long (the kubelet's 4 h limit)."""
+        self.injected: list[InjectedError] = []
         self._ips = itertools.count(2)
         self.add_namespace("default")
         self.add_node("node-1")
@@ -373,6 +395,28 @@ class PodDriver:
         buf.error_text = _as_bytes(text)
         buf.wake()
 
+    def write_long_line(
+        self,
+        pod: str,
+        container: str,
+        size: int,
+        *,
+        namespace: str = "default",
+        record_size: int = 16 * 1024,
+        fill: bytes = b"x",
+    ) -> None:
+        """One line of ``size`` bytes stored as the runtime does: partial records of ``record_size``.
+
+        Each partial record gets its own timestamp prefix, so with ``timestamps=true`` the
+        line carries extra timestamps in the middle, exactly as the kubelet serves it.
+        """
+        buf = self._log(pod, container, namespace)
+        data = (fill * (size // max(1, len(fill)) + 1))[:size]
+        pieces = [data[i : i + record_size] for i in range(0, len(data), record_size)] or [b""]
+        for piece in pieces[:-1]:
+            buf.append([piece], newline=False)
+        buf.append([pieces[-1]])
+
     def log_of(
         self, pod: str, container: str, *, namespace: str = "default", previous: bool = False
     ) -> bytes:
@@ -388,16 +432,81 @@ class PodDriver:
         ``reset``: the connection closes without the terminating chunk (the client sees
         ``ClientPayloadError``); with ``mid_line`` the lines written but not yet sent are
         sent up to the middle of the first one.  ``eof``: a clean end while the container
-        keeps running.
+        keeps running.  ``stall``: the stream stays open but sends nothing more (a
+        half-open connection); the lines keep accumulating for later requests.
         """
-        if mode not in ("reset", "eof"):
-            raise ValueError(f"mode must be 'reset' or 'eof', not {mode!r}")
+        if mode not in ("reset", "eof", "stall"):
+            raise ValueError(f"mode must be 'reset', 'eof' or 'stall', not {mode!r}")
         streams = list(self.streams)
         for stream in streams:
             stream.cut = mode
             stream.mid_line = mid_line
             stream.buffer.wake()
         return len(streams)
+
+    def break_watches(self, mode: str = "close") -> None:
+        """End every open watch: ``close`` (clean end of the stream) or ``reset`` (truncated body)."""
+        if mode not in ("close", "reset"):
+            raise ValueError(f"mode must be 'close' or 'reset', not {mode!r}")
+        self.store.close_all(mode)
+
+    def send_watch_raw(self, data: str | bytes, resource: str = "pods") -> int:
+        """Send raw bytes (e.g. invalid JSON, an object missing fields) on every open watch."""
+        return self.store.send_raw(_as_bytes(data), resource)
+
+    def fail_requests(
+        self,
+        status: int = 500,
+        *,
+        times: int = 1,
+        path_contains: str = "",
+        retry_after: int | None = None,
+        message: str = "",
+        reason: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> InjectedError:
+        """The next ``times`` requests whose path contains ``path_contains`` get this Status.
+
+        A 429 carries ``Retry-After`` (default 1 s) and ``details.retryAfterSeconds``, as the
+        API server's priority-and-fairness filter does.
+        """
+        default_reason, default_message = _DEFAULT_ERRORS.get(status, ("", f"injected error {status}"))
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        if retry_after is not None and details is None:
+            details = {"retryAfterSeconds": retry_after}
+        injected = InjectedError(
+            status,
+            reason or default_reason,
+            message or default_message,
+            times,
+            path_contains,
+            retry_after,
+            details,
+        )
+        self.injected.append(injected)
+        return injected
+
+    def kubelet_not_found(self, pod: str, *, namespace: str = "default", times: int = 1) -> None:
+        """Log requests for ``pod`` get the kubelet's 404 (it does not know the pod yet)."""
+        self.fail_requests(
+            404,
+            times=times,
+            path_contains=f"/namespaces/{namespace}/pods/{pod}/log",
+            reason="NotFound",
+            message=f"the server could not find the requested resource ( pods/log {pod})",
+            details={"name": pod, "kind": "pods/log"},
+        )
+
+    def take_injected(self, path: str) -> InjectedError | None:
+        """The injected error for this request path, if any (consumes one use)."""
+        for injected in self.injected:
+            if injected.remaining > 0 and injected.path_contains in path:
+                injected.remaining -= 1
+                if injected.remaining == 0:
+                    self.injected.remove(injected)
+                return injected
+        return None
 
     def shutdown(self) -> None:
         """End every watch and log stream cleanly (the server is stopping)."""

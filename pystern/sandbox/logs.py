@@ -9,6 +9,7 @@ flushes its headers at once and ends with a clean EOF when the instance ends.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Mapping
 
@@ -190,6 +191,12 @@ async def _pump(
     if follow and driver.log_stream_max_seconds is not None:
         deadline = loop.time() + driver.log_stream_max_seconds
     while True:
+        while stream.cut == "stall":
+            # A half-open connection: nothing more is sent until the client gives up.
+            if buf.closed:
+                await asyncio.sleep(0.1)
+            else:
+                await buf.wait(sys.maxsize)
         if stream.cut:
             await _cut(request, resp, stream, pos, opts.timestamps)
             return

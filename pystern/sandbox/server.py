@@ -38,6 +38,10 @@ class Sandbox:
         self.kubeconfig_path: Path | None = None
         """Set by :meth:`write_kubeconfig` (the last path written)."""
         self.scenario_task: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._ssl: ssl.SSLContext | None = None
+        self._bind = ("127.0.0.1", 0)
 
     @property
     def token(self) -> str:
@@ -66,7 +70,10 @@ class Sandbox:
         ca_pem: bytes | None = None
         if tls:
             ssl_ctx, ca_pem = _tls_context(host)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        # handler_cancellation: a client that goes away cancels its watch / follow handler at once.
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
+        )
         await runner.setup()
         with tempfile.TemporaryDirectory(prefix="pystern-sandbox-") as tmp:
             try:
@@ -76,6 +83,8 @@ class Sandbox:
                 scheme = "https" if tls else "http"
                 shown_host = f"[{host}]" if ":" in host else host
                 sb = cls(cluster, f"{scheme}://{shown_host}:{bound[1]}", ca_pem, Path(tmp))
+                sb._runner, sb._site, sb._ssl = runner, site, ssl_ctx
+                sb._bind = (host, int(bound[1]))
                 if scenario not in (None, "", "empty"):
                     from pystern.sandbox.demo import run_scenario
 
@@ -90,6 +99,31 @@ class Sandbox:
                     cluster.shutdown()
             finally:
                 await runner.cleanup()
+
+    async def stop_serving(self) -> None:
+        """Simulate the API server going away: every connection is cut, new ones are refused."""
+        self.cluster.break_log_streams("reset", mid_line=False)
+        self.cluster.break_watches("reset")
+        await asyncio.sleep(0)
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            for handler in self._runner.server.connections:
+                if handler.transport is not None:
+                    handler.transport.abort()
+
+    async def resume_serving(self) -> None:
+        """Listen again on the same address and port after :meth:`stop_serving`."""
+        if self._site is None and self._runner is not None:
+            self._site = web.TCPSite(self._runner, self._bind[0], self._bind[1], ssl_context=self._ssl)
+            await self._site.start()
+
+    async def restart(self, down_for: float = 2.0) -> None:
+        """An API server restart: connections cut, refused for ``down_for`` seconds, then back."""
+        await self.stop_serving()
+        await asyncio.sleep(down_for)
+        await self.resume_serving()
 
     def kubeconfig_dict(self, context: str = "sandbox", namespace: str = "default") -> dict[str, Any]:
         """A complete kubeconfig (one cluster, user and context) for this server."""

@@ -37,10 +37,12 @@ class Change:
 
 @dataclass(eq=False)
 class Watcher:
-    """One open watch: a queue of changes, or the signals ``"expire"`` (send 410) and ``"close"``."""
+    """One open watch: a queue of changes, raw bytes to send as they are (fault injection), or
+    the signals ``"expire"`` (send 410 and close), ``"close"`` (clean end) and ``"reset"`` (abrupt end).
+    """
 
     resource: str
-    queue: asyncio.Queue[Change | str] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Change | str | bytes] = field(default_factory=asyncio.Queue)
 
 
 class Store:
@@ -130,10 +132,19 @@ class Store:
         for watcher in self._watchers:
             watcher.queue.put_nowait("expire")
 
-    def close_all(self) -> None:
-        """End every open watch cleanly (server shutdown)."""
+    def close_all(self, how: str = "close") -> None:
+        """End every open watch: ``"close"`` cleanly, ``"reset"`` without the terminating chunk."""
         for watcher in self._watchers:
-            watcher.queue.put_nowait("close")
+            watcher.queue.put_nowait(how)
+
+    def send_raw(self, data: bytes, resource: str = "pods") -> int:
+        """Queue raw bytes on every open watch of ``resource``; returns how many got them."""
+        count = 0
+        for watcher in self._watchers:
+            if watcher.resource == resource:
+                watcher.queue.put_nowait(data)
+                count += 1
+        return count
 
     @property
     def watcher_count(self) -> int:

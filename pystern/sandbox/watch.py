@@ -20,7 +20,7 @@ from aiohttp import web
 from pystern.sandbox.driver import PodDriver
 from pystern.sandbox.resources import Resource
 from pystern.sandbox.status import dumps, expired_status, too_large_status
-from pystern.sandbox.store import Change
+from pystern.sandbox.store import Change, Store
 from pystern.sandbox.table import table
 
 Matcher = Callable[[dict[str, Any]], bool]
@@ -166,29 +166,48 @@ async def serve_watch(request: web.Request, driver: PodDriver, watch: WatchReque
                     await resp.write(watch.bookmark(store.rv))
                     next_bookmark = next_bookmark_at(now)
                 continue
-            if item == "close":
-                break
-            if isinstance(item, str):
-                oldest = store.min_rv
-                requested = int(watch.resource_version) if watch.resource_version.isdigit() else oldest - 1
-                await resp.write(dumps({"type": "ERROR", "object": expired_status(requested, oldest)}))
-                break
-            chunks = []
-            event = watch.translate(item)
-            if event is not None:
-                chunks.append(event)
+            batch = [item]
             while not watcher.queue.empty():
-                more = watcher.queue.get_nowait()
-                if isinstance(more, str):
-                    watcher.queue.put_nowait(more)
-                    break
-                event = watch.translate(more)
-                if event is not None:
-                    chunks.append(event)
-            if chunks:
-                await resp.write(b"".join(chunks))
+                batch.append(watcher.queue.get_nowait())
+            if not await _send_batch(request, resp, watch, store, batch):
+                break
     except (ConnectionResetError, ConnectionError):
         pass
     finally:
         store.unsubscribe(watcher)
     return resp
+
+
+async def _send_batch(
+    request: web.Request,
+    resp: web.StreamResponse,
+    watch: WatchRequest,
+    store: Store,
+    batch: list[Change | str | bytes],
+) -> bool:
+    """Write a batch of queued items in one go; False when the watch must end."""
+    chunks: list[bytes] = []
+    for item in batch:
+        if isinstance(item, Change):
+            event = watch.translate(item)
+            if event is not None:
+                chunks.append(event)
+            continue
+        if isinstance(item, bytes):
+            chunks.append(item)
+            continue
+        if chunks:
+            await resp.write(b"".join(chunks))
+            chunks = []
+        if item == "reset":
+            if request.transport is not None:
+                request.transport.close()
+            raise ConnectionResetError("watch cut by the scenario driver")
+        if item == "expire":
+            oldest = store.min_rv
+            requested = int(watch.resource_version) if watch.resource_version.isdigit() else oldest - 1
+            await resp.write(dumps({"type": "ERROR", "object": expired_status(requested, oldest)}))
+        return False
+    if chunks:
+        await resp.write(b"".join(chunks))
+    return True

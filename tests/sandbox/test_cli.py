@@ -1,0 +1,63 @@
+"""``pystern-sandbox`` as a real process: serves, prints the export line, Ctrl-C exits 130 quietly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+
+async def test_serves_and_exits_130_on_ctrl_c(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kc"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "pystern.sandbox.cli",
+        "--scenario",
+        "demo",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--token",
+        "t0k",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert line.decode() == f"export KUBECONFIG={kubeconfig}\n"
+        config = yaml.safe_load(kubeconfig.read_text())
+        server = config["clusters"][0]["cluster"]["server"]
+        assert config["users"][0]["user"]["token"] == "t0k"
+        async with (
+            aiohttp.ClientSession(headers={"Authorization": "Bearer t0k"}) as session,
+            session.get(server + "/api/v1/pods") as resp,
+        ):
+            names = {item["metadata"]["name"] for item in (await resp.json())["items"]}
+        assert "db-0" in names
+        assert "flaky" in names
+        assert sum(name.startswith("web-") for name in names) == 3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err
+
+
+async def test_bad_flag_exits_2() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "pystern.sandbox.cli",
+        "--scenario",
+        "nope",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 2
+    assert b"invalid choice" in err
