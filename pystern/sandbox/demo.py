@@ -175,13 +175,9 @@ class Demo:
                 self._finish_later(made["metadata"]["name"])
             if now >= next_replace:
                 next_replace = now + 60
-                pods = self.pods_of("web")
-                if pods:
-                    oldest = min(pods, key=lambda p: c.pods[("default", p)].created_ns)
-                    new = c.replace_pod(oldest)
-                    c.write(
-                        new["metadata"]["name"], "proxy", "proxy listening on :8080, upstream 127.0.0.1:3000"
-                    )
+                # A rolling update: one web pod moves to the newest ReplicaSet per step.
+                new = c.rolling_step("web")
+                c.write(new["metadata"]["name"], "proxy", "proxy listening on :8080, upstream 127.0.0.1:3000")
 
     def _finish_later(self, job: str) -> None:
         for (ns, _), rec in list(self.c.pods.items()):

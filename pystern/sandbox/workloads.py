@@ -115,10 +115,11 @@ class ScenarioDriver(PodDriver):
                 "strategy": {"type": "RollingUpdate"},
             },
             "status": {
+                "observedGeneration": 1,
                 "replicas": replicas,
+                "updatedReplicas": replicas,
                 "readyReplicas": replicas,
                 "availableReplicas": replicas,
-                "observedGeneration": 1,
             },
         }
         deploy["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "1"}
@@ -127,7 +128,9 @@ class ScenarioDriver(PodDriver):
         self._new_replicaset(deploy, revision=1)
         return deploy
 
-    def _new_replicaset(self, deploy: dict[str, Any], revision: int) -> dict[str, Any]:
+    def _new_replicaset(
+        self, deploy: dict[str, Any], revision: int, pods: int | None = None
+    ) -> dict[str, Any]:
         meta = deploy["metadata"]
         name, namespace = meta["name"], meta["namespace"]
         spec = deploy["spec"]
@@ -148,7 +151,7 @@ class ScenarioDriver(PodDriver):
         }
         rs["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": str(revision)}
         self.store.put("replicasets", rs)
-        for _ in range(spec["replicas"]):
+        for _ in range(spec["replicas"] if pods is None else pods):
             self._rs_pod(rs, name)
         return rs
 
@@ -171,39 +174,99 @@ class ScenarioDriver(PodDriver):
             if ns == namespace and rec.owner is not None and rec.owner[:2] == (kind, owner_name)
         ]
 
-    def rollout(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
-        """A new ReplicaSet revision whose pods replace every pod of the older ones."""
+    def _replicasets_of(self, name: str, namespace: str) -> list[dict[str, Any]]:
+        """ReplicaSets owned by a Deployment, oldest revision first."""
+        found = [
+            rs
+            for rs in self.store.items("replicasets", namespace)
+            if any(
+                o["name"] == name and o["kind"] == "Deployment"
+                for o in rs["metadata"].get("ownerReferences", [])
+            )
+        ]
+        return sorted(
+            found, key=lambda rs: int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
+        )
+
+    def _start_revision(self, name: str, namespace: str) -> dict[str, Any]:
         deploy = self.store.get("deployments", namespace, name)
         if deploy is None:
             raise KeyError(f"no deployment {namespace}/{name}")
-        old_rs = [
-            rs
-            for rs in self.store.items("replicasets", namespace)
-            if any(o["name"] == name for o in rs["metadata"].get("ownerReferences", []))
-        ]
         revision = int(deploy["metadata"]["annotations"]["deployment.kubernetes.io/revision"]) + 1
-        updated = {
-            **deploy,
-            "metadata": {
-                **deploy["metadata"],
-                "annotations": {"deployment.kubernetes.io/revision": str(revision)},
-                "generation": revision,
-            },
+        meta = {
+            **deploy["metadata"],
+            "annotations": {"deployment.kubernetes.io/revision": str(revision)},
+            "generation": revision,
         }
+        updated = {**deploy, "metadata": meta, "status": {**deploy["status"], "updatedReplicas": 0}}
         self.store.put("deployments", updated)
-        new_rs = self._new_replicaset(updated, revision)
-        for rs in old_rs:
-            for pod in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"]):
-                self.delete_pod(pod, namespace=namespace)
-            self.store.put(
-                "replicasets",
-                {
-                    **rs,
-                    "spec": {**rs["spec"], "replicas": 0},
-                    "status": {"replicas": 0},
-                    "metadata": dict(rs["metadata"]),
-                },
-            )
+        return self._new_replicaset(updated, revision, pods=0)
+
+    def _sync_deployment_status(self, name: str, namespace: str) -> None:
+        deploy = self.store.get("deployments", namespace, name)
+        if deploy is None:
+            return
+        sets = self._replicasets_of(name, namespace)
+        counts = [len(self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])) for rs in sets]
+        for rs, count in zip(sets, counts, strict=True):
+            if rs["status"].get("replicas") != count:
+                self.store.put(
+                    "replicasets",
+                    {
+                        **rs,
+                        "metadata": dict(rs["metadata"]),
+                        "status": {"replicas": count, "readyReplicas": count},
+                    },
+                )
+        total = sum(counts)
+        updated = counts[-1] if counts else 0
+        status = {
+            "observedGeneration": deploy["metadata"]["generation"],
+            "replicas": total,
+            "updatedReplicas": updated,
+            "readyReplicas": total,
+            "availableReplicas": total,
+        }
+        if deploy["status"] != status:
+            self.store.put("deployments", {**deploy, "metadata": dict(deploy["metadata"]), "status": status})
+
+    def rolling_step(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
+        """One step of a rolling update: one pod of an older ReplicaSet gives way to one of the newest.
+
+        When no update is in progress a new revision (a new ReplicaSet) is started first.
+        Returns the new pod.
+        """
+        sets = self._replicasets_of(name, namespace)
+        old = [
+            p for rs in sets[:-1] for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])
+        ]
+        if not old:
+            newest = self._start_revision(name, namespace)
+            old = [
+                p for rs in sets for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])
+            ]
+        else:
+            newest = sets[-1]
+        if old:
+            victim = min(old, key=lambda p: self.pods[(namespace, p)].created_ns)
+            self.delete_pod(victim, namespace=namespace)
+        pod = self._rs_pod(newest, name)
+        self._sync_deployment_status(name, namespace)
+        return pod
+
+    def rollout(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
+        """A new ReplicaSet revision whose pods replace every pod of the older ones at once."""
+        new_rs = self._start_revision(name, namespace)
+        old = [
+            p
+            for rs in self._replicasets_of(name, namespace)[:-1]
+            for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])
+        ]
+        for pod in old:
+            self.delete_pod(pod, namespace=namespace)
+        for _ in range(new_rs["spec"]["replicas"]):
+            self._rs_pod(new_rs, name)
+        self._sync_deployment_status(name, namespace)
         return new_rs
 
     def replace_pod(self, pod: str, *, namespace: str = "default") -> dict[str, Any]:

@@ -313,3 +313,25 @@ async def test_workload_objects(sandbox: Sandbox, api: Api) -> None:
     new_pods = {p["metadata"]["name"] for p in (await api.json(PODS + "?labelSelector=app%3Dweb"))["items"]}  # type: ignore[attr-defined]
     assert len(new_pods) == 2
     assert not new_pods & old_pods
+
+
+async def test_rolling_step_moves_one_pod_per_step(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_deployment("web", replicas=3)
+
+    def hashes() -> list[str]:
+        return sorted(rec.labels["pod-template-hash"] for rec in c.pods.values())
+
+    first = hashes()
+    assert len(set(first)) == 1
+    c.rolling_step("web")
+    assert len(set(hashes())) == 2
+    deploy = await api.json("/apis/apps/v1/namespaces/default/deployments/web")
+    assert deploy["status"]["updatedReplicas"] == 1  # type: ignore[index]
+    c.rolling_step("web")
+    c.rolling_step("web")
+    assert len(set(hashes())) == 1
+    assert hashes() != first
+    c.rolling_step("web")  # a new revision starts
+    assert len(set(hashes())) == 2
+    assert len(c.pods) == 3
