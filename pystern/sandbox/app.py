@@ -12,12 +12,12 @@ from typing import Any
 from aiohttp import web
 
 from pystern.sandbox import resources, status
-from pystern.sandbox.driver import PodDriver
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.resources import BY_PATH, Resource
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
+from pystern.sandbox.workloads import ScenarioDriver
 from pystern.selectors import (
     SelectorError,
     check_pod_field_selector,
@@ -26,10 +26,10 @@ from pystern.selectors import (
     pod_field_values,
 )
 
-DRIVER_KEY = web.AppKey("driver", PodDriver)
+DRIVER_KEY = web.AppKey("driver", ScenarioDriver)
 
 
-def make_app(driver: PodDriver) -> web.Application:
+def make_app(driver: ScenarioDriver) -> web.Application:
     """Build the application serving ``driver``'s cluster."""
     app = web.Application(middlewares=[_auth])
     app[DRIVER_KEY] = driver
@@ -147,7 +147,7 @@ def _matcher(res: Resource, query: Any, name: str) -> Matcher:
 
 
 async def _list_or_watch(
-    request: web.Request, driver: PodDriver, res: Resource, namespace: str, name: str, force_watch: bool
+    request: web.Request, driver: ScenarioDriver, res: Resource, namespace: str, name: str, force_watch: bool
 ) -> web.StreamResponse:
     query = request.query
     try:

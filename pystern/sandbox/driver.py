@@ -1,9 +1,10 @@
-"""The scenario driver, part 1: namespaces, nodes, pods, containers, logs, auth and faults.
+"""The scenario driver, part 1: namespaces, nodes, pods, containers and their logs.
 
 Every method is synchronous and runs on the server's event loop: it mutates the
 in-memory cluster, publishes watch events and wakes log followers at once, so a test
 can write ``sb.cluster.write("web", "app", "hello")`` and then await what a client sees.
-Workload helpers live in :mod:`pystern.sandbox.workloads`.
+Faults live in :mod:`pystern.sandbox.faults`, workloads in :mod:`pystern.sandbox.deployments`
+and :mod:`pystern.sandbox.workloads`.
 """
 
 from __future__ import annotations
@@ -35,28 +36,8 @@ class LogStream:
     mid_line: bool = True
 
 
-@dataclass(eq=False)
-class InjectedError:
-    """A Status answer served instead of the next ``remaining`` matching requests."""
-
-    status: int
-    reason: str
-    message: str
-    remaining: int
-    path_contains: str = ""
-    retry_after: int | None = None
-    details: dict[str, Any] | None = None
-
-
-_DEFAULT_ERRORS = {
-    429: ("TooManyRequests", "Too many requests, please try again later."),
-    500: ("InternalError", "Internal error occurred: injected by the sandbox"),
-    503: ("ServiceUnavailable", "The server is currently unable to handle the request"),
-    504: ("Timeout", "The server was unable to return a response in the time allotted"),
-}
-
-
-def _as_bytes(line: str | bytes) -> bytes:
+def as_bytes(line: str | bytes) -> bytes:
+    """Text lines are written as UTF-8."""
     return line.encode() if isinstance(line, str) else line
 
 
@@ -76,7 +57,6 @@ class PodDriver:
         """Seconds between BOOKMARK events on watches that allow them."""
         self.log_stream_max_seconds: float | None = None
         """Cut every follow stream with a clean EOF after this long (the kubelet's 4 h limit)."""
-        self.injected: list[InjectedError] = []
         self._ips = itertools.count(2)
         self.add_namespace("default")
         self.add_node("node-1")
@@ -356,7 +336,7 @@ class PodDriver:
         ``ts_ns`` is the first line's time in epoch ns (default now); later lines get
         strictly increasing times.
         """
-        self._log(pod, container, namespace).append([_as_bytes(line) for line in lines], ts_ns)
+        self._log(pod, container, namespace).append([as_bytes(line) for line in lines], ts_ns)
 
     def write_partial(
         self,
@@ -368,7 +348,7 @@ class PodDriver:
         ts_ns: int | None = None,
     ) -> None:
         """Append one record without a trailing newline (a partial last line)."""
-        self._log(pod, container, namespace).append([_as_bytes(data)], ts_ns, newline=False)
+        self._log(pod, container, namespace).append([as_bytes(data)], ts_ns, newline=False)
 
     def bulk_write(
         self,
@@ -392,7 +372,7 @@ class PodDriver:
         200 whose body is only this text, until the container restarts.
         """
         buf = self._log(pod, container, namespace)
-        buf.error_text = _as_bytes(text)
+        buf.error_text = as_bytes(text)
         buf.wake()
 
     def write_long_line(
@@ -424,119 +404,6 @@ class PodDriver:
         cont = self._container(pod, container, namespace)
         inst = cont.previous if previous else cont.current
         return bytes(inst.log.data) if inst is not None else b""
-
-    # ---------------------------------------------------------------- faults
-    def break_log_streams(self, mode: str = "reset", mid_line: bool = True) -> int:
-        """Cut every open log stream; returns how many.
-
-        ``reset``: the connection closes without the terminating chunk (the client sees
-        ``ClientPayloadError``); with ``mid_line`` the lines written but not yet sent are
-        sent up to the middle of the first one.  ``eof``: a clean end while the container
-        keeps running.  ``stall``: the stream stays open but sends nothing more (a
-        half-open connection); the lines keep accumulating for later requests.
-        """
-        if mode not in ("reset", "eof", "stall"):
-            raise ValueError(f"mode must be 'reset', 'eof' or 'stall', not {mode!r}")
-        streams = list(self.streams)
-        for stream in streams:
-            stream.cut = mode
-            stream.mid_line = mid_line
-            stream.buffer.wake()
-        return len(streams)
-
-    def break_watches(self, mode: str = "close") -> None:
-        """End every open watch: ``close`` (clean end of the stream) or ``reset`` (truncated body)."""
-        if mode not in ("close", "reset"):
-            raise ValueError(f"mode must be 'close' or 'reset', not {mode!r}")
-        self.store.close_all(mode)
-
-    def send_watch_raw(self, data: str | bytes, resource: str = "pods") -> int:
-        """Send raw bytes (e.g. invalid JSON, an object missing fields) on every open watch."""
-        return self.store.send_raw(_as_bytes(data), resource)
-
-    def fail_requests(
-        self,
-        status: int = 500,
-        *,
-        times: int = 1,
-        path_contains: str = "",
-        retry_after: int | None = None,
-        message: str = "",
-        reason: str = "",
-        details: dict[str, Any] | None = None,
-    ) -> InjectedError:
-        """The next ``times`` requests whose path contains ``path_contains`` get this Status.
-
-        A 429 carries ``Retry-After`` (default 1 s) and ``details.retryAfterSeconds``, as the
-        API server's priority-and-fairness filter does.
-        """
-        default_reason, default_message = _DEFAULT_ERRORS.get(status, ("", f"injected error {status}"))
-        if status == 429 and retry_after is None:
-            retry_after = 1
-        if retry_after is not None and details is None:
-            details = {"retryAfterSeconds": retry_after}
-        injected = InjectedError(
-            status,
-            reason or default_reason,
-            message or default_message,
-            times,
-            path_contains,
-            retry_after,
-            details,
-        )
-        self.injected.append(injected)
-        return injected
-
-    def kubelet_not_found(self, pod: str, *, namespace: str = "default", times: int = 1) -> None:
-        """Log requests for ``pod`` get the kubelet's 404 (it does not know the pod yet)."""
-        self.fail_requests(
-            404,
-            times=times,
-            path_contains=f"/namespaces/{namespace}/pods/{pod}/log",
-            reason="NotFound",
-            message=f"the server could not find the requested resource ( pods/log {pod})",
-            details={"name": pod, "kind": "pods/log"},
-        )
-
-    def take_injected(self, path: str) -> InjectedError | None:
-        """The injected error for this request path, if any (consumes one use)."""
-        for injected in self.injected:
-            if injected.remaining > 0 and injected.path_contains in path:
-                injected.remaining -= 1
-                if injected.remaining == 0:
-                    self.injected.remove(injected)
-                return injected
-        return None
-
-    def shutdown(self) -> None:
-        """End every watch and log stream cleanly (the server is stopping)."""
-        self.store.close_all()
-        for stream in list(self.streams):
-            stream.cut = "eof"
-            stream.buffer.wake()
-
-    def expire_watches(self) -> None:
-        """Open watches get a 410 Expired ERROR event and close; all issued RVs become too old."""
-        self.store.expire()
-
-    def rotate_token(self, new_token: str) -> None:
-        """From now on only ``new_token`` is accepted; the old one gets the exact 401."""
-        self.token = new_token
-
-    def forbid(self, namespace: str, token: str | None = None) -> None:
-        """Requests in ``namespace`` with ``token`` (default: the current one) get 403.
-
-        ``namespace=""`` forbids cluster-scope (all-namespaces) pod requests.
-        """
-        self.forbidden.add((namespace, token if token is not None else self.token))
-
-    def allow(self, namespace: str, token: str | None = None) -> None:
-        """Undo :meth:`forbid`."""
-        self.forbidden.discard((namespace, token if token is not None else self.token))
-
-    def is_forbidden(self, namespace: str, token: str) -> bool:
-        """Whether ``token`` may not read ``namespace``."""
-        return (namespace, token) in self.forbidden
 
 
 def _uid() -> str:

@@ -1,4 +1,4 @@
-"""The scenario driver, part 2: workloads (Deployment -> ReplicaSet -> Pod, and friends).
+"""The scenario driver, part 4: StatefulSets, DaemonSets, Jobs, CronJobs, Services, RCs.
 
 Objects carry what ``kubectl logs deploy/x`` and stern read: ``spec.selector``
 (matchLabels / matchExpressions, or a plain map for Services and RCs),
@@ -8,266 +8,16 @@ Pod names follow the controllers' patterns (``web-<hash>-<5 chars>``, ``db-0``, 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from pystern.sandbox.driver import PodDriver
+from pystern.sandbox.deployments import DeploymentDriver
 from pystern.sandbox.pods import now_ns, rfc3339
-
-# The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusable digits).
-_ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
+from pystern.sandbox.templates import label_selector, name_suffix, object_meta, pod_template, template_hash
 
 
-def _suffix(n: int = 5) -> str:
-    return "".join(secrets.choice(_ALPHANUMS) for _ in range(n))
-
-
-def _template_hash(seed: str) -> str:
-    digest = hashlib.sha256(seed.encode()).digest()
-    return "".join(_ALPHANUMS[b % len(_ALPHANUMS)] for b in digest[:10])
-
-
-def _meta(
-    name: str, namespace: str, labels: dict[str, str], owner: tuple[str, str, str] | None = None
-) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "name": name,
-        "namespace": namespace,
-        "uid": _uid(),
-        "generation": 1,
-        "creationTimestamp": rfc3339(now_ns()),
-    }
-    if labels:
-        meta["labels"] = dict(labels)
-    if owner is not None:
-        kind, oname, ouid = owner
-        api = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
-        meta["ownerReferences"] = [
-            {
-                "apiVersion": api,
-                "kind": kind,
-                "name": oname,
-                "uid": ouid,
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ]
-    return meta
-
-
-def _uid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
-
-
-def _selector(
-    match_labels: dict[str, str], match_expressions: Sequence[dict[str, Any]] | None
-) -> dict[str, Any]:
-    sel: dict[str, Any] = {"matchLabels": dict(match_labels)}
-    if match_expressions:
-        sel["matchExpressions"] = [dict(e) for e in match_expressions]
-    return sel
-
-
-def _template(
-    labels: dict[str, str], containers: Sequence[str], restart_policy: str = "Always"
-) -> dict[str, Any]:
-    return {
-        "metadata": {"labels": dict(labels)},
-        "spec": {
-            "containers": [{"name": c, "image": f"{c}:latest"} for c in containers],
-            "restartPolicy": restart_policy,
-        },
-    }
-
-
-class ScenarioDriver(PodDriver):
+class ScenarioDriver(DeploymentDriver):
     """Everything a scenario can do to the simulated cluster (``sb.cluster``)."""
-
-    # ---------------------------------------------------------------- deployments
-    def add_deployment(
-        self,
-        name: str,
-        *,
-        namespace: str = "default",
-        replicas: int = 1,
-        labels: dict[str, str] | None = None,
-        containers: Sequence[str] = ("app",),
-        match_expressions: Sequence[dict[str, Any]] | None = None,
-        **pod_kwargs: Any,
-    ) -> dict[str, Any]:
-        """A Deployment with one ReplicaSet ``name-<hash>`` and its pods ``name-<hash>-<xxxxx>``.
-
-        ``labels`` (default ``{"app": name}``) are the selector's matchLabels and the
-        template labels; extra keyword arguments go to :meth:`add_pod` for every pod.
-        """
-        labels = dict(labels or {"app": name})
-        self.add_namespace(namespace)
-        deploy = {
-            "metadata": _meta(name, namespace, labels),
-            "spec": {
-                "replicas": replicas,
-                "selector": _selector(labels, match_expressions),
-                "template": _template(labels, containers),
-                "strategy": {"type": "RollingUpdate"},
-            },
-            "status": {
-                "observedGeneration": 1,
-                "replicas": replicas,
-                "updatedReplicas": replicas,
-                "readyReplicas": replicas,
-                "availableReplicas": replicas,
-            },
-        }
-        deploy["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "1"}
-        self.store.put("deployments", deploy)
-        self._workload_pods[(namespace, name)] = {"containers": tuple(containers), **pod_kwargs}
-        self._new_replicaset(deploy, revision=1)
-        return deploy
-
-    def _new_replicaset(
-        self, deploy: dict[str, Any], revision: int, pods: int | None = None
-    ) -> dict[str, Any]:
-        meta = deploy["metadata"]
-        name, namespace = meta["name"], meta["namespace"]
-        spec = deploy["spec"]
-        tmpl_labels = dict(spec["template"]["metadata"]["labels"])
-        pth = _template_hash(f"{namespace}/{name}/{revision}/{meta['uid']}")
-        rs_labels = {**tmpl_labels, "pod-template-hash": pth}
-        rs_name = f"{name}-{pth}"
-        selector = dict(spec["selector"])
-        selector["matchLabels"] = {**selector.get("matchLabels", {}), "pod-template-hash": pth}
-        rs = {
-            "metadata": _meta(rs_name, namespace, rs_labels, ("Deployment", name, meta["uid"])),
-            "spec": {
-                "replicas": spec["replicas"],
-                "selector": selector,
-                "template": {**spec["template"], "metadata": {"labels": rs_labels}},
-            },
-            "status": {"replicas": spec["replicas"], "readyReplicas": spec["replicas"]},
-        }
-        rs["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": str(revision)}
-        self.store.put("replicasets", rs)
-        for _ in range(spec["replicas"] if pods is None else pods):
-            self._rs_pod(rs, name)
-        return rs
-
-    def _rs_pod(self, rs: dict[str, Any], workload: str) -> dict[str, Any]:
-        meta = rs["metadata"]
-        kwargs = dict(self._workload_pods.get((meta["namespace"], workload), {}))
-        return self.add_pod(
-            f"{meta['name']}-{_suffix()}",
-            namespace=meta["namespace"],
-            labels=dict(meta["labels"]),
-            owner=("ReplicaSet", meta["name"], meta["uid"]),
-            generate_name=f"{meta['name']}-",
-            **kwargs,
-        )
-
-    def _owned_pods(self, namespace: str, kind: str, owner_name: str) -> list[str]:
-        return [
-            rec.name
-            for (ns, _), rec in self.pods.items()
-            if ns == namespace and rec.owner is not None and rec.owner[:2] == (kind, owner_name)
-        ]
-
-    def _replicasets_of(self, name: str, namespace: str) -> list[dict[str, Any]]:
-        """ReplicaSets owned by a Deployment, oldest revision first."""
-        found = [
-            rs
-            for rs in self.store.items("replicasets", namespace)
-            if any(
-                o["name"] == name and o["kind"] == "Deployment"
-                for o in rs["metadata"].get("ownerReferences", [])
-            )
-        ]
-        return sorted(
-            found, key=lambda rs: int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
-        )
-
-    def _start_revision(self, name: str, namespace: str) -> dict[str, Any]:
-        deploy = self.store.get("deployments", namespace, name)
-        if deploy is None:
-            raise KeyError(f"no deployment {namespace}/{name}")
-        revision = int(deploy["metadata"]["annotations"]["deployment.kubernetes.io/revision"]) + 1
-        meta = {
-            **deploy["metadata"],
-            "annotations": {"deployment.kubernetes.io/revision": str(revision)},
-            "generation": revision,
-        }
-        updated = {**deploy, "metadata": meta, "status": {**deploy["status"], "updatedReplicas": 0}}
-        self.store.put("deployments", updated)
-        return self._new_replicaset(updated, revision, pods=0)
-
-    def _sync_deployment_status(self, name: str, namespace: str) -> None:
-        deploy = self.store.get("deployments", namespace, name)
-        if deploy is None:
-            return
-        sets = self._replicasets_of(name, namespace)
-        counts = [len(self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])) for rs in sets]
-        for rs, count in zip(sets, counts, strict=True):
-            if rs["status"].get("replicas") != count:
-                self.store.put(
-                    "replicasets",
-                    {
-                        **rs,
-                        "metadata": dict(rs["metadata"]),
-                        "status": {"replicas": count, "readyReplicas": count},
-                    },
-                )
-        total = sum(counts)
-        updated = counts[-1] if counts else 0
-        status = {
-            "observedGeneration": deploy["metadata"]["generation"],
-            "replicas": total,
-            "updatedReplicas": updated,
-            "readyReplicas": total,
-            "availableReplicas": total,
-        }
-        if deploy["status"] != status:
-            self.store.put("deployments", {**deploy, "metadata": dict(deploy["metadata"]), "status": status})
-
-    def rolling_step(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
-        """One step of a rolling update: one pod of an older ReplicaSet gives way to one of the newest.
-
-        When no update is in progress a new revision (a new ReplicaSet) is started first.
-        Returns the new pod.
-        """
-        sets = self._replicasets_of(name, namespace)
-        old = [
-            p for rs in sets[:-1] for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])
-        ]
-        if not old:
-            newest = self._start_revision(name, namespace)
-            old = [
-                p for rs in sets for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])
-            ]
-        else:
-            newest = sets[-1]
-        if old:
-            victim = min(old, key=lambda p: self.pods[(namespace, p)].created_ns)
-            self.delete_pod(victim, namespace=namespace)
-        pod = self._rs_pod(newest, name)
-        self._sync_deployment_status(name, namespace)
-        return pod
-
-    def rollout(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
-        """A new ReplicaSet revision whose pods replace every pod of the older ones at once."""
-        new_rs = self._start_revision(name, namespace)
-        old = [
-            p
-            for rs in self._replicasets_of(name, namespace)[:-1]
-            for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])
-        ]
-        for pod in old:
-            self.delete_pod(pod, namespace=namespace)
-        for _ in range(new_rs["spec"]["replicas"]):
-            self._rs_pod(new_rs, name)
-        self._sync_deployment_status(name, namespace)
-        return new_rs
 
     def replace_pod(self, pod: str, *, namespace: str = "default") -> dict[str, Any]:
         """Delete a controller-owned pod and let its controller create a replacement."""
@@ -302,12 +52,12 @@ class ScenarioDriver(PodDriver):
         """A StatefulSet with pods ``name-0`` .. ``name-(n-1)``."""
         labels = dict(labels or {"app": name})
         sts = {
-            "metadata": _meta(name, namespace, labels),
+            "metadata": object_meta(name, namespace, labels),
             "spec": {
                 "replicas": replicas,
-                "selector": _selector(labels, match_expressions),
+                "selector": label_selector(labels, match_expressions),
                 "serviceName": name,
-                "template": _template(labels, containers),
+                "template": pod_template(labels, containers),
             },
             "status": {"replicas": replicas, "readyReplicas": replicas},
         }
@@ -323,7 +73,7 @@ class ScenarioDriver(PodDriver):
         pod_name = f"{meta['name']}-{ordinal}"
         labels = {
             **sts["spec"]["template"]["metadata"]["labels"],
-            "controller-revision-hash": f"{meta['name']}-{_template_hash(meta['uid'])}",
+            "controller-revision-hash": f"{meta['name']}-{template_hash(meta['uid'])}",
             "statefulset.kubernetes.io/pod-name": pod_name,
             "apps.kubernetes.io/pod-index": str(ordinal),
         }
@@ -350,10 +100,10 @@ class ScenarioDriver(PodDriver):
         labels = dict(labels or {"app": name})
         nodes = [n["metadata"]["name"] for n in self.store.items("nodes")]
         ds = {
-            "metadata": _meta(name, namespace, labels),
+            "metadata": object_meta(name, namespace, labels),
             "spec": {
-                "selector": _selector(labels, match_expressions),
-                "template": _template(labels, containers),
+                "selector": label_selector(labels, match_expressions),
+                "template": pod_template(labels, containers),
             },
             "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
         }
@@ -363,11 +113,11 @@ class ScenarioDriver(PodDriver):
         for node in nodes:
             pod_labels = {
                 **labels,
-                "controller-revision-hash": _template_hash(meta["uid"]),
+                "controller-revision-hash": template_hash(meta["uid"]),
                 "pod-template-generation": "1",
             }
             self.add_pod(
-                f"{name}-{_suffix()}",
+                f"{name}-{name_suffix()}",
                 namespace=namespace,
                 labels=pod_labels,
                 node=node,
@@ -390,7 +140,7 @@ class ScenarioDriver(PodDriver):
     ) -> dict[str, Any]:
         """A Job whose selector is its controller-uid, with one running pod ``name-<xxxxx>``."""
         self.add_namespace(namespace)
-        meta = _meta(name, namespace, dict(labels or {}), owner)
+        meta = object_meta(name, namespace, dict(labels or {}), owner)
         uid = meta["uid"]
         pod_labels = {
             "batch.kubernetes.io/controller-uid": uid,
@@ -414,13 +164,13 @@ class ScenarioDriver(PodDriver):
                 "parallelism": 1,
                 "backoffLimit": 6,
                 "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}},
-                "template": _template(pod_labels, containers, "Never"),
+                "template": pod_template(pod_labels, containers, "Never"),
             },
             "status": {"active": 1, "startTime": meta["creationTimestamp"]},
         }
         self.store.put("jobs", job)
         self.add_pod(
-            f"{name}-{_suffix()}",
+            f"{name}-{name_suffix()}",
             namespace=namespace,
             labels=pod_labels,
             owner=("Job", name, uid),
@@ -466,12 +216,12 @@ class ScenarioDriver(PodDriver):
         self.add_namespace(namespace)
         labels = dict(labels or {})
         cj = {
-            "metadata": _meta(name, namespace, labels),
+            "metadata": object_meta(name, namespace, labels),
             "spec": {
                 "schedule": schedule,
                 "concurrencyPolicy": "Allow",
                 "suspend": False,
-                "jobTemplate": {"spec": {"template": _template(labels, containers, "OnFailure")}},
+                "jobTemplate": {"spec": {"template": pod_template(labels, containers, "OnFailure")}},
             },
             "status": {},
         }
@@ -507,7 +257,7 @@ class ScenarioDriver(PodDriver):
         """A ClusterIP Service; ``spec.selector`` is a plain map."""
         self.add_namespace(namespace)
         svc = {
-            "metadata": _meta(name, namespace, {}),
+            "metadata": object_meta(name, namespace, {}),
             "spec": {
                 "selector": dict(selector),
                 "type": "ClusterIP",
@@ -532,18 +282,18 @@ class ScenarioDriver(PodDriver):
         self.add_namespace(namespace)
         labels = dict(labels or {"app": name})
         rc = {
-            "metadata": _meta(name, namespace, labels),
+            "metadata": object_meta(name, namespace, labels),
             "spec": {
                 "replicas": replicas,
                 "selector": dict(labels),
-                "template": _template(labels, containers),
+                "template": pod_template(labels, containers),
             },
             "status": {"replicas": replicas, "readyReplicas": replicas},
         }
         self.store.put("replicationcontrollers", rc)
         for _ in range(replicas):
             self.add_pod(
-                f"{name}-{_suffix()}",
+                f"{name}-{name_suffix()}",
                 namespace=namespace,
                 labels=dict(labels),
                 containers=containers,
@@ -551,11 +301,3 @@ class ScenarioDriver(PodDriver):
                 generate_name=f"{name}-",
             )
         return rc
-
-    @property
-    def _workload_pods(self) -> dict[tuple[str, str], dict[str, Any]]:
-        store: dict[tuple[str, str], dict[str, Any]] | None = getattr(self, "_wl_pods", None)
-        if store is None:
-            store = {}
-            self._wl_pods = store
-        return store
