@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
         "--scenario",
-        choices=["demo", "empty"],
+        choices=["demo", "churn", "empty"],
         default="demo",
         help="what runs in the cluster (default: demo)",
     )

@@ -20,6 +20,7 @@ import json
 import random
 import time
 
+from pystern.sandbox.churn import Churn
 from pystern.sandbox.workloads import ScenarioDriver
 
 _PATHS = ["/", "/api/cart", "/api/items?page=2", "/static/app.js", "/healthz", "/login", "/api/checkout"]
@@ -195,4 +196,7 @@ async def run_scenario(name: str, cluster: ScenarioDriver) -> None:
     if name == "demo":
         await Demo(cluster).run()
         return
-    raise ValueError(f"unknown scenario {name!r} (choose demo or empty)")
+    if name == "churn":
+        await Churn(cluster).run()
+        return
+    raise ValueError(f"unknown scenario {name!r} (choose demo, churn or empty)")

@@ -20,7 +20,10 @@ import yaml
 from aiohttp import web
 
 from pystern.sandbox.app import make_app
+from pystern.sandbox.demo import run_scenario
 from pystern.sandbox.workloads import ScenarioDriver
+
+SCENARIOS = (None, "", "empty", "demo", "churn")
 
 
 class Sandbox:
@@ -63,7 +66,9 @@ class Sandbox:
         scenario: str | None = None,
         host: str = "127.0.0.1",
     ) -> AsyncIterator[Sandbox]:
-        """Serve until the block exits; ``scenario`` may be ``"demo"`` or ``"empty"``/None."""
+        """Serve until the block exits; ``scenario`` is ``"demo"``, ``"churn"`` or ``"empty"``/None."""
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r} (choose demo, churn or empty)")
         cluster = ScenarioDriver(token=token)
         app = make_app(cluster)
         ssl_ctx: ssl.SSLContext | None = None
@@ -86,8 +91,6 @@ class Sandbox:
                 sb._runner, sb._site, sb._ssl = runner, site, ssl_ctx
                 sb._bind = (host, int(bound[1]))
                 if scenario not in (None, "", "empty"):
-                    from pystern.sandbox.demo import run_scenario
-
                     sb.scenario_task = asyncio.create_task(run_scenario(scenario, cluster))
                 try:
                     yield sb

@@ -1,0 +1,58 @@
+"""The background scenarios: churn records every line it writes; demo builds a small cluster."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pystern.sandbox import Sandbox
+from pystern.sandbox.churn import Churn
+from pystern.sandbox.demo import Demo
+
+
+async def test_churn_lines_are_all_served(sandbox: Sandbox) -> None:
+    churn = Churn(sandbox.cluster, pods=3, lines_per_second=500, pod_lifetime=60, restart_every=0, tick=0.01)
+    await churn.run(0.3)
+    assert len(churn.written) > 50
+    served: list[bytes] = []
+    for name in churn.live:
+        for container in churn.containers:
+            served += sandbox.cluster.log_of(name, container, namespace="churn").splitlines()
+    stripped = sorted(line.split(b" ", 1)[1] for line in served)
+    assert stripped == sorted(churn.written)
+    assert len(set(churn.written)) == len(churn.written)
+
+
+async def test_churn_replaces_pods_and_restarts(sandbox: Sandbox) -> None:
+    churn = Churn(sandbox.cluster, pods=2, pod_lifetime=0.05, restart_every=0.05, tick=0.01)
+    await churn.run(0.3)
+    assert len(churn.live) == 2
+    assert min(int(name.split("-")[1]) for name in churn.live) > 2
+    restarts = sum(c.restart_count for rec in sandbox.cluster.pods.values() for c in rec.containers)
+    assert restarts > 0
+
+
+async def test_demo_setup_and_a_few_ticks(sandbox: Sandbox) -> None:
+    demo = Demo(sandbox.cluster, seed=1)
+    demo.setup()
+    for _ in range(50):
+        demo.tick_lines()
+    c = sandbox.cluster
+    assert len(demo.pods_of("web")) == 3
+    assert ("backend", "db-0") in c.pods
+    assert c.pod("db-0", "backend").container("init-schema") is not None
+    assert {ns for ns, _ in c.pods} == {"default", "backend"}
+    written = sum(
+        len(cont.current.log)
+        for rec in c.pods.values()
+        for cont in rec.containers
+        if cont.current is not None
+    )
+    assert written > 50
+
+
+async def test_demo_scenario_runs_in_background() -> None:
+    async with Sandbox.start(scenario="demo") as sb:
+        await asyncio.sleep(0.6)
+        assert sb.scenario_task is not None
+        assert not sb.scenario_task.done()
+        assert any(rec.name == "flaky" for rec in sb.cluster.pods.values())
