@@ -234,6 +234,12 @@ class PodDriver:
         rec.reason = reason
         return self._publish(rec)
 
+    def hide_statuses(self, pod: str, hidden: bool = True, *, namespace: str = "default") -> dict[str, Any]:
+        """Drop (or restore) the container statuses, as before the kubelet's first report."""
+        rec = self.pod(pod, namespace)
+        rec.statuses_hidden = hidden
+        return self._publish(rec)
+
     def schedule(self, pod: str, node: str = "node-1", *, namespace: str = "default") -> dict[str, Any]:
         """Bind a pending pod to a node and start its containers."""
         rec = self.pod(pod, namespace)

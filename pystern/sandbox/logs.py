@@ -118,6 +118,8 @@ def _choose_instance(pod: PodRecord, cont: Container, previous: bool) -> Instanc
     """The kubelet's validateContainerLogStatus pick order."""
     cur = cont.current
     where = f'container "{cont.name}" in pod "{pod.name}"'
+    if pod.statuses_hidden:
+        return bad_request(f"{where} is not available")
     if previous:
         prev = cont.previous
         if prev is None:

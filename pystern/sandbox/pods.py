@@ -159,6 +159,8 @@ class PodRecord:
     restart_policy: str = "Always"
     pod_ip: str = ""
     reason: str = ""
+    statuses_hidden: bool = False
+    """The kubelet has not reported container statuses yet (logs give "is not available")."""
 
     def container(self, name: str) -> Container | None:
         """A container of any kind by name."""
@@ -248,13 +250,15 @@ class PodRecord:
                 status["podIP"] = self.pod_ip
                 status["podIPs"] = [{"ip": self.pod_ip}]
             status["startTime"] = stamp
-        inits = self.of_kind("init")
-        if inits:
-            status["initContainerStatuses"] = [c.status() for c in inits]
-        status["containerStatuses"] = [c.status() for c in self.of_kind("regular")]
-        ephemeral = self.of_kind("ephemeral")
-        if ephemeral:
-            status["ephemeralContainerStatuses"] = [c.status() for c in ephemeral]
+        if self.node and not self.statuses_hidden:
+            # The kubelet reports container statuses only once the pod is bound to its node.
+            inits = self.of_kind("init")
+            if inits:
+                status["initContainerStatuses"] = [c.status() for c in inits]
+            status["containerStatuses"] = [c.status() for c in self.of_kind("regular")]
+            ephemeral = self.of_kind("ephemeral")
+            if ephemeral:
+                status["ephemeralContainerStatuses"] = [c.status() for c in ephemeral]
         status["qosClass"] = "BestEffort"
         return status
 

@@ -283,3 +283,18 @@ async def test_bad_integer_is_400(sandbox: Sandbox, api: Api) -> None:
     sandbox.cluster.add_pod("p")
     body = await api.json(LOG.format("p") + "?tailLines=abc", status=400)
     assert body["reason"] == "BadRequest"
+
+
+async def test_statuses_not_reported_yet_then_scheduled(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("p", node="")
+    pod = await api.json("/api/v1/namespaces/default/pods/p")
+    assert "containerStatuses" not in pod["status"]  # type: ignore[operator]
+    assert pod["status"]["phase"] == "Pending"  # type: ignore[index]
+    c.schedule("p")
+    c.hide_statuses("p")
+    body = await api.json(LOG.format("p"), status=400)
+    assert body["message"] == 'container "app" in pod "p" is not available'
+    c.hide_statuses("p", False)
+    c.write("p", "app", "up")
+    assert await api.text(LOG.format("p")) == b"up\n"
