@@ -21,3 +21,15 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
         sb.cluster.watch_timeout = 30.0
         sb.write_kubeconfig(tmp_path / "kubeconfig")
         yield sb
+
+
+@pytest.fixture
+async def tls_sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    """Like ``sandbox`` but over HTTPS with a generated CA (``ca_path``; the kubeconfig embeds it).
+
+    Use it for anything that runs kubectl: kubectl sends bearer tokens only over TLS.
+    """
+    async with Sandbox.start(tls=True) as sb:
+        sb.cluster.watch_timeout = 30.0
+        sb.write_kubeconfig(tmp_path / "kubeconfig")
+        yield sb

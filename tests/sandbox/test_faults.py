@@ -109,3 +109,19 @@ async def test_restart_refuses_then_serves(sandbox: Sandbox, api: Api) -> None:
             await fresh.get(sandbox.url + PODS)
     await sandbox.resume_serving()
     await api.json(PODS)
+
+
+async def test_tls_with_generated_ca(tls_sandbox: Sandbox) -> None:
+    import ssl
+
+    assert tls_sandbox.url.startswith("https://127.0.0.1:")
+    assert tls_sandbox.ca_path is not None
+    ctx = ssl.create_default_context(cafile=str(tls_sandbox.ca_path))
+    headers = {"Authorization": f"Bearer {tls_sandbox.token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with session.get(tls_sandbox.url + "/version", ssl=ctx) as resp:
+            assert resp.status == 200
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await session.get(tls_sandbox.url + "/version")
+    config = tls_sandbox.kubeconfig_dict()
+    assert config["clusters"][0]["cluster"]["certificate-authority-data"]
