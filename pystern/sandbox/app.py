@@ -34,7 +34,25 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app = web.Application(middlewares=[_auth])
     app[DRIVER_KEY] = driver
     app.router.add_route("GET", "/{tail:.*}", _dispatch)
+    app.router.add_route("DELETE", "/api/v1/namespaces/{namespace}/pods/{name}", _delete_pod)
     return app
+
+
+async def _delete_pod(request: web.Request) -> web.StreamResponse:
+    """``kubectl delete pod``: graceful deletion; a controller-owned pod gets a replacement."""
+    driver = request.app[DRIVER_KEY]
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if driver.is_forbidden(namespace, token):
+        return status.forbidden(driver.user, "delete", "pods", namespace, name=name)
+    rec = driver.pods.get((namespace, name))
+    if rec is None:
+        return status.not_found("pods", name)
+    if rec.owner is not None and rec.owner[0] in ("ReplicaSet", "StatefulSet"):
+        driver.replace_pod(name, namespace=namespace)
+    else:
+        driver.delete_pod(name, namespace=namespace)
+    return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
 
 
 @web.middleware

@@ -172,3 +172,17 @@ async def test_missing_pod_and_bad_token(kubectl: Kubectl) -> None:
     code, _, err = await kubectl.run("get", "pods")
     assert code == 1
     assert "error: You must be logged in to the server" in err
+
+
+async def test_delete_pod_is_replaced_by_its_controller(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=1)
+    c.add_pod("lonely")
+    (old,) = [name for (_, name) in c.pods if name.startswith("web-")]
+    code, out, err = await kubectl.run("delete", "pod", old, "lonely", "--wait=false")
+    assert code == 0, err
+    assert out == f'pod "{old}" deleted\npod "lonely" deleted\n'
+    names = {name for (_, name) in c.pods}
+    assert "lonely" not in names
+    assert old not in names
+    assert len([n for n in names if n.startswith("web-")]) == 1
