@@ -1,0 +1,325 @@
+"""Pod events -> ``TargetAdded`` / ``TargetRemoved``: the container-ID table and the pod watch.
+
+``ContainerTable`` is the pure part (stern's target.go, with its quirks fixed): keyed
+by (namespace, pod UID, container) rather than a joined string, it starts a tail when
+a container gets a log container ID, starts a new one when the ID changes (restart),
+applies ``--container-state`` only at the first sighting, and reports terminations.
+``PodWatcher`` feeds it: one list + watch per namespace, resuming from the last
+resourceVersion; after a 410 or a broken watch it lists again and reconciles, so a
+pod deleted meanwhile ends and a new one is picked up, and no container is tailed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from pystern import errors
+from pystern.filters import TargetFilter
+from pystern.model import (
+    ContainerStateName,
+    ContainerStatus,
+    EventType,
+    Notice,
+    NoticeKind,
+    Pod,
+    Target,
+    Termination,
+)
+from pystern.ports import Cluster
+from pystern.tail import History, RetryPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class TargetAdded:
+    """Start tailing this container instance; ``history`` says where its stream starts."""
+
+    target: Target
+    history: str = History.CONFIGURED
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRemoved:
+    """Stop this instance: ``cancel`` now (``--condition`` no longer matches) or let it drain (deleted)."""
+
+    target: Target
+    cancel: bool = False
+
+
+DiscoveryEvent = TargetAdded | TargetRemoved
+
+
+@dataclass(slots=True)
+class _Entry:
+    cid: str = ""
+    status: ContainerStatus | None = None
+    target: Target | None = None
+
+
+def _termination(status: ContainerStatus) -> Termination | None:
+    if status.state is ContainerStateName.TERMINATED and status.terminated is not None:
+        return status.terminated
+    return status.last_terminated
+
+
+def _termination_key(status: ContainerStatus | None) -> str:
+    term = _termination(status) if status is not None else None
+    if term is None:
+        return ""
+    return term.container_id or f"{term.finished_at}#{term.exit_code}#{term.reason}"
+
+
+def workload_of(pod: Pod) -> str:
+    """The owner group used for colours: the controller owner, else ``generateName``."""
+    for owner in pod.owners:
+        if owner.controller:
+            return f"{owner.kind}/{owner.name}"
+    return pod.generate_name
+
+
+@dataclass(slots=True)
+class ContainerTable:
+    """Container-ID bookkeeping for one cluster (shared by its namespaces' watchers)."""
+
+    target_filter: TargetFilter
+    context: str = ""
+    pods: dict[str, Pod] = field(default_factory=dict)
+    _entries: dict[tuple[str, str, str], _Entry] = field(default_factory=dict)
+    _by_uid: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
+    _tailed: dict[str, set[str]] = field(default_factory=dict)
+    """Pod UID -> container IDs tailed before (a ``--condition`` re-match reads only new lines)."""
+    _changed: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
+        """The Target of one container instance."""
+        return Target(
+            namespace=pod.namespace,
+            pod=pod.name,
+            container=status.name,
+            container_id=cid,
+            kind=status.kind,
+            node_name=pod.node_name,
+            pod_uid=pod.uid,
+            labels=pod.labels,
+            annotations=pod.annotations,
+            context=self.context,
+            workload=workload_of(pod),
+        )
+
+    def observe(self, pod: Pod, *, initial: bool) -> tuple[list[DiscoveryEvent], list[Notice]]:
+        """Record a listed or watched pod (already known to match the pod query and owner).
+
+        ``initial`` is True for the pods of the first list: those are the containers that
+        were running when pystern started, so ``--tail``/``--since`` apply to them.
+        """
+        self.pods[pod.uid] = pod
+        self._signal(pod.uid)
+        events: list[DiscoveryEvent] = []
+        notices: list[Notice] = []
+        filt = self.target_filter
+        if not filt.condition_matches(pod):
+            for key in self._by_uid.pop(pod.uid, set()):
+                entry = self._entries.pop(key)
+                if entry.target is not None:
+                    events.append(TargetRemoved(entry.target, cancel=True))
+            return events, notices
+        keys = self._by_uid.setdefault(pod.uid, set())
+        for status in filt.candidates(pod):
+            key = (pod.namespace, pod.uid, status.name)
+            cid = status.log_container_id
+            found = self._entries.get(key)
+            first = found is None
+            if found is None:
+                entry = self._entries[key] = _Entry()
+                keys.add(key)
+            else:
+                entry = found
+                term_key = _termination_key(status)
+                if term_key and term_key != _termination_key(entry.status):
+                    notices.append(self._terminated_notice(pod, status, entry))
+            previous = entry.cid
+            entry.cid, entry.status = cid, status
+            if not cid or (not first and cid == previous):
+                continue
+            # stern's rule: --container-state filters only the first sighting; a later new ID
+            # (a restart, or a new pod whose containers had no ID yet) is tailed whatever its state.
+            if first and not filt.state_matches(status):
+                continue
+            tailed = self._tailed.setdefault(pod.uid, set())
+            if cid in tailed:
+                history = History.NONE
+            elif initial:
+                history = History.CONFIGURED
+            else:
+                history = History.ALL
+            tailed.add(cid)
+            entry.target = self.target_for(pod, status, cid)
+            events.append(TargetAdded(entry.target, history))
+        return events, notices
+
+    def _terminated_notice(self, pod: Pod, status: ContainerStatus, entry: _Entry) -> Notice:
+        term = _termination(status)
+        assert term is not None
+        reason = term.reason or ("Completed" if term.exit_code == 0 else "Error")
+        text = f"terminated: {reason} (exit {term.exit_code}), restart {status.restart_count}"
+        target = entry.target or self.target_for(pod, status, term.container_id)
+        extra = {
+            "reason": reason,
+            "exit_code": str(term.exit_code),
+            "restart_count": str(status.restart_count),
+        }
+        return Notice(NoticeKind.TERMINATED, text, target, extra)
+
+    def forget(self, uid: str) -> list[DiscoveryEvent]:
+        """The pod is gone (deleted, or no longer selected): its tails end once their streams drain."""
+        self.pods.pop(uid, None)
+        self._tailed.pop(uid, None)
+        self._signal(uid)
+        events: list[DiscoveryEvent] = []
+        for key in self._by_uid.pop(uid, set()):
+            entry = self._entries.pop(key)
+            if entry.target is not None:
+                events.append(TargetRemoved(entry.target))
+        return events
+
+    def known_uids(self, namespace: str | None) -> set[str]:
+        """UIDs of the recorded pods (of one namespace, or all with ``None``)."""
+        return {uid for uid, pod in self.pods.items() if namespace is None or pod.namespace == namespace}
+
+    # -- StatusSource for tails
+    def status(self, target: Target) -> ContainerStatus | None:
+        """The latest status of the target's container; None when its pod is gone."""
+        pod = self.pods.get(target.pod_uid)
+        if pod is None:
+            return None
+        for status in pod.statuses:
+            if status.name == target.container and status.kind is target.kind:
+                return status
+        return None
+
+    async def wait_change(self, target: Target, within: float) -> None:
+        """Wait until the target's pod changes, at most ``within`` seconds."""
+        event = self._changed.setdefault(target.pod_uid, asyncio.Event())
+        try:
+            async with asyncio.timeout(within):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    def _signal(self, uid: str) -> None:
+        event = self._changed.pop(uid, None)
+        if event is not None:
+            event.set()
+
+
+OwnsCheck = Callable[[Pod], Awaitable[bool]]
+
+
+class PodWatcher:
+    """List + watch one namespace (``None`` = all) of one cluster, feeding a ``ContainerTable``."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        namespace: str | None,
+        table: ContainerTable,
+        on_event: Callable[[DiscoveryEvent], None],
+        on_notice: Callable[[Notice], None],
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        owns: OwnsCheck | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.namespace = namespace
+        self.table = table
+        self.on_event = on_event
+        self.on_notice = on_notice
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.owns = owns
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.resource_version = ""
+        self._owned: dict[str, bool] = {}
+
+    async def _selected(self, pod: Pod) -> bool:
+        if not self.table.target_filter.pod_matches(pod):
+            return False
+        if self.owns is None:
+            return True
+        owned = self._owned.get(pod.uid)
+        if owned is None:
+            owned = self._owned[pod.uid] = await self.owns(pod)
+        return owned
+
+    async def _apply(self, pod: Pod, *, initial: bool) -> None:
+        if not await self._selected(pod):
+            return
+        events, notices = self.table.observe(pod, initial=initial)
+        for notice in notices:
+            self.on_notice(notice)
+        for event in events:
+            self.on_event(event)
+
+    def _forget(self, uid: str) -> None:
+        self._owned.pop(uid, None)
+        for event in self.table.forget(uid):
+            self.on_event(event)
+
+    async def sync(self, *, initial: bool) -> None:
+        """List the pods and reconcile: new ones are observed, vanished ones forgotten.
+
+        Errors propagate (the caller decides: abort at start-up, retry later).
+        """
+        listed = await self.cluster.list_pods(self.namespace, self.label_selector, self.field_selector)
+        seen = set()
+        for pod in listed.pods:
+            seen.add(pod.uid)
+            await self._apply(pod, initial=initial)
+        for uid in self.table.known_uids(self.namespace) - seen:
+            self._forget(uid)
+        self.resource_version = listed.resource_version
+
+    async def watch(self) -> None:
+        """Watch from the last list for ever; relist after a 410 or a broken watch (never returns)."""
+        failures = 0
+        need_list = False
+        while True:
+            try:
+                if need_list:
+                    await self.sync(initial=False)
+                    need_list = False
+                async for event in self.cluster.watch_pods(
+                    self.namespace, self.label_selector, self.field_selector, self.resource_version
+                ):
+                    failures = 0
+                    if event.pod.resource_version:
+                        self.resource_version = event.pod.resource_version
+                    if event.type is EventType.DELETED:
+                        self._forget(event.pod.uid)
+                    else:
+                        await self._apply(event.pod, initial=False)
+                # A clean end (the server's watch timeout): carry on from the last resourceVersion.
+                continue
+            except errors.WatchExpired:
+                need_list = True
+                continue
+            except errors.PysternError as exc:
+                # Anything else breaks the watch; a relist makes sure nothing was missed meanwhile.
+                need_list = True
+                failures += 1
+                delay = self.policy.delay(failures, self.rng)
+                if isinstance(exc, errors.ApiError) and exc.retry_after:
+                    delay = max(delay, exc.retry_after)
+                where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
+                self.on_notice(
+                    Notice(NoticeKind.RETRYING, f"watching pods in {where}: {exc}; retrying in {delay:.1f}s")
+                )
+                await self.sleep(delay)

@@ -1,0 +1,348 @@
+"""The supervisor: one discovery task per namespace per cluster, one task per target.
+
+``run`` is the engine's entry point.  It sees clusters through ``ports.Cluster`` and
+writes through ``ports.Sink`` only.  Follow mode runs until cancelled and never
+exits because of ``--max-log-requests`` (stern does): extra containers wait in a
+queue, with one notice saying how many and how to raise the limit.  ``--no-follow``
+lists once, streams every container through a pool of ``--max-log-requests`` and
+returns 1 if any stream failed, after the others finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from pystern import errors
+from pystern.discovery import ContainerTable, DiscoveryEvent, PodWatcher, TargetAdded
+from pystern.filters import TargetFilter
+from pystern.merge import MergeChannel, SortingSink, StreamMerger
+from pystern.model import Notice, NoticeKind, Pod, Target
+from pystern.options import Config
+from pystern.ports import Cluster, Sink
+from pystern.tail import History, RetryPolicy, Tail
+
+Sleep = Callable[[float], Awaitable[None]]
+InstanceKey = tuple[str, str, str, str, str]
+
+
+class WorkloadSelector(Protocol):
+    """What a workload query resolves to: a label selector plus an exact ownership check."""
+
+    @property
+    def label_selector(self) -> str:
+        """Selector sent to the API server (pods of the workload and maybe others)."""
+        ...
+
+    async def owns(self, pod: Pod) -> bool:
+        """Whether the workload really owns ``pod`` (ownerReferences, via ReplicaSets/Jobs)."""
+        ...
+
+
+class ResolveWorkload(Protocol):
+    """``pystern.kube.workloads.resolve_workload``, injected by the CLI (the engine cannot import kube)."""
+
+    async def __call__(self, cluster: Cluster, kind: str, name: str, namespace: str) -> WorkloadSelector:
+        """Resolve ``kind/name`` in ``namespace`` (raises ``errors.ApiError`` when it does not exist)."""
+        ...
+
+
+def _instance(target: Target) -> InstanceKey:
+    return (target.context, target.namespace, target.pod_uid, target.container, target.container_id)
+
+
+def _join_selectors(*parts: str) -> str:
+    return ",".join(p for p in parts if p)
+
+
+async def _watchers(
+    config: Config,
+    cluster: Cluster,
+    table: ContainerTable,
+    on_event: Callable[[DiscoveryEvent], None],
+    on_notice: Callable[[Notice], None],
+    resolve_workload: ResolveWorkload | None,
+    policy: RetryPolicy,
+    sleep: Sleep,
+) -> list[PodWatcher]:
+    """One watcher per namespace (one for all with -A), with the selector resolved for each."""
+    sel = config.selection
+    if sel.all_namespaces:
+        namespaces: list[str | None] = [None]
+    else:
+        namespaces = list(sel.namespaces or (cluster.default_namespace,))
+    watchers = []
+    for ns in namespaces:
+        label, fields, owns = sel.label_selector, sel.field_selector, None
+        if sel.resource is not None and sel.resource.kind == "pods":
+            # Let the server do the exact-name match too: one pod's events instead of all.
+            fields = _join_selectors(fields, f"metadata.name={sel.resource.name}")
+        elif sel.resource is not None:
+            if resolve_workload is None:
+                raise errors.UsageError(
+                    f"{sel.resource.kind}/{sel.resource.name}: workload queries are not available here"
+                )
+            workload = await resolve_workload(cluster, sel.resource.kind, sel.resource.name, ns or "")
+            label, owns = workload.label_selector, workload.owns
+        watchers.append(
+            PodWatcher(
+                cluster,
+                ns,
+                table,
+                on_event,
+                on_notice,
+                label_selector=label,
+                field_selector=fields,
+                owns=owns,
+                policy=policy,
+                sleep=sleep,
+            )
+        )
+    return watchers
+
+
+class _FollowSupervisor:
+    """Starts, queues and cancels the per-target tasks of follow mode."""
+
+    def __init__(
+        self,
+        tg: asyncio.TaskGroup,
+        config: Config,
+        sink: Sink,
+        policy: RetryPolicy,
+        sleep: Sleep,
+        clock: Callable[[], float],
+    ) -> None:
+        self.tg = tg
+        self.config = config
+        self.sink = sink
+        self.policy = policy
+        self.sleep = sleep
+        self.clock = clock
+        self.limit = config.follow.max_log_requests
+        self.running: dict[InstanceKey, asyncio.Task[None]] = {}
+        self.queue: dict[InstanceKey, tuple[Cluster, ContainerTable, TargetAdded]] = {}
+        self.cancelling: set[InstanceKey] = set()
+        self._reported_waiting = 0
+        self._report_scheduled = False
+
+    def handle(self, cluster: Cluster, table: ContainerTable, event: DiscoveryEvent) -> None:
+        """React to one discovery event."""
+        key = _instance(event.target)
+        if isinstance(event, TargetAdded):
+            if key in self.running or key in self.queue:
+                return  # the same instance seen again (relist, relabel): never tail it twice
+            if self.limit and len(self.running) >= self.limit:
+                self.queue[key] = (cluster, table, event)
+                self._schedule_report()
+            else:
+                self._start(key, cluster, table, event)
+            return
+        if key in self.queue:
+            del self.queue[key]
+        elif event.cancel and key in self.running:
+            self.cancelling.add(key)
+            self.running[key].cancel()
+
+    def _start(self, key: InstanceKey, cluster: Cluster, table: ContainerTable, added: TargetAdded) -> None:
+        follow = self.config.follow
+        tail = Tail(
+            cluster,
+            added.target,
+            self.sink,
+            table,
+            follow=True,
+            since_seconds=follow.since_seconds,
+            tail_lines=follow.tail_lines,
+            history=added.history,
+            policy=self.policy,
+            sleep=self.sleep,
+            clock=self.clock,
+        )
+        self.running[key] = self.tg.create_task(self._supervise(key, tail))
+
+    async def _supervise(self, key: InstanceKey, tail: Tail) -> None:
+        try:
+            await tail.run()
+        except asyncio.CancelledError:
+            self.running.pop(key, None)
+            if key in self.cancelling:
+                # Stopped by --condition: print "-" and hand the slot on; a run-wide cancel does neither.
+                self.cancelling.discard(key)
+                self.sink.notice(Notice(NoticeKind.STOPPED, "", tail.target))
+                self._fill()
+            raise
+        self.running.pop(key, None)
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.queue and (not self.limit or len(self.running) < self.limit):
+            key = next(iter(self.queue))
+            cluster, table, added = self.queue.pop(key)
+            self._start(key, cluster, table, added)
+
+    def _schedule_report(self) -> None:
+        if not self._report_scheduled:
+            # Coalesce a burst of new targets (start-up, a scale-up) into one notice.
+            self._report_scheduled = True
+            asyncio.get_running_loop().call_soon(self._report_waiting)
+
+    def _report_waiting(self) -> None:
+        self._report_scheduled = False
+        waiting = len(self.queue)
+        if waiting <= self._reported_waiting:
+            return
+        self._reported_waiting = waiting
+        self.sink.notice(
+            Notice(
+                NoticeKind.WAITING,
+                f"{waiting} container(s) waiting: --max-log-requests={self.limit} streams are open; "
+                "they start as others end (raise --max-log-requests, 0 = no limit)",
+                extra={"waiting": str(waiting), "limit": str(self.limit)},
+            )
+        )
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_error(exc)
+        return exc
+    return group
+
+
+async def run(
+    config: Config,
+    clusters: Sequence[Cluster],
+    sink: Sink,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+    resolve_workload: ResolveWorkload | None = None,
+    policy: RetryPolicy | None = None,
+) -> int:
+    """Tail what ``config`` selects on ``clusters`` into ``sink``.
+
+    Follow mode runs until cancelled.  ``--no-follow`` returns 0, or 1 when a stream
+    failed (an ERROR notice carries the first error).  Start-up errors (a forbidden
+    namespace, a missing workload) raise the ``errors.PysternError`` for the CLI.
+    """
+    policy = policy or RetryPolicy()
+    try:
+        if config.follow.follow:
+            await _follow(config, clusters, sink, clock, sleep, resolve_workload, policy)
+            return 0
+        return await _no_follow(config, clusters, sink, sleep, clock, resolve_workload, policy)
+    except BaseExceptionGroup as group:
+        raise _first_error(group) from None
+
+
+def _table(config: Config, cluster: Cluster, several: bool) -> ContainerTable:
+    return ContainerTable(TargetFilter(config.selection), context=cluster.context if several else "")
+
+
+async def _follow(
+    config: Config,
+    clusters: Sequence[Cluster],
+    sink: Sink,
+    clock: Callable[[], float],
+    sleep: Sleep,
+    resolve_workload: ResolveWorkload | None,
+    policy: RetryPolicy,
+) -> None:
+    sorting = SortingSink(sink, config.output.sort_window, clock, sleep) if config.output.sort else None
+    out: Sink = sorting if sorting is not None else sink
+    async with asyncio.TaskGroup() as tg:
+        if sorting is not None:
+            tg.create_task(sorting.run())
+        sup = _FollowSupervisor(tg, config, out, policy, sleep, clock)
+        for cluster in clusters:
+            table = _table(config, cluster, len(clusters) > 1)
+
+            def on_event(
+                event: DiscoveryEvent, cluster: Cluster = cluster, table: ContainerTable = table
+            ) -> None:
+                sup.handle(cluster, table, event)
+
+            watchers = await _watchers(
+                config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
+            )
+            for watcher in watchers:
+                await watcher.sync(initial=True)  # a start-up failure aborts the run
+                tg.create_task(watcher.watch())
+
+
+async def _no_follow(
+    config: Config,
+    clusters: Sequence[Cluster],
+    sink: Sink,
+    sleep: Sleep,
+    clock: Callable[[], float],
+    resolve_workload: ResolveWorkload | None,
+    policy: RetryPolicy,
+) -> int:
+    planned: list[tuple[Cluster, ContainerTable, TargetAdded]] = []
+    for cluster in clusters:
+        table = _table(config, cluster, len(clusters) > 1)
+
+        def on_event(
+            event: DiscoveryEvent, cluster: Cluster = cluster, table: ContainerTable = table
+        ) -> None:
+            if isinstance(event, TargetAdded):
+                planned.append((cluster, table, event))
+
+        for watcher in await _watchers(
+            config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
+        ):
+            await watcher.sync(initial=True)
+
+    failures: list[errors.PysternError] = []
+    merger = StreamMerger(sink) if config.output.sort else None
+    limit = config.follow.max_log_requests
+    # An exact merge needs every stream's head at once, so --sort opens them all (see merge.py).
+    pool = asyncio.Semaphore(limit) if limit > 0 and merger is None else None
+
+    async def one(
+        cluster: Cluster, table: ContainerTable, target: Target, channel: MergeChannel | None
+    ) -> None:
+        out: Sink = channel if channel is not None else sink
+        try:
+            if pool is not None:
+                await pool.acquire()
+            try:
+                tail = Tail(
+                    cluster,
+                    target,
+                    out,
+                    table,
+                    follow=False,
+                    since_seconds=config.follow.since_seconds,
+                    tail_lines=config.follow.tail_lines,
+                    history=History.CONFIGURED,
+                    policy=policy,
+                    sleep=sleep,
+                    clock=clock,
+                )
+                error = await tail.run()
+            finally:
+                if pool is not None:
+                    pool.release()
+            if error is not None:
+                failures.append(error)
+        finally:
+            if channel is not None:
+                channel.close()
+
+    async with asyncio.TaskGroup() as tg:
+        for cluster, table, added in planned:
+            channel = merger.channel(added.target) if merger is not None else None
+            tg.create_task(one(cluster, table, added.target, channel))
+        if merger is not None:
+            tg.create_task(merger.run())
+    sink.flush()
+    if failures:
+        sink.notice(Notice(NoticeKind.ERROR, str(failures[0])))
+        return 1
+    return 0

@@ -1,0 +1,421 @@
+"""One container instance's log stream: read chunks, split lines, resume, reconnect.
+
+Lossless follow is the point of this module.  Every request carries
+``timestamps=true``; the ``ResumePoint`` remembers the timestamp of the last complete
+line and how many lines carried exactly that timestamp.  The kubelet truncates
+``sinceTime`` to whole seconds (kubernetes-wire B2), so a resumed stream starts at
+the beginning of that second and ``LineSkipper`` drops what was already printed by
+comparing (timestamp, index among equal timestamps).  A clean EOF while the pod
+status says the same container still runs is resumed too: the kubelet's 4 h write
+timeout and proxies end streams that way (stern's #361 treats it as the end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pystern import errors
+from pystern.model import ContainerStateName, ContainerStatus, Notice, NoticeKind, Target
+from pystern.ports import Cluster, LogRequest, Sink
+from pystern.timefmt import format_rfc3339_seconds, parse_rfc3339_ns
+
+MAX_LINE = 1024 * 1024
+TRUNCATED = b" [line truncated by pystern]"
+NO_FOLLOW_RETRIES = 3
+"""Transient failures a --no-follow stream survives (resuming) before it counts as failed."""
+
+
+class History:
+    """Where a new stream starts (plain string constants; compared by value)."""
+
+    CONFIGURED = "configured"
+    """``--tail``/``--since`` as given: containers already running when pystern started."""
+    ALL = "all"
+    """From the first line: containers that started after pystern did (stern's restart gap)."""
+    NONE = "none"
+    """Only new lines (``tailLines=0``): a pod that matches ``--condition`` again."""
+
+
+class StatusSource(Protocol):
+    """What a tail asks discovery: the latest status of its container, and change notification."""
+
+    def status(self, target: Target) -> ContainerStatus | None:
+        """The container's latest status, or None when the pod is gone."""
+        ...
+
+    async def wait_change(self, target: Target, within: float) -> None:
+        """Return when the target's pod changes, or after ``within`` seconds."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff between reconnection attempts and when to give up."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    factor: float = 2.0
+    jitter: float = 0.2
+    give_up_after: int = 10
+    """Consecutive failed attempts without a single line received."""
+    healthy_after: float = 60.0
+    """An attempt that lasted this long resets the failure count even without lines."""
+    eof_grace: float = 1.0
+    """After a clean EOF, how long to wait for a pod status change before deciding it was not the end."""
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        """The pause before attempt ``failures + 1`` (``failures >= 1``), with jitter."""
+        base = min(self.maximum, self.initial * self.factor ** max(0, failures - 1))
+        return base * rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)
+
+
+def timestamp_of(line: bytes) -> bytes:
+    """The leading kubelet timestamp of a record, or ``b""`` if it has none (cheap shape check)."""
+    sp = line.find(b" ", 0, 40)
+    if sp < 20 or line[4:5] != b"-" or line[10:11] not in (b"T", b"t"):
+        return b""
+    return line[:sp]
+
+
+@dataclass(slots=True)
+class ResumePoint:
+    """The last complete timestamped line seen, and how many lines carried that exact timestamp."""
+
+    ts: bytes = b""
+    count: int = 0
+
+    def update(self, lines: Sequence[bytes]) -> None:
+        """Account for ``lines`` (already emitted, in order)."""
+        i = len(lines) - 1
+        while i >= 0:
+            ts = timestamp_of(lines[i])
+            if ts:
+                break
+            i -= 1
+        else:
+            return
+        same = 1
+        j = i - 1
+        prefix = ts + b" "
+        while j >= 0:
+            line = lines[j]
+            if line.startswith(prefix):
+                same += 1
+            elif timestamp_of(line):
+                break
+            j -= 1
+        if j < 0 and ts == self.ts:
+            self.count += same
+        else:
+            self.ts, self.count = ts, same
+
+    def since_time(self) -> str | None:
+        """``sinceTime`` for a resumed request (whole seconds, as the kubelet uses it)."""
+        if not self.ts:
+            return None
+        try:
+            return format_rfc3339_seconds(parse_rfc3339_ns(self.ts))
+        except ValueError:
+            return None
+
+    def skipper(self) -> LineSkipper | None:
+        """A filter that drops the lines a resumed stream repeats."""
+        try:
+            return LineSkipper(parse_rfc3339_ns(self.ts), self.count) if self.ts else None
+        except ValueError:
+            return None
+
+
+class LineSkipper:
+    """Drops, from the start of a resumed stream, every line already printed.
+
+    Exact as long as the kubelet serves a second's lines in the same order each time:
+    lines older than the resume timestamp go, then the first ``count`` lines with exactly
+    that timestamp; from the first newer line on everything passes.
+    """
+
+    __slots__ = ("_remaining", "_ts", "done")
+
+    def __init__(self, ts_ns: int, count: int) -> None:
+        self._ts = ts_ns
+        self._remaining = count
+        self.done = False
+
+    def filter(self, lines: list[bytes]) -> list[bytes]:
+        """The lines of ``lines`` not printed before."""
+        if self.done:
+            return lines
+        for i, line in enumerate(lines):
+            ts = timestamp_of(line)
+            if not ts:
+                # Kubelet error text carries no timestamp and cannot be placed; pass it on.
+                continue
+            try:
+                ns = parse_rfc3339_ns(ts)
+            except ValueError:
+                continue
+            if ns < self._ts:
+                continue
+            if ns == self._ts and self._remaining > 0:
+                self._remaining -= 1
+                continue
+            self.done = True
+            kept = [x for x in lines[:i] if not timestamp_of(x)]
+            kept.extend(lines[i:])
+            return kept
+        return [x for x in lines if not timestamp_of(x)]
+
+
+@dataclass(slots=True)
+class LineSplitter:
+    """Turns raw chunks into complete lines with bytes operations; bounded memory per line."""
+
+    max_line: int = MAX_LINE
+    _partial: bytearray = field(default_factory=bytearray)
+    _discarding: bool = False
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The complete lines ``chunk`` finishes (without ``\\n``); keeps the partial rest."""
+        if self._discarding:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                return []
+            chunk = chunk[nl + 1 :]
+            self._discarding = False
+        lines: list[bytes]
+        if self._partial:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                self._partial += chunk
+                return self._cut_partial()
+            first = bytes(self._partial) + chunk[:nl]
+            self._partial.clear()
+            lines = chunk[nl + 1 :].split(b"\n")
+            lines.insert(0, first)
+        else:
+            lines = chunk.split(b"\n")
+        rest = lines.pop()
+        if rest:
+            self._partial += rest
+        if lines and max(map(len, lines)) > self.max_line:
+            lines = [x if len(x) <= self.max_line else x[: self.max_line] + TRUNCATED for x in lines]
+        if len(self._partial) > self.max_line:
+            lines.extend(self._cut_partial())
+        return lines
+
+    def _cut_partial(self) -> list[bytes]:
+        if len(self._partial) <= self.max_line:
+            return []
+        line = bytes(self._partial[: self.max_line]) + TRUNCATED
+        self._partial.clear()
+        self._discarding = True
+        return [line]
+
+    def finish(self) -> bytes | None:
+        """The partial last line at a final EOF (the container stopped), if any."""
+        if self._discarding or not self._partial:
+            self.reset()
+            return None
+        line = bytes(self._partial)
+        self._partial.clear()
+        return line
+
+    def reset(self) -> None:
+        """Forget the partial line (a resumed stream serves it again from its start)."""
+        self._partial.clear()
+        self._discarding = False
+
+
+def _waiting_error(exc: errors.ApiError) -> bool:
+    """Errors that mean "not ready yet": wait for the pod to change instead of hammering."""
+    text = exc.message or str(exc)
+    if exc.status == 404 and "pods/log" in text:
+        return True  # the kubelet does not know the pod yet
+    return exc.status == 400 and ("waiting to start" in text or "is not available" in text)
+
+
+def _transient(exc: errors.PysternError) -> bool:
+    if isinstance(exc, errors.ApiError):
+        return exc.status in (401, 408, 429) or exc.status >= 500
+    return isinstance(exc, (errors.ConnectionLost, errors.ConnectionFailed))
+
+
+class Tail:
+    """Streams one container instance to the sink until it ends, resuming across failures."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        target: Target,
+        sink: Sink,
+        status: StatusSource,
+        *,
+        follow: bool = True,
+        since_seconds: float | None = None,
+        tail_lines: int = -1,
+        history: str = History.CONFIGURED,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.target = target
+        self.sink = sink
+        self.status_source = status
+        self.follow = follow
+        self.since_seconds = since_seconds
+        self.tail_lines = tail_lines
+        self.history = history
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.resume = ResumePoint()
+        self.splitter = LineSplitter()
+        self.lines_seen = 0
+
+    def request(self) -> LogRequest:
+        """The next request: resumed from the resume point, else from the configured history."""
+        t = self.target
+        since_time = self.resume.since_time()
+        if since_time is not None:
+            return LogRequest(t.namespace, t.pod, t.container, follow=self.follow, since_time=since_time)
+        if self.history == History.ALL:
+            return LogRequest(t.namespace, t.pod, t.container, follow=self.follow)
+        if self.history == History.NONE:
+            return LogRequest(t.namespace, t.pod, t.container, follow=self.follow, tail_lines=0)
+        since = None
+        if self.since_seconds is not None and self.since_seconds > 0:
+            since = max(1, int(self.since_seconds))
+        tail = self.tail_lines if self.tail_lines >= 0 else None
+        return LogRequest(
+            t.namespace, t.pod, t.container, follow=self.follow, since_seconds=since, tail_lines=tail
+        )
+
+    async def _attempt(self) -> None:
+        skipper = self.resume.skipper()
+        self.splitter.reset()
+        emit, update, sink, splitter = self.sink.emit, self.resume.update, self.sink, self.splitter
+        async with self.cluster.stream_log(self.request()) as chunks:
+            async for chunk in chunks:
+                lines = splitter.feed(chunk)
+                if skipper is not None and not skipper.done:
+                    lines = skipper.filter(lines)
+                if lines:
+                    emit(self.target, lines)
+                    update(lines)
+                    self.lines_seen += len(lines)
+                    # Backpressure: a slow stdout must slow the connection, not grow a buffer.
+                    await sink.drain()
+
+    def _emit_partial(self) -> None:
+        rest = self.splitter.finish()
+        if rest is not None:
+            self.sink.emit(self.target, [rest])
+            self.resume.update([rest])
+            self.lines_seen += 1
+
+    def _notice(self, kind: NoticeKind, text: str = "") -> None:
+        self.sink.notice(Notice(kind, text, self.target))
+
+    def _instance_state(self) -> tuple[bool, bool]:
+        """(same instance still known, same instance running) from the latest pod status."""
+        st = self.status_source.status(self.target)
+        if st is None or st.log_container_id != self.target.container_id:
+            return False, False
+        return True, st.state is ContainerStateName.RUNNING
+
+    async def run(self) -> errors.PysternError | None:
+        """Stream until the container's log ends for good.
+
+        Returns None when it ended normally, else the error that ended it (a --no-follow
+        failure, a give-up, a 403).  ``+`` is printed at the start and ``-`` at the end;
+        cancellation prints nothing and propagates.
+        """
+        self._notice(NoticeKind.STARTED)
+        result = await self._loop()
+        self._notice(NoticeKind.STOPPED)
+        return result
+
+    async def _loop(self) -> errors.PysternError | None:
+        failures = 0
+        while True:
+            before = self.lines_seen
+            started = self.clock()
+            error: errors.PysternError | None = None
+            try:
+                await self._attempt()
+            except errors.PysternError as exc:
+                error = exc
+            if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:
+                failures = 0
+            if error is None:
+                if not self.follow:
+                    self._emit_partial()
+                    return None
+                running = self._instance_state()[1]
+                if running:
+                    # The status may lag the stream's end: give the watch a moment to say so.
+                    await self.status_source.wait_change(self.target, self.policy.eof_grace)
+                    running = self._instance_state()[1]
+                if not running:
+                    self._emit_partial()
+                    return None
+                failures += 1
+                self._notice(NoticeKind.RETRYING, "log stream ended while the container runs; resuming")
+                if failures > 1:
+                    await self.sleep(self.policy.delay(failures - 1, self.rng))
+                continue
+            outcome = await self._after_error(error, failures + 1)
+            if outcome is not None:
+                return outcome[0]
+            if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
+                failures += 1
+
+    async def _after_error(
+        self, error: errors.PysternError, attempt: int
+    ) -> tuple[errors.PysternError | None] | None:
+        """Decide after a failed attempt: a 1-tuple with the final result, or None to retry."""
+        t = self.target
+        if isinstance(error, errors.ApiError) and not _transient(error):
+            if _waiting_error(error):
+                if not self.follow:
+                    return (error,)
+                known, _ = self._instance_state()
+                if not known:
+                    return (None,)
+                await self.status_source.wait_change(t, self.policy.maximum)
+                return None
+            if error.status == 404:
+                self._notice(NoticeKind.WARNING, f"pod {t.namespace}/{t.pod} not found (deleted)")
+                return (None if self.follow else error,)
+            if error.status == 403:
+                self._notice(NoticeKind.ERROR, f"forbidden: pods/log {t.namespace}/{t.pod}: {error}")
+                return (error,)
+            if self.follow:
+                self._notice(NoticeKind.GAVE_UP, f"{error}")
+            return (error,)
+        if not self.follow:
+            if attempt > NO_FOLLOW_RETRIES or not _transient(error):
+                return (error,)
+        else:
+            known, _ = self._instance_state()
+            if not known:
+                # Pod deleted or container replaced: its log is gone with it; end quietly.
+                self._emit_partial()
+                return (None,)
+            if attempt >= self.policy.give_up_after:
+                self._notice(NoticeKind.GAVE_UP, f"giving up after {attempt} failed attempts: {error}")
+                return (error,)
+        delay = self.policy.delay(attempt, self.rng)
+        if isinstance(error, errors.ApiError) and error.retry_after:
+            delay = max(delay, error.retry_after)
+        self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
+        await self.sleep(delay)
+        return None
