@@ -176,63 +176,10 @@ async def _list_or_watch(
         return status.bad_request(str(exc))
     watching = force_watch or flag(query, "watch")
     rv = query.get("resourceVersion", "")
-    rv_match = query.get("resourceVersionMatch", "")
     initial = flag(query, "sendInitialEvents")
-    causes: list[tuple[str, str, str]] = []
-    if watching:
-        if initial and rv_match != "NotOlderThan":
-            causes.append(
-                (
-                    "sendInitialEvents",
-                    "FieldValueForbidden",
-                    "Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch "
-                    "is set to NotOlderThan",
-                )
-            )
-        if rv_match and not initial:
-            causes.append(
-                (
-                    "resourceVersionMatch",
-                    "FieldValueForbidden",
-                    "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents "
-                    "is provided",
-                )
-            )
-    else:
-        if initial:
-            causes.append(
-                (
-                    "sendInitialEvents",
-                    "FieldValueForbidden",
-                    "Forbidden: sendInitialEvents is forbidden for list",
-                )
-            )
-        if rv_match and not rv:
-            causes.append(
-                (
-                    "resourceVersionMatch",
-                    "FieldValueForbidden",
-                    "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
-                )
-            )
-        elif rv_match and rv_match not in ("Exact", "NotOlderThan"):
-            causes.append(
-                (
-                    "resourceVersionMatch",
-                    "FieldValueNotSupported",
-                    f'Unsupported value: "{rv_match}": supported values: "Exact", "NotOlderThan"',
-                )
-            )
-        elif rv_match == "Exact" and rv == "0":
-            causes.append(
-                (
-                    "resourceVersionMatch",
-                    "FieldValueForbidden",
-                    'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
-                )
-            )
+    causes = _option_problems(query, watching)
     if causes:
-        return status.invalid("ListOptions", "", causes)
+        return status.invalid("ListOptions", "", causes, group="meta.k8s.io")
     as_table = wants_table(request.headers.get("Accept", ""))
     if watching:
         watch = WatchRequest(
@@ -258,3 +205,57 @@ async def _list_or_watch(
             "items": items,
         }
     )
+
+
+def _forbidden(field: str, detail: str) -> tuple[str, str, str]:
+    return (field, "FieldValueForbidden", "Forbidden: " + detail)
+
+
+def _option_problems(query: Any, watching: bool) -> list[tuple[str, str, str]]:
+    """ValidateListOptions (apimachinery internalversion/validation): list and watch rules."""
+    rv = query.get("resourceVersion", "")
+    match = query.get("resourceVersionMatch", "")
+    # Presence counts, not the value: sendInitialEvents=false is still "set".
+    initial_set = "sendInitialEvents" in query
+    rvm = "resourceVersionMatch"
+    out: list[tuple[str, str, str]] = []
+    if watching:
+        if initial_set and match != "NotOlderThan":
+            out.append(
+                _forbidden(rvm, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+            )
+        if match:
+            if not initial_set:
+                out.append(
+                    _forbidden(
+                        rvm,
+                        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                    )
+                )
+            if match != "NotOlderThan":
+                out.append(
+                    (
+                        rvm,
+                        "FieldValueNotSupported",
+                        f'Unsupported value: "{match}": supported values: "NotOlderThan"',
+                    )
+                )
+        return out
+    if match:
+        if not rv:
+            out.append(
+                _forbidden(rvm, "resourceVersionMatch is forbidden unless resourceVersion is provided")
+            )
+        if match not in ("Exact", "NotOlderThan"):
+            out.append(
+                (
+                    rvm,
+                    "FieldValueNotSupported",
+                    f'Unsupported value: "{match}": supported values: "Exact", "NotOlderThan", ""',
+                )
+            )
+        if match == "Exact" and rv == "0":
+            out.append(_forbidden(rvm, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'))
+    if initial_set:
+        out.append(_forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
+    return out

@@ -83,7 +83,7 @@ def forbidden(
     return status_response(403, "Forbidden", message, details)
 
 
-def invalid(kind: str, name: str, causes: list[tuple[str, str, str]]) -> web.Response:
+def invalid(kind: str, name: str, causes: list[tuple[str, str, str]], group: str = "") -> web.Response:
     """``422 Invalid``: ``<Kind> "<name>" is invalid: <field>: <detail>``.
 
     ``causes`` holds (field, cause reason, detail) triples, e.g.
@@ -92,12 +92,15 @@ def invalid(kind: str, name: str, causes: list[tuple[str, str, str]]) -> web.Res
     parts = [f"{field}: {detail}" for field, _, detail in causes]
     text = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     cause_objs = [{"reason": reason, "message": detail, "field": field} for field, reason, detail in causes]
-    return status_response(
-        422,
-        "Invalid",
-        f'{kind} "{name}" is invalid: {text}',
-        {"name": name, "kind": kind, "causes": cause_objs},
-    )
+    details: dict[str, Any] = {}
+    if name:
+        details["name"] = name
+    if group:
+        details["group"] = group
+    details["kind"] = kind
+    details["causes"] = cause_objs
+    qualified = f"{kind}.{group}" if group else kind
+    return status_response(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
 
 
 def expired_status(requested: int, oldest: int) -> dict[str, Any]:

@@ -335,3 +335,33 @@ async def test_rolling_step_moves_one_pod_per_step(sandbox: Sandbox, api: Api) -
     c.rolling_step("web")  # a new revision starts
     assert len(set(hashes())) == 2
     assert len(c.pods) == 3
+
+
+async def test_boolean_spellings_and_legacy_watch_path(sandbox: Sandbox, api: Api) -> None:
+    sandbox.cluster.add_pod("a")
+    for query in ("watch=", "watch=True", "watch=yes", "watch=1"):
+        async with api.get(PODS + "?" + query + "&timeoutSeconds=5") as resp:
+            assert summary(await next_event(resp)) == ("ADDED", "a"), query
+    for query in ("watch=0", "watch=false", "watch=False"):
+        body = await api.json(PODS + "?" + query)
+        assert body["kind"] == "PodList", query
+    async with api.get("/api/v1/watch/namespaces/default/pods?timeoutSeconds=5") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "a")
+
+
+async def test_list_option_validation(sandbox: Sandbox, api: Api) -> None:
+    body = await api.json(PODS + "?sendInitialEvents=false", status=422)
+    assert body["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: '
+        "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list"
+    )
+    assert body["details"]["group"] == "meta.k8s.io"  # type: ignore[index]
+    body = await api.json(PODS + "?resourceVersionMatch=Exact&resourceVersion=0", status=422)
+    assert body["message"].endswith(  # type: ignore[union-attr]
+        'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"'
+    )
+    body = await api.json(PODS + "?watch=1&resourceVersionMatch=NotOlderThan", status=422)
+    assert (
+        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided" in body["message"]
+    )  # type: ignore[operator]
+    await api.json(PODS + "?resourceVersionMatch=NotOlderThan&resourceVersion=0")
