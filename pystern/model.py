@@ -93,12 +93,12 @@ class Pod:
     resource_version: str = ""
     node_name: str = ""
     phase: str = ""
-    labels: Mapping[str, str] = EMPTY_MAP
-    annotations: Mapping[str, str] = EMPTY_MAP
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAP)
+    annotations: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAP)
     owners: tuple[OwnerReference, ...] = ()
     generate_name: str = ""
     deleting: bool = False
-    conditions: Mapping[str, str] = EMPTY_MAP
+    conditions: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAP)
     """Condition type -> status (``"True"``/``"False"``/``"Unknown"``)."""
     spec_containers: tuple[tuple[str, ContainerKind], ...] = ()
     statuses: tuple[ContainerStatus, ...] = ()
@@ -140,8 +140,8 @@ class Target:
     kind: ContainerKind = ContainerKind.REGULAR
     node_name: str = ""
     pod_uid: str = ""
-    labels: Mapping[str, str] = EMPTY_MAP
-    annotations: Mapping[str, str] = EMPTY_MAP
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAP)
+    annotations: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAP)
     context: str = ""
     """The kubeconfig context it came from ("" when tailing a single cluster)."""
     workload: str = ""
