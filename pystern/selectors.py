@@ -63,17 +63,15 @@ def _check_key(key: str) -> None:
             "end with an alphanumeric character (at most 63 characters)"
         )
     if problems:
-        raise SelectorError(
-            f'unable to parse requirement: key: Invalid value: "{key}": {"; ".join(problems)}'
-        )
+        raise SelectorError(f'unable to parse requirement: invalid label key "{key}": {"; ".join(problems)}')
 
 
-def _check_value(value: str) -> None:
+def _check_value(key: str, value: str) -> None:
     if len(value) > 63 or not _LABEL_VALUE.match(value):
         raise SelectorError(
-            f'unable to parse requirement: values[0]: Invalid value: "{value}": a valid label must be an '
-            "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-            "with an alphanumeric character (at most 63 characters)"
+            f'unable to parse requirement: invalid label value: "{value}": at key: "{key}": a valid label '
+            "must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+            "start and end with an alphanumeric character (at most 63 characters)"
         )
 
 
@@ -158,8 +156,9 @@ def _lex(text: str) -> list[tuple[str, str]]:
 
 
 class _LabelParser:
+    """apimachinery's labels.Parser: the same token rules and the same error texts."""
+
     def __init__(self, text: str) -> None:
-        self.text = text
         self.tokens = _lex(text)
         self.pos = 0
 
@@ -171,93 +170,105 @@ class _LabelParser:
         self.pos += 1
         return token
 
-    def fail(self, what: str) -> SelectorError:
-        return SelectorError(f"unable to parse requirement: {what} (in label selector {self.text!r})")
+    @staticmethod
+    def fail(what: str) -> SelectorError:
+        return SelectorError(f"unable to parse requirement: {what}")
 
     def parse(self) -> LabelSelector:
         reqs: list[Requirement] = []
         while True:
-            kind, _ = self.peek()
+            kind, lit = self.peek()
             if kind == "EOS":
                 break
-            if kind == ",":
-                raise self.fail("found ',', expected: !, identifier, or 'end of string'")
+            if kind not in (_IDENT, "!"):
+                raise SelectorError(f"found '{lit}', expected: !, identifier, or 'end of string'")
             reqs.append(self.requirement())
             kind, lit = self.take()
             if kind == "EOS":
                 break
             if kind != ",":
-                raise self.fail(f"found '{lit}', expected: ',' or 'end of string'")
-            if self.peek()[0] == "EOS":
-                raise self.fail("found 'end of string', expected: identifier")
+                raise SelectorError(f"found '{lit}', expected: ',' or 'end of string'")
+            kind, lit = self.peek()
+            if kind not in (_IDENT, "!"):
+                raise SelectorError(f"found '{lit}', expected: identifier after ','")
         return LabelSelector(tuple(reqs))
 
     def requirement(self) -> Requirement:
-        kind, lit = self.take()
-        if kind == "!":
+        kind, key = self.take()
+        negated = kind == "!"
+        if negated:
             kind, key = self.take()
-            if kind != _IDENT:
-                raise self.fail(f"found '{key}', expected: identifier after '!'")
-            _check_key(key)
-            return Requirement(key, "!exists")
         if kind != _IDENT:
-            raise self.fail(f"found '{lit}', expected: !, identifier, or 'end of string'")
-        key = lit
+            raise self.fail(f"found '{key}', expected: identifier")
         _check_key(key)
+        if negated:
+            return Requirement(key, "!exists")
         kind, lit = self.peek()
         if kind in ("EOS", ","):
             return Requirement(key, "exists")
         self.take()
         if kind == _IDENT and lit in ("in", "notin"):
-            return Requirement(key, lit, self.value_set())
+            values = self.value_set()
+            for value in values:
+                _check_value(key, value)
+            return Requirement(key, lit, values)
         if kind in ("=", "==", "!="):
             value = self.single_value()
-            _check_value(value)
+            _check_value(key, value)
             return Requirement(key, "!=" if kind == "!=" else "=", (value,))
         if kind in (">", "<"):
             value = self.single_value()
             if not _INTEGER.match(value):
-                raise self.fail(f"for 'Gt', 'Lt' operators, the value must be an integer, got {value!r}")
+                raise self.fail("for 'Gt', 'Lt' operators, the value must be an integer")
             return Requirement(key, "gt" if kind == ">" else "lt", (value,))
-        raise self.fail(f"found '{lit}', expected: =, !=, ==, in, notin")
+        raise self.fail(f"found '{lit}', expected: '=', '!=', '==', 'in', notin'")
 
     def single_value(self) -> str:
         kind, lit = self.peek()
         if kind in ("EOS", ","):
             return ""
+        self.take()
         if kind != _IDENT:
             raise self.fail(f"found '{lit}', expected: identifier")
-        self.take()
         return lit
 
     def value_set(self) -> tuple[str, ...]:
         kind, lit = self.take()
         if kind != "(":
-            raise self.fail(f"found '{lit}', expected: '('")
+            raise self.fail(f"found '{lit}' expected: '('")
+        kind, lit = self.peek()
+        if kind == ")":
+            # "()" is the set holding the empty string, as upstream parses it.
+            self.take()
+            return ("",)
+        if kind not in (_IDENT, ","):
+            raise self.fail(f"found '{lit}', expected: ',', ')' or identifier")
         values: list[str] = []
-        expect_value = True
         while True:
             kind, lit = self.take()
-            if kind == ")":
-                if expect_value and values:
-                    values.append("")
-                break
-            if kind == "EOS":
-                raise self.fail("found 'end of string', expected: ')'")
+            if kind == _IDENT:
+                values.append(lit)
+                kind2, lit2 = self.peek()
+                if kind2 == ",":
+                    self.take()
+                    if self.peek()[0] == ")":
+                        values.append("")
+                    continue
+                if kind2 == ")":
+                    self.take()
+                    break
+                raise self.fail(f"found '{lit2}', expected: ',' or ')'")
             if kind == ",":
-                if expect_value:
-                    values.append("")
-                expect_value = True
+                values.append("")
+                if self.peek()[0] == ")":
+                    self.take()
+                    break
                 continue
-            if kind != _IDENT or not expect_value:
-                raise self.fail(f"found '{lit}', expected: ',' or ')'")
-            values.append(lit)
-            expect_value = False
-        if not values:
-            raise self.fail("for 'in', 'notin' operators, values set can't be empty")
-        for value in values:
-            _check_value(value)
-        return tuple(dict.fromkeys(values))
+            if kind == ")":
+                values.append("")
+                break
+            raise self.fail(f"found '{lit}', expected: ',', or identifier")
+        return tuple(sorted(set(values)))
 
 
 def parse_label_selector(text: str) -> LabelSelector:
