@@ -1,0 +1,131 @@
+"""Engine test helpers: a recording Sink, an in-memory log server for pure tail tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from pystern import errors
+from pystern.model import ContainerStatus, Notice, NoticeKind, Target
+from pystern.ports import LogRequest
+from pystern.timefmt import NS_PER_SECOND, format_rfc3339_nano_fixed, parse_rfc3339_ns
+
+
+@dataclass
+class RecordingSink:
+    """Collects emitted lines and notices (the engine's view of the output)."""
+
+    lines: list[tuple[Target, bytes]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    batches: int = 0
+
+    def emit(self, target: Target, lines: Sequence[bytes]) -> None:
+        self.batches += 1
+        self.lines.extend((target, line) for line in lines)
+
+    def notice(self, notice: Notice) -> None:
+        self.notices.append(notice)
+
+    async def drain(self) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+    def messages(self, container: str | None = None, pod: str | None = None) -> list[bytes]:
+        """Messages without their timestamps, optionally of one container / pod."""
+        return [
+            line.split(b" ", 1)[1] if b" " in line else line
+            for t, line in self.lines
+            if (container is None or t.container == container) and (pod is None or t.pod == pod)
+        ]
+
+    def kinds(self, kind: NoticeKind) -> list[Notice]:
+        return [n for n in self.notices if n.kind is kind]
+
+
+@pytest.fixture
+def recording_sink() -> RecordingSink:
+    return RecordingSink()
+
+
+def ts(ns: int) -> bytes:
+    return format_rfc3339_nano_fixed(ns).encode()
+
+
+@dataclass
+class ScriptedLog:
+    """A fake kubelet log for one container: records plus a script of how each request ends.
+
+    Each script entry is ("reset", n) / ("eof", n): serve up to ``n`` bytes then break
+    (ConnectionLost) or end cleanly; ("full", 0): serve everything and end; ("error", exc).
+    Requests after the script serve everything.  ``sinceTime`` is truncated to seconds,
+    as the kubelet does.
+    """
+
+    records: list[bytes]
+    script: list[tuple[str, Any]] = field(default_factory=list)
+    requests: list[LogRequest] = field(default_factory=list)
+    chunk: int = 7
+    finished: bool = False
+    """Set once a request served the whole log to a clean end (the container has stopped)."""
+
+    def serve(self, request: LogRequest) -> bytes:
+        lines = self.records
+        if request.since_time is not None:
+            since = parse_rfc3339_ns(request.since_time) // NS_PER_SECOND * NS_PER_SECOND
+            lines = [r for r in lines if parse_rfc3339_ns(r.split(b" ", 1)[0]) >= since]
+        if request.tail_lines is not None:
+            lines = lines[len(lines) - request.tail_lines :] if request.tail_lines else []
+        return b"".join(r + b"\n" for r in lines)
+
+
+class FakeCluster:
+    """Only ``stream_log`` (tail tests); everything else is not needed there."""
+
+    context = ""
+    default_namespace = "default"
+
+    def __init__(self, logs: dict[str, ScriptedLog]) -> None:
+        self.logs = logs
+
+    @asynccontextmanager
+    async def _open(self, request: LogRequest) -> AsyncIterator[AsyncIterator[bytes]]:
+        log = self.logs[request.container]
+        log.requests.append(request)
+        step = log.script.pop(0) if log.script else ("full", 0)
+        if step[0] == "error":
+            raise step[1]
+        data = log.serve(request)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            limit = len(data) if step[0] == "full" else min(step[1], len(data))
+            for i in range(0, limit, log.chunk):
+                yield data[i : min(i + log.chunk, limit)]
+            if step[0] == "reset":
+                raise errors.ConnectionLost("connection reset by peer")
+            if step[0] == "full":
+                log.finished = True
+
+        yield chunks()
+
+    def stream_log(self, request: LogRequest) -> Any:
+        return self._open(request)
+
+
+class StaticStatus:
+    """A StatusSource whose answers the test sets."""
+
+    def __init__(self, status: ContainerStatus | None) -> None:
+        self.current = status
+        self.waits = 0
+
+    def status(self, target: Target) -> ContainerStatus | None:
+        return self.current
+
+    async def wait_change(self, target: Target, within: float) -> None:
+        self.waits += 1

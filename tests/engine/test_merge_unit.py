@@ -1,0 +1,99 @@
+"""Pure tests of --sort: the exact no-follow merge and the follow window."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pystern.merge import SortingSink, StreamMerger, sort_key
+from pystern.model import Target
+from tests.engine.conftest import RecordingSink, ts
+
+BASE = 1_700_000_000 * 1_000_000_000
+
+
+def target(i: int) -> Target:
+    return Target("default", f"p{i}", "app", container_id=f"c{i}")
+
+
+def test_sort_key_normalises_offsets_and_rejects_text() -> None:
+    utc = sort_key(b"2024-05-01T12:00:00.000000000Z a")
+    assert utc == b"2024-05-01T12:00:00.000000000Z"
+    assert sort_key(b"2024-05-01T14:00:00.5+02:00 b") == b"2024-05-01T12:00:00.500000000Z"
+    assert sort_key(b"unable to retrieve container logs") is None
+
+
+streams_strategy = st.lists(
+    st.lists(st.integers(0, 50), max_size=25).map(sorted),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(streams_strategy, st.integers(1, 5))
+def test_no_follow_merge_is_sorted_and_complete(streams: list[list[int]], batch: int) -> None:
+    async def go() -> list[bytes]:
+        sink = RecordingSink()
+        merger = StreamMerger(sink)
+        channels = [merger.channel(target(i)) for i in range(len(streams))]
+
+        async def produce(i: int) -> None:
+            lines = [ts(BASE + t) + f" s{i}-{n}".encode() for n, t in enumerate(streams[i])]
+            for k in range(0, len(lines), batch):
+                channels[i].emit(target(i), lines[k : k + batch])
+                await channels[i].drain()
+            channels[i].close()
+
+        async with asyncio.TaskGroup() as tg:
+            for i in range(len(streams)):
+                tg.create_task(produce(i))
+            tg.create_task(merger.run())
+        return [line for _, line in sink.lines]
+
+    out = asyncio.run(go())
+    expected = sorted(
+        ts(BASE + t) + f" s{i}-{n}".encode() for i, s in enumerate(streams) for n, t in enumerate(s)
+    )
+    assert sorted(out) == expected
+    keys = [line[:30] for line in out]
+    assert keys == sorted(keys)
+    # Each stream's own order is kept.
+    for i in range(len(streams)):
+        mine = [line for line in out if f" s{i}-".encode() in line]
+        assert mine == [ts(BASE + t) + f" s{i}-{n}".encode() for n, t in enumerate(streams[i])]
+
+
+def test_follow_window_orders_and_never_drops_late_lines() -> None:
+    now = [0.0]
+    inner = RecordingSink()
+    sink = SortingSink(inner, 0.2, clock=lambda: now[0])
+    sink.emit(target(1), [ts(BASE + 30) + b" b"])
+    sink.emit(target(2), [ts(BASE + 10) + b" a"])
+    assert sink.release() == 0
+    now[0] = 0.25
+    assert sink.release() == 2
+    assert inner.messages() == [b"a", b"b"]
+    # A line older than what was printed arrives late: it is printed at the next release, not lost.
+    sink.emit(target(2), [ts(BASE + 20) + b" late", ts(BASE + 40) + b" c"])
+    now[0] = 0.3
+    assert sink.release() == 0
+    now[0] = 0.5
+    assert sink.release() == 2
+    assert inner.messages() == [b"a", b"b", b"late", b"c"]
+
+
+def test_follow_window_keeps_held_lines_until_due_and_close_flushes() -> None:
+    now = [0.0]
+    inner = RecordingSink()
+    sink = SortingSink(inner, 1.0, clock=lambda: now[0])
+    sink.emit(target(1), [ts(BASE + 5) + b" x", b"no timestamp continues x"])
+    now[0] = 0.5
+    sink.emit(target(2), [ts(BASE + 1) + b" y"])
+    now[0] = 1.0
+    assert sink.release() == 3  # x is due, y (older) goes first
+    assert inner.messages() == [b"y", b"x", b"timestamp continues x"]
+    sink.emit(target(2), [ts(BASE + 9) + b" z"])
+    assert sink.close() == 1
