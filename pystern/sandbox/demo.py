@@ -177,7 +177,7 @@ class Demo:
             if now >= next_replace:
                 next_replace = now + 60
                 # A rolling update: one web pod moves to the newest ReplicaSet per step.
-                new = c.rolling_step("web")
+                new = c.rolling_step("web", grace=3.0)
                 c.write(new["metadata"]["name"], "proxy", "proxy listening on :8080, upstream 127.0.0.1:3000")
 
     def _finish_later(self, job: str) -> None:

@@ -106,7 +106,10 @@ class DeploymentDriver(FaultDriver):
         return [
             rec.name
             for (ns, _), rec in self.pods.items()
-            if ns == namespace and rec.owner is not None and rec.owner[:2] == (kind, owner_name)
+            if ns == namespace
+            and rec.owner is not None
+            and rec.owner[:2] == (kind, owner_name)
+            and not rec.deleting_ns  # a Terminating pod no longer counts as a replica
         ]
 
     def _replicasets_of(self, name: str, namespace: str) -> list[dict[str, Any]]:
@@ -165,11 +168,11 @@ class DeploymentDriver(FaultDriver):
         if deploy["status"] != status:
             self.store.put("deployments", {**deploy, "metadata": dict(deploy["metadata"]), "status": status})
 
-    def rolling_step(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
+    def rolling_step(self, name: str, *, namespace: str = "default", grace: float = 0.0) -> dict[str, Any]:
         """One step of a rolling update: one pod of an older ReplicaSet gives way to one of the newest.
 
         When no update is in progress a new revision (a new ReplicaSet) is started first.
-        Returns the new pod.
+        The replaced pod stays Terminating for ``grace`` seconds.  Returns the new pod.
         """
         sets = self._replicasets_of(name, namespace)
         old = [
@@ -184,7 +187,7 @@ class DeploymentDriver(FaultDriver):
             newest = sets[-1]
         if old:
             victim = min(old, key=lambda p: self.pods[(namespace, p)].created_ns)
-            self.delete_pod(victim, namespace=namespace)
+            self.delete_pod(victim, namespace=namespace, grace=grace)
         pod = self._rs_pod(newest, name)
         self._sync_deployment_status(name, namespace)
         return pod

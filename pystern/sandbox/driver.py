@@ -9,6 +9,7 @@ and :mod:`pystern.sandbox.workloads`.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Iterable, Sequence
@@ -193,15 +194,29 @@ class PodDriver:
     def _publish(self, pod: PodRecord) -> dict[str, Any]:
         return self.store.put("pods", pod.to_json())
 
-    def delete_pod(self, name: str, *, namespace: str = "default") -> None:
-        """Graceful deletion: MODIFIED with deletionTimestamp, containers stop, then DELETED."""
+    def delete_pod(self, name: str, *, namespace: str = "default", grace: float = 0.0) -> None:
+        """Graceful deletion: MODIFIED with deletionTimestamp, containers stop, then DELETED.
+
+        With ``grace`` > 0 the pod stays Terminating (containers still running and
+        writing) for that many seconds before the rest happens; this needs a running loop.
+        """
         pod = self.pod(name, namespace)
+        if pod.deleting_ns:
+            return
         pod.deleting_ns = now_ns()
         self._publish(pod)
+        if grace > 0:
+            asyncio.get_running_loop().call_later(grace, self._finish_delete, pod)
+        else:
+            self._finish_delete(pod)
+
+    def _finish_delete(self, pod: PodRecord) -> None:
+        if self.pods.get((pod.namespace, pod.name)) is not pod:
+            return
         for c in pod.containers:
             c.terminate("Completed", 0)
-        del self.pods[(namespace, name)]
-        self.store.delete("pods", namespace, name)
+        del self.pods[(pod.namespace, pod.name)]
+        self.store.delete("pods", pod.namespace, pod.name)
 
     def set_labels(self, pod: str, labels: dict[str, str], *, namespace: str = "default") -> dict[str, Any]:
         """Replace a pod's labels."""

@@ -19,13 +19,14 @@ from pystern.sandbox.templates import label_selector, name_suffix, object_meta, 
 class ScenarioDriver(DeploymentDriver):
     """Everything a scenario can do to the simulated cluster (``sb.cluster``)."""
 
-    def replace_pod(self, pod: str, *, namespace: str = "default") -> dict[str, Any]:
+    def replace_pod(self, pod: str, *, namespace: str = "default", grace: float = 0.0) -> dict[str, Any]:
         """Delete a controller-owned pod and let its controller create a replacement."""
         rec = self.pod(pod, namespace)
         if rec.owner is None:
             raise ValueError(f"pod {namespace}/{pod} has no controller")
         kind, owner_name, _ = rec.owner
-        self.delete_pod(pod, namespace=namespace)
+        # A StatefulSet pod keeps its name, so its successor can only come after the deletion.
+        self.delete_pod(pod, namespace=namespace, grace=0.0 if kind == "StatefulSet" else grace)
         if kind == "ReplicaSet":
             rs = self.store.get("replicasets", namespace, owner_name)
             assert rs is not None

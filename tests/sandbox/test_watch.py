@@ -365,3 +365,17 @@ async def test_list_option_validation(sandbox: Sandbox, api: Api) -> None:
         "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided" in body["message"]
     )  # type: ignore[operator]
     await api.json(PODS + "?resourceVersionMatch=NotOlderThan&resourceVersion=0")
+
+
+async def test_graceful_delete_keeps_pod_terminating(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a")
+    async with api.get(PODS + "?watch=1") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "a")
+        c.delete_pod("a", grace=0.2)
+        terminating = await next_event(resp)
+        assert terminating["type"] == "MODIFIED"
+        c.write("a", "app", "still writing while terminating")
+        assert ("default", "a") in c.pods
+        assert summary(await next_event(resp)) == ("DELETED", "a")
+    assert ("default", "a") not in c.pods
