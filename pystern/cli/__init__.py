@@ -1,0 +1,151 @@
+"""pystern's command line: ``pystern <query> [flags]`` (also ``kubectl pystern``, ``python -m pystern``).
+
+* ``argv``: the pflag-compatible parser (stern's flag syntax);
+* ``invocation``: argv + environment + config file -> ``Invocation`` (pure, see ``parse_config``);
+* ``help``: help screen, ``--show-hidden-options``, the README flag table;
+* ``app``: the composition root (clusters, sink, engine, signals).
+
+Exit statuses: 0 success; 1 runtime error (or a failed ``--no-follow`` stream); 2 bad
+usage (flags, config file, template); 130 Ctrl-C; 143 SIGTERM.  Errors are one line on
+stderr, ``pystern: error: <message>``; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn, TextIO, cast
+
+from pystern import __version__
+from pystern.cli.app import ProcessIO, body, real_io, run_with_signals
+from pystern.cli.help import flag_table_markdown, print_help, print_hidden
+from pystern.cli.invocation import Action, Invocation, Source, parse_config, parse_invocation
+from pystern.errors import PysternError
+
+__all__ = [
+    "Action",
+    "Invocation",
+    "ProcessIO",
+    "Source",
+    "flag_table_markdown",
+    "main",
+    "parse_config",
+    "parse_invocation",
+    "run_cli",
+]
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+def _output_closed(exc: BaseException) -> bool:
+    # pystern.render is only consulted when it was loaded: a closed stdout can only come from it.
+    render = sys.modules.get("pystern.render")
+    closed = getattr(render, "OutputClosed", None)
+    return isinstance(exc, BrokenPipeError) or (isinstance(closed, type) and isinstance(exc, closed))
+
+
+def _silence_stdout(io: ProcessIO) -> None:
+    """After a closed pipe: point fd 1 at /dev/null so the interpreter's final flush stays quiet."""
+    if io.stdout is not getattr(sys.stdout, "buffer", None):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _report(exc: BaseException, io: ProcessIO, debug: bool) -> int:
+    leaves = _leaves(exc)
+    if any(_output_closed(leaf) for leaf in leaves):
+        _silence_stdout(io)
+        return 0
+    if any(isinstance(leaf, KeyboardInterrupt) for leaf in leaves):
+        return 130
+    known = next((leaf for leaf in leaves if isinstance(leaf, PysternError)), None)
+    if debug:
+        traceback.print_exception(exc, file=io.stderr)
+    if known is not None:
+        message = " ".join(str(known).split("\n")) or type(known).__name__
+        io.stderr.write(f"pystern: error: {message}\n")
+        return known.exit_code
+    io.stderr.write(f"pystern: internal error: {leaves[0]!r}; run with --debug for details\n")
+    return 1
+
+
+def _text_stdout(io: ProcessIO) -> TextIO:
+    if io.stdout is getattr(sys.stdout, "buffer", None):
+        return sys.stdout
+    return cast(TextIO, _BinaryText(io.stdout))
+
+
+class _BinaryText:
+    """A minimal text face over a binary stream (tests pass BytesIO as stdout)."""
+
+    def __init__(self, raw: object) -> None:
+        self._raw = raw
+
+    def write(self, text: str) -> int:
+        self._raw.write(text.encode())  # type: ignore[attr-defined]
+        return len(text)
+
+    def flush(self) -> None:
+        self._raw.flush()  # type: ignore[attr-defined]
+
+    def isatty(self) -> bool:
+        return False
+
+
+def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
+    """Run one command line; returns the exit status (never raises, except SystemExit from tests)."""
+    io = io or real_io()
+    debug = "--debug" in argv
+    try:
+        invocation = parse_invocation(argv, io.env)
+        for warning in invocation.warnings:
+            io.stderr.write(f"pystern: warning: {warning}\n")
+        if invocation.action is Action.HELP:
+            print_help(_text_stdout(io), color=io.stdout_isatty)
+            return 0
+        if invocation.action is Action.VERSION:
+            io.stdout.write(f"version: {__version__}\n".encode())
+            io.stdout.flush()
+            return 0
+        if invocation.action is Action.SHOW_HIDDEN:
+            print_hidden(_text_stdout(io))
+            return 0
+        if invocation.action is Action.COMPLETION:
+            io.stderr.write(
+                f"pystern: error: --completion {invocation.completion_shell} is not implemented yet\n"
+            )
+            return 1
+        config = invocation.config
+        debug = config.debug
+        if config.connection.verbosity >= 1:
+            for note in invocation.notes:
+                io.stderr.write(f"pystern: {note}\n")
+        return run_with_signals(body(invocation, io))
+    except Exception as exc:  # one line per error; the traceback only with --debug
+        return _report(exc, io, debug)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | BaseExceptionGroup):
+            return _report(exc, io, debug)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point (``pystern`` and ``kubectl-pystern``)."""
+    io = real_io()
+    code = run_cli(sys.argv[1:] if argv is None else list(argv), io)
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        _silence_stdout(io)
+    sys.exit(code)

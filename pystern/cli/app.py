@@ -1,0 +1,229 @@
+"""The composition root: build the clusters and the sink, run the engine, own the signals.
+
+Only this module knows the process: real stdin/stdout, signals, exit statuses.  The
+engine (``pystern.run``), the kube client and the renderer are imported lazily so that
+``--help`` and ``--version`` never load aiohttp or kubernetes_asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, TextIO
+
+from pystern.cli.invocation import Invocation, Source
+from pystern.errors import UsageError
+from pystern.options import Config
+
+if TYPE_CHECKING:
+    from pystern.ports import Cluster, Sink
+
+_CHUNK = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessIO:
+    """The world the CLI runs in (injected so tests can run it in-process)."""
+
+    stdin: BinaryIO
+    stdout: BinaryIO
+    stderr: TextIO
+    stdout_isatty: bool
+    stdin_isatty: bool
+    env: Mapping[str, str]
+
+
+async def _read_stdin(stream: BinaryIO, on_chunk: Callable[[bytes], None]) -> None:
+    """Feed stdin chunks to ``on_chunk`` until EOF.
+
+    A daemon thread does the blocking reads: an executor thread would keep the process
+    alive after Ctrl-C until stdin delivered more data.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes | BaseException] = asyncio.Queue(maxsize=16)
+    room = threading.Semaphore(16)
+
+    def reader() -> None:
+        read = getattr(stream, "read1", stream.read)
+        while True:
+            room.acquire()
+            try:
+                chunk: bytes | BaseException = read(_CHUNK)
+            except (OSError, ValueError) as exc:
+                chunk = exc
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            except RuntimeError:  # the loop is gone: the run ended
+                return
+            if not isinstance(chunk, bytes) or not chunk:
+                return
+
+    threading.Thread(target=reader, name="pystern-stdin", daemon=True).start()
+    while True:
+        item = await queue.get()
+        room.release()
+        if isinstance(item, BaseException):
+            raise item
+        if not item:
+            return
+        on_chunk(item)
+
+
+async def _run_stdin(config: Config, io: ProcessIO) -> int:
+    from pystern.render import build_sink
+
+    sink = build_sink(
+        config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
+    )
+    pending = b""
+
+    def on_chunk(chunk: bytes) -> None:
+        nonlocal pending
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            sink.render_stdin_line(line.removesuffix(b"\r"))
+
+    try:
+        await _read_stdin(io.stdin, on_chunk)
+        if pending:
+            sink.render_stdin_line(pending.removesuffix(b"\r"))
+    finally:
+        await sink.aclose()
+    return 0
+
+
+async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: ProcessIO) -> Config:
+    """``--prompt``: pick an ``app.kubernetes.io/instance`` value; returns the config with that selector."""
+    label = "app.kubernetes.io/instance"
+    if not io.stdin_isatty:
+        raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
+    sel = config.selection
+    namespaces: list[str | None] = [None]
+    if not sel.all_namespaces:
+        namespaces = list(sel.namespaces) or [clusters[0].default_namespace]
+    found: set[str] = set()
+    for cluster in clusters:
+        for namespace in namespaces:
+            listed = await cluster.list_pods(namespace, "", sel.field_selector)
+            found.update(pod.labels[label] for pod in listed.pods if label in pod.labels)
+    if not found:
+        raise UsageError("No matching labels", flag="prompt")
+    choices = sorted(found)
+    from rich.console import Console
+    from rich.prompt import IntPrompt
+
+    console = Console(file=io.stderr)
+    console.print(f'Select "{label}" label value:')
+    for number, value in enumerate(choices, 1):
+        console.print(f"  {number:>3}  {value}", highlight=False)
+    index = await asyncio.to_thread(
+        IntPrompt.ask, "Number", console=console, choices=[str(n) for n in range(1, len(choices) + 1)]
+    )
+    selector = f"{label}={choices[index - 1]}"
+    io.stdout.write(f"Selector: {selector}\n".encode())
+    io.stdout.flush()
+    return replace(config, selection=replace(sel, label_selector=selector))
+
+
+async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
+    from pystern.kube import connect
+    from pystern.render import build_sink
+    from pystern.run import run
+
+    contexts: Sequence[str | None] = config.connection.contexts or [None]
+    async with contextlib.AsyncExitStack() as stack:
+        clusters: list[Cluster] = []
+        for context in contexts:
+            cluster = await connect(config.connection, context, stderr=io.stderr)
+            stack.push_async_callback(cluster.aclose)
+            clusters.append(cluster)
+        if invocation.prompt and not config.selection.resource:
+            config = await _prompt_selector(config, clusters, io)
+        sink: Sink = build_sink(
+            config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
+        )
+        stack.push_async_callback(sink.aclose)  # type: ignore[attr-defined]
+        return await run(config, clusters, sink)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _run_demo(invocation: Invocation, config: Config, io: ProcessIO) -> int:
+    from pystern.sandbox import Sandbox
+
+    async with Sandbox.start(scenario="demo") as sandbox:
+        with tempfile.TemporaryDirectory(prefix="pystern-demo-") as tmp:
+            path = sandbox.write_kubeconfig(Path(tmp) / "kubeconfig")
+            connection = replace(config.connection, kubeconfig=str(path), contexts=())
+            return await _run_clusters(invocation, replace(config, connection=connection), io)
+
+
+def body(invocation: Invocation, io: ProcessIO) -> Callable[[], Awaitable[int]]:
+    """The coroutine factory of a RUN invocation."""
+    config = invocation.config
+    if invocation.source is Source.STDIN:
+        return lambda: _run_stdin(config, io)
+    if invocation.source is Source.DEMO:
+        return lambda: _run_demo(invocation, config, io)
+    return lambda: _run_clusters(invocation, config, io)
+
+
+def run_with_signals(make: Callable[[], Awaitable[int]]) -> int:
+    """Run the coroutine; Ctrl-C -> 130, SIGTERM -> 143 after cancelling it (streams close).
+
+    A second signal while cleaning up ends the process at once.
+    """
+
+    async def guarded() -> int:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        received: list[int] = []
+
+        def on_signal(signum: int) -> None:
+            if received:
+                os._exit(128 + received[0])
+            received.append(signum)
+            task.cancel()
+
+        installed = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, on_signal, int(signum))
+                installed.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+                pass
+        try:
+            return await make()
+        except asyncio.CancelledError:
+            if received:
+                return 128 + received[0]
+            raise
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    try:
+        return asyncio.run(guarded())
+    except KeyboardInterrupt:
+        return 130
+
+
+def real_io() -> ProcessIO:
+    """The process's own streams."""
+    return ProcessIO(
+        stdin=sys.stdin.buffer,
+        stdout=sys.stdout.buffer,
+        stderr=sys.stderr,
+        stdout_isatty=sys.stdout.isatty(),
+        stdin_isatty=sys.stdin.isatty(),
+        env=os.environ,
+    )

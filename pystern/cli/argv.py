@@ -1,0 +1,116 @@
+"""A pflag-compatible command-line parser over the flag table.
+
+stern users type pflag syntax, which click cannot express: ``--init-containers=false``,
+a bare ``-t`` meaning ``--timestamps=default``, bool flags that never swallow the next
+word, combined short flags (``-Ap``), ``-n=kube-system``, and ``--`` ending the flags.
+Values are converted by the flag's own parser as they are read, so errors name the flag.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pystern.config.flags import BY_NAME, BY_SHORT, Flag, Kind, Value, parse_scalar
+from pystern.errors import UsageError
+
+
+@dataclass(slots=True)
+class ParsedArgs:
+    """What the command line said: flag values (only those given) and positional arguments."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    positionals: list[str] = field(default_factory=list)
+    bare: set[str] = field(default_factory=set)
+    """Flags given without a value (``-t``), for the ``-t short`` pitfall warning."""
+
+    def store(self, flag: Flag, text: str) -> None:
+        """Add one occurrence: lists accumulate, scalars take the last value."""
+        value = parse_scalar(flag, text)
+        if flag.is_list:
+            before = self.values.get(flag.name, ())
+            assert isinstance(before, tuple)
+            assert isinstance(value, tuple)
+            self.values[flag.name] = before + value
+        else:
+            self.values[flag.name] = value
+
+
+def _unknown(name: str) -> UsageError:
+    close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+    hint = f"; did you mean --{close[0]}?" if close else "; see pystern --help"
+    return UsageError(f"unknown flag: --{name}{hint}")
+
+
+def _long(arg: str, rest: Sequence[str], out: ParsedArgs) -> int:
+    """Parse ``--name[=value]``; return how many following words were consumed."""
+    name, eq, value = arg[2:].partition("=")
+    flag = BY_NAME.get(name)
+    if flag is None:
+        raise _unknown(name)
+    if eq:
+        out.store(flag, value)
+        return 0
+    if flag.kind is Kind.BOOL:
+        out.values[flag.name] = True
+        return 0
+    if flag.bare_value is not None:
+        out.store(flag, flag.bare_value)
+        out.bare.add(flag.name)
+        return 0
+    if not rest:
+        raise UsageError(f"flag needs an argument: --{name}", flag=name)
+    out.store(flag, rest[0])
+    return 1
+
+
+def _short(arg: str, rest: Sequence[str], out: ParsedArgs) -> int:
+    """Parse ``-abc``, ``-nVALUE``, ``-n=VALUE``, ``-n VALUE``; return words consumed."""
+    letters = arg[1:]
+    i = 0
+    while i < len(letters):
+        letter = letters[i]
+        flag = BY_SHORT.get(letter)
+        if flag is None:
+            raise UsageError(f"unknown shorthand flag: '{letter}' in {arg}; see pystern --help")
+        tail = letters[i + 1 :]
+        if tail.startswith("="):
+            out.store(flag, tail[1:])
+            return 0
+        if flag.kind is Kind.BOOL:
+            out.values[flag.name] = True
+            i += 1
+            continue
+        if flag.bare_value is not None:
+            out.store(flag, flag.bare_value)
+            out.bare.add(flag.name)
+            i += 1
+            continue
+        if tail:
+            out.store(flag, tail)
+            return 0
+        if not rest:
+            raise UsageError(f"flag needs an argument: '{letter}' in {arg}", flag=flag.name)
+        out.store(flag, rest[0])
+        return 1
+    return 0
+
+
+def parse_argv(argv: Sequence[str]) -> ParsedArgs:
+    """Parse the arguments after the program name; raises ``UsageError``."""
+    out = ParsedArgs()
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--":
+            out.positionals.extend(argv[i:])
+            break
+        if arg.startswith("--"):
+            i += _long(arg, argv[i:], out)
+        elif arg.startswith("-") and arg != "-":
+            i += _short(arg, argv[i:], out)
+        else:
+            out.positionals.append(arg)
+    return out

@@ -1,0 +1,139 @@
+"""argv + environment -> what to do (``Invocation``): a pure function, fast to test.
+
+Order, like stern's: parse the flags; ``--help``, ``--version``, ``--completion`` and
+``--show-hidden-options`` answer before anything else is read; then the config file is
+merged under the command line, and the result is validated into a ``Config``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pystern.cli.argv import ParsedArgs, parse_argv
+from pystern.config.build import Values, build_config
+from pystern.config.file import load_config_file
+from pystern.config.flags import BY_NAME, Kind, Value
+from pystern.errors import ConfigFileError, UsageError
+from pystern.options import Config
+
+
+class Action(enum.Enum):
+    """What the process does."""
+
+    RUN = "run"
+    HELP = "help"
+    VERSION = "version"
+    SHOW_HIDDEN = "show-hidden-options"
+    COMPLETION = "completion"
+
+
+class Source(enum.Enum):
+    """Where the log lines come from in a RUN."""
+
+    CLUSTER = "cluster"
+    STDIN = "stdin"
+    DEMO = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """The parsed command: an action, and for RUN the validated ``Config``."""
+
+    action: Action
+    config: Config = field(default_factory=Config)
+    source: Source = Source.CLUSTER
+    prompt: bool = False
+    completion_shell: str = ""
+    config_file: Path | None = None
+    warnings: tuple[str, ...] = ()
+    """One-line warnings for stderr (unknown config keys, argument pitfalls)."""
+    notes: tuple[str, ...] = ()
+    """Lines for stderr at ``--verbosity 1`` and up."""
+
+
+def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
+    # pflag takes a flag's value only after '=', so `-t short` and `--no-follow false` make the
+    # second word the pod query; say so rather than silently tailing pods named "short".
+    warnings = []
+    if "timestamps" in args.bare and query in ("short", "default"):
+        warnings.append(f'"{query}" is taken as the pod query; write --timestamps={query} to set the format')
+    bools_given = any(BY_NAME[name].kind is Kind.BOOL for name in args.values)
+    if bools_given and query in ("true", "false"):
+        warnings.append(f'"{query}" is taken as the pod query; write --<flag>={query} to set a flag')
+    return warnings
+
+
+def _query(args: ParsedArgs) -> str:
+    if len(args.positionals) > 1:
+        shown = " ".join(repr(p) for p in args.positionals)
+        hint = ""
+        if args.bare or any(p in ("true", "false", "short", "default") for p in args.positionals[1:]):
+            hint = " (flag values go after '=', e.g. --timestamps=short, --init-containers=false)"
+        raise UsageError(f"expected at most one pod query, got {len(args.positionals)}: {shown}{hint}")
+    return args.positionals[0] if args.positionals else ""
+
+
+def _file_error(exc: UsageError, key: str, path: Path) -> ConfigFileError:
+    return ConfigFileError(f'invalid value for "{key}" in config file {path}: {exc}', flag=key)
+
+
+def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
+    """Parse the command line (without the program name); raises ``UsageError`` (exit 2)."""
+    args = parse_argv(argv)
+    given = args.values
+    if given.get("help"):
+        return Invocation(Action.HELP)
+    if given.get("version"):
+        return Invocation(Action.VERSION)
+    if "completion" in given:
+        shell = str(given["completion"])
+        if shell not in BY_NAME["completion"].choices:
+            raise UsageError(f'unsupported shell type: "{shell}" (use bash, zsh or fish)', flag="completion")
+        return Invocation(Action.COMPLETION, completion_shell=shell)
+    if given.get("show-hidden-options"):
+        return Invocation(Action.SHOW_HIDDEN)
+    query = _query(args)
+
+    explicit = given.get("config", "")
+    assert isinstance(explicit, str)
+    file = load_config_file(explicit, env)
+    merged: dict[str, Value] = {**file.values, **given}
+    from_file = {name for name in file.values if name not in given}
+    demo = bool(merged.get("demo"))
+    if demo and "namespace" not in merged and "all-namespaces" not in merged:
+        # The demo cluster has several namespaces; show them all unless told otherwise.
+        merged["all-namespaces"] = True
+    try:
+        config = build_config(Values(merged), query)
+    except ConfigFileError:
+        raise
+    except UsageError as exc:
+        if exc.flag in from_file and file.path is not None:
+            raise _file_error(exc, exc.flag, file.path) from None
+        raise
+    notes = []
+    if file.from_stern and file.path is not None:
+        notes.append(f"reading stern's config file {file.path} (no pystern config file exists)")
+    elif file.path is not None:
+        notes.append(f"reading config file {file.path}")
+    source = Source.STDIN if merged.get("stdin") else Source.DEMO if demo else Source.CLUSTER
+    return Invocation(
+        Action.RUN,
+        config=config,
+        source=source,
+        prompt=bool(merged.get("prompt")),
+        config_file=file.path,
+        warnings=(*file.warnings, *_pitfalls(args, query)),
+        notes=tuple(notes),
+    )
+
+
+def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> Config:
+    """The ``Config`` a command line (plus config file) describes; raises ``UsageError``."""
+    invocation = parse_invocation(argv, env)
+    if invocation.action is not Action.RUN:
+        raise UsageError(f"{invocation.action.value} does not describe a run")
+    return invocation.config

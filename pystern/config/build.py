@@ -1,0 +1,424 @@
+"""Typed flag values -> the frozen ``options.Config``, with stern's validation messages.
+
+Every check raises ``UsageError(message, flag=<long name>)`` so that the CLI can say
+where a bad value came from (command line or config file).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+
+import regex
+
+from pystern.config.flags import BY_NAME, Flag, Value
+from pystern.config.query import compile_regex, parse_query
+from pystern.errors import TemplateParseError, UsageError
+from pystern.options import (
+    ColorMode,
+    Config,
+    Connection,
+    ContainerState,
+    Follow,
+    Output,
+    OutputFormat,
+    ResourceQuery,
+    Selection,
+    TimestampFormat,
+)
+from pystern.timefmt import parse_go_duration
+
+_DNS_LABEL = regex.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_SGR = regex.compile(r"[0-9]{1,3}(;[0-9]{1,3})*\Z")
+_CONDITIONS = {
+    name.lower(): name
+    for name in (
+        "ContainersReady",
+        "Initialized",
+        "Ready",
+        "PodScheduled",
+        "DisruptionTarget",
+        "PodReadyToStartContainers",
+    )
+}
+_CONDITION_VALUES = {"true": "True", "false": "False", "unknown": "Unknown"}
+
+
+class Values:
+    """Flag values by long name: what was set (command line or file) over the table's defaults."""
+
+    def __init__(self, given: Mapping[str, Value]) -> None:
+        unknown = set(given) - set(BY_NAME)
+        if unknown:
+            raise KeyError(f"unknown flags: {sorted(unknown)}")
+        self._given = dict(given)
+
+    def given(self, name: str) -> bool:
+        """Whether the user set this flag (anywhere)."""
+        return name in self._given
+
+    def get(self, name: str) -> Value:
+        """The value, or the flag's default."""
+        return self._given.get(name, BY_NAME[name].default)
+
+    def text(self, name: str) -> str:
+        """A STRING flag's value."""
+        value = self.get(name)
+        assert isinstance(value, str), name
+        return value
+
+    def flag(self, name: str) -> bool:
+        """A BOOL flag's value."""
+        value = self.get(name)
+        assert isinstance(value, bool), name
+        return value
+
+    def integer(self, name: str) -> int:
+        """An INT flag's value."""
+        value = self.get(name)
+        assert isinstance(value, int), name
+        assert not isinstance(value, bool), name
+        return value
+
+    def number(self, name: str) -> float:
+        """A FLOAT or DURATION flag's value."""
+        value = self.get(name)
+        assert isinstance(value, float), name
+        return value
+
+    def items(self, name: str) -> tuple[str, ...]:
+        """An ARRAY or SLICE flag's values."""
+        value = self.get(name)
+        assert isinstance(value, tuple), name
+        return value
+
+
+def _regexes(values: Values, name: str, what: str) -> tuple[regex.Pattern[str], ...]:
+    return tuple(compile_regex(text, what, name) for text in values.items(name))
+
+
+def _choice(values: Values, name: str, message: str) -> str:
+    value = values.text(name)
+    flag: Flag = BY_NAME[name]
+    if value not in flag.choices:
+        raise UsageError(f"{message} (got {value!r})", flag=name)
+    return value
+
+
+def _namespaces(values: Values) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for name in values.items("namespace"):
+        if not name:
+            raise UsageError("--namespace: empty namespace name", flag="namespace")
+        if len(name) > 63 or not _DNS_LABEL.match(name):
+            raise UsageError(
+                f'--namespace: invalid namespace "{name}": a namespace is at most 63 lower case letters, '
+                "digits or '-', starting and ending with a letter or digit",
+                flag="namespace",
+            )
+        seen[name] = None
+    return tuple(seen)
+
+
+def _label_selector(text: str) -> str:
+    from pystern.selectors import parse_label_selector
+
+    try:
+        parse_label_selector(text)
+    except UsageError as exc:
+        raise UsageError(f"failed to parse selector as label selector: {exc}", flag="selector") from None
+    return text
+
+
+def _field_selector(values: Values) -> str:
+    from pystern.selectors import parse_field_selector
+
+    parts = [values.text("field-selector")]
+    node = values.text("node")
+    if node:
+        parts.append(f"spec.nodeName={node}")
+    text = ",".join(part for part in parts if part)
+    try:
+        parse_field_selector(text)
+    except UsageError as exc:
+        flag = "field-selector" if values.text("field-selector") else "node"
+        raise UsageError(f"failed to parse selector as field selector: {exc}", flag=flag) from None
+    return text
+
+
+def _container_states(values: Values) -> frozenset[ContainerState]:
+    states: set[ContainerState] = set()
+    for item in values.items("container-state"):
+        if not item.strip():
+            continue
+        try:
+            states.add(ContainerState(item.strip().lower()))
+        except ValueError:
+            raise UsageError(
+                "containerState should be one of 'running', 'waiting', 'terminated', or 'all' "
+                f"(got {item!r})",
+                flag="container-state",
+            ) from None
+    if not states or ContainerState.ALL in states:
+        return frozenset({ContainerState.ALL})
+    return frozenset(states)
+
+
+def _condition(text: str) -> tuple[str, str] | None:
+    if not text:
+        return None
+    name, eq, value = text.lower().partition("=")
+    if name not in _CONDITIONS:
+        raise UsageError(
+            "condition should be one of 'ContainersReady', 'Initialized', 'Ready', 'PodScheduled', "
+            f"'DisruptionTarget', 'PodReadyToStartContainers' (got {text!r})",
+            flag="condition",
+        )
+    value = value if eq else "true"
+    if value not in _CONDITION_VALUES:
+        raise UsageError(
+            f"condition value should be one of 'True', 'False', 'Unknown' (got {text!r})", flag="condition"
+        )
+    return _CONDITIONS[name], _CONDITION_VALUES[value]
+
+
+def _colors(values: Values, name: str) -> tuple[str, ...]:
+    items = tuple(item.strip() for item in values.items(name))
+    for item in items:
+        if not _SGR.match(item) or any(int(part) > 255 for part in item.split(";")):
+            raise UsageError(
+                f'invalid value "{item}" for --{name}: expected SGR numbers separated by ";" '
+                "(e.g. 91 or 38;2;255;97;136)",
+                flag=name,
+            )
+    return items
+
+
+def _template(values: Values) -> str | None:
+    path = values.text("template-file")
+    if path:
+        try:
+            text = Path(path).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(f"--template-file: cannot read {path}: {reason}", flag="template-file") from None
+        flag = "template-file"
+    else:
+        text = values.text("template")
+        flag = "template"
+        if not text:
+            return None
+    from pystern.gotemplate import parse, stern_funcs
+
+    try:
+        parse(text, funcs=stern_funcs)
+    except TemplateParseError as exc:
+        raise UsageError(f"unable to parse template: {exc}", flag=flag) from None
+    return text
+
+
+def _timezone(name: str) -> str:
+    if name in ("Local", "UTC"):
+        return name
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise UsageError(f"unknown time zone {name}", flag="timezone") from None
+    return name
+
+
+def _selection(values: Values, query: str) -> Selection:
+    pod_query = regex.compile("")
+    resource: ResourceQuery | None = None
+    if query:
+        pod_query, resource = parse_query(query)
+    label_selector = values.text("selector")
+    if label_selector and resource is not None:
+        raise UsageError(
+            "--selector and the <resource>/<name> query cannot be set at the same time", flag="selector"
+        )
+    return Selection(
+        pod_query=pod_query,
+        resource=resource,
+        namespaces=_namespaces(values),
+        all_namespaces=values.flag("all-namespaces"),
+        label_selector=_label_selector(label_selector) if label_selector else "",
+        field_selector=_field_selector(values),
+        exclude_pods=_regexes(values, "exclude-pod", "for excluded pod query"),
+        container_query=compile_regex(values.text("container"), "for container query", "container"),
+        exclude_containers=_regexes(values, "exclude-container", "for excluded container query"),
+        init_containers=values.flag("init-containers"),
+        ephemeral_containers=values.flag("ephemeral-containers"),
+        container_states=_container_states(values),
+        condition=_condition(values.text("condition")),
+    )
+
+
+def _follow(values: Values) -> Follow:
+    no_follow = values.flag("no-follow")
+    tail = values.integer("tail")
+    since = values.number("since")
+    if since < 1.0:
+        raise UsageError(
+            "--since must be at least 1s (the API counts whole seconds); use a large value such as "
+            "100000h for all history",
+            flag="since",
+        )
+    if tail < -1:
+        raise UsageError(
+            "--tail must be -1 (all lines), 0 (only new lines) or a positive number", flag="tail"
+        )
+    if no_follow and tail == 0:
+        raise UsageError("--no-follow cannot be used with --tail=0", flag="no-follow")
+    if values.text("condition") and not (tail == 0 or no_follow):
+        raise UsageError(
+            "--condition is currently only supported with --tail=0 or --no-follow", flag="condition"
+        )
+    max_requests = values.integer("max-log-requests")
+    if max_requests < -1:
+        raise UsageError(
+            "--max-log-requests must be -1 (default: 50, or 5 with --no-follow), 0 (no limit) or a positive "
+            "number",
+            flag="max-log-requests",
+        )
+    if max_requests == -1:
+        max_requests = 5 if no_follow else 50
+    return Follow(follow=not no_follow, since_seconds=since, tail_lines=tail, max_log_requests=max_requests)
+
+
+def _output(values: Values, selection: Selection, contexts: tuple[str, ...]) -> Output:
+    template = _template(values)
+    fmt = OutputFormat.DEFAULT
+    if template is None:
+        fmt = OutputFormat(
+            _choice(
+                values,
+                "output",
+                "output should be one of 'default', 'raw', 'json', 'extjson', and 'ppextjson'",
+            )
+        )
+    timestamps = values.text("timestamps")
+    if timestamps:
+        _choice(values, "timestamps", "timestamps should be one of 'default', or 'short'")
+    color = _choice(values, "color", "color should be one of 'always', 'never', or 'auto'")
+    pod_colors = _colors(values, "pod-colors")
+    container_colors = _colors(values, "container-colors")
+    if container_colors and not pod_colors:
+        raise UsageError("pod-colors must not be empty", flag="container-colors")
+    if container_colors and len(container_colors) != len(pod_colors):
+        raise UsageError("pod-colors and container-colors must have the same length", flag="container-colors")
+    sort_window = values.number("sort-window")
+    if sort_window < 0:
+        raise UsageError("--sort-window must not be negative", flag="sort-window")
+    return Output(
+        format=fmt,
+        template=template,
+        timestamps=TimestampFormat(timestamps),
+        timezone=_timezone(values.text("timezone")),
+        color=ColorMode(color),
+        only_log_lines=values.flag("only-log-lines"),
+        includes=_regexes(values, "include", "for inclusion filter"),
+        excludes=_regexes(values, "exclude", "for exclusion filter"),
+        highlights=_regexes(values, "highlight", "for highlight filter"),
+        pod_colors=pod_colors,
+        container_colors=container_colors,
+        diff_container=values.flag("diff-container"),
+        sort=values.flag("sort"),
+        sort_window=sort_window,
+        raw_bytes=values.flag("no-sanitize"),
+        # Counted after de-duplication (stern counts -n values before it: `-n a -n a` shows the namespace).
+        show_namespace=selection.all_namespaces or len(selection.namespaces) > 1,
+        show_context=len(contexts) > 1,
+    )
+
+
+def _request_timeout(text: str) -> float | None:
+    text = text.strip()
+    if text in ("", "0"):
+        return None
+    try:
+        # kubectl accepts a bare number of seconds as well as a duration.
+        seconds = float(text) if text.isdigit() else parse_go_duration(text)
+    except ValueError as exc:
+        raise UsageError(
+            f'invalid value "{text}" for --request-timeout: {exc}', flag="request-timeout"
+        ) from None
+    if seconds < 0:
+        raise UsageError("--request-timeout must not be negative", flag="request-timeout")
+    return seconds or None
+
+
+def _contexts(values: Values) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for name in values.items("context"):
+        if not name.strip():
+            raise UsageError("--context: empty context name", flag="context")
+        seen[name.strip()] = None
+    return tuple(seen)
+
+
+def _connection(values: Values, contexts: tuple[str, ...]) -> Connection:
+    defaults = Connection()
+    qps = values.number("qps")
+    if qps < 0 and qps != -1:
+        raise UsageError("--qps must be -1 (no limit), 0 (default) or a positive number", flag="qps")
+    burst = values.integer("burst")
+    if burst < 0:
+        raise UsageError("--burst must not be negative", flag="burst")
+    verbosity = values.integer("verbosity")
+    if verbosity < 0:
+        raise UsageError("--verbosity must not be negative", flag="verbosity")
+
+    def opt(name: str) -> str | None:
+        return values.text(name) or None
+
+    return Connection(
+        kubeconfig=opt("kubeconfig"),
+        contexts=contexts,
+        qps=qps if qps != 0 else defaults.qps,
+        burst=burst or defaults.burst,
+        request_timeout=_request_timeout(values.text("request-timeout")),
+        verbosity=verbosity,
+        server=opt("server"),
+        token=opt("token"),
+        certificate_authority=opt("certificate-authority"),
+        client_certificate=opt("client-certificate"),
+        client_key=opt("client-key"),
+        insecure_skip_tls_verify=values.flag("insecure-skip-tls-verify"),
+        cluster=opt("cluster"),
+        user=opt("user"),
+    )
+
+
+def check_unsupported(values: Values) -> None:
+    """Refuse stern's kube flags that pystern cannot honour yet."""
+    for flag in BY_NAME.values():
+        if flag.unsupported and values.given(flag.name):
+            raise UsageError(f"--{flag.name} is not supported by pystern yet", flag=flag.name)
+
+
+def build_config(values: Values, query: str = "") -> Config:
+    """Validate and convert; raises ``UsageError`` naming the flag on the first problem."""
+    check_unsupported(values)
+    selection = _selection(values, query)
+    selects = (
+        query
+        or selection.label_selector
+        or selection.field_selector
+        or values.flag("prompt")
+        or values.flag("stdin")
+        or values.flag("demo")
+    )
+    if not selects:
+        raise UsageError("One of pod-query, --selector, --field-selector, --prompt or --stdin is required")
+    follow = _follow(values)
+    contexts = _contexts(values)
+    output = _output(values, selection, contexts)
+    return Config(
+        selection=selection,
+        follow=follow,
+        output=output,
+        connection=_connection(values, contexts),
+        debug=values.flag("debug"),
+    )

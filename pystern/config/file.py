@@ -1,0 +1,153 @@
+"""The config file: where it is, and its values parsed by the flags' own parsers.
+
+Format (stern's, so a stern file can be copied over): one YAML mapping of long flag
+name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34"``.
+
+* Where: ``--config PATH``, else ``$PYSTERNCONFIG``, else ``$XDG_CONFIG_HOME/pystern/config.yaml``
+  (``~/.config/pystern/config.yaml``); if that does not exist, stern's
+  ``~/.config/stern/config.yaml`` is read instead.  An explicit path that does not exist
+  is an error; a missing default file is not.  (stern lets ``$STERNCONFIG`` beat
+  ``--config``; here the command line wins, as for every other setting.)
+* Values: a scalar is turned into text (``true``/``false`` for YAML booleans) and parsed
+  like the flag's command-line value; a YAML list sets a list flag to exactly those items
+  (``exclude: []`` clears it); a scalar for an ARRAY flag is one item; a string for a
+  SLICE flag is split on commas.
+* Unknown keys produce a warning; a bad value or invalid YAML is a ``ConfigFileError``
+  (exit 2) naming the key, the file and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
+from pystern.errors import ConfigFileError
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """What a config file contributed."""
+
+    path: Path | None = None
+    """The file read, or None when there was none."""
+    values: dict[str, Value] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    from_stern: bool = False
+    """True when stern's own config file was read because pystern's does not exist."""
+
+
+def _expand(path: str, env: Mapping[str, str]) -> Path:
+    home = env.get("HOME")
+    if home and (path == "~" or path.startswith("~/")):
+        return Path(home + path[1:])
+    return Path(path).expanduser()
+
+
+def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bool]:
+    """Find the config file: (path or None, must_exist, is_stern_file)."""
+    if explicit:
+        return _expand(explicit, env), True, False
+    if env.get("PYSTERNCONFIG"):
+        return _expand(env["PYSTERNCONFIG"], env), True, False
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    xdg = env.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg else home / ".config"
+    own = base / "pystern" / "config.yaml"
+    if own.exists():
+        return own, False, False
+    stern = home / ".config" / "stern" / "config.yaml"
+    if stern.exists():
+        return stern, False, True
+    return None, False, False
+
+
+def _text(value: object) -> str | None:
+    """A YAML scalar as the text a user would have typed on the command line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str | dt.date):
+        return str(value)
+    return None
+
+
+def _convert(flag: Flag, key: str, raw: object, path: Path) -> Value:
+    def bad(shown: object, reason: str) -> ConfigFileError:
+        return ConfigFileError(
+            f'invalid value {shown!r} for "{key}" in config file {path}: {reason}', flag=key
+        )
+
+    if isinstance(raw, list):
+        if not flag.is_list:
+            raise bad(raw, f"--{flag.name} takes one value, not a list")
+        items: list[str] = []
+        for item in raw:
+            text = _text(item)
+            if text is None:
+                raise bad(raw, "list items must be plain values")
+            items.append(text)
+        return tuple(items)
+    if raw is None:
+        raise bad(raw, "no value given")
+    text = _text(raw)
+    if text is None:
+        raise bad(raw, "expected a plain value or a list")
+    if flag.kind is Kind.SLICE:
+        return split_slice(text)
+    try:
+        return parse_scalar(flag, text)
+    except FlagValueError as exc:
+        raise bad(exc.text, exc.reason) from None
+
+
+def parse_config_text(text: str, path: Path) -> ConfigFile:
+    """Parse a config file's text (YAML); raises ``ConfigFileError``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigFileError(f"config file {path} is not valid YAML: {problem}{where}") from None
+    if data is None:
+        return ConfigFile(path=path)
+    if not isinstance(data, dict):
+        raise ConfigFileError(
+            f"config file {path} must be a mapping of option names to values (like `tail: 10`), "
+            f"not a {type(data).__name__}"
+        )
+    values: dict[str, Value] = {}
+    warnings: list[str] = []
+    for key, raw in data.items():
+        name = str(key)
+        flag = BY_NAME.get(name)
+        if flag is None:
+            warnings.append(f'unknown option "{name}" in config file {path}')
+            continue
+        if not flag.in_file:
+            warnings.append(f'option "{name}" cannot be set in a config file; ignored ({path})')
+            continue
+        values[name] = _convert(flag, name, raw, path)
+    return ConfigFile(path=path, values=values, warnings=tuple(warnings))
+
+
+def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
+    """Locate and read the config file (see the module docstring for the rules)."""
+    path, must_exist, from_stern = locate(explicit, env)
+    if path is None:
+        return ConfigFile()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if must_exist:
+            raise ConfigFileError(f"config file {path} does not exist") from None
+        return ConfigFile()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigFileError(f"cannot read config file {path}: {reason}") from None
+    loaded = parse_config_text(text, path)
+    return ConfigFile(path=path, values=loaded.values, warnings=loaded.warnings, from_stern=from_stern)
