@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +14,9 @@ import pytest
 
 from pystern import errors
 from pystern.model import ContainerStatus, Notice, NoticeKind, Target
-from pystern.ports import LogRequest
+from pystern.options import Config, Connection
+from pystern.ports import Cluster, LogRequest, Sink
+from pystern.tail import RetryPolicy
 from pystern.timefmt import NS_PER_SECOND, format_rfc3339_nano_fixed, parse_rfc3339_ns
 
 
@@ -129,3 +134,53 @@ class StaticStatus:
 
     async def wait_change(self, target: Target, within: float) -> None:
         self.waits += 1
+
+
+# ---------------------------------------------------------------- live (sandbox + real client)
+
+
+FAST_POLICY = RetryPolicy(initial=0.05, maximum=0.3, jitter=0.1, eof_grace=0.2, give_up_after=10)
+
+
+@pytest.fixture
+async def cluster(sandbox: Any) -> AsyncIterator[Cluster]:
+    """The real kube client connected to the sandbox (skipped until pystern.kube provides ``connect``)."""
+    kube = pytest.importorskip("pystern.kube")
+    connect = getattr(kube, "connect", None)
+    if connect is None:
+        from tests.engine.interim_cluster import InterimCluster
+
+        c: Any = InterimCluster(sandbox.url, sandbox.token)
+    else:
+        c = await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)))
+    try:
+        yield c
+    finally:
+        await c.aclose()
+
+
+@contextlib.asynccontextmanager
+async def engine(
+    config: Config, clusters: Sequence[Cluster], sink: Sink, **kw: Any
+) -> AsyncIterator[asyncio.Task[int]]:
+    """Run the engine in the background; cancelling it at the end surfaces any crash."""
+    from pystern.run import run
+
+    kw.setdefault("policy", FAST_POLICY)
+    task = asyncio.create_task(run(config, clusters, sink, **kw))
+    try:
+        yield task
+    finally:
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def eventually(predicate: Callable[[], bool], within: float = 5.0, what: str = "") -> None:
+    """Poll ``predicate`` until it holds (fails the test after ``within`` seconds)."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
