@@ -29,6 +29,11 @@ class LogRequest:
     tail_lines: int | None = None
     previous: bool = False
     limit_bytes: int | None = None
+    read_timeout: float | None = None
+    """Seconds of silence after which the stream counts as broken (``ConnectionLost``).
+
+    None (the default) means no limit: a quiet container is legal and TCP keepalive
+    detects dead peers.  Set it only where silence is known to be wrong."""
 
 
 class Cluster(Protocol):

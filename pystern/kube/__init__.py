@@ -2,4 +2,47 @@
 
 It loads kubeconfig and credentials, and implements ``ports.Cluster`` with raw JSON
 reads of pod lists, watches and log streams (no generated models on the hot path).
+
+``import pystern.kube`` is cheap: aiohttp is imported by ``connect()`` and
+kubernetes_asyncio only when a context uses an exec plugin or an auth-provider.
+
+    cluster = await connect(connection, context)      # KubeconfigError / ConnectionFailed
+    async with cluster:
+        pods = await cluster.list_pods("default", "", "")
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TextIO
+
+from pystern.kube.kubeconfig import list_contexts
+from pystern.kube.objects import parse_pod
+from pystern.options import Connection
+
+if TYPE_CHECKING:
+    from pystern.kube.cluster import KubeCluster
+
+__all__ = ["KubeCluster", "connect", "list_contexts", "parse_pod"]
+
+
+async def connect(
+    connection: Connection,
+    context: str | None = None,
+    *,
+    stderr: TextIO | None = None,
+    probe: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> KubeCluster:
+    """Build a ``KubeCluster`` for ``context`` (see ``pystern.kube.cluster.connect``)."""
+    from pystern.kube.cluster import connect as _connect
+
+    return await _connect(connection, context, stderr=stderr, probe=probe, environ=environ)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KubeCluster":
+        from pystern.kube.cluster import KubeCluster
+
+        return KubeCluster
+    raise AttributeError(name)

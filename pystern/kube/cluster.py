@@ -1,0 +1,427 @@
+"""``KubeCluster``: ``ports.Cluster`` over raw JSON reads, and ``connect()`` that builds it.
+
+Pod lists, watches and log streams are read with our own small readers (no generated
+models, no ``watch.Watch``):
+
+* watches: newline-delimited JSON split from ``readany()`` chunks; BOOKMARK events
+  yield nothing but move ``PodWatch.resource_version``; a 410 ERROR event raises
+  ``WatchExpired`` (list again; kubernetes_asyncio retries with the same stale RV); a
+  line that is not JSON or a pod without name/namespace is skipped and reported through
+  ``KubeCluster.on_warning`` (and counted), never a crash;
+* log streams: raw chunks from ``content.readany()``; Status bodies become ``ApiError``
+  before the first byte; 204 (pod not scheduled) is an empty stream; a broken
+  connection is ``ConnectionLost``; the response is closed on exit and on cancel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import TracebackType
+from typing import Any, TextIO
+from urllib.parse import quote
+
+import aiohttp
+
+from pystern.errors import ApiError, ConnectionLost, UsageError, WatchExpired
+from pystern.kube.credentials import build_credentials
+from pystern.kube.kubeconfig import KubeTarget, resolve
+from pystern.kube.objects import MalformedObject, parse_pod
+from pystern.kube.transport import Query, Transport, api_error
+from pystern.model import EventType, PodEvent, PodList
+from pystern.options import Connection
+from pystern.ports import LogRequest
+
+__all__ = ["RESOURCES", "KubeCluster", "PodWatch", "connect"]
+
+RESOURCES: dict[str, tuple[str, bool]] = {
+    "pods": ("/api/v1", True),
+    "services": ("/api/v1", True),
+    "replicationcontrollers": ("/api/v1", True),
+    "namespaces": ("/api/v1", False),
+    "nodes": ("/api/v1", False),
+    "deployments": ("/apis/apps/v1", True),
+    "replicasets": ("/apis/apps/v1", True),
+    "statefulsets": ("/apis/apps/v1", True),
+    "daemonsets": ("/apis/apps/v1", True),
+    "jobs": ("/apis/batch/v1", True),
+    "cronjobs": ("/apis/batch/v1", True),
+}
+"""Plural resource -> (API prefix, namespaced)."""
+
+DEFAULT_WATCH_SECONDS = 300
+"""timeoutSeconds we ask for when the caller has no preference (client-go: 5-10 min)."""
+WATCH_READ_MARGIN = 30.0
+"""The watch read timeout is the server-side timeout plus this margin."""
+MAX_EVENT_BYTES = 64 * 1024 * 1024
+LIST_PAGE = 500
+_STREAM_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+
+
+def _group_suffix(kind: str) -> str:
+    prefix = RESOURCES[kind][0]
+    return "." + prefix.split("/")[2] if prefix.startswith("/apis/") else ""
+
+
+def resource_path(kind: str, namespace: str | None, name: str = "") -> str:
+    """The URL path of a collection or (with ``name``) one object."""
+    try:
+        prefix, namespaced = RESOURCES[kind]
+    except KeyError:
+        raise UsageError(f"unknown resource kind {kind!r}; known: {', '.join(RESOURCES)}") from None
+    path = prefix
+    if namespaced and namespace:
+        path += f"/namespaces/{quote(namespace, safe='')}"
+    path += f"/{kind}"
+    if name:
+        path += f"/{quote(name, safe='')}"
+    return path
+
+
+def _broken(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
+        return "no data before the read timeout"
+    return " ".join(text.split())
+
+
+class _EmptyStream:
+    """A 204 answer: no log yet (pod not scheduled)."""
+
+    def __aiter__(self) -> _EmptyStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        raise StopAsyncIteration
+
+
+class _LogChunks:
+    """Raw chunks of one log response; broken connections become ``ConnectionLost``."""
+
+    def __init__(self, resp: aiohttp.ClientResponse, what: str) -> None:
+        self._resp = resp
+        self._what = what
+
+    def __aiter__(self) -> _LogChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._resp.content.readany()
+        except _STREAM_ERRORS as exc:
+            raise ConnectionLost(f"log stream of {self._what} broke: {_broken(exc)}") from exc
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
+
+
+class PodWatch:
+    """An async iterator of ``PodEvent`` for one watch request (also an async context manager).
+
+    ``resource_version`` follows every event and BOOKMARK, so a caller whose watch ended
+    cleanly re-watches from it; after ``WatchExpired`` it must list again instead.
+    """
+
+    def __init__(self, cluster: KubeCluster, path: str, query: Query, read_timeout: float) -> None:
+        self.resource_version = dict(query).get("resourceVersion", "")
+        self._cluster = cluster
+        self._path = path
+        self._query = query
+        self._read_timeout = read_timeout
+        self._resp: aiohttp.ClientResponse | None = None
+        self._lines: deque[bytes] = deque()
+        self._partial = b""
+        self._skipping = False
+        self._done = False
+
+    def __aiter__(self) -> PodWatch:
+        return self
+
+    async def __aenter__(self) -> PodWatch:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection (safe to call more than once)."""
+        self._done = True
+        if self._resp is not None:
+            self._resp.close()
+            self._resp = None
+
+    async def __anext__(self) -> PodEvent:
+        if self._done:
+            raise StopAsyncIteration
+        try:
+            if self._resp is None:
+                transport = self._cluster.transport
+                self._resp = await transport.open(
+                    self._path, self._query, transport.timeout(self._read_timeout), stream=True
+                )
+            while True:
+                line = await self._next_line()
+                if line is None:
+                    await self.aclose()
+                    raise StopAsyncIteration
+                event = self._event(line)
+                if event is not None:
+                    return event
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def _next_line(self) -> bytes | None:
+        assert self._resp is not None
+        while not self._lines:
+            try:
+                chunk = await self._resp.content.readany()
+            except _STREAM_ERRORS as exc:
+                raise ConnectionLost(f"pod watch broke: {_broken(exc)}") from exc
+            if not chunk:
+                rest, self._partial = self._partial, b""
+                return rest if rest.strip() and not self._skipping else None
+            parts = (self._partial + chunk).split(b"\n")
+            self._partial = parts.pop()
+            if self._skipping and parts:
+                parts.pop(0)
+                self._skipping = False
+            self._lines.extend(p for p in parts if p.strip())
+            if len(self._partial) > MAX_EVENT_BYTES:
+                self._partial, self._skipping = b"", True
+                self._cluster.warn(f"skipped a watch event larger than {MAX_EVENT_BYTES >> 20} MiB")
+        return self._lines.popleft()
+
+    def _event(self, line: bytes) -> PodEvent | None:
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            self._cluster.warn(f"skipped a watch line that is not JSON: {line[:80]!r}")
+            return None
+        if not isinstance(doc, dict):
+            self._cluster.warn("skipped a watch line that is not a JSON object")
+            return None
+        kind = doc.get("type")
+        obj = doc.get("object")
+        if kind == "ERROR" or (kind is None and doc.get("kind") == "Status"):
+            status = obj if isinstance(obj, dict) else doc
+            raise _status_error(status)
+        if kind == "BOOKMARK":
+            meta = obj.get("metadata") if isinstance(obj, dict) else None
+            rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
+            if isinstance(rv, str) and rv:
+                self.resource_version = rv
+            return None
+        try:
+            event_type = EventType(kind)
+        except ValueError:
+            self._cluster.warn(f"skipped a watch event of unknown type {kind!r}")
+            return None
+        try:
+            pod = parse_pod(obj)
+        except MalformedObject as exc:
+            self._cluster.warn(f"skipped a malformed {event_type.value} watch event: {exc}")
+            return None
+        if pod.resource_version:
+            self.resource_version = pod.resource_version
+        return PodEvent(event_type, pod)
+
+
+def _status_error(status: Mapping[str, Any]) -> ApiError:
+    code = status.get("code")
+    reason = str(status.get("reason") or "")
+    if not isinstance(code, int) or code < 400:
+        code = 410 if reason in ("Expired", "Gone") else 500
+    err = api_error(code, reason, json.dumps(status).encode())
+    if isinstance(err, WatchExpired) or code != 410:
+        return err
+    return WatchExpired(code, reason, err.message)
+
+
+class KubeCluster:
+    """One API server as seen by the engine (implements ``ports.Cluster``)."""
+
+    def __init__(self, transport: Transport, target: KubeTarget, stderr: TextIO | None = None) -> None:
+        self.transport = transport
+        self.target = target
+        self.server = target.server
+        self.on_warning: Callable[[str], None] | None = None
+        """Receives one line per skipped malformed watch line; None: write it to stderr."""
+        self.skipped_watch_lines = 0
+        self._stderr = stderr
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def context(self) -> str:
+        """Kubeconfig context name ("" when unnamed)."""
+        return self.target.context
+
+    @property
+    def default_namespace(self) -> str:
+        """The context's namespace, ``default`` when unset."""
+        return self.target.namespace
+
+    def warn(self, message: str) -> None:
+        """Report a skipped piece of malformed server data (never raises)."""
+        self.skipped_watch_lines += 1
+        if self.on_warning is not None:
+            self.on_warning(message)
+        elif self._stderr is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stderr.write(f"pystern: warning: {message}\n")
+
+    # ------------------------------------------------------------------ lists
+    async def _list_all(self, path: str, query: list[tuple[str, str]]) -> tuple[list[Any], str]:
+        items: list[Any] = []
+        token = ""
+        while True:
+            page = [*query, ("limit", str(LIST_PAGE))]
+            if token:
+                page.append(("continue", token))
+            doc = await self.transport.get_json(path, page)
+            if not isinstance(doc, dict):
+                raise ApiError(200, "BadResponse", f"the server sent no list for {path}")
+            items.extend(i for i in doc.get("items") or () if isinstance(i, dict))
+            meta = doc.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            token = str(meta.get("continue") or "")
+            if not token:
+                return items, str(meta.get("resourceVersion") or "")
+
+    async def list_pods(self, namespace: str | None, label_selector: str, field_selector: str) -> PodList:
+        """List pods (``namespace=None`` means all namespaces) with the RV to watch from."""
+        query = _selectors(label_selector, field_selector)
+        items, rv = await self._list_all(resource_path("pods", namespace), query)
+        pods = []
+        for item in items:
+            try:
+                pods.append(parse_pod(item))
+            except MalformedObject as exc:
+                self.warn(f"skipped a malformed pod in a list: {exc}")
+        return PodList(tuple(pods), rv)
+
+    def watch_pods(
+        self,
+        namespace: str | None,
+        label_selector: str,
+        field_selector: str,
+        resource_version: str,
+        timeout_seconds: int | None = None,
+    ) -> PodWatch:
+        """Watch pods from ``resource_version`` ("" = synthetic ADDED for every pod first).
+
+        Without ``timeout_seconds`` we ask for 300 s, so that the client-side read timeout
+        (server timeout + 30 s) can tell a half-open connection from a quiet watch.
+        """
+        seconds = timeout_seconds if timeout_seconds and timeout_seconds > 0 else DEFAULT_WATCH_SECONDS
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", str(seconds))]
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        query.extend(_selectors(label_selector, field_selector))
+        return PodWatch(self, resource_path("pods", namespace), query, seconds + WATCH_READ_MARGIN)
+
+    # ------------------------------------------------------------------ logs
+    @contextlib.asynccontextmanager
+    async def stream_log(self, request: LogRequest) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Open ``GET .../pods/{pod}/log`` (``timestamps=true``) and yield its raw chunks."""
+        query = [("container", request.container), ("timestamps", "true")]
+        if request.follow:
+            query.append(("follow", "true"))
+        if request.previous:
+            query.append(("previous", "true"))
+        if request.since_time:
+            query.append(("sinceTime", request.since_time))
+        elif request.since_seconds is not None:
+            query.append(("sinceSeconds", str(max(1, int(request.since_seconds)))))
+        if request.tail_lines is not None and request.tail_lines >= 0:
+            query.append(("tailLines", str(request.tail_lines)))
+        if request.limit_bytes:
+            query.append(("limitBytes", str(request.limit_bytes)))
+        path = resource_path("pods", request.namespace, request.pod) + "/log"
+        transport = self.transport
+        resp = await transport.open(path, query, transport.timeout(request.read_timeout), stream=True)
+        what = f"{request.namespace}/{request.pod} {request.container}"
+        try:
+            yield _EmptyStream() if resp.status == 204 else _LogChunks(resp, what)
+        finally:
+            # A fully read body may go back to the pool; anything else closes the socket.
+            if resp.content.at_eof():
+                resp.release()
+            else:
+                resp.close()
+
+    # ------------------------------------------------------------------ objects
+    async def get_object(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
+        """GET one object as a JSON dict (``kind`` is the plural resource)."""
+        path = resource_path(kind, namespace)
+        if not name or "/" in name or name in (".", ".."):
+            raise ApiError(404, "NotFound", f'{kind}{_group_suffix(kind)} "{name}" not found')
+        doc = await self.transport.get_json(resource_path(kind, namespace, name))
+        if not isinstance(doc, dict):
+            raise ApiError(200, "BadResponse", f"the server sent no object for {path}/{name}")
+        return doc
+
+    async def list_objects(
+        self, kind: str, namespace: str | None, label_selector: str = ""
+    ) -> list[dict[str, Any]]:
+        """List objects of a kind as JSON dicts (``namespaces``/``nodes`` ignore ``namespace``)."""
+        items, _ = await self._list_all(resource_path(kind, namespace), _selectors(label_selector, ""))
+        return items
+
+    # ------------------------------------------------------------------ lifecycle
+    async def aclose(self) -> None:
+        """Close every connection."""
+        await self.transport.aclose()
+
+    async def __aenter__(self) -> KubeCluster:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def _selectors(label_selector: str, field_selector: str) -> list[tuple[str, str]]:
+    query = []
+    if label_selector:
+        query.append(("labelSelector", label_selector))
+    if field_selector:
+        query.append(("fieldSelector", field_selector))
+    return query
+
+
+async def connect(
+    connection: Connection,
+    context: str | None = None,
+    *,
+    stderr: TextIO | None = None,
+    probe: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> KubeCluster:
+    """Resolve the kubeconfig, get credentials and (with ``probe``) check the server answers.
+
+    Raises ``KubeconfigError`` or ``ConnectionFailed`` with one clear line; the probe is
+    bounded by ``connection.connect_timeout``.
+    """
+    err = sys.stderr if stderr is None else stderr
+    target = resolve(connection, context, environ)
+    credentials = await build_credentials(target)
+    transport = Transport(target, credentials, connection, err)
+    sources = ":".join(target.sources) or ("in-cluster service account" if target.in_cluster else "none")
+    transport.log(
+        1,
+        f'kubeconfig {sources}; context "{target.context}"; namespace "{target.namespace}"; '
+        f"server {target.server}; auth: {credentials.description}",
+    )
+    cluster = KubeCluster(transport, target, err)
+    if probe:
+        try:
+            await transport.probe()
+        except BaseException:
+            await transport.aclose()
+            raise
+    return cluster

@@ -1,0 +1,249 @@
+"""Where the ``Authorization`` header comes from, and how it is renewed while running.
+
+* token / username+password: static.
+* ``tokenFile`` (and in-cluster service-account tokens): re-read at most once a minute,
+  and at once after a 401 (projected tokens rotate under a running process).
+* ``exec`` plugins and ``auth-provider`` (oidc, gcp): kubernetes_asyncio's
+  ``KubeConfigLoader`` runs them, imported lazily so that plain users never pay its
+  0.3-0.4 s import.  The token is renewed lazily before a request when its expiry is
+  near (the loader knows the exec ``expirationTimestamp``; for OIDC we read the JWT's
+  ``exp``), and forcibly after a 401.  This replaces kubernetes_asyncio's
+  ``refresh_token`` background task, which polls every 60 s and ignores OIDC.
+
+Concurrent 401s (150 streams after a rotation) renew once: callers pass the generation
+of the header they used, and only the first caller of a generation runs the plugin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import copy
+import datetime
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pystern.errors import KubeconfigError
+from pystern.kube.kubeconfig import KubeTarget
+
+__all__ = ["Credentials", "build_credentials"]
+
+TOKEN_FILE_RELOAD = 60.0
+EXPIRY_SKEW = 10.0
+"""Renew this many seconds before a known expiry (client-go renews on expiry or on a 401)."""
+
+
+class Credentials:
+    """Static credentials; subclasses renew.  ``header()`` is called before every request."""
+
+    def __init__(self, header: str | None, description: str) -> None:
+        self._header = header
+        self.description = description
+        """What kind of credential it is, for ``--verbosity 1`` (never the secret itself)."""
+        self.generation = 0
+        self.cert_files: tuple[str, str] | None = None
+        """A client certificate and key produced by an exec plugin (files)."""
+
+    async def header(self) -> tuple[str | None, int]:
+        """The ``Authorization`` value (or None) and its generation."""
+        return self._header, self.generation
+
+    async def renew(self, generation: int) -> bool:
+        """Called after a 401 with the generation that failed; True means: retry once."""
+        return False
+
+
+class TokenFileCredentials(Credentials):
+    """A bearer token read from a file that may be rotated (client-go re-reads each minute)."""
+
+    def __init__(self, path: str, description: str, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(None, description)
+        self._path = path
+        self._clock = clock
+        self._read_at = -1e18
+        self._lock = asyncio.Lock()
+
+    def _read(self) -> str:
+        try:
+            token = Path(self._path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KubeconfigError(f"cannot read token file {self._path}: {exc}") from exc
+        if not token:
+            raise KubeconfigError(f"token file {self._path} is empty")
+        return token
+
+    def load(self) -> None:
+        """Read the file now (raises ``KubeconfigError``)."""
+        self._header = f"Bearer {self._read()}"
+        self._read_at = self._clock()
+
+    async def header(self) -> tuple[str | None, int]:
+        if self._clock() - self._read_at >= TOKEN_FILE_RELOAD:
+            new: str | None
+            try:
+                new = f"Bearer {self._read()}"
+            except KubeconfigError:
+                new = self._header  # keep the last good token; a 401 will tell
+            self._read_at = self._clock()
+            if new != self._header:
+                self._header, self.generation = new, self.generation + 1
+        return self._header, self.generation
+
+    async def renew(self, generation: int) -> bool:
+        async with self._lock:
+            if generation != self.generation:
+                return True
+            old = self._header
+            self.load()
+            if self._header == old:
+                return False
+            self.generation += 1
+            return True
+
+
+def _jwt_expiry(header: str | None) -> float | None:
+    if not header or not header.startswith("Bearer "):
+        return None
+    parts = header[7:].split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    return float(exp) if isinstance(exp, int | float) else None
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _quiet_kubernetes_asyncio_logging() -> None:
+    # The loader logs exec failures with logger.error before raising; without a handler
+    # Python's last-resort handler would print them as a second, unformatted stderr line.
+    log = logging.getLogger("kubernetes_asyncio")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+    log.propagate = False
+
+
+class LoaderCredentials(Credentials):
+    """exec / auth-provider credentials through kubernetes_asyncio's ``KubeConfigLoader``."""
+
+    def __init__(self, target: KubeTarget, wall: Callable[[], float] = time.time) -> None:
+        super().__init__(None, "")
+        self._target = target
+        self._wall = wall
+        self._lock = asyncio.Lock()
+        self._expiry: float | None = None
+        user: dict[str, Any] = {}
+        if target.exec_config is not None:
+            user["exec"] = copy.deepcopy(dict(target.exec_config))
+            self.what = f'credential plugin "{user["exec"].get("command")}"'
+            self.description = f"exec plugin {user['exec'].get('command')}"
+        else:
+            provider = dict(target.auth_provider or {})
+            user["auth-provider"] = copy.deepcopy(provider)
+            self.what = f'auth-provider "{provider.get("name")}"'
+            self.description = f"auth-provider {provider.get('name')}"
+        if target.user_name:
+            self.what += f' of user "{target.user_name}"'
+        self._config_dict = {
+            "clusters": [{"name": "c", "cluster": {"server": target.server}}],
+            "users": [{"name": "u", "user": user}],
+            "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "x",
+        }
+        self._loader: Any = None
+        self._cfg: Any = None
+
+    async def load(self, force: bool = False) -> None:
+        """Run the plugin / provider (raises ``KubeconfigError`` with one line)."""
+        from kubernetes_asyncio.client.configuration import Configuration
+        from kubernetes_asyncio.config.config_exception import ConfigException
+        from kubernetes_asyncio.config.kube_config import KubeConfigLoader
+
+        _quiet_kubernetes_asyncio_logging()
+        try:
+            if self._loader is None:
+                self._loader = KubeConfigLoader(
+                    config_dict=self._config_dict, config_base_path=None, active_context="x"
+                )
+                self._cfg = type.__call__(Configuration)
+            elif force:
+                self._loader.__dict__.pop("exec_plugin_expiry", None)
+                provider = self._target.auth_provider or {}
+                config = provider.get("config") or {}
+                if provider.get("name") == "oidc" and "refresh-token" in config:
+                    await self._loader._refresh_oidc(self._loader._user["auth-provider"])
+            await self._loader.load_and_set(self._cfg)
+        except ConfigException as exc:
+            raise KubeconfigError(f"{self.what}: {_one_line(str(exc).removeprefix('exec: '))}") from exc
+        except FileNotFoundError as exc:
+            hint = ""
+            if self._target.exec_config and self._target.exec_config.get("installHint"):
+                hint = " (" + _one_line(str(self._target.exec_config["installHint"])) + ")"
+            raise KubeconfigError(f"{self.what} was not found{hint}") from exc
+        except PermissionError as exc:
+            raise KubeconfigError(f"{self.what} cannot be run: permission denied") from exc
+        except ImportError as exc:
+            raise KubeconfigError(f"{self.what} needs the missing Python package {exc.name}") from exc
+        except Exception as exc:
+            # Anything the loader lets escape (KeyError on a malformed ExecCredential,
+            # ValueError from a broken OIDC token, aiohttp errors talking to the IdP).
+            raise KubeconfigError(f"{self.what} failed: {_one_line(str(exc)) or type(exc).__name__}") from exc
+        header = self._cfg.api_key.get("BearerToken")
+        cert = self._loader.__dict__.get("cert_file")
+        key = self._loader.__dict__.get("key_file")
+        if not header and not cert:
+            raise KubeconfigError(f"{self.what} returned neither a token nor a client certificate")
+        if cert and key:
+            self.cert_files = (cert, key)
+        if header != self._header:
+            self._header = header
+            self.generation += 1
+        expiry = self._loader.__dict__.get("exec_plugin_expiry")
+        if isinstance(expiry, datetime.datetime):
+            self._expiry = expiry.timestamp()
+        else:
+            self._expiry = _jwt_expiry(header)
+
+    async def header(self) -> tuple[str | None, int]:
+        if self._expiry is not None and self._wall() >= self._expiry - EXPIRY_SKEW:
+            generation = self.generation
+            async with self._lock:
+                if generation == self.generation:
+                    await self.load(force=True)
+        return self._header, self.generation
+
+    async def renew(self, generation: int) -> bool:
+        async with self._lock:
+            if generation != self.generation:
+                return True
+            await self.load(force=True)
+            return generation != self.generation
+
+
+async def build_credentials(target: KubeTarget) -> Credentials:
+    """The credentials of a resolved context (runs an exec plugin once; may raise KubeconfigError)."""
+    if target.exec_config is not None or target.auth_provider is not None:
+        loader = LoaderCredentials(target)
+        await loader.load()
+        return loader
+    if target.token:
+        return Credentials(f"Bearer {target.token}", "bearer token")
+    if target.token_file:
+        file_creds = TokenFileCredentials(target.token_file, f"token file {target.token_file}")
+        file_creds.load()
+        return file_creds
+    if target.username is not None and target.password is not None:
+        basic = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
+        return Credentials(f"Basic {basic}", f"basic auth as {target.username}")
+    return Credentials(None, "client certificate" if target.cert_file or target.cert_data else "anonymous")

@@ -1,0 +1,379 @@
+"""The HTTP layer: one aiohttp session per cluster, tuned for hundreds of long streams.
+
+Deliberate differences from kubernetes_asyncio's ``RESTClientObject``:
+
+* no connection cap (its default of 100 makes the 101st follow stream block silently);
+* TCP keepalive on every client socket (idle 30 s, 3 probes 10 s apart), so a dead
+  peer under a quiet log stream is detected in about a minute instead of never;
+* timeouts per kind of request: connect timeouts everywhere, a read timeout on one-shot
+  requests and on watches (a bit above the ``timeoutSeconds`` we ask the server for),
+  and none on log streams, where silence is legal (a quiet container);
+* a 401 renews the credentials once and retries; 429, and 5xx with ``Retry-After``,
+  are retried a few times honouring the header (client-go does the same);
+* every non-2xx answer becomes ``ApiError`` carrying the server's ``Status`` message,
+  connection problems become ``ConnectionFailed`` with one line naming the server;
+* ``--verbosity`` 6 logs each request, 8 its headers (Authorization masked), 9 the
+  bodies of non-stream answers.  Tokens and keys are never written anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import ssl
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TextIO
+
+import aiohttp
+
+from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
+from pystern.kube.credentials import Credentials
+from pystern.kube.kubeconfig import KubeTarget
+from pystern.kube.ratelimit import TokenBucket
+from pystern.options import Connection
+
+__all__ = ["Transport", "api_error", "build_ssl_context", "keepalive_socket"]
+
+KEEPALIVE_IDLE = 30
+KEEPALIVE_INTERVAL = 10
+KEEPALIVE_COUNT = 3
+ONESHOT_READ_TIMEOUT = 60.0
+MAX_RETRIES = 3
+MAX_RETRY_WAIT = 10.0
+ERROR_BODY_LIMIT = 64 * 1024
+VERBOSE_BODY_LIMIT = 10_000
+USER_AGENT = "pystern/0.1 (python; aiohttp)"
+
+Query = Sequence[tuple[str, str]]
+
+
+def keepalive_socket(addr_info: Any) -> socket.socket:
+    """aiohttp ``socket_factory``: a TCP socket with keepalive probes switched on."""
+    family, type_, proto = addr_info[0], addr_info[1], addr_info[2]
+    sock = socket.socket(family=family, type=type_, proto=proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
+    for option, value in (
+        (idle, KEEPALIVE_IDLE),
+        (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL),
+        (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_COUNT),
+    ):
+        if option is not None:
+            with contextlib.suppress(OSError):  # not every platform accepts every option
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
+    return sock
+
+
+def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, what: str) -> None:
+    # ssl only loads certificates from files: write -data values to a private temporary
+    # directory and delete them at once (kubernetes_asyncio leaves them until exit).
+    try:
+        if isinstance(cert, str) and isinstance(key, str):
+            ctx.load_cert_chain(cert, keyfile=key)
+            return
+        with tempfile.TemporaryDirectory(prefix="pystern-") as tmp:
+            paths = []
+            for name, value in (("cert.pem", cert), ("key.pem", key)):
+                if isinstance(value, str):
+                    paths.append(value)
+                    continue
+                path = os.path.join(tmp, name)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(value)
+                paths.append(path)
+            ctx.load_cert_chain(paths[0], keyfile=paths[1])
+    except (ssl.SSLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+        raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
+
+
+def build_ssl_context(target: KubeTarget, exec_cert: tuple[str, str] | None = None) -> ssl.SSLContext:
+    """The TLS settings of a context (raises ``KubeconfigError`` on an unusable CA or key)."""
+    cluster = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
+    user = f'user "{target.user_name}"' if target.user_name else "the user"
+    try:
+        if target.ca_data is not None:
+            ctx = ssl.create_default_context(cadata=target.ca_data.decode("ascii", "replace"))
+        elif target.ca_file is not None:
+            ctx = ssl.create_default_context(cafile=target.ca_file)
+        else:
+            ctx = ssl.create_default_context()
+    except (ssl.SSLError, ValueError) as exc:
+        raise KubeconfigError(f"certificate-authority of {cluster} is not a valid PEM certificate") from exc
+    except OSError as exc:
+        raise KubeconfigError(f"cannot read certificate-authority of {cluster}: {exc.strerror}") from exc
+    if target.insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    cert: str | bytes | None = target.cert_data if target.cert_data is not None else target.cert_file
+    key: str | bytes | None = target.key_data if target.key_data is not None else target.key_file
+    if exec_cert is not None:
+        cert, key = exec_cert
+    if cert is not None and key is not None:
+        _load_cert_chain(ctx, cert, key, user)
+    return ctx
+
+
+def _reason_of(exc: BaseException) -> str:
+    os_error = getattr(exc, "os_error", None)
+    if isinstance(os_error, OSError) and os_error.strerror:
+        return str(os_error.strerror)
+    text = str(exc)
+    return text.split(": ", 1)[-1] if text else type(exc).__name__
+
+
+def api_error(status: int, http_reason: str, body: bytes, retry_after: float | None = None) -> ApiError:
+    """Turn a non-2xx answer (ideally a ``Status`` JSON body) into ``ApiError``."""
+    reason, message = "", ""
+    try:
+        doc = json.loads(body) if body else None
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and (doc.get("kind") == "Status" or "message" in doc):
+        reason = str(doc.get("reason") or "")
+        message = str(doc.get("message") or "")
+        details = doc.get("details")
+        if retry_after is None and isinstance(details, dict):
+            seconds = details.get("retryAfterSeconds")
+            if isinstance(seconds, int | float) and seconds > 0:
+                retry_after = float(seconds)
+    elif body:
+        text = body.decode("utf-8", "replace").strip()
+        message = " ".join(text.split())[:300]
+    if not reason:
+        reason = http_reason or ""
+    if status == 401 and message in ("", "Unauthorized"):
+        message = "You must be logged in to the server (Unauthorized)"
+    if not message:
+        message = f"the server answered {status} {http_reason}".strip()
+    cls = WatchExpired if status == 410 else ApiError
+    return cls(status, reason, message, retry_after=retry_after)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+class Transport:
+    """Opens requests against one API server with auth, throttling, retries and logging."""
+
+    def __init__(
+        self,
+        target: KubeTarget,
+        credentials: Credentials,
+        connection: Connection,
+        stderr: TextIO | None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.target = target
+        self.server = target.server
+        self.credentials = credentials
+        self.connection = connection
+        self.verbosity = connection.verbosity
+        self._stderr = stderr
+        self._sleep = sleep
+        self.bucket = TokenBucket(connection.qps, connection.burst, sleep=sleep)
+        self._ssl: ssl.SSLContext | bool = False
+        if self.server.startswith("https://"):
+            self._ssl = build_ssl_context(target, credentials.cert_files)
+        kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
+        connector: aiohttp.TCPConnector
+        try:
+            connector = aiohttp.TCPConnector(socket_factory=keepalive_socket, **kwargs)
+        except TypeError:  # aiohttp < 3.12 has no socket_factory; streams then lack keepalive
+            connector = aiohttp.TCPConnector(**kwargs)
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            trust_env=True,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            read_bufsize=2**18,
+        )
+        connect = connection.connect_timeout
+        self.connect_timeout = connect
+        self._extra: dict[str, Any] = {}
+        if target.tls_server_name:
+            self._extra["server_hostname"] = target.tls_server_name
+        if target.proxy_url:
+            self._extra["proxy"] = target.proxy_url
+
+    # ------------------------------------------------------------------ logging
+    def log(self, level: int, message: str) -> None:
+        """Write a diagnostic line at ``--verbosity`` >= level."""
+        if self.verbosity >= level and self._stderr is not None:
+            try:
+                self._stderr.write(f"pystern: {message}\n")
+                self._stderr.flush()
+            except (OSError, ValueError):
+                pass
+
+    # ------------------------------------------------------------------ timeouts
+    def timeout(self, read: float | None, *, total: float | None = None) -> aiohttp.ClientTimeout:
+        """A ClientTimeout with our connect timeout and the given socket-read timeout."""
+        ct = self.connect_timeout
+        return aiohttp.ClientTimeout(total=total, connect=ct, sock_connect=ct, sock_read=read)
+
+    def oneshot_timeout(self) -> aiohttp.ClientTimeout:
+        """List / get: ``--request-timeout`` as total, else a 60 s read timeout."""
+        rt = self.connection.request_timeout
+        return self.timeout(rt if rt else ONESHOT_READ_TIMEOUT, total=rt if rt else None)
+
+    # ------------------------------------------------------------------ requests
+    def url(self, path: str) -> str:
+        """Absolute URL of an API path."""
+        return self.server + path
+
+    async def open(
+        self,
+        path: str,
+        query: Query,
+        client_timeout: aiohttp.ClientTimeout,
+        *,
+        stream: bool = False,
+    ) -> aiohttp.ClientResponse:
+        """Send ``GET path?query`` and return the 2xx response (caller closes it).
+
+        Raises ``ApiError`` (Status message) for non-2xx answers, ``ConnectionFailed`` when
+        the server cannot be reached or drops the request, ``KubeconfigError`` when the
+        credentials cannot be renewed.
+        """
+        renewed = False
+        retries = 0
+        url = self.url(path)
+        while True:
+            waited = await self.bucket.acquire()
+            if waited >= 1.0:
+                self.log(1, f"waited {waited:.2f}s for client-side throttling (--qps/--burst)")
+            header, generation = await self.credentials.header()
+            headers = {"Authorization": header} if header else {}
+            if self.verbosity >= 8:
+                shown = {**headers, "Authorization": header.split(" ")[0] + " <masked>"} if header else {}
+                self.log(8, f"GET {url} headers {shown}")
+            started = time.monotonic()
+            resp = await self._send(url, query, headers, client_timeout)
+            elapsed = (time.monotonic() - started) * 1000
+            self.log(
+                6,
+                f"GET {resp.url} {resp.status} {resp.reason or ''} in {elapsed:.0f} ms"
+                + (" (stream)" if stream and resp.status < 300 else ""),
+            )
+            if resp.status < 300:
+                return resp
+            body = await self._error_body(resp)
+            self.log(9, f"response body: {body[:VERBOSE_BODY_LIMIT].decode('utf-8', 'replace')}")
+            if resp.status == 401 and not renewed:
+                renewed = True
+                if await self.credentials.renew(generation):
+                    self.log(1, "credentials renewed after 401 Unauthorized; retrying")
+                    continue
+            retry_after = _retry_after(resp.headers)
+            retryable = resp.status == 429 or (resp.status >= 500 and retry_after is not None)
+            if retryable and retries < MAX_RETRIES:
+                retries += 1
+                wait = min(retry_after if retry_after is not None else 1.0, MAX_RETRY_WAIT)
+                self.log(1, f"{resp.status} from {path}; retrying in {wait:g}s")
+                await self._sleep(wait)
+                continue
+            raise api_error(resp.status, resp.reason or "", body, retry_after)
+
+    async def _send(
+        self,
+        url: str,
+        query: Query,
+        headers: dict[str, str],
+        client_timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.ClientResponse:
+        server = self.server
+        try:
+            return await self.session.get(
+                url, params=list(query), headers=headers, timeout=client_timeout, **self._extra
+            )
+        except aiohttp.ClientConnectorCertificateError as exc:
+            err = exc.certificate_error
+            why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
+            raise ConnectionFailed(
+                f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
+                "certificate-authority (or --certificate-authority)"
+            ) from exc
+        except aiohttp.ClientSSLError as exc:
+            raise ConnectionFailed(f"TLS handshake with {server} failed: {_reason_of(exc)}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise ConnectionFailed(f"cannot connect to the server {server}: {_reason_of(exc)}") from exc
+        except aiohttp.ServerTimeoutError as exc:
+            connecting = isinstance(exc, getattr(aiohttp, "ConnectionTimeoutError", ()))
+            if connecting or "connect" in str(exc).lower():
+                raise ConnectionFailed(
+                    f"timed out after {self.connect_timeout:g}s connecting to the server {server}"
+                ) from exc
+            raise ConnectionFailed(f"the server {server} did not answer in time") from exc
+        except TimeoutError as exc:
+            raise ConnectionFailed(f"the server {server} did not answer in time") from exc
+        except aiohttp.InvalidURL as exc:
+            raise KubeconfigError(f"the server URL {server!r} is not valid") from exc
+        except aiohttp.ClientResponseError as exc:
+            raise ConnectionFailed(f"bad HTTP answer from {server}: {exc.message}") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise ConnectionFailed(f"connection to the server {server} failed: {_reason_of(exc)}") from exc
+
+    async def _error_body(self, resp: aiohttp.ClientResponse) -> bytes:
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            while size < ERROR_BODY_LIMIT:
+                chunk = await resp.content.readany()
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            return b"".join(chunks)[:ERROR_BODY_LIMIT]
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            return b""
+        finally:
+            resp.close()
+
+    async def get_json(self, path: str, query: Query = ()) -> Any:
+        """A one-shot GET decoded from JSON."""
+        resp = await self.open(path, query, self.oneshot_timeout())
+        try:
+            body = await resp.read()
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise ConnectionLost(f"reading {path} from {self.server} failed: {_reason_of(exc)}") from exc
+        finally:
+            resp.release()
+        self.log(9, f"response body: {body[:VERBOSE_BODY_LIMIT].decode('utf-8', 'replace')}")
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise ApiError(resp.status, "BadResponse", f"the server sent invalid JSON for {path}") from exc
+
+    async def probe(self) -> None:
+        """Check that the server answers at all (any HTTP status counts), within the connect timeout."""
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                header, _ = await self.credentials.header()
+                headers = {"Authorization": header} if header else {}
+                resp = await self._send(self.url("/version"), (), headers, self.timeout(self.connect_timeout))
+        except TimeoutError as exc:
+            raise ConnectionFailed(
+                f"timed out after {self.connect_timeout:g}s connecting to the server {self.server}"
+            ) from exc
+        self.log(6, f"GET {resp.url} {resp.status} {resp.reason or ''} (reachability probe)")
+        await resp.read()
+        resp.release()
+
+    async def aclose(self) -> None:
+        """Close every connection."""
+        await self.session.close()
