@@ -379,3 +379,17 @@ async def test_graceful_delete_keeps_pod_terminating(sandbox: Sandbox, api: Api)
         assert ("default", "a") in c.pods
         assert summary(await next_event(resp)) == ("DELETED", "a")
     assert ("default", "a") not in c.pods
+
+
+async def test_forbidden_cluster_scope_and_per_token(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.forbid("")
+    body = await api.json("/api/v1/pods", status=403)
+    assert body["message"] == (
+        'pods is forbidden: User "sandbox-user" cannot list resource "pods" in API group "" '
+        "at the cluster scope"
+    )
+    c.allow("")
+    await api.json("/api/v1/pods")
+    c.forbid("default", token="other-token")  # another token's rule does not apply to ours
+    await api.json(PODS)
