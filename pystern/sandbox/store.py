@@ -48,7 +48,7 @@ class Watcher:
 class Store:
     """All objects of the simulated cluster, by resource."""
 
-    def __init__(self, history: int = 100_000) -> None:
+    def __init__(self, history: int = 10_000) -> None:
         self.rv = 1
         self.min_rv = 1
         """Watches from an RV below this get 410 Expired."""

@@ -393,3 +393,15 @@ async def test_forbidden_cluster_scope_and_per_token(sandbox: Sandbox, api: Api)
     await api.json("/api/v1/pods")
     c.forbid("default", token="other-token")  # another token's rule does not apply to ours
     await api.json(PODS)
+
+
+def test_history_window_expires_old_resource_versions() -> None:
+    from pystern.sandbox.store import Store
+
+    store = Store(history=3)
+    store.put("pods", {"metadata": {"name": "a", "namespace": "d"}})
+    first = store.rv
+    for i in range(5):
+        store.put("pods", {"metadata": {"name": f"p{i}", "namespace": "d"}})
+    assert store.min_rv > first
+    assert [c.rv for c in store.since(store.min_rv)] == list(range(store.min_rv + 1, store.rv + 1))
