@@ -60,9 +60,13 @@ class FaultDriver(PodDriver):
         return len(streams)
 
     def break_watches(self, mode: str = "close") -> None:
-        """End every open watch: ``close`` (clean end of the stream) or ``reset`` (truncated body)."""
-        if mode not in ("close", "reset"):
-            raise ValueError(f"mode must be 'close' or 'reset', not {mode!r}")
+        """Break every open watch.
+
+        ``close``: clean end of the stream; ``reset``: truncated body; ``stall``: the
+        connection stays open but nothing more is sent, not even bookmarks (half-open).
+        """
+        if mode not in ("close", "reset", "stall"):
+            raise ValueError(f"mode must be 'close', 'reset' or 'stall', not {mode!r}")
         self.store.close_all(mode)
 
     def send_watch_raw(self, data: str | bytes, resource: str = "pods") -> int:

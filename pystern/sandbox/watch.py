@@ -49,6 +49,8 @@ class WatchRequest:
         self.bookmarks = bookmarks
         self.initial_events = initial_events
         self.as_table = as_table
+        self.stalled = False
+        """Set by ``break_watches("stall")``: events are swallowed from then on."""
 
     def matches(self, obj: dict[str, Any] | None) -> bool:
         """Namespace and selector check."""
@@ -162,7 +164,7 @@ async def serve_watch(request: web.Request, driver: PodDriver, watch: WatchReque
                     item = await watcher.queue.get()
             except TimeoutError:
                 now = loop.time()
-                if watch.bookmarks and now >= next_bookmark and now < deadline:
+                if watch.bookmarks and not watch.stalled and now >= next_bookmark and now < deadline:
                     await resp.write(watch.bookmark(store.rv))
                     next_bookmark = next_bookmark_at(now)
                 continue
@@ -188,6 +190,10 @@ async def _send_batch(
     """Write a batch of queued items in one go; False when the watch must end."""
     chunks: list[bytes] = []
     for item in batch:
+        if item == "stall":
+            watch.stalled = True
+        if watch.stalled and item not in ("close", "reset"):
+            continue
         if isinstance(item, Change):
             event = watch.translate(item)
             if event is not None:

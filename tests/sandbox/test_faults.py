@@ -125,3 +125,16 @@ async def test_tls_with_generated_ca(tls_sandbox: Sandbox) -> None:
             await session.get(tls_sandbox.url + "/version")
     config = tls_sandbox.kubeconfig_dict()
     assert config["clusters"][0]["cluster"]["certificate-authority-data"]
+
+
+async def test_stalled_watch_sends_nothing(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.bookmark_interval = 0.05
+    async with api.get(PODS + "?watch=1&allowWatchBookmarks=true") as resp:
+        await asyncio.sleep(0.05)
+        c.break_watches("stall")
+        await asyncio.sleep(0.15)
+        resp.content.read_nowait()  # drop what came before the stall
+        c.add_pod("unseen")
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(resp.content.readline(), 0.3)
