@@ -82,6 +82,15 @@ def timestamp_of(line: bytes) -> bytes:
     return line[:sp]
 
 
+_TS_CHARS = frozenset(b"0123456789-:.TtZz+")
+
+
+def _cut_timestamp(data: bytes) -> bool:
+    """Whether ``data`` may be a record cut inside its timestamp (not kubelet error text)."""
+    head = data[:35]
+    return bool(head) and head[:1].isdigit() and all(b in _TS_CHARS for b in head)
+
+
 @dataclass(slots=True)
 class ResumePoint:
     """The last complete timestamped line seen, and how many lines carried that exact timestamp."""
@@ -123,12 +132,17 @@ class ResumePoint:
         except ValueError:
             return None
 
-    def skipper(self) -> LineSkipper | None:
-        """A filter that drops the lines a resumed stream repeats."""
-        try:
-            return LineSkipper(parse_rfc3339_ns(self.ts), self.count) if self.ts else None
-        except ValueError:
+    def skipper(self, echo: bytes = b"") -> LineSkipper | None:
+        """A filter that drops the lines a resumed stream repeats (and a repeated error ``echo``)."""
+        ts_ns = -1
+        if self.ts:
+            try:
+                ts_ns = parse_rfc3339_ns(self.ts)
+            except ValueError:
+                return None
+        elif not echo:
             return None
+        return LineSkipper(ts_ns, self.count, echo)
 
 
 class LineSkipper:
@@ -136,15 +150,22 @@ class LineSkipper:
 
     Exact as long as the kubelet serves a second's lines in the same order each time:
     lines older than the resume timestamp go, then the first ``count`` lines with exactly
-    that timestamp; from the first newer line on everything passes.
+    that timestamp; from the first newer line on everything passes.  Lines without a
+    timestamp (kubelet error text in a 200 body) cannot be placed: they pass, except an
+    ``echo`` of the text that ended the previous stream (the kubelet repeats it to every
+    new request until the container restarts).
     """
 
-    __slots__ = ("_remaining", "_ts", "done")
+    __slots__ = ("_echo", "_remaining", "_ts", "done")
 
-    def __init__(self, ts_ns: int, count: int) -> None:
+    def __init__(self, ts_ns: int, count: int, echo: bytes = b"") -> None:
         self._ts = ts_ns
         self._remaining = count
+        self._echo = echo
         self.done = False
+
+    def _untimed(self, lines: list[bytes]) -> list[bytes]:
+        return [x for x in lines if not timestamp_of(x) and x != self._echo]
 
     def filter(self, lines: list[bytes]) -> list[bytes]:
         """The lines of ``lines`` not printed before."""
@@ -153,7 +174,6 @@ class LineSkipper:
         for i, line in enumerate(lines):
             ts = timestamp_of(line)
             if not ts:
-                # Kubelet error text carries no timestamp and cannot be placed; pass it on.
                 continue
             try:
                 ns = parse_rfc3339_ns(ts)
@@ -165,10 +185,10 @@ class LineSkipper:
                 self._remaining -= 1
                 continue
             self.done = True
-            kept = [x for x in lines[:i] if not timestamp_of(x)]
+            kept = self._untimed(lines[:i])
             kept.extend(lines[i:])
             return kept
-        return [x for x in lines if not timestamp_of(x)]
+        return self._untimed(lines)
 
 
 @dataclass(slots=True)
@@ -279,6 +299,7 @@ class Tail:
         self.resume = ResumePoint()
         self.splitter = LineSplitter()
         self.lines_seen = 0
+        self.last_emitted = b""
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
@@ -299,7 +320,8 @@ class Tail:
         )
 
     async def _attempt(self) -> None:
-        skipper = self.resume.skipper()
+        last = self.last_emitted
+        skipper = self.resume.skipper(b"" if timestamp_of(last) else last)
         self.splitter.reset()
         emit, update, sink, splitter = self.sink.emit, self.resume.update, self.sink, self.splitter
         async with self.cluster.stream_log(self.request()) as chunks:
@@ -311,15 +333,19 @@ class Tail:
                     emit(self.target, lines)
                     update(lines)
                     self.lines_seen += len(lines)
+                    self.last_emitted = lines[-1]
                     # Backpressure: a slow stdout must slow the connection, not grow a buffer.
                     await sink.drain()
 
     def _emit_partial(self) -> None:
-        rest = self.splitter.finish()
-        if rest is not None:
+        self._emit_rest(self.splitter.finish())
+
+    def _emit_rest(self, rest: bytes | None) -> None:
+        if rest is not None and rest != self.last_emitted:
             self.sink.emit(self.target, [rest])
             self.resume.update([rest])
             self.lines_seen += 1
+            self.last_emitted = rest
 
     def _notice(self, kind: NoticeKind, text: str = "") -> None:
         self.sink.notice(Notice(kind, text, self.target))
@@ -367,8 +393,13 @@ class Tail:
                 if not running:
                     self._emit_partial()
                     return None
+                rest = self.splitter.finish()
+                if rest is not None and not timestamp_of(rest) and not _cut_timestamp(rest):
+                    # Kubelet error text ends the stream without a newline; a cut record is re-read.
+                    self._emit_rest(rest)
                 failures += 1
-                self._notice(NoticeKind.RETRYING, "log stream ended while the container runs; resuming")
+                if failures == 1:
+                    self._notice(NoticeKind.RETRYING, "log stream ended while the container runs; resuming")
                 if failures > 1:
                     await self.sleep(self.policy.delay(failures - 1, self.rng))
                 continue
@@ -416,6 +447,8 @@ class Tail:
         delay = self.policy.delay(attempt, self.rng)
         if isinstance(error, errors.ApiError) and error.retry_after:
             delay = max(delay, error.retry_after)
-        self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
+        if attempt == 1:
+            # One notice per streak of failures; the give-up (if it comes) says the rest.
+            self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
         await self.sleep(delay)
         return None
