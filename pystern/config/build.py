@@ -200,7 +200,7 @@ def _template(values: Values) -> str | None:
     if path:
         try:
             text = Path(path).expanduser().read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"--template-file: cannot read {path}: {reason}", flag="template-file") from None
         flag = "template-file"

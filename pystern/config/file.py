@@ -146,7 +146,7 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
         if must_exist:
             raise ConfigFileError(f"config file {path} does not exist") from None
         return ConfigFile()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigFileError(f"cannot read config file {path}: {reason}") from None
     loaded = parse_config_text(text, path)

@@ -1,0 +1,221 @@
+"""The config file: location and precedence, value forms, warnings and errors."""
+# ruff: noqa: E501  (tables of cases read best one per line)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pystern.cli import parse_invocation
+from pystern.errors import ConfigFileError, UsageError
+from pystern.options import OutputFormat, TimestampFormat
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def home(env: dict[str, str]) -> Path:
+    return Path(env["HOME"])
+
+
+def test_default_location(env: dict[str, str]) -> None:
+    write(home(env) / ".config/pystern/config.yaml", "tail: 10\n")
+    invocation = parse_invocation(["."], env)
+    assert invocation.config.follow.tail_lines == 10
+    assert invocation.config_file == home(env) / ".config/pystern/config.yaml"
+
+
+def test_xdg_config_home(env: dict[str, str], tmp_path: Path) -> None:
+    write(tmp_path / "xdg/pystern/config.yaml", "tail: 11\n")
+    write(home(env) / ".config/pystern/config.yaml", "tail: 10\n")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    assert parse_invocation(["."], env).config.follow.tail_lines == 11
+
+
+def test_stern_file_is_read_when_pystern_has_none(env: dict[str, str]) -> None:
+    write(home(env) / ".config/stern/config.yaml", "tail: 12\nmax-log-requests: 999\n")
+    invocation = parse_invocation(["."], env)
+    assert invocation.config.follow.tail_lines == 12
+    assert invocation.config.follow.max_log_requests == 999
+    assert invocation.notes == (
+        f"reading stern's config file {home(env) / '.config/stern/config.yaml'} (no pystern config file exists)",
+    )
+
+
+def test_pystern_file_beats_stern_file(env: dict[str, str]) -> None:
+    write(home(env) / ".config/stern/config.yaml", "tail: 12\n")
+    write(home(env) / ".config/pystern/config.yaml", "tail: 13\n")
+    assert parse_invocation(["."], env).config.follow.tail_lines == 13
+
+
+def test_env_var_picks_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    write(home(env) / ".config/pystern/config.yaml", "tail: 10\n")
+    env["PYSTERNCONFIG"] = str(write(tmp_path / "env.yaml", "tail: 14\n"))
+    assert parse_invocation(["."], env).config.follow.tail_lines == 14
+
+
+def test_config_flag_beats_env_var(env: dict[str, str], tmp_path: Path) -> None:
+    # stern lets $STERNCONFIG win over --config; the command line wins here.
+    env["PYSTERNCONFIG"] = str(write(tmp_path / "env.yaml", "tail: 14\n"))
+    flag = write(tmp_path / "flag.yaml", "tail: 15\n")
+    assert parse_invocation(["--config", str(flag), "."], env).config.follow.tail_lines == 15
+
+
+def test_tilde_in_config_path(env: dict[str, str]) -> None:
+    write(home(env) / "my.yaml", "tail: 16\n")
+    assert parse_invocation(["--config=~/my.yaml", "."], env).config.follow.tail_lines == 16
+
+
+def test_command_line_beats_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "tail: 10\noutput: raw\nexclude: [a]\nnamespace: x\n")
+    c = parse_invocation(["--config", str(path), "--tail=3", "-e", "b", "."], env).config
+    assert c.follow.tail_lines == 3
+    assert c.output.format is OutputFormat.RAW
+    assert [p.pattern for p in c.output.excludes] == ["b"]
+    assert c.selection.namespaces == ("x",)
+
+
+def test_stern_example_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "c.yaml",
+        'tail: 10\nmax-log-requests: 999\ntimestamps: short\ndiff-container: true\npod-colors: "32,33,34,35,36,37"\n',
+    )
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert c.follow.tail_lines == 10
+    assert c.follow.max_log_requests == 999
+    assert c.output.timestamps is TimestampFormat.SHORT
+    assert c.output.diff_container
+    assert c.output.pod_colors == ("32", "33", "34", "35", "36", "37")
+
+
+def test_every_kind_from_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "c.yaml",
+        "context: [a, b]\nqps: 2.5\nburst: 7\nkubeconfig: /k\nverbosity: 3\nsince: 5m\n"
+        "init-containers: false\nno-follow: yes\ncontainer-state: running,waiting\nrequest-timeout: 10s\n",
+    )
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert c.connection.contexts == ("a", "b")
+    assert c.output.show_context
+    assert (c.connection.qps, c.connection.burst, c.connection.kubeconfig) == (2.5, 7, "/k")
+    assert c.connection.verbosity == 3
+    assert c.connection.request_timeout == 10.0
+    assert c.follow.since_seconds == 300
+    assert not c.selection.init_containers
+    assert not c.follow.follow
+    assert {s.value for s in c.selection.container_states} == {"running", "waiting"}
+
+
+@pytest.mark.parametrize(
+    ("yaml_value", "expected"),
+    [
+        ('"hello-world"', ["hello-world"]),
+        ("hello,world", ["hello,world"]),  # an ARRAY flag does not split commas
+        ("[]", []),
+        ('["abcd"]', ["abcd"]),
+        ('["abcd","efgh"]', ["abcd", "efgh"]),
+        ("[1, true]", ["1", "true"]),
+    ],
+)
+def test_array_forms(env: dict[str, str], tmp_path: Path, yaml_value: str, expected: list[str]) -> None:
+    path = write(tmp_path / "c.yaml", f"exclude: {yaml_value}\n")
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert [p.pattern for p in c.output.excludes] == expected
+
+
+@pytest.mark.parametrize(
+    ("yaml_value", "expected"),
+    [('"a,b"', ("a", "b")), ("a", ("a",)), ("[a, b]", ("a", "b")), ("[]", ()), ('""', ())],
+)
+def test_slice_forms(env: dict[str, str], tmp_path: Path, yaml_value: str, expected: tuple[str, ...]) -> None:
+    path = write(tmp_path / "c.yaml", f"namespace: {yaml_value}\n")
+    assert parse_invocation(["--config", str(path), "."], env).config.selection.namespaces == expected
+
+
+def test_empty_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "")
+    assert parse_invocation(["--config", str(path), "."], env).config.follow.tail_lines == -1
+    path = write(tmp_path / "d.yaml", "# just a comment\n")
+    assert parse_invocation(["--config", str(path), "."], env).config.follow.tail_lines == -1
+
+
+def test_unknown_key_warns_and_carries_on(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "colour: always\ntail: 2\nversion: true\n")
+    invocation = parse_invocation(["--config", str(path), "."], env)
+    assert invocation.config.follow.tail_lines == 2
+    assert invocation.warnings == (
+        f'unknown option "colour" in config file {path}',
+        f'option "version" cannot be set in a config file; ignored ({path})',
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hello", "must be a mapping of option names to values"),
+        ("- a\n- b\n", "must be a mapping of option names to values"),
+        ("tail: [1\n", "is not valid YAML"),
+        ("a: b: c\n", "is not valid YAML"),
+        ("tail: ten\n", 'invalid value \'ten\' for "tail" in config file {path}: not an integer'),
+        ("tail:\n", 'invalid value None for "tail" in config file {path}: no value given'),
+        ("since: 1d\n", 'invalid value \'1d\' for "since" in config file {path}: time: unknown unit "d"'),
+        ("no-follow: maybe\n", 'invalid value \'maybe\' for "no-follow" in config file {path}: expected true or false'),
+        ("tail: [1, 2]\n", 'invalid value [1, 2] for "tail" in config file {path}: --tail takes one value, not a list'),
+        ("selector: {a: b}\n", "for \"selector\" in config file {path}: expected a plain value or a list"),
+        ("exclude: [[a]]\n", "for \"exclude\" in config file {path}: list items must be plain values"),
+        ("color: purple\n", 'invalid value for "color" in config file {path}: color should be one of'),
+        ("exclude: ['(']\n", 'invalid value for "exclude" in config file {path}: failed to compile regular expression for exclusion filter'),
+        ("as: admin\n", 'invalid value for "as" in config file {path}: --as is not supported by pystern yet'),
+    ],
+)  # fmt: skip
+def test_bad_file(env: dict[str, str], tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / "c.yaml", text)
+    with pytest.raises(ConfigFileError) as info:
+        parse_invocation(["--config", str(path), "."], env)
+    assert message.format(path=path) in str(info.value)
+    assert str(path) in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_yaml_error_names_the_line(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "tail: 1\nsince: [\n")
+    with pytest.raises(ConfigFileError, match=r"line 3"):
+        parse_invocation(["--config", str(path), "."], env)
+
+
+def test_missing_explicit_file_is_an_error_default_is_not(env: dict[str, str], tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match="does not exist"):
+        parse_invocation(["--config", str(tmp_path / "none.yaml"), "."], env)
+    env["PYSTERNCONFIG"] = str(tmp_path / "none.yaml")
+    with pytest.raises(ConfigFileError, match="does not exist"):
+        parse_invocation(["."], env)
+    del env["PYSTERNCONFIG"]
+    assert parse_invocation(["."], env).config_file is None
+
+
+def test_unreadable_file(env: dict[str, str], tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match="cannot read config file"):
+        parse_invocation(["--config", str(tmp_path), "."], env)
+
+
+def test_cli_value_is_not_blamed_on_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "tail: 3\n")
+    with pytest.raises(UsageError) as info:
+        parse_invocation(["--config", str(path), "--color", "purple", "."], env)
+    assert not isinstance(info.value, ConfigFileError)
+    assert str(info.value).startswith("color should be one of")
+
+
+def test_yaml_cannot_run_code(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "tail: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(ConfigFileError, match="is not valid YAML"):
+        parse_invocation(["--config", str(path), "."], env)
+
+
+def test_selection_from_file_is_enough(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "selector: app=web\n")
+    assert parse_invocation(["--config", str(path)], env).config.selection.label_selector == "app=web"

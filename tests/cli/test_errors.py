@@ -1,0 +1,207 @@
+"""Bad input: stern's messages, one line on stderr, exit 2 (usage) — never a traceback."""
+# ruff: noqa: E501  (tables of cases read best one per line)
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pystern.cli import ProcessIO, run_cli
+from pystern.config.flags import FLAGS, Kind
+
+
+def run(argv: list[str], env: dict[str, str], stdin: bytes = b"") -> tuple[int, str, str]:
+    out = io.BytesIO()
+    err = io.StringIO()
+    process = ProcessIO(
+        stdin=io.BytesIO(stdin), stdout=out, stderr=err, stdout_isatty=False, stdin_isatty=False, env=env
+    )
+    code = run_cli(argv, process)
+    return code, out.getvalue().decode(), err.getvalue()
+
+
+BAD = [
+    ([], "One of pod-query, --selector, --field-selector, --prompt or --stdin is required"),
+    ([""], "One of pod-query, --selector, --field-selector, --prompt or --stdin is required"),
+    (["-n", "a"], "One of pod-query, --selector, --field-selector, --prompt or --stdin is required"),
+    (["deploy/web", "-l", "a=b"], "--selector and the <resource>/<name> query cannot be set at the same time"),
+    (["pod/x", "--selector=a"], "--selector and the <resource>/<name> query cannot be set at the same time"),
+    (["--no-follow", "--tail", "0", "."], "--no-follow cannot be used with --tail=0"),
+    (["--condition", "ready", "."], "--condition is currently only supported with --tail=0 or --no-follow"),
+    (["--tail=5", "--condition=ready", "."], "--condition is currently only supported with --tail=0 or --no-follow"),
+    (["[", ], "failed to compile regular expression from query: "),
+    (["--exclude-pod", "(", "."], "failed to compile regular expression for excluded pod query: "),
+    (["-c", "*", "."], "failed to compile regular expression for container query: "),
+    (["-E", "a)", "."], "failed to compile regular expression for excluded container query: "),
+    (["-e", "[z-a]", "."], "failed to compile regular expression for exclusion filter: "),
+    (["-i", "(?P<", "."], "failed to compile regular expression for inclusion filter: "),
+    (["-H", "+", "."], "failed to compile regular expression for highlight filter: "),
+    (["--color", "yes", "."], "color should be one of 'always', 'never', or 'auto'"),
+    (["--timestamps=long", "."], "timestamps should be one of 'default', or 'short'"),
+    (["-t=x", "."], "timestamps should be one of 'default', or 'short'"),
+    (["--timezone", "Mars/Olympus", "."], "unknown time zone Mars/Olympus"),
+    (["--timezone", "../../etc/passwd", "."], "unknown time zone ../../etc/passwd"),
+    (["--container-state", "sleeping", "."], "containerState should be one of 'running', 'waiting', 'terminated', or 'all'"),
+    (["--tail=0", "--condition", "happy", "."], "condition should be one of 'ContainersReady', 'Initialized', 'Ready'"),
+    (["--tail=0", "--condition", "ready=maybe", "."], "condition value should be one of 'True', 'False', 'Unknown'"),
+    (["-l", "a in (", "."], "failed to parse selector as label selector: "),
+    (["-l", "!!"], "failed to parse selector as label selector: "),
+    (["--field-selector", "foo"], "failed to parse selector as field selector: "),
+    (["-o", "yaml", "."], "output should be one of 'default', 'raw', 'json', 'extjson', and 'ppextjson'"),
+    (["--container-colors", "31", "."], "pod-colors must not be empty"),
+    (["--pod-colors", "91,92", "--container-colors", "31", "."], "pod-colors and container-colors must have the same length"),
+    (["--pod-colors", "red", "."], 'invalid value "red" for --pod-colors'),
+    (["--pod-colors", "91;x", "."], 'invalid value "91;x" for --pod-colors'),
+    (["--max-log-requests", "-2", "."], "--max-log-requests must be -1"),
+    (["--tail", "-2", "."], "--tail must be -1"),
+    (["--since", "1d", "."], 'invalid value "1d" for --since: time: unknown unit "d" in duration "1d"'),
+    (["--since", "5", "."], 'invalid value "5" for --since: time: missing unit in duration "5"'),
+    (["-s", "abc", "."], 'invalid value "abc" for --since: time: invalid duration "abc"'),
+    (["--since", "-5m", "."], "--since must be at least 1s"),
+    (["--sort-window", "x", "."], 'invalid value "x" for --sort-window'),
+    (["--tail", "ten", "."], 'invalid value "ten" for --tail: not an integer'),
+    (["--tail", "99999999999999999999", "."], 'invalid value "99999999999999999999" for --tail: out of range'),
+    (["--qps", "fast", "."], 'invalid value "fast" for --qps: not a number'),
+    (["--qps", "nan", "."], 'invalid value "nan" for --qps: not a finite number'),
+    (["--qps", "-2", "."], "--qps must be -1"),
+    (["--burst", "-1", "."], "--burst must not be negative"),
+    (["--verbosity", "-1", "."], "--verbosity must not be negative"),
+    (["--request-timeout", "soon", "."], 'invalid value "soon" for --request-timeout'),
+    (["--no-follow=maybe", "."], 'invalid value "maybe" for --no-follow: expected true or false'),
+    (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),
+    (["-n", "a,,b", "."], "--namespace: empty namespace name"),
+    (["-n", "Kube_System", "."], '--namespace: invalid namespace "Kube_System"'),
+    (["-n", "a" * 64, "."], "--namespace: invalid namespace"),
+    (["--context", "a,,b", "."], "--context: empty context name"),
+    (["--foo"], "unknown flag: --foo"),
+    (["--namespce", "a"], "unknown flag: --namespce; did you mean --namespace?"),
+    (["-x"], "unknown shorthand flag: 'x' in -x"),
+    (["-Ax"], "unknown shorthand flag: 'x' in -Ax"),
+    (["--tail"], "flag needs an argument: --tail"),
+    (["-n"], "flag needs an argument: 'n' in -n"),
+    (["a", "b"], "expected at most one pod query, got 2"),
+    (["-t", "short", "web"], "expected at most one pod query, got 2: 'short' 'web' (flag values go after '='"),
+    (["a/b/c"], 'resource must be specified in the form "<resource>/<name>"'),
+    (["deploy/"], 'resource must be specified in the form "<resource>/<name>"'),
+    (["/web"], 'resource must be specified in the form "<resource>/<name>"'),
+    (["ingress/web"], "resource type ingress is not supported"),
+    (["deployments.batch/web"], "resource type deployments.batch is not supported"),
+    (["deploy/Web_1"], 'invalid name "Web_1"'),
+    (["--as", "admin", "."], "--as is not supported by pystern yet"),
+    (["--as-group=g", "."], "--as-group is not supported by pystern yet"),
+    (["--as-uid", "1", "."], "--as-uid is not supported by pystern yet"),
+    (["--cache-dir", "/c", "."], "--cache-dir is not supported by pystern yet"),
+    (["--disable-compression", "."], "--disable-compression is not supported by pystern yet"),
+    (["--tls-server-name", "x", "."], "--tls-server-name is not supported by pystern yet"),
+    (["--completion", "tcsh"], 'unsupported shell type: "tcsh"'),
+    (["--template", "{{", "."], "unable to parse template: "),
+    (["--template-file", "/nonexistent/t.tmpl", "."], "--template-file: cannot read /nonexistent/t.tmpl: No such file or directory"),
+    (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a)[:60] or "<none>" for a, _ in BAD])
+def test_bad_input(argv: list[str], message: str, env: dict[str, str]) -> None:
+    if argv[:1] == ["--template"]:
+        gotemplate = pytest.importorskip("pystern.gotemplate")
+        if not hasattr(gotemplate, "parse"):
+            pytest.skip("gotemplate not landed yet")
+    code, out, err = run(argv, env)
+    assert code == 2, err
+    assert out == ""
+    assert err.startswith("pystern: error: " + message), err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
+    code, _, err = run(["--debug", "--since", "1d", "."], env)
+    assert code == 2
+    assert "Traceback" in err
+    assert err.rstrip().endswith(
+        'pystern: error: invalid value "1d" for --since: time: unknown unit "d" in duration "1d"'
+    )
+
+
+def test_completion_is_not_implemented_yet(env: dict[str, str]) -> None:
+    code, out, err = run(["--completion", "bash"], env)
+    assert (code, out) == (1, "")
+    assert err == "pystern: error: --completion bash is not implemented yet\n"
+
+
+def test_version(env: dict[str, str]) -> None:
+    assert run(["--version"], env) == (0, "version: 0.1.0\n", "")
+    assert run(["-v"], env)[1] == "version: 0.1.0\n"
+
+
+def test_help_mentions_every_visible_flag_and_the_hidden_hint(env: dict[str, str]) -> None:
+    code, out, err = run(["--help"], env)
+    assert (code, err) == (0, "")
+    for flag in FLAGS:
+        assert (f"--{flag.name}" in out) is not flag.hidden, flag.name
+    assert out.rstrip().endswith(
+        'Use "pystern --show-hidden-options" for a list of hidden command-line options.'
+    )
+    assert "-t, --timestamps[=FORMAT]" in out
+
+
+def test_show_hidden_options(env: dict[str, str]) -> None:
+    code, out, _ = run(["--show-hidden-options"], env)
+    assert code == 0
+    assert out.startswith("The following options can also be used in pystern:\n")
+    for name in ("server", "token", "certificate-authority", "client-certificate", "client-key",
+                 "insecure-skip-tls-verify", "cluster", "user", "request-timeout"):  # fmt: skip
+        assert f"--{name} " in out or f"--{name}\n" in out or f"--{name}  " in out, name
+    assert (
+        "--as, --as-group, --as-uid, --cache-dir, --disable-compression, --tls-server-name are not supported"
+        in out
+    )
+
+
+def test_pitfall_warning(env: dict[str, str]) -> None:
+    from pystern.cli import parse_invocation
+
+    invocation = parse_invocation(["-t", "short"], env)
+    assert invocation.warnings == (
+        '"short" is taken as the pod query; write --timestamps=short to set the format',
+    )
+    assert parse_invocation(["--no-follow", "false"], env).warnings == (
+        '"false" is taken as the pod query; write --<flag>=false to set a flag',
+    )
+
+
+_FLAG_WORDS = [f"--{f.name}" for f in FLAGS if f.name not in ("stdin", "demo", "prompt")] + [
+    f"-{f.short}" for f in FLAGS if f.short and f.short != "p"
+]
+_WORDS = st.one_of(
+    st.sampled_from(_FLAG_WORDS),
+    st.sampled_from(_FLAG_WORDS).flatmap(lambda f: st.text(max_size=8).map(lambda v: f"{f}={v}")),
+    st.text(max_size=12),
+    st.sampled_from(["-1", "0", "1h", "a/b", "deploy/x", "[", "(?<", "-", "--", "=", ",", "true", "short"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=st.lists(_WORDS, max_size=6))
+def test_junk_argv_never_crashes(argv: list[str], tmp_path: Path) -> None:
+    """Parse-only: junk either parses or is a one-line usage error (exit 2), never a traceback."""
+    from pystern.cli import parse_invocation
+    from pystern.errors import UsageError
+
+    env = {"HOME": str(tmp_path)}
+    try:
+        parse_invocation(argv, env)
+    except UsageError as exc:
+        message = str(exc).strip()
+    else:
+        message = "ok"
+    assert message
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_kind_exists_in_the_table(kind: Kind) -> None:
+    assert any(f.kind is kind for f in FLAGS)
