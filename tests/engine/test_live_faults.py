@@ -1,0 +1,199 @@
+"""Faults the follow engine survives (issue 6): each loses and repeats no line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pystern.kube import connect
+from pystern.model import NoticeKind
+from pystern.options import Config, Connection, Follow, Selection
+from pystern.ports import Cluster
+from pystern.tail import TRUNCATED
+from tests.engine.conftest import RecordingSink, engine, eventually
+
+
+def lines_of(sink: RecordingSink) -> Counter[tuple[str, bytes]]:
+    return Counter((t.pod, line.split(b" ", 1)[1]) for t, line in sink.lines)
+
+
+async def test_api_server_restart(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        sb.write("a", "app", "before")
+        await eventually(lambda: sink.messages() == [b"before"])
+        await sandbox.stop_serving()
+        sb.write("a", "app", "during")
+        sb.add_pod("b")
+        sb.write("b", "app", "b during")
+        await asyncio.sleep(0.3)
+        await sandbox.resume_serving()
+        sb.write("a", "app", "after")
+        expected = Counter(
+            {("a", b"before"): 1, ("a", b"during"): 1, ("a", b"after"): 1, ("b", b"b during"): 1}
+        )
+        await eventually(lambda: lines_of(sink) == expected, within=10, what="every line once")
+    assert not sink.kinds(NoticeKind.GAVE_UP)
+
+
+async def test_errors_opening_a_stream_are_retried(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.fail_requests(500, times=2, path_contains="/pods/a/log")
+    sb.fail_requests(429, times=1, path_contains="/pods/b/log", retry_after=0)
+    sb.add_pod("a")
+    sb.add_pod("b")
+    sb.write("a", "app", "a1")
+    sb.write("b", "app", "b1")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await eventually(lambda: sorted(sink.messages()) == [b"a1", b"b1"], within=10)
+    assert not sink.kinds(NoticeKind.GAVE_UP)
+    # At most one notice per stream for its streak of failures.
+    assert len(sink.kinds(NoticeKind.RETRYING)) <= 2
+
+
+async def test_pod_starting_kubelet_404_and_unscheduled_pod(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.kubelet_not_found("starting", times=2)
+    sb.add_pod("starting")
+    sb.write("starting", "app", "up")
+    sb.add_pod("pending", node="")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await eventually(lambda: sink.messages(pod="starting") == [b"up"], within=10)
+        sb.schedule("pending")
+        sb.write("pending", "app", "scheduled at last")
+        await eventually(lambda: sink.messages(pod="pending") == [b"scheduled at last"])
+    assert not sink.kinds(NoticeKind.GAVE_UP)
+
+
+async def test_broken_and_closed_watches(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await asyncio.sleep(0.1)
+        sb.break_watches("reset")
+        sb.add_pod("one")
+        sb.write("one", "app", "one")
+        await eventually(lambda: sink.messages() == [b"one"])
+        sb.break_watches("close")
+        sb.add_pod("two")
+        sb.write("two", "app", "two")
+        await eventually(lambda: sorted(sink.messages()) == [b"one", b"two"])
+    assert len(sink.kinds(NoticeKind.STARTED)) == 2
+
+
+async def test_kubelet_error_text_is_printed_once(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "normal")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await eventually(lambda: len(sink.lines) == 1)
+        sb.write_error_text("a", "app", "unable to retrieve container logs for containerd://abc")
+        await eventually(lambda: len(sink.lines) == 2)
+        await asyncio.sleep(0.5)  # several resume attempts happen meanwhile
+    assert [line for _, line in sink.lines][1] == b"unable to retrieve container logs for containerd://abc"
+    assert len(sink.lines) == 2
+
+
+async def test_a_huge_line_is_cut_with_a_marker(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sink = RecordingSink()
+    async with engine(Config(follow=Follow(tail_lines=0)), [cluster], sink):
+        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1)
+        sb.write_long_line("a", "app", 3 * 1024 * 1024)
+        sb.write("a", "app", "after the long one")
+        await eventually(lambda: len(sink.lines) == 2, within=10)
+    first, second = (line for _, line in sink.lines)
+    assert first.endswith(TRUNCATED)
+    assert len(first) <= 1024 * 1024 + len(TRUNCATED)
+    assert second.endswith(b" after the long one")
+
+
+async def test_condition_stops_and_restarts_tails(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.set_condition("a", "Ready", "False")
+    sink = RecordingSink()
+    config = Config(selection=Selection(condition=("ready", "false")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1)
+        sb.write("a", "app", "not ready 1")
+        await eventually(lambda: len(sink.lines) == 1)
+        sb.set_condition("a", "Ready", "True")
+        await eventually(lambda: len(sink.kinds(NoticeKind.STOPPED)) == 1)
+        sb.write("a", "app", "ready: not shown")
+        await asyncio.sleep(0.2)
+        sb.set_condition("a", "Ready", "False")
+        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 2)
+        await asyncio.sleep(0.1)
+        sb.write("a", "app", "not ready 2")
+        await eventually(lambda: len(sink.lines) == 2)
+    assert sink.messages() == [b"not ready 1", b"not ready 2"]
+
+
+async def test_forbidden_stream_gives_one_error_and_others_continue(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.fail_requests(403, times=5, path_contains="/pods/secret/log", message='pods "secret" is forbidden')
+    sb.add_pod("secret")
+    sb.add_pod("open")
+    sb.write("open", "app", "visible")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await eventually(lambda: sink.messages() == [b"visible"])
+        await eventually(lambda: len(sink.kinds(NoticeKind.ERROR)) == 1)
+    (error,) = sink.kinds(NoticeKind.ERROR)
+    assert "default/secret" in error.text
+
+
+async def test_token_rotated_mid_run(sandbox: Any, tmp_path: Path) -> None:
+    sb = sandbox.cluster
+    token_file = tmp_path / "token"
+    token_file.write_text(sandbox.token)
+    config = sandbox.kubeconfig_dict()
+    config["users"][0]["user"] = {"tokenFile": str(token_file)}
+    kubeconfig = tmp_path / "rotating-kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    cluster = await connect(Connection(kubeconfig=str(kubeconfig)))
+    sb.add_pod("a")
+    sink = RecordingSink()
+    try:
+        async with engine(Config(), [cluster], sink):
+            sb.write("a", "app", "old token")
+            await eventually(lambda: len(sink.lines) == 1)
+            token_file.write_text("rotated-token")
+            sb.rotate_token("rotated-token")
+            # New connections must use the new token: cut every stream and watch.
+            sb.break_log_streams("reset", mid_line=False)
+            sb.break_watches("reset")
+            sb.write("a", "app", "new token")
+            sb.add_pod("b")
+            sb.write("b", "app", "b with new token")
+            await eventually(lambda: len(sink.lines) == 3, within=10)
+    finally:
+        await cluster.aclose()
+    assert sorted(sink.messages()) == [b"b with new token", b"new token", b"old token"]
+    assert not sink.kinds(NoticeKind.GAVE_UP)
+
+
+async def test_several_clusters_side_by_side(sandbox: Any, cluster: Cluster, tmp_path: Path) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "hi")
+    path = sandbox.write_kubeconfig(tmp_path / "second", context="second")
+    second = await connect(Connection(kubeconfig=str(path)))
+    sink = RecordingSink()
+    try:
+        async with engine(Config(), [cluster, second], sink):
+            await eventually(lambda: len(sink.lines) == 2)
+    finally:
+        await second.aclose()
+    assert sorted(t.context for t, _ in sink.lines) == sorted([cluster.context, "second"])
