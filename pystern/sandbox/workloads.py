@@ -38,6 +38,26 @@ class ScenarioDriver(DeploymentDriver):
             return self._sts_pod(sts, int(pod.rsplit("-", 1)[1]))
         raise ValueError(f"cannot replace a pod owned by a {kind}")
 
+    def delete_workload(self, resource: str, name: str, *, namespace: str = "default") -> None:
+        """Delete a workload object and, in cascade, what it owns (ReplicaSets, Jobs, pods).
+
+        ``resource`` is the plural API name: ``deployments``, ``statefulsets``, ``daemonsets``,
+        ``replicasets``, ``jobs``, ``cronjobs``, ``replicationcontrollers`` or ``services``.
+        """
+        obj = self.store.get(resource, namespace, name)
+        if obj is None:
+            raise KeyError(f"no {resource} {namespace}/{name}")
+        uid = obj["metadata"]["uid"]
+        for child_resource in ("replicasets", "jobs"):
+            for child in self.store.items(child_resource, namespace):
+                if any(o.get("uid") == uid for o in child["metadata"].get("ownerReferences", [])):
+                    self.delete_workload(child_resource, child["metadata"]["name"], namespace=namespace)
+        for (ns, pod_name), rec in list(self.pods.items()):
+            if ns == namespace and rec.owner is not None and rec.owner[2] == uid:
+                self.delete_pod(pod_name, namespace=namespace)
+        self.store.delete(resource, namespace, name)
+        self._workload_pods.pop((namespace, name), None)
+
     # ---------------------------------------------------------------- other controllers
     def add_statefulset(
         self,

@@ -405,3 +405,18 @@ def test_history_window_expires_old_resource_versions() -> None:
         store.put("pods", {"metadata": {"name": f"p{i}", "namespace": "d"}})
     assert store.min_rv > first
     assert [c.rv for c in store.since(store.min_rv)] == list(range(store.min_rv + 1, store.rv + 1))
+
+
+async def test_delete_workload_cascades(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_deployment("web", replicas=2)
+    c.add_pod("bystander")
+    c.delete_workload("deployments", "web")
+    assert [name for (_, name) in c.pods] == ["bystander"]
+    assert c.store.items("replicasets") == []
+    await api.json("/apis/apps/v1/namespaces/default/deployments/web", status=404)
+    c.add_cronjob("nightly")
+    c.run_cronjob("nightly")
+    c.delete_workload("cronjobs", "nightly")
+    assert c.store.items("jobs") == []
+    assert [name for (_, name) in c.pods] == ["bystander"]
