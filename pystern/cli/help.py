@@ -103,9 +103,9 @@ def _cell(text: str) -> str:
 
 
 def flag_table_markdown() -> str:
-    """The README's flag table, generated from the flag table (visible and hidden kube flags)."""
+    """The README's flag table: visible flags A-Z, then the hidden kube flags."""
     rows = ["| flag | short | type | default | meaning |", "|---|---|---|---|---|"]
-    for flag in FLAGS:
+    for flag in sorted(FLAGS, key=lambda f: (f.hidden, f.name)):
         if flag.unsupported:
             continue
         default = flag.shown_default()

