@@ -65,6 +65,9 @@ class RetryPolicy:
     """Consecutive failed attempts without a single line received."""
     healthy_after: float = 60.0
     """An attempt that lasted this long resets the failure count even without lines."""
+    stall_check: float = 60.0
+    """Follow mode: after this many silent seconds, probe whether the log has newer lines than the
+    stream delivered (a half-open or stuck connection); 0 turns the watchdog off."""
     eof_grace: float = 1.0
     """After a clean EOF, how long to wait for a pod status change before deciding it was not the end."""
 
@@ -300,6 +303,7 @@ class Tail:
         self.splitter = LineSplitter()
         self.lines_seen = 0
         self.last_emitted = b""
+        self.last_data = 0.0
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
@@ -324,8 +328,10 @@ class Tail:
         skipper = self.resume.skipper(b"" if timestamp_of(last) else last)
         self.splitter.reset()
         emit, update, sink, splitter = self.sink.emit, self.resume.update, self.sink, self.splitter
+        clock = self.clock
         async with self.cluster.stream_log(self.request()) as chunks:
             async for chunk in chunks:
+                self.last_data = clock()
                 lines = splitter.feed(chunk)
                 if skipper is not None and not skipper.done:
                     lines = skipper.filter(lines)
@@ -336,6 +342,61 @@ class Tail:
                     self.last_emitted = lines[-1]
                     # Backpressure: a slow stdout must slow the connection, not grow a buffer.
                     await sink.drain()
+
+    async def _guarded_attempt(self) -> None:
+        """One attempt; when following, a watchdog cuts a stream that stalled (issue 6)."""
+        interval = self.policy.stall_check
+        if not self.follow or interval <= 0:
+            await self._attempt()
+            return
+        self.last_data = self.clock()
+        attempt = asyncio.create_task(self._attempt())
+        try:
+            while True:
+                done, _ = await asyncio.wait({attempt}, timeout=interval)
+                if done:
+                    attempt.result()
+                    return
+                quiet_since = self.last_data
+                if self.clock() - quiet_since < interval or not await self._newer_lines_exist():
+                    continue
+                # Lines may just be in flight on the stream: give it a moment before cutting it.
+                done, _ = await asyncio.wait({attempt}, timeout=min(interval, self.policy.eof_grace))
+                if done:
+                    attempt.result()
+                    return
+                if self.last_data == quiet_since:
+                    raise errors.ConnectionLost("log stream stalled while newer lines exist")
+        finally:
+            if not attempt.done():
+                attempt.cancel()
+                await asyncio.wait({attempt})
+
+    async def _newer_lines_exist(self) -> bool:
+        """Probe with a short non-follow request whether the log has lines the stream did not deliver."""
+        t = self.target
+        since_time = self.resume.since_time()
+        if since_time is not None:
+            request = LogRequest(
+                t.namespace, t.pod, t.container, follow=False, since_time=since_time, limit_bytes=256 * 1024
+            )
+        elif self.history == History.ALL and self.lines_seen == 0:
+            request = LogRequest(t.namespace, t.pod, t.container, follow=False, limit_bytes=4096)
+        else:
+            return False
+        skipper = self.resume.skipper()
+        splitter = LineSplitter()
+        try:
+            async with self.cluster.stream_log(request) as chunks:
+                async for chunk in chunks:
+                    lines = splitter.feed(chunk)
+                    if skipper is not None:
+                        lines = skipper.filter(lines)
+                    if any(timestamp_of(line) for line in lines):
+                        return True
+        except errors.PysternError:
+            return False
+        return False
 
     def _emit_partial(self) -> None:
         self._emit_rest(self.splitter.finish())
@@ -376,7 +437,7 @@ class Tail:
             started = self.clock()
             error: errors.PysternError | None = None
             try:
-                await self._attempt()
+                await self._guarded_attempt()
             except errors.PysternError as exc:
                 error = exc
             if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:

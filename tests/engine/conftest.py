@@ -139,7 +139,9 @@ class StaticStatus:
 # ---------------------------------------------------------------- live (sandbox + real client)
 
 
-FAST_POLICY = RetryPolicy(initial=0.05, maximum=0.3, jitter=0.1, eof_grace=0.2, give_up_after=10)
+FAST_POLICY = RetryPolicy(
+    initial=0.05, maximum=0.3, jitter=0.1, eof_grace=0.2, give_up_after=10, stall_check=0.3
+)
 
 
 @pytest.fixture

@@ -197,3 +197,20 @@ async def test_several_clusters_side_by_side(sandbox: Any, cluster: Cluster, tmp
     finally:
         await second.aclose()
     assert sorted(t.context for t, _ in sink.lines) == sorted([cluster.context, "second"])
+
+
+async def test_a_stalled_stream_is_detected_and_resumed(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.add_pod("quiet")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        sb.write("a", "app", "1", "2")
+        await eventually(lambda: len(sink.lines) == 2)
+        sb.break_log_streams("stall")
+        sb.write("a", "app", "3", "4")
+        await eventually(lambda: len(sink.lines) == 4, within=5, what="lines after the stall")
+        await asyncio.sleep(0.7)  # the quiet container is probed too, but nothing is cut there
+    assert sink.messages() == [b"1", b"2", b"3", b"4"]
+    stalls = [n for n in sink.kinds(NoticeKind.RETRYING) if "stalled" in n.text]
+    assert [n.target.pod for n in stalls if n.target] == ["a"]
