@@ -86,6 +86,7 @@ async def _watchers(
                 )
             workload = await resolve_workload(cluster, sel.resource.kind, sel.resource.name, ns or "")
             label, owns = workload.label_selector, workload.owns
+            fields = _join_selectors(fields, str(getattr(workload, "field_selector", "") or ""))
         watchers.append(
             PodWatcher(
                 cluster,

@@ -173,3 +173,29 @@ async def test_selection_flags_reach_the_right_containers(sandbox: Any, cluster:
         sb.write("web-3", "app", "web-3/app")
         await eventually(lambda: len(sink.lines) == 2)
     assert sorted(sink.messages()) == [b"web-1/app", b"web-3/app"]
+
+
+async def test_deployment_query_follows_owned_pods_through_a_rollout(sandbox: Any, cluster: Cluster) -> None:
+    from pystern.kube.workloads import resolve_workload
+    from pystern.options import ResourceQuery
+
+    sb = sandbox.cluster
+    sb.add_deployment("web", replicas=2, labels={"app": "web"})
+    # Same labels, another owner: a label selector alone would tail it (stern does).
+    sb.add_pod("impostor", labels={"app": "web"})
+    sb.write("impostor", "app", "not mine")
+    for pod in list(sb.pods.values()):
+        if pod.name.startswith("web-"):
+            sb.write(pod.name, "app", f"{pod.name} v1")
+    sink = RecordingSink()
+    config = Config(selection=Selection(resource=ResourceQuery("deployments", "web")))
+    async with engine(config, [cluster], sink, resolve_workload=resolve_workload):
+        await eventually(lambda: len(sink.lines) == 2, what="both replicas")
+        new = sb.rolling_step("web")
+        new_name = new["metadata"]["name"]
+        await eventually(
+            lambda: any(n.target and n.target.pod == new_name for n in sink.kinds(NoticeKind.STARTED))
+        )
+        sb.write(new_name, "app", "v2")
+        await eventually(lambda: sink.messages(pod=new_name) == [b"v2"])
+    assert b"not mine" not in sink.messages()
