@@ -24,7 +24,7 @@ from pystern.errors import UsageError
 from pystern.options import Config
 
 if TYPE_CHECKING:
-    from pystern.ports import Cluster, Sink
+    from pystern.ports import Cluster
 
 _CHUNK = 65536
 
@@ -134,25 +134,41 @@ async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: Proc
     return replace(config, selection=replace(sel, label_selector=selector))
 
 
-async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
+async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack) -> list[Cluster]:
+    """One cluster per ``--context`` (the current context when none), connected concurrently."""
     from pystern.kube import connect
+
+    contexts: Sequence[str | None] = config.connection.contexts or [None]
+    results = await asyncio.gather(
+        *(connect(config.connection, context, stderr=io.stderr, environ=io.env) for context in contexts),
+        return_exceptions=True,
+    )
+    clusters: list[Cluster] = []
+    for result in results:
+        if isinstance(result, BaseException):
+            continue
+        stack.push_async_callback(result.aclose)
+        clusters.append(result)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return clusters
+
+
+async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
+    from pystern.kube.workloads import resolve_workload
     from pystern.render import build_sink
     from pystern.run import run
 
-    contexts: Sequence[str | None] = config.connection.contexts or [None]
     async with contextlib.AsyncExitStack() as stack:
-        clusters: list[Cluster] = []
-        for context in contexts:
-            cluster = await connect(config.connection, context, stderr=io.stderr)
-            stack.push_async_callback(cluster.aclose)
-            clusters.append(cluster)
+        clusters = await _connect_all(config, io, stack)
         if invocation.prompt and not config.selection.resource:
             config = await _prompt_selector(config, clusters, io)
-        sink: Sink = build_sink(
+        sink = build_sink(
             config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
         )
-        stack.push_async_callback(sink.aclose)  # type: ignore[attr-defined]
-        return await run(config, clusters, sink)
+        stack.push_async_callback(sink.aclose)
+        return await run(config, clusters, sink, resolve_workload=resolve_workload)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
