@@ -1,0 +1,155 @@
+"""Go ``encoding/json`` output: ``json.Marshal`` and ``json.MarshalIndent`` byte for byte.
+
+Go differs from Python's ``json.dumps`` in a few places: it escapes ``<``, ``>`` and ``&`` (HTML-safe) and
+U+2028/U+2029, writes invalid UTF-8 as U+FFFD, prints float64 without a trailing ``.0`` (``3``, ``1e+21``,
+``1e-7``), and sorts map keys.  The common case (strings, ints, nested dicts/lists of them) goes through
+the C encoder plus one ``translate`` pass, which is what ``-o json`` needs per log line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pystern.errors import TemplateExecError
+from pystern.gotemplate.gofloat import format_json_float
+from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber
+
+_FIXUP = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_FIXUP_TABLE = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+    **{c: "\ufffd" for c in range(0xD800, 0xE000)},
+}
+_PLAIN_SCALARS = (str, int, type(None))
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
+
+
+def _fixup(text: str) -> str:
+    if _FIXUP.search(text) is None:
+        return text
+    return text.translate(_FIXUP_TABLE)
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    """True when the C encoder's output is already Go's (modulo the translate pass)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if depth > 2:
+        return False
+    if isinstance(value, dict) and not isinstance(value, Color):
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if type(item) is str or item is None:
+                continue
+            if not _is_plain(item, depth + 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_is_plain(item, depth + 1) for item in value)
+    return False
+
+
+def go_json_dumps(value: Any, *, sort_keys: bool = True) -> str:
+    """Encode ``value`` as Go's ``json.Marshal`` would (compact, HTML-escaped).
+
+    ``sort_keys=True`` treats every dict as a Go map (keys sorted); ``False`` keeps insertion order at
+    every level, as a Go struct would (sort nested maps yourself then).  ``bytes`` are decoded as UTF-8
+    with invalid bytes replaced by U+FFFD, like Go's string handling.  Raises ``TemplateExecError`` for
+    values Go cannot encode (NaN, infinities).
+    """
+    if _is_plain(value):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+        return _fixup(text)
+    parts: list[str] = []
+    _encode(value, parts, sort_keys, None, "")
+    return _fixup("".join(parts))
+
+
+def go_json_indent(value: Any, indent: str = "  ") -> str:
+    """``json.MarshalIndent(value, "", indent)`` (map keys sorted)."""
+    parts: list[str] = []
+    _encode(value, parts, True, indent, "\n")
+    return _fixup("".join(parts))
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _encode(value: Any, out: list[str], sort_keys: bool, indent: str | None, nl: str) -> None:
+    if value is None or value is MISSING:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, JsonNumber):
+        text = str(value) or "0"
+        if _NUMBER.match(text) is None:
+            raise TemplateExecError(f"json: invalid number literal {_string(text)}")
+        out.append(text)
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, bytes):
+        out.append(_string(value.decode("utf-8", "replace")))
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise TemplateExecError(f"json: unsupported value: {_go_special(value)}")
+        out.append(format_json_float(value))
+    elif isinstance(value, GoTime):
+        out.append('"' + format_layout(value, RFC3339_NANO) + '"')
+    elif isinstance(value, Color):
+        # fatih/color's Color has only unexported fields.
+        out.append("{}")
+    elif isinstance(value, Mapping):
+        keys = [str(k) for k in value]
+        items = list(zip(keys, value.values(), strict=True))
+        if sort_keys:
+            items.sort(key=lambda kv: kv[0])
+        if not items:
+            out.append("{}")
+            return
+        inner = nl + (indent or "") if indent is not None else ""
+        out.append("{")
+        for i, (key, item) in enumerate(items):
+            if i:
+                out.append(",")
+            out.append(inner)
+            out.append(_string(key))
+            out.append(": " if indent is not None else ":")
+            _encode(item, out, sort_keys, indent, inner)
+        out.append(nl if indent is not None else "")
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        inner = nl + (indent or "") if indent is not None else ""
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            out.append(inner)
+            _encode(item, out, sort_keys, indent, inner)
+        out.append(nl if indent is not None else "")
+        out.append("]")
+    else:
+        raise TemplateExecError(f"json: unsupported type: {type(value).__name__}")
+
+
+def _go_special(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "-Inf" if value < 0 else "+Inf"
