@@ -21,7 +21,7 @@ import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 import aiohttp
@@ -33,7 +33,7 @@ from pystern.kube.objects import MalformedObject, parse_pod
 from pystern.kube.transport import Query, Transport, api_error
 from pystern.model import EventType, PodEvent, PodList
 from pystern.options import Connection
-from pystern.ports import LogRequest
+from pystern.ports import Cluster, LogRequest
 
 __all__ = ["RESOURCES", "KubeCluster", "PodWatch", "connect"]
 
@@ -141,7 +141,20 @@ class PodWatch:
         return self
 
     async def __aenter__(self) -> PodWatch:
+        await self.open()
         return self
+
+    async def open(self) -> None:
+        """Send the watch request now (otherwise the first ``__anext__`` does)."""
+        if self._resp is None and not self._done:
+            transport = self._cluster.transport
+            try:
+                self._resp = await transport.open(
+                    self._path, self._query, transport.timeout(self._read_timeout), stream=True
+                )
+            except BaseException:
+                self._done = True
+                raise
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
@@ -157,11 +170,7 @@ class PodWatch:
         if self._done:
             raise StopAsyncIteration
         try:
-            if self._resp is None:
-                transport = self._cluster.transport
-                self._resp = await transport.open(
-                    self._path, self._query, transport.timeout(self._read_timeout), stream=True
-                )
+            await self.open()
             while True:
                 line = await self._next_line()
                 if line is None:
@@ -425,3 +434,9 @@ async def connect(
             await transport.aclose()
             raise
     return cluster
+
+
+if TYPE_CHECKING:
+
+    def _implements_cluster(cluster: KubeCluster) -> Cluster:
+        return cluster  # mypy checks KubeCluster against the ports.Cluster protocol here

@@ -297,6 +297,7 @@ class Transport:
         client_timeout: aiohttp.ClientTimeout,
     ) -> aiohttp.ClientResponse:
         server = self.server
+        read_limit = client_timeout.total or client_timeout.sock_read or 0
         try:
             return await self.session.get(
                 url, params=list(query), headers=headers, timeout=client_timeout, **self._extra
@@ -318,9 +319,9 @@ class Transport:
                 raise ConnectionFailed(
                     f"timed out after {self.connect_timeout:g}s connecting to the server {server}"
                 ) from exc
-            raise ConnectionFailed(f"the server {server} did not answer in time") from exc
+            raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
         except TimeoutError as exc:
-            raise ConnectionFailed(f"the server {server} did not answer in time") from exc
+            raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
         except aiohttp.InvalidURL as exc:
             raise KubeconfigError(f"the server URL {server!r} is not valid") from exc
         except aiohttp.ClientResponseError as exc:
@@ -362,7 +363,9 @@ class Transport:
     async def probe(self) -> None:
         """Check that the server answers at all (any HTTP status counts), within the connect timeout."""
         try:
-            async with asyncio.timeout(self.connect_timeout):
+            # aiohttp's own connect timeout fires first and closes the socket cleanly;
+            # this outer bound only guards against a server that accepts but never answers.
+            async with asyncio.timeout(self.connect_timeout * 2):
                 header, _ = await self.credentials.header()
                 headers = {"Authorization": header} if header else {}
                 resp = await self._send(self.url("/version"), (), headers, self.timeout(self.connect_timeout))

@@ -1,0 +1,349 @@
+"""KubeCluster against the sandbox over a real socket: list, watch, logs, errors, TLS, scale."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+from pathlib import Path
+
+import pytest
+
+from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
+from pystern.kube import connect
+from pystern.kube.cluster import KubeCluster
+from pystern.kube.transport import keepalive_socket
+from pystern.model import EventType, PodEvent
+from pystern.options import Connection
+from pystern.ports import LogRequest
+from pystern.sandbox import Sandbox
+
+
+@pytest.fixture
+async def cluster(sandbox: Sandbox) -> KubeCluster:
+    assert sandbox.kubeconfig_path is not None
+    kube = await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)))
+    yield kube  # type: ignore[misc]
+    await kube.aclose()
+
+
+async def collect(cluster: KubeCluster, request: LogRequest) -> bytes:
+    async with cluster.stream_log(request) as chunks:
+        return b"".join([chunk async for chunk in chunks])
+
+
+async def test_list_parses_pods_and_context(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_pod(
+        "web", labels={"app": "web"}, containers=("app", "side"), init_containers=("init",)
+    )
+    sandbox.cluster.add_pod("db", labels={"app": "db"})
+    listed = await cluster.list_pods("default", "app=web", "")
+    assert [p.name for p in listed.pods] == ["web"]
+    pod = listed.pods[0]
+    assert [s.name for s in pod.statuses] == ["init", "app", "side"]
+    assert pod.labels["app"] == "web"
+    assert pod.node_name == "node-1"
+    assert pod.uid
+    assert int(listed.resource_version) > 0
+    assert (cluster.context, cluster.default_namespace) == ("sandbox", "default")
+    everywhere = await cluster.list_pods(None, "", "metadata.name=db")
+    assert [p.name for p in everywhere.pods] == ["db"]
+
+
+async def test_watch_events_and_bookmarks(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.bookmark_interval = 0.05
+    listed = await cluster.list_pods("default", "", "")
+    events: list[PodEvent] = []
+    async with cluster.watch_pods("default", "", "", listed.resource_version, timeout_seconds=1) as watch:
+        sandbox.cluster.add_pod("late")
+        sandbox.cluster.delete_pod("late")
+        other = sandbox.cluster.add_pod("elsewhere", namespace="other")  # moves the RV, not our watch
+        events = [event async for event in watch]  # until the server ends the watch
+    assert {e.pod.name for e in events} == {"late"}
+    assert (events[0].type, events[-1].type) == (EventType.ADDED, EventType.DELETED)  # MODIFIED between
+    # Bookmarks yield nothing but carry the newest RV, so a re-watch skips nothing and repeats nothing.
+    assert watch.resource_version == other["metadata"]["resourceVersion"]
+    assert int(watch.resource_version) > int(events[-1].pod.resource_version)
+
+
+async def test_watch_ends_when_the_server_closes_it(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    listed = await cluster.list_pods("default", "", "")
+    watch = cluster.watch_pods("default", "", "", listed.resource_version, timeout_seconds=1)
+    got = [e async for e in watch]
+    assert got == []
+    assert watch.resource_version
+
+
+async def test_watch_410_raises_watch_expired(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    listed = await cluster.list_pods("default", "", "")
+    watch = cluster.watch_pods("default", "", "", listed.resource_version)
+    sandbox.cluster.add_pod("a")
+    first = await anext(watch)
+    assert first.pod.name == "a"
+    sandbox.cluster.expire_watches()
+    with pytest.raises(WatchExpired) as info:
+        await anext(watch)
+    assert info.value.status == 410
+    assert info.value.reason == "Expired"
+    # Re-watching from the stale RV is refused the same way; a fresh list is the cure.
+    with pytest.raises(WatchExpired):
+        await anext(cluster.watch_pods("default", "", "", listed.resource_version))
+    fresh = await cluster.list_pods("default", "", "")
+    async with cluster.watch_pods("default", "", "", fresh.resource_version, timeout_seconds=1) as ok:
+        sandbox.cluster.add_pod("b")
+        assert (await anext(ok)).pod.name == "b"
+
+
+async def test_malformed_watch_lines_are_skipped_and_reported(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    warnings: list[str] = []
+    cluster.on_warning = warnings.append
+    listed = await cluster.list_pods("default", "", "")
+    async with cluster.watch_pods("default", "", "", listed.resource_version, timeout_seconds=2) as watch:
+        await asyncio.sleep(0.05)
+        sandbox.cluster.send_watch_raw(b"this is not json\n")
+        sandbox.cluster.send_watch_raw(b'{"type":"ADDED","object":{"metadata":{}}}\n')
+        sandbox.cluster.send_watch_raw(b'{"type":"SURPRISE","object":{}}\n')
+        sandbox.cluster.send_watch_raw(b"[1,2]\n")
+        sandbox.cluster.add_pod("real")
+        event = await anext(watch)
+    assert event.pod.name == "real"
+    assert cluster.skipped_watch_lines == 4
+    assert any("not JSON" in w for w in warnings)
+    assert any("malformed ADDED" in w for w in warnings)
+
+
+async def test_broken_watch_is_connection_lost(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    listed = await cluster.list_pods("default", "", "")
+    watch = cluster.watch_pods("default", "", "", listed.resource_version)
+    sandbox.cluster.add_pod("a")
+    await anext(watch)
+    sandbox.cluster.break_watches("reset")
+    with pytest.raises(ConnectionLost, match="pod watch broke"):
+        await anext(watch)
+
+
+async def test_log_stream_reset_mid_line(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_pod("web")
+    sandbox.cluster.write("web", "app", "one", "two")
+    received = b""
+
+    async def follow() -> None:
+        nonlocal received
+        async with cluster.stream_log(LogRequest("default", "web", "app")) as chunks:
+            async for chunk in chunks:
+                received += chunk
+                if received.count(b"\n") == 2:
+                    sandbox.cluster.write("web", "app", "three-is-long", "four")
+                    sandbox.cluster.break_log_streams("reset", mid_line=True)
+
+    with pytest.raises(ConnectionLost, match="log stream of default/web app broke"):
+        await follow()
+    lines = received.split(b"\n")
+    assert lines[0].endswith(b" one")
+    assert lines[1].endswith(b" two")
+    assert sandbox.cluster.log_of("web", "app").startswith(received)  # what arrived is intact
+
+
+async def test_log_stream_clean_end_and_options(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_pod("web")
+    sandbox.cluster.write("web", "app", "a", "b", "c")
+    whole = await collect(cluster, LogRequest("default", "web", "app", follow=False))
+    assert whole == sandbox.cluster.log_of("web", "app")
+    tail = await collect(cluster, LogRequest("default", "web", "app", follow=False, tail_lines=1))
+    assert tail.endswith(b" c\n")
+    assert tail.count(b"\n") == 1
+    async with cluster.stream_log(LogRequest("default", "web", "app")) as chunks:
+        first = await anext(chunks)
+        assert first.count(b"\n") == 3
+        sandbox.cluster.break_log_streams("eof")
+        assert [c async for c in chunks] == []
+
+
+async def test_log_errors_carry_the_server_message(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_pod("two", containers=("a", "b"))
+    with pytest.raises(ApiError, match=r'^pods "ghost" not found$') as info:
+        await collect(cluster, LogRequest("default", "ghost", "app"))
+    assert info.value.status == 404
+    with pytest.raises(ApiError, match="container nope is not valid for pod two") as info:
+        await collect(cluster, LogRequest("default", "two", "nope"))
+    assert info.value.status == 400
+    sandbox.cluster.add_pod("pending", node="")
+    assert await collect(cluster, LogRequest("default", "pending", "app")) == b""  # 204
+
+
+async def test_403_and_retry_after(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_namespace("prod")
+    sandbox.cluster.forbid("prod")
+    with pytest.raises(ApiError) as info:
+        await cluster.list_pods("prod", "", "")
+    assert info.value.status == 403
+    assert 'cannot list resource "pods" in API group "" in the namespace "prod"' in str(info.value)
+    sandbox.cluster.fail_requests(429, times=1, path_contains="/namespaces/default/pods", retry_after=0)
+    assert (await cluster.list_pods("default", "", "")).resource_version  # retried, honouring Retry-After
+    sandbox.cluster.fail_requests(500, times=1, path_contains="/namespaces/default/pods")
+    with pytest.raises(ApiError) as info:  # a 5xx without Retry-After is not retried
+        await cluster.list_pods("default", "", "")
+    assert info.value.status == 500
+
+
+async def test_get_object_not_found_message(cluster: KubeCluster) -> None:
+    with pytest.raises(ApiError, match=r'^deployments.apps "web" not found$'):
+        await cluster.get_object("deployments", "default", "web")
+    with pytest.raises(ApiError, match=r'^deployments.apps "a/b" not found$'):
+        await cluster.get_object("deployments", "default", "a/b")
+    names = [n["metadata"]["name"] for n in await cluster.list_objects("namespaces", None)]
+    assert "default" in names
+
+
+async def test_150_concurrent_follow_streams(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    for i in range(150):
+        sandbox.cluster.add_pod(f"p{i}")
+    async with asyncio.TaskGroup() as group:
+        opened = asyncio.Event()
+        count = 0
+        done = asyncio.Event()
+
+        async def follow(i: int) -> bytes:
+            nonlocal count
+            async with cluster.stream_log(LogRequest("default", f"p{i}", "app")) as chunks:
+                count += 1
+                if count == 150:
+                    opened.set()
+                data = b""
+                async for chunk in chunks:
+                    data += chunk
+                    if data.endswith(b"\n"):
+                        await done.wait()
+                        return data
+                return data
+
+        tasks = [group.create_task(follow(i)) for i in range(150)]
+        await asyncio.wait_for(opened.wait(), 20)  # kubernetes_asyncio's default pool stops at 100
+        for i in range(150):
+            sandbox.cluster.write(f"p{i}", "app", f"line {i}")
+        await asyncio.sleep(0.3)
+        done.set()
+    assert all(t.result().endswith(f" line {i}\n".encode()) for i, t in enumerate(tasks))
+
+
+async def test_cancelling_a_stream_closes_its_connection(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_pod("web")
+
+    async def follow() -> None:
+        async with cluster.stream_log(LogRequest("default", "web", "app")) as chunks:
+            async for _ in chunks:
+                pass
+
+    task = asyncio.create_task(follow())
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if sandbox.cluster.streams:
+            break
+    assert sandbox.cluster.streams
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):
+        if not sandbox.cluster.streams:
+            break
+        await asyncio.sleep(0.01)
+    assert not sandbox.cluster.streams
+
+
+async def test_stalled_stream_with_read_timeout(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    sandbox.cluster.add_pod("web")
+    sandbox.cluster.write("web", "app", "one")
+
+    async def follow() -> None:
+        async with cluster.stream_log(LogRequest("default", "web", "app", read_timeout=0.3)) as chunks:
+            async for _ in chunks:
+                sandbox.cluster.break_log_streams("stall")
+
+    with pytest.raises(ConnectionLost, match="no data before the read timeout"):
+        await follow()
+
+
+def test_client_sockets_have_keepalive() -> None:
+    info = socket.getaddrinfo("127.0.0.1", 80, type=socket.SOCK_STREAM)[0]
+    with keepalive_socket(info) as sock:
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        if hasattr(socket, "TCP_KEEPIDLE"):
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+
+
+# ---------------------------------------------------------------------- connecting
+
+
+async def test_tls_with_the_sandbox_ca_and_a_wrong_ca(tmp_path: Path) -> None:
+    async with Sandbox.start(tls=True) as sb:
+        sb.cluster.add_pod("secure")
+        good = sb.write_kubeconfig(tmp_path / "good")
+        async with await connect(Connection(kubeconfig=str(good))) as kube:
+            assert [p.name for p in (await kube.list_pods("default", "", "")).pods] == ["secure"]
+        import trustme
+
+        other = tmp_path / "other-ca.pem"
+        other.write_bytes(trustme.CA().cert_pem.bytes())
+        wrong = Connection(kubeconfig=str(good), certificate_authority=str(other))
+        with pytest.raises(
+            ConnectionFailed, match=r"^TLS certificate of https://127.0.0.1:\d+ is not trusted"
+        ):
+            await connect(wrong)
+        insecure = Connection(kubeconfig=str(good), insecure_skip_tls_verify=True)
+        async with await connect(insecure) as kube:
+            assert (await kube.list_pods("default", "", "")).pods
+        garbage = tmp_path / "garbage.pem"
+        garbage.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+        with pytest.raises(KubeconfigError, match="is not a valid PEM certificate"):
+            await connect(Connection(kubeconfig=str(good), certificate_authority=str(garbage)))
+
+
+async def test_unreachable_server_fails_within_the_connect_timeout() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConnectionFailed, match=rf"^cannot connect to the server http://127.0.0.1:{port}: "):
+        await connect(Connection(server=f"http://127.0.0.1:{port}", token="t", connect_timeout=2))
+    # A server that accepts connections but never answers: the connect timeout bounds the wait.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(ConnectionFailed, match=rf"^the server {url} did not answer within 0.5s$"):
+            await connect(Connection(server=url, token="t", connect_timeout=0.5))
+        assert loop.time() - started < 2
+
+
+async def test_server_and_token_flags_without_kubeconfig(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    sandbox.cluster.add_pod("x")
+    async with await connect(Connection(server=sandbox.url, token=sandbox.token)) as kube:
+        assert kube.context == ""
+        assert kube.default_namespace == "default"
+        assert [p.name for p in (await kube.list_pods("default", "", "")).pods] == ["x"]
+
+
+async def test_verbosity_logs_requests_but_never_the_token(sandbox: Sandbox) -> None:
+    assert sandbox.kubeconfig_path is not None
+    err = io.StringIO()
+    conn = Connection(kubeconfig=str(sandbox.kubeconfig_path), verbosity=9)
+    async with await connect(conn, stderr=err) as kube:
+        sandbox.cluster.add_pod("web")
+        await kube.list_pods("default", "", "")
+        await collect(kube, LogRequest("default", "web", "app", follow=False))
+    text = err.getvalue()
+    assert 'context "sandbox"; namespace "default"' in text
+    assert "/api/v1/namespaces/default/pods?limit=500 200 OK" in text
+    assert "Authorization" in text
+    assert "Bearer <masked>" in text
+    assert '"PodList"' in text  # level 9: bodies of non-stream answers
+    assert sandbox.token not in text
+    quiet = io.StringIO()
+    async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)), stderr=quiet) as kube:
+        await kube.list_pods("default", "", "")
+    assert quiet.getvalue() == ""

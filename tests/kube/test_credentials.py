@@ -1,0 +1,118 @@
+"""Credentials against the sandbox: exec plugins (ok, failing, junk), renewal on 401, token files."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pystern.errors import ApiError, KubeconfigError
+from pystern.kube import connect
+from pystern.options import Connection
+from pystern.sandbox import Sandbox
+from tests.kube.conftest import exec_user, plugin_runs, write
+
+
+def config_with_user(sandbox: Sandbox, user: dict[str, Any]) -> dict[str, Any]:
+    doc = sandbox.kubeconfig_dict()
+    doc["users"][0]["user"] = user
+    return doc
+
+
+async def test_exec_plugin_token_is_used(sandbox: Sandbox, tmp_path: Path, plugin: Path) -> None:
+    sandbox.cluster.rotate_token("plugin-token")
+    path = write(tmp_path / "k", config_with_user(sandbox, exec_user(plugin)))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+        await cluster.list_pods("default", "", "")
+    assert plugin_runs(plugin) == 1  # no expiry: cached until a 401
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        pytest.param("fail", "process returned 3. token expired, please log in second line", id="fails"),
+        pytest.param("junk", "failed to decode process output", id="junk"),
+        pytest.param("empty-status", "returned neither a token nor a client certificate", id="no-token"),
+    ],
+)
+async def test_broken_exec_plugin_is_one_line(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    plugin: Path,
+    mode: str,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = write(tmp_path / "k", config_with_user(sandbox, exec_user(plugin, mode)))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    text = str(info.value)
+    assert text.startswith('credential plugin "')
+    assert message in text
+    assert "\n" not in text
+    assert capsys.readouterr().err == ""  # kubernetes_asyncio's logger.error stays quiet
+
+
+async def test_missing_exec_plugin_shows_install_hint(sandbox: Sandbox, tmp_path: Path) -> None:
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "no-such-plugin-xyz"}}
+    user["exec"]["installHint"] = "install it with: pip install no-such-plugin"
+    path = write(tmp_path / "k", config_with_user(sandbox, user))
+    with pytest.raises(
+        KubeconfigError,
+        match=r'^credential plugin "no-such-plugin-xyz" of user "sandbox" was not found \(install it with',
+    ):
+        await connect(Connection(kubeconfig=str(path)))
+
+
+async def test_401_reruns_the_plugin_once_for_many_concurrent_requests(
+    sandbox: Sandbox, tmp_path: Path, plugin: Path
+) -> None:
+    sandbox.cluster.rotate_token("plugin-token")
+    path = write(tmp_path / "k", config_with_user(sandbox, exec_user(plugin)))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        (plugin.parent / "token").write_text("rotated-token")
+        sandbox.cluster.rotate_token("rotated-token")
+        await asyncio.gather(*(cluster.list_pods("default", "", "") for _ in range(20)))
+        assert plugin_runs(plugin) == 2
+        # A 401 the plugin cannot fix surfaces as ApiError with kubectl's wording.
+        sandbox.cluster.rotate_token("nobody-has-this")
+        with pytest.raises(ApiError, match=r"You must be logged in to the server \(Unauthorized\)") as info:
+            await cluster.list_pods("default", "", "")
+        assert info.value.status == 401
+
+
+async def test_expiring_exec_token_is_renewed_before_requests(
+    sandbox: Sandbox, tmp_path: Path, plugin: Path
+) -> None:
+    sandbox.cluster.rotate_token("plugin-token")
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=5)
+    stamp = soon.strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = write(tmp_path / "k", config_with_user(sandbox, exec_user(plugin, "ok", stamp)))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        runs = plugin_runs(plugin)
+        await cluster.list_pods("default", "", "")  # within the renewal skew: renewed first
+        assert plugin_runs(plugin) == runs + 1
+
+
+async def test_token_file_is_reread_after_401(sandbox: Sandbox, tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text(sandbox.token + "\n")
+    path = write(tmp_path / "k", config_with_user(sandbox, {"tokenFile": str(token)}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        token.write_text("projected-2")
+        sandbox.cluster.rotate_token("projected-2")
+        pods = await cluster.list_pods("default", "", "")
+        assert pods.resource_version
+
+
+async def test_static_token_401_is_not_retried_forever(sandbox: Sandbox) -> None:
+    assert sandbox.kubeconfig_path is not None
+    async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path))) as cluster:
+        sandbox.cluster.rotate_token("other")
+        with pytest.raises(ApiError) as info:
+            await cluster.get_object("namespaces", "", "default")
+        assert info.value.status == 401

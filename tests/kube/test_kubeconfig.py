@@ -1,0 +1,193 @@
+"""Kubeconfig discovery, kubectl's merge rules, command-line overrides, and bad kubeconfigs."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+
+from pystern.errors import KubeconfigError
+from pystern.kube import list_contexts
+from pystern.kube.kubeconfig import resolve
+from pystern.options import Connection
+from tests.kube.conftest import kubeconfig, write
+
+CLUSTER = {"server": "https://a.example:6443"}
+
+
+def env(*paths: Path, home: Path | None = None) -> dict[str, str]:
+    out = {"KUBECONFIG": os.pathsep.join(str(p) for p in paths)}
+    if home is not None:
+        out = {"HOME": str(home)}
+    return out
+
+
+def test_first_file_to_set_current_context_wins(tmp_path: Path) -> None:
+    a = write(
+        tmp_path / "a",
+        kubeconfig({"c1": CLUSTER}, {"u1": {"token": "t1"}}, {"one": {"cluster": "c1"}}, "one"),
+    )
+    b = write(
+        tmp_path / "b",
+        kubeconfig(
+            {"c2": {"server": "https://b:1"}}, {}, {"two": {"cluster": "c2", "namespace": "ns2"}}, "two"
+        ),
+    )
+    names, current = list_contexts(Connection(), env(a, b))
+    assert names == ["one", "two"]
+    assert current == "one"  # kubernetes_asyncio would say "two"
+    names, current = list_contexts(Connection(), env(b, a))
+    assert current == "two"
+    target = resolve(Connection(), "two", env(a, b))
+    assert (target.server, target.namespace, target.context) == ("https://b:1", "ns2", "two")
+
+
+def test_first_file_to_define_a_name_wins_and_missing_files_are_skipped(tmp_path: Path) -> None:
+    a = write(
+        tmp_path / "a", kubeconfig({"c": {"server": "https://first:1"}}, {}, {"x": {"cluster": "c"}}, "x")
+    )
+    b = write(tmp_path / "b", kubeconfig({"c": {"server": "https://second:1"}}, {}, {}, None))
+    target = resolve(Connection(), None, env(tmp_path / "missing", b, a))
+    assert target.server == "https://second:1"
+    assert target.sources == (str(b), str(a))
+    assert target.namespace == "default"
+
+
+def test_relative_paths_resolve_against_their_file(tmp_path: Path) -> None:
+    sub = tmp_path / "conf"
+    sub.mkdir()
+    (sub / "ca.pem").write_text("not checked here")
+    (sub / "tok").write_text("file-token\n")
+    write(
+        sub / "config",
+        kubeconfig(
+            {"c": {"server": "https://x:1", "certificate-authority": "ca.pem"}},
+            {"u": {"tokenFile": "tok"}},
+            {"x": {"cluster": "c", "user": "u"}},
+            "x",
+        ),
+    )
+    target = resolve(Connection(kubeconfig=str(sub / "config")), None, {})
+    assert target.ca_file == str(sub / "ca.pem")
+    assert target.token_file == str(sub / "tok")
+
+
+def test_default_location_is_home_kube_config(tmp_path: Path) -> None:
+    (tmp_path / ".kube").mkdir()
+    write(tmp_path / ".kube" / "config", kubeconfig({"c": CLUSTER}, {}, {"h": {"cluster": "c"}}, "h"))
+    assert list_contexts(Connection(), env(home=tmp_path)) == (["h"], "h")
+
+
+def test_overrides_replace_fields_like_kubectl(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    path = write(
+        tmp_path / "k",
+        kubeconfig(
+            {
+                "c": {**CLUSTER, "certificate-authority-data": base64.b64encode(b"pem").decode()},
+                "other": CLUSTER,
+            },
+            {"u": {"exec": {"command": "aws", "apiVersion": "v1"}}, "v": {"token": "vt"}},
+            {"x": {"cluster": "c", "user": "u", "namespace": "prod"}},
+            "x",
+        ),
+    )
+    conn = Connection(
+        kubeconfig=str(path),
+        server="https://override:443/",
+        token="flag-token",
+        certificate_authority=str(ca),
+    )
+    target = resolve(conn, None, {})
+    assert target.server == "https://override:443"
+    assert target.token == "flag-token"
+    assert target.exec_config is None  # --token replaces the user's other authentication
+    assert (target.ca_file, target.ca_data) == (str(ca), None)
+    assert target.namespace == "prod"
+    target = resolve(Connection(kubeconfig=str(path), user="v", insecure_skip_tls_verify=True), None, {})
+    assert target.token == "vt"
+    assert target.insecure
+    assert target.ca_data is None
+
+
+def test_server_and_token_flags_need_no_kubeconfig(tmp_path: Path) -> None:
+    target = resolve(Connection(server="http://127.0.0.1:1", token="t"), None, env(home=tmp_path))
+    assert (target.server, target.token, target.context, target.namespace) == (
+        "http://127.0.0.1:1",
+        "t",
+        "",
+        "default",
+    )
+
+
+BAD = [
+    pytest.param("clusters: [", "is not valid YAML (line", id="yaml"),
+    pytest.param("- a\n- b\n", "must be a mapping", id="not-a-mapping"),
+    pytest.param("clusters: {a: 1}\n", "'clusters' must be a list", id="clusters-not-list"),
+    pytest.param("clusters:\n- cluster: {server: x}\n", "needs a name", id="unnamed"),
+    pytest.param(
+        "clusters: [{name: c, cluster: {}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+        'cluster "c" has no server defined',
+        id="no-server",
+    ),
+    pytest.param(
+        "contexts: [{name: x, context: {cluster: gone}}]\ncurrent-context: x\n",
+        'cluster "gone" (of context "x") does not exist',
+        id="missing-cluster",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority-data: '%%%'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+        'certificate-authority-data of cluster "c" is not valid base64',
+        id="bad-base64",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority: /nonexistent/ca.pem}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+        "cannot read certificate-authority of cluster",
+        id="unreadable-ca",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\n",
+        "sets no current-context",
+        id="no-current-context",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {client-certificate-data: 'YQ=='}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        "has a client certificate but no client key",
+        id="cert-without-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD)
+def test_bad_kubeconfig_is_one_line(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / "config", text)
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_context_names_the_known_ones(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "k", kubeconfig({"c": CLUSTER}, {}, {"a": {"cluster": "c"}, "b": {"cluster": "c"}}, "a")
+    )
+    with pytest.raises(
+        KubeconfigError, match=r'^context "nope" does not exist in the kubeconfig \(known: a, b\)$'
+    ):
+        resolve(Connection(kubeconfig=str(path)), "nope", {})
+
+
+def test_missing_explicit_kubeconfig_and_no_kubeconfig_at_all(tmp_path: Path) -> None:
+    with pytest.raises(KubeconfigError, match="does not exist"):
+        resolve(Connection(kubeconfig=str(tmp_path / "nope")), None, {})
+    with pytest.raises(KubeconfigError, match="no kubeconfig found"):
+        resolve(Connection(), None, env(home=tmp_path))
