@@ -41,13 +41,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
-    async with Sandbox.start(
-        port=args.port, tls=args.tls, token=args.token, scenario=args.scenario, host=args.host
-    ) as sb:
+    async with (
+        Sandbox.start(
+            port=args.port, tls=args.tls, token=args.token, scenario=args.scenario, host=args.host
+        ) as sb,
+        contextlib.AsyncExitStack() as cleanup,
+    ):
         if args.kubeconfig is not None:
             path = sb.write_kubeconfig(args.kubeconfig)
         else:
-            path = sb.write_kubeconfig(Path(tempfile.mkdtemp(prefix="pystern-sandbox-")) / "kubeconfig")
+            # Removed on exit: the kubeconfig is useless once the server is gone.
+            tmp = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="pystern-sandbox-"))
+            path = sb.write_kubeconfig(Path(tmp) / "kubeconfig")
         print(
             f"pystern-sandbox: serving {sb.url} (scenario {args.scenario}); Ctrl-C to stop", file=sys.stderr
         )
