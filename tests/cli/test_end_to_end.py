@@ -1,0 +1,133 @@
+"""``pystern`` as a real process against the sandbox: output, exit codes, signals and pipes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pystern.sandbox import Sandbox
+
+render = pytest.importorskip("pystern.render")
+if not hasattr(render, "build_sink"):
+    pytest.skip("pystern.render has not landed yet", allow_module_level=True)
+
+PYSTERN = str(Path(sys.executable).parent / "pystern")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "PYSTERNCONFIG", "XDG_CONFIG_HOME")}
+    env["HOME"] = str(home)
+    return env
+
+
+async def _pystern(*argv: str, env: dict[str, str], **kw: object) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        PYSTERN, *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kw
+    )  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def _writer(sandbox: Sandbox, pod: str, container: str) -> AsyncIterator[None]:
+    """Keep writing numbered lines while the block runs."""
+
+    async def write() -> None:
+        n = 0
+        while True:
+            sandbox.cluster.write(pod, container, f"tick {n}")
+            n += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(write())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_no_follow_prints_the_lines(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.cluster.add_pod("web-1", containers=("app",))
+    for n in range(3):
+        sandbox.cluster.write("web-1", "app", f"hello {n}")
+    proc = await _pystern(
+        "--no-follow", ".", "--kubeconfig", str(sandbox.kubeconfig_path), "--color=never", env=_env(tmp_path)
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().splitlines() == [f"web-1 app hello {n}" for n in range(3)]
+    assert b"Traceback" not in err
+
+
+async def test_missing_kubeconfig_is_one_line_exit_1(tmp_path: Path) -> None:
+    proc = await _pystern(".", "--kubeconfig", str(tmp_path / "nope"), env=_env(tmp_path))
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    assert out == b""
+    assert err.decode().startswith("pystern: error: ")
+    assert err.count(b"\n") == 1
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+async def test_signal_exit_codes(sandbox: Sandbox, tmp_path: Path, signum: int, code: int) -> None:
+    sandbox.cluster.add_pod("web-1", containers=("app",))
+    async with _writer(sandbox, "web-1", "app"):
+        proc = await _pystern(
+            ".", "--kubeconfig", str(sandbox.kubeconfig_path), "--color=never", env=_env(tmp_path)
+        )
+        assert proc.stdout is not None
+        first = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert first.startswith(b"web-1 app tick ")
+        proc.send_signal(signum)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == code, err.decode()
+    assert b"Traceback" not in err
+    # Nothing half-written: every line on stdout is complete.
+    assert out == b"" or out.endswith(b"\n")
+
+
+async def test_closed_pipe_is_a_quiet_exit(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.cluster.add_pod("web-1", containers=("app",))
+    async with _writer(sandbox, "web-1", "app"):
+        proc = await asyncio.create_subprocess_exec(
+            "bash",
+            "-c",
+            f'set -o pipefail; "{PYSTERN}" . --kubeconfig "{sandbox.kubeconfig_path}" --color=never | head -1',
+            env=_env(tmp_path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert out.startswith(b"web-1 app tick ")
+    assert out.count(b"\n") == 1
+    assert err == b""
+    assert proc.returncode == 0
+
+
+async def test_stdin_mode_needs_no_kubeconfig(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    env["KUBECONFIG"] = str(tmp_path / "does-not-exist")
+    proc = await asyncio.create_subprocess_exec(
+        PYSTERN,
+        "--stdin",
+        "-o",
+        "raw",
+        "-e",
+        "drop",
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(b"one\ndrop me\ntwo\nthree"), 30)
+    assert proc.returncode == 0, err.decode()
+    assert out == b"one\ntwo\nthree\n"
