@@ -8,6 +8,7 @@ a simplified form: status reason, init progress, waiting/terminated reasons, Ter
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pystern.timefmt import parse_rfc3339_ns
@@ -82,7 +83,6 @@ POD_COLUMNS = [
         "description": "If specified, all readiness gates will be evaluated for pod readiness.",
     },
 ]
-GENERIC_COLUMNS = [_NAME, _AGE]
 
 
 def human_age(created: str, now: float | None = None) -> str:
@@ -180,29 +180,83 @@ def pod_cells(pod: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _row(resource: str, obj: dict[str, Any], group: str) -> dict[str, Any]:
+def _col(name: str, priority: int = 0) -> dict[str, Any]:
+    return {"name": name, "type": "string", "format": "", "priority": priority, "description": name}
+
+
+def _ready(obj: dict[str, Any], ready_key: str, want: int) -> str:
+    return f"{(obj.get('status') or {}).get(ready_key, 0) or 0}/{want}"
+
+
+def _deployment(obj: dict[str, Any]) -> list[Any]:
+    want = int((obj.get("spec") or {}).get("replicas", 1))
+    status = obj.get("status") or {}
+    return [
+        _ready(obj, "readyReplicas", want),
+        status.get("updatedReplicas", 0),
+        status.get("availableReplicas", 0),
+    ]
+
+
+def _replicaset(obj: dict[str, Any]) -> list[Any]:
+    want = int((obj.get("spec") or {}).get("replicas", 1))
+    status = obj.get("status") or {}
+    return [want, status.get("replicas", 0), status.get("readyReplicas", 0)]
+
+
+def _job(obj: dict[str, Any]) -> list[Any]:
+    status = obj.get("status") or {}
+    done = "Complete" if status.get("succeeded") else "Running"
+    return [done, f"{status.get('succeeded', 0)}/{(obj.get('spec') or {}).get('completions', 1)}"]
+
+
+# resource -> (extra columns between Name and Age, cell function)
+_EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
+    "deployments": (["Ready", "Up-to-date", "Available"], _deployment),
+    "replicasets": (["Desired", "Current", "Ready"], _replicaset),
+    "statefulsets": (
+        ["Ready"],
+        lambda o: [_ready(o, "readyReplicas", int((o.get("spec") or {}).get("replicas", 1)))],
+    ),
+    "jobs": (["Status", "Completions"], _job),
+    "namespaces": (["Status"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
+    "nodes": (["Status", "Roles", "Version"], lambda o: ["Ready", "<none>", "v1.32.0"]),
+    "services": (
+        ["Type", "Cluster-IP"],
+        lambda o: [(o.get("spec") or {}).get("type", ""), (o.get("spec") or {}).get("clusterIP", "")],
+    ),
+}
+
+
+def _columns(resource: str) -> list[dict[str, Any]]:
+    if resource == "pods":
+        return POD_COLUMNS
+    extra = _EXTRA.get(resource)
+    return [_NAME, *(_col(name) for name in (extra[0] if extra else [])), _AGE]
+
+
+def _row(resource: str, obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
-    cells = (
-        pod_cells(obj)
-        if resource == "pods"
-        else [meta.get("name", ""), human_age(meta.get("creationTimestamp", ""))]
-    )
+    if resource == "pods":
+        cells = pod_cells(obj)
+    else:
+        extra = _EXTRA.get(resource)
+        middle = extra[1](obj) if extra else []
+        cells = [meta.get("name", ""), *middle, human_age(meta.get("creationTimestamp", ""))]
     return {
         "cells": cells,
         "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta},
     }
 
 
-def table(
-    resource: str, items: list[dict[str, Any]], resource_version: str, group: str = ""
-) -> dict[str, Any]:
+def table(resource: str, items: list[dict[str, Any]], resource_version: str) -> dict[str, Any]:
     """A Table for a list (or a one-row Table for a watch event)."""
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": {"resourceVersion": resource_version},
-        "columnDefinitions": POD_COLUMNS if resource == "pods" else GENERIC_COLUMNS,
-        "rows": [_row(resource, obj, group) for obj in items],
+        "columnDefinitions": _columns(resource),
+        "rows": [_row(resource, obj) for obj in items],
     }
 
 

@@ -186,3 +186,13 @@ async def test_delete_pod_is_replaced_by_its_controller(kubectl: Kubectl) -> Non
     assert "lonely" not in names
     assert old not in names
     assert len([n for n in names if n.startswith("web-")]) == 1
+
+
+async def test_get_workloads_shows_server_columns(kubectl: Kubectl) -> None:
+    kubectl.sb.cluster.add_deployment("web", replicas=2)
+    code, out, err = await kubectl.run("get", "deploy,rs")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert lines[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert lines[1][:4] == ["deployment.apps/web", "2/2", "2", "2"]
+    assert lines[2] == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
