@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,35 @@ def test_help_and_version_do_not_load_the_client() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == "[]\n"
     assert "Usage: pystern [QUERY] [flags]" in done.stdout
+
+
+_SLEEPER = (
+    "import asyncio, sys\n"
+    "from pystern.cli.app import run_with_signals\n"
+    "async def forever():\n"
+    "    print('ready', flush=True)\n"
+    "    try:\n"
+    "        await asyncio.sleep(100)\n"
+    "    finally:\n"
+    "        print('cleaned up', flush=True)\n"
+    "    return 0\n"
+    "sys.exit(run_with_signals(forever))\n"
+)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_cancel_the_run_and_set_the_exit_code(signum: int, code: int) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLEEPER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == code
+    assert out == "cleaned up\n"
+    assert err == ""
