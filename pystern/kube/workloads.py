@@ -147,8 +147,25 @@ class WorkloadSelector:
             return result
 
 
+async def _find_in_all_namespaces(cluster: Cluster, kind: str, name: str) -> dict[str, Any]:
+    """``-A`` with ``kind/name``: the one object of that name in any namespace."""
+    found = [
+        item
+        for item in await cluster.list_objects(kind, None)
+        if _dict(item.get("metadata")).get("name") == name
+    ]
+    if not found:
+        group = {"services": "", "replicationcontrollers": "", "pods": ""}.get(kind)
+        suffix = "" if group is not None else (".batch" if kind in ("jobs", "cronjobs") else ".apps")
+        raise ApiError(404, "NotFound", f'{kind}{suffix} "{name}" not found in any namespace')
+    if len(found) > 1:
+        spaces = ", ".join(sorted(str(_dict(i.get("metadata")).get("namespace")) for i in found))
+        raise WorkloadError(f'{kind} "{name}" exists in several namespaces ({spaces}); choose one with -n')
+    return found[0]
+
+
 async def resolve_workload(cluster: Cluster, kind: str, name: str, namespace: str) -> WorkloadSelector:
-    """GET the workload and build its selector.
+    """GET the workload and build its selector (``namespace=""``: search every namespace).
 
     Raises ``ApiError`` with the server's message (``deployments.apps "web" not found``)
     and ``WorkloadError`` for a service without a selector.
@@ -156,10 +173,13 @@ async def resolve_workload(cluster: Cluster, kind: str, name: str, namespace: st
     kind = ALIASES.get(kind.lower(), kind.lower())
     if kind not in _KINDS:
         raise WorkloadError(f"cannot select pods of {kind!r}; use one of: {', '.join(sorted(_KINDS))}")
+    if namespace:
+        obj = await cluster.get_object(kind, namespace, name)
+    else:
+        obj = await _find_in_all_namespaces(cluster, kind, name)
+        namespace = str(_dict(obj.get("metadata")).get("namespace") or "")
     if kind == "pods":
-        obj = await cluster.get_object("pods", namespace, name)
         return WorkloadSelector(cluster, kind, name, namespace, obj, "", f"metadata.name={name}")
-    obj = await cluster.get_object(kind, namespace, name)
     spec = _dict(obj.get("spec"))
     if kind in ("services", "replicationcontrollers"):
         selector = _dict(spec.get("selector"))
