@@ -37,22 +37,27 @@ def flag_names(flag: Flag) -> str:
     return f"{short}--{flag.name}{value}"
 
 
-def _describe(flag: Flag) -> str:
-    text = flag.help
+def _default_note(flag: Flag) -> str:
     default = flag.shown_default()
-    if default not in ("", "[]", "false", "0"):
-        text += f" [default: {default}]"
-    return text
+    return "" if default in ("", "[]", "false", "0") else f" [default: {default}]"
+
+
+def _describe(flag: Flag) -> str:
+    return flag.help + _default_note(flag)
 
 
 def _table(flags: list[Flag]) -> object:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
     for flag in flags:
-        table.add_row(flag_names(flag), _describe(flag))
+        # Text, not markup: "[default: 48h0m0s]" and "{{...}}" must print as written.
+        description = Text(flag.help)
+        description.append(_default_note(flag), style="dim")
+        table.add_row(Text(flag_names(flag)), description)
     return table
 
 
@@ -78,12 +83,13 @@ def print_help(out: TextIO, *, color: bool) -> None:
 
 def _examples_table() -> object:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="green", no_wrap=True)
     table.add_column(style="dim")
     for command, what in EXAMPLES:
-        table.add_row(command, what)
+        table.add_row(Text(command), Text(what))
     return table
 
 
