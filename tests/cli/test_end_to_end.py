@@ -132,3 +132,12 @@ async def test_stdin_mode_needs_no_kubeconfig(tmp_path: Path) -> None:
     out, err = await asyncio.wait_for(proc.communicate(b"one\ndrop me\ntwo\nthree"), 30)
     assert proc.returncode == 0, err.decode()
     assert out == b"one\ntwo\nthree\n"
+
+
+async def test_demo_runs_without_a_cluster(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    env["KUBECONFIG"] = str(tmp_path / "does-not-exist")
+    proc = await _pystern("--demo", "--no-follow", "--color=never", env=env)
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err

@@ -147,6 +147,10 @@ def test_help_mentions_every_visible_flag_and_the_hidden_hint(env: dict[str, str
         'Use "pystern --show-hidden-options" for a list of hidden command-line options.'
     )
     assert "-t, --timestamps[=FORMAT]" in out
+    # Defaults and template braces print as written (not eaten as rich markup).
+    assert "[default: 48h0m0s]" in out
+    assert "[default: [all]]" in out
+    assert '{{"\\n"}}' in out
 
 
 def test_show_hidden_options(env: dict[str, str]) -> None:
