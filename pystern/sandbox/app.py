@@ -43,7 +43,7 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     driver = request.app[DRIVER_KEY]
     namespace, name = request.match_info["namespace"], request.match_info["name"]
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if driver.is_forbidden(namespace, token):
+    if driver.is_forbidden(namespace, token, "pods", "delete"):
         return status.forbidden(driver.user, "delete", "pods", namespace, name=name)
     rec = driver.pods.get((namespace, name))
     if rec is None:
@@ -115,8 +115,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if res.namespaced is False and namespace:
         return _not_found_path()
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if res.namespaced and driver.is_forbidden(namespace, token):
-        verb = "get" if name else ("watch" if force_watch or flag(request.query, "watch") else "list")
+    verb = "watch" if force_watch or flag(request.query, "watch") else ("get" if name else "list")
+    full = f"{res.name}/{sub}" if sub else res.name
+    if res.namespaced and driver.is_forbidden(namespace, token, full, verb):
         return status.forbidden(driver.user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
     if sub == "log":
         return await serve_logs(request, driver, namespace, name)

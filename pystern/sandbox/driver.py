@@ -51,7 +51,8 @@ class PodDriver:
         self.streams: set[LogStream] = set()
         self.token = token
         self.user = "sandbox-user"
-        self.forbidden: set[tuple[str, str]] = set()
+        self.forbidden: set[tuple[str, str, str, str]] = set()
+        """(namespace, token, resource, verb) rules; "" matches any resource or verb."""
         self.watch_timeout: float | None = None
         """Server-chosen watch length when the client sends no timeoutSeconds (None: 30-60 min)."""
         self.bookmark_interval = 60.0

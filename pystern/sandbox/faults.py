@@ -142,17 +142,23 @@ class FaultDriver(PodDriver):
         """From now on only ``new_token`` is accepted; the old one gets the exact 401."""
         self.token = new_token
 
-    def forbid(self, namespace: str, token: str | None = None) -> None:
+    def forbid(self, namespace: str, token: str | None = None, *, resource: str = "", verb: str = "") -> None:
         """Requests in ``namespace`` with ``token`` (default: the current one) get 403.
 
-        ``namespace=""`` forbids cluster-scope (all-namespaces) pod requests.
+        ``namespace=""`` forbids cluster-scope (all-namespaces) requests.  ``resource``
+        (e.g. ``"pods/log"``, ``"pods"``) and ``verb`` (``get``/``list``/``watch``/``delete``)
+        narrow the rule; empty means any, so ``forbid("prod", resource="pods/log")`` lets a
+        client list pods but not read their logs.
         """
-        self.forbidden.add((namespace, token if token is not None else self.token))
+        self.forbidden.add((namespace, token if token is not None else self.token, resource, verb))
 
-    def allow(self, namespace: str, token: str | None = None) -> None:
-        """Undo :meth:`forbid`."""
-        self.forbidden.discard((namespace, token if token is not None else self.token))
+    def allow(self, namespace: str, token: str | None = None, *, resource: str = "", verb: str = "") -> None:
+        """Undo :meth:`forbid` (same arguments)."""
+        self.forbidden.discard((namespace, token if token is not None else self.token, resource, verb))
 
-    def is_forbidden(self, namespace: str, token: str) -> bool:
-        """Whether ``token`` may not read ``namespace``."""
-        return (namespace, token) in self.forbidden
+    def is_forbidden(self, namespace: str, token: str, resource: str = "", verb: str = "") -> bool:
+        """Whether a rule forbids ``verb`` on ``resource`` in ``namespace`` for ``token``."""
+        return any(
+            ns == namespace and tok == token and rule_res in ("", resource) and rule_verb in ("", verb)
+            for ns, tok, rule_res, rule_verb in self.forbidden
+        )

@@ -420,3 +420,18 @@ async def test_delete_workload_cascades(sandbox: Sandbox, api: Api) -> None:
     c.delete_workload("cronjobs", "nightly")
     assert c.store.items("jobs") == []
     assert [name for (_, name) in c.pods] == ["bystander"]
+
+
+async def test_forbid_only_logs(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("p")
+    c.forbid("default", resource="pods/log")
+    await api.json(PODS)
+    await api.json(PODS + "/p")
+    body = await api.json(PODS + "/p/log", status=403)
+    assert body["message"].startswith(
+        'pods "p" is forbidden: User "sandbox-user" cannot get resource "pods/log"'
+    )  # type: ignore[union-attr]
+    c.forbid("default", verb="watch")
+    await api.json(PODS)
+    await api.json(PODS + "?watch=1", status=403)
