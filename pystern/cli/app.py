@@ -104,8 +104,6 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
 async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: ProcessIO) -> Config:
     """``--prompt``: pick an ``app.kubernetes.io/instance`` value; returns the config with that selector."""
     label = "app.kubernetes.io/instance"
-    if not io.stdin_isatty:
-        raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
     sel = config.selection
     namespaces: list[str | None] = [None]
     if not sel.all_namespaces:
@@ -117,6 +115,8 @@ async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: Proc
             found.update(pod.labels[label] for pod in listed.pods if label in pod.labels)
     if not found:
         raise UsageError("No matching labels", flag="prompt")
+    if not io.stdin_isatty:
+        raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
     choices = sorted(found)
     from rich.console import Console
     from rich.prompt import IntPrompt
@@ -156,14 +156,14 @@ async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExi
 
 
 async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
-    from pystern.kube.workloads import resolve_workload
-    from pystern.render import build_sink
-    from pystern.run import run
-
     async with contextlib.AsyncExitStack() as stack:
         clusters = await _connect_all(config, io, stack)
         if invocation.prompt and not config.selection.resource:
             config = await _prompt_selector(config, clusters, io)
+        from pystern.kube.workloads import resolve_workload
+        from pystern.render import build_sink
+        from pystern.run import run
+
         sink = build_sink(
             config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
         )
