@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import NoReturn, TextIO, cast
 
@@ -71,6 +70,8 @@ def _report(exc: BaseException, io: ProcessIO, debug: bool) -> int:
         return 130
     known = next((leaf for leaf in leaves if isinstance(leaf, PysternError)), None)
     if debug:
+        import traceback
+
         traceback.print_exception(exc, file=io.stderr)
     if known is not None:
         message = " ".join(str(known).split("\n")) or type(known).__name__
