@@ -54,6 +54,13 @@ class Invocation:
     """Lines for stderr at ``--verbosity 1`` and up."""
 
 
+_OVERRIDES = {
+    "namespace": ("all-namespaces",),
+    "output": ("template", "template-file"),
+    "template": ("template-file",),
+}
+
+
 def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
     # pflag takes a flag's value only after '=', so `-t short` and `--no-follow false` make the
     # second word the pod query; say so rather than silently tailing pods named "short".
@@ -101,6 +108,13 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     assert isinstance(explicit, str)
     file = load_config_file(explicit, env)
     merged: dict[str, Value] = {**file.values, **given}
+    # A command-line choice beats a file setting that would silently override it:
+    # `-n x` beats the file's `all-namespaces: true`, `-o json` beats the file's `template`.
+    for cli_flag, file_flags in _OVERRIDES.items():
+        if cli_flag in given:
+            for name in file_flags:
+                if name not in given:
+                    merged.pop(name, None)
     from_file = {name for name in file.values if name not in given}
     demo = bool(merged.get("demo"))
     if demo and "namespace" not in merged and "all-namespaces" not in merged:

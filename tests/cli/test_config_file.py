@@ -219,3 +219,14 @@ def test_yaml_cannot_run_code(env: dict[str, str], tmp_path: Path) -> None:
 def test_selection_from_file_is_enough(env: dict[str, str], tmp_path: Path) -> None:
     path = write(tmp_path / "c.yaml", "selector: app=web\n")
     assert parse_invocation(["--config", str(path)], env).config.selection.label_selector == "app=web"
+
+
+def test_command_line_choice_beats_a_file_setting_that_would_override_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = write(tmp_path / "c.yaml", "all-namespaces: true\ntemplate: '{{.Message}}'\n")
+    c = parse_invocation(["--config", str(path), "-n", "x", "-o", "json", "."], env).config
+    assert not c.selection.all_namespaces
+    assert c.selection.namespaces == ("x",)
+    assert c.output.template is None
+    assert c.output.format is OutputFormat.JSON
