@@ -347,3 +347,11 @@ async def test_verbosity_logs_requests_but_never_the_token(sandbox: Sandbox) -> 
     async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)), stderr=quiet) as kube:
         await kube.list_pods("default", "", "")
     assert quiet.getvalue() == ""
+
+
+async def test_server_restart_refuses_then_recovers(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    await sandbox.stop_serving()
+    with pytest.raises(ConnectionFailed, match=r"^cannot connect to the server http://127\.0\.0\.1:\d+: "):
+        await cluster.list_pods("default", "", "")
+    await sandbox.resume_serving()
+    assert (await cluster.list_pods("default", "", "")).resource_version
