@@ -319,7 +319,10 @@ class PodWatcher:
                 if isinstance(exc, errors.ApiError) and exc.retry_after:
                     delay = max(delay, exc.retry_after)
                 where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
-                self.on_notice(
-                    Notice(NoticeKind.RETRYING, f"watching pods in {where}: {exc}; retrying in {delay:.1f}s")
-                )
+                if failures == 1:  # one notice per streak; the watch recovers or keeps trying quietly
+                    self.on_notice(
+                        Notice(
+                            NoticeKind.RETRYING, f"watching pods in {where}: {exc}; retrying in {delay:.1f}s"
+                        )
+                    )
                 await self.sleep(delay)

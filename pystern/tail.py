@@ -304,11 +304,17 @@ class Tail:
         self.lines_seen = 0
         self.last_emitted = b""
         self.last_data = 0.0
+        self.previous = False
+        """Read the previous instance: the stream broke after the container restarted."""
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
         t = self.target
         since_time = self.resume.since_time()
+        if self.previous:
+            return LogRequest(
+                t.namespace, t.pod, t.container, follow=False, since_time=since_time, previous=True
+            )
         if since_time is not None:
             return LogRequest(t.namespace, t.pod, t.container, follow=self.follow, since_time=since_time)
         if self.history == History.ALL:
@@ -358,7 +364,12 @@ class Tail:
                     attempt.result()
                     return
                 quiet_since = self.last_data
-                if self.clock() - quiet_since < interval or not await self._newer_lines_exist():
+                if self.clock() - quiet_since < interval:
+                    continue
+                if not self._instance_state()[0] and not self.previous:
+                    # The pod is gone or the instance replaced, yet the stream hangs: it is over.
+                    return
+                if not await self._newer_lines_exist():
                     continue
                 # Lines may just be in flight on the stream: give it a moment before cutting it.
                 done, _ = await asyncio.wait({attempt}, timeout=min(interval, self.policy.eof_grace))
@@ -443,7 +454,7 @@ class Tail:
             if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:
                 failures = 0
             if error is None:
-                if not self.follow:
+                if not self.follow or self.previous:
                     self._emit_partial()
                     return None
                 running = self._instance_state()[1]
@@ -498,10 +509,15 @@ class Tail:
                 return (error,)
         else:
             known, _ = self._instance_state()
-            if not known:
-                # Pod deleted or container replaced: its log is gone with it; end quietly.
-                self._emit_partial()
-                return (None,)
+            if not known and not self.previous:
+                st = self.status_source.status(t)
+                last = st.last_terminated if st is not None else None
+                if last is None or last.container_id != t.container_id:
+                    # Pod deleted or the instance is older than the previous one: its log is gone.
+                    self._emit_partial()
+                    return (None,)
+                # The container restarted while our stream was broken: read the rest as "previous".
+                self.previous = True
             if attempt >= self.policy.give_up_after:
                 self._notice(NoticeKind.GAVE_UP, f"giving up after {attempt} failed attempts: {error}")
                 return (error,)

@@ -186,3 +186,8 @@ async def eventually(predicate: Callable[[], bool], within: float = 5.0, what: s
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await asyncio.sleep(0.02)
+
+
+async def streams_open(sandbox: Any, count: int) -> None:
+    """Wait until the sandbox serves ``count`` follow streams (``+`` is printed before the request)."""
+    await eventually(lambda: len(sandbox.cluster.streams) >= count, what=f"{count} open log streams")

@@ -14,7 +14,7 @@ from pystern.model import NoticeKind
 from pystern.options import Config, Connection, Follow, Selection
 from pystern.ports import Cluster
 from pystern.tail import TRUNCATED
-from tests.engine.conftest import RecordingSink, engine, eventually
+from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
 
 
 def lines_of(sink: RecordingSink) -> Counter[tuple[str, bytes]]:
@@ -108,7 +108,7 @@ async def test_a_huge_line_is_cut_with_a_marker(sandbox: Any, cluster: Cluster) 
     sb.add_pod("a")
     sink = RecordingSink()
     async with engine(Config(follow=Follow(tail_lines=0)), [cluster], sink):
-        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1)
+        await streams_open(sandbox, 1)
         sb.write_long_line("a", "app", 3 * 1024 * 1024)
         sb.write("a", "app", "after the long one")
         await eventually(lambda: len(sink.lines) == 2, within=10)
@@ -125,16 +125,17 @@ async def test_condition_stops_and_restarts_tails(sandbox: Any, cluster: Cluster
     sink = RecordingSink()
     config = Config(selection=Selection(condition=("ready", "false")), follow=Follow(tail_lines=0))
     async with engine(config, [cluster], sink):
-        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1)
+        await streams_open(sandbox, 1)
         sb.write("a", "app", "not ready 1")
         await eventually(lambda: len(sink.lines) == 1)
         sb.set_condition("a", "Ready", "True")
         await eventually(lambda: len(sink.kinds(NoticeKind.STOPPED)) == 1)
+        await eventually(lambda: not sb.streams, what="the cancelled stream closed")
         sb.write("a", "app", "ready: not shown")
         await asyncio.sleep(0.2)
         sb.set_condition("a", "Ready", "False")
         await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 2)
-        await asyncio.sleep(0.1)
+        await streams_open(sandbox, 1)
         sb.write("a", "app", "not ready 2")
         await eventually(lambda: len(sink.lines) == 2)
     assert sink.messages() == [b"not ready 1", b"not ready 2"]
@@ -214,3 +215,36 @@ async def test_a_stalled_stream_is_detected_and_resumed(sandbox: Any, cluster: C
     assert sink.messages() == [b"1", b"2", b"3", b"4"]
     stalls = [n for n in sink.kinds(NoticeKind.RETRYING) if "stalled" in n.text]
     assert [n.target.pod for n in stalls if n.target] == ["a"]
+
+
+async def test_lines_of_an_instance_that_restarted_while_the_stream_was_broken(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        sb.write("a", "app", "old 1")
+        await eventually(lambda: len(sink.lines) == 1)
+        # Unsent lines, a reset mid-line, a failing reconnect, and meanwhile the container restarts.
+        sb.fail_requests(503, times=1, path_contains="/pods/a/log")
+        sb.write("a", "app", "old 2", "old 3")
+        sb.break_log_streams("reset", mid_line=True)
+        sb.restart_container("a", "app")
+        sb.write("a", "app", "new 1")
+        await eventually(lambda: len(sink.lines) >= 4, what="old and new lines")
+        await asyncio.sleep(0.2)
+    assert sorted(sink.messages()) == [b"new 1", b"old 1", b"old 2", b"old 3"]
+
+
+async def test_cancelling_the_run_closes_every_stream(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    for i in range(5):
+        sb.add_pod(f"p{i}")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink) as task:
+        await streams_open(sandbox, 5)
+        task.cancel()
+        await asyncio.wait({task})
+    await eventually(lambda: not sb.streams, what="every stream closed")
+    assert task.cancelled()

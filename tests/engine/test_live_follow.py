@@ -8,7 +8,7 @@ from typing import Any
 from pystern.model import NoticeKind
 from pystern.options import Config, Follow, Selection
 from pystern.ports import Cluster
-from tests.engine.conftest import RecordingSink, engine, eventually
+from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
 
 
 def numbered(prefix: str, start: int, stop: int) -> list[str]:
@@ -48,7 +48,7 @@ async def test_a_restart_is_tailed_from_the_new_instance_first_line(sandbox: Any
     sb.write("web", "app", "before")
     sink = RecordingSink()
     async with engine(Config(follow=Follow(tail_lines=0)), [cluster], sink):
-        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1)
+        await streams_open(sandbox, 1)
         sb.write("web", "app", "old 1")
         await eventually(lambda: sink.messages() == [b"old 1"])
         sb.restart_container("web", "app", reason="OOMKilled", exit_code=137)

@@ -12,7 +12,7 @@ from pystern.model import NoticeKind
 from pystern.options import Config, Follow, Output, Selection
 from pystern.ports import Cluster
 from pystern.run import run
-from tests.engine.conftest import FAST_POLICY, RecordingSink, engine, eventually
+from tests.engine.conftest import FAST_POLICY, RecordingSink, engine, eventually, streams_open
 
 NOW = time.time_ns()
 
@@ -101,7 +101,7 @@ async def test_follow_sort_window_orders_lines(sandbox: Any, cluster: Cluster) -
     sink = RecordingSink()
     config = Config(follow=Follow(tail_lines=0), output=Output(sort=True, sort_window=0.3))
     async with engine(config, [cluster], sink):
-        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 2)
+        await streams_open(sandbox, 2)
         t0 = time.time_ns()
         sb.write("x", "app", "second", ts_ns=t0 + 2_000_000)
         await asyncio.sleep(0.05)
