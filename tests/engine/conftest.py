@@ -146,15 +146,10 @@ FAST_POLICY = RetryPolicy(
 
 @pytest.fixture
 async def cluster(sandbox: Any) -> AsyncIterator[Cluster]:
-    """The real kube client connected to the sandbox (skipped until pystern.kube provides ``connect``)."""
-    kube = pytest.importorskip("pystern.kube")
-    connect = getattr(kube, "connect", None)
-    if connect is None:
-        from tests.engine.interim_cluster import InterimCluster
+    """The real kube client connected to the sandbox."""
+    from pystern.kube import connect
 
-        c: Any = InterimCluster(sandbox.url, sandbox.token)
-    else:
-        c = await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)))
+    c = await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)))
     try:
         yield c
     finally:
