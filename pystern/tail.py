@@ -305,6 +305,7 @@ class Tail:
         self.last_emitted = b""
         self.last_data = 0.0
         self.previous = False
+        self.draining = False
         """Read the previous instance: the stream broke after the container restarted."""
 
     def request(self) -> LogRequest:
@@ -347,7 +348,10 @@ class Tail:
                     self.lines_seen += len(lines)
                     self.last_emitted = lines[-1]
                     # Backpressure: a slow stdout must slow the connection, not grow a buffer.
+                    self.draining = True
                     await sink.drain()
+                    self.draining = False
+                    self.last_data = clock()
 
     async def _guarded_attempt(self) -> None:
         """One attempt; when following, a watchdog cuts a stream that stalled (issue 6)."""
@@ -364,8 +368,8 @@ class Tail:
                     attempt.result()
                     return
                 quiet_since = self.last_data
-                if self.clock() - quiet_since < interval:
-                    continue
+                if self.draining or self.clock() - quiet_since < interval:
+                    continue  # a slow consumer is not a stalled stream
                 if not self._instance_state()[0] and not self.previous:
                     # The pod is gone or the instance replaced, yet the stream hangs: it is over.
                     return
