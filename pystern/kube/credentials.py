@@ -36,6 +36,8 @@ __all__ = ["Credentials", "build_credentials"]
 TOKEN_FILE_RELOAD = 60.0
 EXPIRY_SKEW = 10.0
 """Renew this many seconds before a known expiry (client-go renews on expiry or on a 401)."""
+MIN_RELOAD_INTERVAL = 5.0
+RETRY_401_INTERVAL = 30.0
 
 
 class Credentials:
@@ -143,6 +145,8 @@ class LoaderCredentials(Credentials):
         self._wall = wall
         self._lock = asyncio.Lock()
         self._expiry: float | None = None
+        self._loaded_at = -1e18
+        self._renewed_for: int | None = None
         user: dict[str, Any] = {}
         if target.exec_config is not None:
             user["exec"] = copy.deepcopy(dict(target.exec_config))
@@ -209,24 +213,39 @@ class LoaderCredentials(Credentials):
         if header != self._header:
             self._header = header
             self.generation += 1
+        self._loaded_at = self._wall()
         expiry = self._loader.__dict__.get("exec_plugin_expiry")
         if isinstance(expiry, datetime.datetime):
             self._expiry = expiry.timestamp()
         else:
             self._expiry = _jwt_expiry(header)
 
+    def _due(self) -> bool:
+        # A plugin that keeps handing out already-expired tokens must not run once per
+        # request: at most one expiry-driven run every MIN_RELOAD_INTERVAL seconds.
+        now = self._wall()
+        return (
+            self._expiry is not None
+            and now >= self._expiry - EXPIRY_SKEW
+            and now - self._loaded_at >= MIN_RELOAD_INTERVAL
+        )
+
     async def header(self) -> tuple[str | None, int]:
-        if self._expiry is not None and self._wall() >= self._expiry - EXPIRY_SKEW:
-            generation = self.generation
+        if self._due():
             async with self._lock:
-                if generation == self.generation:
+                if self._due():
                     await self.load(force=True)
         return self._header, self.generation
 
     async def renew(self, generation: int) -> bool:
         async with self._lock:
             if generation != self.generation:
-                return True
+                return True  # someone else already got a new token
+            if self._renewed_for == generation and self._wall() - self._loaded_at < RETRY_401_INTERVAL:
+                # Already re-ran the plugin for this token and it gave the same one; ask again
+                # only now and then (the user may log in again in another terminal).
+                return False
+            self._renewed_for = generation
             await self.load(force=True)
             return generation != self.generation
 

@@ -122,6 +122,8 @@ def build_ssl_context(target: KubeTarget, exec_cert: tuple[str, str] | None = No
 
 def _reason_of(exc: BaseException) -> str:
     os_error = getattr(exc, "os_error", None)
+    if isinstance(os_error, ConnectionError) and os_error.errno:
+        return os.strerror(os_error.errno)  # "Connection refused", not "Connect call failed (...)"
     if isinstance(os_error, OSError) and os_error.strerror:
         return str(os_error.strerror)
     text = str(exc)
