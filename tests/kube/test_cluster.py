@@ -355,3 +355,18 @@ async def test_server_restart_refuses_then_recovers(sandbox: Sandbox, cluster: K
         await cluster.list_pods("default", "", "")
     await sandbox.resume_serving()
     assert (await cluster.list_pods("default", "", "")).resource_version
+
+
+async def test_other_error_events_are_api_errors(sandbox: Sandbox, cluster: KubeCluster) -> None:
+    listed = await cluster.list_pods("default", "", "")
+    async with cluster.watch_pods("default", "", "", listed.resource_version) as watch:
+        await asyncio.sleep(0.05)
+        sandbox.cluster.send_watch_raw(
+            b'{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
+            b'"message":"Too large resource version: 99, current: 5","reason":"Timeout",'
+            b'"details":{"retryAfterSeconds":1},"code":504}}\n'
+        )
+        with pytest.raises(ApiError, match=r"^Too large resource version: 99, current: 5$") as info:
+            await anext(watch)
+    assert not isinstance(info.value, WatchExpired)
+    assert (info.value.status, info.value.reason, info.value.retry_after) == (504, "Timeout", 1.0)
