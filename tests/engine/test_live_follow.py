@@ -199,3 +199,36 @@ async def test_deployment_query_follows_owned_pods_through_a_rollout(sandbox: An
         sb.write(new_name, "app", "v2")
         await eventually(lambda: sink.messages(pod=new_name) == [b"v2"])
     assert b"not mine" not in sink.messages()
+
+
+async def test_namespaces_all_and_several(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    for ns in ("default", "team-a", "team-b"):
+        sb.add_pod(f"pod-{ns}", namespace=ns)
+        sb.write(f"pod-{ns}", "app", ns, namespace=ns)
+    sink = RecordingSink()
+    async with engine(Config(selection=Selection(all_namespaces=True)), [cluster], sink):
+        await eventually(lambda: len(sink.lines) == 3)
+    assert sorted(t.namespace for t, _ in sink.lines) == ["default", "team-a", "team-b"]
+    sink = RecordingSink()
+    async with engine(Config(selection=Selection(namespaces=("team-a", "team-b"))), [cluster], sink):
+        await eventually(lambda: len(sink.lines) == 2)
+        sb.add_pod("late", namespace="team-b")
+        sb.write("late", "app", "late", namespace="team-b")
+        await eventually(lambda: len(sink.lines) == 3)
+    assert sorted(sink.messages()) == [b"late", b"team-a", b"team-b"]
+
+
+async def test_a_container_that_terminates_ends_with_a_notice(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("job", containers=("work",))
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.write("job", "work", "working", "done")
+        sb.terminate_container("job", "work", reason="Error", exit_code=3)
+        await eventually(lambda: len(sink.kinds(NoticeKind.STOPPED)) == 1)
+        await eventually(lambda: len(sink.kinds(NoticeKind.TERMINATED)) == 1)
+    assert sink.messages() == [b"working", b"done"]
+    assert sink.kinds(NoticeKind.TERMINATED)[0].text == "terminated: Error (exit 3), restart 0"
+    assert not sink.kinds(NoticeKind.RETRYING)
