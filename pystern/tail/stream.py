@@ -15,17 +15,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from pystern import errors
 from pystern.model import ContainerStateName, ContainerStatus, Notice, NoticeKind, Target
 from pystern.ports import Cluster, LogRequest, Sink
-from pystern.timefmt import format_rfc3339_seconds, parse_rfc3339_ns
+from pystern.tail.lines import LineSplitter, ResumePoint, cut_timestamp, timestamp_of
 
-MAX_LINE = 1024 * 1024
-TRUNCATED = b" [line truncated by pystern]"
 NO_FOLLOW_RETRIES = 3
 """Transient failures a --no-follow stream survives (resuming) before it counts as failed."""
 
@@ -75,183 +73,6 @@ class RetryPolicy:
         """The pause before attempt ``failures + 1`` (``failures >= 1``), with jitter."""
         base = min(self.maximum, self.initial * self.factor ** max(0, failures - 1))
         return base * rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)
-
-
-def timestamp_of(line: bytes) -> bytes:
-    """The leading kubelet timestamp of a record, or ``b""`` if it has none (cheap shape check)."""
-    sp = line.find(b" ", 0, 40)
-    if sp < 20 or line[4:5] != b"-" or line[10:11] not in (b"T", b"t"):
-        return b""
-    return line[:sp]
-
-
-_TS_CHARS = frozenset(b"0123456789-:.TtZz+")
-
-
-def _cut_timestamp(data: bytes) -> bool:
-    """Whether ``data`` may be a record cut inside its timestamp (not kubelet error text)."""
-    head = data[:35]
-    return bool(head) and head[:1].isdigit() and all(b in _TS_CHARS for b in head)
-
-
-@dataclass(slots=True)
-class ResumePoint:
-    """The last complete timestamped line seen, and how many lines carried that exact timestamp."""
-
-    ts: bytes = b""
-    count: int = 0
-
-    def update(self, lines: Sequence[bytes]) -> None:
-        """Account for ``lines`` (already emitted, in order)."""
-        i = len(lines) - 1
-        while i >= 0:
-            ts = timestamp_of(lines[i])
-            if ts:
-                break
-            i -= 1
-        else:
-            return
-        same = 1
-        j = i - 1
-        prefix = ts + b" "
-        while j >= 0:
-            line = lines[j]
-            if line.startswith(prefix):
-                same += 1
-            elif timestamp_of(line):
-                break
-            j -= 1
-        if j < 0 and ts == self.ts:
-            self.count += same
-        else:
-            self.ts, self.count = ts, same
-
-    def since_time(self) -> str | None:
-        """``sinceTime`` for a resumed request (whole seconds, as the kubelet uses it)."""
-        if not self.ts:
-            return None
-        try:
-            return format_rfc3339_seconds(parse_rfc3339_ns(self.ts))
-        except ValueError:
-            return None
-
-    def skipper(self, echo: bytes = b"") -> LineSkipper | None:
-        """A filter that drops the lines a resumed stream repeats (and a repeated error ``echo``)."""
-        ts_ns = -1
-        if self.ts:
-            try:
-                ts_ns = parse_rfc3339_ns(self.ts)
-            except ValueError:
-                return None
-        elif not echo:
-            return None
-        return LineSkipper(ts_ns, self.count, echo)
-
-
-class LineSkipper:
-    """Drops, from the start of a resumed stream, every line already printed.
-
-    Exact as long as the kubelet serves a second's lines in the same order each time:
-    lines older than the resume timestamp go, then the first ``count`` lines with exactly
-    that timestamp; from the first newer line on everything passes.  Lines without a
-    timestamp (kubelet error text in a 200 body) cannot be placed: they pass, except an
-    ``echo`` of the text that ended the previous stream (the kubelet repeats it to every
-    new request until the container restarts).
-    """
-
-    __slots__ = ("_echo", "_remaining", "_ts", "done")
-
-    def __init__(self, ts_ns: int, count: int, echo: bytes = b"") -> None:
-        self._ts = ts_ns
-        self._remaining = count
-        self._echo = echo
-        self.done = False
-
-    def _untimed(self, lines: list[bytes]) -> list[bytes]:
-        return [x for x in lines if not timestamp_of(x) and x != self._echo]
-
-    def filter(self, lines: list[bytes]) -> list[bytes]:
-        """The lines of ``lines`` not printed before."""
-        if self.done:
-            return lines
-        for i, line in enumerate(lines):
-            ts = timestamp_of(line)
-            if not ts:
-                continue
-            try:
-                ns = parse_rfc3339_ns(ts)
-            except ValueError:
-                continue
-            if ns < self._ts:
-                continue
-            if ns == self._ts and self._remaining > 0:
-                self._remaining -= 1
-                continue
-            self.done = True
-            kept = self._untimed(lines[:i])
-            kept.extend(lines[i:])
-            return kept
-        return self._untimed(lines)
-
-
-@dataclass(slots=True)
-class LineSplitter:
-    """Turns raw chunks into complete lines with bytes operations; bounded memory per line."""
-
-    max_line: int = MAX_LINE
-    _partial: bytearray = field(default_factory=bytearray)
-    _discarding: bool = False
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        """The complete lines ``chunk`` finishes (without ``\\n``); keeps the partial rest."""
-        if self._discarding:
-            nl = chunk.find(b"\n")
-            if nl < 0:
-                return []
-            chunk = chunk[nl + 1 :]
-            self._discarding = False
-        lines: list[bytes]
-        if self._partial:
-            nl = chunk.find(b"\n")
-            if nl < 0:
-                self._partial += chunk
-                return self._cut_partial()
-            first = bytes(self._partial) + chunk[:nl]
-            self._partial.clear()
-            lines = chunk[nl + 1 :].split(b"\n")
-            lines.insert(0, first)
-        else:
-            lines = chunk.split(b"\n")
-        rest = lines.pop()
-        if rest:
-            self._partial += rest
-        if lines and max(map(len, lines)) > self.max_line:
-            lines = [x if len(x) <= self.max_line else x[: self.max_line] + TRUNCATED for x in lines]
-        if len(self._partial) > self.max_line:
-            lines.extend(self._cut_partial())
-        return lines
-
-    def _cut_partial(self) -> list[bytes]:
-        if len(self._partial) <= self.max_line:
-            return []
-        line = bytes(self._partial[: self.max_line]) + TRUNCATED
-        self._partial.clear()
-        self._discarding = True
-        return [line]
-
-    def finish(self) -> bytes | None:
-        """The partial last line at a final EOF (the container stopped), if any."""
-        if self._discarding or not self._partial:
-            self.reset()
-            return None
-        line = bytes(self._partial)
-        self._partial.clear()
-        return line
-
-    def reset(self) -> None:
-        """Forget the partial line (a resumed stream serves it again from its start)."""
-        self._partial.clear()
-        self._discarding = False
 
 
 def _waiting_error(exc: errors.ApiError) -> bool:
@@ -470,7 +291,7 @@ class Tail:
                     self._emit_partial()
                     return None
                 rest = self.splitter.finish()
-                if rest is not None and not timestamp_of(rest) and not _cut_timestamp(rest):
+                if rest is not None and not timestamp_of(rest) and not cut_timestamp(rest):
                     # Kubelet error text ends the stream without a newline; a cut record is re-read.
                     self._emit_rest(rest)
                 failures += 1

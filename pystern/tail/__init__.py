@@ -1,0 +1,21 @@
+"""One container's log stream: ``lines`` (bytes-level splitting and resume) and ``stream`` (``Tail``).
+
+Re-exports the names the rest of the engine and the tests use.
+"""
+
+from pystern.tail.lines import MAX_LINE, TRUNCATED, LineSkipper, LineSplitter, ResumePoint, timestamp_of
+from pystern.tail.stream import NO_FOLLOW_RETRIES, History, RetryPolicy, StatusSource, Tail
+
+__all__ = [
+    "MAX_LINE",
+    "NO_FOLLOW_RETRIES",
+    "TRUNCATED",
+    "History",
+    "LineSkipper",
+    "LineSplitter",
+    "ResumePoint",
+    "RetryPolicy",
+    "StatusSource",
+    "Tail",
+    "timestamp_of",
+]
