@@ -201,7 +201,7 @@ class PodWatch:
             self._lines.extend(p for p in parts if p.strip())
             if len(self._partial) > MAX_EVENT_BYTES:
                 self._partial, self._skipping = b"", True
-                self._cluster.warn(f"skipped a watch event larger than {MAX_EVENT_BYTES >> 20} MiB")
+                self._cluster.warn(f"skipped a watch event larger than {MAX_EVENT_BYTES} bytes")
         return self._lines.popleft()
 
     def _event(self, line: bytes) -> PodEvent | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
+from pystern.kube import cluster as cluster_module
 from pystern.kube import connect
 from pystern.kube.cluster import KubeCluster
 from pystern.kube.transport import keepalive_socket
@@ -370,3 +371,33 @@ async def test_other_error_events_are_api_errors(sandbox: Sandbox, cluster: Kube
             await anext(watch)
     assert not isinstance(info.value, WatchExpired)
     assert (info.value.status, info.value.reason, info.value.retry_after) == (504, "Timeout", 1.0)
+
+
+async def test_silent_watch_hits_its_read_timeout(
+    sandbox: Sandbox, cluster: KubeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read timeout is timeoutSeconds + margin; a negative margin stands in for a half-open
+    # connection that never delivers the server's clean end.
+    monkeypatch.setattr(cluster_module, "WATCH_READ_MARGIN", -1.7)
+    listed = await cluster.list_pods("default", "", "")
+    watch = cluster.watch_pods("default", "", "", listed.resource_version, timeout_seconds=2)
+    with pytest.raises(ConnectionLost, match="no data before the read timeout"):
+        await anext(watch)
+
+
+async def test_oversized_watch_event_is_skipped(
+    sandbox: Sandbox, cluster: KubeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster_module, "MAX_EVENT_BYTES", 1000)
+    warnings: list[str] = []
+    cluster.on_warning = warnings.append
+    listed = await cluster.list_pods("default", "", "")
+    async with cluster.watch_pods("default", "", "", listed.resource_version, timeout_seconds=5) as watch:
+        await asyncio.sleep(0.05)
+        big = b'{"type":"ADDED","object":{"metadata":{"name":"big","namespace":"default"},"pad":"'
+        sandbox.cluster.send_watch_raw(big + b"x" * 5000)  # no newline yet: a growing partial event
+        await asyncio.sleep(0.1)
+        sandbox.cluster.send_watch_raw(b'"}}\n')
+        sandbox.cluster.add_pod("after")
+        assert (await anext(watch)).pod.name == "after"
+    assert warnings == ["skipped a watch event larger than 1000 bytes"]
