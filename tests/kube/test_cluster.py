@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import glob
 import io
+import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
 from pystern.kube import cluster as cluster_module
@@ -401,3 +405,47 @@ async def test_oversized_watch_event_is_skipped(
         sandbox.cluster.add_pod("after")
         assert (await anext(watch)).pod.name == "after"
     assert warnings == ["skipped a watch event larger than 1000 bytes"]
+
+
+async def test_client_certificate_data_and_a_broken_key(tmp_path: Path) -> None:
+    import base64
+
+    import trustme
+
+    async with Sandbox.start(tls=True, token="") as sb:
+        ca = trustme.CA()
+        cert = ca.issue_cert("jane@example.com")
+        doc = sb.kubeconfig_dict()
+        doc["users"][0]["user"] = {
+            "client-certificate-data": base64.b64encode(cert.cert_chain_pems[0].bytes()).decode(),
+            "client-key-data": base64.b64encode(cert.private_key_pem.bytes()).decode(),
+        }
+        path = tmp_path / "k"
+        path.write_text(yaml.safe_dump(doc))
+        async with await connect(Connection(kubeconfig=str(path), verbosity=1), stderr=io.StringIO()) as kube:
+            assert (await kube.list_pods("default", "", "")).resource_version
+        doc["users"][0]["user"]["client-key-data"] = base64.b64encode(b"not a key").decode()
+        path.write_text(yaml.safe_dump(doc))
+        with pytest.raises(
+            KubeconfigError, match=r'^client certificate/key of user "sandbox" cannot be used'
+        ):
+            await connect(Connection(kubeconfig=str(path)))
+    leftovers = glob.glob(os.path.join(tempfile.gettempdir(), "pystern-*", "key.pem"))
+    assert not leftovers  # key material is not left on disk
+
+
+async def test_in_cluster_service_account(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pystern.kube import kubeconfig
+
+    account = tmp_path / "sa"
+    account.mkdir()
+    (account / "token").write_text(sandbox.token)
+    (account / "namespace").write_text("team-a\n")
+    monkeypatch.setattr(kubeconfig, "IN_CLUSTER_DIR", account)
+    host, port = sandbox.host_port.split(":")
+    env = {"HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port}
+    target = kubeconfig.resolve(Connection(), None, env)
+    assert (target.in_cluster, target.namespace, target.server) == (True, "team-a", f"https://{host}:{port}")
+    assert target.token_file == str(account / "token")
