@@ -149,6 +149,9 @@ class ContainerTable:
                 continue
             tailed = self._tailed.setdefault(pod.uid, set())
             if cid in tailed:
+                if not first:
+                    continue  # an instance already tailed, seen again after a status without an ID
+                # Tailed before --condition stopped matching: read only what comes from now on.
                 history = History.NONE
             elif initial:
                 history = History.CONFIGURED

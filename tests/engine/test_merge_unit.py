@@ -97,3 +97,33 @@ def test_follow_window_keeps_held_lines_until_due_and_close_flushes() -> None:
     assert inner.messages() == [b"y", b"x", b"timestamp continues x"]
     sink.emit(target(2), [ts(BASE + 9) + b" z"])
     assert sink.close() == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 100), st.floats(0, 1.0), st.booleans()),
+        max_size=40,
+    ),
+    st.floats(0.01, 0.5),
+)
+def test_follow_window_emits_every_line_exactly_once(
+    events: list[tuple[int, int, float, bool]], window: float
+) -> None:
+    """Whatever the arrival pattern, every held line comes out once, and one release is sorted."""
+    now = [0.0]
+    inner = RecordingSink()
+    sink = SortingSink(inner, window, clock=lambda: now[0])
+    sent: list[bytes] = []
+    for n, (stream, stamp, advance, release) in enumerate(events):
+        now[0] += advance
+        line = ts(BASE + stamp) + f" {stream}-{n}".encode()
+        sink.emit(target(stream), [line])
+        sent.append(line)
+        if release:
+            before = len(inner.lines)
+            sink.release()
+            batch = [line[:30] for _, line in inner.lines[before:]]
+            assert batch == sorted(batch)
+    sink.close()
+    assert sorted(line for _, line in inner.lines) == sorted(sent)

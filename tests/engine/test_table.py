@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pystern.discovery import ContainerTable, TargetAdded, TargetRemoved
 from pystern.filters import TargetFilter
@@ -184,3 +186,28 @@ def test_target_carries_workload_and_context() -> None:
     ev, _ = table.observe(pod("p", cs("app", cid="c1"), owners=(owner,)), initial=True)
     target = ev[0].target
     assert (target.context, target.workload, target.pod_uid) == ("prod", "ReplicaSet/web-5d8f", "u1")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([R, W, T]), st.integers(0, 4)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_each_container_instance_is_tailed_once(history: list[tuple[ContainerStateName, int]]) -> None:
+    """Any sequence of statuses: each container ID that shows up is tailed exactly once."""
+    table = ContainerTable(TargetFilter(Selection()))
+    tailed: list[str] = []
+    seen: set[str] = set()
+    for i, (state, instance) in enumerate(history):
+        cid = f"c{instance}" if instance else ""
+        term = Termination(1, "Error", cid) if state is T and cid else None
+        status = cs("app", state if cid or state is W else W, cid=cid, term=term, restarts=instance)
+        if status.log_container_id:
+            seen.add(status.log_container_id)
+        events, _ = table.observe(pod("p", status), initial=i == 0)
+        tailed.extend(e.target.container_id for e in events if isinstance(e, TargetAdded))
+    assert sorted(tailed) == sorted(set(tailed))
+    assert set(tailed) == seen
