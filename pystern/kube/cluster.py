@@ -1,37 +1,26 @@
 """``KubeCluster``: ``ports.Cluster`` over raw JSON reads, and ``connect()`` that builds it.
 
-Pod lists, watches and log streams are read with our own small readers (no generated
-models, no ``watch.Watch``):
-
-* watches: newline-delimited JSON split from ``readany()`` chunks; BOOKMARK events
-  yield nothing but move ``PodWatch.resource_version``; a 410 ERROR event raises
-  ``WatchExpired`` (list again; kubernetes_asyncio retries with the same stale RV); a
-  line that is not JSON or a pod without name/namespace is skipped and reported through
-  ``KubeCluster.on_warning`` (and counted), never a crash;
-* log streams: raw chunks from ``content.readany()``; Status bodies become ``ApiError``
-  before the first byte; 204 (pod not scheduled) is an empty stream; a broken
-  connection is ``ConnectionLost``; the response is closed on exit and on cancel.
+Lists are paged (``limit=500`` + ``continue``) and parsed with ``objects.parse_pod``;
+watches and log streams are read by ``streams``.  Every response is closed on exit and
+on cancel; ``aclose()`` closes the session and with it every connection.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-import aiohttp
-
-from pystern.errors import ApiError, ConnectionLost, UsageError, WatchExpired
+from pystern.errors import ApiError, UsageError
 from pystern.kube.credentials import build_credentials
 from pystern.kube.kubeconfig import KubeTarget, resolve
 from pystern.kube.objects import MalformedObject, parse_pod
-from pystern.kube.transport import Query, Transport, api_error
-from pystern.model import EventType, PodEvent, PodList
+from pystern.kube.streams import EmptyStream, LogChunks, PodWatch
+from pystern.kube.transport import Transport
+from pystern.model import PodList
 from pystern.options import Connection
 from pystern.ports import Cluster, LogRequest
 
@@ -56,9 +45,7 @@ DEFAULT_WATCH_SECONDS = 300
 """timeoutSeconds we ask for when the caller has no preference (client-go: 5-10 min)."""
 WATCH_READ_MARGIN = 30.0
 """The watch read timeout is the server-side timeout plus this margin."""
-MAX_EVENT_BYTES = 64 * 1024 * 1024
 LIST_PAGE = 500
-_STREAM_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
 
 
 def _group_suffix(kind: str) -> str:
@@ -79,175 +66,6 @@ def resource_path(kind: str, namespace: str | None, name: str = "") -> str:
     if name:
         path += f"/{quote(name, safe='')}"
     return path
-
-
-def _broken(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
-        return "no data before the read timeout"
-    return " ".join(text.split())
-
-
-class _EmptyStream:
-    """A 204 answer: no log yet (pod not scheduled)."""
-
-    def __aiter__(self) -> _EmptyStream:
-        return self
-
-    async def __anext__(self) -> bytes:
-        raise StopAsyncIteration
-
-
-class _LogChunks:
-    """Raw chunks of one log response; broken connections become ``ConnectionLost``."""
-
-    def __init__(self, resp: aiohttp.ClientResponse, what: str) -> None:
-        self._resp = resp
-        self._what = what
-
-    def __aiter__(self) -> _LogChunks:
-        return self
-
-    async def __anext__(self) -> bytes:
-        try:
-            chunk = await self._resp.content.readany()
-        except _STREAM_ERRORS as exc:
-            raise ConnectionLost(f"log stream of {self._what} broke: {_broken(exc)}") from exc
-        if not chunk:
-            raise StopAsyncIteration
-        return chunk
-
-
-class PodWatch:
-    """An async iterator of ``PodEvent`` for one watch request (also an async context manager).
-
-    ``resource_version`` follows every event and BOOKMARK, so a caller whose watch ended
-    cleanly re-watches from it; after ``WatchExpired`` it must list again instead.
-    """
-
-    def __init__(self, cluster: KubeCluster, path: str, query: Query, read_timeout: float) -> None:
-        self.resource_version = dict(query).get("resourceVersion", "")
-        self._cluster = cluster
-        self._path = path
-        self._query = query
-        self._read_timeout = read_timeout
-        self._resp: aiohttp.ClientResponse | None = None
-        self._lines: deque[bytes] = deque()
-        self._partial = b""
-        self._skipping = False
-        self._done = False
-
-    def __aiter__(self) -> PodWatch:
-        return self
-
-    async def __aenter__(self) -> PodWatch:
-        await self.open()
-        return self
-
-    async def open(self) -> None:
-        """Send the watch request now (otherwise the first ``__anext__`` does)."""
-        if self._resp is None and not self._done:
-            transport = self._cluster.transport
-            try:
-                self._resp = await transport.open(
-                    self._path, self._query, transport.timeout(self._read_timeout), stream=True
-                )
-            except BaseException:
-                self._done = True
-                raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection (safe to call more than once)."""
-        self._done = True
-        if self._resp is not None:
-            self._resp.close()
-            self._resp = None
-
-    async def __anext__(self) -> PodEvent:
-        if self._done:
-            raise StopAsyncIteration
-        try:
-            await self.open()
-            while True:
-                line = await self._next_line()
-                if line is None:
-                    await self.aclose()
-                    raise StopAsyncIteration
-                event = self._event(line)
-                if event is not None:
-                    return event
-        except BaseException:
-            await self.aclose()
-            raise
-
-    async def _next_line(self) -> bytes | None:
-        assert self._resp is not None
-        while not self._lines:
-            try:
-                chunk = await self._resp.content.readany()
-            except _STREAM_ERRORS as exc:
-                raise ConnectionLost(f"pod watch broke: {_broken(exc)}") from exc
-            if not chunk:
-                rest, self._partial = self._partial, b""
-                return rest if rest.strip() and not self._skipping else None
-            parts = (self._partial + chunk).split(b"\n")
-            self._partial = parts.pop()
-            if self._skipping and parts:
-                parts.pop(0)
-                self._skipping = False
-            self._lines.extend(p for p in parts if p.strip())
-            if len(self._partial) > MAX_EVENT_BYTES:
-                self._partial, self._skipping = b"", True
-                self._cluster.warn(f"skipped a watch event larger than {MAX_EVENT_BYTES} bytes")
-        return self._lines.popleft()
-
-    def _event(self, line: bytes) -> PodEvent | None:
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            self._cluster.warn(f"skipped a watch line that is not JSON: {line[:80]!r}")
-            return None
-        if not isinstance(doc, dict):
-            self._cluster.warn("skipped a watch line that is not a JSON object")
-            return None
-        kind = doc.get("type")
-        obj = doc.get("object")
-        if kind == "ERROR" or (kind is None and doc.get("kind") == "Status"):
-            status = obj if isinstance(obj, dict) else doc
-            raise _status_error(status)
-        if kind == "BOOKMARK":
-            meta = obj.get("metadata") if isinstance(obj, dict) else None
-            rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
-            if isinstance(rv, str) and rv:
-                self.resource_version = rv
-            return None
-        try:
-            event_type = EventType(kind)
-        except ValueError:
-            self._cluster.warn(f"skipped a watch event of unknown type {kind!r}")
-            return None
-        try:
-            pod = parse_pod(obj)
-        except MalformedObject as exc:
-            self._cluster.warn(f"skipped a malformed {event_type.value} watch event: {exc}")
-            return None
-        if pod.resource_version:
-            self.resource_version = pod.resource_version
-        return PodEvent(event_type, pod)
-
-
-def _status_error(status: Mapping[str, Any]) -> ApiError:
-    code = status.get("code")
-    reason = str(status.get("reason") or "")
-    if not isinstance(code, int) or code < 400:
-        code = 410 if reason in ("Expired", "Gone") else 500
-    err = api_error(code, reason, json.dumps(status).encode())
-    if isinstance(err, WatchExpired) or code != 410:
-        return err
-    return WatchExpired(code, reason, err.message)
 
 
 class KubeCluster:
@@ -330,7 +148,9 @@ class KubeCluster:
         if resource_version:
             query.append(("resourceVersion", resource_version))
         query.extend(_selectors(label_selector, field_selector))
-        return PodWatch(self, resource_path("pods", namespace), query, seconds + WATCH_READ_MARGIN)
+        return PodWatch(
+            self.transport, self.warn, resource_path("pods", namespace), query, seconds + WATCH_READ_MARGIN
+        )
 
     # ------------------------------------------------------------------ logs
     @contextlib.asynccontextmanager
@@ -354,7 +174,7 @@ class KubeCluster:
         resp = await transport.open(path, query, transport.timeout(request.read_timeout), stream=True)
         what = f"{request.namespace}/{request.pod} {request.container}"
         try:
-            yield _EmptyStream() if resp.status == 204 else _LogChunks(resp, what)
+            yield EmptyStream() if resp.status == 204 else LogChunks(resp, what)
         finally:
             # A fully read body may go back to the pool; anything else closes the socket.
             if resp.content.at_eof():

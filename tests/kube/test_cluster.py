@@ -15,7 +15,7 @@ import yaml
 
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
 from pystern.kube import cluster as cluster_module
-from pystern.kube import connect
+from pystern.kube import connect, streams
 from pystern.kube.cluster import KubeCluster
 from pystern.kube.transport import keepalive_socket
 from pystern.model import EventType, PodEvent
@@ -392,7 +392,7 @@ async def test_silent_watch_hits_its_read_timeout(
 async def test_oversized_watch_event_is_skipped(
     sandbox: Sandbox, cluster: KubeCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cluster_module, "MAX_EVENT_BYTES", 1000)
+    monkeypatch.setattr(streams, "MAX_EVENT_BYTES", 1000)
     warnings: list[str] = []
     cluster.on_warning = warnings.append
     listed = await cluster.list_pods("default", "", "")
