@@ -92,3 +92,23 @@ class GoTime:
 
     def __hash__(self) -> int:
         return hash(self.ns)
+
+
+class Struct(dict[str, Any]):
+    """A Go struct given as a mapping: a missing field is an execution error, not ``<no value>``.
+
+    ``Struct("stern.Log", Message=..., ...)``; the executor reports ``can't evaluate field Foo in type
+    stern.Log`` as Go does for the struct stern passes to its templates.
+    """
+
+    __slots__ = ("go_type",)
+
+    def __init__(self, go_type: str, /, *args: Any, **fields: Any) -> None:
+        super().__init__(*args, **fields)
+        self.go_type = go_type
+
+
+class NilMap(dict[str, Any]):
+    """A nil ``map[string]interface{}`` (what ``tryParseJSON`` returns on failure): empty, JSON ``null``."""
+
+    __slots__ = ()

@@ -1,0 +1,345 @@
+"""Go ``text/template``'s predefined functions and the typed-call wrapper for every function.
+
+:class:`GoFunc` records a Go signature (``string``, ``int``, ``any``, ``color``...) so that calls are
+checked the way Go's reflection checks them, with Go's messages.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pystern.errors import TemplateExecError
+from pystern.gotemplate import gofmt
+from pystern.gotemplate.gofmt import Rune, type_name
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap
+
+
+class ArgError(TemplateExecError):
+    """A call whose arguments do not fit the function's Go signature (reported without a prefix)."""
+
+
+class FuncError(Exception):
+    """A Go function returned an error (reported as ``error calling <name>: <message>``)."""
+
+
+def truth(v: Any) -> bool:
+    """Go's template truth: false, 0, nil, empty string/map/slice are false."""
+    if v is None or v is MISSING:
+        return False
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str | Mapping | list | tuple):
+        return len(v) > 0
+    if isinstance(v, int | float):
+        return v != 0
+    return True
+
+
+_TYPE_NAMES = {"string": "string", "int": "int", "color": "*color.Color", "attr": "color.Attribute",
+               "layout": "string"}  # fmt: skip
+
+
+class GoFunc:
+    """A Python callable with a Go signature.
+
+    ``params``: one type per fixed parameter (``any``, ``string``, ``int``, ``color``, ``value`` = raw,
+    untyped access including invalid values); ``variadic``: the type of ``...`` parameters, if any.
+    ``params=None`` means an untyped Python function: every argument is passed, invalid values as None.
+    """
+
+    __slots__ = ("fn", "params", "variadic")
+
+    def __init__(
+        self, fn: Callable[..., Any], params: Sequence[str] | None, variadic: str | None = None
+    ) -> None:
+        self.fn = fn
+        self.params = tuple(params) if params is not None else None
+        self.variadic = variadic
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+    def invoke(self, name: str, values: list[Any], consts: list[Any]) -> Any:
+        """Check ``values`` against the signature and call; ``consts`` marks literal arguments."""
+        params = self.params
+        if params is None:
+            return self.fn(*[None if v is MISSING else v for v in values])
+        n = len(values)
+        if self.variadic is None and n != len(params):
+            raise ArgError(f"wrong number of args for {name}: want {len(params)} got {n}")
+        if self.variadic is not None and n < len(params):
+            raise ArgError(f"wrong number of args for {name}: want at least {len(params)} got {n}")
+        args = []
+        for i, v in enumerate(values):
+            kind = params[i] if i < len(params) else self.variadic
+            assert kind is not None
+            const = consts[i] if i < len(consts) else None
+            args.append(_convert(v, kind, const))
+        return self.fn(*args)
+
+
+def _convert(v: Any, kind: str, const: Any) -> Any:
+    if kind == "value":
+        return v
+    if kind == "any":
+        return None if v is MISSING else v
+    want = _TYPE_NAMES.get(kind, kind)
+    if v is MISSING:
+        if kind == "color":
+            return None
+        raise ArgError(f"invalid value; expected {want}")
+    if kind == "string":
+        if type(v) is str:
+            return v
+        if const is not None:
+            raise ArgError(f"expected string; found {const.src}")
+    elif kind in ("int", "attr"):
+        if const is not None:
+            if const.const_kind == "int" or (const.const_kind == "float" and float(v).is_integer()):
+                return int(v)
+            raise ArgError(f"expected integer; found {const.src}")
+        if kind == "int" and type(v) is int:
+            return v
+    elif kind == "color":
+        if isinstance(v, Color):
+            return v
+        if v is None:
+            return None
+    raise ArgError(f"wrong type for value; expected {want}; got {type_name(v)}")
+
+
+def gofunc(*params: str, variadic: str | None = None) -> Callable[[Callable[..., Any]], GoFunc]:
+    """Decorator: give a Python function a Go signature."""
+
+    def wrap(fn: Callable[..., Any]) -> GoFunc:
+        return GoFunc(fn, params, variadic)
+
+    return wrap
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+def _kind(v: Any) -> str:
+    if v is None or v is MISSING:
+        return "invalid"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float"
+    if isinstance(v, str):
+        return "string"
+    return "other"
+
+
+@gofunc("value", variadic="value")
+def _eq(a: Any, *others: Any) -> bool:
+    if not others:
+        raise FuncError("missing argument for comparison")
+    k1 = _kind(a)
+    for b in others:
+        k2 = _kind(b)
+        if k1 != k2:
+            if k1 != "invalid" and k2 != "invalid":
+                raise FuncError("incompatible types for comparison")
+            continue
+        if k1 == "invalid":
+            return True
+        if k1 == "other":
+            if isinstance(a, Mapping | list | tuple) or isinstance(b, Mapping | list | tuple):
+                bad = a if isinstance(a, Mapping | list | tuple) else b
+                raise FuncError(f"non-comparable type {gofmt.sprint_value(bad)}: {type_name(bad)}")
+            if a is b or a == b:
+                return True
+            continue
+        if a == b:
+            return True
+    return False
+
+
+def _lt_raw(a: Any, b: Any) -> bool:
+    k1, k2 = _kind(a), _kind(b)
+    if k1 in ("invalid", "other", "bool") or k2 in ("invalid", "other", "bool"):
+        raise FuncError("invalid type for comparison")
+    if k1 != k2:
+        raise FuncError("incompatible types for comparison")
+    return bool(a < b)
+
+
+@gofunc("value", "value")
+def _ne(a: Any, b: Any) -> bool:
+    return not _eq.fn(a, b)
+
+
+@gofunc("value", "value")
+def _lt(a: Any, b: Any) -> bool:
+    return _lt_raw(a, b)
+
+
+@gofunc("value", "value")
+def _le(a: Any, b: Any) -> bool:
+    return _lt_raw(a, b) or bool(_eq.fn(a, b))
+
+
+@gofunc("value", "value")
+def _gt(a: Any, b: Any) -> bool:
+    return not (_lt_raw(a, b) or bool(_eq.fn(a, b)))
+
+
+@gofunc("value", "value")
+def _ge(a: Any, b: Any) -> bool:
+    return not _lt_raw(a, b)
+
+
+# --- collections ---------------------------------------------------------------------------------
+
+
+@gofunc("value")
+def _len(v: Any) -> int:
+    if v is None or v is MISSING:
+        raise FuncError("len of nil pointer")
+    if isinstance(v, str):
+        return len(v.encode("utf-8", "surrogateescape"))
+    if isinstance(v, Mapping | list | tuple):
+        return len(v)
+    raise FuncError(f"len of type {type_name(v)}")
+
+
+def _int_index(x: Any, what: str) -> int:
+    if isinstance(x, int) and not isinstance(x, bool):
+        return int(x)
+    if x is None or x is MISSING:
+        raise FuncError(f"cannot index {what} with nil")
+    raise FuncError(f"cannot index {what} with type {type_name(x)}")
+
+
+@gofunc("value", variadic="value")
+def _index(item: Any, *indexes: Any) -> Any:
+    if item is None or item is MISSING:
+        raise FuncError("index of untyped nil")
+    for x in indexes:
+        if item is None or item is MISSING:
+            raise FuncError("index of nil pointer")
+        if isinstance(item, Mapping):
+            if not isinstance(x, str) or isinstance(x, JsonNumber):
+                raise FuncError(f"value has type {type_name(x)}; should be string")
+            # A missing key gives the element type's zero value: "" for map[string]string, nil otherwise.
+            item = item[x] if x in item else ("" if isinstance(item, StringMap) else None)
+        elif isinstance(item, list | tuple | str):
+            data: Any = item.encode("utf-8", "surrogateescape") if isinstance(item, str) else item
+            i = _int_index(x, "slice/array")
+            if not 0 <= i < len(data):
+                raise FuncError(f"index out of range: {i}")
+            item = data[i]
+        else:
+            raise FuncError(f"can't index item of type {type_name(item)}")
+    return item
+
+
+@gofunc("value", variadic="value")
+def _slice(item: Any, *indexes: Any) -> Any:
+    if item is None or item is MISSING:
+        raise FuncError("slice of untyped nil")
+    if len(indexes) > 3:
+        raise FuncError(f"too many slice indexes: {len(indexes)}")
+    if isinstance(item, str):
+        if len(indexes) == 3:
+            raise FuncError("cannot 3-index slice a string")
+        data: Any = item.encode("utf-8", "surrogateescape")
+    elif isinstance(item, list | tuple):
+        data = list(item)
+    else:
+        raise FuncError(f"can't slice item of type {type_name(item)}")
+    cap = len(data)
+    idx = [0, len(data)]
+    for i, x in enumerate(indexes):
+        v = _int_index(x, "slice/array")
+        if not 0 <= v <= cap:
+            raise FuncError(f"index out of range: {v}")
+        if i < 2:
+            idx[i] = v
+    if idx[0] > idx[1]:
+        raise FuncError(f"invalid slice index: {idx[0]} > {idx[1]}")
+    out = data[idx[0] : idx[1]]
+    return out.decode("utf-8", "surrogateescape") if isinstance(item, str) else out
+
+
+# --- printing and escaping -----------------------------------------------------------------------
+
+
+def _eval_args(args: tuple[Any, ...]) -> str:
+    if len(args) == 1 and type(args[0]) is str:
+        return str(args[0])
+    return gofmt.sprint(*args)
+
+
+@gofunc(variadic="any")
+def _html(*args: Any) -> str:
+    return gofmt.html_escape(_eval_args(args))
+
+
+@gofunc(variadic="any")
+def _js(*args: Any) -> str:
+    return gofmt.js_escape(_eval_args(args))
+
+
+@gofunc(variadic="any")
+def _urlquery(*args: Any) -> str:
+    return gofmt.url_query_escape(_eval_args(args))
+
+
+@gofunc("string", variadic="any")
+def _printf(fmt: str, *args: Any) -> str:
+    return gofmt.sprintf(fmt, *args)
+
+
+@gofunc("any")
+def _not(v: Any) -> bool:
+    return not truth(v)
+
+
+_CALLABLE = (types.FunctionType, types.BuiltinFunctionType, functools.partial, GoFunc)
+
+
+@gofunc("value", variadic="any")
+def _call(fn: Any, *args: Any) -> Any:
+    # Only functions handed over in the data are callable; never classes or bound attributes of objects.
+    if not isinstance(fn, _CALLABLE):
+        if fn is None or fn is MISSING:
+            raise FuncError("call of nil")
+        raise FuncError(f"non-function of type {type_name(fn)}")
+    return fn(*args)
+
+
+def _placeholder(*args: Any) -> Any:  # pragma: no cover - and/or are evaluated lazily by the executor
+    raise AssertionError("and/or are special forms")
+
+
+BUILTINS: Mapping[str, Any] = {
+    "and": GoFunc(_placeholder, None),
+    "or": GoFunc(_placeholder, None),
+    "not": _not,
+    "len": _len,
+    "index": _index,
+    "slice": _slice,
+    "print": GoFunc(gofmt.sprint, (), "any"),
+    "printf": _printf,
+    "println": GoFunc(gofmt.sprintln, (), "any"),
+    "eq": _eq,
+    "ne": _ne,
+    "lt": _lt,
+    "le": _le,
+    "gt": _gt,
+    "ge": _ge,
+    "html": _html,
+    "js": _js,
+    "urlquery": _urlquery,
+    "call": _call,
+}
+
+__all__ = ["BUILTINS", "ArgError", "FuncError", "GoFunc", "GoTime", "Rune", "gofunc", "truth"]

@@ -1,0 +1,339 @@
+"""Compile a parsed template into closures and run it with Go's evaluation rules.
+
+Each node becomes ``run(vars, dot, out)``; each operand ``ev(vars, dot)``.  Go's rules kept here: a
+missing map key is an invalid value (prints ``<no value>``), a nil interface inside a field chain is an
+error, function arguments are type-checked, ``and``/``or`` short-circuit, ``range`` sorts map keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pystern.errors import TemplateExecError
+from pystern.gotemplate.builtins import GoFunc, truth
+from pystern.gotemplate.gofmt import Rune, sprint_value, type_name
+from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
+from pystern.gotemplate.values import MISSING, Struct
+
+Vars = list[Any]
+Run = Callable[[Vars, Any, list[str]], None]
+Eval = Callable[[Vars, Any], Any]
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class ExecFailure(Exception):
+    """An execution error with its node: rendered by ``Template`` into Go's message."""
+
+    def __init__(self, pos: int, context: str, message: str) -> None:
+        super().__init__(message)
+        self.pos = pos
+        self.context = context
+        self.message = message
+
+
+def _fail(pos: int, context: str, message: str) -> ExecFailure:
+    return ExecFailure(pos, context, message)
+
+
+def print_text(value: Any) -> str:
+    """How an action prints its value (``<no value>`` for an invalid value / nil interface)."""
+    if type(value) is str:
+        return value
+    if value is MISSING or value is None:
+        return "<no value>"
+    return sprint_value(value)
+
+
+def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> Any:
+    """``receiver.name`` with Go's map/struct rules."""
+    if receiver is MISSING:
+        return MISSING
+    if isinstance(receiver, Mapping):
+        if has_args:
+            raise _fail(pos, src, f"{name} is not a method but has arguments")
+        try:
+            return receiver[name]
+        except KeyError:
+            if isinstance(receiver, Struct):
+                raise _fail(pos, src, f"can't evaluate field {name} in type {receiver.go_type}") from None
+            return MISSING
+    if receiver is None:
+        raise _fail(pos, src, f"nil pointer evaluating interface {{}}.{name}")
+    raise _fail(pos, src, f"can't evaluate field {name} in type {type_name(receiver)}")
+
+
+class Compiler:
+    """Turns a :class:`Tree` into one ``Run`` closure."""
+
+    def __init__(self, tree: Tree, funcs: Mapping[str, Any]) -> None:
+        self.tree = tree
+        self.funcs = funcs
+
+    def compile(self) -> Run:
+        return self.block(self.tree.nodes)
+
+    def block(self, nodes: list[Node]) -> Run:
+        runs = [self.node(n) for n in nodes]
+        if len(runs) == 1:
+            return runs[0]
+
+        def run(vars: Vars, dot: Any, out: list[str]) -> None:
+            for r in runs:
+                r(vars, dot, out)
+
+        return run
+
+    def node(self, n: Node) -> Run:
+        if n.kind == "text":
+            text = n.text
+
+            def run_text(vars: Vars, dot: Any, out: list[str]) -> None:
+                out.append(text)
+
+            return run_text
+        if n.kind == "action":
+            assert n.pipe is not None
+            ev = self.pipe(n.pipe)
+            if n.pipe.decl:
+
+                def run_decl(vars: Vars, dot: Any, out: list[str]) -> None:
+                    ev(vars, dot)
+
+                return run_decl
+
+            def run_action(vars: Vars, dot: Any, out: list[str]) -> None:
+                value = ev(vars, dot)
+                out.append(value if type(value) is str else print_text(value))
+
+            return run_action
+        if n.kind in ("break", "continue"):
+            exc = _Break if n.kind == "break" else _Continue
+
+            def run_jump(vars: Vars, dot: Any, out: list[str]) -> None:
+                raise exc
+
+            return run_jump
+        if n.kind in ("if", "with"):
+            return self.conditional(n)
+        return self.range(n)
+
+    def conditional(self, n: Node) -> Run:
+        assert n.pipe is not None
+        cond = self.pipe(n.pipe)
+        body = self.block(n.body)
+        other = self.block(n.else_body) if n.else_body is not None else None
+        is_with = n.kind == "with"
+
+        def run(vars: Vars, dot: Any, out: list[str]) -> None:
+            value = cond(vars, dot)
+            if truth(value):
+                body(vars, value if is_with else dot, out)
+            elif other is not None:
+                other(vars, dot, out)
+
+        return run
+
+    def range(self, n: Node) -> Run:
+        assert n.pipe is not None
+        pipe = n.pipe
+        decl = pipe.decl
+        # The range pipeline's own value is evaluated without its declarations.
+        source = self.pipe(Pipe(pipe.cmds, pipe.pos, pipe.src))
+        body = self.block(n.body)
+        other = self.block(n.else_body) if n.else_body is not None else None
+        pos, src = pipe.pos, pipe.src
+
+        def run(vars: Vars, dot: Any, out: list[str]) -> None:
+            value = source(vars, dot)
+            if isinstance(value, Mapping):
+                items: Any = sorted(value.items(), key=lambda kv: _key(kv[0]))
+            elif isinstance(value, list | tuple):
+                items = enumerate(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                items = ((i, i) for i in range(value))
+            elif value is None or value is MISSING:
+                items = ()
+            else:
+                raise _fail(pos, src, f"range can't iterate over {sprint_value(value)}")
+            empty = True
+            for key, elem in items:
+                empty = False
+                if len(decl) == 1:
+                    vars[decl[0]] = elem
+                elif len(decl) == 2:
+                    vars[decl[0]] = key
+                    vars[decl[1]] = elem
+                try:
+                    body(vars, elem, out)
+                except _Continue:
+                    continue
+                except _Break:
+                    break
+            if empty and other is not None:
+                other(vars, dot, out)
+
+        return run
+
+    # -- pipelines and commands ------------------------------------------------------------------
+    def pipe(self, p: Pipe) -> Eval:
+        cmds = [self.command(c) for c in p.cmds]
+        decl = p.decl
+        if len(cmds) == 1 and not decl:
+            first = cmds[0]
+
+            def single(vars: Vars, dot: Any) -> Any:
+                value = first(vars, dot, MISSING)
+                return MISSING if value is None else value
+
+            return single
+
+        def run(vars: Vars, dot: Any) -> Any:
+            value = MISSING
+            for c in cmds:
+                value = c(vars, dot, value)
+                # Go digs a nil interface out to an invalid value between stages.
+                if value is None:
+                    value = MISSING
+            for slot in decl:
+                vars[slot] = value
+            return value
+
+        return run
+
+    def command(self, c: Cmd) -> Callable[[Vars, Any, Any], Any]:
+        first = c.args[0]
+        rest = c.args[1:]
+        if first.kind == "ident":
+            return self.call(first.value, rest, c)  # type: ignore[arg-type]
+        if rest and first.kind != "field":
+            raise_msg = f"can't give argument to non-function {first.src}"
+
+            def bad(vars: Vars, dot: Any, final: Any) -> Any:
+                raise _fail(c.pos, c.src, raise_msg)
+
+            return bad
+        if first.kind == "nil":
+
+            def nil_cmd(vars: Vars, dot: Any, final: Any) -> Any:
+                raise _fail(c.pos, c.src, "nil is not a command")
+
+            return nil_cmd
+        ev = self.operand(first)
+        has_args = bool(rest)
+        is_field = first.kind == "field"
+
+        def run(vars: Vars, dot: Any, final: Any) -> Any:
+            if final is not MISSING or has_args:
+                if is_field and first.chain:
+                    raise _fail(c.pos, c.src, f"{first.chain[-1]} is not a method but has arguments")
+                raise _fail(c.pos, c.src, f"can't give argument to non-function {first.src}")
+            return ev(vars, dot)
+
+        return run
+
+    def operand(self, a: Arg) -> Eval:
+        base: Eval
+        if a.kind == "const":
+            value = Rune(a.value) if a.const_kind == "rune" else a.value  # type: ignore[call-overload]
+
+            def base(vars: Vars, dot: Any) -> Any:
+                return value
+
+            return base
+        if a.kind == "nil":
+            return lambda vars, dot: None
+        if a.kind == "dot":
+            return lambda vars, dot: dot
+        chain = a.chain
+        if a.kind == "var":
+            slot: int = a.value  # type: ignore[assignment]
+
+            def base(vars: Vars, dot: Any) -> Any:
+                return vars[slot]
+
+        elif a.kind == "pipe":
+            inner = self.pipe(a.value)  # type: ignore[arg-type]
+
+            def base(vars: Vars, dot: Any) -> Any:
+                return inner(vars, dot)
+
+        else:
+
+            def base(vars: Vars, dot: Any) -> Any:
+                return dot
+
+        if not chain:
+            return base
+        pos, src = a.pos, a.src
+        if len(chain) == 1 and a.kind == "field":
+            key = chain[0]
+
+            def field1(vars: Vars, dot: Any) -> Any:
+                if type(dot) is dict:
+                    return dot.get(key, MISSING)
+                return field_of(dot, key, pos, src, False)
+
+            return field1
+
+        def chained(vars: Vars, dot: Any) -> Any:
+            value = base(vars, dot)
+            for name in chain:
+                value = field_of(value, name, pos, src, False)
+            return value
+
+        return chained
+
+    def call(self, name: str, args: list[Arg], c: Cmd) -> Callable[[Vars, Any, Any], Any]:
+        fn = self.funcs[name]
+        evs = [self.operand(a) for a in args]
+        pos, src = c.pos, c.src
+        if name in ("and", "or"):
+            want = name == "or"
+
+            def logic(vars: Vars, dot: Any, final: Any) -> Any:
+                # Go >= 1.18: arguments are evaluated only until the result is known.
+                if not evs and final is MISSING:
+                    raise _fail(pos, src, f"wrong number of args for {name}: want at least 1 got 0")
+                value: Any = None
+                for e in evs:
+                    value = e(vars, dot)
+                    if truth(value) == want:
+                        return value
+                if final is not MISSING:
+                    value = final
+                return value
+
+            return logic
+        gofn = fn if isinstance(fn, GoFunc) else GoFunc(fn, None)
+        consts = [a if a.kind == "const" else None for a in args]
+
+        def run(vars: Vars, dot: Any, final: Any) -> Any:
+            values = [e(vars, dot) for e in evs]
+            if final is not MISSING:
+                values.append(final)
+            try:
+                return gofn.invoke(name, values, consts)
+            except ExecFailure:
+                raise
+            except TemplateExecError as exc:
+                raise _fail(pos, src, str(exc)) from None
+            except (_Break, _Continue):
+                raise
+            except RecursionError:
+                raise _fail(pos, src, f"error calling {name}: recursion limit") from None
+            except Exception as exc:
+                raise _fail(pos, src, f"error calling {name}: {exc}") from None
+
+        return run
+
+
+def _key(k: Any) -> Any:
+    return (0, k, "") if isinstance(k, int | float) and not isinstance(k, bool) else (1, 0, str(k))

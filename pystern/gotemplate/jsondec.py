@@ -1,0 +1,129 @@
+"""Go ``encoding/json`` decoding as stern's template functions use it, with Go's error texts.
+
+``decode_object`` is ``json.Unmarshal`` into ``map[string]interface{}`` (numbers become float64);
+``decode_first_number_object`` is ``json.NewDecoder(...).UseNumber().Decode`` (first value only, numbers
+kept as :class:`JsonNumber`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pystern.gotemplate.values import JsonNumber
+
+
+class GoJsonError(ValueError):
+    """A decoding error worded like Go's ``encoding/json``."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"constant {name}")
+
+
+_FLOATS = json.JSONDecoder(parse_int=float, parse_constant=_reject_constant)
+_NUMBERS = json.JSONDecoder(parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=_reject_constant)
+_SPACE = " \t\n\r"
+
+
+def _quote_char(c: str) -> str:
+    if c == "'":
+        return "'\\''"
+    if c == '"':
+        return "'\"'"
+    return "'" + json.dumps(c)[1:-1] + "'"
+
+
+def _go_error(text: str, exc: ValueError) -> GoJsonError:
+    if isinstance(exc, json.JSONDecodeError):
+        pos, msg = exc.pos, exc.msg
+    else:
+        # NaN/Infinity: Go stops at their first letter.
+        pos, msg = len(text) - len(text.lstrip(_SPACE)), "Expecting value"
+        for word in ("NaN", "Infinity", "-Infinity"):
+            idx = text.find(word)
+            if idx >= 0:
+                pos = idx + (1 if word.startswith("-") else 0)
+                break
+    if pos >= len(text) or msg.startswith("Unterminated string"):
+        return GoJsonError("unexpected end of JSON input")
+    c = _quote_char(text[pos])
+    if msg.startswith("Extra data"):
+        return GoJsonError(f"invalid character {c} after top-level value")
+    if msg.startswith("Expecting property name"):
+        return GoJsonError(f"invalid character {c} looking for beginning of object key string")
+    if msg.startswith("Expecting ':'"):
+        return GoJsonError(f"invalid character {c} after object key")
+    if msg.startswith("Expecting ','"):
+        inside = _innermost(text, pos)
+        where = "object key:value pair" if inside == "{" else "array element"
+        return GoJsonError(f"invalid character {c} after {where}")
+    if msg.startswith("Invalid control character"):
+        return GoJsonError(f"invalid character {c} in string literal")
+    if msg.startswith("Invalid \\escape") or msg.startswith("Invalid \\u"):
+        return GoJsonError(f"invalid character {c} in string escape code")
+    return GoJsonError(f"invalid character {c} looking for beginning of value")
+
+
+def _innermost(text: str, pos: int) -> str:
+    depth: list[str] = []
+    in_str = esc = False
+    for ch in text[:pos]:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth.append(ch)
+        elif ch in "}]" and depth:
+            depth.pop()
+    return depth[-1] if depth else "{"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number"
+
+
+def decode_object(text: str) -> dict[str, Any]:
+    """``json.Unmarshal([]byte(text), &map[string]interface{}{})``; ``GoJsonError`` on failure."""
+    try:
+        value = _FLOATS.decode(text)
+    except ValueError as exc:
+        raise _go_error(text, exc) from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise GoJsonError(
+            f"json: cannot unmarshal {_kind(value)} into Go value of type map[string]interface {{}}"
+        )
+    return value
+
+
+def decode_first_number_object(text: str) -> dict[str, Any] | None:
+    """The first JSON value of ``text`` if it is an object (numbers as ``JsonNumber``), else None."""
+    start = len(text) - len(text.lstrip(_SPACE))
+    try:
+        value, _ = _NUMBERS.raw_decode(text, start)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def is_valid(text: str) -> bool:
+    """``json.Valid``: exactly one JSON value, surrounded by optional whitespace."""
+    try:
+        _FLOATS.decode(text)
+    except ValueError:
+        return False
+    return True

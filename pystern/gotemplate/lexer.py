@@ -1,0 +1,177 @@
+"""Tokenizer for Go ``text/template`` (default ``{{ }}`` delimiters), with Go's error texts."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from pystern.errors import TemplateParseError
+
+
+class Token(NamedTuple):
+    """One lexeme: its kind, text, byte... (character) offset and 1-based line."""
+
+    kind: str
+    val: str
+    pos: int
+    line: int
+
+
+KEYWORDS = frozenset(
+    ["if", "else", "end", "range", "with", "break", "continue", "template", "define", "block", "nil"]
+)
+_SPACE = " \t\r\n"
+_NUMBER = re.compile(
+    r"[+-]?(?:0[xX](?:_?[0-9a-fA-F])+(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?\d+)?|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
+    r"|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d+)?)i?"
+)
+_IDENT = re.compile(r"[A-Za-z_\u0080-\U0010ffff][\w\u0080-\U0010ffff]*")
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_CHAR = re.compile(r"'(?:[^'\\\n]|\\.)*'")
+
+
+def lex(text: str, name: str) -> list[Token]:
+    """Tokenize ``text``.  A lexical error becomes a final ``error`` token (value = Go's message).
+
+    Go's lexer runs alongside the parser, so a parse error before the bad spot wins
+    (``{{invalid`` reports the unknown function, not the unclosed action).
+    """
+    toks: list[Token] = []
+    try:
+        _lex(text, name, toks)
+    except TemplateParseError as exc:
+        toks.append(Token("error", str(exc), len(text), 0))
+    return toks
+
+
+def _lex(text: str, name: str, toks: list[Token]) -> None:
+    pos = 0
+    n = len(text)
+    trim_next = False
+
+    def fail(msg: str, at: int) -> TemplateParseError:
+        return TemplateParseError(f"template: {name}:{text.count(chr(10), 0, at) + 1}: {msg}")
+
+    while True:
+        start = text.find("{{", pos)
+        end = n if start < 0 else start
+        chunk = text[pos:end]
+        trim_left = (
+            start >= 0 and text.startswith("{{-", start) and start + 3 < n and text[start + 3] in _SPACE
+        )
+        if trim_next:
+            chunk = chunk.lstrip(_SPACE)
+        if trim_left:
+            chunk = chunk.rstrip(_SPACE)
+        if chunk:
+            toks.append(Token("text", chunk, pos, text.count("\n", 0, pos) + 1))
+        if start < 0:
+            break
+        trim_next = False
+        i = start + (4 if trim_left else 2)
+        toks.append(Token("{{", "{{", start, text.count("\n", 0, start) + 1))
+        # Comments: {{/* ... */}} with optional trim markers.
+        if text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            if close < 0:
+                raise fail("unclosed comment", start)
+            j = close + 2
+            if text.startswith("}}", j):
+                pos = j + 2
+            elif text.startswith(" -}}", j) or (
+                j < n and text[j] in _SPACE and text.startswith("-}}", j + 1)
+            ):
+                trim_next = True
+                pos = j + 4
+            else:
+                raise fail("comment ends before closing delimiter", start)
+            toks.pop()
+            continue
+        line = text.count("\n", 0, i) + 1
+        while True:
+            if i >= n:
+                raise fail("unclosed action", start)
+            c = text[i]
+            if c in _SPACE:
+                j = i
+                while j < n and text[j] in _SPACE:
+                    j += 1
+                if text.startswith("-}}", j):
+                    trim_next = True
+                    toks.append(Token("}}", "}}", j, line))
+                    pos = j + 3
+                    break
+                toks.append(Token("space", text[i:j], i, line))
+                line += text.count("\n", i, j)
+                i = j
+                continue
+            if text.startswith("}}", i):
+                toks.append(Token("}}", "}}", i, line))
+                pos = i + 2
+                break
+            if c in "|(),=":
+                toks.append(Token(c, c, i, line))
+                i += 1
+                continue
+            if text.startswith(":=", i):
+                toks.append(Token(":=", ":=", i, line))
+                i += 2
+                continue
+            if c == '"':
+                m = _STRING.match(text, i)
+                if m is None:
+                    raise fail("unterminated quoted string", i)
+                toks.append(Token("string", m.group(0), i, line))
+                i = m.end()
+                continue
+            if c == "`":
+                j = text.find("`", i + 1)
+                if j < 0:
+                    raise fail("unterminated raw quoted string", i)
+                toks.append(Token("rawstring", text[i : j + 1], i, line))
+                line += text.count("\n", i, j)
+                i = j + 1
+                continue
+            if c == "'":
+                m = _CHAR.match(text, i)
+                if m is None:
+                    raise fail("unterminated character constant", i)
+                toks.append(Token("char", m.group(0), i, line))
+                i = m.end()
+                continue
+            if c == "$":
+                m = _IDENT.match(text, i + 1)
+                j = m.end() if m else i + 1
+                toks.append(Token("variable", text[i:j], i, line))
+                i = j
+                continue
+            if c == "." and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_"):
+                m = _IDENT.match(text, i + 1)
+                assert m is not None
+                toks.append(Token("field", text[i : m.end()], i, line))
+                i = m.end()
+                continue
+            if c.isdigit() or (c in "+-." and i + 1 < n and text[i + 1].isdigit()):
+                m = _NUMBER.match(text, i)
+                j = m.end() if m else i + 1
+                if j < n and (text[j].isalnum() or text[j] in "_."):
+                    k = j
+                    while k < n and (text[k].isalnum() or text[k] in "_."):
+                        k += 1
+                    raise fail(f'bad number syntax: "{text[i:k]}"', i)
+                toks.append(Token("number", text[i:j], i, line))
+                i = j
+                continue
+            if c == ".":
+                toks.append(Token("dot", ".", i, line))
+                i += 1
+                continue
+            m = _IDENT.match(text, i)
+            if m is not None:
+                word = m.group(0)
+                kind = "keyword" if word in KEYWORDS else ("bool" if word in ("true", "false") else "ident")
+                toks.append(Token(kind, word, i, line))
+                i = m.end()
+                continue
+            raise fail(f"unexpected bad character U+{ord(c):04X} '{c}' in command", i)
+    toks.append(Token("eof", "", n, text.count("\n") + 1))

@@ -1,0 +1,93 @@
+"""Go literal syntax inside actions: quoted/raw strings, rune constants, numbers."""
+
+from __future__ import annotations
+
+import re
+
+_ESC = re.compile(
+    r"\\(?:([abfnrtv\\'\"])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3})|(.))"
+)
+_SIMPLE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\",
+           "'": "'", '"': '"'}  # fmt: skip
+
+
+def _unescape(body: str, quote: str) -> str:
+    out: list[str] = []
+    pending = bytearray()
+
+    def flush() -> None:
+        if pending:
+            out.append(pending.decode("utf-8", "replace"))
+            pending.clear()
+
+    pos = 0
+    for m in _ESC.finditer(body):
+        if m.start() > pos:
+            flush()
+            out.append(body[pos : m.start()])
+        simple, hx, u4, u8, octal, bad = m.groups()
+        if bad is not None or (simple is not None and simple in "'\"" and simple != quote):
+            raise ValueError("invalid syntax")
+        if simple is not None:
+            flush()
+            out.append(_SIMPLE[simple])
+        elif hx is not None or octal is not None:
+            # \x and octal escapes are bytes: several may form one UTF-8 character.
+            pending.append(int(hx, 16) if hx is not None else int(octal, 8) & 0xFF)
+        else:
+            flush()
+            code = int(u4 or u8, 16)
+            if code > 0x10FFFF or 0xD800 <= code < 0xE000:
+                raise ValueError("invalid syntax")
+            out.append(chr(code))
+        pos = m.end()
+    flush()
+    out.append(body[pos:])
+    return "".join(out)
+
+
+def parse_string(tok: str) -> str:
+    """The value of a ``"quoted"`` or ```raw``` string token."""
+    if tok[0] == "`":
+        return tok[1:-1].replace("\r", "")
+    return _unescape(tok[1:-1], '"')
+
+
+def parse_char(tok: str) -> int:
+    """The code point of a ``'c'`` rune constant."""
+    value = _unescape(tok[1:-1], "'")
+    if len(value) != 1:
+        raise ValueError(f"malformed character constant: {tok}")
+    return ord(value)
+
+
+def parse_number(tok: str) -> tuple[int | float, str]:
+    """An untyped Go number constant: ``(value, "int"|"float")``; ``ValueError`` for bad syntax."""
+    text = tok.replace("_", "")
+    if text.endswith("i"):
+        raise ValueError(f"complex numbers are not supported: {tok}")
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    try:
+        low = body.lower()
+        if low.startswith("0x"):
+            if "." in low or "p" in low:
+                return sign * float.fromhex(body), "float"
+            return sign * int(body[2:], 16), "int"
+        if low.startswith("0b"):
+            return sign * int(body[2:], 2), "int"
+        if low.startswith("0o"):
+            return sign * int(body[2:], 8), "int"
+        if re.fullmatch(r"0[0-7]+", body):
+            return sign * int(body, 8), "int"
+        if re.fullmatch(r"\d+", body):
+            return sign * int(body), "int"
+        value = sign * float(body)
+    except ValueError:
+        raise ValueError(f"illegal number syntax: {_quote(tok)}") from None
+    # Go keeps an integral float constant usable as an int ("1e3" -> 1000 for an int argument).
+    return value, "float"
+
+
+def _quote(text: str) -> str:
+    return '"' + text + '"'

@@ -1,0 +1,341 @@
+"""Parser for Go ``text/template``: tokens -> a small node tree with variables resolved to slots.
+
+Variables are lexically scoped, so each ``$name`` is bound to a numbered slot at parse time and the
+executor keeps one flat list of slots per execution (``$`` is slot 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, field
+
+from pystern.errors import TemplateParseError
+from pystern.gotemplate.lexer import Token, lex
+from pystern.gotemplate.literals import parse_char, parse_number, parse_string
+
+
+@dataclass
+class Arg:
+    """One operand: ``kind`` in field/var/dot/nil/const/ident/pipe, plus a field chain."""
+
+    kind: str
+    pos: int
+    src: str
+    value: object = None
+    chain: tuple[str, ...] = ()
+    const_kind: str = ""  # for constants: string, int, float, rune, bool
+
+
+@dataclass
+class Cmd:
+    """A pipeline stage: operands; the first one is the function, field or value."""
+
+    args: list[Arg]
+    pos: int
+    src: str
+
+
+@dataclass
+class Pipe:
+    """``[$a[, $b] (:=|=)] cmd | cmd ...``."""
+
+    cmds: list[Cmd]
+    pos: int
+    src: str
+    decl: list[int] = field(default_factory=list)
+    assign: bool = False
+
+
+@dataclass
+class Node:
+    """A list element: text, action, if, with, range, break, continue."""
+
+    kind: str
+    pos: int = 0
+    text: str = ""
+    pipe: Pipe | None = None
+    body: list[Node] = field(default_factory=list)
+    else_body: list[Node] | None = None
+
+
+@dataclass
+class Tree:
+    """A parsed template: its node list and how many variable slots it uses."""
+
+    nodes: list[Node]
+    slots: int
+    text: str
+    name: str
+
+
+class _Parser:
+    def __init__(self, text: str, name: str, funcs: Container[str]) -> None:
+        self.text = text
+        self.name = name
+        self.funcs = funcs
+        self.toks = lex(text, name)
+        self.i = 0
+        self.scopes: list[dict[str, int]] = [{"$": 0}]
+        self.slots = 1
+        self.range_depth = 0
+
+    # -- token helpers ---------------------------------------------------------------------------
+    def fail(self, msg: str, tok: Token | None = None) -> TemplateParseError:
+        tok = tok or self.toks[min(self.i, len(self.toks) - 1)]
+        return TemplateParseError(f"template: {self.name}:{tok.line}: {msg}")
+
+    def peek(self) -> Token:
+        tok = self.toks[self.i]
+        if tok.kind == "error":
+            raise TemplateParseError(tok.val)
+        return tok
+
+    def next(self) -> Token:
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def peek_ns(self) -> Token:
+        while self.peek().kind == "space":
+            self.i += 1
+        return self.toks[self.i]
+
+    def next_ns(self) -> Token:
+        tok = self.peek_ns()
+        self.i += 1
+        return tok
+
+    # -- variables -------------------------------------------------------------------------------
+    def declare(self, name: str) -> int:
+        slot = self.slots
+        self.slots += 1
+        self.scopes[-1][name] = slot
+        return slot
+
+    def lookup(self, tok: Token) -> int:
+        for scope in reversed(self.scopes):
+            if tok.val in scope:
+                return scope[tok.val]
+        raise self.fail(f"undefined variable {_q(tok.val)}", tok)
+
+    # -- lists and control structures ------------------------------------------------------------
+    def parse(self) -> Tree:
+        nodes, stop = self.item_list(top=True)
+        assert stop == "eof"
+        return Tree(nodes, self.slots, self.text, self.name)
+
+    def item_list(self, top: bool = False) -> tuple[list[Node], str]:
+        """Parse until ``{{end}}``/``{{else}}`` (returned as the stop word) or EOF at top level."""
+        nodes: list[Node] = []
+        while True:
+            tok = self.next()
+            if tok.kind == "eof":
+                if top:
+                    return nodes, "eof"
+                raise self.fail("unexpected EOF", tok)
+            if tok.kind == "text":
+                nodes.append(Node("text", tok.pos, tok.val))
+                continue
+            # tok is "{{"
+            word = self.peek_ns()
+            if word.kind == "keyword" and word.val in ("end", "else"):
+                if top:
+                    raise self.fail(f"unexpected {{{{{word.val}}}}}", word)
+                self.i += 1
+                if word.val == "end":
+                    self.expect_close("end")
+                return nodes, word.val
+            nodes.append(self.action(tok))
+
+    def expect_close(self, context: str) -> None:
+        tok = self.next_ns()
+        if tok.kind != "}}":
+            raise self.fail(f"unexpected {_desc(tok)} in {context}", tok)
+
+    def action(self, open_tok: Token) -> Node:
+        word = self.peek_ns()
+        if word.kind == "keyword":
+            if word.val in ("if", "with", "range"):
+                self.i += 1
+                return self.control(word.val, word)
+            if word.val in ("break", "continue"):
+                self.i += 1
+                if self.range_depth == 0:
+                    raise self.fail(f"{{{{{word.val}}}}} outside {{{{range}}}}", word)
+                self.expect_close(word.val)
+                return Node(word.val, word.pos)
+            if word.val in ("template", "define", "block"):
+                raise self.fail(f"{{{{{word.val}}}}} is not supported by pystern templates", word)
+        pipe = self.pipeline("command", open_tok.pos + 2)
+        return Node("action", open_tok.pos, pipe=pipe)
+
+    def control(self, kind: str, word: Token) -> Node:
+        self.scopes.append({})
+        pipe = self.pipeline(kind, word.pos)
+        if kind == "range":
+            self.range_depth += 1
+        self.scopes.append({})
+        body, stop = self.item_list()
+        self.scopes.pop()
+        if kind == "range":
+            self.range_depth -= 1
+        else_body: list[Node] | None = None
+        if stop == "else":
+            nxt = self.peek_ns()
+            if kind in ("if", "with") and nxt.kind == "keyword" and nxt.val in ("if", "with"):
+                # {{else if ...}} / {{else with ...}}: a nested control that consumes our {{end}}.
+                self.i += 1
+                else_body = [self.control(nxt.val, nxt)]
+            else:
+                self.expect_close("else")
+                self.scopes.append({})
+                else_body, stop = self.item_list()
+                self.scopes.pop()
+                if stop != "end":
+                    raise self.fail("expected end; found {{else}}")
+        self.scopes.pop()
+        return Node(kind, word.pos, pipe=pipe, body=body, else_body=else_body)
+
+    # -- pipelines -------------------------------------------------------------------------------
+    def pipeline(self, context: str, pos: int, end: str = "}}") -> Pipe:
+        start = self.peek_ns()
+        decl: list[Token] = []
+        assign = False
+        save = self.i
+        if start.kind == "variable":
+            self.i += 1
+            nxt = self.peek_ns()
+            if nxt.kind in (":=", "="):
+                decl, assign = [start], nxt.kind == "="
+                self.i += 1
+            elif nxt.kind == "," and context == "range":
+                self.i += 1
+                second = self.next_ns()
+                op = self.next_ns()
+                if second.kind != "variable" or op.kind not in (":=", "="):
+                    raise self.fail("range can only initialize variables", second)
+                decl, assign = [start, second], op.kind == "="
+            else:
+                self.i = save
+        cmds: list[Cmd] = []
+        src_start = self.peek_ns().pos
+        while True:
+            tok = self.peek_ns()
+            if tok.kind == end:
+                self.i += 1
+                break
+            if tok.kind in ("}}", ")", "eof"):
+                if end == ")" and tok.kind != ")":
+                    raise self.fail("unclosed left paren", tok)
+                raise self.fail(f"unexpected {_desc(tok)} in {context}", tok)
+            cmds.append(self.command())
+            sep = self.peek_ns()
+            if sep.kind == "|":
+                self.i += 1
+                if self.peek_ns().kind in (end, "}}", ")"):
+                    raise self.fail("missing command", sep)
+        if not cmds:
+            raise self.fail(f"missing value for {context}")
+        for stage, cmd in enumerate(cmds[1:], start=2):
+            if cmd.args[0].kind in ("const", "nil", "dot"):
+                raise self.fail(f"non executable command in pipeline stage {stage}")
+        src = self.text[src_start : self.toks[self.i - 1].pos].strip()
+        slots = [self.lookup(v) if assign else self.declare(v.val) for v in decl]
+        return Pipe(cmds, pos, src, slots, assign)
+
+    def command(self) -> Cmd:
+        args: list[Arg] = []
+        start = self.peek_ns().pos
+        while True:
+            tok = self.peek()
+            if tok.kind == "space":
+                self.i += 1
+                continue
+            if tok.kind in ("}}", "|", ")", "eof"):
+                break
+            args.append(self.operand())
+            nxt = self.peek()
+            if nxt.kind not in ("space", "}}", "|", ")", "eof"):
+                raise (
+                    self.fail("missing space?", nxt)
+                    if nxt.kind != ","
+                    else self.fail(f"unexpected {_desc(nxt)} in operand", nxt)
+                )
+        if not args:
+            raise self.fail("empty command")
+        end = self.toks[self.i].pos
+        return Cmd(args, start, self.text[start:end].rstrip())
+
+    def operand(self) -> Arg:
+        arg = self.term()
+        chain: list[str] = []
+        while self.peek().kind == "field":
+            chain.append(self.next().val[1:])
+        if chain:
+            if arg.kind in ("const", "nil", "ident") or (arg.kind == "dot"):
+                if arg.kind == "dot":
+                    raise self.fail('unexpected . after term "."')
+                raise self.fail(f"unexpected . after term {_q(arg.src)}")
+            arg.chain = arg.chain + tuple(chain)
+            end = self.toks[self.i].pos
+            arg.src = self.text[arg.pos : end]
+        return arg
+
+    def term(self) -> Arg:
+        tok = self.next()
+        k = tok.kind
+        if k == "ident":
+            if tok.val not in self.funcs:
+                raise self.fail(f"function {_q(tok.val)} not defined", tok)
+            return Arg("ident", tok.pos, tok.val, tok.val)
+        if k == "dot":
+            return Arg("dot", tok.pos, ".")
+        if k == "keyword" and tok.val == "nil":
+            return Arg("nil", tok.pos, "nil")
+        if k == "variable":
+            return Arg("var", tok.pos, tok.val, self.lookup(tok))
+        if k == "field":
+            return Arg("field", tok.pos, tok.val, chain=(tok.val[1:],))
+        if k == "bool":
+            return Arg("const", tok.pos, tok.val, tok.val == "true", const_kind="bool")
+        if k in ("string", "rawstring"):
+            try:
+                value = parse_string(tok.val)
+            except ValueError as exc:
+                raise self.fail(str(exc), tok) from None
+            return Arg("const", tok.pos, tok.val, value, const_kind="string")
+        if k == "char":
+            try:
+                return Arg("const", tok.pos, tok.val, parse_char(tok.val), const_kind="rune")
+            except ValueError as exc:
+                raise self.fail(str(exc), tok) from None
+        if k == "number":
+            try:
+                number, kind = parse_number(tok.val)
+            except ValueError as exc:
+                raise self.fail(str(exc), tok) from None
+            return Arg("const", tok.pos, tok.val, number, const_kind=kind)
+        if k == "(":
+            pipe = self.pipeline("parenthesized pipeline", tok.pos, end=")")
+            end = self.toks[self.i].pos
+            return Arg("pipe", tok.pos, self.text[tok.pos : end], pipe)
+        raise self.fail(f"unexpected {_desc(tok)} in operand", tok)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _desc(tok: Token) -> str:
+    if tok.kind == "eof":
+        return "EOF"
+    if tok.kind == "keyword":
+        return f"<{tok.val}>"
+    if tok.kind == "}}":
+        return "}}"
+    return _q(tok.val)
+
+
+def parse_tree(text: str, name: str, funcs: Container[str]) -> Tree:
+    """Parse ``text``; ``funcs`` is what identifiers may name.  Raises ``TemplateParseError``."""
+    return _Parser(text, name, funcs).parse()

@@ -1,0 +1,55 @@
+"""The public face: ``parse(text) -> Template`` and ``Template.execute(data) -> str``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pystern.errors import TemplateExecError
+from pystern.gotemplate.executor import Compiler, ExecFailure
+from pystern.gotemplate.parser import parse_tree
+
+
+class Template:
+    """A parsed, compiled template; ``execute`` may be called any number of times (thread-safe)."""
+
+    __slots__ = ("_run", "_slots", "name", "text")
+
+    def __init__(self, text: str, funcs: Mapping[str, Callable[..., Any]], name: str) -> None:
+        tree = parse_tree(text, name, funcs)
+        self.name = name
+        self.text = text
+        self._slots = tree.slots
+        self._run = Compiler(tree, funcs).compile()
+
+    def execute(self, data: Any) -> str:
+        """Render with ``data`` as dot and ``$``; raises ``TemplateExecError`` with Go's message."""
+        out: list[str] = []
+        slots: list[Any] = [None] * self._slots
+        slots[0] = data
+        try:
+            self._run(slots, data, out)
+        except ExecFailure as exc:
+            raise TemplateExecError(self._message(exc)) from None
+        except RecursionError:
+            raise TemplateExecError(f"template: {self.name}: exceeded maximum template depth") from None
+        return "".join(out)
+
+    def _message(self, exc: ExecFailure) -> str:
+        before = self.text[: exc.pos]
+        line = before.count("\n") + 1
+        col = exc.pos - (before.rfind("\n") + 1)
+        return (
+            f'template: {self.name}:{line}:{col}: executing "{self.name}" at <{exc.context}>: {exc.message}'
+        )
+
+
+def parse(
+    text: str, funcs: Mapping[str, Callable[..., Any]] | None = None, name: str = "template"
+) -> Template:
+    """Parse a Go template; raises ``TemplateParseError`` (``template: <name>:<line>: <reason>``)."""
+    if funcs is None:
+        from pystern.gotemplate.sternfuncs import STERN_FUNCS
+
+        funcs = STERN_FUNCS
+    return Template(text, funcs, name)
