@@ -60,7 +60,8 @@ class RetryPolicy:
     factor: float = 2.0
     jitter: float = 0.2
     give_up_after: int = 10
-    """Consecutive failed attempts without a single line received."""
+    """Consecutive failed attempts (error answers, no line received) before giving up.  Connection
+    failures do not count towards it: an API server that is down is waited for at ``maximum`` pace."""
     healthy_after: float = 60.0
     """An attempt that lasted this long resets the failure count even without lines."""
     stall_check: float = 60.0
@@ -268,6 +269,7 @@ class Tail:
 
     async def _loop(self) -> errors.PysternError | None:
         failures = 0
+        refusals = 0  # consecutive error answers from the server (what the give-up rule counts)
         while True:
             before = self.lines_seen
             started = self.clock()
@@ -277,7 +279,7 @@ class Tail:
             except errors.PysternError as exc:
                 error = exc
             if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:
-                failures = 0
+                failures = refusals = 0
             if error is None:
                 if not self.follow or self.previous:
                     self._emit_partial()
@@ -300,14 +302,16 @@ class Tail:
                 if failures > 1:
                     await self.sleep(self.policy.delay(failures - 1, self.rng))
                 continue
-            outcome = await self._after_error(error, failures + 1)
+            if isinstance(error, errors.ApiError) and not _waiting_error(error):
+                refusals += 1
+            outcome = await self._after_error(error, failures + 1, refusals)
             if outcome is not None:
                 return outcome[0]
             if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
                 failures += 1
 
     async def _after_error(
-        self, error: errors.PysternError, attempt: int
+        self, error: errors.PysternError, attempt: int, refusals: int
     ) -> tuple[errors.PysternError | None] | None:
         """Decide after a failed attempt: a 1-tuple with the final result, or None to retry."""
         t = self.target
@@ -343,8 +347,10 @@ class Tail:
                     return (None,)
                 # The container restarted while our stream was broken: read the rest as "previous".
                 self.previous = True
-            if attempt >= self.policy.give_up_after:
-                self._notice(NoticeKind.GAVE_UP, f"giving up after {attempt} failed attempts: {error}")
+            # Unreachable servers are waited for (the pod is still there as far as we know);
+            # a server that keeps answering with errors is given up on.
+            if refusals >= self.policy.give_up_after:
+                self._notice(NoticeKind.GAVE_UP, f"giving up after {refusals} failed attempts: {error}")
                 return (error,)
         delay = self.policy.delay(attempt, self.rng)
         if isinstance(error, errors.ApiError) and error.retry_after:

@@ -214,3 +214,14 @@ def test_request_shapes() -> None:
     t.resume.update([ts(BASE + 123_456_789) + b" x"])
     r = t.request()
     assert (r.since_time, r.since_seconds, r.tail_lines) == ("2023-11-14T22:13:20Z", None, None)
+
+
+async def test_an_unreachable_server_is_waited_for_not_given_up() -> None:
+    down = errors.ConnectionFailed("connection refused")
+    log = ScriptedLog([ts(BASE) + b" back"], [("error", down)] * 15)
+    sink = RecordingSink()
+    tail = Tail(FakeCluster({"app": log}), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
+    assert await tail.run() is None
+    assert sink.messages() == [b"back"]
+    assert not sink.kinds(NoticeKind.GAVE_UP)
+    assert len(sink.kinds(NoticeKind.RETRYING)) == 1
