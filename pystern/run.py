@@ -11,6 +11,7 @@ returns 1 if any stream failed, after the others finished.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
@@ -173,7 +174,8 @@ class _FollowSupervisor:
                 # Stopped by --condition: print "-" and hand the slot on; a run-wide cancel does neither.
                 self.cancelling.discard(key)
                 self.sink.notice(Notice(NoticeKind.STOPPED, "", tail.target))
-                self._fill()
+                with contextlib.suppress(RuntimeError):  # the whole run is being cancelled too
+                    self._fill()
             raise
         self.running.pop(key, None)
         self._fill()
@@ -183,6 +185,8 @@ class _FollowSupervisor:
             key = next(iter(self.queue))
             cluster, table, added = self.queue.pop(key)
             self._start(key, cluster, table, added)
+        if not self.queue:
+            self._reported_waiting = 0  # a later queue gets its own notice
 
     def _schedule_report(self) -> None:
         if not self._report_scheduled:
