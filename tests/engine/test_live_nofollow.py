@@ -99,7 +99,7 @@ async def test_follow_sort_window_orders_lines(sandbox: Any, cluster: Cluster) -
     sb.add_pod("x")
     sb.add_pod("y")
     sink = RecordingSink()
-    config = Config(follow=Follow(tail_lines=0), output=Output(sort=True, sort_window=0.3))
+    config = Config(follow=Follow(tail_lines=0), output=Output(sort=True, sort_window=0.8))
     async with engine(config, [cluster], sink):
         await streams_open(sandbox, 2)
         t0 = time.time_ns()
