@@ -6,7 +6,6 @@ where a bad value came from (command line or config file).
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -209,10 +208,10 @@ def _template(values: Values) -> str | None:
         flag = "template"
         if not text:
             return None
-    from pystern.gotemplate import parse, stern_funcs
+    from pystern.gotemplate import parse
 
     try:
-        parse(text, funcs=stern_funcs)
+        parse(text)
     except TemplateParseError as exc:
         raise UsageError(f"unable to parse template: {exc}", flag=flag) from None
     return text
@@ -221,10 +220,12 @@ def _template(values: Values) -> str | None:
 def _timezone(name: str) -> str:
     if name in ("Local", "UTC"):
         return name
+    from pystern.render import load_timezone
+
     try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise UsageError(f"unknown time zone {name}", flag="timezone") from None
+        load_timezone(name)
+    except UsageError as exc:
+        raise UsageError(str(exc), flag="timezone") from None
     return name
 
 

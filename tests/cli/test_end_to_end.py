@@ -101,8 +101,8 @@ async def test_closed_pipe_is_a_quiet_exit(sandbox: Sandbox, tmp_path: Path) -> 
         proc = await asyncio.create_subprocess_exec(
             "bash",
             "-c",
-            f'set -o pipefail; "{PYSTERN}" . --kubeconfig "{sandbox.kubeconfig_path}" --color=never'
-            " | head -1",
+            f'set -o pipefail; "{PYSTERN}" . --kubeconfig "{sandbox.kubeconfig_path}"'
+            " --color=never --only-log-lines | head -1",
             env=_env(tmp_path),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
