@@ -18,7 +18,14 @@ from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, String
 
 
 class ArgError(TemplateExecError):
-    """A call whose arguments do not fit the function's Go signature (reported without a prefix)."""
+    """A call whose arguments do not fit the function's Go signature (reported without a prefix).
+
+    ``index`` is the offending argument (Go reports the error at that operand), None for a count error.
+    """
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class FuncError(Exception):
@@ -75,9 +82,21 @@ class GoFunc:
         args = []
         for i, v in enumerate(values):
             kind = params[i] if i < len(params) else self.variadic
+            # Fast path for the common, already-correct cases.
+            if (
+                (kind == "any" and v is not MISSING)
+                or kind == "value"
+                or (kind == "string" and type(v) is str)
+            ):
+                args.append(v)
+                continue
             assert kind is not None
             const = consts[i] if i < len(consts) else None
-            args.append(_convert(v, kind, const))
+            try:
+                args.append(_convert(v, kind, const))
+            except ArgError as exc:
+                exc.index = i
+                raise
         return self.fn(*args)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystern.errors import TemplateExecError
-from pystern.gotemplate.builtins import GoFunc, truth
+from pystern.gotemplate.builtins import ArgError, GoFunc, truth
 from pystern.gotemplate.gofmt import Rune, sprint_value, type_name
 from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
 from pystern.gotemplate.values import MISSING, Struct
@@ -37,6 +37,7 @@ class ExecFailure(Exception):
         self.pos = pos
         self.context = context
         self.message = message
+        self.template: str | None = None  # the associated template that was executing, if any
 
 
 def _fail(pos: int, context: str, message: str) -> ExecFailure:
@@ -76,9 +77,37 @@ class Compiler:
     def __init__(self, tree: Tree, funcs: Mapping[str, Any]) -> None:
         self.tree = tree
         self.funcs = funcs
+        self.templates: dict[str, tuple[Run, int]] = {}
 
     def compile(self) -> Run:
+        for name, sub in self.tree.defs.items():
+            self.templates[name] = (self.block(sub.nodes), sub.slots)
         return self.block(self.tree.nodes)
+
+    def template_call(self, n: Node) -> Run:
+        name = n.text
+        arg = self.pipe(n.pipe) if n.pipe is not None else None
+        templates = self.templates
+        quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        context = "{{template " + quoted + (" " + n.pipe.src if n.pipe is not None else "") + "}}"
+
+        def run(vars: Vars, dot: Any, out: list[str]) -> None:
+            value = arg(vars, dot) if arg is not None else None
+            # Looked up at run time: a template may call itself or one defined later.
+            found = templates.get(name)
+            if found is None:
+                raise _fail(n.pos, context, f"template {quoted} not defined")
+            body, slots = found
+            inner: Vars = [None] * slots
+            inner[0] = value
+            try:
+                body(inner, value, out)
+            except ExecFailure as exc:
+                if exc.template is None:
+                    exc.template = name
+                raise
+
+        return run
 
     def block(self, nodes: list[Node]) -> Run:
         runs = [self.node(n) for n in nodes]
@@ -123,6 +152,8 @@ class Compiler:
             return run_jump
         if n.kind in ("if", "with"):
             return self.conditional(n)
+        if n.kind == "template":
+            return self.template_call(n)
         return self.range(n)
 
     def conditional(self, n: Node) -> Run:
@@ -314,6 +345,9 @@ class Compiler:
             return logic
         gofn = fn if isinstance(fn, GoFunc) else GoFunc(fn, None)
         consts = [a if a.kind == "const" else None for a in args]
+        # Where Go reports an argument error: the identifier for a count, else the operand itself.
+        spots = [(a.pos, a.src) for a in args]
+        ident_spot = (c.args[0].pos, name)
 
         def run(vars: Vars, dot: Any, final: Any) -> Any:
             values = [e(vars, dot) for e in evs]
@@ -323,6 +357,14 @@ class Compiler:
                 return gofn.invoke(name, values, consts)
             except ExecFailure:
                 raise
+            except ArgError as exc:
+                # An index past the operands is the piped final value: Go blames the last operand.
+                at = (
+                    ident_spot
+                    if exc.index is None
+                    else [*spots, spots[-1] if spots else ident_spot][exc.index]
+                )
+                raise _fail(at[0], at[1], str(exc)) from None
             except TemplateExecError as exc:
                 raise _fail(pos, src, str(exc)) from None
             except (_Break, _Continue):

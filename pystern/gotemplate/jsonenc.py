@@ -32,6 +32,11 @@ _PLAIN_SCALARS = (str, int, type(None))
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
 
 
+# Built once: json.dumps with non-default options constructs a new encoder on every call.
+_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_ORDERED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _fixup(text: str) -> str:
     if _FIXUP.search(text) is None:
         return text
@@ -68,7 +73,7 @@ def go_json_dumps(value: Any, *, sort_keys: bool = True) -> str:
     values Go cannot encode (NaN, infinities).
     """
     if _is_plain(value):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+        text = (_SORTED if sort_keys else _ORDERED).encode(value)
         return _fixup(text)
     parts: list[str] = []
     _encode(value, parts, sort_keys, None, "")

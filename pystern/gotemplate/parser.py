@@ -66,6 +66,7 @@ class Tree:
     slots: int
     text: str
     name: str
+    defs: dict[str, Tree] = field(default_factory=dict)
 
 
 class _Parser:
@@ -78,6 +79,8 @@ class _Parser:
         self.scopes: list[dict[str, int]] = [{"$": 0}]
         self.slots = 1
         self.range_depth = 0
+        self.defs: dict[str, Tree] = {}
+        self.name_pos = 0
 
     # -- token helpers ---------------------------------------------------------------------------
     def fail(self, msg: str, tok: Token | None = None) -> TemplateParseError:
@@ -122,7 +125,7 @@ class _Parser:
     def parse(self) -> Tree:
         nodes, stop = self.item_list(top=True)
         assert stop == "eof"
-        return Tree(nodes, self.slots, self.text, self.name)
+        return Tree(nodes, self.slots, self.text, self.name, self.defs)
 
     def item_list(self, top: bool = False) -> tuple[list[Node], str]:
         """Parse until ``{{end}}``/``{{else}}`` (returned as the stop word) or EOF at top level."""
@@ -138,6 +141,10 @@ class _Parser:
                 continue
             # tok is "{{"
             word = self.peek_ns()
+            if top and word.kind == "keyword" and word.val == "define":
+                self.i += 1
+                self.definition(word)
+                continue
             if word.kind == "keyword" and word.val in ("end", "else"):
                 if top:
                     raise self.fail(f"unexpected {{{{{word.val}}}}}", word)
@@ -164,8 +171,11 @@ class _Parser:
                     raise self.fail(f"{{{{{word.val}}}}} outside {{{{range}}}}", word)
                 self.expect_close(word.val)
                 return Node(word.val, word.pos)
-            if word.val in ("template", "define", "block"):
-                raise self.fail(f"{{{{{word.val}}}}} is not supported by pystern templates", word)
+            if word.val in ("template", "block"):
+                self.i += 1
+                return self.template_call(word)
+            if word.val == "define":
+                raise self.fail("unexpected <define> in command", word)
         pipe = self.pipeline("command", open_tok.pos + 2)
         return Node("action", open_tok.pos, pipe=pipe)
 
@@ -195,6 +205,45 @@ class _Parser:
                     raise self.fail("expected end; found {{else}}")
         self.scopes.pop()
         return Node(kind, word.pos, pipe=pipe, body=body, else_body=else_body)
+
+    # -- associated templates ------------------------------------------------------------------
+    def template_name(self, word: Token) -> str:
+        tok = self.next_ns()
+        if tok.kind not in ("string", "rawstring"):
+            raise self.fail(f"unexpected {_desc(tok)} in {word.val} clause", tok)
+        self.name_pos = tok.pos
+        return parse_string(tok.val)
+
+    def definition(self, word: Token) -> None:
+        """``{{define "name"}} body {{end}}``: parsed with its own variables ($ = its dot)."""
+        name = self.template_name(word)
+        self.expect_close("define clause")
+        self.defs[name] = self.sub_tree(name)
+
+    def sub_tree(self, name: str) -> Tree:
+        saved = (self.scopes, self.slots, self.range_depth)
+        self.scopes, self.slots, self.range_depth = [{"$": 0}], 1, 0
+        body, stop = self.item_list()
+        if stop != "end":
+            raise self.fail("unexpected {{else}}")
+        tree = Tree(body, self.slots, self.text, name)
+        self.scopes, self.slots, self.range_depth = saved
+        return tree
+
+    def template_call(self, word: Token) -> Node:
+        """``{{template "name" [pipeline]}}`` and ``{{block "name" pipeline}} default {{end}}``."""
+        name = self.template_name(word)
+        pos = self.name_pos
+        pipe: Pipe | None = None
+        if self.peek_ns().kind != "}}":
+            pipe = self.pipeline(f"{word.val} clause", word.pos)
+        else:
+            self.i += 1
+        if word.val == "block":
+            if pipe is None:
+                raise self.fail("missing value for block clause", word)
+            self.defs[name] = self.sub_tree(name)
+        return Node("template", pos, name, pipe=pipe)
 
     # -- pipelines -------------------------------------------------------------------------------
     def pipeline(self, context: str, pos: int, end: str = "}}") -> Pipe:
@@ -263,8 +312,8 @@ class _Parser:
                 )
         if not args:
             raise self.fail("empty command")
-        end = self.toks[self.i].pos
-        return Cmd(args, start, self.text[start:end].rstrip())
+        # Go prints a command as its operands joined by single spaces.
+        return Cmd(args, start, " ".join(a.src for a in args))
 
     def operand(self) -> Arg:
         arg = self.term()

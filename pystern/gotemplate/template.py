@@ -38,10 +38,10 @@ class Template:
     def _message(self, exc: ExecFailure) -> str:
         before = self.text[: exc.pos]
         line = before.count("\n") + 1
-        col = exc.pos - (before.rfind("\n") + 1)
-        return (
-            f'template: {self.name}:{line}:{col}: executing "{self.name}" at <{exc.context}>: {exc.message}'
-        )
+        # Go counts the column in bytes.
+        col = len(before[before.rfind("\n") + 1 :].encode("utf-8", "surrogateescape"))
+        running = exc.template or self.name
+        return f'template: {self.name}:{line}:{col}: executing "{running}" at <{exc.context}>: {exc.message}'
 
 
 def parse(

@@ -447,7 +447,7 @@ EXEC_ERRORS = [
     (
         "arg-type",
         "{{tryParseJSON .L}}",
-        'template: log:1:2: executing "log" at <tryParseJSON .L>: wrong type for value; expected string; got []interface {}',
+        'template: log:1:15: executing "log" at <.L>: wrong type for value; expected string; got []interface {}',
     ),
     (
         "arg-count",
@@ -493,3 +493,59 @@ def test_default_funcs_and_name() -> None:
     with pytest.raises(TemplateParseError, match=r"^template: template:1: "):
         parse("{{nope}}")
     assert parse("{{colorRed `x`}}").execute({}) == "\x1b[31mx\x1b[0m"
+
+
+ASSOCIATED = [
+    (
+        "define-template",
+        '{{define "T1"}}ONE{{end}}{{define "T2"}}TWO {{template "T1"}}{{end}}{{template "T2"}}',
+        "TWO ONE",
+    ),
+    ("template-dot", '{{define "x"}}[{{.}}|{{$}}]{{end}}{{template "x" .Message}}', "[hi|hi]"),
+    ("template-no-dot", '{{define "x"}}{{.}}{{end}}{{template "x"}}', "<no value>"),
+    ("block", '{{block "b" .Message}}<{{.}}>{{end}}', "<hi>"),
+    (
+        "recursion",
+        '{{define "r"}}{{if gt . 0}}{{.}}{{template "r" (len (slice "aaaa" 1 .))}}{{end}}{{end}}{{template "r" 3}}',
+        "321",
+    ),
+    (
+        "variables-are-per-template",
+        '{{$x := 1}}{{define "v"}}{{$x := 2}}{{$x}}{{end}}{{template "v"}}{{$x}}',
+        "21",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in ASSOCIATED], ids=[c[0] for c in ASSOCIATED])
+def test_associated_templates(text: str, want: str) -> None:
+    assert render(text) == want
+
+
+def test_error_inside_defined_template_names_it() -> None:
+    with pytest.raises(TemplateExecError) as info:
+        render('{{define "e"}}{{.a.b}}{{end}}{{template "e" 3}}')
+    assert (
+        str(info.value) == 'template: log:1:16: executing "e" at <.a.b>: can\'t evaluate field a in type int'
+    )
+
+
+def test_undefined_template() -> None:
+    with pytest.raises(TemplateExecError) as info:
+        render('{{template "nope" .x}}')
+    assert (
+        str(info.value)
+        == 'template: log:1:11: executing "log" at <{{template "nope" .x}}>: template "nope" not defined'
+    )
+
+
+def test_define_only_at_top_level() -> None:
+    with pytest.raises(TemplateParseError, match="unexpected <define> in command"):
+        parse('{{if 1}}{{define "x"}}{{end}}{{end}}', PLAIN, "log")
+
+
+def test_multiline_positions() -> None:
+    with pytest.raises(TemplateExecError, match=r"^template: log:3:6: executing"):
+        render("a\nb\néé{{.Message.x}}")
+    with pytest.raises(TemplateParseError, match=r"^template: log:3: function \"nope\" not defined"):
+        parse("{{/* a\nb */}}\n{{nope}}", PLAIN, "log")
