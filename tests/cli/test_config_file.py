@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pystern.cli import parse_invocation
+from pystern.config.flags import FLAGS
 from pystern.errors import ConfigFileError, UsageError
 from pystern.options import OutputFormat, TimestampFormat
 
@@ -230,3 +233,31 @@ def test_command_line_choice_beats_a_file_setting_that_would_override_it(
     assert c.selection.namespaces == ("x",)
     assert c.output.template is None
     assert c.output.format is OutputFormat.JSON
+
+
+_KEYS = st.sampled_from([f.name for f in FLAGS] + ["bogus", "1", "null"])
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=10), st.dates()
+)
+_VALUES = st.one_of(
+    _SCALARS, st.lists(_SCALARS, max_size=3), st.dictionaries(st.text(max_size=3), _SCALARS, max_size=2)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.one_of(st.dictionaries(_KEYS, _VALUES, max_size=5), _SCALARS, st.text(max_size=40)))
+def test_junk_config_files_never_crash(data: object) -> None:
+    import tempfile
+
+    import yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+        try:
+            parse_invocation(["--config", str(path), "."], {"HOME": tmp})
+        except UsageError as exc:
+            message = str(exc)
+        else:
+            message = "ok"
+    assert message.strip()
