@@ -1,0 +1,326 @@
+"""``RenderSink``: the ``ports.Sink`` that turns batches of kubelet records into output bytes.
+
+The hot path (design.md §2): ``emit`` gets a batch of complete lines of one target.  The
+target's constant prefix is built once and cached; with no filter, no ``-t`` and no
+highlight, a list comprehension slices off the fixed-width kubelet timestamps and one
+``join`` puts the prefix in front of every line.  Otherwise a tight loop
+splits each record at its first space with byte operations.  Sanitising runs once over
+the rendered chunk, and the chunk goes to the single stdout ``Writer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, BinaryIO, TextIO
+
+from pystern.errors import PysternError
+from pystern.model import Notice, NoticeKind, Target
+from pystern.options import Output, OutputFormat, TimestampFormat
+from pystern.render.colors import (
+    RESET_COLOR,
+    ColorPicker,
+    Sgr,
+    build_palette,
+    color_enabled,
+    palette_index,
+)
+from pystern.render.jsontext import is_json, quote, quote_joined, quote_many
+from pystern.render.layout import TargetLayout, build_layout, ext_line
+from pystern.render.linefilter import LineFilter
+from pystern.render.notices import NoticeRenderer
+from pystern.render.sanitize import Sanitizer, escape_text
+from pystern.render.timestamps import TimestampFormatter, load_timezone
+from pystern.render.writer import Writer
+
+MISSING = b"[missing timestamp] "
+_LAYOUT_CACHE = 4096
+_STDIN_TARGET = Target(namespace="", pod="", container="")
+
+Record = tuple[bytes, bytes]
+"""(formatted timestamp or b"", message bytes ready for the format)."""
+
+
+def _fixed_width_messages(lines: Sequence[bytes]) -> list[bytes] | None:
+    """The messages when every line starts with a 30-byte kubelet timestamp, else None.
+
+    Kubelet timestamps are almost always 30 bytes (9 digits and ``Z``): one comprehension
+    slices them off; anything else (offsets, short lines, kubelet text) takes the general loop.
+    """
+    try:
+        msgs = [line[31:] for line in lines if line[30] == 0x20 and line[10] == 0x54 and line[4] == 0x2D]
+    except IndexError:
+        return None
+    return msgs if len(msgs) == len(lines) else None
+
+
+def _split(line: bytes) -> int:
+    """Index of the space after the leading kubelet timestamp, or -1 (cheap shape check)."""
+    sp = line.find(b" ", 0, 40)
+    if sp < 20 or line[4] != 0x2D or line[10] not in (0x54, 0x74):
+        return -1
+    return sp
+
+
+class RenderSink:
+    """Formats log lines (stdout) and notices (stderr) as configured by ``Output``."""
+
+    def __init__(
+        self, output: Output, *, stdout: BinaryIO, stderr: TextIO, stdout_isatty: bool, env: Mapping[str, str]
+    ) -> None:
+        self.output = output
+        self.colored = color_enabled(output.color, stdout_isatty=stdout_isatty, env=env)
+        self.palette = build_palette(output.pod_colors, output.container_colors)
+        self.picker = ColorPicker(len(self.palette))
+        self.writer = Writer(stdout, stderr, order_stderr=stdout_isatty)
+        self.timestamps: TimestampFormatter | None = None
+        if output.timestamps is not TimestampFormat.NONE:
+            self.timestamps = TimestampFormatter(output.timestamps, load_timezone(output.timezone, env))
+        self.filter = LineFilter(output.includes, output.excludes, output.highlights, self._warn)
+        self.sanitize: Callable[[bytes], bytes] | None = None
+        if stdout_isatty and not output.raw_bytes:
+            self.sanitize = Sanitizer(keep_sgr=self.colored)
+        self.format = output.format
+        self.template: Any = None
+        if output.template is not None:
+            self.template = _compile_template(output.template, self.colored)
+        self.highlighting = (
+            self.colored
+            and self.filter.highlights
+            and self.format
+            in (
+                OutputFormat.DEFAULT,
+                OutputFormat.RAW,
+            )
+        )
+        self.fast = not (self.filter.filters or self.highlighting or self.timestamps or self.template)
+        self.notices = NoticeRenderer(
+            colored=self.colored,
+            show_namespace=output.show_namespace,
+            show_context=output.show_context,
+            only_log_lines=output.only_log_lines,
+        )
+        self._layouts: dict[tuple[str, str, str, str], tuple[TargetLayout, Any]] = {}
+
+    # -- ports.Sink
+    def emit(self, target: Target, lines: Sequence[bytes]) -> None:
+        """Render complete kubelet records of one target and buffer them for stdout."""
+        if not lines:
+            return
+        cached = self._layouts.get(target.key)
+        if cached is None:
+            cached = self._layout(target)
+        layout, data = cached
+        out = None
+        if self.fast:
+            msgs = _fixed_width_messages(lines)
+            if msgs is not None:
+                out = self._render_messages(layout, msgs)
+        if out is None:
+            out = self._render(layout, data, self._records(lines, stdin=False))
+        if out:
+            self.writer.write(out)
+
+    def render_stdin_line(self, line: bytes) -> None:
+        """``--stdin``: one line, no timestamp, empty pod/container with 'reset' colours (stern §3.11)."""
+        cached = self._layouts.get(_STDIN_TARGET.key)
+        if cached is None:
+            cached = self._layout(_STDIN_TARGET, stdin=True)
+        layout, data = cached
+        out = self._render(layout, data, self._records([line], stdin=True))
+        if out:
+            self.writer.write(out)
+
+    def notice(self, notice: Notice) -> None:
+        """Write a stderr notice (``+``/``-`` lines and friends)."""
+        target = notice.target
+        colors: tuple[Sgr, Sgr] | None = None
+        if target is not None:
+            if notice.kind is NoticeKind.STARTED:
+                self.picker.acquire(target)
+            colors = self._colors(target)
+            if notice.kind is NoticeKind.STOPPED:
+                self.picker.release(target)
+        text = self.notices.render(notice, colors)
+        if text:
+            self.writer.write_err(text)
+
+    async def drain(self) -> None:
+        """Wait while stdout is behind (backpressure); raise ``OutputClosed`` when it is gone."""
+        await self.writer.drain()
+
+    def flush(self) -> None:
+        """Write out whatever is buffered (blocking)."""
+        self.writer.flush()
+
+    async def aclose(self) -> None:
+        """Final flush."""
+        await self.writer.aclose()
+
+    # -- internals
+    def _warn(self, text: str) -> None:
+        self.writer.write_err(f"pystern: {escape_text(text)}\n")
+
+    def _colors(self, target: Target) -> tuple[Sgr, Sgr]:
+        pair = self.palette[self.picker.pick(target)]
+        if self.output.diff_container:
+            return pair[0], self.palette[palette_index(target.container, len(self.palette))][1]
+        return pair
+
+    def _layout(self, target: Target, *, stdin: bool = False) -> tuple[TargetLayout, Any]:
+        pod_color, container_color = (RESET_COLOR, RESET_COLOR) if stdin else self._colors(target)
+        fmt = OutputFormat.DEFAULT if self.template is not None else self.format
+        layout = build_layout(
+            fmt,
+            target,
+            pod_color,
+            container_color,
+            colored=self.colored,
+            show_namespace=self.output.show_namespace and not stdin,
+            show_context=self.output.show_context and not stdin,
+        )
+        data = _template_data(target, pod_color, container_color, self.colored) if self.template else None
+        if len(self._layouts) >= _LAYOUT_CACHE:
+            self._layouts.clear()
+        self._layouts[target.key] = (layout, data)
+        return layout, data
+
+    def _render_messages(self, layout: TargetLayout, msgs: list[bytes]) -> bytes | None:
+        """The fast path: plain messages, no timestamp, no filter, no highlight."""
+        fmt = self.format
+        if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
+            head = layout.head
+            out = head + (b"\n" + head).join(msgs) + b"\n" if head else b"\n".join(msgs) + b"\n"
+            return self.sanitize(out) if self.sanitize is not None else out
+        if fmt is OutputFormat.JSON:
+            rest = layout.json_rest
+            body = quote_joined(msgs, '"' + rest + '{"message":"')
+            return ('{"message":"' + body + '"' + rest).encode()
+        return None
+
+    def _records(self, lines: Sequence[bytes], *, stdin: bool) -> list[Record]:
+        """Split, filter, highlight and format timestamps; missing-timestamp lines pass unfiltered."""
+        flt = self.filter
+        keep = flt.keep if flt.filters else None
+        highlight = flt.highlight if self.highlighting else None
+        stamps = None if stdin else self.timestamps
+        seconds = stamps.seconds if stamps is not None else {}
+        short = stamps is not None and stamps.short
+        records: list[Record] = []
+        append = records.append
+        for line in lines:
+            if stdin:
+                sp = -1
+                msg = line
+            else:
+                # The shape check of _split, inlined: this loop runs for every line.
+                sp = line.find(b" ", 0, 40)
+                if sp < 20 or line[4] != 0x2D or line[10] not in (0x54, 0x74):
+                    append((b"", MISSING + line))
+                    continue
+                msg = line[sp + 1 :]
+            if keep is not None or highlight is not None:
+                text = msg.decode("utf-8", "surrogateescape")
+                if keep is not None and not keep(text):
+                    continue
+                if highlight is not None:
+                    msg = highlight(text).encode("utf-8", "surrogateescape")
+            if stamps is None:
+                append((b"", msg))
+                continue
+            head = seconds.get(line[:19]) if sp == 30 and line[29] == 0x5A else None
+            frac = line[20:29]
+            if head is not None and line[19] == 0x2E and frac.isdigit():
+                append((head[0] if short else head[0] + b"." + frac + head[1], msg))
+                continue
+            ts = stamps.format(line[:sp])
+            append((b"", MISSING + line) if ts is None else (ts, msg))
+        return records
+
+    def _render(self, layout: TargetLayout, data: Any, records: list[Record]) -> bytes:
+        if not records:
+            return b""
+        if self.template is not None:
+            return self._render_template(data, records)
+        fmt = self.format
+        if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
+            head = layout.head
+            out = b"".join(
+                [head + ts + b" " + msg + b"\n" if ts else head + msg + b"\n" for ts, msg in records]
+            )
+            return self.sanitize(out) if self.sanitize is not None else out
+        if fmt is OutputFormat.JSON:
+            rest = layout.json_rest
+            parts = quote_many([msg for _, msg in records])
+            if not any(ts for ts, _ in records):
+                return ('{"message":"' + ('"' + rest + '{"message":"').join(parts) + '"' + rest).encode()
+            return "".join(
+                [
+                    f'{{"message":"{part}","timestamp":"{ts.decode()}"{rest}'
+                    if ts
+                    else f'{{"message":"{part}"{rest}'
+                    for part, (ts, _) in zip(parts, records, strict=True)
+                ]
+            ).encode()
+        pretty = fmt is OutputFormat.PPEXTJSON
+        raw_ok = self.sanitize is None
+        return "".join(
+            [
+                ext_line(
+                    layout,
+                    pretty,
+                    ts.decode(),
+                    msg.decode() if is_json(msg) and (raw_ok or b"\r" not in msg) else quote(msg),
+                )
+                for ts, msg in records
+            ]
+        ).encode()
+
+    def _render_template(self, data: dict[str, Any], records: list[Record]) -> bytes:
+        out: list[bytes] = []
+        highlight = self.colored and self.filter.highlights
+        for ts, msg in records:
+            data["Message"] = msg.decode("utf-8", "surrogateescape")
+            data["Timestamp"] = ts.decode()
+            try:
+                text: str = self.template.execute(data)
+            except PysternError as exc:
+                self.writer.write_err(f"expanding template failed: {escape_text(str(exc))}\n")
+                continue
+            if highlight and not msg.startswith(MISSING):
+                text = self.filter.highlight(text)
+            out.append(text.encode("utf-8", "surrogateescape"))
+        joined = b"".join(out)
+        return self.sanitize(joined) if self.sanitize is not None and joined else joined
+
+
+def _compile_template(text: str, colored: bool) -> Any:
+    from pystern.gotemplate import parse, stern_funcs
+
+    return parse(text, funcs=stern_funcs(color=colored), name="log")
+
+
+def _template_data(target: Target, pod_color: Sgr, container_color: Sgr, colored: bool) -> dict[str, Any]:
+    from pystern.gotemplate.values import Color, StringMap, Struct
+
+    return Struct(
+        "stern.Log",
+        {
+            "Message": "",
+            "Timestamp": "",
+            "NodeName": target.node_name,
+            "Namespace": target.namespace,
+            "PodName": target.pod,
+            "ContainerName": target.container,
+            "Labels": StringMap(target.labels),
+            "Annotations": StringMap(target.annotations),
+            "PodColor": Color(pod_color.attrs, enabled=colored),
+            "ContainerColor": Color(container_color.attrs, enabled=colored),
+        },
+    )
+
+
+def build_sink(
+    output: Output, *, stdout: BinaryIO, stderr: TextIO, stdout_isatty: bool, env: Mapping[str, str]
+) -> RenderSink:
+    """The renderer for one run (the CLI's composition root calls exactly this)."""
+    return RenderSink(output, stdout=stdout, stderr=stderr, stdout_isatty=stdout_isatty, env=env)
