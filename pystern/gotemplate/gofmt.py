@@ -358,7 +358,9 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
         # Go never zero-pads NaN/Inf.
         return _pad(text, _Flags("-" if f.minus else "", f.width, None))
     if verb in "xX":
-        text = x.hex()
+        # Go writes at least two exponent digits: 0x1.8p+01.
+        text = re.sub(r"\.?0*p", "p", x.hex())
+        text = re.sub(r"p([+-])(\d)\Z", r"p\g<1>0\2", text)
         return _pad(text.upper() if verb == "X" else text, f, zero_ok=True)
     v = "g" if verb == "v" else verb
     if f.prec is None:

@@ -8,9 +8,11 @@ kept as :class:`JsonNumber`).
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
-from pystern.gotemplate.values import JsonNumber
+from pystern.gotemplate.values import JsonNumber, NilMap
 
 
 class GoJsonError(ValueError):
@@ -21,7 +23,30 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"constant {name}")
 
 
-_FLOATS = json.JSONDecoder(parse_int=float, parse_constant=_reject_constant)
+def _go_float(text: str) -> float:
+    try:
+        value = float(text)
+    except OverflowError:
+        value = math.inf
+    if math.isinf(value):
+        raise GoJsonError(f"json: cannot unmarshal number {text} into Go value of type float64")
+    return value
+
+
+_FLOATS = json.JSONDecoder(parse_int=_go_float, parse_float=_go_float, parse_constant=_reject_constant)
+_LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    """Go decodes an unpaired surrogate escape as U+FFFD; Python keeps the surrogate (unprintable)."""
+    if isinstance(value, str):
+        return type(value)(_SURROGATE.sub("\ufffd", value)) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 _NUMBERS = json.JSONDecoder(parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=_reject_constant)
 _SPACE = " \t\n\r"
 
@@ -99,10 +124,14 @@ def decode_object(text: str) -> dict[str, Any]:
     """``json.Unmarshal([]byte(text), &map[string]interface{}{})``; ``GoJsonError`` on failure."""
     try:
         value = _FLOATS.decode(text)
+    except GoJsonError:
+        raise
     except ValueError as exc:
         raise _go_error(text, exc) from None
+    if _LONE_SURROGATE_ESCAPE.search(text):
+        value = _clean(value)
     if value is None:
-        return {}
+        return NilMap()
     if not isinstance(value, dict):
         raise GoJsonError(
             f"json: cannot unmarshal {_kind(value)} into Go value of type map[string]interface {{}}"
@@ -117,6 +146,8 @@ def decode_first_number_object(text: str) -> dict[str, Any] | None:
         value, _ = _NUMBERS.raw_decode(text, start)
     except ValueError:
         return None
+    if _LONE_SURROGATE_ESCAPE.search(text):
+        value = _clean(value)
     return value if isinstance(value, dict) else None
 
 

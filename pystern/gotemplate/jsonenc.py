@@ -17,7 +17,7 @@ from typing import Any
 from pystern.errors import TemplateExecError
 from pystern.gotemplate.gofloat import format_json_float
 from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap
 
 _FIXUP = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 _FIXUP_TABLE = {
@@ -48,7 +48,7 @@ def _is_plain(value: Any, depth: int = 0) -> bool:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return True
-    if depth > 2:
+    if depth > 2 or kind is NilMap:
         return False
     if isinstance(value, dict) and not isinstance(value, Color):
         for key, item in value.items():
@@ -115,6 +115,8 @@ def _encode(value: Any, out: list[str], sort_keys: bool, indent: str | None, nl:
         out.append(format_json_float(value))
     elif isinstance(value, GoTime):
         out.append('"' + format_layout(value, RFC3339_NANO) + '"')
+    elif isinstance(value, NilMap):
+        out.append("null")
     elif isinstance(value, Color):
         # fatih/color's Color has only unexported fields.
         out.append("{}")

@@ -151,14 +151,12 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token("field", text[i : m.end()], i, line))
                 i = m.end()
                 continue
-            if c.isdigit() or (c in "+-." and i + 1 < n and text[i + 1].isdigit()):
+            if c.isdigit() or c in "+-" or (c == "." and i + 1 < n and text[i + 1].isdigit()):
                 m = _NUMBER.match(text, i)
                 j = m.end() if m else i + 1
-                if j < n and (text[j].isalnum() or text[j] in "_."):
-                    k = j
-                    while k < n and (text[k].isalnum() or text[k] in "_."):
-                        k += 1
-                    raise fail(f'bad number syntax: "{text[i:k]}"', i)
+                if j < n and (text[j].isalnum() or text[j] == "_"):
+                    # Like Go: the number plus the one offending character (".Labels.app-name" -> "-n").
+                    raise fail(f'bad number syntax: "{text[i : j + 1]}"', i)
                 toks.append(Token("number", text[i:j], i, line))
                 i = j
                 continue

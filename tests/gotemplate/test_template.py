@@ -549,3 +549,70 @@ def test_multiline_positions() -> None:
         render("a\nb\néé{{.Message.x}}")
     with pytest.raises(TemplateParseError, match=r"^template: log:3: function \"nope\" not defined"):
         parse("{{/* a\nb */}}\n{{nope}}", PLAIN, "log")
+
+
+MORE = [
+    ("json-nil-map", '{{json (tryParseJSON "x")}} {{json (parseJSON "null")}}', "null null"),
+    ("json-lone-surrogate-escape", '{{with parseJSON `{"a":"\\ud800x"}`}}{{.a}}{{end}}', "\ufffdx"),
+    ("else-with", "{{if 0}}a{{else with .f}}w{{.}}{{else}}c{{end}}", "w3.14"),
+    ("json-number-eq-string", '{{with tryParseJSON `{"l":30}`}}{{eq .l "30"}}{{end}}', "true"),
+    ("float-hex", '{{printf "%x %X" 3.0 0.1}}', "0x1.8p+01 0X1.999999999999AP-04"),
+    ("toUTC-zero", '{{toUTC "junk"}}', "0001-01-01 00:00:00 +0000 UTC"),
+    (
+        "toRFC3339Nano-float-is-zero",
+        '{{with parseJSON `{"ts":123}`}}{{toRFC3339Nano .ts}}{{end}}',
+        "0001-01-01T00:00:00Z",
+    ),
+    ("color-struct-print", "{{.PodColor}}", "&{[31] <nil>}"),
+    ("missing-through-chain", "{{.nope.deeper}}", "<no value>"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in MORE], ids=[c[0] for c in MORE])
+def test_more(text: str, want: str) -> None:
+    assert render(text) == want
+
+
+MORE_ERRORS = [
+    (
+        "json-overflow",
+        '{{parseJSON `{"a":1e400}`}}',
+        "json: cannot unmarshal number 1e400 into Go value of type float64",
+    ),
+    ("dash-in-field", "{{.Labels.app-name}}", 'bad number syntax: "-n"'),
+    (
+        "toTimestamp-float",
+        '{{with parseJSON `{"ts":1.5}`}}{{toTimestamp .ts "2006"}}{{end}}',
+        "unable to cast 1.5 of type float64 to time.Time",
+    ),
+    (
+        "colorCustom-int-variable",
+        '{{$a := index .L 0}}{{colorCustom "x" $a}}',
+        "wrong type for value; expected color.Attribute; got int",
+    ),
+    ("recursion", '{{define "r"}}{{template "r"}}{{end}}{{template "r"}}', "depth"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in MORE_ERRORS], ids=[c[0] for c in MORE_ERRORS])
+def test_more_errors(text: str, want: str) -> None:
+    with pytest.raises((TemplateExecError, TemplateParseError)) as info:
+        render(text)
+    assert want in str(info.value)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.text() | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(), json_values, max_size=5))
+def test_parse_json_round_trip(value: dict[str, Any]) -> None:
+    from pystern.gotemplate.jsondec import decode_object
+    from pystern.gotemplate.jsonenc import go_json_dumps
+
+    assert decode_object(go_json_dumps(value)) == value
+    text = go_json_dumps(value)
+    assert render("{{json (parseJSON .Message)}}", data(text)) == text
