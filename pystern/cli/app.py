@@ -51,8 +51,19 @@ async def _read_stdin(stream: BinaryIO, on_chunk: Callable[[bytes], None]) -> No
     queue: asyncio.Queue[bytes | BaseException] = asyncio.Queue(maxsize=16)
     room = threading.Semaphore(16)
 
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        fd = -1
+
+    def read(size: int) -> bytes:
+        # The file descriptor, not sys.stdin.buffer: a daemon thread blocked inside the buffered
+        # reader holds its lock, and interpreter shutdown then aborts ("could not acquire lock").
+        if fd >= 0:
+            return os.read(fd, size)
+        return getattr(stream, "read1", stream.read)(size)
+
     def reader() -> None:
-        read = getattr(stream, "read1", stream.read)
         while True:
             room.acquire()
             try:

@@ -1,4 +1,5 @@
 """``pystern`` as a real process against the sandbox: output, exit codes, signals and pipes."""
+# ruff: noqa: E501  (a shell script reads best on one line)
 
 from __future__ import annotations
 
@@ -141,3 +142,20 @@ async def test_demo_runs_without_a_cluster(tmp_path: Path) -> None:
     _out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
+
+
+async def test_stdin_with_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
+    # The stdin reader thread may be blocked in a read when the run ends; the interpreter must
+    # still shut down cleanly (it used to abort with "could not acquire lock for <stdin>").
+    script = f'for i in 1 2 3 4 5; do yes hello | "{PYSTERN}" --stdin -o raw | head -2 >/dev/null; echo "rc=${{PIPESTATUS[1]}}"; done'
+    proc = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        script,
+        env=_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert out.decode().split() == ["rc=0"] * 5
+    assert err == b""
