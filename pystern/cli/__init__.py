@@ -61,6 +61,26 @@ def _silence_stdout(io: ProcessIO) -> None:
         pass
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def one_line(text: str) -> str:
+    """Error text made safe for a terminal: one line, control characters shown escaped.
+
+    Messages can carry server text (a Status message, a kubeconfig value) that must not be
+    able to move the cursor or rewrite the screen.
+    """
+    return " ".join(text.split("\n")).translate(_CONTROL)
+
+
+def _debug_requested(argv: Sequence[str]) -> bool:
+    return any(
+        arg == "--debug"
+        or (arg.startswith("--debug=") and arg[8:] in ("1", "t", "T", "true", "TRUE", "True"))
+        for arg in argv
+    )
+
+
 def _report(exc: BaseException, io: ProcessIO, debug: bool) -> int:
     leaves = _leaves(exc)
     if any(_output_closed(leaf) for leaf in leaves):
@@ -74,10 +94,10 @@ def _report(exc: BaseException, io: ProcessIO, debug: bool) -> int:
 
         traceback.print_exception(exc, file=io.stderr)
     if known is not None:
-        message = " ".join(str(known).split("\n")) or type(known).__name__
+        message = one_line(str(known)) or type(known).__name__
         io.stderr.write(f"pystern: error: {message}\n")
         return known.exit_code
-    io.stderr.write(f"pystern: internal error: {leaves[0]!r}; run with --debug for details\n")
+    io.stderr.write(f"pystern: internal error: {one_line(repr(leaves[0]))}; run with --debug for details\n")
     return 1
 
 
@@ -107,11 +127,11 @@ class _BinaryText:
 def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
     """Run one command line; returns the exit status (never raises, except SystemExit from tests)."""
     io = io or real_io()
-    debug = "--debug" in argv
+    debug = _debug_requested(argv)
     try:
         invocation = parse_invocation(argv, io.env)
         for warning in invocation.warnings:
-            io.stderr.write(f"pystern: warning: {warning}\n")
+            io.stderr.write(f"pystern: warning: {one_line(warning)}\n")
         if invocation.action is Action.HELP:
             print_help(_text_stdout(io), color=io.stdout_isatty)
             return 0

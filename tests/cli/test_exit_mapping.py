@@ -40,6 +40,11 @@ def _raising(exc: BaseException) -> Callable[[Invocation, ProcessIO], Callable[[
         (ExceptionGroup("g", [ValueError("x"), KubeconfigError("bad")]), 1, "pystern: error: bad\n"),
         (ApiError(500, "", "two\nlines"), 1, "pystern: error: two lines\n"),
         (
+            ApiError(500, "", "evil \x1b]0;title\x07\x1b[2J\x9b"),
+            1,
+            "pystern: error: evil \\x1b]0;title\\x07\\x1b[2J\\x9b\n",
+        ),
+        (
             RuntimeError("boom"),
             1,
             "pystern: internal error: RuntimeError('boom'); run with --debug for details\n",
@@ -55,6 +60,14 @@ def test_mapping(
     process, err = _io(env)
     assert run_cli(["."], process) == code
     assert err.getvalue() == line
+
+
+def test_debug_flag_forms(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    monkeypatch.setattr(pystern.cli, "body", _raising(RuntimeError("boom")))
+    for argv, shown in (([".", "--debug=true"], True), ([".", "--debug=false"], False), (["."], False)):
+        process, err = _io(env)
+        run_cli(argv, process)
+        assert ("Traceback" in err.getvalue()) is shown, argv
 
 
 def test_debug_prints_the_traceback_of_an_internal_error(
