@@ -190,7 +190,8 @@ async def _run_demo(invocation: Invocation, config: Config, io: ProcessIO) -> in
         with tempfile.TemporaryDirectory(prefix="pystern-demo-") as tmp:
             path = sandbox.write_kubeconfig(Path(tmp) / "kubeconfig")
             connection = replace(config.connection, kubeconfig=str(path), contexts=())
-            return await _run_clusters(invocation, replace(config, connection=connection), io)
+            output = replace(config.output, show_context=False)
+            return await _run_clusters(invocation, replace(config, connection=connection, output=output), io)
 
 
 def body(invocation: Invocation, io: ProcessIO) -> Callable[[], Awaitable[int]]:
