@@ -14,11 +14,16 @@ from pystern.errors import TemplateExecError
 from pystern.gotemplate.builtins import ArgError, GoFunc, truth
 from pystern.gotemplate.gofmt import Rune, sprint_value, type_name
 from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
-from pystern.gotemplate.values import MISSING, Struct
+from pystern.gotemplate.values import MISSING, Color, StringMap, Struct
 
 Vars = list[Any]
 Run = Callable[[Vars, Any, list[str]], None]
 Eval = Callable[[Vars, Any], Any]
+
+
+# The "no piped value" marker for the first command of a pipeline (Go's missingVal): distinct from
+# MISSING, which is a real (invalid) value that a later stage does receive.
+_NOFINAL: Any = object()
 
 
 class _Break(Exception):
@@ -57,7 +62,7 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> An
     """``receiver.name`` with Go's map/struct rules."""
     if receiver is MISSING:
         return MISSING
-    if isinstance(receiver, Mapping):
+    if isinstance(receiver, dict | Mapping):
         if has_args:
             raise _fail(pos, src, f"{name} is not a method but has arguments")
         try:
@@ -215,19 +220,19 @@ class Compiler:
 
     # -- pipelines and commands ------------------------------------------------------------------
     def pipe(self, p: Pipe) -> Eval:
-        cmds = [self.command(c) for c in p.cmds]
+        cmds = [self.command(c, piped=i > 0) for i, c in enumerate(p.cmds)]
         decl = p.decl
         if len(cmds) == 1 and not decl:
             first = cmds[0]
 
             def single(vars: Vars, dot: Any) -> Any:
-                value = first(vars, dot, MISSING)
+                value = first(vars, dot, _NOFINAL)
                 return MISSING if value is None else value
 
             return single
 
         def run(vars: Vars, dot: Any) -> Any:
-            value = MISSING
+            value = _NOFINAL
             for c in cmds:
                 value = c(vars, dot, value)
                 # Go digs a nil interface out to an invalid value between stages.
@@ -239,11 +244,11 @@ class Compiler:
 
         return run
 
-    def command(self, c: Cmd) -> Callable[[Vars, Any, Any], Any]:
+    def command(self, c: Cmd, piped: bool) -> Callable[[Vars, Any, Any], Any]:
         first = c.args[0]
         rest = c.args[1:]
         if first.kind == "ident":
-            return self.call(first.value, rest, c)  # type: ignore[arg-type]
+            return self.call(first.value, rest, c, piped)  # type: ignore[arg-type]
         if rest and first.kind != "field":
             raise_msg = f"can't give argument to non-function {first.src}"
 
@@ -262,7 +267,7 @@ class Compiler:
         is_field = first.kind == "field"
 
         def run(vars: Vars, dot: Any, final: Any) -> Any:
-            if final is not MISSING or has_args:
+            if final is not _NOFINAL or has_args:
                 if is_field and first.chain:
                     raise _fail(c.pos, c.src, f"{first.chain[-1]} is not a method but has arguments")
                 raise _fail(c.pos, c.src, f"can't give argument to non-function {first.src}")
@@ -308,8 +313,14 @@ class Compiler:
             key = chain[0]
 
             def field1(vars: Vars, dot: Any) -> Any:
-                if type(dot) is dict:
+                kind = type(dot)
+                if kind is dict:
                     return dot.get(key, MISSING)
+                if kind is Struct or kind is StringMap:
+                    try:
+                        return dot[key]
+                    except KeyError:
+                        pass
                 return field_of(dot, key, pos, src, False)
 
             return field1
@@ -322,7 +333,7 @@ class Compiler:
 
         return chained
 
-    def call(self, name: str, args: list[Arg], c: Cmd) -> Callable[[Vars, Any, Any], Any]:
+    def call(self, name: str, args: list[Arg], c: Cmd, piped: bool) -> Callable[[Vars, Any, Any], Any]:
         fn = self.funcs[name]
         evs = [self.operand(a) for a in args]
         pos, src = c.pos, c.src
@@ -331,14 +342,14 @@ class Compiler:
 
             def logic(vars: Vars, dot: Any, final: Any) -> Any:
                 # Go >= 1.18: arguments are evaluated only until the result is known.
-                if not evs and final is MISSING:
+                if not evs and not piped:
                     raise _fail(pos, src, f"wrong number of args for {name}: want at least 1 got 0")
                 value: Any = None
                 for e in evs:
                     value = e(vars, dot)
                     if truth(value) == want:
                         return value
-                if final is not MISSING:
+                if piped:
                     value = final
                 return value
 
@@ -349,12 +360,40 @@ class Compiler:
         spots = [(a.pos, a.src) for a in args]
         ident_spot = (c.args[0].pos, name)
 
+        invoke = gofn.invoke
+        direct = gofn.fn
+        # Precomputed per-position checks for the usual case (right arity, ordinary values): those
+        # calls skip the generic converter.  Anything unusual takes the checked path.
+        n = len(args) + piped
+        params = gofn.params
+        fast = params is not None and (
+            n == len(params)
+            if gofn.variadic is None
+            else n >= len(params) and gofn.variadic in ("any", "string")
+        )
+        kinds = [] if params is None else [params[i] if i < len(params) else gofn.variadic for i in range(n)]
+        str_idx = tuple(i for i, k in enumerate(kinds) if k == "string")
+        any_idx = tuple(i for i, k in enumerate(kinds) if k == "any")
+        color_idx = tuple(i for i, k in enumerate(kinds) if k == "color")
+        fast = fast and all(k in ("string", "any", "value", "color") for k in kinds)
+
         def run(vars: Vars, dot: Any, final: Any) -> Any:
             values = [e(vars, dot) for e in evs]
-            if final is not MISSING:
+            if piped:
                 values.append(final)
             try:
-                return gofn.invoke(name, values, consts)
+                if fast:
+                    for i in str_idx:
+                        if type(values[i]) is not str:
+                            return invoke(name, values, consts)
+                    for i in color_idx:
+                        if type(values[i]) is not Color:
+                            return invoke(name, values, consts)
+                    for i in any_idx:
+                        if values[i] is MISSING:
+                            values[i] = None
+                    return direct(*values)
+                return invoke(name, values, consts)
             except ExecFailure:
                 raise
             except ArgError as exc:

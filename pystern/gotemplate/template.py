@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pystern.errors import TemplateExecError
+from pystern.errors import TemplateExecError, TemplateParseError
+from pystern.gotemplate.builtins import BUILTINS
 from pystern.gotemplate.executor import Compiler, ExecFailure
 from pystern.gotemplate.parser import parse_tree
 
@@ -16,7 +17,15 @@ class Template:
     __slots__ = ("_run", "_slots", "name", "text")
 
     def __init__(self, text: str, funcs: Mapping[str, Callable[..., Any]], name: str) -> None:
-        tree = parse_tree(text, name, funcs)
+        # Go's builtins are always there; a caller's function of the same name wins.
+        funcs = {**BUILTINS, **funcs}
+        try:
+            tree = parse_tree(text, name, funcs)
+        except TemplateParseError:
+            raise
+        except (ValueError, IndexError, AssertionError, RecursionError) as exc:
+            # A safety net: a parser bug must still come out as one clear line, not a traceback.
+            raise TemplateParseError(f"template: {name}: cannot parse template: {exc}") from None
         self.name = name
         self.text = text
         self._slots = tree.slots
@@ -33,6 +42,9 @@ class Template:
             raise TemplateExecError(self._message(exc)) from None
         except RecursionError:
             raise TemplateExecError(f"template: {self.name}: exceeded maximum template depth") from None
+        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            # A safety net for an executor bug or an odd caller-supplied value: one line, no traceback.
+            raise TemplateExecError(f"template: {self.name}: {type(exc).__name__}: {exc}") from None
         return "".join(out)
 
     def _message(self, exc: ExecFailure) -> str:

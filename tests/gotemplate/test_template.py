@@ -565,6 +565,8 @@ MORE = [
     ),
     ("color-struct-print", "{{.PodColor}}", "&{[31] <nil>}"),
     ("missing-through-chain", "{{.nope.deeper}}", "<no value>"),
+    ("piped-missing-is-an-argument", '{{.nope | printf "%v"}} {{.nope | and 1}}', "<nil> <no value>"),
+    ("builtins-always-there", '{{printf "%d" 1}}', "1"),
 ]
 
 
