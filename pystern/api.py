@@ -18,8 +18,9 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from pystern.config.build import Values, build_config
+from pystern.config.build import build_config
 from pystern.config.flags import BY_NAME, Kind, Value, parse_scalar, split_slice
+from pystern.config.values import Values
 from pystern.errors import PysternError, UsageError
 from pystern.model import Notice, NoticeKind, Target
 from pystern.options import Config

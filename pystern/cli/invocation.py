@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pystern.cli.argv import ParsedArgs, parse_argv
-from pystern.config.build import Values, build_config
+from pystern.config.build import build_config
 from pystern.config.file import load_config_file
 from pystern.config.flags import BY_NAME, Kind, Value
+from pystern.config.values import Values
 from pystern.errors import ConfigFileError, UsageError
 from pystern.options import Config
 
