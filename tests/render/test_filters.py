@@ -1,0 +1,101 @@
+"""--include/--exclude semantics, highlight placement, and the regex time limit."""
+
+from __future__ import annotations
+
+import regex
+
+from pystern.model import Target
+from pystern.options import ColorMode, OutputFormat
+from pystern.render.linefilter import LineFilter, risky
+from tests.render.conftest import Make
+
+RX = regex.compile
+HL = b"\x1b[31;1m"
+END = b"\x1b[0;22m"
+
+
+def _msgs(out: bytes) -> list[bytes]:
+    return [line.split(b" ", 2)[2] for line in out.splitlines()]
+
+
+def test_exclude_then_include(make: Make, pod: Target) -> None:
+    r = make(includes=(RX("err"), RX("warn")), excludes=(RX("noise"),))
+    out = r.emit(pod, b"an error", b"a warning", b"info", b"error noise", b"")
+    assert _msgs(out) == [b"an error", b"a warning"]
+
+
+def test_filters_see_the_message_not_the_timestamp(make: Make, pod: Target) -> None:
+    r = make(includes=(RX("^hello"),), excludes=(RX("2023"),))
+    assert _msgs(r.emit(pod, b"hello 1", b"say hello")) == [b"hello 1"]
+
+
+def test_missing_timestamp_lines_are_not_filtered(make: Make, pod: Target) -> None:
+    r = make(includes=(RX("never"),))
+    r.sink.emit(pod, [b"kubelet error text"])
+    r.sink.flush()
+    assert r.out.getvalue().endswith(b"[missing timestamp] kubelet error text\n")
+
+
+def test_filters_apply_to_every_format(make: Make, pod: Target) -> None:
+    for fmt in OutputFormat:
+        r = make(format=fmt, excludes=(RX("drop"),))
+        out = r.emit(pod, b"drop me", b"keep")
+        assert b"drop" not in out, fmt
+        assert b"keep" in out, fmt
+
+
+def test_highlight_only_in_message(make: Make) -> None:
+    target = Target("ns", "error-pod", "error")
+    r = make(color=ColorMode.ALWAYS, highlights=(RX("error"),))
+    out = r.emit(target, b"an error here")
+    assert out.endswith(b" an " + HL + b"error" + END + b" here\n")
+    assert out.count(HL) == 1  # not in the pod or container name
+
+
+def test_includes_are_highlighted_longest_first(make: Make, pod: Target) -> None:
+    r = make(color=ColorMode.ALWAYS, includes=(RX("err"),), highlights=(RX("error"),))
+    out = r.emit(pod, b"error and err")
+    assert out.endswith(b" " + HL + b"error" + END + b" and " + HL + b"err" + END + b"\n")
+
+
+def test_highlight_never_inside_escape_codes(make: Make, pod: Target) -> None:
+    r = make(color=ColorMode.ALWAYS, highlights=(RX("3"), RX("m")))
+    out = r.emit(pod, b"\x1b[31mred 3\x1b[0m")
+    assert out.endswith(b" \x1b[31mred " + HL + b"3" + END + b"\x1b[0m\n")
+
+
+def test_no_highlight_without_colour_or_in_json(make: Make, pod: Target) -> None:
+    assert b"\x1b" not in make(highlights=(RX("x"),)).emit(pod, b"x")
+    r = make(format=OutputFormat.JSON, color=ColorMode.ALWAYS, highlights=(RX("x"),))
+    assert b"\x1b" not in r.emit(pod, b"x")
+
+
+def test_patterns_that_do_not_combine_still_highlight() -> None:
+    flt = LineFilter([], [], [RX("(?P<n>a)(?P=n)"), RX("(?P<n>b)")], lambda _: None)
+    assert flt.highlight("xaab b") == "x\x1b[31;1maa\x1b[0;22m\x1b[31;1mb\x1b[0;22m \x1b[31;1mb\x1b[0;22m"
+
+
+def test_empty_matches_are_not_wrapped() -> None:
+    flt = LineFilter([], [], [RX("x*")], lambda _: None)
+    assert flt.highlight("axb") == "a\x1b[31;1mx\x1b[0;22mb"
+
+
+def test_risky_shapes() -> None:
+    for pattern in ("(a|aa)+$", "(a+)+", r"(\w+\s?)*$", r"(a)\1", "(x|y){2,}"):
+        assert risky(pattern), pattern
+    for pattern in ("error", "err|warn", "(?i)foo", "[(a+)+]", "(ab){3}", r"\d+ ms"):
+        assert not risky(pattern), pattern
+
+
+def test_catastrophic_include_times_out_once(make: Make, pod: Target) -> None:
+    r = make(includes=(RX("(a|aa)+$"),))
+    out = r.emit(pod, b"a" * 60 + b"!", b"a" * 61 + b"!", b"aaa")
+    assert _msgs(out) == [b"aaa"]
+    assert r.err.getvalue().count("took over") == 1
+
+
+def test_catastrophic_highlight_prints_plain(make: Make, pod: Target) -> None:
+    r = make(color=ColorMode.ALWAYS, highlights=(RX("(a|aa)+$"),))
+    out = r.emit(pod, b"a" * 60 + b"!")
+    assert out.endswith(b" " + b"a" * 60 + b"!\n")
+    assert "took over" in r.err.getvalue()

@@ -1,0 +1,163 @@
+"""The stdout writer: idle flush, bounded memory with a slow reader, broken pipes, no torn lines."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import threading
+import time
+
+import pytest
+
+from pystern.model import Notice, NoticeKind, Target
+from pystern.options import ColorMode, Output
+from pystern.render import OutputClosed, build_sink
+from pystern.render.writer import Writer
+from tests.render.conftest import TS
+
+NEVER = ColorMode.NEVER
+
+
+class SlowOut(io.RawIOBase):
+    """A stdout whose reader is slow: every write sleeps, and at most ``limit`` bytes go per call."""
+
+    def __init__(self, delay: float = 0.002, limit: int = 2048) -> None:
+        self.data = bytearray()
+        self.delay = delay
+        self.limit = limit
+        self.calls = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: object) -> int:
+        chunk = bytes(b)  # type: ignore[call-overload]
+        self.calls += 1
+        time.sleep(self.delay)
+        self.data += chunk
+        return len(chunk)
+
+
+def _records(target: str, count: int, size: int = 100) -> list[bytes]:
+    return [TS + b" " + (f"{target}-{i:06d}-".encode() + b"x" * size)[:size] for i in range(count)]
+
+
+async def test_idle_flush_without_explicit_flush() -> None:
+    out = io.BytesIO()
+    sink = build_sink(Output(color=NEVER), stdout=out, stderr=io.StringIO(), stdout_isatty=True, env={})
+    sink.emit(Target("n", "p", "c"), [TS + b" one line"])
+    for _ in range(200):
+        if out.getvalue():
+            break
+        await asyncio.sleep(0.005)
+    assert out.getvalue() == b"p c one line\n"
+    await sink.aclose()
+
+
+async def test_slow_reader_bounds_memory_and_loses_nothing() -> None:
+    slow = SlowOut()
+    sink = build_sink(Output(), stdout=slow, stderr=io.StringIO(), stdout_isatty=False, env={})  # type: ignore[arg-type]
+    sink.writer = Writer(slow, io.StringIO(), flush_size=4096, high_water=16384, low_water=4096)  # type: ignore[arg-type]
+    target = Target("n", "p", "c")
+    records = _records("p", 3000)
+    for start in range(0, len(records), 50):
+        sink.emit(target, records[start : start + 50])
+        await sink.drain()
+    await sink.aclose()
+    expected = b"".join(b"p c " + r[31:] + b"\n" for r in records)
+    assert bytes(slow.data) == expected
+    batch = 50 * len(b"p c ") + 50 * 101
+    assert sink.writer.max_pending <= 16384 + batch
+    assert slow.calls > 10  # it really was written in pieces, while emitting
+
+
+async def test_broken_pipe_raises_output_closed() -> None:
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        sink = build_sink(Output(), stdout=stdout, stderr=io.StringIO(), stdout_isatty=False, env={})
+        target = Target("n", "p", "c")
+        sink.emit(target, _records("p", 10))
+        for _ in range(200):
+            if sink.writer.error is not None:
+                break
+            await asyncio.sleep(0.005)
+        with pytest.raises(OutputClosed):
+            await sink.drain()
+        with pytest.raises(OutputClosed):
+            sink.emit(target, _records("p", 1))
+        with pytest.raises(OutputClosed):
+            await sink.aclose()
+    assert issubclass(OutputClosed, BrokenPipeError)
+
+
+def test_broken_pipe_without_a_loop() -> None:
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        sink = build_sink(Output(), stdout=stdout, stderr=io.StringIO(), stdout_isatty=False, env={})
+        sink.emit(Target("n", "p", "c"), _records("p", 3))
+        with pytest.raises(OutputClosed):
+            sink.flush()
+
+
+async def test_lines_never_tear_across_targets() -> None:
+    read_fd, write_fd = os.pipe()
+    received = bytearray()
+
+    def reader() -> None:
+        with open(read_fd, "rb", buffering=0) as fh:
+            while chunk := fh.read(777):
+                received.extend(chunk)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        sink = build_sink(Output(), stdout=stdout, stderr=io.StringIO(), stdout_isatty=False, env={})
+        sink.writer.flush_size = 8192
+        targets = [Target("n", f"pod{i}", "c") for i in range(4)]
+        expected: set[bytes] = set()
+
+        async def feed(target: Target) -> None:
+            records = _records(target.pod, 600, size=300)
+            expected.update(f"{target.pod} c ".encode() + r[31:] for r in records)
+            for start in range(0, len(records), 7):
+                sink.emit(target, records[start : start + 7])
+                await sink.drain()
+                await asyncio.sleep(0)
+
+        async with asyncio.TaskGroup() as tg:
+            for target in targets:
+                tg.create_task(feed(target))
+        await sink.aclose()
+    thread.join(5)
+    lines = bytes(received).split(b"\n")
+    assert lines.pop() == b""
+    assert len(lines) == 2400
+    assert set(lines) == expected
+
+
+async def test_notices_keep_their_place_on_a_terminal() -> None:
+    shared: list[str] = []
+
+    class Out(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: object) -> int:
+            shared.append("out:" + bytes(b).decode())  # type: ignore[call-overload]
+            return len(bytes(b))  # type: ignore[call-overload]
+
+    class Err(io.StringIO):
+        def write(self, s: str) -> int:
+            shared.append("err:" + s)
+            return len(s)
+
+    sink = build_sink(Output(color=NEVER), stdout=Out(), stderr=Err(), stdout_isatty=True, env={})  # type: ignore[arg-type]
+    target = Target("n", "p", "c")
+    sink.emit(target, [TS + b" before"])
+    sink.notice(Notice(NoticeKind.STOPPED, target=target))
+    sink.emit(target, [TS + b" after"])
+    await sink.aclose()
+    assert shared == ["out:p c before\n", "err:- p › c\n", "out:p c after\n"]
