@@ -10,7 +10,7 @@ from typing import Any
 
 from pystern.gotemplate.gofloat import format_shortest
 from pystern.gotemplate.timelayout import go_time_string
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap, Struct
 
 
 def type_name(v: Any) -> str:
@@ -31,6 +31,8 @@ def type_name(v: Any) -> str:
         return "float64"
     if isinstance(v, StringMap):
         return "map[string]string"
+    if isinstance(v, Struct):
+        return v.go_type
     if isinstance(v, Mapping):
         return "map[string]interface {}"
     if isinstance(v, list | tuple):
@@ -64,6 +66,9 @@ def sprint_value(v: Any, verb: str = "v", plus: bool = False) -> str:
         return str(int(v))
     if isinstance(v, float):
         return format_shortest(v, "g")
+    if isinstance(v, Struct):
+        # Go prints a struct as its field values in order: {a b c}.
+        return "{" + " ".join(sprint_value(x) for x in v.values()) + "}"
     if isinstance(v, Mapping):
         items = sorted(v.items(), key=lambda kv: _sort_key(kv[0]))
         return "map[" + " ".join(f"{sprint_value(k)}:{sprint_value(x)}" for k, x in items) + "]"

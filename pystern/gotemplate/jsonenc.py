@@ -17,7 +17,7 @@ from typing import Any
 from pystern.errors import TemplateExecError
 from pystern.gotemplate.gofloat import format_json_float
 from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap
+from pystern.gotemplate.values import JSON_TAGS, MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 _FIXUP = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 _FIXUP_TABLE = {
@@ -48,7 +48,7 @@ def _is_plain(value: Any, depth: int = 0) -> bool:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return True
-    if depth > 2 or kind is NilMap:
+    if depth > 2 or kind is NilMap or kind is Struct or (kind is StringMap and not value):
         return False
     if isinstance(value, dict) and not isinstance(value, Color):
         for key, item in value.items():
@@ -115,30 +115,26 @@ def _encode(value: Any, out: list[str], sort_keys: bool, indent: str | None, nl:
         out.append(format_json_float(value))
     elif isinstance(value, GoTime):
         out.append('"' + format_layout(value, RFC3339_NANO) + '"')
-    elif isinstance(value, NilMap):
+    elif isinstance(value, NilMap) or (isinstance(value, StringMap) and not value):
+        # Pod labels/annotations are nil maps in Go when there are none: stern prints null.
         out.append("null")
+    elif isinstance(value, Struct):
+        tags = JSON_TAGS.get(value.go_type)
+        fields: Any = (
+            [(k, value[k]) for k in value]
+            if tags is None
+            else [(name, value.get(f, "")) for f, name, omit in tags if not (omit and not value.get(f))]
+        )
+        # Struct fields keep their declared order; maps inside them are Go maps (sorted).
+        _encode_object(fields, out, True, indent, nl)
     elif isinstance(value, Color):
         # fatih/color's Color has only unexported fields.
         out.append("{}")
     elif isinstance(value, Mapping):
-        keys = [str(k) for k in value]
-        items = list(zip(keys, value.values(), strict=True))
+        items = list(zip([str(k) for k in value], value.values(), strict=True))
         if sort_keys:
             items.sort(key=lambda kv: kv[0])
-        if not items:
-            out.append("{}")
-            return
-        inner = nl + (indent or "") if indent is not None else ""
-        out.append("{")
-        for i, (key, item) in enumerate(items):
-            if i:
-                out.append(",")
-            out.append(inner)
-            out.append(_string(key))
-            out.append(": " if indent is not None else ":")
-            _encode(item, out, sort_keys, indent, inner)
-        out.append(nl if indent is not None else "")
-        out.append("}")
+        _encode_object(items, out, sort_keys, indent, nl)
     elif isinstance(value, list | tuple):
         if not value:
             out.append("[]")
@@ -154,6 +150,25 @@ def _encode(value: Any, out: list[str], sort_keys: bool, indent: str | None, nl:
         out.append("]")
     else:
         raise TemplateExecError(f"json: unsupported type: {type(value).__name__}")
+
+
+def _encode_object(
+    items: list[tuple[str, Any]], out: list[str], sort_keys: bool, indent: str | None, nl: str
+) -> None:
+    if not items:
+        out.append("{}")
+        return
+    inner = nl + (indent or "") if indent is not None else ""
+    out.append("{")
+    for i, (key, item) in enumerate(items):
+        if i:
+            out.append(",")
+        out.append(inner)
+        out.append(_string(key))
+        out.append(": " if indent is not None else ":")
+        _encode(item, out, sort_keys, indent, inner)
+    out.append(nl if indent is not None else "")
+    out.append("}")
 
 
 def _go_special(value: float) -> str:

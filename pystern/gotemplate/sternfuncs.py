@@ -16,7 +16,7 @@ from pystern.gotemplate.jsondec import GoJsonError, decode_first_number_object, 
 from pystern.gotemplate.jsonenc import go_json_dumps, go_json_indent
 from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout, load_location
 from pystern.gotemplate.timeparse import ZERO_TIME, to_time
-from pystern.gotemplate.values import Color, GoTime, JsonNumber, NilMap, StringMap
+from pystern.gotemplate.values import Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 _FG = {"Black": 30, "Red": 31, "Green": 32, "Yellow": 33, "Blue": 34, "Magenta": 35, "Cyan": 36, "White": 37}
 _LEVELS = {
@@ -80,7 +80,7 @@ def _pretty_json(value: Any) -> str:
             return str(value)
         if value.strip() == "null":
             return "null"
-    elif isinstance(value, Mapping) and not isinstance(value, StringMap):
+    elif isinstance(value, Mapping) and not isinstance(value, StringMap | Struct):
         data = value
     else:
         return gofmt.sprintf("%v", value)

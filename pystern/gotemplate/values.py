@@ -98,7 +98,9 @@ class Struct(dict[str, Any]):
     """A Go struct given as a mapping: a missing field is an execution error, not ``<no value>``.
 
     ``Struct("stern.Log", Message=..., ...)``; the executor reports ``can't evaluate field Foo in type
-    stern.Log`` as Go does for the struct stern passes to its templates.
+    stern.Log`` as Go does for the struct stern passes to its templates.  ``json`` encodes a struct with
+    its Go json tags when the type is in :data:`JSON_TAGS` (``stern.Log``: ``{{json .}}``), else with
+    every field in insertion order.
     """
 
     __slots__ = ("go_type",)
@@ -106,6 +108,21 @@ class Struct(dict[str, Any]):
     def __init__(self, go_type: str, /, *args: Any, **fields: Any) -> None:
         super().__init__(*args, **fields)
         self.go_type = go_type
+
+
+# Go json tags of known structs: (field, json name, omitempty); fields not listed are `json:"-"`.
+JSON_TAGS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "stern.Log": (
+        ("Message", "message", False),
+        ("Timestamp", "timestamp", True),
+        ("NodeName", "nodeName", False),
+        ("Namespace", "namespace", False),
+        ("PodName", "podName", False),
+        ("ContainerName", "containerName", False),
+        ("Labels", "labels", False),
+        ("Annotations", "annotations", False),
+    )
+}
 
 
 class NilMap(dict[str, Any]):

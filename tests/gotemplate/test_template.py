@@ -618,3 +618,38 @@ def test_parse_json_round_trip(value: dict[str, Any]) -> None:
     assert decode_object(go_json_dumps(value)) == value
     text = go_json_dumps(value)
     assert render("{{json (parseJSON .Message)}}", data(text)) == text
+
+
+def stern_log(message: str, **extra: Any) -> Struct:
+    fields = {
+        "Message": message,
+        "Timestamp": "",
+        "NodeName": "node1",
+        "Namespace": "ns1",
+        "PodName": "pod1",
+        "ContainerName": "container1",
+        "Labels": StringMap(app="nginx", env="prod"),
+        "Annotations": StringMap(version="1.23.4"),
+        "PodColor": Color((31,)),
+        "ContainerColor": Color((34,)),
+    }
+    fields.update(extra)
+    return Struct("stern.Log", fields)
+
+
+def test_output_json_like_stern() -> None:
+    # stern's cmd_test.go "output=json": {{json .}} on the Log struct (json tags, field order).
+    got = parse("{{json .}}\n", PLAIN, "log").execute(stern_log("json message"))
+    assert got == (
+        '{"message":"json message","nodeName":"node1","namespace":"ns1","podName":"pod1",'
+        '"containerName":"container1","labels":{"app":"nginx","env":"prod"},"annotations":{"version":"1.23.4"}}\n'
+    )
+
+
+def test_output_json_timestamp_and_empty_maps() -> None:
+    log = stern_log("<m>", Timestamp="T", Labels=StringMap(), Annotations=StringMap(b="2", a="1"))
+    assert parse("{{json .}}", PLAIN, "log").execute(log) == (
+        '{"message":"\\u003cm\\u003e","timestamp":"T","nodeName":"node1","namespace":"ns1","podName":"pod1",'
+        '"containerName":"container1","labels":null,"annotations":{"a":"1","b":"2"}}'
+    )
+    assert parse("{{json .Labels}} {{printf `%T`  .}}", PLAIN, "log").execute(log) == "null stern.Log"
