@@ -122,11 +122,21 @@ class RenderSink:
 
     def render_stdin_line(self, line: bytes) -> None:
         """``--stdin``: one line, no timestamp, empty pod/container with 'reset' colours (stern §3.11)."""
+        self.render_stdin_lines([line])
+
+    def render_stdin_lines(self, lines: Sequence[bytes]) -> None:
+        """``--stdin`` for a batch of lines (without their newlines): the fast way to feed a chunk."""
+        if not lines:
+            return
         cached = self._layouts.get(_STDIN_TARGET.key)
         if cached is None:
             cached = self._layout(_STDIN_TARGET, stdin=True)
         layout, data = cached
-        out = self._render(layout, data, self._records([line], stdin=True))
+        out = None
+        if self.fast:
+            out = self._render_messages(layout, list(lines))
+        if out is None:
+            out = self._render(layout, data, self._records(lines, stdin=True))
         if out:
             self.writer.write(out)
 

@@ -234,3 +234,16 @@ def test_template_colours_and_timestamp(make: Make, pod: Target) -> None:
 def test_invalid_utf8_passes_through_plain_formats(make: Make, pod: Target) -> None:
     r = make(format=OutputFormat.RAW)
     assert r.emit(pod, b"bad \xff\xfe bytes") == b"bad \xff\xfe bytes\n"
+
+
+def test_stdin_batch_equals_single_lines(make: Make) -> None:
+    lines = [b"one", TS + b" two", b"", b"\xff"]
+    for fmt in OutputFormat:
+        single, batch = make(format=fmt), make(format=fmt)
+        for line in lines:
+            single.sink.render_stdin_line(line)
+        batch.sink.render_stdin_lines(lines)
+        single.sink.flush()
+        batch.sink.flush()
+        assert single.out.getvalue() == batch.out.getvalue(), fmt
+        assert single.out.getvalue().count(b"\n") == len(lines) * (5 if fmt is OutputFormat.PPEXTJSON else 1)
