@@ -13,6 +13,7 @@ from typing import Any
 
 from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
+from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
 from pystern.gotemplate.gofmt import Rune, type_name
 from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap
 
@@ -299,17 +300,17 @@ def _eval_args(args: tuple[Any, ...]) -> str:
 
 @gofunc(variadic="any")
 def _html(*args: Any) -> str:
-    return gofmt.html_escape(_eval_args(args))
+    return html_escape(_eval_args(args))
 
 
 @gofunc(variadic="any")
 def _js(*args: Any) -> str:
-    return gofmt.js_escape(_eval_args(args))
+    return js_escape(_eval_args(args))
 
 
 @gofunc(variadic="any")
 def _urlquery(*args: Any) -> str:
-    return gofmt.url_query_escape(_eval_args(args))
+    return url_query_escape(_eval_args(args))
 
 
 @gofunc("string", variadic="any")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -398,38 +397,3 @@ def _go_syntax(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[]interface {}{" + ", ".join(_go_syntax(x) for x in v) + "}"
     return sprint_value(v)
-
-
-# --- escapers used by the html/js/urlquery builtins ------------------------------------------------
-
-_HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&#39;", '"': "&#34;", "\x00": "\ufffd"}
-
-
-def html_escape(s: str) -> str:
-    """``template.HTMLEscapeString``."""
-    return "".join(_HTML.get(c, c) for c in s)
-
-
-def js_escape(s: str) -> str:
-    """``template.JSEscapeString``."""
-    out: list[str] = []
-    for c in s:
-        if c == "\\":
-            out.append("\\\\")
-        elif c in "'\"":
-            out.append("\\" + c)
-        elif (
-            c in "<>&="
-            or ord(c) < 0x20
-            or (not c.isprintable() and ord(c) < 0x80)
-            or (ord(c) >= 0x80 and not c.isprintable())
-        ):
-            out.append(f"\\u{ord(c):04X}")
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def url_query_escape(s: str) -> str:
-    """``url.QueryEscape``."""
-    return urllib.parse.quote_plus(s, safe="-_.~")

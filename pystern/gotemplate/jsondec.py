@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.values import JsonNumber, NilMap
 
 
@@ -54,11 +55,12 @@ _SPACE = " \t\n\r"
 
 
 def _quote_char(c: str) -> str:
+    # Go's quoteChar: strconv.Quote in single quotes, with ' and " special-cased.
     if c == "'":
         return "'\\''"
     if c == '"':
         return "'\"'"
-    return "'" + json.dumps(c)[1:-1] + "'"
+    return "'" + quote(c)[1:-1] + "'"
 
 
 def _go_error(text: str, exc: ValueError) -> GoJsonError:
@@ -67,16 +69,26 @@ def _go_error(text: str, exc: ValueError) -> GoJsonError:
     else:
         # NaN/Infinity: Go stops at their first letter.
         pos, msg = len(text) - len(text.lstrip(_SPACE)), "Expecting value"
-        for word in ("NaN", "Infinity", "-Infinity"):
+        for word in ("-Infinity", "NaN", "Infinity"):
             idx = text.find(word)
             if idx >= 0:
-                pos = idx + (1 if word.startswith("-") else 0)
+                pos = idx
                 break
+    if msg.startswith("Invalid \\escape"):
+        pos += 1  # Python points at the backslash, Go at the character after it.
     if pos >= len(text) or msg.startswith("Unterminated string"):
         return GoJsonError("unexpected end of JSON input")
     c = _quote_char(text[pos])
+    if msg.startswith("Expecting value") and text[pos] in "tfn-":
+        return _literal_error(text, pos)
     if msg.startswith("Extra data"):
         return GoJsonError(f"invalid character {c} after top-level value")
+    if msg.startswith("Illegal trailing comma"):
+        # Python >= 3.13 words a trailing comma specially; Go sees the closing bracket as unexpected.
+        close = text.find("}" if "object" in msg else "]", pos)
+        c = _quote_char(text[close] if close >= 0 else text[pos])
+        where = "object key string" if "object" in msg else "value"
+        return GoJsonError(f"invalid character {c} looking for beginning of {where}")
     if msg.startswith("Expecting property name"):
         return GoJsonError(f"invalid character {c} looking for beginning of object key string")
     if msg.startswith("Expecting ':'"):
@@ -90,6 +102,22 @@ def _go_error(text: str, exc: ValueError) -> GoJsonError:
     if msg.startswith("Invalid \\escape") or msg.startswith("Invalid \\u"):
         return GoJsonError(f"invalid character {c} in string escape code")
     return GoJsonError(f"invalid character {c} looking for beginning of value")
+
+
+def _literal_error(text: str, pos: int) -> GoJsonError:
+    """Go's scanner reports the first wrong character inside true/false/null or after a lone '-'."""
+    if text[pos] == "-":
+        if pos + 1 >= len(text):
+            return GoJsonError("unexpected end of JSON input")
+        return GoJsonError(f"invalid character {_quote_char(text[pos + 1])} in numeric literal")
+    word = {"t": "true", "f": "false", "n": "null"}[text[pos]]
+    for k in range(1, len(word)):
+        if pos + k >= len(text):
+            return GoJsonError("unexpected end of JSON input")
+        if text[pos + k] != word[k]:
+            got, want = _quote_char(text[pos + k]), _quote_char(word[k])
+            return GoJsonError(f"invalid character {got} in literal {word} (expecting {want})")
+    return GoJsonError(f"invalid character {_quote_char(text[pos])} looking for beginning of value")
 
 
 def _innermost(text: str, pos: int) -> str:

@@ -653,3 +653,27 @@ def test_output_json_timestamp_and_empty_maps() -> None:
         '"containerName":"container1","labels":null,"annotations":{"a":"1","b":"2"}}'
     )
     assert parse("{{json .Labels}} {{printf `%T`  .}}", PLAIN, "log").execute(log) == "null stern.Log"
+
+
+JSON_ERRORS = [
+    ("not-json", "hi", "invalid character 'h' looking for beginning of value"),
+    ("empty", "", "unexpected end of JSON input"),
+    ("trailing-comma", '{"a":1,}', "invalid character '}' looking for beginning of object key string"),
+    ("missing-colon", '{"a" 1}', "invalid character '1' after object key"),
+    ("missing-comma", '{"a":1 "b":2}', "invalid character '\"' after object key:value pair"),
+    ("array-element", '{"a":[1 2]}', "invalid character '2' after array element"),
+    ("trailing-data", '{"a":1}x', "invalid character 'x' after top-level value"),
+    ("control-char", '{"a":"\x01"}', "invalid character '\\x01' in string literal"),
+    ("bad-escape", '{"a":"\\q"}', "invalid character 'q' in string escape code"),
+    ("bad-literal", '{"a":tru}', "invalid character '}' in literal true (expecting 'e')"),
+    ("nan", '{"a":NaN}', "invalid character 'N' looking for beginning of value"),
+    ("minus-infinity", '{"a":-Infinity}', "invalid character 'I' in numeric literal"),
+    ("array", "[1]", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
+]
+
+
+@pytest.mark.parametrize(("message", "want"), [c[1:] for c in JSON_ERRORS], ids=[c[0] for c in JSON_ERRORS])
+def test_parse_json_errors(message: str, want: str) -> None:
+    with pytest.raises(TemplateExecError) as info:
+        render("{{parseJSON .Message}}", data(message))
+    assert str(info.value).endswith("error calling parseJSON: " + want)
