@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pystern.cli.argv import ParsedArgs, parse_argv
 from pystern.config.build import build_config
-from pystern.config.file import load_config_file
+from pystern.config.file import env_name, load_config_file, values_from_env
 from pystern.config.flags import BY_NAME, Kind, Value
 from pystern.config.values import Values
 from pystern.errors import ConfigFileError, UsageError
@@ -108,15 +108,19 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     explicit = given.get("config", "")
     assert isinstance(explicit, str)
     file = load_config_file(explicit, env)
-    merged: dict[str, Value] = {**file.values, **given}
-    # A command-line choice beats a file setting that would silently override it:
-    # `-n x` beats the file's `all-namespaces: true`, `-o json` beats the file's `template`.
-    for cli_flag, file_flags in _OVERRIDES.items():
-        if cli_flag in given:
-            for name in file_flags:
-                if name not in given:
-                    merged.pop(name, None)
-    from_file = {name for name in file.values if name not in given}
+    from_env = values_from_env(env)
+    merged: dict[str, Value] = {}
+    origin: dict[str, str] = {}
+    for layer, where in ((file.values, "file"), (from_env, "env"), (given, "command line")):
+        # A higher layer's choice beats a lower layer's setting that would silently override it:
+        # `-n x` beats the file's `all-namespaces: true`, `-o json` beats the file's `template`.
+        for chooser, overridden in _OVERRIDES.items():
+            if chooser in layer:
+                for name in overridden:
+                    if name not in layer:
+                        merged.pop(name, None)
+        merged.update(layer)
+        origin.update(dict.fromkeys(layer, where))
     demo = bool(merged.get("demo"))
     if demo and "namespace" not in merged and "all-namespaces" not in merged:
         # The demo cluster has several namespaces; show them all unless told otherwise.
@@ -126,8 +130,12 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     except ConfigFileError:
         raise
     except UsageError as exc:
-        if exc.flag in from_file and file.path is not None:
+        came_from = origin.get(exc.flag or "")
+        if came_from == "file" and file.path is not None and exc.flag:
             raise _file_error(exc, exc.flag, file.path) from None
+        if came_from == "env" and exc.flag:
+            key = env_name(BY_NAME[exc.flag])
+            raise UsageError(f"invalid value for ${key}: {exc}", flag=exc.flag) from None
         raise
     notes = []
     if file.from_stern and file.path is not None:

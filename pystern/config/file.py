@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
-from pystern.errors import ConfigFileError
+from pystern.errors import ConfigFileError, UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +151,26 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
         raise ConfigFileError(f"cannot read config file {path}: {reason}") from None
     loaded = parse_config_text(text, path)
     return ConfigFile(path=path, values=loaded.values, warnings=loaded.warnings, from_stern=from_stern)
+
+
+def env_name(flag: Flag) -> str:
+    """The environment variable that can set a flag: ``PYSTERN_`` + the name in upper case."""
+    return "PYSTERN_" + flag.name.upper().replace("-", "_")
+
+
+def values_from_env(env: Mapping[str, str]) -> dict[str, Value]:
+    """Flag values from ``PYSTERN_<FLAG>`` variables, text parsed like a config-file string."""
+    values: dict[str, Value] = {}
+    for flag in BY_NAME.values():
+        key = env_name(flag)
+        if key not in env or not flag.in_file or flag.unsupported:
+            continue
+        text = env[key]
+        if flag.kind is Kind.SLICE:
+            values[flag.name] = split_slice(text)
+            continue
+        try:
+            values[flag.name] = parse_scalar(flag, text)
+        except FlagValueError as exc:
+            raise UsageError(f'invalid value "{exc.text}" in ${key}: {exc.reason}', flag=flag.name) from None
+    return values

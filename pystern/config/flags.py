@@ -217,7 +217,8 @@ FLAGS: tuple[Flag, ...] = (
     _f("tls-server-name", _K.STRING, "", _G.HIDDEN, "Server name for certificate validation.", hidden=True,
        unsupported=True),
     # --- other
-    _f("config", _K.STRING, "", _G.OTHER, "Config file (also $PYSTERNCONFIG).", metavar="PATH",
+    _f("config", _K.STRING, "", _G.OTHER, "Config file (also $PYSTERNCONFIG); any flag can also be set as "
+       "$PYSTERN_<FLAG>, e.g. PYSTERN_TAIL=10.", metavar="PATH",
        in_file=False, default_text="~/.config/pystern/config.yaml"),
     _f("stdin", _K.BOOL, False, _G.OTHER, "Read log lines from standard input (to try filters and "
        "templates; no cluster needed)."),

@@ -261,3 +261,44 @@ def test_junk_config_files_never_crash(data: object) -> None:
         else:
             message = "ok"
     assert message.strip()
+
+
+def test_env_vars_sit_between_file_and_command_line(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "tail: 10\nsince: 1h\nall-namespaces: true\n")
+    env.update(
+        {
+            "PYSTERN_TAIL": "20",
+            "PYSTERN_NAMESPACE": "a,b",
+            "PYSTERN_EXCLUDE": "x,y",
+            "PYSTERN_NO_FOLLOW": "true",
+        }
+    )
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert c.follow.tail_lines == 20
+    assert c.follow.since_seconds == 3600
+    assert c.selection.namespaces == ("a", "b")
+    assert not c.selection.all_namespaces  # the env's namespaces beat the file's all-namespaces
+    assert [p.pattern for p in c.output.excludes] == ["x,y"]
+    assert not c.follow.follow
+    assert parse_invocation(["--config", str(path), "--tail=30", "."], env).config.follow.tail_lines == 30
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PYSTERN_TAIL", "ten", 'invalid value "ten" in $PYSTERN_TAIL: not an integer'),
+        ("PYSTERN_COLOR", "pink", "invalid value for $PYSTERN_COLOR: color should be one of"),
+    ],
+)
+def test_bad_env_var(env: dict[str, str], name: str, value: str, message: str) -> None:
+    env[name] = value
+    with pytest.raises(UsageError) as info:
+        parse_invocation(["."], env)
+    assert str(info.value).startswith(message)
+
+
+def test_env_vars_that_are_not_settings_are_ignored(env: dict[str, str]) -> None:
+    env.update(
+        {"PYSTERN_CONFIG": "/nonexistent", "PYSTERN_VERSION": "true", "PYSTERN_AS": "x", "PYSTERN_X": "1"}
+    )
+    assert parse_invocation(["."], env).config.follow.tail_lines == -1

@@ -25,7 +25,11 @@ PYSTERN = str(Path(sys.executable).parent / "pystern")
 def _env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "PYSTERNCONFIG", "XDG_CONFIG_HOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KUBECONFIG", "XDG_CONFIG_HOME") and not k.startswith("PYSTERN")
+    }
     env["HOME"] = str(home)
     return env
 
