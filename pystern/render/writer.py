@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue
 import threading
 from typing import BinaryIO, TextIO
@@ -24,6 +25,29 @@ from typing import BinaryIO, TextIO
 FLUSH_SIZE = 64 * 1024
 HIGH_WATER = 1024 * 1024
 LOW_WATER = 256 * 1024
+HARD_LIMIT = 8 * HIGH_WATER
+"""Pending bytes at which ``write`` itself blocks: the bound for callers that never ``drain()``."""
+
+
+def _fileno(stream: object) -> int | None:
+    """The stream's fd after flushing its Python buffer, or None (BytesIO, StringIO).
+
+    The thread writes with ``os.write``: a daemon thread blocked inside a ``BufferedWriter``
+    holds its lock, and the interpreter aborts when it flushes that stream at exit.
+    """
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        stream.flush()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if isinstance(fd, int) and fd >= 0 else None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 class OutputClosed(BrokenPipeError):
@@ -56,6 +80,7 @@ class Writer:
         self.flush_size = flush_size
         self.high_water = high_water
         self.low_water = low_water
+        self.hard_limit = max(HARD_LIMIT, 2 * high_water)
         self._buf = bytearray()
         self._queued = 0
         self._lock = threading.Lock()
@@ -68,6 +93,8 @@ class Writer:
         self.error: BaseException | None = None
         self.max_pending = 0
         """Largest number of bytes ever pending (for tests of the memory bound)."""
+        self._out_fd = _fileno(stdout)
+        self._err_fd = _fileno(stderr)
 
     # -- producer side (event loop thread)
     def write(self, data: bytes) -> None:
@@ -80,6 +107,8 @@ class Writer:
             self.max_pending = pending
         if len(self._buf) >= self.flush_size:
             self._handoff()
+            if self._queued > self.hard_limit:
+                self._wait_below(self.high_water)
         elif not self._scheduled:
             loop = self._running_loop()
             if loop is None:
@@ -93,8 +122,23 @@ class Writer:
             self._handoff()
             self._put(("err", text), 0)
             return
-        self.stderr.write(text)
-        self.stderr.flush()
+        self._write_err_now(text)
+
+    def _write_err_now(self, text: str) -> None:
+        if self._err_fd is None:
+            self.stderr.write(text)
+            self.stderr.flush()
+            return
+        encoding = getattr(self.stderr, "encoding", None) or "utf-8"
+        with contextlib.suppress(OSError):
+            _write_all(self._err_fd, text.encode(encoding, "backslashreplace"))
+
+    def _write_out_now(self, chunk: bytes) -> None:
+        if self._out_fd is None:
+            self.stdout.write(chunk)
+            self.stdout.flush()
+        else:
+            _write_all(self._out_fd, chunk)
 
     def pending(self) -> int:
         """Bytes buffered or queued but not yet written."""
@@ -125,6 +169,12 @@ class Writer:
                     self._idle.wait(0.05)
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
+
+    def _wait_below(self, level: int) -> None:
+        # Last resort, blocking the loop: only reached when the producer ignores drain().
+        with self._idle:
+            while self._queued > level and self.error is None:
+                self._idle.wait(0.05)
 
     async def aclose(self) -> None:
         """Write out everything and stop the thread."""
@@ -184,8 +234,7 @@ class Writer:
         chunk = bytes(self._buf)
         self._buf.clear()
         try:
-            self.stdout.write(chunk)
-            self.stdout.flush()
+            self._write_out_now(chunk)
         except (BrokenPipeError, ValueError, OSError) as exc:
             self.error = exc
 
@@ -202,12 +251,10 @@ class Writer:
                     assert isinstance(payload, bytes)
                     size = len(payload)
                     if self.error is None:
-                        self.stdout.write(payload)
-                        self.stdout.flush()
+                        self._write_out_now(payload)
                 else:
                     assert isinstance(payload, str)
-                    self.stderr.write(payload)
-                    self.stderr.flush()
+                    self._write_err_now(payload)
             except (BrokenPipeError, ValueError, OSError) as exc:
                 if kind == "out":
                     self.error = exc

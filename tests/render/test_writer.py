@@ -161,3 +161,14 @@ async def test_notices_keep_their_place_on_a_terminal() -> None:
     sink.emit(target, [TS + b" after"])
     await sink.aclose()
     assert shared == ["out:p c before\n", "err:- p › c\n", "out:p c after\n"]
+
+
+async def test_write_blocks_at_the_hard_limit_when_nobody_drains() -> None:
+    slow = SlowOut(delay=0.001)
+    writer = Writer(slow, io.StringIO(), flush_size=1024, high_water=4096, low_water=1024)  # type: ignore[arg-type]
+    writer.hard_limit = 8192
+    for i in range(400):
+        writer.write(b"%05d" % i + b"x" * 94 + b"\n")
+    assert writer.max_pending <= 8192 + 1024 + 100
+    await writer.aclose()
+    assert len(slow.data) == 400 * 100
