@@ -8,7 +8,13 @@
 Options are the long flag names with ``_`` for ``-`` (``no_follow``, ``exclude_container``)
 and are validated exactly like the command line (``errors.UsageError`` on bad values).
 No config file is read: a library call means the same thing on every machine.
-Following runs until the caller stops iterating (``break`` closes every stream).
+Following runs until the caller stops; wrap the iterator in ``contextlib.aclosing`` so that
+leaving the loop closes every stream at once:
+
+    async with contextlib.aclosing(pystern.api.tail("web")) as lines:
+        async for line in lines:
+            if "ready" in line.message:
+                break
 """
 
 from __future__ import annotations

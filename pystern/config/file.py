@@ -12,6 +12,7 @@ name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34
   like the flag's command-line value; a YAML list sets a list flag to exactly those items
   (``exclude: []`` clears it); a scalar for an ARRAY flag is one item; a string for a
   SLICE flag is split on commas.
+* Precedence: command line > ``PYSTERN_<FLAG>`` environment variables > file > defaults.
 * Unknown keys produce a warning; a bad value or invalid YAML is a ``ConfigFileError``
   (exit 2) naming the key, the file and the reason.
 """

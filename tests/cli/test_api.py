@@ -49,3 +49,19 @@ async def test_tail_no_follow(sandbox: Sandbox) -> None:
         ("web-1", "app", f"line {n}") for n in range(3)
     ]
     assert all(line.timestamp for line in lines)
+
+
+async def test_tail_follow_stops_when_the_caller_leaves(sandbox: Sandbox) -> None:
+    import contextlib
+
+    sandbox.cluster.add_pod("web-1", containers=("app",))
+    sandbox.cluster.write("web-1", "app", "first")
+    seen = []
+    async with contextlib.aclosing(tail("web", kubeconfig=str(sandbox.kubeconfig_path), environ={})) as lines:
+        async for line in lines:
+            seen.append(line.message)
+            if line.message == "first":
+                sandbox.cluster.write("web-1", "app", "second")
+            if line.message == "second":
+                break
+    assert seen == ["first", "second"]
