@@ -199,18 +199,18 @@ def sprintf(fmt: str, *args: Any) -> str:
     return "".join(out)
 
 
-def _pad(text: str, f: _Flags, zero_ok: bool = False) -> str:
+def _pad(text: str, f: _Flags, mode: str = "text") -> str:
+    """Pad to the width: Go pads with zeros for the 0 flag (after the sign for numbers), else spaces."""
     if f.width is None or len(text) >= f.width:
         return text
     fill = f.width - len(text)
     if f.minus:
         return text + " " * fill
-    if f.zero and zero_ok:
+    if f.zero and mode == "number":
         sign = text[:1] if text[:1] in "+- " else ""
-        body = text[len(sign) :]
-        if body.startswith(("0x", "0X", "0b", "0o")) and f.sharp:
-            return sign + body[:2] + "0" * fill + body[2:]
-        return sign + "0" * fill + body
+        return sign + "0" * fill + text[len(sign) :]
+    if f.zero and mode == "text":
+        return "0" * fill + text
     return " " * fill + text
 
 
@@ -335,7 +335,10 @@ def _fmt_int(n: int, verb: str, f: _Flags) -> str:
         if verb == "o" and digits.startswith("0"):
             prefix = ""
     sign = "-" if neg else ("+" if f.plus else (" " if f.space else ""))
-    return _pad(sign + prefix + digits, f, zero_ok=f.prec is None)
+    if f.zero and f.width is not None and f.prec is None:
+        # Go zero-fills the digits to the width (less the sign), then adds the 0x/0b prefix.
+        digits = digits.rjust(f.width - (1 if sign else 0), "0")
+    return _pad(sign + prefix + digits, f, mode="none")
 
 
 def _chr(n: int) -> str:
@@ -360,12 +363,12 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
         if text == "+Inf" and not f.plus:
             text = " Inf" if f.space else "+Inf"
         # Go never zero-pads NaN/Inf.
-        return _pad(text, _Flags("-" if f.minus else "", f.width, None))
+        return _pad(text, f, mode="none")
     if verb in "xX":
         # Go writes at least two exponent digits: 0x1.8p+01.
         text = re.sub(r"\.?0*p", "p", x.hex())
         text = re.sub(r"p([+-])(\d)\Z", r"p\g<1>0\2", text)
-        return _pad(text.upper() if verb == "X" else text, f, zero_ok=True)
+        return _pad(text.upper() if verb == "X" else text, f, mode="number")
     v = "g" if verb == "v" else verb
     if f.prec is None:
         # %e and %f default to 6 digits; %g and %v use the shortest representation.
@@ -376,7 +379,7 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
         text = "+" + text
     elif f.space and not text.startswith("-"):
         text = " " + text
-    return _pad(text, f, zero_ok=True)
+    return _pad(text, f, mode="number")
 
 
 def _go_syntax(v: Any) -> str:

@@ -141,6 +141,15 @@ PRINTF = [
     ("quote-ascii", "%+q", ("☺\x01",), '"\\u263a\\x01"'),
     ("nil", "%v %s %d", (None, None, None), "<nil> %!s(<nil>) %!d(<nil>)"),
     ("map-verb-inside", "%s", ({"a": 1},), "map[a:%!s(int=1)]"),
+    ("zero-pad-text", "%08s|%05t|%06s", ("ab", True, "héllo"), "000000ab|0true|0héllo"),
+    (
+        "zero-pad-numbers",
+        "%#08x|%08.3f|%-08d|%+05d|%05d|%8.3d",
+        (255, -3.14159, 5, 3, -42, 7),
+        "0x000000ff|-003.142|5       |+0003|-0042|     007",
+    ),
+    ("inf-never-zero-padded", "%06.2f|%v", (float("inf"), float("-inf")), "  +Inf|-Inf"),
+    ("explicit-index", "%[2]d %[1]d|%[3]d", (1, 2), "2 1|%!d(BADINDEX)"),
 ]
 
 
