@@ -20,12 +20,10 @@ def js_escape(s: str) -> str:
             out.append("\\\\")
         elif c in "'\"":
             out.append("\\" + c)
-        elif (
-            c in "<>&="
-            or ord(c) < 0x20
-            or (not c.isprintable() and ord(c) < 0x80)
-            or (ord(c) >= 0x80 and not c.isprintable())
-        ):
+        elif 0xD800 <= ord(c) < 0xE000:
+            # An undecodable byte (surrogateescape): Go sees U+FFFD, which is printable, and copies the byte.
+            out.append(c)
+        elif c in "<>&=" or not c.isprintable():
             out.append(f"\\u{ord(c):04X}")
         else:
             out.append(c)

@@ -12,7 +12,7 @@ import functools
 import re
 
 from pystern.gotemplate.gofmt import sprintf, type_name
-from pystern.gotemplate.timelayout import DAYS, MONTHS, chunks, civil_to_days, local_zone
+from pystern.gotemplate.timelayout import MONTHS, chunks, civil_to_days, local_zone
 from pystern.gotemplate.values import GoTime, JsonNumber
 
 ZERO_TIME = GoTime(civil_to_days(1, 1, 1) * 86400 * 1_000_000_000, dt.UTC, "UTC")
@@ -177,4 +177,4 @@ def to_time(value: object) -> GoTime:
     raise ValueError(f"unable to cast {sprintf('%#v', value)} of type {type_name(value)} to time.Time")
 
 
-__all__ = ["DAYS", "ZERO_TIME", "to_time"]
+__all__ = ["ZERO_TIME", "to_time"]
