@@ -211,3 +211,36 @@ def test_junk_argv_never_crashes(argv: list[str], tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", list(Kind))
 def test_every_kind_exists_in_the_table(kind: Kind) -> None:
     assert any(f.kind is kind for f in FLAGS)
+
+
+_RUN_SKIP = _SKIP | {
+    "debug",
+    "server",
+    "kubeconfig",
+    "context",
+    "cluster",
+    "user",
+    "token",
+    "insecure-skip-tls-verify",
+}
+_RUN_WORDS = st.one_of(
+    st.sampled_from([f"--{f.name}" for f in FLAGS if f.name not in _RUN_SKIP]),
+    st.text(max_size=10),
+    st.sampled_from(
+        ["-1", "0", "5s", "deploy/x", "[", "-", "--", "=", "true", "short", "-t", "-A", "--stdin"]
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=st.lists(_RUN_WORDS, max_size=5))
+def test_junk_command_lines_end_with_one_line_and_exit_0_1_or_2(argv: list[str], tmp_path: Path) -> None:
+    """The whole run: no kubeconfig exists, so anything that parses stops at connecting (exit 1)."""
+    env = {"HOME": str(tmp_path), "KUBECONFIG": str(tmp_path / "none")}
+    code, _, err = run(argv, env)
+    assert code in (0, 1, 2), (code, err)
+    assert "Traceback" not in err
+    assert "internal error" not in err
+    if code:
+        assert err.endswith("\n")
+        assert err.splitlines()[-1].startswith("pystern: error: ")
