@@ -686,3 +686,10 @@ def test_parse_json_errors(message: str, want: str) -> None:
     with pytest.raises(TemplateExecError) as info:
         render("{{parseJSON .Message}}", data(message))
     assert str(info.value).endswith("error calling parseJSON: " + want)
+
+
+def test_readme_colorcustom_row() -> None:
+    # stern's README shows {{color "Hi" 3 96}}; the working form is colorCustom (italic + hi-cyan).
+    assert render('{{colorCustom "Hi" 3 96}}', funcs=COLOR) == "\x1b[3;96mHi\x1b[23;0m"
+    with pytest.raises(TemplateExecError, match="wrong number of args for color: want 2 got 3"):
+        render('{{color "Hi" 3 96}}', funcs=COLOR)
