@@ -191,20 +191,19 @@ FLAGS: tuple[Flag, ...] = (
     _f("verbosity", _K.INT, 0, _G.CLUSTER, "Diagnostics on stderr: 1 targets and decisions, 6 requests, "
        "9 bodies.", metavar="N"),
     # --- hidden kube flags pystern honours
-    _f("server", _K.STRING, "", _G.HIDDEN, "The address and port of the Kubernetes API server.",
+    _f("server", _K.STRING, "", _G.HIDDEN, "API server URL (overrides the kubeconfig).",
        hidden=True, metavar="URL"),
-    _f("token", _K.STRING, "", _G.HIDDEN, "Bearer token for authentication to the API server.",
+    _f("token", _K.STRING, "", _G.HIDDEN, "Bearer token (overrides the kubeconfig).",
        hidden=True, metavar="TOKEN"),
-    _f("certificate-authority", _K.STRING, "", _G.HIDDEN, "Path to a cert file for the certificate "
-       "authority.", hidden=True, metavar="PATH"),
-    _f("client-certificate", _K.STRING, "", _G.HIDDEN, "Path to a client certificate file for TLS.",
+    _f("certificate-authority", _K.STRING, "", _G.HIDDEN, "CA certificate file used to verify the API server.", hidden=True, metavar="PATH"),
+    _f("client-certificate", _K.STRING, "", _G.HIDDEN, "Client certificate file for TLS authentication.",
        hidden=True, metavar="PATH"),
-    _f("client-key", _K.STRING, "", _G.HIDDEN, "Path to a client key file for TLS.", hidden=True,
+    _f("client-key", _K.STRING, "", _G.HIDDEN, "Client key file for TLS authentication.", hidden=True,
        metavar="PATH"),
-    _f("insecure-skip-tls-verify", _K.BOOL, False, _G.HIDDEN, "Do not check the server's certificate "
+    _f("insecure-skip-tls-verify", _K.BOOL, False, _G.HIDDEN, "Skip verifying the API server's certificate "
        "(insecure).", hidden=True),
-    _f("cluster", _K.STRING, "", _G.HIDDEN, "The kubeconfig cluster to use.", hidden=True, metavar="NAME"),
-    _f("user", _K.STRING, "", _G.HIDDEN, "The kubeconfig user to use.", hidden=True, metavar="NAME"),
+    _f("cluster", _K.STRING, "", _G.HIDDEN, "Kubeconfig cluster entry to use.", hidden=True, metavar="NAME"),
+    _f("user", _K.STRING, "", _G.HIDDEN, "Kubeconfig user entry to use.", hidden=True, metavar="NAME"),
     _f("request-timeout", _K.STRING, "0", _G.HIDDEN, "Timeout of a single API request (1s, 2m; 0 = none); "
        "log streams are not cut by it.", hidden=True, metavar="DURATION"),
     # --- stern's hidden kube flags pystern refuses (for now)
