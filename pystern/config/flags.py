@@ -195,7 +195,8 @@ FLAGS: tuple[Flag, ...] = (
        hidden=True, metavar="URL"),
     _f("token", _K.STRING, "", _G.HIDDEN, "Bearer token (overrides the kubeconfig).",
        hidden=True, metavar="TOKEN"),
-    _f("certificate-authority", _K.STRING, "", _G.HIDDEN, "CA certificate file used to verify the API server.", hidden=True, metavar="PATH"),
+    _f("certificate-authority", _K.STRING, "", _G.HIDDEN, "CA certificate file used to verify the API "
+       "server.", hidden=True, metavar="PATH"),
     _f("client-certificate", _K.STRING, "", _G.HIDDEN, "Client certificate file for TLS authentication.",
        hidden=True, metavar="PATH"),
     _f("client-key", _K.STRING, "", _G.HIDDEN, "Client key file for TLS authentication.", hidden=True,
