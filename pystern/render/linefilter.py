@@ -174,11 +174,20 @@ class LineFilter:
         self._hl_matcher = _Matcher(marked, report) if marked else None
 
     def _fast_keep(self) -> Callable[[str], bool] | None:
-        """A direct ``search`` when there is one cheap include pattern and no exclude."""
-        inc = self._includes
-        if self._excludes is None and inc is not None and len(inc.patterns) == 1 and not inc.slow[0]:
-            search = inc.patterns[0].search
-            return lambda text: search(text) is not None
+        """Direct ``search`` calls when each side is one combined pattern that needs no time limit."""
+        inc, exc = self._includes, self._excludes
+        for matcher in (inc, exc):
+            if matcher is not None and (len(matcher.patterns) != 1 or matcher.slow[0]):
+                return None
+        if inc is not None and exc is not None:
+            inc_search, exc_search = inc.patterns[0].search, exc.patterns[0].search
+            return lambda text: exc_search(text) is None and inc_search(text) is not None
+        if inc is not None:
+            inc_search = inc.patterns[0].search
+            return lambda text: inc_search(text) is not None
+        if exc is not None:
+            exc_search = exc.patterns[0].search
+            return lambda text: exc_search(text) is None
         return None
 
     def _keep(self, text: str) -> bool:

@@ -93,6 +93,14 @@ class RenderSink:
             )
         )
         self.fast = not (self.filter.filters or self.highlighting or self.timestamps or self.template)
+        self.fast_filtered = self.filter.filters and not (
+            self.highlighting or self.timestamps or self.template
+        )
+        self.fast_stamped = (
+            self.timestamps is not None
+            and not (self.filter.filters or self.highlighting or self.template)
+            and self.format in (OutputFormat.DEFAULT, OutputFormat.RAW)
+        )
         self.notices = NoticeRenderer(
             colored=self.colored,
             show_namespace=output.show_namespace,
@@ -115,6 +123,14 @@ class RenderSink:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
                 out = self._render_messages(layout, msgs)
+        elif self.fast_filtered:
+            msgs = _fixed_width_messages(lines)
+            if msgs is not None:
+                keep = self.filter.keep
+                kept = [m for m in msgs if keep(m.decode("utf-8", "surrogateescape"))]
+                out = self._render_messages(layout, kept) if kept else b""
+        elif self.fast_stamped:
+            out = self._stamped_plain(layout.head, lines)
         if out is None:
             out = self._render(layout, data, self._records(lines, stdin=False))
         if out:
@@ -195,7 +211,7 @@ class RenderSink:
         return layout, data
 
     def _render_messages(self, layout: TargetLayout, msgs: list[bytes]) -> bytes | None:
-        """The fast path: plain messages, no timestamp, no filter, no highlight."""
+        """The fast path: plain messages (already filtered), no timestamp, no highlight; None: not here."""
         fmt = self.format
         if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
             head = layout.head
@@ -206,6 +222,38 @@ class RenderSink:
             body = quote_joined(msgs, '"' + rest + '{"message":"')
             return ('{"message":"' + body + '"' + rest).encode()
         return None
+
+    def _stamped_plain(self, head: bytes, lines: Sequence[bytes]) -> bytes | None:
+        """default/raw with ``-t`` and nothing else: whole-second conversions come from the cache."""
+        stamps = self.timestamps
+        assert stamps is not None
+        try:
+            ok = all(
+                line[30] == 0x20 and line[29] == 0x5A and line[19] == 0x2E and line[10] == 0x54
+                for line in lines
+            )
+        except IndexError:
+            return None
+        if not ok:
+            return None
+        seconds = stamps.seconds
+        for key in {line[:19] for line in lines}:
+            if key not in seconds and stamps.cache_second(key) is None:
+                return None
+        try:
+            if stamps.short:
+                out = b"".join([head + seconds[line[:19]][0] + line[30:] + b"\n" for line in lines])
+            else:
+                out = b"".join(
+                    [
+                        head + pair[0] + line[19:29] + pair[1] + line[30:] + b"\n"
+                        for line in lines
+                        for pair in (seconds[line[:19]],)
+                    ]
+                )
+        except KeyError:  # the cache was cleared while filling it (a batch spanning 8192 seconds)
+            return None
+        return self.sanitize(out) if self.sanitize is not None else out
 
     def _records(self, lines: Sequence[bytes], *, stdin: bool) -> list[Record]:
         """Split, filter, highlight and format timestamps; missing-timestamp lines pass unfiltered."""

@@ -71,7 +71,7 @@ class TimestampFormatter:
         if len(ts) == 30 and ts[19] == 0x2E and ts[29] == 0x5A:
             head = self.seconds.get(ts[:19])
             if head is None:
-                head = self._second(ts[:19])
+                head = self.cache_second(ts[:19])
             if head is not None:
                 if self.short:
                     return head[0]
@@ -80,7 +80,8 @@ class TimestampFormatter:
                     return head[0] + b"." + frac + head[1]
         return self._slow(ts)
 
-    def _second(self, key: bytes) -> tuple[bytes, bytes] | None:
+    def cache_second(self, key: bytes) -> tuple[bytes, bytes] | None:
+        """Convert and cache one ``YYYY-MM-DDTHH:MM:SS`` (UTC) second; None if it is not a time."""
         try:
             ns = parse_rfc3339_ns(key + b"Z")
         except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import regex
 
 from pystern.model import Target
 from pystern.options import ColorMode, OutputFormat, TimestampFormat
@@ -247,3 +248,29 @@ def test_stdin_batch_equals_single_lines(make: Make) -> None:
         batch.sink.flush()
         assert single.out.getvalue() == batch.out.getvalue(), fmt
         assert single.out.getvalue().count(b"\n") == len(lines) * (5 if fmt is OutputFormat.PPEXTJSON else 1)
+
+
+PATH_CASES = {
+    "plain": {},
+    "-t": {"timestamps": TimestampFormat.DEFAULT, "timezone": "Asia/Tokyo"},
+    "-t short": {"timestamps": TimestampFormat.SHORT, "timezone": "UTC"},
+    "-i": {"includes": (regex.compile("keep"),)},
+    "-e": {"excludes": (regex.compile("drop"),)},
+    "-H colour": {"highlights": (regex.compile("keep"),), "color": ColorMode.ALWAYS},
+}
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+@pytest.mark.parametrize("case", list(PATH_CASES))
+def test_fast_paths_match_the_general_path(make: Make, pod: Target, fmt: OutputFormat, case: str) -> None:
+    regular = [TS + b" keep <1>", TS + b" drop 2", b"2023-01-27T13:20:59.000000001Z keep \xff 3"]
+    odd = b"2023-01-27T13:21:00.5+00:00 keep odd"  # not 30 bytes: forces the general loop
+    fast = make(format=fmt, **PATH_CASES[case])
+    fast.sink.emit(pod, regular)
+    fast.sink.flush()
+    general = make(format=fmt, **PATH_CASES[case])
+    general.sink.emit(pod, [*regular, odd])
+    general.sink.flush()
+    assert fast.out.getvalue()
+    assert general.out.getvalue().startswith(fast.out.getvalue())
+    assert len(general.out.getvalue()) > len(fast.out.getvalue())
