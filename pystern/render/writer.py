@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import queue
+import select
 import threading
 from typing import BinaryIO, TextIO
 
@@ -46,7 +47,12 @@ def _fileno(stream: object) -> int | None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            # Someone left O_NONBLOCK on a shared terminal or pipe: wait until it takes more.
+            select.select([], [fd], [], 1.0)
+            continue
         view = view[written:]
 
 

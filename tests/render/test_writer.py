@@ -11,7 +11,7 @@ import time
 import pytest
 
 from pystern.model import Notice, NoticeKind, Target
-from pystern.options import ColorMode, Output
+from pystern.options import ColorMode, Output, OutputFormat
 from pystern.render import OutputClosed, build_sink
 from pystern.render.writer import Writer
 from tests.render.conftest import TS
@@ -172,3 +172,27 @@ async def test_write_blocks_at_the_hard_limit_when_nobody_drains() -> None:
     assert writer.max_pending <= 8192 + 1024 + 100
     await writer.aclose()
     assert len(slow.data) == 400 * 100
+
+
+async def test_nonblocking_pipe_is_waited_for_not_treated_as_closed() -> None:
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    received = bytearray()
+
+    def reader() -> None:
+        time.sleep(0.2)  # let the pipe fill up first
+        with os.fdopen(read_fd, "rb", buffering=0) as fh:
+            while chunk := fh.read(65536):
+                received.extend(chunk)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        sink = build_sink(
+            Output(format=OutputFormat.RAW), stdout=stdout, stderr=io.StringIO(), stdout_isatty=False, env={}
+        )
+        records = _records("p", 3000, size=200)
+        sink.emit(Target("n", "p", "c"), records)
+        await sink.aclose()
+    thread.join(5)
+    assert bytes(received) == b"".join(r[31:] + b"\n" for r in records)
