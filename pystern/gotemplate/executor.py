@@ -13,8 +13,9 @@ from typing import Any
 from pystern.errors import TemplateExecError
 from pystern.gotemplate.builtins import ArgError, GoFunc, truth
 from pystern.gotemplate.gofmt import Rune, sprint_value, type_name
+from pystern.gotemplate.methods import METHODS, call_time_method
 from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
-from pystern.gotemplate.values import MISSING, Color, StringMap, Struct
+from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
 
 Vars = list[Any]
 Run = Callable[[Vars, Any, list[str]], None]
@@ -71,6 +72,11 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> An
             if isinstance(receiver, Struct):
                 raise _fail(pos, src, f"can't evaluate field {name} in type {receiver.go_type}") from None
             return MISSING
+    if isinstance(receiver, GoTime) and name in METHODS:
+        try:
+            return call_time_method(receiver, name, [])
+        except ArgError as exc:
+            raise _fail(pos, src, str(exc)) from None
     if receiver is None:
         raise _fail(pos, src, f"nil pointer evaluating interface {{}}.{name}")
     raise _fail(pos, src, f"can't evaluate field {name} in type {type_name(receiver)}")
@@ -249,6 +255,8 @@ class Compiler:
         rest = c.args[1:]
         if first.kind == "ident":
             return self.call(first.value, rest, c, piped)  # type: ignore[arg-type]
+        if (rest or piped) and first.kind in ("field", "var", "pipe") and first.chain:
+            return self.method_call(first, rest, c, piped)
         if rest and first.kind != "field":
             raise_msg = f"can't give argument to non-function {first.src}"
 
@@ -272,6 +280,31 @@ class Compiler:
                     raise _fail(c.pos, c.src, f"{first.chain[-1]} is not a method but has arguments")
                 raise _fail(c.pos, c.src, f"can't give argument to non-function {first.src}")
             return ev(vars, dot)
+
+        return run
+
+    def method_call(
+        self, first: Arg, rest: list[Arg], c: Cmd, piped: bool
+    ) -> Callable[[Vars, Any, Any], Any]:
+        """``.a.b.Method arg...`` (or ``$x.Method``): only time values have methods; maps refuse args."""
+        name = first.chain[-1]
+        receiver = self.operand(Arg(first.kind, first.pos, first.src, first.value, first.chain[:-1]))
+        evs = [self.operand(a) for a in rest]
+        pos, src = first.pos, first.src
+
+        def run(vars: Vars, dot: Any, final: Any) -> Any:
+            recv = receiver(vars, dot)
+            if isinstance(recv, GoTime) and name in METHODS:
+                args = [e(vars, dot) for e in evs]
+                if piped:
+                    args.append(final)
+                try:
+                    return call_time_method(recv, name, args)
+                except ArgError as exc:
+                    raise _fail(pos, src, str(exc)) from None
+            if isinstance(recv, dict | Mapping):
+                raise _fail(pos, src, f"{name} is not a method but has arguments")
+            return field_of(recv, name, pos, src, False)
 
         return run
 

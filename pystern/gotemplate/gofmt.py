@@ -24,6 +24,8 @@ def type_name(v: Any) -> str:
         return "string"
     if isinstance(v, Rune):
         return "int32"
+    if isinstance(v, Named):
+        return v.go_type
     if isinstance(v, int):
         return "int"
     if isinstance(v, float):
@@ -45,6 +47,19 @@ def type_name(v: Any) -> str:
     return type(v).__name__
 
 
+class Named(int):
+    """An integer Go type with a ``String`` method (``time.Month``, ``time.Weekday``)."""
+
+    text: str
+    go_type: str
+
+    def __new__(cls, value: int, text: str, go_type: str) -> Named:
+        obj = super().__new__(cls, value)
+        obj.text = text
+        obj.go_type = go_type
+        return obj
+
+
 class Rune(int):
     """An untyped rune constant (``'a'``): an int32 for ``%T``."""
 
@@ -61,6 +76,8 @@ def sprint_value(v: Any, verb: str = "v", plus: bool = False) -> str:
         return "false"
     if isinstance(v, str):
         return str(v)
+    if isinstance(v, Named):
+        return v.text
     if isinstance(v, int):
         return str(int(v))
     if isinstance(v, float):
@@ -234,6 +251,9 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
         return _bad(verb, arg)
     if isinstance(arg, GoTime) and verb in "vs":
         return _fmt_str(go_time_string(arg), "s", f)
+    if isinstance(arg, Named) and verb in "vsq":
+        # A Stringer: %v, %s and %q use its String() text.
+        return _fmt_str(arg.text, verb, f)
     if isinstance(arg, str):
         if verb in "vsqxX":
             return _fmt_str(str(arg), verb, f)

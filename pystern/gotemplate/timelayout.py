@@ -66,7 +66,8 @@ def chunks(layout: str) -> tuple[tuple[bool, str], ...]:
     return tuple(c for c in out if c[0] or c[1])
 
 
-def _days_to_civil(days: int) -> tuple[int, int, int]:
+def days_to_civil(days: int) -> tuple[int, int, int]:
+    """The proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (any year)."""
     # Howard Hinnant's civil_from_days: exact for any year, including 0 and negatives.
     z = days + 719468
     era = z // 146097
@@ -113,7 +114,7 @@ def format_layout(t: GoTime, layout: str) -> str:
     sec, nsec = divmod(t.ns, 1_000_000_000)
     local = sec + offset
     days, rem = divmod(local, 86400)
-    year, month, day = _days_to_civil(days)
+    year, month, day = days_to_civil(days)
     hour, rem = divmod(rem, 3600)
     minute, second = divmod(rem, 60)
     out: list[str] = []

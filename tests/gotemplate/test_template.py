@@ -466,7 +466,7 @@ EXEC_ERRORS = [
     (
         "field-with-args",
         "{{.Message 1}}",
-        'template: log:1:2: executing "log" at <.Message 1>: Message is not a method but has arguments',
+        'template: log:1:2: executing "log" at <.Message>: Message is not a method but has arguments',
     ),
     (
         "call-non-function",
@@ -693,3 +693,46 @@ def test_readme_colorcustom_row() -> None:
     assert render('{{colorCustom "Hi" 3 96}}', funcs=COLOR) == "\x1b[3;96mHi\x1b[23;0m"
     with pytest.raises(TemplateExecError, match="wrong number of args for color: want 2 got 3"):
         render('{{color "Hi" 3 96}}', funcs=COLOR)
+
+
+TIME_METHODS = [
+    ("format", '{{ (toUTC .Message).Format "15:04:05.000 Mon" }}', "06:08:09.500 Tue"),
+    ("format-piped", '{{ $t := toUTC .Message }}{{ "2006" | $t.Format }}', "2024"),
+    ("unix", "{{ (toUTC .Message).Unix }} {{ (toUTC .Message).UnixMilli }}", "1709618889 1709618889500"),
+    (
+        "fields",
+        "{{ $t := toUTC .Message }}{{ $t.Year }} {{ $t.Day }} {{ $t.Hour }} {{ $t.YearDay }} {{ $t.Nanosecond }}",
+        "2024 5 6 65 500000000",
+    ),
+    (
+        "stringers",
+        '{{ $t := toUTC .Message }}{{ $t.Month }} {{ printf "%d %v %T" $t.Month $t.Weekday $t.Weekday }}',
+        "March 3 Tuesday time.Weekday",
+    ),
+    (
+        "zero-and-compare",
+        '{{ (toUTC "junk").IsZero }} {{ (toUTC .Message).Before (toUTC "2030-01-01") }}',
+        "true true",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in TIME_METHODS], ids=[c[0] for c in TIME_METHODS])
+def test_time_methods(text: str, want: str) -> None:
+    assert render(text, data("2024-03-05T07:08:09.5+01:00")) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("{{ (toUTC .Message).Format }}", "wrong number of args for Format: want 1 got 0"),
+        ("{{ (toUTC .Message).Nope }}", "can't evaluate field Nope in type time.Time"),
+        ('{{ .Message.Format "x" }}', "can't evaluate field Format in type string"),
+        ("{{ .Message | .Format }}", "Format is not a method but has arguments"),
+    ],
+    ids=["arity", "unknown-method", "string-has-no-methods", "map-field-with-args"],
+)
+def test_time_method_errors(text: str, want: str) -> None:
+    with pytest.raises(TemplateExecError) as info:
+        render(text, data("2024-03-05T07:08:09.5+01:00"))
+    assert str(info.value).endswith(want)
