@@ -53,14 +53,6 @@ def _fixed_width_messages(lines: Sequence[bytes]) -> list[bytes] | None:
     return msgs if len(msgs) == len(lines) else None
 
 
-def _split(line: bytes) -> int:
-    """Index of the space after the leading kubelet timestamp, or -1 (cheap shape check)."""
-    sp = line.find(b" ", 0, 40)
-    if sp < 20 or line[4] != 0x2D or line[10] not in (0x54, 0x74):
-        return -1
-    return sp
-
-
 class RenderSink:
     """Formats log lines (stdout) and notices (stderr) as configured by ``Output``."""
 
@@ -83,15 +75,10 @@ class RenderSink:
         self.template: Any = None
         if output.template is not None:
             self.template = _compile_template(output.template, self.colored)
-        self.highlighting = (
-            self.colored
-            and self.filter.highlights
-            and self.format
-            in (
-                OutputFormat.DEFAULT,
-                OutputFormat.RAW,
-            )
-        )
+        # JSON formats are never highlighted (escape codes would make them invalid JSON); a
+        # template's output is highlighted as a whole, after rendering (_render_template).
+        plain_text = self.template is None and self.format in (OutputFormat.DEFAULT, OutputFormat.RAW)
+        self.highlighting = self.colored and self.filter.highlights and plain_text
         self.fast = not (self.filter.filters or self.highlighting or self.timestamps or self.template)
         self.fast_filtered = self.filter.filters and not (
             self.highlighting or self.timestamps or self.template
@@ -270,7 +257,7 @@ class RenderSink:
                 sp = -1
                 msg = line
             else:
-                # The shape check of _split, inlined: this loop runs for every line.
+                # The kubelet timestamp's shape (as tail.timestamp_of checks it), inlined: this runs per line.
                 sp = line.find(b" ", 0, 40)
                 if sp < 20 or line[4] != 0x2D or line[10] not in (0x54, 0x74):
                     append((b"", MISSING + line))

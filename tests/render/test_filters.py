@@ -99,3 +99,16 @@ def test_catastrophic_highlight_prints_plain(make: Make, pod: Target) -> None:
     out = r.emit(pod, b"a" * 60 + b"!")
     assert out.endswith(b" " + b"a" * 60 + b"!\n")
     assert "took over" in r.err.getvalue()
+
+
+def test_template_output_highlighted_once_and_message_parsed_clean(make: Make, pod: Target) -> None:
+    import pytest
+
+    pytest.importorskip("pystern.gotemplate.template")
+    r = make(
+        color=ColorMode.ALWAYS,
+        highlights=(RX("boom"),),
+        template='{{with $d := parseJSON .Message}}{{$d.msg}}{{end}}{{"\\n"}}',
+    )
+    assert r.emit(pod, b'{"msg":"a boom"}') == b"a " + HL + b"boom" + END + b"\n"
+    assert r.err.getvalue() == ""
