@@ -20,15 +20,7 @@ from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout
 from pystern.gotemplate.values import JSON_TAGS, MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 _FIXUP = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
-_FIXUP_TABLE = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-    **{c: "\ufffd" for c in range(0xD800, 0xE000)},
-}
-_PLAIN_SCALARS = (str, int, type(None))
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
 
 
@@ -40,11 +32,14 @@ _ORDERED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 def _fixup(text: str) -> str:
     if _FIXUP.search(text) is None:
         return text
-    return text.translate(_FIXUP_TABLE)
+    # str.replace runs in C; a translate() table would cost a dict lookup per character.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return _SURROGATES.sub("\ufffd", text)
 
 
 def _is_plain(value: Any, depth: int = 0) -> bool:
-    """True when the C encoder's output is already Go's (modulo the translate pass)."""
+    """True when the C encoder's output is already Go's (modulo the escape fix-up)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return True
@@ -75,9 +70,33 @@ def go_json_dumps(value: Any, *, sort_keys: bool = True) -> str:
     if _is_plain(value):
         text = (_SORTED if sort_keys else _ORDERED).encode(value)
         return _fixup(text)
+    if type(value) is Struct:
+        flat = _plain_struct(value)
+        if flat is not None:
+            return _fixup(_ORDERED.encode(flat))
     parts: list[str] = []
     _encode(value, parts, sort_keys, None, "")
     return _fixup("".join(parts))
+
+
+def _plain_struct(value: Struct) -> dict[str, Any] | None:
+    """A struct of strings and string maps (stern's Log) as an ordered dict for the C encoder, or None."""
+    tags = JSON_TAGS.get(value.go_type)
+    fields = tags if tags is not None else tuple((k, k, False) for k in value)
+    flat: dict[str, Any] = {}
+    for field, name, omitempty in fields:
+        item = value.get(field, "")
+        kind = type(item)
+        if kind is str or item is None:
+            if omitempty and not item:
+                continue
+            flat[name] = item
+        elif kind is StringMap:
+            # Go sorts map keys; an empty label map is a nil map in Go (null).
+            flat[name] = dict(sorted(item.items())) if item else None
+        else:
+            return None
+    return flat
 
 
 def go_json_indent(value: Any, indent: str = "  ") -> str:
