@@ -62,3 +62,38 @@ def test_round_trip(value: dict[str, str | None]) -> None:
     text = go_json_dumps(value)
     assert json.loads(text) == value
     assert not set(text) & set("<>&")
+
+
+@given(
+    st.text(),
+    st.text(),
+    st.dictionaries(st.text(), st.text(), max_size=4),
+    st.dictionaries(st.text(), st.text(), max_size=4),
+)
+def test_stern_log_fast_path_matches_general_encoder(
+    message: str, timestamp: str, labels: dict[str, str], annotations: dict[str, str]
+) -> None:
+    from pystern.gotemplate.jsonenc import _encode, _fixup
+    from pystern.gotemplate.values import StringMap, Struct
+
+    log = Struct(
+        "stern.Log",
+        {
+            "Message": message,
+            "Timestamp": timestamp,
+            "NodeName": "n",
+            "Namespace": "ns",
+            "PodName": "p",
+            "ContainerName": "c",
+            "Labels": StringMap(labels),
+            "Annotations": StringMap(annotations),
+        },
+    )
+    parts: list[str] = []
+    _encode(log, parts, True, None, "")
+    fast = go_json_dumps(log)
+    assert fast == _fixup("".join(parts))
+    decoded = json.loads(fast)
+    assert list(decoded)[:1] == ["message"]
+    assert decoded["labels"] == (labels or None)
+    assert ("timestamp" in decoded) == bool(timestamp)
