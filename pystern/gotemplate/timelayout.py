@@ -217,7 +217,7 @@ def load_location(name: str) -> tuple[dt.tzinfo, str]:
     if name == "Local":
         return local_zone()
     if ".." in name or name.startswith("/") or "\\" in name:
-        raise ValueError(f"time: invalid location name {name!r}".replace("'", '"'))
+        raise ValueError("time: invalid location name")
     try:
         return zoneinfo.ZoneInfo(name), name
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
