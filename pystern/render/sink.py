@@ -86,7 +86,7 @@ class RenderSink:
         self.fast_stamped = (
             self.timestamps is not None
             and not (self.filter.filters or self.highlighting or self.template)
-            and self.format in (OutputFormat.DEFAULT, OutputFormat.RAW)
+            and self.format in (OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON)
         )
         self.notices = NoticeRenderer(
             colored=self.colored,
@@ -117,7 +117,7 @@ class RenderSink:
                 kept = [m for m in msgs if keep(m.decode("utf-8", "surrogateescape"))]
                 out = self._render_messages(layout, kept) if kept else b""
         elif self.fast_stamped:
-            out = self._stamped_plain(layout.head, lines)
+            out = self._stamped(layout, lines)
         if out is None:
             out = self._render(layout, data, self._records(lines, stdin=False))
         if out:
@@ -210,8 +210,11 @@ class RenderSink:
             return ('{"message":"' + body + '"' + rest).encode()
         return None
 
-    def _stamped_plain(self, head: bytes, lines: Sequence[bytes]) -> bytes | None:
-        """default/raw with ``-t`` and nothing else: whole-second conversions come from the cache."""
+    def _fixed_width_stamps(self, lines: Sequence[bytes]) -> list[bytes] | None:
+        """Formatted ``-t`` timestamps when every line starts with a 30-byte kubelet timestamp, else None.
+
+        The whole-second part comes from the formatter's cache (one zone conversion per second).
+        """
         stamps = self.timestamps
         assert stamps is not None
         try:
@@ -229,17 +232,27 @@ class RenderSink:
                 return None
         try:
             if stamps.short:
-                out = b"".join([head + seconds[line[:19]][0] + line[30:] + b"\n" for line in lines])
-            else:
-                out = b"".join(
-                    [
-                        head + pair[0] + line[19:29] + pair[1] + line[30:] + b"\n"
-                        for line in lines
-                        for pair in (seconds[line[:19]],)
-                    ]
-                )
+                return [seconds[line[:19]][0] for line in lines]
+            return [pair[0] + line[19:29] + pair[1] for line in lines for pair in (seconds[line[:19]],)]
         except KeyError:  # the cache was cleared while filling it (a batch spanning 8192 seconds)
             return None
+
+    def _stamped(self, layout: TargetLayout, lines: Sequence[bytes]) -> bytes | None:
+        """default/raw/json with ``-t`` and no filter or highlight."""
+        stamps = self._fixed_width_stamps(lines)
+        if stamps is None:
+            return None
+        if self.format is OutputFormat.JSON:
+            rest = layout.json_rest
+            parts = quote_many([line[31:] for line in lines])
+            return "".join(
+                [
+                    f'{{"message":"{part}","timestamp":"{ts.decode()}"{rest}'
+                    for part, ts in zip(parts, stamps, strict=True)
+                ]
+            ).encode()
+        head = layout.head
+        out = b"".join([head + ts + line[30:] + b"\n" for ts, line in zip(stamps, lines, strict=True)])
         return self.sanitize(out) if self.sanitize is not None else out
 
     def _records(self, lines: Sequence[bytes], *, stdin: bool) -> list[Record]:
