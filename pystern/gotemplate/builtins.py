@@ -15,7 +15,7 @@ from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
 from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
 from pystern.gotemplate.gofmt import Rune, type_name
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap, Struct
 
 
 class ArgError(TemplateExecError):
@@ -225,6 +225,8 @@ def _len(v: Any) -> int:
         raise FuncError("len of nil pointer")
     if isinstance(v, str):
         return len(v.encode("utf-8", "surrogateescape"))
+    if isinstance(v, Struct):
+        raise FuncError(f"len of type {v.go_type}")
     if isinstance(v, Mapping | list | tuple):
         return len(v)
     raise FuncError(f"len of type {type_name(v)}")
@@ -245,6 +247,8 @@ def _index(item: Any, *indexes: Any) -> Any:
     for x in indexes:
         if item is None or item is MISSING:
             raise FuncError("index of nil pointer")
+        if isinstance(item, Struct):
+            raise FuncError(f"can't index item of type {item.go_type}")
         if isinstance(item, Mapping):
             if not isinstance(x, str) or isinstance(x, JsonNumber):
                 raise FuncError(f"value has type {type_name(x)}; should be string")

@@ -195,7 +195,7 @@ class Compiler:
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
             value = source(vars, dot)
-            if isinstance(value, Mapping):
+            if isinstance(value, Mapping) and not isinstance(value, Struct):
                 items: Any = sorted(value.items(), key=lambda kv: _key(kv[0]))
             elif isinstance(value, list | tuple):
                 items = enumerate(value)

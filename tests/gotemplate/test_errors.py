@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pystern.errors import TemplateExecError, TemplateParseError
-from pystern.gotemplate import parse
+from pystern.gotemplate import Struct, parse
 from tests.gotemplate.sample import PLAIN, data, render
 
 PARSE_ERRORS = [
@@ -210,4 +210,19 @@ def test_parse_json_errors(message: str, want: str) -> None:
 def test_time_method_errors(text: str, want: str) -> None:
     with pytest.raises(TemplateExecError) as info:
         render(text, data("2024-03-05T07:08:09.5+01:00"))
+    assert str(info.value).endswith(want)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("{{len .}}", "error calling len: len of type stern.Log"),
+        ('{{index . "Message"}}', "error calling index: can't index item of type stern.Log"),
+        ("{{range .}}x{{end}}", "range can't iterate over {m}"),
+    ],
+    ids=["len", "index", "range"],
+)
+def test_struct_is_not_a_map(text: str, want: str) -> None:
+    with pytest.raises(TemplateExecError) as info:
+        parse(text, PLAIN, "log").execute(Struct("stern.Log", {"Message": "m"}))
     assert str(info.value).endswith(want)
