@@ -3,7 +3,15 @@
 Re-exports the names the rest of the engine and the tests use.
 """
 
-from pystern.tail.lines import MAX_LINE, TRUNCATED, LineSkipper, LineSplitter, ResumePoint, timestamp_of
+from pystern.tail.lines import (
+    MAX_LINE,
+    TRUNCATED,
+    LineSkipper,
+    LineSplitter,
+    ResumeMismatch,
+    ResumePoint,
+    timestamp_of,
+)
 from pystern.tail.stream import NO_FOLLOW_RETRIES, History, RetryPolicy, StatusSource, Tail
 
 __all__ = [
@@ -13,6 +21,7 @@ __all__ = [
     "History",
     "LineSkipper",
     "LineSplitter",
+    "ResumeMismatch",
     "ResumePoint",
     "RetryPolicy",
     "StatusSource",

@@ -12,10 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pystern import errors
 from pystern.timefmt import format_rfc3339_seconds, parse_rfc3339_ns
 
 MAX_LINE = 1024 * 1024
 TRUNCATED = b" [line truncated by pystern]"
+
+
+class ResumeMismatch(errors.ConnectionLost):
+    """A resumed stream does not contain the last line printed: it serves another container instance.
+
+    The log endpoint cannot name an instance, so a reconnect that races a restart reads
+    the new instance; its lines must not be printed as the old one's.
+    """
 
 
 def timestamp_of(line: bytes) -> bytes:
@@ -76,8 +85,12 @@ class ResumePoint:
         except ValueError:
             return None
 
-    def skipper(self, echo: bytes = b"") -> LineSkipper | None:
-        """A filter that drops the lines a resumed stream repeats (and a repeated error ``echo``)."""
+    def skipper(self, echo: bytes = b"", *, verify: bool = False) -> LineSkipper | None:
+        """A filter that drops the lines a resumed stream repeats (and a repeated error ``echo``).
+
+        With ``verify`` it raises ``ResumeMismatch`` when the stream skips past the last
+        line printed without serving it.
+        """
         ts_ns = -1
         if self.ts:
             try:
@@ -86,7 +99,7 @@ class ResumePoint:
                 return None
         elif not echo:
             return None
-        return LineSkipper(ts_ns, self.count, echo)
+        return LineSkipper(ts_ns, self.count, echo, verify=verify)
 
 
 class LineSkipper:
@@ -100,12 +113,13 @@ class LineSkipper:
     new request until the container restarts).
     """
 
-    __slots__ = ("_echo", "_remaining", "_ts", "done")
+    __slots__ = ("_echo", "_remaining", "_ts", "_verify", "done")
 
-    def __init__(self, ts_ns: int, count: int, echo: bytes = b"") -> None:
+    def __init__(self, ts_ns: int, count: int, echo: bytes = b"", *, verify: bool = False) -> None:
         self._ts = ts_ns
         self._remaining = count
         self._echo = echo
+        self._verify = verify
         self.done = False
 
     def _untimed(self, lines: list[bytes]) -> list[bytes]:
@@ -128,6 +142,8 @@ class LineSkipper:
             if ns == self._ts and self._remaining > 0:
                 self._remaining -= 1
                 continue
+            if self._verify and self._remaining > 0:
+                raise ResumeMismatch("the resumed log stream does not continue this container instance")
             self.done = True
             kept = self._untimed(lines[:i])
             kept.extend(lines[i:])

@@ -22,7 +22,7 @@ from typing import Protocol
 from pystern import errors
 from pystern.model import ContainerStateName, ContainerStatus, Notice, NoticeKind, Target
 from pystern.ports import Cluster, LogRequest, Sink
-from pystern.tail.lines import LineSplitter, ResumePoint, cut_timestamp, timestamp_of
+from pystern.tail.lines import LineSplitter, ResumeMismatch, ResumePoint, cut_timestamp, timestamp_of
 
 NO_FOLLOW_RETRIES = 3
 """Transient failures a --no-follow stream survives (resuming) before it counts as failed."""
@@ -127,8 +127,11 @@ class Tail:
         self.last_emitted = b""
         self.last_data = 0.0
         self.previous = False
-        self.draining = False
         """Read the previous instance: the stream broke after the container restarted."""
+        self.final = False
+        """The container has stopped: one last non-follow read picks up what the stream missed."""
+        self.draining = False
+        self.mismatches = 0
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
@@ -138,33 +141,44 @@ class Tail:
             return LogRequest(
                 t.namespace, t.pod, t.container, follow=False, since_time=since_time, previous=True
             )
+        follow = self.follow and not self.final
         if since_time is not None:
-            return LogRequest(t.namespace, t.pod, t.container, follow=self.follow, since_time=since_time)
+            return LogRequest(t.namespace, t.pod, t.container, follow=follow, since_time=since_time)
         if self.history == History.ALL:
-            return LogRequest(t.namespace, t.pod, t.container, follow=self.follow)
+            return LogRequest(t.namespace, t.pod, t.container, follow=follow)
         if self.history == History.NONE:
-            return LogRequest(t.namespace, t.pod, t.container, follow=self.follow, tail_lines=0)
+            return LogRequest(t.namespace, t.pod, t.container, follow=follow, tail_lines=0)
         since = None
         if self.since_seconds is not None and self.since_seconds > 0:
             since = max(1, int(self.since_seconds))
         tail = self.tail_lines if self.tail_lines >= 0 else None
         return LogRequest(
-            t.namespace, t.pod, t.container, follow=self.follow, since_seconds=since, tail_lines=tail
+            t.namespace, t.pod, t.container, follow=follow, since_seconds=since, tail_lines=tail
         )
 
     async def _attempt(self) -> None:
         last = self.last_emitted
-        skipper = self.resume.skipper(b"" if timestamp_of(last) else last)
+        # After three mismatches with the same instance still running, the log was rotated
+        # under us (the kubelet keeps only the current file): accept what it serves.
+        skipper = self.resume.skipper(b"" if timestamp_of(last) else last, verify=self.mismatches < 3)
         self.splitter.reset()
         emit, update, sink, splitter = self.sink.emit, self.resume.update, self.sink, self.splitter
         clock = self.clock
-        async with self.cluster.stream_log(self.request()) as chunks:
+        request = self.request()
+        # A follow stream opened just as the container restarted may serve the new instance
+        # (the endpoint cannot name one): stop as soon as the watch says ours was replaced.
+        watch_instance = request.follow and not request.previous
+        async with self.cluster.stream_log(request) as chunks:
             async for chunk in chunks:
                 self.last_data = clock()
                 lines = splitter.feed(chunk)
                 if skipper is not None and not skipper.done:
                     lines = skipper.filter(lines)
                 if lines:
+                    if watch_instance and self._replaced():
+                        raise errors.ConnectionLost(
+                            "the container restarted; reading the rest of the old instance"
+                        )
                     emit(self.target, lines)
                     update(lines)
                     self.lines_seen += len(lines)
@@ -248,6 +262,13 @@ class Tail:
     def _notice(self, kind: NoticeKind, text: str = "") -> None:
         self.sink.notice(Notice(kind, text, self.target))
 
+    def _replaced(self) -> bool:
+        """The pod is known and serves another instance of the container now."""
+        st = self.status_source.status(self.target)
+        return (
+            st is not None and bool(st.log_container_id) and st.log_container_id != self.target.container_id
+        )
+
     def _instance_state(self) -> tuple[bool, bool]:
         """(same instance still known, same instance running) from the latest pod status."""
         st = self.status_source.status(self.target)
@@ -281,15 +302,15 @@ class Tail:
             if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:
                 failures = refusals = 0
             if error is None:
-                if not self.follow or self.previous:
+                if not self.follow or self.previous or self.final:
                     self._emit_partial()
                     return None
+                # The status may lag the stream's end: give the watch a moment to say so.
+                await self._settle()
                 running = self._instance_state()[1]
-                if running:
-                    # The status may lag the stream's end: give the watch a moment to say so.
-                    await self.status_source.wait_change(self.target, self.policy.eof_grace)
-                    running = self._instance_state()[1]
                 if not running:
+                    if self._read_rest_after_stop():
+                        continue
                     self._emit_partial()
                     return None
                 rest = self.splitter.finish()
@@ -302,6 +323,10 @@ class Tail:
                 if failures > 1:
                     await self.sleep(self.policy.delay(failures - 1, self.rng))
                 continue
+            if isinstance(error, ResumeMismatch):
+                self.mismatches += 1
+            if self.final and isinstance(error, errors.ApiError) and not _transient(error):
+                return None  # the stopped container's log went away with its pod: nothing more to read
             if isinstance(error, errors.ApiError) and not _waiting_error(error):
                 refusals += 1
             outcome = await self._after_error(error, failures + 1, refusals)
@@ -309,6 +334,25 @@ class Tail:
                 return outcome[0]
             if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
                 failures += 1
+
+    def _read_rest_after_stop(self) -> bool:
+        """After a clean end, the container has stopped: read once more, without following?
+
+        The end may have been a proxy's or the kubelet's rather than the container's (the
+        status only says it stopped since).  A last non-follow read from the resume point
+        picks up lines the stream missed; the skipper drops the rest.  A deleted pod's log
+        is gone, so nothing is tried for it.
+        """
+        known, _ = self._instance_state()
+        if known:
+            self.final = True
+            return True
+        st = self.status_source.status(self.target)
+        last = st.last_terminated if st is not None else None
+        if last is not None and last.container_id == self.target.container_id:
+            self.previous = True
+            return True
+        return False
 
     async def _after_error(
         self, error: errors.PysternError, attempt: int, refusals: int
@@ -333,10 +377,12 @@ class Tail:
             if self.follow:
                 self._notice(NoticeKind.GAVE_UP, f"{error}")
             return (error,)
+        waited = 0.0
         if not self.follow:
             if attempt > NO_FOLLOW_RETRIES or not _transient(error):
                 return (error,)
         else:
+            waited = 0.0 if self.previous else await self._settle()
             known, _ = self._instance_state()
             if not known and not self.previous:
                 st = self.status_source.status(t)
@@ -352,11 +398,30 @@ class Tail:
             if refusals >= self.policy.give_up_after:
                 self._notice(NoticeKind.GAVE_UP, f"giving up after {refusals} failed attempts: {error}")
                 return (error,)
+            if self.previous and refusals == 0:
+                return None  # the previous instance's log is there to read now
         delay = self.policy.delay(attempt, self.rng)
         if isinstance(error, errors.ApiError) and error.retry_after:
             delay = max(delay, error.retry_after)
         if attempt == 1:
             # One notice per streak of failures; the give-up (if it comes) says the rest.
             self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
-        await self.sleep(delay)
+        if delay > waited:
+            await self.sleep(delay - waited)
         return None
+
+    async def _settle(self) -> float:
+        """Before reconnecting: wait up to ``eof_grace`` for the watch to report this container stopping.
+
+        The log endpoint cannot be asked for one container instance: a reconnect after a
+        restart that the watch has not reported yet would read the *new* instance.  Returns
+        the seconds waited.
+        """
+        started = self.clock()
+        deadline = started + self.policy.eof_grace
+        while self._instance_state() == (True, True):
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                break
+            await self.status_source.wait_change(self.target, remaining)
+        return self.clock() - started
