@@ -162,3 +162,14 @@ def test_notices_drive_liveness(make: Make) -> None:
     r.sink.flush()
     colours = {line.split(" ")[1].split("m")[0] for line in r.err.getvalue().splitlines()}
     assert len(colours) == 6
+
+
+def test_picker_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pystern.render.colors as colors
+
+    monkeypatch.setattr(colors, "MAX_REMEMBERED", 50)
+    picker = ColorPicker(6)
+    for i in range(500):
+        picker.pick(_replica(f"web-{i}"))
+    assert len(picker._assigned) <= 50
+    assert sum(picker._usage[("", "default", "ReplicaSet/web-5d8f")]) <= 50
