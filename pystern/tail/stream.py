@@ -1,13 +1,19 @@
-"""One container instance's log stream: read chunks, split lines, resume, reconnect.
+"""One container instance's log stream: read, resume, reconnect, and know when it is over.
 
-Lossless follow is the point of this module.  Every request carries
-``timestamps=true``; the ``ResumePoint`` remembers the timestamp of the last complete
-line and how many lines carried exactly that timestamp.  The kubelet truncates
-``sinceTime`` to whole seconds (kubernetes-wire B2), so a resumed stream starts at
-the beginning of that second and ``LineSkipper`` drops what was already printed by
-comparing (timestamp, index among equal timestamps).  A clean EOF while the pod
-status says the same container still runs is resumed too: the kubelet's 4 h write
-timeout and proxies end streams that way (stern's #361 treats it as the end).
+Lossless follow is the point.  Every request carries ``timestamps=true`` and the
+``ResumePoint`` (``lines.py``) makes a resumed request skip exactly what was printed.
+Beyond stern:
+
+* a clean EOF while the pod status says the same container still runs is resumed (the
+  kubelet's 4 h write timeout and proxies end streams that way; stern's #361);
+* when a container stops, one last non-follow read picks up what the stream missed;
+* the log endpoint cannot name a container instance, so a reconnect racing a restart
+  could read the *new* instance: the tail waits briefly for the watch before reconnecting,
+  verifies that a resumed stream contains the last line printed, stops a follow stream
+  as soon as the watch reports a restart, and reads the rest with ``previous=true``;
+* a watchdog probes a silent stream for newer lines (a half-open connection) and cuts it;
+* backoff with jitter, one RETRYING notice per streak, a give-up rule for servers that
+  keep refusing, while an unreachable server is waited for.
 """
 
 from __future__ import annotations
