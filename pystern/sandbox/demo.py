@@ -50,6 +50,21 @@ def _worker_line(rng: random.Random) -> str:
     return json.dumps(record)
 
 
+HISTORY_SECONDS = 60
+"""How much past log the demo writes at start."""
+
+
+class _Stamped:
+    """The driver's ``write`` with a fixed timestamp (None = now)."""
+
+    def __init__(self, cluster: ScenarioDriver, ts_ns: int | None) -> None:
+        self.cluster = cluster
+        self.ts_ns = ts_ns
+
+    def write(self, pod: str, container: str, line: str, namespace: str = "default") -> None:
+        self.cluster.write(pod, container, line, namespace=namespace, ts_ns=self.ts_ns)
+
+
 class Demo:
     """State of the running demo."""
 
@@ -74,15 +89,28 @@ class Demo:
         c.add_pod("flaky", containers=("app",), labels={"app": "flaky"})
         c.add_job("migrate", namespace="backend", containers=("migrate",))
         c.add_cronjob("report", namespace="backend", containers=("report",), schedule="*/2 * * * *")
+        start = time.time_ns() - HISTORY_SECONDS * 1_000_000_000
         init = c.pod("db-0", "backend").container("init-schema")
         if init is not None and init.current is not None:
-            init.current.log.append([b"waiting for volume", b"schema version 42 is up to date"])
+            init.current.log.append([b"waiting for volume", b"schema version 42 is up to date"], start)
         for pod in self.pods_of("web"):
-            c.write(pod, "proxy", "proxy listening on :8080, upstream 127.0.0.1:3000")
+            c.write(pod, "proxy", "proxy listening on :8080, upstream 127.0.0.1:3000", ts_ns=start)
         c.write(
-            "db-0", "postgres", "LOG:  database system is ready to accept connections", namespace="backend"
+            "db-0",
+            "postgres",
+            "LOG:  database system is ready to accept connections",
+            namespace="backend",
+            ts_ns=start,
         )
-        c.write("flaky", "app", "starting cache warm-up")
+        c.write("flaky", "app", "starting cache warm-up", ts_ns=start)
+        self.backfill(start)
+
+    def backfill(self, start_ns: int) -> None:
+        """Write a past minute of lines, so that ``--no-follow`` and ``--tail`` show history."""
+        ticks = HISTORY_SECONDS * 4
+        step = (time.time_ns() - start_ns) // (ticks + 1)
+        for n in range(1, ticks + 1):
+            self.tick_lines(ts_ns=start_ns + n * step)
 
     def pods_of(self, app: str, namespace: str = "default") -> list[str]:
         """Running pod names with label ``app=<app>``."""
@@ -101,9 +129,10 @@ class Demo:
             cont is not None and cont.current is not None and cont.current.running and not cont.waiting_reason
         )
 
-    def tick_lines(self) -> None:
-        """Write one line somewhere."""
-        rng, c = self.rng, self.c
+    def tick_lines(self, ts_ns: int | None = None) -> None:
+        """Write one line somewhere (at ``ts_ns``, default now)."""
+        rng = self.rng
+        c = _Stamped(self.c, ts_ns)
         roll = rng.random()
         if roll < 0.45:
             pods = self.pods_of("web")
