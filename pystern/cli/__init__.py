@@ -143,10 +143,11 @@ def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
             print_hidden(_text_stdout(io))
             return 0
         if invocation.action is Action.COMPLETION:
-            io.stderr.write(
-                f"pystern: error: --completion {invocation.completion_shell} is not implemented yet\n"
-            )
-            return 1
+            from pystern.completion import completion_script
+
+            io.stdout.write(completion_script(invocation.completion_shell).encode())
+            io.stdout.flush()
+            return 0
         config = invocation.config
         debug = config.debug
         if config.connection.verbosity >= 1:
@@ -163,8 +164,14 @@ def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point (``pystern`` and ``kubectl-pystern``)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["__complete"]:
+        # The shell completion callback: answered before flag parsing (pystern.completion).
+        from pystern.completion import complete_main
+
+        sys.exit(complete_main(args[1:]))
     io = real_io()
-    code = run_cli(sys.argv[1:] if argv is None else list(argv), io)
+    code = run_cli(args, io)
     try:
         sys.stdout.flush()
     except (BrokenPipeError, OSError, ValueError):

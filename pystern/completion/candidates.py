@@ -1,0 +1,138 @@
+"""Candidates for the word under the cursor, in cobra's ``__complete`` answer format.
+
+The answer is one candidate per line (``value`` or ``value<TAB>description``) and a last
+line ``:<directive>``, the protocol cobra programs (stern, kubectl) speak, which is also
+what kubectl expects from a ``kubectl_complete-<plugin>`` executable.  The directive is a
+bit set: 1 error (complete nothing), 2 no space after the candidate, 4 no file names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pystern.completion import lookup
+from pystern.completion.line import LineState, read_line
+from pystern.config.flags import BY_NAME, FLAGS, Flag, Kind
+
+ERROR = 1
+NO_SPACE = 2
+NO_FILES = 4
+
+QUERY_KINDS = (
+    "pod",
+    "replicationcontroller",
+    "service",
+    "deployment",
+    "daemonset",
+    "replicaset",
+    "statefulset",
+    "job",
+    "cronjob",
+)
+"""Kinds offered for a query without '/' (stern's list, plus cronjob which pystern tails)."""
+
+_FILE_FLAGS = frozenset(
+    {"kubeconfig", "template-file", "config", "certificate-authority", "client-certificate", "client-key"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Candidates (``value`` or ``value\\tdescription``) and the directive bits."""
+
+    candidates: tuple[str, ...]
+    directive: int
+
+    def render(self) -> str:
+        """The text printed for the shell script (or kubectl) to read."""
+        return "".join(f"{c}\n" for c in self.candidates) + f":{self.directive}\n"
+
+
+def _starting(prefix: str, values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v for v in values if v.startswith(prefix))
+
+
+def _context(state: LineState) -> str | None:
+    # Several --context values tail several clusters; a look-up asks the first one.
+    return state.contexts[0] if state.contexts else None
+
+
+def _flag_values(flag: Flag, typed: str, state: LineState, env: Mapping[str, str]) -> Answer:
+    """Values for ``flag``; ``typed`` is the value text typed so far."""
+    head = ""
+    if flag.kind is Kind.SLICE and "," in typed:
+        # -n a,b<TAB>: complete the last item of a comma-separated list.
+        head, _, typed = typed.rpartition(",")
+        head += ","
+
+    def done(values: Sequence[str]) -> Answer:
+        return Answer(tuple(head + v for v in _starting(typed, values)), NO_FILES)
+
+    if flag.choices:
+        return done(flag.choices)
+    if flag.name in _FILE_FLAGS:
+        return Answer((), 0)  # the shell completes file names
+    try:
+        if flag.name == "context":
+            return done(lookup.contexts(state.kubeconfig, env))
+        if flag.name == "namespace":
+            return done(lookup.object_names(state.kubeconfig, _context(state), "namespaces", None, env))
+        if flag.name == "node":
+            return done(lookup.object_names(state.kubeconfig, _context(state), "nodes", None, env))
+    except lookup.LookupFailed:
+        return Answer((), ERROR)
+    return Answer((), NO_FILES)
+
+
+def _flag_names(typed: str) -> Answer:
+    out = []
+    for flag in FLAGS:
+        if flag.hidden:
+            continue
+        word = f"--{flag.name}"
+        if flag.kind is not Kind.BOOL and flag.bare_value is not None:
+            word += "="  # pflag: -t alone means default; another value goes after '='
+        if word.startswith(typed):
+            out.append(f"{word}\t{flag.help}")
+    directive = NO_FILES | (NO_SPACE if any(c.split("\t")[0].endswith("=") for c in out) else 0)
+    return Answer(tuple(out), directive)
+
+
+def _query(typed: str, state: LineState, env: Mapping[str, str]) -> Answer:
+    from pystern.config.query import KINDS
+
+    if "/" not in typed:
+        return Answer(tuple(k + "/" for k in QUERY_KINDS if k.startswith(typed)), NO_SPACE | NO_FILES)
+    kind_text, _, prefix = typed.partition("/")
+    kind = KINDS.get(kind_text.lower().partition(".")[0])
+    if kind is None or "/" in prefix:
+        return Answer((), NO_FILES)
+    if state.all_namespaces or len(set(state.namespaces)) > 1:
+        return Answer((), ERROR)  # stern: "multiple namespaces are not supported"
+    namespace = state.namespaces[0] if state.namespaces else ""
+    try:
+        names = lookup.object_names(state.kubeconfig, _context(state), kind, namespace, env)
+    except lookup.LookupFailed:
+        return Answer((), ERROR)
+    return Answer(tuple(f"{kind_text}/{n}" for n in names if n.startswith(prefix)), NO_FILES)
+
+
+def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
+    """Answer ``__complete <args...>``: the last argument is the word under the cursor."""
+    words, typed = list(args[:-1]), (args[-1] if args else "")
+    state = read_line(words)
+    if state.pending is not None:
+        return _flag_values(state.pending, typed, state, env)
+    if not state.after_dashdash and typed.startswith("--") and "=" in typed:
+        name, _, value = typed[2:].partition("=")
+        flag = BY_NAME.get(name)
+        if flag is None:
+            return Answer((), NO_FILES)
+        answer = _flag_values(flag, value, state, env)
+        return Answer(tuple(f"--{name}={c}" for c in answer.candidates), answer.directive)
+    if not state.after_dashdash and typed.startswith("-"):
+        return _flag_names(typed) if typed.startswith("--") or typed == "-" else Answer((), NO_FILES)
+    if state.positionals:
+        return Answer((), NO_FILES)  # one query at most
+    return _query(typed, state, env)

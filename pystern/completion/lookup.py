@@ -1,0 +1,67 @@
+"""Cluster look-ups for dynamic completion: short, bounded, and silent on failure.
+
+A completion callback runs while the user waits at a prompt, so every look-up is
+bounded by ``TIMEOUT`` and any failure (no kubeconfig, unreachable server, forbidden)
+yields no candidates instead of an error message in the middle of the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Mapping
+
+from pystern.errors import PysternError
+from pystern.options import Connection
+
+TIMEOUT = 2.0
+"""Seconds a completion look-up may take before it gives up with no candidates."""
+
+
+class LookupFailed(Exception):
+    """A look-up gave no answer (reported to the shell as cobra's error directive)."""
+
+
+def connection_for(kubeconfig: str) -> Connection:
+    """The connection settings a completion look-up uses (tight timeouts)."""
+    return Connection(kubeconfig=kubeconfig or None, connect_timeout=TIMEOUT, request_timeout=TIMEOUT)
+
+
+def contexts(kubeconfig: str, env: Mapping[str, str]) -> list[str]:
+    """Context names from the kubeconfig files (no cluster call)."""
+    from pystern.kube import list_contexts
+
+    try:
+        names, _ = list_contexts(connection_for(kubeconfig), env)
+    except (PysternError, OSError, ValueError) as exc:
+        raise LookupFailed(str(exc)) from None
+    return names
+
+
+async def _names(
+    kubeconfig: str, context: str | None, kind: str, namespace: str | None, env: Mapping[str, str]
+) -> list[str]:
+    from pystern.kube import connect
+
+    quiet = io.StringIO()  # warnings of the kube layer must not land on the user's prompt line
+    cluster = await connect(connection_for(kubeconfig), context, stderr=quiet, probe=False, environ=env)
+    async with cluster:
+        if namespace == "":
+            namespace = cluster.default_namespace
+        items = await cluster.list_objects(kind, namespace)
+    names = [str((item.get("metadata") or {}).get("name", "")) for item in items if isinstance(item, dict)]
+    return sorted(name for name in names if name)
+
+
+def object_names(
+    kubeconfig: str, context: str | None, kind: str, namespace: str | None, env: Mapping[str, str]
+) -> list[str]:
+    """Names of the objects of ``kind`` (plural resource) in ``namespace``.
+
+    ``namespace=""`` means the context's default namespace; ``None`` is for cluster-scoped
+    kinds (namespaces, nodes).  Raises ``LookupFailed`` on any error or after ``TIMEOUT``.
+    """
+    try:
+        return asyncio.run(asyncio.wait_for(_names(kubeconfig, context, kind, namespace, env), TIMEOUT))
+    except (PysternError, OSError, ValueError, TimeoutError) as exc:
+        raise LookupFailed(str(exc) or type(exc).__name__) from None
