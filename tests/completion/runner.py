@@ -1,0 +1,88 @@
+"""Run the real shell completion scripts and the installed programs from tests.
+
+The sandbox serves from the test's event loop, so programs that talk to it are run
+with asyncio subprocesses (a blocking ``subprocess.run`` would starve the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+"""The venv's bin directory, where ``pip install -e .`` put pystern's console scripts."""
+
+BASH_CALL = r"""
+source "$SCRIPT"
+COMP_LINE="$LINE"
+COMP_POINT=${#COMP_LINE}
+read -r -a COMP_WORDS <<< "$COMP_LINE"
+[[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+complete -p pystern >/dev/null || exit 3
+_pystern_complete
+printf '%s\n' "${COMPREPLY[@]}"
+"""
+
+
+def installed(program: str = "pystern") -> Path:
+    """The installed console script, or skip the test when the package is not installed."""
+    path = BIN / program
+    if not path.exists():
+        pytest.skip(f"{program} is not installed in {BIN} (pip install -e .)")
+    return path
+
+
+def program_env(home: Path, kubeconfig: Path | None, **extra: str) -> dict[str, str]:
+    """A clean environment: the venv's bin first on PATH, no user config or kubeconfig."""
+    env = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "LANG": "C.UTF-8",
+    }
+    if kubeconfig is not None:
+        env["KUBECONFIG"] = str(kubeconfig)
+    env.update(extra)
+    return env
+
+
+async def run(argv: list[str], env: Mapping[str, str], timeout: float = 20.0) -> tuple[int, str, str]:
+    """Run a program without blocking the event loop; (exit status, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def bash_complete(line: str, env: Mapping[str, str]) -> list[str]:
+    """COMPREPLY after the generated bash script completes ``line`` (the cursor at its end)."""
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    installed()
+    script = ROOT / "completions" / "pystern.bash"
+    code, out, err = await run(
+        [bash, "--norc", "--noprofile", "-c", BASH_CALL], {**env, "SCRIPT": str(script), "LINE": line}
+    )
+    assert code == 0, err
+    assert err == "", err
+    return [word for word in out.split("\n") if word]

@@ -1,0 +1,97 @@
+"""The ``__complete`` answers that need no cluster: flags, fixed values, kinds, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pystern.completion import complete
+from pystern.completion.candidates import ERROR, NO_FILES, NO_SPACE
+from pystern.config.flags import BY_NAME
+
+NO_CLUSTER = {"KUBECONFIG": "/nonexistent/kubeconfig"}
+
+
+def values(*args: str) -> list[str]:
+    return [c.split("\t")[0] for c in complete(list(args), NO_CLUSTER).candidates]
+
+
+@pytest.mark.parametrize(
+    ("flag", "name"),
+    [
+        ("--color", "color"),
+        ("-o", "output"),
+        ("--output", "output"),
+        ("--container-state", "container-state"),
+        ("--completion", "completion"),
+    ],
+)
+def test_fixed_choices_after_the_flag(flag: str, name: str) -> None:
+    answer = complete([flag, ""], NO_CLUSTER)
+    assert list(answer.candidates) == list(BY_NAME[name].choices)
+    assert answer.directive == NO_FILES
+
+
+def test_fixed_choices_filter_by_prefix() -> None:
+    assert values("-o", "ext") == ["extjson"]
+    assert values("--color=al") == ["--color=always"]
+    assert values("-n", "x", "--timestamps=s") == ["--timestamps=short"]
+
+
+def test_slice_flag_completes_the_last_item() -> None:
+    assert values("--container-state", "running,wa") == ["running,waiting"]
+
+
+def test_bare_value_flag_does_not_take_the_next_word() -> None:
+    # pflag: `-t` alone means --timestamps=default, so the next word is the query.
+    assert values("-t", "dep") == ["deployment/"]
+
+
+def test_flag_names() -> None:
+    answer = complete(["--time"], NO_CLUSTER)
+    assert [c.split("\t")[0] for c in answer.candidates] == ["--timestamps=", "--timezone"]
+    assert answer.directive & NO_SPACE  # --timestamps= needs its value right after '='
+    assert all("\t" in c for c in answer.candidates)  # descriptions for zsh/fish
+    assert "--token" not in values("--to")  # hidden flags stay hidden
+
+
+def test_kinds_for_a_query_without_slash() -> None:
+    answer = complete(["-n", "team", "d"], NO_CLUSTER)
+    assert answer.candidates == ("deployment/", "daemonset/")
+    assert answer.directive == NO_SPACE | NO_FILES
+    assert "pod/" in values("")
+    assert values("zzz") == []
+
+
+def test_one_query_at_most() -> None:
+    assert values("pod/web", "dep") == []
+
+
+def test_names_refused_with_several_namespaces() -> None:
+    # stern: "multiple namespaces are not supported"; nothing is completed, no cluster is asked.
+    assert complete(["-A", "deployment/"], NO_CLUSTER).directive == ERROR
+    assert complete(["-n", "a,b", "deployment/"], NO_CLUSTER).directive == ERROR
+    assert complete(["-n", "a", "-n", "b", "deployment/w"], NO_CLUSTER).directive == ERROR
+
+
+def test_unknown_kind_completes_nothing() -> None:
+    assert complete(["secret/x"], NO_CLUSTER).candidates == ()
+
+
+def test_missing_kubeconfig_completes_nothing(tmp_path: Path) -> None:
+    env = {"KUBECONFIG": str(tmp_path / "missing"), "HOME": str(tmp_path)}
+    for args in (["-n", ""], ["--node", ""], ["deployment/"]):
+        answer = complete(args, env)
+        assert answer.candidates == ()
+        assert answer.directive == ERROR
+
+
+def test_file_flags_leave_completion_to_the_shell() -> None:
+    answer = complete(["--kubeconfig", ""], NO_CLUSTER)
+    assert answer.candidates == ()
+    assert answer.directive == 0
+
+
+def test_render_format() -> None:
+    assert complete(["--color", "n"], NO_CLUSTER).render() == "never\n:4\n"
