@@ -54,7 +54,7 @@ def program_env(home: Path, kubeconfig: Path | None, **extra: str) -> dict[str, 
     return env
 
 
-async def run(argv: list[str], env: Mapping[str, str], timeout: float = 20.0) -> tuple[int, str, str]:
+async def run(argv: list[str], env: Mapping[str, str], limit: float = 20.0) -> tuple[int, str, str]:
     """Run a program without blocking the event loop; (exit status, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -64,7 +64,7 @@ async def run(argv: list[str], env: Mapping[str, str], timeout: float = 20.0) ->
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(), limit)
     except TimeoutError:
         proc.kill()
         await proc.wait()

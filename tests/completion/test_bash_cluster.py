@@ -1,0 +1,124 @@
+"""Real bash completion against the installed program and a sandbox cluster (over TLS)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pystern.sandbox import Sandbox
+from tests.completion.runner import bash_complete, installed, program_env, run
+
+
+@pytest.fixture
+def cluster(tls_sandbox: Sandbox, tmp_path: Path) -> Sandbox:
+    """Namespaces team-a/team-b, a second node, deployments in default and team-a.
+
+    The kubeconfig gains a second context ``team:a`` (a ':' is a bash word break) whose
+    default namespace is team-a.
+    """
+    c = tls_sandbox.cluster
+    c.add_namespace("team-a")
+    c.add_namespace("team-b")
+    c.add_node("node-2")
+    c.add_deployment("api")
+    c.add_deployment("web", namespace="team-a")
+    c.add_deployment("worker", namespace="team-a")
+    c.add_deployment("batch", namespace="team-b")
+    assert tls_sandbox.kubeconfig_path is not None
+    config = yaml.safe_load(tls_sandbox.kubeconfig_path.read_text())
+    config["contexts"].append({"name": "team:a", "context": {"cluster": "sandbox", "user": "sandbox",
+                                                             "namespace": "team-a"}})  # fmt: skip
+    tls_sandbox.kubeconfig_path.write_text(yaml.safe_dump(config))
+    return tls_sandbox
+
+
+def env_for(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
+    return program_env(tmp_path, sandbox.kubeconfig_path)
+
+
+async def test_namespaces(cluster: Sandbox, tmp_path: Path) -> None:
+    env = env_for(cluster, tmp_path)
+    assert await bash_complete("pystern -n team", env) == ["team-a", "team-b"]
+    assert set(await bash_complete("pystern --namespace ", env)) >= {"default", "team-a", "team-b"}
+    assert await bash_complete("pystern -n team-a,team-", env) == ["team-a,team-a", "team-a,team-b"]
+
+
+async def test_nodes_and_contexts(cluster: Sandbox, tmp_path: Path) -> None:
+    env = env_for(cluster, tmp_path)
+    assert await bash_complete("pystern --node ", env) == ["node-1", "node-2"]
+    assert await bash_complete("pystern --context ", env) == ["sandbox", "team:a"]
+    # readline replaces only the text after the ':' word break, so bash gets the rest.
+    assert await bash_complete("pystern --context team:", env) == ["a"]
+
+
+async def test_kinds_and_names(cluster: Sandbox, tmp_path: Path) -> None:
+    env = env_for(cluster, tmp_path)
+    assert await bash_complete("pystern depl", env) == ["deployment/"]
+    assert await bash_complete("pystern deployment/", env) == ["deployment/api"]
+    assert await bash_complete("pystern -n team-a deployment/w", env) == [
+        "deployment/web",
+        "deployment/worker",
+    ]
+    assert await bash_complete("pystern --namespace=team-b deploy/", env) == ["deploy/batch"]
+    assert await bash_complete("pystern --context team:a deployment/", env) == [
+        "deployment/web",
+        "deployment/worker",
+    ]
+    assert await bash_complete("pystern -A deployment/", env) == []
+    assert await bash_complete("pystern -n team-a -n team-b deployment/", env) == []
+
+
+async def test_fixed_values_through_bash(cluster: Sandbox, tmp_path: Path) -> None:
+    env = env_for(cluster, tmp_path)
+    assert await bash_complete("pystern --color=al", env) == ["always"]
+    assert await bash_complete("pystern -o ", env) == ["default", "raw", "json", "extjson", "ppextjson"]
+    assert await bash_complete("pystern --completion z", env) == ["zsh"]
+
+
+async def test_kubeconfig_flag_is_honoured(cluster: Sandbox, tmp_path: Path) -> None:
+    assert cluster.kubeconfig_path is not None
+    env = program_env(tmp_path, None)  # no $KUBECONFIG: only --kubeconfig finds the cluster
+    assert await bash_complete("pystern -n team-a deployment/", env) == []
+    line = f"pystern --kubeconfig {cluster.kubeconfig_path} -n team-a deployment/"
+    assert await bash_complete(line, env) == ["deployment/web", "deployment/worker"]
+    assert await bash_complete(f"pystern --kubeconfig={cluster.kubeconfig_path} --node node-", env) == [
+        "node-1",
+        "node-2",
+    ]
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+async def test_unanswering_server_completes_nothing_quickly(silent_server: int, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{silent_server}"}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "x",
+            }
+        )
+    )
+    env = program_env(tmp_path, kubeconfig)
+    started = time.monotonic()
+    code, out, err = await run([str(installed()), "__complete", "-n", ""], env)
+    elapsed = time.monotonic() - started
+    assert (code, out, err) == (0, ":1\n", "")
+    assert elapsed < 5, f"completion look-up took {elapsed:.1f}s"
+    assert await bash_complete("pystern deployment/", env) == []
