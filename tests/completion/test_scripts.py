@@ -66,3 +66,24 @@ def test_bash_script_registers_both_programs() -> None:
     assert result.returncode == 0, result.stderr
     assert "-F _pystern_complete pystern" in result.stdout
     assert "-F _pystern_complete kubectl-pystern" in result.stdout
+
+
+def test_fish_completes_through_the_program(tmp_path: Path) -> None:
+    fish = shutil.which("fish")
+    if fish is None:
+        pytest.skip("fish is not installed (apt-get install fish); fish completion not exercised")
+    installed()
+    script = ROOT / "completions" / "pystern.fish"
+    commands = f'source "{script}"; complete -C "pystern --color=a"; complete -C "pystern --time"'
+    result = subprocess.run(
+        [fish, "--no-config", "-c", commands],
+        env=program_env(tmp_path, None),
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["--color=always", "--color=auto"]
+    assert [line.split("\t")[0] for line in lines[2:]] == ["--timestamps=", "--timezone"]
+    assert lines[2].split("\t")[1].startswith("Show timestamps")
