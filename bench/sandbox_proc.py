@@ -25,6 +25,8 @@ from pathlib import Path
 from pystern.sandbox import Sandbox
 
 LEVELS = ("info", "debug", "warn", "error")
+SLOTS = 10
+"""Groups of pods that write at different moments of each period (follow scenario)."""
 
 
 def json_line(pod: int, index: int) -> bytes:
@@ -63,17 +65,23 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 async def write_forever(cluster: object, names: list[str], rate: float) -> None:
-    """Write one line per pod every 1/rate seconds, each stamped with its send time."""
+    """Each pod writes ``rate`` lines/s, stamped with their send time.
+
+    Real containers do not write in lock-step, so the pods are spread over the period in
+    ``SLOTS`` groups instead of all writing in the same instant.
+    """
     write = cluster.write  # type: ignore[attr-defined]
-    period = 1.0 / rate
+    groups = [names[i::SLOTS] for i in range(SLOTS)]
+    step = 1.0 / rate / SLOTS
     seq = 0
     next_tick = time.monotonic()
     while True:
-        for name in names:
-            write(name, "app", f"seq={seq} sent={time.time_ns()}")
+        for group in groups:
+            for name in group:
+                write(name, "app", f"seq={seq} sent={time.time_ns()}")
+            next_tick += step
+            await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
         seq += 1
-        next_tick += period
-        await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
 
 
 def main() -> None:
