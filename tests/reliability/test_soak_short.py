@@ -1,0 +1,39 @@
+"""A short soak (``bench/soak.py``, about 30 s): churn plus faults, nothing lost, nothing leaked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
+
+
+@pytest.mark.timeout(90)
+def test_short_soak_is_clean() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(SOAK), "--seconds", "28", "--warmup", "7", "--report-every", "7", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=80,
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    summary = json.loads(proc.stdout.splitlines()[-1])
+    report = proc.stdout[-3000:]
+    assert summary["written"] > 4000, report
+    assert summary["lost"] == 0, report
+    assert summary["repeated"] == 0, report
+    assert summary["unexpected"] == 0, report
+    # The faults actually happened, including an API server restart.
+    assert summary["faults"].get("restart") == 1, report
+    assert sum(summary["faults"].values()) >= 5, report
+    # pystern ran until told to stop, and stopped as Ctrl-C says.
+    assert summary["exit_code"] == 130, report
+    warm, end = summary["warm"], summary["end"]
+    assert end["rss_kib"] - warm["rss_kib"] < 8 * 1024, report
+    assert end["fds"] - warm["fds"] <= 8, report
+    assert proc.returncode == 0, report
