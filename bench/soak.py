@@ -223,7 +223,7 @@ async def soak(
             samples: list[Sample] = []
             warm: Sample | None = None
             faults: Counter[str] = Counter()
-            next_fault = started + max(warmup, fault_every)
+            next_fault = started + fault_every
             next_report = started + min(report_every, warmup)
             cycle = 0
 
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
     fault_every = args.fault_every or (20.0 if seconds >= 300 else 3.0)
-    warmup = args.warmup if args.warmup is not None else min(60.0, seconds / 4)
+    warmup = args.warmup if args.warmup is not None else min(60.0, seconds / 3)
     started = time.monotonic()
     summary = asyncio.run(
         soak(

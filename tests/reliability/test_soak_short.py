@@ -1,4 +1,4 @@
-"""A short soak (``bench/soak.py``, about 30 s): churn plus faults, nothing lost, nothing leaked."""
+"""A short soak (``bench/soak.py``, about 25 s): churn plus faults, nothing lost, nothing leaked."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 @pytest.mark.timeout(90)
 def test_short_soak_is_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, str(SOAK), "--seconds", "28", "--warmup", "7", "--report-every", "7", "--json"],
+        [sys.executable, str(SOAK), "--seconds", "25", "--warmup", "10", "--report-every", "5", "--json"],
         capture_output=True,
         text=True,
         timeout=80,
@@ -24,7 +24,7 @@ def test_short_soak_is_clean() -> None:
     assert "Traceback" not in proc.stderr, proc.stderr
     summary = json.loads(proc.stdout.splitlines()[-1])
     report = proc.stdout[-3000:]
-    assert summary["written"] > 4000, report
+    assert summary["written"] > 3000, report
     assert summary["lost"] == 0, report
     assert summary["repeated"] == 0, report
     assert summary["unexpected"] == 0, report
@@ -33,6 +33,7 @@ def test_short_soak_is_clean() -> None:
     assert sum(summary["faults"].values()) >= 5, report
     # pystern ran until told to stop, and stopped as Ctrl-C says.
     assert summary["exit_code"] == 130, report
+    # The baseline is taken once pods are being replaced (4 s lifetime + 5 s grace period).
     warm, end = summary["warm"], summary["end"]
     assert end["rss_kib"] - warm["rss_kib"] < 8 * 1024, report
     assert end["fds"] - warm["fds"] <= 8, report
