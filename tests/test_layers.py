@@ -34,6 +34,7 @@ RANKS: dict[str, int] = {
     "run": 3,
     "config": 4,
     "completion": 4,
+    "prompt": 4,
     "api": 4,
     "cli": 4,
     "__main__": 4,

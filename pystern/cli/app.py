@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
-from pystern.errors import UsageError
 from pystern.options import Config
 
 if TYPE_CHECKING:
@@ -113,36 +112,12 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
 
 
 async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: ProcessIO) -> Config:
-    """``--prompt``: pick an ``app.kubernetes.io/instance`` value; returns the config with that selector."""
-    label = "app.kubernetes.io/instance"
-    sel = config.selection
-    namespaces: list[str | None] = [None]
-    if not sel.all_namespaces:
-        namespaces = list(sel.namespaces) or [clusters[0].default_namespace]
-    found: set[str] = set()
-    for cluster in clusters:
-        for namespace in namespaces:
-            listed = await cluster.list_pods(namespace, "", sel.field_selector)
-            found.update(pod.labels[label] for pod in listed.pods if label in pod.labels)
-    if not found:
-        raise UsageError("No matching labels", flag="prompt")
-    if not io.stdin_isatty:
-        raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
-    choices = sorted(found)
-    from rich.console import Console
-    from rich.prompt import IntPrompt
+    """``--prompt``: pick an ``app.kubernetes.io/instance`` value (see ``pystern.prompt``)."""
+    from pystern.prompt import prompt_selector
 
-    console = Console(file=io.stderr)
-    console.print(f'Select "{label}" label value:')
-    for number, value in enumerate(choices, 1):
-        console.print(f"  {number:>3}  {value}", highlight=False)
-    index = await asyncio.to_thread(
-        IntPrompt.ask, "Number", console=console, choices=[str(n) for n in range(1, len(choices) + 1)]
+    return await prompt_selector(
+        config, clusters, interactive=io.stdin_isatty, stdout=io.stdout, screen=io.stderr
     )
-    selector = f"{label}={choices[index - 1]}"
-    io.stdout.write(f"Selector: {selector}\n".encode())
-    io.stdout.flush()
-    return replace(config, selection=replace(sel, label_selector=selector))
 
 
 async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack) -> list[Cluster]:

@@ -1,0 +1,109 @@
+"""``-p/--prompt``: choose an ``app.kubernetes.io/instance`` value, then tail with that selector.
+
+Like stern, every pod of the selected namespaces is listed (no label selector), the
+distinct values of the label are sorted and offered; the choice becomes the label
+selector (replacing ``-l``; a resource query, handled by the caller, still wins).
+The menu is written to stderr so that stdout carries only ``Selector: ...`` and the
+log lines; the answer is read from an injectable text stream (tests, pseudo-terminals).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
+
+from pystern.errors import PysternError, UsageError
+from pystern.options import Config
+
+if TYPE_CHECKING:
+    from pystern.ports import Cluster
+
+LABEL = "app.kubernetes.io/instance"
+
+
+async def instance_values(config: Config, clusters: Sequence[Cluster]) -> list[str]:
+    """The sorted distinct ``app.kubernetes.io/instance`` values of the selected namespaces' pods."""
+    sel = config.selection
+
+    def namespaces(cluster: Cluster) -> Sequence[str | None]:
+        if sel.all_namespaces:
+            return [None]
+        return list(sel.namespaces) or [cluster.default_namespace]
+
+    # Each cluster and namespace is listed concurrently; the results are merged afterwards
+    # (stern writes them into one shared map from several goroutines without a lock).
+    lists = await asyncio.gather(
+        *(
+            cluster.list_pods(namespace, "", sel.field_selector)
+            for cluster in clusters
+            for namespace in namespaces(cluster)
+        )
+    )
+    return sorted({pod.labels[LABEL] for listed in lists for pod in listed.pods if LABEL in pod.labels})
+
+
+class _Answers:
+    """An answer stream whose end raises ``EOFError``.
+
+    rich reads an injected stream with ``readline()``, which returns "" at its end; rich
+    would take that as an invalid answer and ask again forever.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def readline(self) -> str:
+        line = self._stream.readline()
+        if not line:
+            raise EOFError
+        return line
+
+
+def choose(values: Sequence[str], *, answers: TextIO | None, screen: TextIO) -> str:
+    """Show a numbered menu on ``screen`` and read the choice from ``answers`` (None: the terminal).
+
+    rich re-asks until a listed number is given; the end of input is an error (exit 1).
+    """
+    from rich.console import Console
+    from rich.prompt import IntPrompt
+
+    console = Console(file=screen)
+    console.print(f'Select "{LABEL}" label value:', highlight=False)
+    for number, value in enumerate(values, 1):
+        console.print(f"  {number:>3}  {value}", highlight=False, markup=False)
+    choices = [str(n) for n in range(1, len(values) + 1)]
+    try:
+        stream = cast(TextIO, _Answers(answers)) if answers is not None else None
+        index = IntPrompt.ask("Number", console=console, choices=choices, stream=stream)
+    except EOFError:
+        raise PysternError("--prompt: no value chosen (end of input)") from None
+    return values[index - 1]
+
+
+async def prompt_selector(
+    config: Config,
+    clusters: Sequence[Cluster],
+    *,
+    interactive: bool,
+    stdout: BinaryIO,
+    screen: TextIO,
+    answers: TextIO | None = None,
+) -> Config:
+    """Run the ``--prompt`` dialogue; returns ``config`` with the chosen label selector.
+
+    ``interactive`` says whether stdin is a terminal (or ``answers`` stands in for one).
+    Raises ``UsageError`` for "No matching labels" and for a non-interactive stdin,
+    checked in that order (the listing tells the user more than the missing terminal).
+    """
+    values = await instance_values(config, clusters)
+    if not values:
+        raise UsageError("No matching labels", flag="prompt")
+    if not interactive:
+        raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
+    chosen = await asyncio.to_thread(choose, values, answers=answers, screen=screen)
+    selector = f"{LABEL}={chosen}"
+    stdout.write(f"Selector: {selector}\n".encode())
+    stdout.flush()
+    return replace(config, selection=replace(config.selection, label_selector=selector))

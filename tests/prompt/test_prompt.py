@@ -1,0 +1,125 @@
+"""``-p/--prompt``: the dialogue with an injected answer stream, and through a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import pty
+import sys
+from pathlib import Path
+
+import pytest
+
+from pystern.cli import ProcessIO, parse_config, run_cli
+from pystern.errors import PysternError, UsageError
+from pystern.kube import connect
+from pystern.prompt import LABEL, prompt_selector
+from pystern.sandbox import Sandbox
+
+BIN = Path(sys.executable).parent
+
+
+def _shop(sandbox: Sandbox) -> None:
+    c = sandbox.cluster
+    c.add_pod("cart-1", labels={LABEL: "cart"})
+    c.add_pod("shop-1", labels={LABEL: "shop"})
+    c.add_pod("shop-2", labels={LABEL: "shop"})
+    c.add_pod("plain-1")
+    c.add_pod("admin-1", namespace="ops", labels={LABEL: "admin"})
+    for pod in ("cart-1", "shop-1", "shop-2", "plain-1"):
+        c.write(pod, "app", f"hello from {pod}")
+
+
+async def _dialogue(sandbox: Sandbox, argv: list[str], answers: str) -> tuple[str, str, str]:
+    """Run prompt_selector; (label selector, stdout, screen)."""
+    env = {"HOME": "/nonexistent", "KUBECONFIG": str(sandbox.kubeconfig_path)}
+    config = parse_config(["-p", *argv], env)
+    out, screen = io.BytesIO(), io.StringIO()
+    async with await connect(config.connection, environ=env) as cluster:
+        chosen = await prompt_selector(
+            config, [cluster], interactive=True, stdout=out, screen=screen, answers=io.StringIO(answers)
+        )
+    return chosen.selection.label_selector, out.getvalue().decode(), screen.getvalue()
+
+
+async def test_choose_by_number(sandbox: Sandbox) -> None:
+    _shop(sandbox)
+    selector, out, screen = await _dialogue(sandbox, [], "2\n")
+    assert selector == f"{LABEL}=shop"
+    assert out == f"Selector: {LABEL}=shop\n"
+    assert f'Select "{LABEL}" label value:' in screen
+    assert "1  cart" in screen
+    assert "2  shop" in screen
+    assert "admin" not in screen  # another namespace
+
+
+async def test_all_namespaces_and_reasking(sandbox: Sandbox) -> None:
+    _shop(sandbox)
+    selector, _, screen = await _dialogue(sandbox, ["-A", "-l", "x=y"], "7\nzero\n1\n")
+    assert selector == f"{LABEL}=admin"  # sorted: admin, cart, shop; replaces -l
+    assert screen.count("Number") == 3
+
+
+async def test_namespace_flag_limits_the_values(sandbox: Sandbox) -> None:
+    _shop(sandbox)
+    selector, _, screen = await _dialogue(sandbox, ["-n", "ops"], "1\n")
+    assert selector == f"{LABEL}=admin"
+    assert "cart" not in screen
+
+
+async def test_end_of_input_is_an_error(sandbox: Sandbox) -> None:
+    _shop(sandbox)
+    with pytest.raises(PysternError, match="no value chosen") as caught:
+        await _dialogue(sandbox, [], "")
+    assert caught.value.exit_code == 1
+
+
+async def test_no_matching_labels(sandbox: Sandbox) -> None:
+    sandbox.cluster.add_pod("plain-1")
+    with pytest.raises(UsageError, match=r"^No matching labels$"):
+        await _dialogue(sandbox, [], "1\n")
+
+
+async def test_a_resource_query_wins_over_the_prompt(sandbox: Sandbox) -> None:
+    _shop(sandbox)
+    env = {"HOME": "/nonexistent", "KUBECONFIG": str(sandbox.kubeconfig_path)}
+    out, err = io.BytesIO(), io.StringIO()
+    process = ProcessIO(io.BytesIO(), out, err, False, False, env)  # stdin is no terminal: no prompt asked
+    code = await asyncio.to_thread(run_cli, ["-p", "--no-follow", "--color=never", "pod/cart-1"], process)
+    assert code == 0, err.getvalue()
+    assert "error" not in err.getvalue()
+    assert out.getvalue().decode() == "cart-1 app hello from cart-1\n"
+
+
+async def test_prompt_through_a_pseudo_terminal(sandbox: Sandbox) -> None:
+    program = BIN / "pystern"
+    if not program.exists():
+        pytest.skip(f"pystern is not installed in {BIN}")
+    _shop(sandbox)
+    leader, follower = pty.openpty()
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent", "TERM": "dumb"}
+    argv = [str(program), "-p", "--no-follow", "--color=never", "--kubeconfig", str(sandbox.kubeconfig_path)]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdin=follower, stderr=follower, stdout=asyncio.subprocess.PIPE
+    )
+    os.close(follower)
+    try:
+        screen = b""
+        while b"Number" not in screen:
+            chunk = await asyncio.wait_for(asyncio.to_thread(os.read, leader, 4096), 15)
+            assert chunk, screen
+            screen += chunk
+        assert b"2  shop" in screen
+        os.write(leader, b"2\n")
+        assert proc.stdout is not None
+        out = await asyncio.wait_for(proc.stdout.read(), 20)
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        os.close(leader)
+    lines = out.decode().splitlines()
+    assert lines[0] == f"Selector: {LABEL}=shop"
+    assert sorted(lines[1:]) == ["shop-1 app hello from shop-1", "shop-2 app hello from shop-2"]
