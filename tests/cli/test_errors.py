@@ -127,10 +127,11 @@ def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
     )
 
 
-def test_completion_is_not_implemented_yet(env: dict[str, str]) -> None:
+def test_completion_prints_a_script(env: dict[str, str]) -> None:
+    # The scripts themselves are tested in tests/completion.
     code, out, err = run(["--completion", "bash"], env)
-    assert (code, out) == (1, "")
-    assert err == "pystern: error: --completion bash is not implemented yet\n"
+    assert (code, err) == (0, "")
+    assert "complete -F _pystern_complete pystern" in out
 
 
 def test_version(env: dict[str, str]) -> None:
