@@ -86,3 +86,36 @@ async def bash_complete(line: str, env: Mapping[str, str]) -> list[str]:
     assert code == 0, err
     assert err == "", err
     return [word for word in out.split("\n") if word]
+
+
+ZSH_CALL = r"""
+compdef() { :; }
+source "$SCRIPT"
+# Stand-ins for zsh's completion builtins, which only run inside the line editor: they
+# print what the script hands them, so the script's own logic runs for real.
+compadd() {
+    while (( $# )); do
+        if [[ "$1" == -S ]]; then print -r -- "<no space>"; shift; fi
+        if [[ "$1" == -a ]]; then print -rl -- "${(@P)2}"; shift; fi
+        shift
+    done
+}
+_files() { print -r -- "<files>"; }
+words=("${(@z)LINE}")
+[[ "$LINE" == *" " ]] && words+=("")
+CURRENT=${#words}
+_pystern
+"""
+
+
+async def zsh_complete(line: str, env: Mapping[str, str]) -> list[str]:
+    """What the generated zsh script adds for ``line`` (compadd and _files replaced by printers)."""
+    zsh = shutil.which("zsh")
+    if zsh is None:
+        pytest.skip("zsh is not installed (apt-get install zsh); zsh completion not exercised")
+    installed()
+    script = ROOT / "completions" / "pystern.zsh"
+    # The status is 1 when nothing was added (how zsh completion functions say so).
+    _, out, err = await run([zsh, "-f", "-c", ZSH_CALL], {**env, "SCRIPT": str(script), "LINE": line})
+    assert err == "", err
+    return [word for word in out.split("\n") if word]

@@ -1,0 +1,20 @@
+"""The generated zsh script, run by zsh against the installed program and a sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pystern.sandbox import Sandbox
+from tests.completion.runner import program_env, zsh_complete
+
+
+async def test_zsh_script(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    tls_sandbox.cluster.add_namespace("team-a")
+    tls_sandbox.cluster.add_deployment("web", namespace="team-a")
+    env = program_env(tmp_path, tls_sandbox.kubeconfig_path)
+    assert await zsh_complete("pystern --color=a", env) == ["--color=auto", "--color=always"]
+    assert await zsh_complete("pystern sta", env) == ["<no space>", "statefulset/"]
+    assert await zsh_complete("pystern -n te", env) == ["team-a"]
+    assert await zsh_complete("pystern -n team-a deployment/", env) == ["deployment/web"]
+    assert await zsh_complete("pystern -A deployment/", env) == []
+    assert await zsh_complete("pystern --kubeconfig ", env) == ["<files>"]
