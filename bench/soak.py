@@ -120,10 +120,10 @@ class GracefulCluster:
         self._cluster.delete_pod(name, namespace=namespace, grace=max(grace, self._grace))
 
 
-async def _inject(sb: Sandbox, fault: str, long_run: bool) -> str:
+async def _inject(sb: Sandbox, fault: str, long_run: bool, forced: bool = False) -> str:
     """Inject one fault; returns the name actually used."""
     c = sb.cluster
-    if fault == "stall" and not long_run:
+    if fault == "stall" and not long_run and not forced:
         fault = "reset"  # the watchdog needs 60 s of silence: only worth it in long runs
     if fault == "reset":
         c.break_log_streams("reset", mid_line=True)
@@ -172,6 +172,7 @@ async def soak(
     drain: float = 20.0,
     seed: int = 0,
     verbose: bool = False,
+    cycle_of: tuple[str, ...] = FAULTS,
     out: object = sys.stdout,
 ) -> Summary:
     """Run the soak and return its summary (progress lines go to ``out``)."""
@@ -255,7 +256,7 @@ async def soak(
                     )
                     next_report = now + report_every
                 if now >= next_fault and now - started < seconds - 3:
-                    name = await _inject(sb, FAULTS[cycle % len(FAULTS)], long_run)
+                    name = await _inject(sb, cycle_of[cycle % len(cycle_of)], long_run, cycle_of != FAULTS)
                     faults[name] += 1
                     if verbose:
                         say(f"  fault  t={loop.time() - started:7.1f}s {name} (line {len(churn.written)})")
@@ -320,6 +321,7 @@ async def soak(
         if verbose:
             index = {line: i for i, line in enumerate(churn.written)}
             say(f"  lost line numbers: {sorted(index[line] for line in want - received)[:20]}")
+            say(f"  unexpected: {[line for line in received if line not in want][:10]}")
     if verbose:
         for line in errors:
             say(f"  stderr: {line.decode(errors='replace').rstrip()}")
@@ -351,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print a JSON summary line at the end")
     parser.add_argument("--verbose", action="store_true", help="print each fault and pystern's stderr")
+    parser.add_argument(
+        "--faults",
+        help=f"comma-separated fault cycle (default {','.join(FAULTS)}; stall only in runs >= 10 min)",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
     fault_every = args.fault_every or (20.0 if seconds >= 300 else 3.0)
@@ -364,10 +370,13 @@ def main(argv: list[str] | None = None) -> int:
             warmup=warmup,
             seed=args.seed,
             verbose=args.verbose,
+            cycle_of=tuple(args.faults.split(",")) if args.faults else FAULTS,
         )
     )
     clean = summary.clean(int(args.rss_margin_mib * 1024), args.fd_margin)
     print(f"soak: {'clean' if clean else 'FAILED'} after {time.monotonic() - started:.0f} s", flush=True)
+    if args.faults and set(args.faults.split(",")) - set(FAULTS):
+        parser.error(f"--faults: choose from {', '.join(FAULTS)}")
     if args.json:
         print(json.dumps(asdict(summary)), flush=True)
     return 0 if clean else 1
