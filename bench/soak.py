@@ -141,7 +141,9 @@ async def _inject(sb: Sandbox, fault: str, long_run: bool, forced: bool = False)
         c.fail_requests(503, times=3, path_contains="/log")
         c.break_log_streams("reset", mid_line=False)
     elif fault == "429-watch":
-        c.fail_requests(429, times=1, path_contains="watch", retry_after=1)
+        # The sandbox matches the path without the query: the next list/watch of pods (or, if a
+        # log stream opens first, that request) gets the 429.
+        c.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods", retry_after=1)
         c.break_watches("close")
     elif fault == "restart":
         await sb.restart(down_for=2.0)

@@ -21,6 +21,7 @@ from pystern.sandbox import Sandbox
 from tests.reliability.conftest import Proc, clean_env, pystern, rss_kib
 
 ERROR_TEXT = b"failed to try resolving symlinks in path: no such file"
+PODS = "/api/v1/namespaces/default/pods"
 ARGS = ["--color", "never", "--only-log-lines", "-o", "raw"]
 
 
@@ -84,8 +85,10 @@ async def test_streams_and_watches_broken_in_every_way(sandbox: Sandbox, tmp_pat
         lines.write("b")
         await lines.all_printed(p)
         # The watch: closed, then 5xx and 429 when re-opened, then expired (410), then junk on it.
-        sb.fail_requests(500, times=1, path_contains="watch")
-        sb.fail_requests(429, times=1, path_contains="watch", retry_after=1)
+        # The sandbox matches paths without the query, so this targets the next list or watch of
+        # pods (log streams are healthy now, so it is the re-opened watch that gets it).
+        sb.fail_requests(500, times=1, path_contains=PODS)
+        sb.fail_requests(429, times=1, path_contains=PODS, retry_after=1)
         sb.break_watches("close")
         await asyncio.sleep(0.3)
         sb.add_pod("c", containers=("app",))
@@ -104,6 +107,7 @@ async def test_streams_and_watches_broken_in_every_way(sandbox: Sandbox, tmp_pat
         # Non-UTF-8 bytes are passed through as written.
         sb.write("a", "app", b"latin-1 \xe9\xff\xfe end")
         await p.until(lambda: b"latin-1 \xe9\xff\xfe end" in p.lines(), what="binary line")
+        assert not sb.injected, "an injected error was never requested: the fault did not happen"
         assert p.proc.returncode is None
         await p.finish(signal.SIGINT)
     exactly_once(p, lines.written, [b"latin-1 \xe9\xff\xfe end"])
