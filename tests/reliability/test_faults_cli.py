@@ -177,7 +177,7 @@ async def test_kubelet_404_while_the_pod_starts(sandbox: Sandbox, tmp_path: Path
         sb.kubelet_not_found("starting", times=2)
         sb.add_pod("starting", containers=("app",))
         lines.write("starting")
-        await lines.all_printed(p, within=4)
+        await lines.all_printed(p, within=3)
         await p.finish(signal.SIGINT)
     exactly_once(p, lines.written)
 
@@ -195,8 +195,8 @@ async def test_stalled_stream_of_a_pod_being_deleted(sandbox: Sandbox, tmp_path:
         await lines.all_printed(p)
         sb.break_log_streams("stall")
         lines.write("a")
-        sb.delete_pod("a", grace=3.0)  # Terminating: the container runs 3 s more, then its log is gone
-        await lines.all_printed(p, within=5)
+        sb.delete_pod("a", grace=2.0)  # Terminating: the container runs 2 s more, then its log is gone
+        await lines.all_printed(p, within=3.5)
         await p.finish(signal.SIGINT)
     exactly_once(p, lines.written)
 

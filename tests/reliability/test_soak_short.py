@@ -15,7 +15,19 @@ SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 @pytest.mark.timeout(90)
 def test_short_soak_is_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, str(SOAK), "--seconds", "25", "--warmup", "10", "--report-every", "5", "--json"],
+        [
+            sys.executable,
+            str(SOAK),
+            "--seconds",
+            "22",
+            "--warmup",
+            "9",
+            "--fault-every",
+            "2.5",
+            "--report-every",
+            "5",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=80,
