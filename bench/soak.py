@@ -10,6 +10,11 @@ cleanly, watches expired (410), closed or truncated, 503s when opening streams, 
 Retry-After on the watch, an API server restart (refused for 2 s) and, in runs of ten
 minutes or more, a stalled half-open stream (pystern's watchdog needs 60 s to call it stalled).
 
+Known gap (see the xfail tests in tests/reliability/test_faults_cli.py): a stalled stream is
+probed only after 60 s, so the lines its pod wrote are lost when the churn deletes the pod
+sooner; until that is fixed a run with the stall fault reports lost lines (and a torn
+timestamp fragment as "unexpected").  ``--faults`` picks the cycle, e.g. everything but stall.
+
 Every ``--report-every`` seconds it prints pystern's RSS and open file descriptors; at the end
 the number of lost, repeated and unexpected lines (all must be zero) and the growth of RSS and
 fds since the warm-up.  Exit status 0 when the run was clean, 1 otherwise.  ``--json`` adds one
