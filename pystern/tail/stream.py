@@ -138,6 +138,8 @@ class Tail:
         """The container has stopped: one last non-follow read picks up what the stream missed."""
         self.draining = False
         self.mismatches = 0
+        self.not_ready = 0
+        """Consecutive "not ready yet" answers (kubelet 404, waiting to start): paces the re-asks."""
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
@@ -306,7 +308,7 @@ class Tail:
             except errors.PysternError as exc:
                 error = exc
             if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:
-                failures = refusals = 0
+                failures = refusals = self.not_ready = 0
             if error is None:
                 if not self.follow or self.previous or self.final:
                     self._emit_partial()
@@ -372,7 +374,11 @@ class Tail:
                 known, _ = self._instance_state()
                 if not known:
                     return (None,)
-                await self.status_source.wait_change(t, self.policy.maximum)
+                # A pod change (the container starting) wakes this at once; a running pod whose
+                # kubelet does not know it yet (404 pods/log) changes no more, so ask again with
+                # backoff instead of waiting the maximum.
+                self.not_ready += 1
+                await self.status_source.wait_change(t, self.policy.delay(self.not_ready, self.rng))
                 return None
             if error.status == 404:
                 self._notice(NoticeKind.WARNING, f"pod {t.namespace}/{t.pod} not found (deleted)")

@@ -163,11 +163,6 @@ async def test_pods_that_are_not_ready_yet(sandbox: Sandbox, tmp_path: Path) -> 
     assert b"Traceback" not in p.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each kubelet 404 on a running pod makes the tail wait RetryPolicy.maximum (30 s) for a pod "
-    "change before retrying (tail/stream.py _after_error); 2 404s = about 60 s without lines",
-)
 async def test_kubelet_404_while_the_pod_starts(sandbox: Sandbox, tmp_path: Path) -> None:
     sb = sandbox.cluster
     lines, args = await _start(sandbox, tmp_path, ["a"])
