@@ -50,9 +50,44 @@ class Sanitizer:
 
     def __call__(self, data: bytes) -> bytes:
         """``data`` with every dangerous control sequence made visible (cheap when there is none)."""
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = _escape_8bit_c1(data)
         if self._rx.search(data) is None:
             return data
         return self._rx.sub(self._repl, data)
+
+
+_LONE_C1 = re.compile("[\udc80-\udc9f]")
+
+
+def _escape_8bit_c1(data: bytes) -> bytes:
+    """Bytes 0x80-0x9f outside any UTF-8 sequence are C1 controls on 8-bit terminals
+    (0x9b is CSI): show them like their UTF-8 form (``^[[``); other invalid bytes pass."""
+    text = data.decode("utf-8", "surrogateescape")
+    text = _LONE_C1.sub(lambda m: "^[" + chr(ord(m.group()) - 0xDC00 - 0x40), text)
+    return text.encode("utf-8", "surrogateescape")
+
+
+_JSON_CONTROLS = re.compile(rb"\xc2[\x80-\x9f]|\x7f")
+
+
+def escape_json_controls(data: bytes) -> bytes:
+    """JSON output for a terminal: C1 controls and DEL inside strings become ``\\u00XX``.
+
+    Go's encoder leaves them raw (C0 controls are always escaped); on a terminal U+009B is
+    CSI.  Escaping keeps the JSON valid and the value unchanged for a parser.
+    """
+    if _JSON_CONTROLS.search(data) is None:
+        return data
+    return _JSON_CONTROLS.sub(_json_escape, data)
+
+
+def _json_escape(match: re.Match[bytes]) -> bytes:
+    text = match.group()
+    code = 0x7F if text == b"\x7f" else text[1]
+    return b"\\u%04x" % code
 
 
 def escape_text(text: str) -> str:

@@ -28,13 +28,14 @@ from pystern.render.jsontext import is_json, quote, quote_joined, quote_many
 from pystern.render.layout import TargetLayout, build_layout, ext_line
 from pystern.render.linefilter import LineFilter
 from pystern.render.notices import NoticeRenderer
-from pystern.render.sanitize import Sanitizer, escape_text
+from pystern.render.sanitize import Sanitizer, escape_json_controls, escape_text
 from pystern.render.timestamps import TimestampFormatter, load_timezone
 from pystern.render.writer import Writer
 
 MISSING = b"[missing timestamp] "
 _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")
+_JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON)
 
 Record = tuple[bytes, bytes]
 """(formatted timestamp or b"", message bytes ready for the format)."""
@@ -75,6 +76,10 @@ class RenderSink:
         self.template: Any = None
         if output.template is not None:
             self.template = _compile_template(output.template, self.colored)
+        # JSON formats escape C0 controls themselves; on a terminal C1 and DEL are escaped too.
+        self.sanitize_json: Callable[[bytes], bytes] | None = None
+        if self.sanitize is not None and self.template is None and self.format in _JSON_FORMATS:
+            self.sanitize_json = escape_json_controls
         # JSON formats are never highlighted (escape codes would make them invalid JSON); a
         # template's output is highlighted as a whole, after rendering (_render_template).
         plain_text = self.template is None and self.format in (OutputFormat.DEFAULT, OutputFormat.RAW)
@@ -121,6 +126,8 @@ class RenderSink:
         if out is None:
             out = self._render(layout, data, self._records(lines, stdin=False))
         if out:
+            if self.sanitize_json is not None:
+                out = self.sanitize_json(out)
             self.writer.write(out)
 
     def render_stdin_line(self, line: bytes) -> None:
@@ -141,6 +148,8 @@ class RenderSink:
         if out is None:
             out = self._render(layout, data, self._records(lines, stdin=True))
         if out:
+            if self.sanitize_json is not None:
+                out = self.sanitize_json(out)
             self.writer.write(out)
 
     def notice(self, notice: Notice) -> None:

@@ -118,9 +118,6 @@ async def test_terminal_gets_no_control_sequence_from_log_content(
     assert b"sgr \x1b[31mred\x1b[0m end" in out  # colour codes are kept when colour is on
 
 
-@pytest.mark.xfail(
-    strict=True, reason="JSON formats on a terminal pass UTF-8 C1 controls (U+009B CSI...) and DEL raw"
-)
 @pytest.mark.parametrize("fmt", ["json", "extjson", "ppextjson"])
 async def test_json_on_a_terminal_escapes_c1_controls(evil_pod: Sandbox, tmp_path: Path, fmt: str) -> None:
     code, out, err = await on_tty(_args(evil_pod, "-o", fmt), clean_env(tmp_path))
@@ -129,9 +126,6 @@ async def test_json_on_a_terminal_escapes_c1_controls(evil_pod: Sandbox, tmp_pat
         assert needle not in out, (needle, out)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a lone 8-bit C1 byte (0x9b = CSI on non-UTF-8 terminals) reaches the tty"
-)
 async def test_terminal_gets_no_8bit_c1_byte(sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox.cluster.add_pod("web", containers=("app",))
     sandbox.cluster.write("web", "app", b"raw \x9b2J\x9d0;t\x9c end")
