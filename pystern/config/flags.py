@@ -186,7 +186,7 @@ FLAGS: tuple[Flag, ...] = (
        "~/.kube/config).", metavar="PATH"),
     _f("qps", _K.FLOAT, 0.0, _G.CLUSTER, "Client-side API request rate; 0 = pystern's default (50), -1 = "
        "no limit.", metavar="QPS"),
-    _f("burst", _K.INT, 0, _G.CLUSTER, "Client-side API request burst; 0 = pystern's default (100).",
+    _f("burst", _K.INT, 0, _G.CLUSTER, "Client-side API request burst; 0 = pystern's default (300).",
        metavar="N"),
     _f("verbosity", _K.INT, 0, _G.CLUSTER, "Diagnostics on stderr: 1 targets and decisions, 6 requests, "
        "9 bodies.", metavar="N"),

@@ -57,7 +57,7 @@ def test_defaults(cfg: Cfg) -> None:
     assert not o.show_context
     assert k.kubeconfig is None
     assert k.contexts == ()
-    assert (k.qps, k.burst) == (50.0, 100)
+    assert (k.qps, k.burst) == (50.0, 300)
     assert k.request_timeout is None
     assert k.verbosity == 0
     assert (k.server, k.token, k.cluster, k.user) == (None, None, None, None)
