@@ -213,18 +213,32 @@ def bench_latency(pods: int, rate: float, seconds: float) -> list[Row]:
     scenario = sandbox("follow", "--pods", str(pods), "--rate", str(rate))
     with scenario as kc, tempfile.TemporaryDirectory() as tmp:
         env = kube_env(kc, tmp)
-        cmd = [PYSTERN, "-l", "app=bench", "--tail", "0", "--color", "never", "--max-log-requests", str(pods)]
-        lat, seqs, _ = follow_reader(cmd, env, seconds, warmup=min(10.0, seconds / 3))
-    if not lat:
-        return [Row(f"latency {pods}x{rate:g}/s", "no lines received")]
-    lost, repeated = lost_and_repeated(seqs)
-    return [
-        Row(
-            f"follow latency {pods} containers x {rate:g} lines/s",
-            f"p50 {statistics.median(lat):.1f} ms, p99 {percentile(lat, 99):.1f} ms",
-            f"{len(lat)} lines measured, {lost} lost, {repeated} repeated",
-        )
-    ]
+        follow_args = [PYSTERN, "-l", "app=bench", "--tail", "0", "--color", "never"]
+        runs = {
+            "pystern": [*follow_args, "--max-log-requests", str(pods)],
+            "raw aiohttp reader (baseline)": [
+                sys.executable,
+                str(HERE / "raw_read.py"),
+                str(kc),
+                "app=bench",
+                "--follow",
+            ],
+        }
+        rows = []
+        for name, cmd in runs.items():
+            lat, seqs, _ = follow_reader(cmd, env, seconds, warmup=min(10.0, seconds / 3))
+            if not lat:
+                rows.append(Row(f"latency {name}", "no lines received"))
+                continue
+            lost, repeated = lost_and_repeated(seqs)
+            rows.append(
+                Row(
+                    f"follow latency {pods} containers x {rate:g} lines/s: {name}",
+                    f"p50 {statistics.median(lat):.1f} ms, p99 {percentile(lat, 99):.1f} ms",
+                    f"{len(lat)} lines measured, {lost} lost, {repeated} repeated",
+                )
+            )
+    return rows
 
 
 def bench_scale(pods: int, rate: float, seconds: float) -> list[Row]:
