@@ -258,7 +258,10 @@ class Tail:
         return False
 
     def _emit_partial(self) -> None:
-        self._emit_rest(self.splitter.finish())
+        rest = self.splitter.finish()
+        if rest is not None and not timestamp_of(rest) and cut_timestamp(rest):
+            return  # only a piece of the timestamp prefix arrived: the record's text never did
+        self._emit_rest(rest)
 
     def _emit_rest(self, rest: bytes | None) -> None:
         if rest is not None and rest != self.last_emitted:

@@ -196,11 +196,6 @@ async def test_stalled_stream_of_a_pod_being_deleted(sandbox: Sandbox, tmp_path:
     exactly_once(p, lines.written)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a record cut inside its timestamp prefix, of a pod then deleted, is printed as a log line "
-    "('[missing timestamp] 2026-...T02:37:09.9941'): the partial is emitted without its prefix parsed",
-)
 async def test_a_torn_record_of_a_deleted_pod_prints_no_timestamp_fragment(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
