@@ -202,6 +202,11 @@ class ContainerTable:
                 return status
         return None
 
+    def deleting(self, target: Target) -> bool:
+        """The target's pod is terminating (it has a deletion timestamp)."""
+        pod = self.pods.get(target.pod_uid)
+        return pod is not None and pod.deleting
+
     async def wait_change(self, target: Target, within: float) -> None:
         """Wait until the target's pod changes, at most ``within`` seconds."""
         event = self._changed.setdefault(target.pod_uid, asyncio.Event())

@@ -56,6 +56,10 @@ class StatusSource(Protocol):
         """Return when the target's pod changes, or after ``within`` seconds."""
         ...
 
+    def deleting(self, target: Target) -> bool:
+        """The target's pod is terminating (it has a deletion timestamp)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -75,6 +79,10 @@ class RetryPolicy:
     stream delivered (a half-open or stuck connection); 0 turns the watchdog off."""
     eof_grace: float = 1.0
     """After a clean EOF, how long to wait for a pod status change before deciding it was not the end."""
+    deleting_check: float = 0.5
+    """Follow mode, pod terminating: the first stall probe after this many silent seconds, doubling
+    after each probe that finds nothing.  The log goes with the pod when its grace period ends, so
+    60 s of ``stall_check`` would be too late; the doubling bounds the probes a silent pod costs."""
 
     def delay(self, failures: int, rng: random.Random) -> float:
         """The pause before attempt ``failures + 1`` (``failures >= 1``), with jitter."""
@@ -198,38 +206,75 @@ class Tail:
                     self.last_data = clock()
 
     async def _guarded_attempt(self) -> None:
-        """One attempt; when following, a watchdog cuts a stream that stalled (issue 6)."""
-        interval = self.policy.stall_check
-        if not self.follow or interval <= 0:
+        """One attempt; when following, a watchdog cuts a stream that stalled (issue 6).
+
+        The watchdog wakes on pod changes as well as on silence: a container that stopped is
+        read to its end at once with a non-follow request (no need to wait for the stream's EOF,
+        which a half-open connection never sends), and a terminating pod is probed soon, since
+        its log is gone once its grace period ends.
+        """
+        if not self.follow or self.policy.stall_check <= 0:
             await self._attempt()
             return
         self.last_data = self.clock()
         attempt = asyncio.create_task(self._attempt())
+        deleting_check = self.policy.deleting_check
         try:
             while True:
-                done, _ = await asyncio.wait({attempt}, timeout=interval)
-                if done:
+                limit = self._silence_limit(deleting_check)
+                quiet = self.clock() - self.last_data
+                change = asyncio.create_task(
+                    self.status_source.wait_change(self.target, max(limit - quiet, 0.01))
+                )
+                try:
+                    done, _ = await asyncio.wait({attempt, change}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if not change.done():
+                        change.cancel()
+                        await asyncio.wait({change})
+                if attempt in done:
                     attempt.result()
+                    return
+                known, running = self._instance_state()
+                if known and not running and not (self.previous or self.final):
+                    # Stopped: a non-follow read from the resume point gets the rest losslessly.
                     return
                 quiet_since = self.last_data
-                if self.draining or self.clock() - quiet_since < interval:
+                limit = self._silence_limit(deleting_check)
+                if self.draining or self.clock() - quiet_since < limit:
                     continue  # a slow consumer is not a stalled stream
-                if not self._instance_state()[0] and not self.previous:
-                    # The pod is gone or the instance replaced, yet the stream hangs: it is over.
+                if not known and not self.previous:
+                    # The pod is gone or the instance replaced, and the stream is silent: it is over.
                     return
+                terminating = self.status_source.deleting(self.target)
+                if terminating:
+                    deleting_check = min(deleting_check * 2, self.policy.stall_check)
                 if not await self._newer_lines_exist():
                     continue
-                # Lines may just be in flight on the stream: give it a moment before cutting it.
-                done, _ = await asyncio.wait({attempt}, timeout=min(interval, self.policy.eof_grace))
-                if done:
-                    attempt.result()
-                    return
+                if not terminating:
+                    # Lines may just be in flight on the stream: give it a moment before cutting it.
+                    # (Not for a terminating pod: its log may be gone by then; a resumed read
+                    # skips whatever the old stream did deliver.)
+                    done, _ = await asyncio.wait({attempt}, timeout=min(limit, self.policy.eof_grace))
+                    if done:
+                        attempt.result()
+                        return
                 if self.last_data == quiet_since:
                     raise errors.ConnectionLost("log stream stalled while newer lines exist")
         finally:
             if not attempt.done():
                 attempt.cancel()
                 await asyncio.wait({attempt})
+
+    def _silence_limit(self, deleting_check: float) -> float:
+        """Seconds of silence after which the watchdog acts, from what the watch says of the pod."""
+        known, _ = self._instance_state()
+        if not known and not self.previous:
+            # Gone: bytes still in flight are the only copy left, so let a flowing stream finish.
+            return self.policy.eof_grace
+        if self.status_source.deleting(self.target) and not (self.previous or self.final):
+            return min(deleting_check, self.policy.stall_check)
+        return self.policy.stall_check
 
     async def _newer_lines_exist(self) -> bool:
         """Probe with a short non-follow request whether the log has lines the stream did not deliver."""
@@ -397,7 +442,9 @@ class Tail:
             if attempt > NO_FOLLOW_RETRIES or not _transient(error):
                 return (error,)
         else:
-            waited = 0.0 if self.previous else await self._settle()
+            # A terminating pod's containers are not restarted (nothing to settle), and its log
+            # is gone when the grace period ends: reconnect without waiting for the watch.
+            waited = 0.0 if self.previous or self.status_source.deleting(t) else await self._settle()
             known, _ = self._instance_state()
             if not known and not self.previous:
                 st = self.status_source.status(t)

@@ -135,6 +135,9 @@ class StaticStatus:
     async def wait_change(self, target: Target, within: float) -> None:
         self.waits += 1
 
+    def deleting(self, target: Target) -> bool:
+        return False
+
 
 # ---------------------------------------------------------------- live (sandbox + real client)
 

@@ -42,6 +42,9 @@ class ScriptStatus:
     async def wait_change(self, target: Target, within: float) -> None:
         await asyncio.sleep(0)
 
+    def deleting(self, target: Target) -> bool:
+        return False
+
 
 # ------------------------------------------------------------------ splitting
 @given(

@@ -15,8 +15,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from pystern.sandbox import Sandbox
 from tests.reliability.conftest import Proc, clean_env, pystern, rss_kib
 
@@ -177,11 +175,6 @@ async def test_kubelet_404_while_the_pod_starts(sandbox: Sandbox, tmp_path: Path
     exactly_once(p, lines.written)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a half-open log stream is only probed after 60 s of silence (RetryPolicy.stall_check); a pod "
-    "deleted sooner takes the lines written during the stall with it (tail/stream.py _guarded_attempt)",
-)
 async def test_stalled_stream_of_a_pod_being_deleted(sandbox: Sandbox, tmp_path: Path) -> None:
     sb = sandbox.cluster
     lines, args = await _start(sandbox, tmp_path, ["a"])
