@@ -61,12 +61,9 @@ async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
     header = request.headers.get("Authorization", "")
     if driver.token and header != f"Bearer {driver.token}":
         return status.unauthorized()
-    injected = driver.take_injected(request.path)
+    injected = driver.injected_response(request)
     if injected is not None:
-        resp = status.status_response(injected.status, injected.reason, injected.message, injected.details)
-        if injected.retry_after is not None:
-            resp.headers["Retry-After"] = str(injected.retry_after)
-        return resp
+        return injected
     result: web.StreamResponse = await handler(request)
     return result
 

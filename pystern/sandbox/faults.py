@@ -2,7 +2,7 @@
 
 Cut log streams (reset mid-line, clean EOF, stall), end or corrupt watches, expire
 resourceVersions (410), inject Status errors (429 with Retry-After, 5xx, the kubelet's
-404), rotate the token (401) and forbid namespaces (403).
+404) or empty 200 answers, rotate the token (401) and forbid namespaces (403).
 """
 
 from __future__ import annotations
@@ -10,20 +10,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
+from pystern.sandbox import status
 from pystern.sandbox.driver import PodDriver, as_bytes
 
 
 @dataclass(eq=False)
 class InjectedError:
-    """A Status answer served instead of the next ``remaining`` matching requests."""
+    """A Status answer (or an empty 200) served instead of the next ``remaining`` matching requests."""
 
     status: int
     reason: str
     message: str
     remaining: int
     path_contains: str = ""
+    """Matched against the request's path plus its decoded query (``/pods?labelSelector=a=b&watch=true``)."""
     retry_after: int | None = None
     details: dict[str, Any] | None = None
+    empty: bool = False
+    """Serve ``200 OK`` with ``Content-Length: 0`` instead of the Status (malformed server data)."""
+
+    def response(self, path: str) -> web.Response:
+        """The answer to send in place of the real one to a request for ``path``."""
+        if self.empty:
+            # The kubelet's log answers are text/plain; everything else the API server sends is JSON.
+            kind = "text/plain" if path.endswith("/log") else "application/json"
+            return web.Response(status=200, body=b"", content_type=kind)
+        resp = status.status_response(self.status, self.reason, self.message, self.details)
+        if self.retry_after is not None:
+            resp.headers["Retry-After"] = str(self.retry_after)
+        return resp
+
+
+def request_target(request: web.BaseRequest) -> str:
+    """The path plus the decoded query string, as ``path_contains`` sees it."""
+    if not request.query:
+        return request.path
+    # Decoded pair by pair: yarl keeps ``%3D`` in ``query_string``, but callers write ``app=web``.
+    return request.path + "?" + "&".join(f"{key}={value}" for key, value in request.query.items())
 
 
 _DEFAULT_ERRORS = {
@@ -84,9 +109,11 @@ class FaultDriver(PodDriver):
         reason: str = "",
         details: dict[str, Any] | None = None,
     ) -> InjectedError:
-        """The next ``times`` requests whose path contains ``path_contains`` get this Status.
+        """The next ``times`` requests whose path and query contain ``path_contains`` get this Status.
 
-        A 429 carries ``Retry-After`` (default 1 s) and ``details.retryAfterSeconds``, as the
+        ``path_contains`` is matched against the path plus the decoded query string, so
+        ``"/pods?"`` picks lists and watches of pods, not their logs, and ``"watch=true"`` only
+        watches.  A 429 carries ``Retry-After`` (default 1 s) and ``details.retryAfterSeconds``, as the
         API server's priority-and-fairness filter does.
         """
         default_reason, default_message = _DEFAULT_ERRORS.get(status, ("", f"injected error {status}"))
@@ -106,6 +133,17 @@ class FaultDriver(PodDriver):
         self.injected.append(injected)
         return injected
 
+    def empty_responses(self, *, times: int = 1, path_contains: str = "") -> InjectedError:
+        """The next ``times`` matching requests get ``200 OK`` with an empty body (``Content-Length: 0``).
+
+        Matching is as in :meth:`fail_requests`.  A log request then looks like a stream that
+        ended at once, a watch like one closed before its first event, and a list or get has no
+        JSON at all.  Log requests get ``text/plain``, others ``application/json``.
+        """
+        injected = InjectedError(200, "", "", times, path_contains, empty=True)
+        self.injected.append(injected)
+        return injected
+
     def kubelet_not_found(self, pod: str, *, namespace: str = "default", times: int = 1) -> None:
         """Log requests for ``pod`` get the kubelet's 404 (it does not know the pod yet)."""
         self.fail_requests(
@@ -117,15 +155,20 @@ class FaultDriver(PodDriver):
             details={"name": pod, "kind": "pods/log"},
         )
 
-    def take_injected(self, path: str) -> InjectedError | None:
-        """The injected error for this request path, if any (consumes one use)."""
+    def take_injected(self, target: str) -> InjectedError | None:
+        """The injected error for this request target (path and query), if any (consumes one use)."""
         for injected in self.injected:
-            if injected.remaining > 0 and injected.path_contains in path:
+            if injected.remaining > 0 and injected.path_contains in target:
                 injected.remaining -= 1
                 if injected.remaining == 0:
                     self.injected.remove(injected)
                 return injected
         return None
+
+    def injected_response(self, request: web.BaseRequest) -> web.Response | None:
+        """The injected answer for ``request``, if one matches (consumes one use)."""
+        injected = self.take_injected(request_target(request))
+        return None if injected is None else injected.response(request.path)
 
     def shutdown(self) -> None:
         """End every watch and log stream cleanly (the server is stopping)."""

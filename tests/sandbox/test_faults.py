@@ -138,3 +138,38 @@ async def test_stalled_watch_sends_nothing(sandbox: Sandbox, api: Api) -> None:
         c.add_pod("unseen")
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(resp.content.readline(), 0.3)
+
+
+async def test_injected_errors_match_the_query_too(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("p")
+    c.fail_requests(503, times=1, path_contains="watch=true")
+    c.fail_requests(500, times=1, path_contains="labelSelector=app=web")
+    await api.json(PODS)  # a list: neither matches
+    await api.text(LOG.format("p") + "?timestamps=true")
+    await api.json(PODS + "?labelSelector=app%3Dweb", status=500)  # matched after decoding
+    async with api.get(PODS + "?watch=true") as resp:
+        assert resp.status == 503
+    assert not c.injected
+    # A plain path still matches as before, whatever the query.
+    c.fail_requests(500, path_contains="/pods/p/log")
+    await api.json(LOG.format("p") + "?follow=true&container=app", status=500)
+
+
+async def test_empty_responses(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("p")
+    c.write("p", "app", "kept")
+    c.empty_responses(times=1, path_contains="/log")
+    c.empty_responses(times=1, path_contains="watch=1")
+    c.empty_responses(times=1, path_contains="/pods?")
+    async with api.get(LOG.format("p") + "?follow=true") as resp:
+        assert (resp.status, resp.headers["Content-Length"], resp.content_type) == (200, "0", "text/plain")
+        assert await resp.read() == b""
+    async with api.get(PODS + "?watch=1") as resp:
+        assert (resp.status, resp.headers["Content-Length"]) == (200, "0")
+        assert resp.content_type == "application/json"
+        assert await asyncio.wait_for(resp.read(), 5) == b""
+    assert await api.text(PODS + "?limit=500") == b""  # a list with no JSON at all
+    assert not c.injected
+    assert await api.text(LOG.format("p")) == b"kept\n"  # used up: the next request is served
