@@ -40,7 +40,7 @@ class ScriptStatus:
         return _status(ContainerStateName.RUNNING if running else ContainerStateName.TERMINATED)
 
     async def wait_change(self, target: Target, within: float) -> None:
-        await asyncio.sleep(0)
+        await asyncio.sleep(min(within, 0.005))  # the script may end any time: look again soon
 
     def deleting(self, target: Target) -> bool:
         return False
