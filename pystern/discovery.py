@@ -216,6 +216,15 @@ class ContainerTable:
         except TimeoutError:
             pass
 
+    def wake_all(self, namespace: str | None) -> None:
+        """A relist refreshed every pod (of one namespace, or all): wake whoever waits on one.
+
+        Tails backing off from an unreachable server wait here, so they reconnect as soon as
+        the pod watch reaches the server again rather than at their own (up to 30 s) pace.
+        """
+        for uid in self.known_uids(namespace):
+            self._signal(uid)
+
     def _signal(self, uid: str) -> None:
         event = self._changed.pop(uid, None)
         if event is not None:
@@ -294,6 +303,8 @@ class PodWatcher:
         for uid in self.table.known_uids(self.namespace) - seen:
             self._forget(uid)
         self.resource_version = listed.resource_version
+        if not initial:
+            self.table.wake_all(self.namespace)
 
     async def watch(self) -> None:
         """Watch from the last list for ever; relist after a 410 or a broken watch (never returns)."""
@@ -326,6 +337,10 @@ class PodWatcher:
                 delay = self.policy.delay(failures, self.rng)
                 if isinstance(exc, errors.ApiError) and exc.retry_after:
                     delay = max(delay, exc.retry_after)
+                if isinstance(exc, (errors.ConnectionFailed, errors.ConnectionLost)):
+                    # One request polling a server that is down costs nothing, and the tails wait
+                    # for this watch's relist to reconnect (``ContainerTable.wake_all``).
+                    delay = min(delay, self.policy.unreachable_poll)
                 where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
                 if failures == 1:  # one notice per streak; the watch recovers or keeps trying quietly
                     self.on_notice(

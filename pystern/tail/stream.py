@@ -79,6 +79,9 @@ class RetryPolicy:
     stream delivered (a half-open or stuck connection); 0 turns the watchdog off."""
     eof_grace: float = 1.0
     """After a clean EOF, how long to wait for a pod status change before deciding it was not the end."""
+    unreachable_poll: float = 2.0
+    """The longest pause between the pod watch's attempts to reach a server that refuses
+    connections; tails backing off are woken by the watch's relist once it is back."""
     deleting_check: float = 0.5
     """Follow mode, pod terminating: the first stall probe after this many silent seconds, doubling
     after each probe that finds nothing.  The log goes with the pod when its grace period ends, so
@@ -469,7 +472,13 @@ class Tail:
             # One notice per streak of failures; the give-up (if it comes) says the rest.
             self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
         if delay > waited:
-            await self.sleep(delay - waited)
+            if self.follow and isinstance(error, (errors.ConnectionFailed, errors.ConnectionLost)):
+                # The server is unreachable: the pod watch polls it, and its relist (or any change
+                # of this pod) wakes us as soon as it is back; a pod terminating meanwhile may not
+                # wait for our own backoff.
+                await self.status_source.wait_change(t, delay - waited)
+            else:
+                await self.sleep(delay - waited)
         return None
 
     async def _settle(self) -> float:
