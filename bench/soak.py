@@ -10,10 +10,10 @@ cleanly, watches expired (410), closed or truncated, 503s when opening streams, 
 Retry-After on the watch, an API server restart (refused for 2 s) and, in runs of ten
 minutes or more, a stalled half-open stream (pystern's watchdog needs 60 s to call it stalled).
 
-Known gap (see the xfail tests in tests/reliability/test_faults_cli.py): a stalled stream is
-probed only after 60 s, so the lines its pod wrote are lost when the churn deletes the pod
-sooner; until that is fixed a run with the stall fault reports lost lines (and a torn
-timestamp fragment as "unexpected").  ``--faults`` picks the cycle, e.g. everything but stall.
+A stalled stream of a running pod is probed after 60 s of silence, so the stall fault is used
+only in runs of ten minutes or more (shorter runs could end before the watchdog fires); a stalled
+stream of a terminating or stopped pod is probed at once (see README, "How pystern follows logs").
+``--faults`` picks the cycle.
 
 Every ``--report-every`` seconds it prints pystern's RSS and open file descriptors; at the end
 the number of lost, repeated and unexpected lines (all must be zero) and the growth of RSS and
