@@ -29,6 +29,7 @@ class Churn:
         restart_every: float = 1.5,
         tick: float = 0.02,
         seed: int = 0,
+        deletion_grace: float = 0.0,
     ) -> None:
         self.c = cluster
         self.namespace = namespace
@@ -39,6 +40,8 @@ class Churn:
         self.restart_every = restart_every
         self.tick = tick
         self.rng = random.Random(seed)
+        self.deletion_grace = deletion_grace
+        """Seconds a replaced pod stays Terminating (its log readable) before it is gone."""
         self.seq = itertools.count()
         self.names = itertools.count()
         self.written: list[bytes] = []
@@ -71,7 +74,7 @@ class Churn:
             self.written.append(line)
         oldest = min(self.live, key=self.live.__getitem__)
         if now - self.live[oldest] >= self.pod_lifetime:
-            self.c.delete_pod(oldest, namespace=self.namespace)
+            self.c.delete_pod(oldest, namespace=self.namespace, grace=self.deletion_grace)
             del self.live[oldest]
             self._new_pod(now)
         if self.restart_every and self.rng.random() < self.tick / self.restart_every:

@@ -2,8 +2,9 @@
 
 Every line the sandbox wrote must be printed exactly once, with stream and watch faults
 on top (issue 6).  Lines of a pod deleted while its stream is broken are gone with the
-pod (a real cluster keeps no logs of deleted pods either), so the fault run keeps its
-pods and restarts containers; the second run deletes pods without faults.
+pod (a real cluster keeps no logs of deleted pods either), so the first fault run keeps its
+pods and restarts containers, the second deletes pods without faults, and the third deletes
+them with a grace period (as real pods are: Terminating, still readable) under every fault.
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ async def _churn(sandbox: Any, cluster: Cluster, churn: Churn, faults: list[str]
                 sb.expire_watches()
             elif fault == "watch-reset":
                 sb.break_watches("reset")
+            elif fault == "restart":
+                await sandbox.restart(down_for=0.3)
+            elif fault == "503-logs":
+                sb.fail_requests(503, times=3, path_contains="/log")
+                sb.break_log_streams("reset", mid_line=False)
+            elif fault == "429-watch":
+                sb.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods", retry_after=1)
+                sb.break_watches("close")
             elif fault != "none":
                 sb.break_log_streams(fault, mid_line=True)
         await runner
@@ -62,3 +71,23 @@ async def test_pods_coming_and_going_print_every_line_exactly_once(sandbox: Any,
     assert max(printed(sink).values()) == 1
     started = {n.target.pod for n in sink.kinds(NoticeKind.STARTED) if n.target}
     assert len(started) >= 8  # pods were replaced during the run
+
+
+async def test_every_fault_while_pods_come_and_go_prints_every_line_exactly_once(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    churn = Churn(
+        sandbox.cluster,
+        pods=4,
+        lines_per_second=400,
+        pod_lifetime=1.2,
+        restart_every=0.7,
+        tick=0.01,
+        deletion_grace=1.5,
+    )
+    faults = ["reset", "stall", "eof", "restart", "expire", "503-logs", "watch-reset", "429-watch", "stall"]
+    sink = await _churn(sandbox, cluster, churn, faults)
+    assert max(printed(sink).values()) == 1
+    started = {n.target.pod for n in sink.kinds(NoticeKind.STARTED) if n.target}
+    assert len(started) >= 8  # pods were replaced during the run
+    assert not sink.kinds(NoticeKind.GAVE_UP)
