@@ -209,6 +209,10 @@ class ContainerTable:
 
     async def wait_change(self, target: Target, within: float) -> None:
         """Wait until the target's pod changes, at most ``within`` seconds."""
+        if target.pod_uid not in self.pods:
+            # Gone: nothing will signal it, and an event kept for it would never be released.
+            await asyncio.sleep(within)
+            return
         event = self._changed.setdefault(target.pod_uid, asyncio.Event())
         try:
             async with asyncio.timeout(within):
