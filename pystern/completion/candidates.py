@@ -118,10 +118,41 @@ def _query(typed: str, state: LineState, env: Mapping[str, str]) -> Answer:
     return Answer(tuple(f"{kind_text}/{n}" for n in names if n.startswith(prefix)), NO_FILES)
 
 
+def _fill_from_settings(state: LineState, env: Mapping[str, str]) -> None:
+    """Cluster flags the line did not give come from ``PYSTERN_*`` variables, then the config file.
+
+    So completion looks up the cluster and namespace the command would tail.  A broken
+    config file or variable is the command's business to report: here it is ignored.
+    """
+    from pystern.config.file import load_config_file, values_from_env
+    from pystern.errors import PysternError
+
+    try:
+        settings = {**load_config_file(state.config, env).values}
+    except PysternError:
+        settings = {}
+    try:
+        settings.update(values_from_env(env))
+    except PysternError:
+        pass
+    kubeconfig = settings.get("kubeconfig")
+    if not state.kubeconfig and isinstance(kubeconfig, str):
+        state.kubeconfig = kubeconfig
+    contexts = settings.get("context")
+    if not state.contexts and isinstance(contexts, tuple):
+        state.contexts = [c for c in contexts if c]
+    namespaces = settings.get("namespace")
+    if not state.namespaces and isinstance(namespaces, tuple):
+        state.namespaces = [n for n in namespaces if n]
+    if state.all_namespaces is None:
+        state.all_namespaces = settings.get("all-namespaces") is True
+
+
 def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
     """Answer ``__complete <args...>``: the last argument is the word under the cursor."""
     words, typed = list(args[:-1]), (args[-1] if args else "")
     state = read_line(words)
+    _fill_from_settings(state, env)
     if state.pending is not None:
         return _flag_values(state.pending, typed, state, env)
     if not state.after_dashdash and typed.startswith("--") and "=" in typed:

@@ -20,9 +20,12 @@ class LineState:
     """What the words before the cursor said."""
 
     kubeconfig: str = ""
+    config: str = ""
+    """``--config``: the config file whose values fill in cluster flags the line did not give."""
     contexts: list[str] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=list)
-    all_namespaces: bool = False
+    all_namespaces: bool | None = None
+    """``-A`` as given on the line (None: not given)."""
     positionals: list[str] = field(default_factory=list)
     pending: Flag | None = None
     """The flag whose value is the word under the cursor (``-n <TAB>``)."""
@@ -32,6 +35,8 @@ class LineState:
         """Remember the value of a flag that changes what completion looks up."""
         if flag.name == "kubeconfig":
             self.kubeconfig = value
+        elif flag.name == "config":
+            self.config = value
         elif flag.name == "context":
             self.contexts.extend(item for item in split_slice(value) if item)
         elif flag.name == "namespace":

@@ -122,3 +122,23 @@ async def test_unanswering_server_completes_nothing_quickly(silent_server: int, 
     assert (code, out, err) == (0, ":1\n", "")
     assert elapsed < 5, f"completion look-up took {elapsed:.1f}s"
     assert await bash_complete("pystern deployment/", env) == []
+
+
+async def test_config_file_and_environment_values_are_honoured(cluster: Sandbox, tmp_path: Path) -> None:
+    assert cluster.kubeconfig_path is not None
+    config = tmp_path / "pystern.yaml"
+    config.write_text(f"kubeconfig: {cluster.kubeconfig_path}\nnamespace: team-a\n")
+    env = program_env(tmp_path, None, PYSTERNCONFIG=str(config))
+    # The file names the kubeconfig and the namespace the command would tail.
+    assert await bash_complete("pystern deployment/", env) == ["deployment/web", "deployment/worker"]
+    # The line beats the file, a variable beats the file, and --config picks another file.
+    assert await bash_complete("pystern -n team-b deployment/", env) == ["deployment/batch"]
+    assert await bash_complete("pystern deployment/", {**env, "PYSTERN_NAMESPACE": "default"}) == [
+        "deployment/api"
+    ]
+    other = tmp_path / "other.yaml"
+    other.write_text(f"kubeconfig: {cluster.kubeconfig_path}\nall-namespaces: true\n")
+    assert await bash_complete(f"pystern --config {other} deployment/", env) == []
+    # A broken file completes as if there were none (the command itself reports it).
+    config.write_text("tail: [not, a, number]\n")
+    assert await bash_complete("pystern deployment/", env) == []
