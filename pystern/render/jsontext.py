@@ -6,6 +6,9 @@ UTF-8 as the six characters ``\\ufffd``.  Messages are decoded with ``surrogatee
 (one lone surrogate per invalid byte, as Go counts them), quoted by the C encoder, and
 fixed up with one ``translate``.  A batch of messages is joined with a private-use
 separator so that the decode, the encoder and the fix-up run once per batch, not per line.
+
+This is the reference route; ``jsonbatch`` has the faster bytes routes for the hot path
+and falls back to this one for invalid UTF-8.
 """
 
 from __future__ import annotations
@@ -78,14 +81,6 @@ def quote_many(messages: Sequence[bytes]) -> list[str]:
     if quoted is None:
         return [quote(m)[1:-1] for m in messages]
     return quoted.split(_SEP)
-
-
-def quote_joined(messages: Sequence[bytes], glue: str) -> str:
-    """The escaped contents of the messages joined with ``glue`` (one pass, no per-line split)."""
-    quoted = _quote_joined(messages) if len(messages) > 1 else None
-    if quoted is None:
-        return glue.join(quote(m)[1:-1] for m in messages)
-    return quoted.replace(_SEP, glue)
 
 
 def go_string_map(mapping: Mapping[str, str]) -> str:

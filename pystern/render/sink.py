@@ -11,7 +11,7 @@ the rendered chunk, and the chunk goes to the single stdout ``Writer``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from pystern.errors import PysternError
 from pystern.model import Notice, NoticeKind, Target
@@ -24,7 +24,8 @@ from pystern.render.colors import (
     color_enabled,
     palette_index,
 )
-from pystern.render.jsontext import is_json, quote, quote_joined, quote_many
+from pystern.render.jsonbatch import escape_many, json_lines
+from pystern.render.jsontext import is_json, quote
 from pystern.render.layout import TargetLayout, build_layout, ext_line
 from pystern.render.linefilter import LineFilter
 from pystern.render.notices import NoticeRenderer
@@ -39,6 +40,16 @@ _JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON
 
 Record = tuple[bytes, bytes]
 """(formatted timestamp or b"", message bytes ready for the format)."""
+
+
+class _Cached(NamedTuple):
+    """What one target's lines share, computed once per target."""
+
+    layout: TargetLayout
+    data: Any
+    """The template's data (``--template`` only)."""
+    json_rest: bytes
+    """``layout.json_rest`` encoded: the JSON fast path works on bytes."""
 
 
 def _fixed_width_messages(lines: Sequence[bytes]) -> list[bytes] | None:
@@ -99,7 +110,7 @@ class RenderSink:
             show_context=output.show_context,
             only_log_lines=output.only_log_lines,
         )
-        self._layouts: dict[tuple[str, str, str, str], tuple[TargetLayout, Any]] = {}
+        self._layouts: dict[tuple[str, str, str, str], _Cached] = {}
 
     # -- ports.Sink
     def emit(self, target: Target, lines: Sequence[bytes]) -> None:
@@ -109,20 +120,20 @@ class RenderSink:
         cached = self._layouts.get(target.key)
         if cached is None:
             cached = self._layout(target)
-        layout, data = cached
+        layout, data, _ = cached
         out = None
         if self.fast:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
-                out = self._render_messages(layout, msgs)
+                out = self._render_messages(cached, msgs)
         elif self.fast_filtered:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
                 keep = self.filter.keep
                 kept = [m for m in msgs if keep(m.decode("utf-8", "surrogateescape"))]
-                out = self._render_messages(layout, kept) if kept else b""
+                out = self._render_messages(cached, kept) if kept else b""
         elif self.fast_stamped:
-            out = self._stamped(layout, lines)
+            out = self._stamped(cached, lines)
         if out is None:
             out = self._render(layout, data, self._records(lines, stdin=False))
         if out:
@@ -141,10 +152,10 @@ class RenderSink:
         cached = self._layouts.get(_STDIN_TARGET.key)
         if cached is None:
             cached = self._layout(_STDIN_TARGET, stdin=True)
-        layout, data = cached
+        layout, data, _ = cached
         out = None
         if self.fast:
-            out = self._render_messages(layout, list(lines))
+            out = self._render_messages(cached, list(lines))
         if out is None:
             out = self._render(layout, data, self._records(lines, stdin=True))
         if out:
@@ -188,7 +199,7 @@ class RenderSink:
             return pair[0], self.palette[palette_index(target.container, len(self.palette))][1]
         return pair
 
-    def _layout(self, target: Target, *, stdin: bool = False) -> tuple[TargetLayout, Any]:
+    def _layout(self, target: Target, *, stdin: bool = False) -> _Cached:
         pod_color, container_color = (RESET_COLOR, RESET_COLOR) if stdin else self._colors(target)
         fmt = OutputFormat.DEFAULT if self.template is not None else self.format
         layout = build_layout(
@@ -203,20 +214,19 @@ class RenderSink:
         data = _template_data(target, pod_color, container_color, self.colored) if self.template else None
         if len(self._layouts) >= _LAYOUT_CACHE:
             self._layouts.clear()
-        self._layouts[target.key] = (layout, data)
-        return layout, data
+        cached = _Cached(layout, data, layout.json_rest.encode())
+        self._layouts[target.key] = cached
+        return cached
 
-    def _render_messages(self, layout: TargetLayout, msgs: list[bytes]) -> bytes | None:
+    def _render_messages(self, cached: _Cached, msgs: list[bytes]) -> bytes | None:
         """The fast path: plain messages (already filtered), no timestamp, no highlight; None: not here."""
         fmt = self.format
         if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
-            head = layout.head
+            head = cached.layout.head
             out = head + (b"\n" + head).join(msgs) + b"\n" if head else b"\n".join(msgs) + b"\n"
             return self.sanitize(out) if self.sanitize is not None else out
         if fmt is OutputFormat.JSON:
-            rest = layout.json_rest
-            body = quote_joined(msgs, '"' + rest + '{"message":"')
-            return ('{"message":"' + body + '"' + rest).encode()
+            return json_lines(msgs, cached.json_rest)
         return None
 
     def _fixed_width_stamps(self, lines: Sequence[bytes]) -> list[bytes] | None:
@@ -246,21 +256,21 @@ class RenderSink:
         except KeyError:  # the cache was cleared while filling it (a batch spanning 8192 seconds)
             return None
 
-    def _stamped(self, layout: TargetLayout, lines: Sequence[bytes]) -> bytes | None:
+    def _stamped(self, cached: _Cached, lines: Sequence[bytes]) -> bytes | None:
         """default/raw/json with ``-t`` and no filter or highlight."""
         stamps = self._fixed_width_stamps(lines)
         if stamps is None:
             return None
         if self.format is OutputFormat.JSON:
-            rest = layout.json_rest
-            parts = quote_many([line[31:] for line in lines])
-            return "".join(
+            rest = cached.json_rest
+            parts = escape_many([line[31:] for line in lines])
+            return b"".join(
                 [
-                    f'{{"message":"{part}","timestamp":"{ts.decode()}"{rest}'
+                    b'{"message":"' + part + b'","timestamp":"' + ts + b'"' + rest
                     for part, ts in zip(parts, stamps, strict=True)
                 ]
-            ).encode()
-        head = layout.head
+            )
+        head = cached.layout.head
         out = b"".join([head + ts + line[30:] + b"\n" for ts, line in zip(stamps, lines, strict=True)])
         return self.sanitize(out) if self.sanitize is not None else out
 
@@ -316,18 +326,18 @@ class RenderSink:
             )
             return self.sanitize(out) if self.sanitize is not None else out
         if fmt is OutputFormat.JSON:
-            rest = layout.json_rest
-            parts = quote_many([msg for _, msg in records])
+            rest = layout.json_rest.encode()
+            msgs = [msg for _, msg in records]
             if not any(ts for ts, _ in records):
-                return ('{"message":"' + ('"' + rest + '{"message":"').join(parts) + '"' + rest).encode()
-            return "".join(
+                return json_lines(msgs, rest)
+            return b"".join(
                 [
-                    f'{{"message":"{part}","timestamp":"{ts.decode()}"{rest}'
+                    b'{"message":"' + part + b'","timestamp":"' + ts + b'"' + rest
                     if ts
-                    else f'{{"message":"{part}"{rest}'
-                    for part, (ts, _) in zip(parts, records, strict=True)
+                    else b'{"message":"' + part + b'"' + rest
+                    for part, (ts, _) in zip(escape_many(msgs), records, strict=True)
                 ]
-            ).encode()
+            )
         pretty = fmt is OutputFormat.PPEXTJSON
         raw_ok = self.sanitize is None
         return "".join(
