@@ -8,6 +8,7 @@ bit set: 1 error (complete nothing), 2 no space after the candidate, 4 no file n
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -131,10 +132,8 @@ def _fill_from_settings(state: LineState, env: Mapping[str, str]) -> None:
         settings = {**load_config_file(state.config, env).values}
     except PysternError:
         settings = {}
-    try:
+    with contextlib.suppress(PysternError):
         settings.update(values_from_env(env))
-    except PysternError:
-        pass
     kubeconfig = settings.get("kubeconfig")
     if not state.kubeconfig and isinstance(kubeconfig, str):
         state.kubeconfig = kubeconfig
