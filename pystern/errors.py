@@ -8,11 +8,55 @@ kubernetes_asyncio, yaml) into these with ``raise ... from`` so that nothing abo
 
 from __future__ import annotations
 
+import re
+
+ECHO_LIMIT = 100
+"""Characters of user input an error message quotes before cutting it with :func:`shorten`."""
+
+WORD_LIMIT = 200
+"""Longer runs without white space are cut in every error message (see ``PysternError.__str__``)."""
+
+MESSAGE_LIMIT = 1000
+"""Characters of a whole error message; longer ones lose their middle (see ``PysternError.__str__``)."""
+
+_LONG_RUN = re.compile(rf"\S{{{WORD_LIMIT + 1},}}")
+
+
+def shorten(text: object, limit: int = ECHO_LIMIT) -> str:
+    """User input as quoted in an error message: at most ``limit`` characters, then ``...``.
+
+    A 5,000-character selector or path must not turn the one error line into a screenful;
+    the start is enough to recognise it and the message says what is wrong with it.
+    """
+    shown = str(text)
+    return shown if len(shown) <= limit else shown[:limit] + "..."
+
+
+def shorten_words(message: str, limit: int = ECHO_LIMIT) -> str:
+    """``message`` with every run of more than ``limit`` non-space characters shortened.
+
+    For messages built by a layer that quotes the input without knowing it is user text
+    (Go's ``time: invalid duration "..."``, a template parser naming an identifier).
+    """
+    return re.sub(rf"\S{{{limit + 1},}}", lambda m: shorten(m.group(), limit), message)
+
 
 class PysternError(Exception):
     """Base class of every error pystern reports to the user."""
 
     exit_code: int = 1
+
+    def __str__(self) -> str:
+        # A backstop for messages that quote input without shortening it: one error line stays
+        # one line on the screen.  Very long words are cut, then an overlong message loses its
+        # middle, keeping the start (what) and the end (why).
+        text = super().__str__()
+        if len(text) > WORD_LIMIT:
+            text = _LONG_RUN.sub(lambda m: shorten(m.group()), text)
+        if len(text) <= MESSAGE_LIMIT:
+            return text
+        half = (MESSAGE_LIMIT - 5) // 2
+        return f"{text[:half]} ... {text[-half:]}"
 
 
 class UsageError(PysternError):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pystern.errors import UsageError
+from pystern.errors import UsageError, shorten
 
 __all__ = [
     "POD_FIELD_LABELS",
@@ -63,13 +63,16 @@ def _check_key(key: str) -> None:
             "end with an alphanumeric character (at most 63 characters)"
         )
     if problems:
-        raise SelectorError(f'unable to parse requirement: invalid label key "{key}": {"; ".join(problems)}')
+        raise SelectorError(
+            f'unable to parse requirement: invalid label key "{shorten(key)}": {"; ".join(problems)}'
+        )
 
 
 def _check_value(key: str, value: str) -> None:
     if len(value) > 63 or not _LABEL_VALUE.match(value):
         raise SelectorError(
-            f'unable to parse requirement: invalid label value: "{value}": at key: "{key}": a valid label '
+            f'unable to parse requirement: invalid label value: "{shorten(value)}": '
+            f'at key: "{shorten(key)}": a valid label '
             "must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
             "start and end with an alphanumeric character (at most 63 characters)"
         )
@@ -181,16 +184,16 @@ class _LabelParser:
             if kind == "EOS":
                 break
             if kind not in (_IDENT, "!"):
-                raise SelectorError(f"found '{lit}', expected: !, identifier, or 'end of string'")
+                raise SelectorError(f"found '{shorten(lit)}', expected: !, identifier, or 'end of string'")
             reqs.append(self.requirement())
             kind, lit = self.take()
             if kind == "EOS":
                 break
             if kind != ",":
-                raise SelectorError(f"found '{lit}', expected: ',' or 'end of string'")
+                raise SelectorError(f"found '{shorten(lit)}', expected: ',' or 'end of string'")
             kind, lit = self.peek()
             if kind not in (_IDENT, "!"):
-                raise SelectorError(f"found '{lit}', expected: identifier after ','")
+                raise SelectorError(f"found '{shorten(lit)}', expected: identifier after ','")
         return LabelSelector(tuple(reqs))
 
     def requirement(self) -> Requirement:
@@ -199,7 +202,7 @@ class _LabelParser:
         if negated:
             kind, key = self.take()
         if kind != _IDENT:
-            raise self.fail(f"found '{key}', expected: identifier")
+            raise self.fail(f"found '{shorten(key)}', expected: identifier")
         _check_key(key)
         if negated:
             return Requirement(key, "!exists")
@@ -221,7 +224,7 @@ class _LabelParser:
             if not _INTEGER.match(value):
                 raise self.fail("for 'Gt', 'Lt' operators, the value must be an integer")
             return Requirement(key, "gt" if kind == ">" else "lt", (value,))
-        raise self.fail(f"found '{lit}', expected: '=', '!=', '==', 'in', notin'")
+        raise self.fail(f"found '{shorten(lit)}', expected: '=', '!=', '==', 'in', notin'")
 
     def single_value(self) -> str:
         kind, lit = self.peek()
@@ -229,20 +232,20 @@ class _LabelParser:
             return ""
         self.take()
         if kind != _IDENT:
-            raise self.fail(f"found '{lit}', expected: identifier")
+            raise self.fail(f"found '{shorten(lit)}', expected: identifier")
         return lit
 
     def value_set(self) -> tuple[str, ...]:
         kind, lit = self.take()
         if kind != "(":
-            raise self.fail(f"found '{lit}' expected: '('")
+            raise self.fail(f"found '{shorten(lit)}' expected: '('")
         kind, lit = self.peek()
         if kind == ")":
             # "()" is the set holding the empty string, as upstream parses it.
             self.take()
             return ("",)
         if kind not in (_IDENT, ","):
-            raise self.fail(f"found '{lit}', expected: ',', ')' or identifier")
+            raise self.fail(f"found '{shorten(lit)}', expected: ',', ')' or identifier")
         values: list[str] = []
         while True:
             kind, lit = self.take()
@@ -257,7 +260,7 @@ class _LabelParser:
                 if kind2 == ")":
                     self.take()
                     break
-                raise self.fail(f"found '{lit2}', expected: ',' or ')'")
+                raise self.fail(f"found '{shorten(lit2)}', expected: ',' or ')'")
             if kind == ",":
                 values.append("")
                 if self.peek()[0] == ")":
@@ -267,7 +270,7 @@ class _LabelParser:
             if kind == ")":
                 values.append("")
                 break
-            raise self.fail(f"found '{lit}', expected: ',', or identifier")
+            raise self.fail(f"found '{shorten(lit)}', expected: ',', or identifier")
         return tuple(sorted(set(values)))
 
 
@@ -293,7 +296,9 @@ def label_selector_to_string(selector: Mapping[str, Any] | None) -> str:
     for expr in selector.get("matchExpressions") or []:
         op = ops.get(str(expr.get("operator")))
         if op is None:
-            raise SelectorError(f"{expr.get('operator')!r} is not a valid label selector operator")
+            raise SelectorError(
+                f"{shorten(repr(expr.get('operator')))} is not a valid label selector operator"
+            )
         values = tuple(sorted(str(v) for v in expr.get("values") or ()))
         reqs.append(Requirement(str(expr["key"]), op, values if op in ("in", "notin") else ()))
     reqs.sort(key=lambda r: r.key)
@@ -386,12 +391,12 @@ def _unescape(value: str, term: str) -> str:
         ch = value[i]
         if ch == "\\":
             if i + 1 >= len(value) or value[i + 1] not in "\\,=":
-                raise SelectorError(f"invalid field selector: '{term}': invalid escape sequence")
+                raise SelectorError(f"invalid field selector: '{shorten(term)}': invalid escape sequence")
             out.append(value[i + 1])
             i += 2
             continue
         if ch in ",=":
-            raise SelectorError(f"invalid field selector: '{term}': unescaped {ch!r} in value")
+            raise SelectorError(f"invalid field selector: '{shorten(term)}': unescaped {ch!r} in value")
         out.append(ch)
         i += 1
     return "".join(out)
@@ -418,11 +423,11 @@ def parse_field_selector(text: str) -> FieldSelector:
             continue
         split = _split_term(part)
         if split is None:
-            raise SelectorError(f"invalid selector: '{text}'; can't understand '{part}'")
+            raise SelectorError(f"invalid selector: '{shorten(text)}'; can't understand '{shorten(part)}'")
         lhs, op, rhs = split
         lhs = lhs.strip()
         if not lhs:
-            raise SelectorError(f"invalid selector: '{text}'; can't understand '{part}'")
+            raise SelectorError(f"invalid selector: '{shorten(text)}'; can't understand '{shorten(part)}'")
         reqs.append(FieldRequirement(lhs, "!=" if op == "!=" else "=", _unescape(rhs, part)))
     return FieldSelector(tuple(reqs))
 
@@ -436,7 +441,7 @@ def check_pod_field_selector(selector: FieldSelector) -> FieldSelector:
     for req in selector.requirements:
         name = _FIELD_ALIASES.get(req.field, req.field)
         if name not in POD_FIELD_LABELS:
-            raise SelectorError(f"field label not supported: {req.field}")
+            raise SelectorError(f"field label not supported: {shorten(req.field)}")
         out.append(FieldRequirement(name, req.op, req.value))
     return FieldSelector(tuple(out))
 

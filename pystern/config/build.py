@@ -13,7 +13,7 @@ import regex
 from pystern.config.flags import BY_NAME, Flag
 from pystern.config.query import compile_regex, parse_query
 from pystern.config.values import Values
-from pystern.errors import TemplateParseError, UsageError
+from pystern.errors import TemplateParseError, UsageError, shorten, shorten_words
 from pystern.options import (
     ColorMode,
     Config,
@@ -52,7 +52,7 @@ def _choice(values: Values, name: str, message: str) -> str:
     value = values.text(name)
     flag: Flag = BY_NAME[name]
     if value not in flag.choices:
-        raise UsageError(f"{message} (got {value!r})", flag=name)
+        raise UsageError(f"{message} (got {shorten(value)!r})", flag=name)
     return value
 
 
@@ -63,7 +63,8 @@ def _namespaces(values: Values) -> tuple[str, ...]:
             raise UsageError("--namespace: empty namespace name", flag="namespace")
         if len(name) > 63 or not _DNS_LABEL.match(name):
             raise UsageError(
-                f'--namespace: invalid namespace "{name}": a namespace is at most 63 lower case letters, '
+                f'--namespace: invalid namespace "{shorten(name)}": a namespace is at most 63 lower case '
+                "letters, "
                 "digits or '-', starting and ending with a letter or digit",
                 flag="namespace",
             )
@@ -107,7 +108,7 @@ def _container_states(values: Values) -> frozenset[ContainerState]:
         except ValueError:
             raise UsageError(
                 "containerState should be one of 'running', 'waiting', 'terminated', or 'all' "
-                f"(got {item!r})",
+                f"(got {shorten(item)!r})",
                 flag="container-state",
             ) from None
     if not states or ContainerState.ALL in states:
@@ -122,13 +123,14 @@ def _condition(text: str) -> tuple[str, str] | None:
     if name not in _CONDITIONS:
         raise UsageError(
             "condition should be one of 'ContainersReady', 'Initialized', 'Ready', 'PodScheduled', "
-            f"'DisruptionTarget', 'PodReadyToStartContainers' (got {text!r})",
+            f"'DisruptionTarget', 'PodReadyToStartContainers' (got {shorten(text)!r})",
             flag="condition",
         )
     value = value if eq else "true"
     if value not in _CONDITION_VALUES:
         raise UsageError(
-            f"condition value should be one of 'True', 'False', 'Unknown' (got {text!r})", flag="condition"
+            f"condition value should be one of 'True', 'False', 'Unknown' (got {shorten(text)!r})",
+            flag="condition",
         )
     return _CONDITIONS[name], _CONDITION_VALUES[value]
 
@@ -138,7 +140,7 @@ def _colors(values: Values, name: str) -> tuple[str, ...]:
     for item in items:
         if not _SGR.match(item) or any(int(part) > 255 for part in item.split(";")):
             raise UsageError(
-                f'invalid value "{item}" for --{name}: expected SGR numbers separated by ";" '
+                f'invalid value "{shorten(item)}" for --{name}: expected SGR numbers separated by ";" '
                 "(e.g. 91 or 38;2;255;97;136)",
                 flag=name,
             )
@@ -164,7 +166,7 @@ def _template(values: Values) -> str | None:
     try:
         parse(text)
     except TemplateParseError as exc:
-        raise UsageError(f"unable to parse template: {exc}", flag=flag) from None
+        raise UsageError(f"unable to parse template: {shorten_words(str(exc))}", flag=flag) from None
     return text
 
 
@@ -176,7 +178,7 @@ def _timezone(name: str) -> str:
     try:
         load_timezone(name)
     except UsageError as exc:
-        raise UsageError(str(exc), flag="timezone") from None
+        raise UsageError(shorten_words(str(exc)), flag="timezone") from None
     return name
 
 
@@ -294,7 +296,8 @@ def _request_timeout(text: str) -> float | None:
         seconds = float(text) if text.isdigit() else parse_go_duration(text)
     except ValueError as exc:
         raise UsageError(
-            f'invalid value "{text}" for --request-timeout: {exc}', flag="request-timeout"
+            f'invalid value "{shorten(text)}" for --request-timeout: {shorten_words(str(exc))}',
+            flag="request-timeout",
         ) from None
     if seconds < 0:
         raise UsageError("--request-timeout must not be negative", flag="request-timeout")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
-from pystern.errors import ConfigFileError, UsageError
+from pystern.errors import ConfigFileError, UsageError, shorten
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ def _text(value: object) -> str | None:
 def _convert(flag: Flag, key: str, raw: object, path: Path) -> Value:
     def bad(shown: object, reason: str) -> ConfigFileError:
         return ConfigFileError(
-            f'invalid value {shown!r} for "{key}" in config file {path}: {reason}', flag=key
+            f'invalid value {shorten(repr(shown))} for "{key}" in config file {path}: {reason}', flag=key
         )
 
     if isinstance(raw, list):
@@ -127,10 +127,10 @@ def parse_config_text(text: str, path: Path) -> ConfigFile:
         name = str(key)
         flag = BY_NAME.get(name)
         if flag is None:
-            warnings.append(f'unknown option "{name}" in config file {path}')
+            warnings.append(f'unknown option "{shorten(name)}" in config file {path}')
             continue
         if not flag.in_file:
-            warnings.append(f'option "{name}" cannot be set in a config file; ignored ({path})')
+            warnings.append(f'option "{shorten(name)}" cannot be set in a config file; ignored ({path})')
             continue
         values[name] = _convert(flag, name, raw, path)
     return ConfigFile(path=path, values=values, warnings=tuple(warnings))
@@ -173,5 +173,7 @@ def values_from_env(env: Mapping[str, str]) -> dict[str, Value]:
         try:
             values[flag.name] = parse_scalar(flag, text)
         except FlagValueError as exc:
-            raise UsageError(f'invalid value "{exc.text}" in ${key}: {exc.reason}', flag=flag.name) from None
+            raise UsageError(
+                f'invalid value "{shorten(exc.text)}" in ${key}: {exc.reason}', flag=flag.name
+            ) from None
     return values

@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from pystern.errors import UsageError
+from pystern.errors import UsageError, shorten, shorten_words
 from pystern.timefmt import format_go_duration, parse_go_duration
 
 Value = bool | int | float | str | tuple[str, ...]
@@ -247,7 +247,8 @@ class FlagValueError(UsageError):
     """A value that does not parse as the flag's type; keeps the parts for config-file messages."""
 
     def __init__(self, flag: Flag, text: str, reason: str) -> None:
-        super().__init__(f'invalid value "{text}" for --{flag.name}: {reason}', flag=flag.name)
+        reason = shorten_words(reason)  # e.g. Go's 'time: invalid duration "<the text again>"'
+        super().__init__(f'invalid value "{shorten(text)}" for --{flag.name}: {reason}', flag=flag.name)
         self.text = text
         self.reason = reason
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import regex
 
-from pystern.errors import UsageError
+from pystern.errors import UsageError, shorten
 from pystern.options import ResourceQuery
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -61,10 +61,13 @@ def parse_query(text: str) -> tuple[regex.Pattern[str], ResourceQuery | None]:
     kind = KINDS.get(base)
     if kind is None or (group and group != _GROUPS[kind]):
         supported = ", ".join(sorted(_ALIASES))
-        raise UsageError(f"resource type {kind_text} is not supported (use one of {supported})", flag="query")
+        raise UsageError(
+            f"resource type {shorten(kind_text)} is not supported (use one of {supported})", flag="query"
+        )
     if len(name) > 253 or not _NAME.match(name):
         raise UsageError(
-            f'invalid name "{name}" in query "{text}": object names are lower case letters, digits, '
+            f'invalid name "{shorten(name)}" in query "{shorten(text)}": object names are lower case '
+            "letters, digits, "
             "'-' and '.', starting and ending with a letter or digit",
             flag="query",
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from pystern.errors import KubeconfigError
+from pystern.errors import KubeconfigError, shorten
 from pystern.options import Connection
 
 __all__ = [
@@ -267,7 +268,9 @@ def resolve(
     if wanted:
         if wanted not in merged["contexts"]:
             names = ", ".join(merged["contexts"]) or "none"
-            raise KubeconfigError(f'context "{wanted}" does not exist in the kubeconfig (known: {names})')
+            raise KubeconfigError(
+                f'context "{shorten(wanted)}" does not exist in the kubeconfig (known: {shorten(names, 300)})'
+            )
         ctx = merged["contexts"][wanted]
     elif not (connection.server or connection.cluster):
         raise KubeconfigError(
@@ -282,7 +285,8 @@ def resolve(
         if cluster_name not in merged["clusters"]:
             if not connection.server:
                 raise KubeconfigError(
-                    f'cluster "{cluster_name}" (of context "{wanted}") does not exist in the kubeconfig'
+                    f'cluster "{shorten(cluster_name)}" (of context "{shorten(wanted)}") '
+                    "does not exist in the kubeconfig"
                 )
         else:
             cluster = dict(merged["clusters"][cluster_name])
@@ -290,7 +294,7 @@ def resolve(
     if user_name:
         if user_name not in merged["users"]:
             if connection.user:
-                raise KubeconfigError(f'user "{user_name}" does not exist in the kubeconfig')
+                raise KubeconfigError(f'user "{shorten(user_name)}" does not exist in the kubeconfig')
             # kubectl treats a context naming an absent user as anonymous; so do we.
         else:
             user = dict(merged["users"][user_name])
@@ -320,9 +324,7 @@ def resolve(
     server = _str_or_none(cluster.get("server"))
     if server is None:
         raise KubeconfigError(f"{label} has no server defined")
-    server = server.rstrip("/")
-    if not server.startswith(("https://", "http://")):
-        server = "https://" + server
+    server = _server_url(server.rstrip("/"), "--server" if connection.server else label)
 
     ca_file = ca_data = None
     if cluster.get("certificate-authority-data"):
@@ -381,3 +383,23 @@ def resolve(
         auth_provider=provider,
         sources=sources,
     )
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _server_url(server: str, label: str) -> str:
+    """The server as an http(s) URL; a bare ``host:port`` gets ``https://`` as kubectl gives it.
+
+    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``.
+    """
+    match = _SCHEME.match(server)
+    if match is None:
+        return "https://" + server
+    scheme = match.group(1).lower()
+    if scheme not in ("https", "http"):
+        raise KubeconfigError(
+            f'unsupported scheme "{shorten(match.group(1), 20)}" in the server URL "{shorten(server)}" '
+            f"of {label}; use https:// (or http://)"
+        )
+    return scheme + server[len(scheme) :]

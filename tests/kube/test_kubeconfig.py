@@ -191,3 +191,39 @@ def test_missing_explicit_kubeconfig_and_no_kubeconfig_at_all(tmp_path: Path) ->
         resolve(Connection(kubeconfig=str(tmp_path / "nope")), None, {})
     with pytest.raises(KubeconfigError, match="no kubeconfig found"):
         resolve(Connection(), None, env(home=tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("server", "expected"),
+    [
+        ("https://a:6443/", "https://a:6443"),
+        ("HTTPS://a:6443", "https://a:6443"),
+        ("Http://a", "http://a"),
+        ("a.example:6443", "https://a.example:6443"),  # kubectl adds https:// to a bare host:port
+        ("localhost", "https://localhost"),
+    ],
+)
+def test_server_url_scheme(tmp_path: Path, server: str, expected: str) -> None:
+    path = write(tmp_path / "k", kubeconfig({"c": {"server": server}}, {}, {"x": {"cluster": "c"}}, "x"))
+    assert resolve(Connection(kubeconfig=str(path)), None, {}).server == expected
+
+
+def test_unsupported_server_scheme_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path / "k", kubeconfig({"c": {"server": "ftp://x"}}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(
+        KubeconfigError,
+        match=r'^unsupported scheme "ftp" in the server URL "ftp://x" of cluster "c"; use https://',
+    ):
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    with pytest.raises(KubeconfigError, match=r'^unsupported scheme "unix" .* of --server;'):
+        resolve(Connection(kubeconfig=str(path), server="unix:///run/k.sock"), None, {})
+
+
+def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
+    many = {f"ctx-{i:04d}": {"cluster": "c"} for i in range(200)}
+    path = write(tmp_path / "k", kubeconfig({"c": CLUSTER}, {}, many, "ctx-0000"))
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), "n" * 5000, {})
+    message = str(info.value)
+    assert message.startswith(f'context "{"n" * 100}..." does not exist in the kubeconfig (known: ctx-0000, ')
+    assert len(message) < 500, len(message)
