@@ -94,12 +94,13 @@ async def prompt_selector(
     """Run the ``--prompt`` dialogue; returns ``config`` with the chosen label selector.
 
     ``interactive`` says whether stdin is a terminal (or ``answers`` stands in for one).
-    Raises ``UsageError`` for "No matching labels" and for a non-interactive stdin,
-    checked in that order (the listing tells the user more than the missing terminal).
+    Raises ``PysternError`` (exit 1, a fact about the cluster, as stern's error) for "No
+    matching labels" and ``UsageError`` for a non-interactive stdin, checked in that order
+    (the listing tells the user more than the missing terminal).
     """
     values = await instance_values(config, clusters)
     if not values:
-        raise UsageError("No matching labels", flag="prompt")
+        raise PysternError("No matching labels")
     if not interactive:
         raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
     chosen = await asyncio.to_thread(choose, values, answers=answers, screen=screen)

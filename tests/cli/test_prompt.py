@@ -19,7 +19,7 @@ async def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
 async def test_prompt_without_labels(sandbox: Sandbox, env: dict[str, str]) -> None:
     sandbox.cluster.add_pod("web-1", containers=("app",))
     code, err = await _run(["--prompt", "--kubeconfig", str(sandbox.kubeconfig_path)], env)
-    assert (code, err) == (2, "pystern: error: No matching labels\n")
+    assert (code, err) == (1, "pystern: error: No matching labels\n")
 
 
 async def test_prompt_needs_a_terminal(sandbox: Sandbox, env: dict[str, str]) -> None:

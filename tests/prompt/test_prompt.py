@@ -77,8 +77,10 @@ async def test_end_of_input_is_an_error(sandbox: Sandbox) -> None:
 
 async def test_no_matching_labels(sandbox: Sandbox) -> None:
     sandbox.cluster.add_pod("plain-1")
-    with pytest.raises(UsageError, match=r"^No matching labels$"):
+    with pytest.raises(PysternError, match=r"^No matching labels$") as caught:
         await _dialogue(sandbox, [], "1\n")
+    assert not isinstance(caught.value, UsageError)
+    assert caught.value.exit_code == 1
 
 
 async def test_a_resource_query_wins_over_the_prompt(sandbox: Sandbox) -> None:
