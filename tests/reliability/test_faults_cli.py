@@ -175,6 +175,46 @@ async def test_kubelet_404_while_the_pod_starts(sandbox: Sandbox, tmp_path: Path
     exactly_once(p, lines.written)
 
 
+async def test_empty_bodies(sandbox: Sandbox, tmp_path: Path) -> None:
+    """``200 OK`` with ``Content-Length: 0`` for log requests, watches and a relist.
+
+    Each empty log answer costs the shipped eof grace and backoff (about 1.5 s), so this takes
+    few of them; tests/engine/test_live_empty_body.py repeats them with a fast policy.
+    """
+    sb = sandbox.cluster
+    lines, args = await _start(sandbox, tmp_path, ["a"])
+    async with pystern(args, clean_env(tmp_path)) as p:
+        lines.write("a")
+        await lines.all_printed(p)
+        # A stream ends cleanly and its reconnect gets an empty body while the container writes.
+        sb.empty_responses(times=1, path_contains="/log")
+        sb.break_log_streams("eof")
+        lines.write("a")
+        await p.until(lambda: not sb.injected, what="the empty log answer")
+        lines.write("a")
+        await lines.all_printed(p)
+        # Re-watches that end before their first event; a new pod must still be found.
+        sb.empty_responses(times=2, path_contains="watch=")
+        sb.break_watches("close")
+        await p.until(lambda: not sb.injected, what="the empty watch answers")
+        sb.add_pod("b", containers=("app",))
+        lines.write("b")
+        await lines.all_printed(p)
+        # The watch expires and the relist has no JSON at all.
+        sb.empty_responses(times=1, path_contains="/pods?")
+        sb.expire_watches()
+        await p.until(lambda: not sb.injected, what="the empty list answer")
+        sb.add_pod("c", containers=("app",))
+        lines.write("c")
+        lines.write("a")
+        await lines.all_printed(p)
+        assert p.proc.returncode is None
+        await p.finish(signal.SIGINT)
+    exactly_once(p, lines.written)
+    assert b"Traceback" not in p.err
+    assert bytes(p.err).count(b"\n") <= 3, bytes(p.err)  # one notice per fault at most
+
+
 async def test_stalled_stream_of_a_pod_being_deleted(sandbox: Sandbox, tmp_path: Path) -> None:
     sb = sandbox.cluster
     lines, args = await _start(sandbox, tmp_path, ["a"])
