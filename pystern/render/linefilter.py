@@ -10,14 +10,21 @@ A user regex can backtrack for ever (``(a|aa)+$``).  A per-call ``timeout=`` cos
 (a repeated group holding a quantifier or an alternation, or a backreference).  When
 it fires the line counts as not matching (or is printed un-highlighted) and stderr
 says so once per pattern.
+
+``keep_lines`` filters a whole batch of raw lines: plain-word patterns without any regex
+(``literals``), others with one decode per batch and the searches driven by ``map``.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress
+from operator import not_
 
 import regex
+
+from pystern.render.literals import Words, hits, words_of
 
 HIGHLIGHT_OPEN = "\x1b[31;1m"
 HIGHLIGHT_CLOSE = "\x1b[0;22m"
@@ -160,6 +167,8 @@ class LineFilter:
         self._excludes = _Matcher(excludes, report) if excludes else None
         self.filters = bool(includes or excludes)
         self.keep: Callable[[str], bool] = self._fast_keep() or self._keep
+        self._include_words = words_of(includes) if includes else None
+        self._exclude_words = words_of(excludes) if excludes else None
         marked = sorted(
             {p.pattern: p for p in (*includes, *highlights)}.values(), key=lambda p: -len(p.pattern)
         )
@@ -189,6 +198,37 @@ class LineFilter:
             exc_search = exc.patterns[0].search
             return lambda text: exc_search(text) is None
         return None
+
+    def keep_lines(self, messages: list[bytes]) -> list[bytes]:
+        """The messages (raw bytes, one line each) that pass the filters: ``keep`` for a whole batch.
+
+        The same decisions as calling ``keep`` on each decoded message, made with as little
+        per-line Python as the patterns allow (see ``literals`` and ``_matches``).
+        """
+        kept = messages
+        if self._excludes is not None:
+            found = self._matches(self._excludes, self._exclude_words, kept)
+            kept = list(compress(kept, map(not_, found)))
+        if self._includes is not None and kept:
+            kept = list(compress(kept, self._matches(self._includes, self._include_words, kept)))
+        return kept
+
+    @staticmethod
+    def _matches(matcher: _Matcher, words: Words | None, messages: list[bytes]) -> Iterable[object]:
+        """Per message, something true when the side's patterns match it."""
+        if words is not None:
+            found = hits(words, messages)
+            if found is not None:
+                return found
+        # One decode for the batch, then the C-level ``map`` drives the searches: no Python
+        # frame per line.  A multi-byte sequence never spans a newline, so decoding the joined
+        # batch gives the same text per line as decoding each line.
+        texts = b"\n".join(messages).decode("utf-8", "surrogateescape").split("\n")
+        if len(texts) != len(messages):
+            texts = [m.decode("utf-8", "surrogateescape") for m in messages]
+        if len(matcher.patterns) == 1 and not matcher.slow[0]:
+            return map(matcher.patterns[0].search, texts)
+        return map(matcher.search, texts)  # several patterns or a time limit: True/False/None
 
     def _keep(self, text: str) -> bool:
         """stern's order: any exclude drops the line, then some include must match."""

@@ -129,8 +129,7 @@ class RenderSink:
         elif self.fast_filtered:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
-                keep = self.filter.keep
-                kept = [m for m in msgs if keep(m.decode("utf-8", "surrogateescape"))]
+                kept = self.filter.keep_lines(msgs)
                 out = self._render_messages(cached, kept) if kept else b""
         elif self.fast_stamped:
             out = self._stamped(cached, lines)

@@ -1,0 +1,84 @@
+"""``--include``/``--exclude`` patterns that are plain words, decided for a whole batch with bytes operations.
+
+Most filters people type are words or alternations of words (``-i 'error|warn'``,
+``-e healthz``, ``-i '(?i)timeout'``).  For those, "the regex finds a match in this line"
+is exactly "one of the words occurs in this line", so no regex needs to run: the batch is
+joined once, every occurrence of every word is replaced by a marker byte that the batch
+does not contain (C-level ``bytes.replace``), everything but markers and newlines is
+deleted (``translate``) and the small rest is split at the newlines: a line matched when its
+piece is not empty.  No decode, no Python call and no regex search per line.
+
+Exactness: a word is printable ASCII, so it matches the same bytes in the raw message as
+characters in its ``surrogateescape`` decoding (non-ASCII bytes never decode to ASCII); it
+holds no newline, so an occurrence never spans two lines; the marker is a control byte absent
+from the batch and the words, so replacing one word can neither create nor hide an
+occurrence in a line that is not already marked.  ``(?i)`` words are compared lower-cased,
+only in all-ASCII batches (Unicode case folding has non-ASCII partners such as the Kelvin
+sign for ``k``); other batches take the regex route.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+# Characters with no special meaning in a pattern outside a group or a class (``#`` only in
+# verbose mode, which is a flag and excluded below).  ASCII only: see the module doc.
+_WORD = r"[A-Za-z0-9 _,;:=/'\"@%!~<>#&-]+"
+_PLAIN = re.compile(rf"(\(\?i\))?({_WORD}(?:\|{_WORD})*)")
+_NO_FLAGS = regex.U | regex.V0 | regex.V1
+_MARKS = [bytes((b,)) for b in (*range(0x0A), *range(0x0B, 0x20))]
+# Per marker: every byte but the marker and the newline (the bytes ``translate`` deletes).
+_KEEP = {m[0]: bytes(b for b in range(256) if b not in (m[0], 0x0A)) for m in _MARKS}
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words of one side's patterns (a line matches when it contains any of them)."""
+
+    words: tuple[bytes, ...]
+    fold: bool
+    """``(?i)``: compare lower-cased."""
+
+
+def words_of(patterns: Sequence[regex.Pattern[str]]) -> Words | None:
+    """The words when every pattern is a (``(?i)``-prefixed) alternation of plain words, else None."""
+    words: list[bytes] = []
+    folds = set()
+    for pattern in patterns:
+        plain = _PLAIN.fullmatch(pattern.pattern)
+        fold = plain is not None and plain.group(1) is not None
+        if plain is None or pattern.flags & ~_NO_FLAGS != (regex.I if fold else 0):
+            return None
+        folds.add(fold)
+        alternatives = plain.group(2).split("|")
+        words.extend(w.lower().encode() if fold else w.encode() for w in alternatives)
+    if not words or len(folds) != 1:
+        return None  # mixed case rules: let the combined regex decide, as before
+    return Words(tuple(dict.fromkeys(words)), folds.pop())
+
+
+def hits(words: Words, messages: Sequence[bytes]) -> list[bytes] | None:
+    """Per message, one marker byte per word occurrence (empty: no match); None: decide another way.
+
+    ``messages`` are lines (no newline inside; a batch that has one returns None).
+    """
+    joined = b"\n".join(messages)
+    if words.fold:
+        if not joined.isascii():
+            return None
+        joined = joined.lower()
+    mark = next((m for m in _MARKS if m not in joined), None)
+    if mark is None:
+        return None
+    for word in words.words:
+        joined = joined.replace(word, mark)
+    if mark not in joined:
+        return [b""] * len(messages)
+    # Keep only markers and newlines: splitting that tiny buffer gives each line's markers, and
+    # empty bytes are false, so ``compress`` can select lines without a Python step per line.
+    found = joined.translate(None, _KEEP[mark[0]]).split(b"\n")
+    return found if len(found) == len(messages) else None
