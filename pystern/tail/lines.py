@@ -168,7 +168,8 @@ class LineSplitter:
             chunk = chunk[nl + 1 :]
             self._discarding = False
         lines: list[bytes]
-        if self._partial:
+        carried = len(self._partial)
+        if carried:
             nl = chunk.find(b"\n")
             if nl < 0:
                 self._partial += chunk
@@ -182,7 +183,9 @@ class LineSplitter:
         rest = lines.pop()
         if rest:
             self._partial += rest
-        if lines and max(map(len, lines)) > self.max_line:
+        # No line is longer than the carried partial plus the chunk: for the usual chunk (a TLS
+        # read, at most tens of KiB) that bound is enough and the per-line length scan is skipped.
+        if carried + len(chunk) > self.max_line and lines and max(map(len, lines)) > self.max_line:
             lines = [x if len(x) <= self.max_line else x[: self.max_line] + TRUNCATED for x in lines]
         if len(self._partial) > self.max_line:
             lines.extend(self._cut_partial())
