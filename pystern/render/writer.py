@@ -1,10 +1,14 @@
-"""The one writer that owns stdout: a buffer, idle-time flushes, backpressure, broken pipes.
+"""The one writer that owns stdout: a buffer, prompt handoff, backpressure, broken pipes.
 
-Rendered bytes collect in a buffer.  When the event loop goes idle (one ``call_soon`` per
-burst) or the buffer passes 64 KiB, the buffer is handed to a daemon thread that does the
-blocking ``write`` + ``flush``: a terminal sees lines at once, a pipe gets large writes,
-and a slow reader blocks that thread, not the event loop.  ``drain()`` waits while more
-than ``high_water`` bytes are pending, so a slow consumer slows the log streams instead of
+Rendered bytes collect in a buffer.  At the end of the current event-loop pass (one
+``call_soon`` per burst) or when the buffer passes 64 KiB, the buffer is handed to a
+daemon thread that does the blocking ``write``: a terminal sees lines at once, and a slow
+reader blocks that thread, not the event loop.  The thread takes *everything* handed over
+since its last write in one go, so the number of writes adapts to the load: one per
+burst when lines are rare, large writes when they flood (issue 7: a thread that wrote each
+handoff separately fell behind at 10k lines/s, since every write costs it two waits for
+the GIL, and its queue became the latency).  ``drain()`` waits while more than
+``high_water`` bytes are pending, so a slow consumer slows the log streams instead of
 growing memory.  A daemon thread (not the default executor) so that a reader that never
 reads again cannot keep the process alive after Ctrl-C.
 
@@ -18,9 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import queue
 import select
 import threading
+from collections import deque
 from typing import BinaryIO, TextIO
 
 FLUSH_SIZE = 64 * 1024
@@ -28,6 +32,8 @@ HIGH_WATER = 1024 * 1024
 LOW_WATER = 256 * 1024
 HARD_LIMIT = 8 * HIGH_WATER
 """Pending bytes at which ``write`` itself blocks: the bound for callers that never ``drain()``."""
+BATCH_LIMIT = LOW_WATER
+"""Most bytes the thread joins into one write: a slow reader still sees ``pending`` fall in steps."""
 
 
 def _fileno(stream: object) -> int | None:
@@ -64,7 +70,9 @@ class OutputClosed(BrokenPipeError):
     """
 
 
-_STOP = object()
+_OUT = "out"
+_ERR = "err"
+_STOP = "stop"
 
 
 class Writer:
@@ -88,10 +96,15 @@ class Writer:
         self.low_water = low_water
         self.hard_limit = max(HARD_LIMIT, 2 * high_water)
         self._buf = bytearray()
+        # Handed over to the thread, guarded by _lock: (kind, payload) in order, and their
+        # byte count plus that of the write in progress.
+        self._items: deque[tuple[str, bytes | str]] = deque()
         self._queued = 0
+        self._room_waiter = False
+        """The event loop waits in drain()/aclose(): the thread must wake it after a write."""
         self._lock = threading.Lock()
+        self._has_work = threading.Condition(self._lock)
         self._idle = threading.Condition(self._lock)
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
@@ -99,6 +112,8 @@ class Writer:
         self.error: BaseException | None = None
         self.max_pending = 0
         """Largest number of bytes ever pending (for tests of the memory bound)."""
+        self.writes = 0
+        """Writes to stdout so far (each may carry many handoffs)."""
         self._out_fd = _fileno(stdout)
         self._err_fd = _fileno(stderr)
 
@@ -126,7 +141,7 @@ class Writer:
         """A stderr line, kept in order with stdout when both go to the terminal."""
         if self.order_stderr and self._running_loop() is not None:
             self._handoff()
-            self._put(("err", text), 0)
+            self._put(_ERR, text, 0)
             return
         self._write_err_now(text)
 
@@ -140,6 +155,7 @@ class Writer:
             _write_all(self._err_fd, text.encode(encoding, "backslashreplace"))
 
     def _write_out_now(self, chunk: bytes) -> None:
+        self.writes += 1
         if self._out_fd is None:
             self.stdout.write(chunk)
             self.stdout.flush()
@@ -157,10 +173,7 @@ class Writer:
         if self.pending() <= self.high_water:
             return
         self._handoff()
-        while self.pending() > self.low_water and self.error is None:
-            room = self._room_event()
-            room.clear()
-            await room.wait()
+        await self._wait_room(self.low_water)
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
 
@@ -170,28 +183,34 @@ class Writer:
             self._write_direct()
         else:
             self._handoff()
-            with self._idle:
-                while self._queued > 0 and self.error is None:
-                    self._idle.wait(0.05)
+            self._wait_below(0)
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
 
     def _wait_below(self, level: int) -> None:
-        # Last resort, blocking the loop: only reached when the producer ignores drain().
+        # Blocking the loop: flush(), or a producer that ignores drain() (the hard limit).
         with self._idle:
             while self._queued > level and self.error is None:
                 self._idle.wait(0.05)
 
+    async def _wait_room(self, level: int) -> None:
+        """Wait (without blocking the loop) until at most ``level`` bytes are queued."""
+        while True:
+            room = self._room_event()
+            room.clear()
+            with self._lock:
+                if self._queued <= level or self.error is not None:
+                    self._room_waiter = False
+                    return
+                self._room_waiter = True
+            await room.wait()
+
     async def aclose(self) -> None:
         """Write out everything and stop the thread."""
         self._handoff()
-        while self._queued > 0 and self.error is None:
-            room = self._room_event()
-            room.clear()
-            if self._queued > 0:
-                await room.wait()
+        await self._wait_room(0)
         if self._thread is not None:
-            self._queue.put(_STOP)
+            self._put(_STOP, b"", 0)
             self._thread = None
         if self._buf and self.error is None:
             self._write_direct()
@@ -224,15 +243,16 @@ class Writer:
             return
         chunk = bytes(self._buf)
         self._buf.clear()
-        self._put(("out", chunk), len(chunk))
+        self._put(_OUT, chunk, len(chunk))
 
-    def _put(self, item: tuple[str, object], size: int) -> None:
-        with self._lock:
+    def _put(self, kind: str, payload: bytes | str, size: int) -> None:
+        with self._has_work:
+            self._items.append((kind, payload))
             self._queued += size
-        if self._thread is None:
+            self._has_work.notify()
+        if self._thread is None and kind != _STOP:
             self._thread = threading.Thread(target=self._run, name="pystern-stdout", daemon=True)
             self._thread.start()
-        self._queue.put(item)
 
     def _write_direct(self) -> None:
         if not self._buf:
@@ -244,31 +264,51 @@ class Writer:
         except (BrokenPipeError, ValueError, OSError) as exc:
             self.error = exc
 
+    def _take(self) -> tuple[str, bytes | str, int]:
+        """Wait for work; return the next item, consecutive stdout chunks joined into one."""
+        items = self._items
+        with self._has_work:
+            while not items:
+                self._has_work.wait()
+            kind, payload = items.popleft()
+            if kind != _OUT:
+                return kind, payload, 0
+            assert isinstance(payload, bytes)
+            if not items or items[0][0] != _OUT:
+                return kind, payload, len(payload)
+            chunks = [payload]
+            size = len(payload)
+            while items and items[0][0] == _OUT and size < BATCH_LIMIT:
+                more = items.popleft()[1]
+                assert isinstance(more, bytes)
+                chunks.append(more)
+                size += len(more)
+        return kind, b"".join(chunks), size
+
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is _STOP:
+            kind, payload, size = self._take()
+            if kind == _STOP:
                 return
-            assert isinstance(item, tuple)
-            kind, payload = item
-            size = 0
             try:
-                if kind == "out":
+                if kind == _OUT:
                     assert isinstance(payload, bytes)
-                    size = len(payload)
                     if self.error is None:
                         self._write_out_now(payload)
                 else:
                     assert isinstance(payload, str)
                     self._write_err_now(payload)
             except (BrokenPipeError, ValueError, OSError) as exc:
-                if kind == "out":
+                if kind == _OUT:
                     self.error = exc
             finally:
                 with self._idle:
                     self._queued -= size
                     self._idle.notify_all()
-                self._wake()
+                    wake = self._room_waiter
+                    self._room_waiter = False
+                if wake:
+                    self._wake()
 
     def _wake(self) -> None:
         loop = self._loop

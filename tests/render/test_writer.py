@@ -196,3 +196,34 @@ async def test_nonblocking_pipe_is_waited_for_not_treated_as_closed() -> None:
         await sink.aclose()
     thread.join(5)
     assert bytes(received) == b"".join(r[31:] + b"\n" for r in records)
+
+
+async def test_handoffs_queued_behind_a_slow_write_go_out_in_one_write() -> None:
+    """While the thread is stuck in a write, later handoffs join into one write (issue 7 latency)."""
+    release = threading.Event()
+    entered = threading.Event()
+    chunks: list[bytes] = []
+
+    class Gate(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: object) -> int:
+            chunk = bytes(b)  # type: ignore[call-overload]
+            chunks.append(chunk)
+            entered.set()
+            release.wait(5)
+            return len(chunk)
+
+    writer = Writer(Gate(), io.StringIO())  # type: ignore[arg-type]
+    writer.write(b"first\n")
+    await asyncio.sleep(0)  # the end-of-pass handoff
+    assert await asyncio.to_thread(entered.wait, 5)
+    for i in range(50):
+        writer.write(b"line %d\n" % i)
+        await asyncio.sleep(0)  # one handoff per pass of the loop
+    release.set()
+    await writer.aclose()
+    assert b"".join(chunks) == b"first\n" + b"".join(b"line %d\n" % i for i in range(50))
+    assert len(chunks) == 2
+    assert writer.writes == 2
