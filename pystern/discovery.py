@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -237,6 +238,9 @@ class ContainerTable:
 
 OwnsCheck = Callable[[Pod], Awaitable[bool]]
 
+QUICK_WATCH_END = 1.0
+"""Seconds: a watch ending cleanly sooner than this without an event counts as a failure."""
+
 
 class PodWatcher:
     """List + watch one namespace (``None`` = all) of one cluster, feeding a ``ContainerTable``."""
@@ -319,10 +323,13 @@ class PodWatcher:
                 if need_list:
                     await self.sync(initial=False)
                     need_list = False
+                opened = time.monotonic()
+                events = 0
                 async for event in self.cluster.watch_pods(
                     self.namespace, self.label_selector, self.field_selector, self.resource_version
                 ):
                     failures = 0
+                    events += 1
                     if event.pod.resource_version:
                         self.resource_version = event.pod.resource_version
                     if event.type is EventType.DELETED:
@@ -330,6 +337,11 @@ class PodWatcher:
                     else:
                         await self._apply(event.pod, initial=False)
                 # A clean end (the server's watch timeout): carry on from the last resourceVersion.
+                if events == 0 and time.monotonic() - opened < QUICK_WATCH_END:
+                    # Ended at once with nothing (an empty body, a proxy): as client-go does, count
+                    # it as a failure and back off, quietly, rather than ask again at --qps pace.
+                    failures += 1
+                    await self.sleep(self.policy.delay(failures, self.rng))
                 continue
             except errors.WatchExpired:
                 need_list = True

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 from pystern.model import NoticeKind
 from pystern.options import Config
 from pystern.ports import Cluster
@@ -82,12 +80,6 @@ async def test_empty_watch_bodies_and_an_empty_list(sandbox: Any, cluster: Clust
     assert len(noise(sink)) <= 2, noise(sink)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery.PodWatcher.watch re-watches at once after a clean end, so a server answering every "
-    "watch with an empty 200 is asked as fast as --qps allows; client-go counts a watch that ends within "
-    "1 s without an event as a failure and backs off",
-)
 async def test_empty_watch_answers_are_retried_with_backoff(sandbox: Any, cluster: Cluster) -> None:
     sb = sandbox.cluster
     sb.add_pod("a")
