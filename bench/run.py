@@ -1,6 +1,6 @@
 """pystern vs ``kubectl logs --prefix`` on the same sandbox, one table.
 
-Usage: ``python bench/run.py [--quick] [--only throughput,latency,scale,startup]``
+Usage: ``python bench/run.py [--quick] [--only throughput,latency,scale,startup] [--realtime]``
 
 1. Merge throughput: P pods x N JSON lines, ``--no-follow``, colour off, to a file; also
    with ``-i``/``-H`` filters and with ``-o json``; kubectl on the same data; a raw
@@ -19,19 +19,20 @@ import argparse
 import contextlib
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import latency  # noqa: E402  (bench/ is not a package)
+
 BIN = Path(sys.executable).parent
 PYSTERN = str(BIN / "pystern") if (BIN / "pystern").exists() else "pystern"
 KUBECTL = shutil.which("kubectl") or "kubectl"
@@ -146,121 +147,34 @@ def bench_throughput(pods: int, lines: int) -> list[Row]:
     return rows
 
 
-SENT = re.compile(rb"seq=(\d+) sent=(\d+)")
+def follower_commands(pods: int) -> dict[str, Callable[[Path], list[str]]]:
+    """Benchmark 2's followers: pystern, and the raw aiohttp reader as the floor."""
+    return {
+        "pystern": lambda kc: [PYSTERN, *FOLLOW_ARGS, "--max-log-requests", str(pods)],
+        "raw aiohttp reader (baseline)": lambda kc: [
+            sys.executable,
+            str(HERE / "raw_read.py"),
+            str(kc),
+            "app=bench",
+            "--follow",
+        ],
+    }
 
 
-def follow_reader(
-    cmd: list[str], env: dict[str, str], seconds: float, warmup: float
-) -> tuple[list[float], dict[bytes, list[int]], list[tuple[float, int, int, float]]]:
-    """Run a follower; collect latencies (ms), seq numbers per pod and /proc samples."""
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    latencies: list[float] = []
-    seqs: dict[bytes, list[int]] = {}
-    samples: list[tuple[float, int, int, float]] = []
-    start = time.monotonic()
-    stop = threading.Event()
-
-    def sample() -> None:
-        ticks = os.sysconf("SC_CLK_TCK")
-        while not stop.wait(1.0):
-            try:
-                rss = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{proc.pid}/status").read_text()).group(1))  # type: ignore[union-attr]
-                fds = len(os.listdir(f"/proc/{proc.pid}/fd"))
-                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                cpu = (int(fields[11]) + int(fields[12])) / ticks
-            except (OSError, AttributeError):
-                return
-            samples.append((time.monotonic() - start, rss, fds, cpu))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    for line in proc.stdout:
-        now = time.time_ns()
-        m = SENT.search(line)
-        if m is None:
-            continue
-        pod = line.split(b" ", 1)[0]
-        seqs.setdefault(pod, []).append(int(m.group(1)))
-        if time.monotonic() - start > warmup:
-            latencies.append((now - int(m.group(2))) / 1e6)
-        if time.monotonic() - start > seconds:
-            break
-    stop.set()
-    proc.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-    return latencies, seqs, samples
+FOLLOW_ARGS = ["-l", "app=bench", "--tail", "0", "--color", "never"]
 
 
-def lost_and_repeated(seqs: dict[bytes, list[int]]) -> tuple[int, int]:
-    """Gaps and repeats in each pod's sequence numbers (between the first and last seen)."""
-    lost = repeated = 0
-    for values in seqs.values():
-        repeated += len(values) - len(set(values))
-        lost += (max(values) - min(values) + 1) - len(set(values))
-    return lost, repeated
+def bench_latency(pods: int, rate: float, seconds: float, realtime: bool) -> list[Row]:
+    """Benchmark 2: write-to-stdout latency while following (see bench/latency.py)."""
+    rows = latency.bench_latency(pods, rate, seconds, follower_commands(pods), kube_env, realtime=realtime)
+    return [Row(*row) for row in rows]
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
-
-
-def bench_latency(pods: int, rate: float, seconds: float) -> list[Row]:
-    """Benchmark 2: write-to-stdout latency while following."""
-    scenario = sandbox("follow", "--pods", str(pods), "--rate", str(rate))
-    with scenario as kc, tempfile.TemporaryDirectory() as tmp:
-        env = kube_env(kc, tmp)
-        follow_args = [PYSTERN, "-l", "app=bench", "--tail", "0", "--color", "never"]
-        runs = {
-            "pystern": [*follow_args, "--max-log-requests", str(pods)],
-            "raw aiohttp reader (baseline)": [
-                sys.executable,
-                str(HERE / "raw_read.py"),
-                str(kc),
-                "app=bench",
-                "--follow",
-            ],
-        }
-        rows = []
-        for name, cmd in runs.items():
-            lat, seqs, _ = follow_reader(cmd, env, seconds, warmup=min(10.0, seconds / 3))
-            if not lat:
-                rows.append(Row(f"latency {name}", "no lines received"))
-                continue
-            lost, repeated = lost_and_repeated(seqs)
-            rows.append(
-                Row(
-                    f"follow latency {pods} containers x {rate:g} lines/s: {name}",
-                    f"p50 {statistics.median(lat):.1f} ms, p99 {percentile(lat, 99):.1f} ms",
-                    f"{len(lat)} lines measured, {lost} lost, {repeated} repeated",
-                )
-            )
-    return rows
-
-
-def bench_scale(pods: int, rate: float, seconds: float) -> list[Row]:
+def bench_scale(pods: int, rate: float, seconds: float, realtime: bool) -> list[Row]:
     """Benchmark 3: many followed containers: RSS, CPU, fds, nothing lost."""
-    scenario = sandbox("follow", "--pods", str(pods), "--rate", str(rate))
-    with scenario as kc, tempfile.TemporaryDirectory() as tmp:
-        env = kube_env(kc, tmp)
-        cmd = [PYSTERN, "-l", "app=bench", "--tail", "0", "--color", "never", "--max-log-requests", str(pods)]
-        _, seqs, samples = follow_reader(cmd, env, seconds, warmup=0)
-    lost, repeated = lost_and_repeated(seqs)
-    if not samples:
-        return [Row(f"scale {pods} containers", "no samples")]
-    peak_rss = max(s[1] for s in samples) / 1024
-    peak_fds = max(s[2] for s in samples)
-    cpu_share = samples[-1][3] / samples[-1][0] * 100
-    return [
-        Row(
-            f"scale: {pods} containers x {rate:g} lines/s, {seconds:.0f} s",
-            f"peak RSS {peak_rss:.0f} MiB, CPU {cpu_share:.0f}% of a core, {peak_fds} fds",
-            f"{len(seqs)} of {pods} containers seen, {lost} lost, {repeated} repeated",
-        )
-    ]
+    cmd = [PYSTERN, *FOLLOW_ARGS, "--max-log-requests", str(pods)]
+    rows = latency.bench_scale(pods, rate, seconds, lambda kc: cmd, kube_env, realtime=realtime)
+    return [Row(*row) for row in rows]
 
 
 def first_line_time(cmd: list[str], env: dict[str, str]) -> float:
@@ -303,15 +217,26 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, shorter runs (about a minute)")
     parser.add_argument("--only", default="throughput,latency,scale,startup")
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="latency and scale: run the sandbox, the followers and the reader under SCHED_RR "
+        "(needs root), so that other load on a shared machine does not delay them",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     rows: list[Row] = []
     if "throughput" in only:
         rows += bench_throughput(20, 25_000 if args.quick else 250_000)
+    realtime = args.realtime and ("latency" in only or "scale" in only)
+    if realtime:
+        if not latency.realtime_allowed():
+            parser.error("--realtime needs permission to use SCHED_RR (root or CAP_SYS_NICE)")
+        latency.make_realtime()
     if "latency" in only:
-        rows += bench_latency(100 if args.quick else 500, 20.0, 15.0 if args.quick else 40.0)
+        rows += bench_latency(100 if args.quick else 500, 20.0, 15.0 if args.quick else 40.0, realtime)
     if "scale" in only:
-        rows += bench_scale(200 if args.quick else 1000, 5.0, 15.0 if args.quick else 60.0)
+        rows += bench_scale(200 if args.quick else 1000, 5.0, 15.0 if args.quick else 60.0, realtime)
     if "startup" in only:
         rows += bench_startup(3 if args.quick else 7)
     print(
