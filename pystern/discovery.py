@@ -158,10 +158,27 @@ class ContainerTable:
                 history = History.CONFIGURED
             else:
                 history = History.ALL
+            if history == History.ALL:
+                events.extend(self._missed_instance(pod, status, tailed))
             tailed.add(cid)
             entry.target = self.target_for(pod, status, cid)
             events.append(TargetAdded(entry.target, history))
         return events, notices
+
+    def _missed_instance(self, pod: Pod, status: ContainerStatus, tailed: set[str]) -> list[DiscoveryEvent]:
+        """The replaced instance of a container whose restart happened out of sight.
+
+        A watch shows each container ID in turn, but a relist (after an outage or a 410) or
+        two restarts between status updates can skip one: the instance that ran before the
+        one now seen has lines no tail read.  The log API keeps exactly one previous instance.
+        """
+        last = status.last_terminated
+        if last is None or not last.container_id or last.container_id in tailed:
+            return []
+        if last.container_id == status.log_container_id:
+            return []  # the current log is that instance (waiting to restart): tailed as current
+        tailed.add(last.container_id)
+        return [TargetAdded(self.target_for(pod, status, last.container_id), History.PREVIOUS)]
 
     def _terminated_notice(self, pod: Pod, status: ContainerStatus, entry: _Entry) -> Notice:
         term = _termination(status)

@@ -43,6 +43,9 @@ class History:
     """From the first line: containers that started after pystern did (stern's restart gap)."""
     NONE = "none"
     """Only new lines (``tailLines=0``): a pod that matches ``--condition`` again."""
+    PREVIOUS = "previous"
+    """All of an instance that had already stopped and been replaced when pystern first saw it
+    (``previous=true``): a container that restarted during an outage or between two watch events."""
 
 
 class StatusSource(Protocol):
@@ -143,8 +146,9 @@ class Tail:
         self.lines_seen = 0
         self.last_emitted = b""
         self.last_data = 0.0
-        self.previous = False
-        """Read the previous instance: the stream broke after the container restarted."""
+        self.previous = history == History.PREVIOUS
+        """Read the previous instance: the stream broke after the container restarted, or the
+        instance had been replaced before it was first seen."""
         self.final = False
         """The container has stopped: one last non-follow read picks up what the stream missed."""
         self.draining = False

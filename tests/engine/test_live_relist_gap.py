@@ -12,18 +12,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 from pystern.options import Config
 from pystern.ports import Cluster
 from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery.ContainerTable.observe tails only the current instance of a container first seen "
-    "after the initial list; the previous instance (lastState.terminated) is never read",
-)
 async def test_pod_created_and_restarted_during_an_outage(sandbox: Any, cluster: Cluster) -> None:
     sb = sandbox.cluster
     sb.add_pod("a")

@@ -211,3 +211,50 @@ def test_each_container_instance_is_tailed_once(history: list[tuple[ContainerSta
         tailed.extend(e.target.container_id for e in events if isinstance(e, TargetAdded))
     assert sorted(tailed) == sorted(set(tailed))
     assert set(tailed) == seen
+
+
+def test_an_instance_replaced_out_of_sight_is_read_as_previous() -> None:
+    table = ContainerTable(TargetFilter(Selection()))
+    events, _ = table.observe(pod("web", cs("app", cid="c1")), initial=True)
+    assert added(events) == [("app", "c1", History.CONFIGURED)]
+    # Two restarts between sightings (a relist after an outage): c2 ran unseen, c3 runs now.
+    events, _ = table.observe(
+        pod("web", cs("app", cid="c3", restarts=2, last=Termination(1, container_id="c2"))), initial=False
+    )
+    assert added(events) == [("app", "c2", History.PREVIOUS), ("app", "c3", History.ALL)]
+    # Seen again: nothing new.
+    events, _ = table.observe(
+        pod("web", cs("app", cid="c3", restarts=2, last=Termination(1, container_id="c2"))), initial=False
+    )
+    assert added(events) == []
+
+
+def test_a_new_pod_that_already_restarted_has_its_first_instance_read() -> None:
+    table = ContainerTable(TargetFilter(Selection()))
+    table.observe(pod("web", cs("app", cid="c1")), initial=True)
+    events, _ = table.observe(
+        pod("new", cs("app", cid="n2", restarts=1, last=Termination(0, container_id="n1")), uid="u2"),
+        initial=False,
+    )
+    assert added(events) == [("app", "n1", History.PREVIOUS), ("app", "n2", History.ALL)]
+
+
+def test_a_crash_looping_container_is_not_read_twice() -> None:
+    table = ContainerTable(TargetFilter(Selection()))
+    # Waiting to restart: the kubelet serves the last instance's log as the current one.
+    events, _ = table.observe(
+        pod("new", cs("app", W, restarts=1, last=Termination(1, container_id="n1")), uid="u2"), initial=False
+    )
+    assert added(events) == [("app", "n1", History.ALL)]
+    # A plain restart seen by the watch: the old instance was tailed already.
+    events, _ = table.observe(
+        pod("new", cs("app", cid="n2", restarts=1, last=Termination(1, container_id="n1")), uid="u2"),
+        initial=False,
+    )
+    assert added(events) == [("app", "n2", History.ALL)]
+    # The pods present at start keep --tail/--since semantics: no previous instance is read.
+    events, _ = table.observe(
+        pod("old", cs("app", cid="o2", restarts=1, last=Termination(1, container_id="o1")), uid="u3"),
+        initial=True,
+    )
+    assert added(events) == [("app", "o2", History.CONFIGURED)]
