@@ -6,6 +6,7 @@ files, templates, durations, selectors and regexes, including catastrophic backt
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import os
@@ -169,31 +170,52 @@ PLUGINS = [
 ]
 
 
-@pytest.mark.parametrize(("body", "needle"), [p[1:] for p in PLUGINS], ids=[p[0] for p in PLUGINS])
-def test_bad_exec_plugin(tmp_path: Path, body: str, needle: str) -> None:
-    plugin = script(tmp_path, "plugin.sh", body)
-    path = kubeconfig(tmp_path, user=_exec(plugin))
-    proc = subprocess.run(
-        [PYSTERN, ".", "--kubeconfig", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        env=clean_env(tmp_path),
-        check=False,
+def _plugin_kubeconfig(tmp: Path, body: str) -> Path:
+    tmp.mkdir()
+    return kubeconfig(tmp, user=_exec(script(tmp, "plugin.sh", body)))
+
+
+async def _exec_plugin_run(tmp: Path, path: Path) -> tuple[int | None, str]:
+    proc = await asyncio.create_subprocess_exec(
+        PYSTERN,
+        ".",
+        "--kubeconfig",
+        str(path),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env=clean_env(tmp),
     )
-    # The plugin's own stderr is passed through (as kubectl does); pystern's verdict is the last line.
-    lines = proc.stderr.splitlines()
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert proc.returncode == 1, proc.stderr
-    assert lines, proc.stderr
-    assert lines[-1].startswith("pystern: error: "), proc.stderr
-    assert needle in lines[-1]
-    assert len([line for line in lines if "pystern" in line]) == 1, proc.stderr
+    try:
+        async with asyncio.timeout(20):
+            _, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode, err.decode(errors="replace")
+
+
+async def test_bad_exec_plugin(tmp_path: Path) -> None:
+    """Each plugin in its own pystern process; the processes run side by side (they wait on the plugin)."""
+    dirs = [tmp_path / name.replace(" ", "-") for name, _, _ in PLUGINS]
+    configs = [_plugin_kubeconfig(tmp, body) for tmp, (_, body, _) in zip(dirs, PLUGINS, strict=True)]
+    results = await asyncio.gather(*map(_exec_plugin_run, dirs, configs))
+    for (name, _, needle), (code, stderr) in zip(PLUGINS, results, strict=True):
+        # The plugin's own stderr is passed through (as kubectl does); pystern's verdict is the last line.
+        lines = stderr.splitlines()
+        assert "Traceback" not in stderr, (name, stderr)
+        assert code == 1, (name, stderr)
+        assert lines, name
+        assert lines[-1].startswith("pystern: error: "), (name, stderr)
+        assert needle in lines[-1], (name, stderr)
+        assert len([line for line in lines if "pystern" in line]) == 1, (name, stderr)
 
 
 def test_ctrl_c_while_a_credential_plugin_hangs(tmp_path: Path) -> None:
     """Like kubectl, pystern waits for a plugin (it may be asking for a password); Ctrl-C still works."""
-    plugin = script(tmp_path, "slow.sh", "sleep 8\n")
+    started = tmp_path / "plugin-started"
+    plugin = script(tmp_path, "slow.sh", f"touch {started}\nsleep 8\n")
     path = kubeconfig(tmp_path, user=_exec(plugin))
     proc = subprocess.Popen(
         [PYSTERN, ".", "--kubeconfig", str(path)],
@@ -203,7 +225,11 @@ def test_ctrl_c_while_a_credential_plugin_hangs(tmp_path: Path) -> None:
         env=clean_env(tmp_path),
     )
     try:
-        time.sleep(1.0)
+        deadline = time.monotonic() + 10
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started.exists(), "the plugin never ran"
+        time.sleep(0.1)  # pystern is now waiting for the plugin's answer
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=5)
     finally:
@@ -372,30 +398,42 @@ CATASTROPHIC = [
 ]
 
 
-@pytest.mark.parametrize(("flag", "regex"), CATASTROPHIC, ids=[f"{f} {r}" for f, r in CATASTROPHIC])
-def test_catastrophic_backtracking_does_not_freeze(tmp_path: Path, flag: str, regex: str) -> None:
-    """A real process on --stdin: lines that make a backtracking engine run for ages."""
+async def _stdin_run(tmp: Path, argv: list[str], stdin: bytes) -> tuple[int | None, bytes, bytes, float]:
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        PYSTERN,
+        *argv,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=clean_env(tmp),
+    )
+    try:
+        async with asyncio.timeout(20):
+            out, err = await proc.communicate(stdin)
+    except TimeoutError:
+        pytest.fail(f"{argv} froze pystern on a long line")
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode, out, err, time.monotonic() - started
+
+
+async def test_catastrophic_backtracking_does_not_freeze(tmp_path: Path) -> None:
+    """Real processes on --stdin, side by side: lines that make a backtracking engine run for ages."""
     evil = b"a" * 5000 + b"!\n"
     stdin = evil * 3 + b"aaaa\n" + b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n" * 3 + b"last line\n"
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [PYSTERN, "--stdin", flag, regex, "--color", "always"],
-            input=stdin,
-            capture_output=True,
-            timeout=20,
-            env=clean_env(tmp_path),
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{flag} {regex!r} froze pystern on a long line")
-    assert time.monotonic() - started < 10
-    assert proc.returncode == 0, proc.stderr
-    assert b"Traceback" not in proc.stderr
-    # At most one warning about the slow pattern, not one per line.
-    assert proc.stderr.count(b"\n") <= 1, proc.stderr
-    if flag == "-i" and regex == "(a+)+$":
-        assert b"aaaa\x1b[0;22m\n" in proc.stdout  # a line that matches quickly still matches
+    runs = [["--stdin", flag, regex, "--color", "always"] for flag, regex in CATASTROPHIC]
+    results = await asyncio.gather(*(_stdin_run(tmp_path, argv, stdin) for argv in runs))
+    for (flag, regex), (code, out, err, seconds) in zip(CATASTROPHIC, results, strict=True):
+        assert seconds < 10, (flag, regex, seconds)
+        assert code == 0, (flag, regex, err)
+        assert b"Traceback" not in err, (flag, regex)
+        # At most one warning about the slow pattern, not one per line.
+        assert err.count(b"\n") <= 1, (flag, regex, err)
+        if flag == "-i" and regex == "(a+)+$":
+            assert b"aaaa\x1b[0;22m\n" in out  # a line that matches quickly still matches
 
 
 _KEYS = [
