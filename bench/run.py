@@ -1,6 +1,6 @@
 """pystern vs ``kubectl logs --prefix`` on the same sandbox, one table.
 
-Usage: ``python bench/run.py [--quick] [--only throughput,latency,scale,startup] [--realtime]``
+Usage: ``python bench/run.py [--quick] [--only throughput,latency,scale,startup] [--rounds N] [--realtime]``
 
 1. Merge throughput: P pods x N JSON lines, ``--no-follow``, colour off, to a file; also
    with ``-i``/``-H`` filters and with ``-o json``; kubectl on the same data; a raw
@@ -75,20 +75,29 @@ def kube_env(kubeconfig: Path, tmp: str) -> dict[str, str]:
     return env
 
 
-def timed(cmd: list[str], env: dict[str, str], out: Path) -> tuple[float, int]:
-    """Run ``cmd`` with stdout to ``out``; return (wall seconds, peak RSS in KiB)."""
+@dataclass
+class Timing:
+    """One run of a command: wall and CPU (user + system) seconds, peak RSS in KiB."""
+
+    wall: float
+    cpu: float
+    rss: int
+
+
+def timed(cmd: list[str], env: dict[str, str], out: Path) -> Timing:
+    """Run ``cmd`` with stdout to ``out`` and time it."""
     with tempfile.NamedTemporaryFile("r") as stats, out.open("wb") as sink:
         start = time.perf_counter()
         subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", stats.name, *cmd],
+            ["/usr/bin/time", "-f", "%U %S %M", "-o", stats.name, *cmd],
             env=env,
             stdout=sink,
             stderr=subprocess.DEVNULL,
             check=True,
         )
         wall = time.perf_counter() - start
-        rss = int(stats.read().split()[-1])
-    return wall, rss
+        user, system, rss = stats.read().split()[-3:]
+    return Timing(wall, float(user) + float(system), int(rss))
 
 
 def count_lines(path: Path) -> int:
@@ -97,8 +106,13 @@ def count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
 
 
-def bench_throughput(pods: int, lines: int) -> list[Row]:
-    """Benchmark 1 and 5: lines/s read and formatted, and peak RSS, on a pre-generated flood."""
+def bench_throughput(pods: int, lines: int, rounds: int = 1) -> list[Row]:
+    """Benchmark 1 and 5: lines/s read and formatted, and peak RSS, on a pre-generated flood.
+
+    With several ``rounds`` every command runs once per round (rounds interleave, so a burst
+    of other load hits all tools alike) and the median wall time counts.  CPU seconds (user +
+    system, all threads) are shown too: they move less than wall time when the machine is shared.
+    """
     rows: list[Row] = []
     expected = pods * lines
     scenario = sandbox("throughput", "--pods", str(pods), "--lines", str(lines))
@@ -123,16 +137,25 @@ def bench_throughput(pods: int, lines: int) -> list[Row]:
             "pystern -i/-H filters": [*base, "-i", "error|warn", "-H", "items"],
             "pystern -o json": [*base, "-o", "json"],
         }
+        timings: dict[str, list[Timing]] = {name: [] for name in runs}
+        checks: dict[str, str] = {}
+        for _ in range(rounds):
+            for name, cmd in runs.items():
+                timings[name].append(timed(cmd, env, out))
+                got = count_lines(out)
+                want = expected if "filters" not in name else expected // 2
+                if got != want or name not in checks:
+                    checks[name] = "all lines" if got == want else f"got {got} of {want} lines"
         results: dict[str, float] = {}
-        for name, cmd in runs.items():
-            wall, rss = timed(cmd, env, out)
-            got = count_lines(out)
-            want = expected if "filters" not in name else expected // 2
+        for name, runs_of in timings.items():
+            wall = statistics.median(t.wall for t in runs_of)
+            cpu = statistics.median(t.cpu for t in runs_of)
+            rss = max(t.rss for t in runs_of)
             # Rates count the lines read (the same for every tool), not the lines a filter kept.
             rate = expected / wall
             results[name] = rate
-            check = "all lines" if got == want else f"got {got} of {want} lines"
-            note = f"{wall:.2f} s, peak RSS {rss / 1024:.0f} MiB, {check}"
+            walls = f" (runs: {', '.join(f'{t.wall:.2f}' for t in runs_of)})" if rounds > 1 else ""
+            note = f"{wall:.2f} s{walls}, CPU {cpu:.2f} s, peak RSS {rss / 1024:.0f} MiB, {checks[name]}"
             rows.append(Row(f"throughput: {name}", f"{rate:,.0f} lines/s", note))
         kubectl = results["kubectl logs --prefix"]
         raw = results["raw copy (no formatting)"]
@@ -218,6 +241,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, shorter runs (about a minute)")
     parser.add_argument("--only", default="throughput,latency,scale,startup")
     parser.add_argument(
+        "--rounds", type=int, default=None, help="throughput: runs per tool, the median counts (default 3)"
+    )
+    parser.add_argument(
         "--realtime",
         action="store_true",
         help="latency and scale: run the sandbox, the followers and the reader under SCHED_RR "
@@ -227,7 +253,8 @@ def main() -> None:
     only = set(args.only.split(","))
     rows: list[Row] = []
     if "throughput" in only:
-        rows += bench_throughput(20, 25_000 if args.quick else 250_000)
+        rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
+        rows += bench_throughput(20, 25_000 if args.quick else 250_000, max(1, rounds))
     realtime = args.realtime and ("latency" in only or "scale" in only)
     if realtime:
         if not latency.realtime_allowed():
