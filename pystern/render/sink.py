@@ -222,7 +222,8 @@ class RenderSink:
         fmt = self.format
         if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
             head = cached.layout.head
-            out = head + (b"\n" + head).join(msgs) + b"\n" if head else b"\n".join(msgs) + b"\n"
+            # One join for the whole batch, and one copy to add the ends (``a + b + c`` copies twice).
+            out = b"".join((head, (b"\n" + head).join(msgs), b"\n"))
             return self.sanitize(out) if self.sanitize is not None else out
         if fmt is OutputFormat.JSON:
             return json_lines(msgs, cached.json_rest)
