@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from pystern.model import Notice, NoticeKind, Target
 from pystern.options import ColorMode, Output, OutputFormat
 from pystern.render import OutputClosed, build_sink
-from pystern.render.writer import Writer
+from pystern.render import writer as writer_module
+from pystern.render.writer import Writer, _write_nowait
 from tests.render.conftest import TS
 
 NEVER = ColorMode.NEVER
@@ -227,3 +230,84 @@ async def test_handoffs_queued_behind_a_slow_write_go_out_in_one_write() -> None
     assert b"".join(chunks) == b"first\n" + b"".join(b"line %d\n" % i for i in range(50))
     assert len(chunks) == 2
     assert writer.writes == 2
+
+
+def _pipe_takes_nowait_writes() -> bool:
+    read_fd, write_fd = os.pipe()
+    try:
+        return _write_nowait(write_fd, b"x") == 1
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+needs_nowait_pipes = pytest.mark.skipif(
+    not _pipe_takes_nowait_writes(), reason="pwritev2(RWF_NOWAIT) on pipes needs Linux >= 5.8"
+)
+
+
+@needs_nowait_pipes
+async def test_a_pipe_is_written_from_the_loop_without_the_thread() -> None:
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "rb", buffering=0) as rd, os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        writer = Writer(stdout, io.StringIO())
+        writer.write(b"one line\n")
+        await asyncio.sleep(0)  # the end-of-pass handoff writes it
+        assert rd.read(100) == b"one line\n"
+        assert writer._thread is None
+        assert writer.writes == 1
+        await writer.aclose()
+
+
+@needs_nowait_pipes
+async def test_a_full_pipe_hands_the_rest_to_the_thread_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk larger than the pipe: the loop writes what fits, the thread the rest, and
+    later chunks queue behind the thread even when the pipe has room again."""
+    gate = threading.Event()
+    real_write_all = writer_module._write_all
+
+    def gated_write_all(fd: int, data: bytes) -> None:
+        gate.wait(5)  # the thread is slow to get going
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(writer_module, "_write_all", gated_write_all)
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 4096)
+    received = bytearray()
+
+    def reader() -> None:
+        with open(read_fd, "rb", buffering=0) as fh:
+            while chunk := fh.read(65536):
+                received.extend(chunk)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    big = b"".join(b"%05d " % i + b"x" * 94 + b"\n" for i in range(300))
+    small = [b"small %03d\n" % i for i in range(20)]
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        writer = Writer(stdout, io.StringIO())
+        writer.write(big)
+        await asyncio.sleep(0)  # handoff: 4 KiB go at once, the rest waits for the thread
+        assert writer.pending() == len(big) - 4096
+        for _ in range(500):
+            if len(received) >= 4096:
+                break  # the pipe is empty again
+            await asyncio.sleep(0.002)
+        for line in small:
+            writer.write(line)
+            await asyncio.sleep(0)
+        gate.set()
+        await writer.aclose()
+    thread.join(5)
+    assert bytes(received) == big + b"".join(small)
+
+
+async def test_a_file_that_refuses_nowait_writes_is_written_by_the_thread(tmp_path: Path) -> None:
+    lines = [b"line %04d\n" % i for i in range(2000)]
+    with (tmp_path / "out").open("wb", buffering=0) as stdout:
+        writer = Writer(stdout, io.StringIO(), flush_size=1024)
+        for start in range(0, len(lines), 100):
+            writer.write(b"".join(lines[start : start + 100]))
+            await asyncio.sleep(0)
+        await writer.aclose()
+    assert (tmp_path / "out").read_bytes() == b"".join(lines)
