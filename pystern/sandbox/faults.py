@@ -7,6 +7,7 @@ resourceVersions (410), inject Status errors (429 with Retry-After, 5xx, the kub
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,8 @@ class FaultDriver(PodDriver):
     def __init__(self, token: str = "sandbox-token") -> None:
         super().__init__(token)
         self.injected: list[InjectedError] = []
+        self.requests_seen: Counter[str] = Counter()
+        """Authorised requests per path (no query): a test waits for "the client asked again"."""
 
     def break_log_streams(self, mode: str = "reset", mid_line: bool = True) -> int:
         """Cut every open log stream; returns how many.
@@ -166,7 +169,11 @@ class FaultDriver(PodDriver):
         return None
 
     def injected_response(self, request: web.BaseRequest) -> web.Response | None:
-        """The injected answer for ``request``, if one matches (consumes one use)."""
+        """The injected answer for ``request``, if one matches (consumes one use).
+
+        The server asks this for every authorised request, so it also counts them.
+        """
+        self.requests_seen[request.path] += 1
         injected = self.take_injected(request_target(request))
         return None if injected is None else injected.response(request.path)
 

@@ -83,10 +83,8 @@ async def test_streams_and_watches_broken_in_every_way(sandbox: Sandbox, tmp_pat
         lines.write("b")
         await lines.all_printed(p)
         # The watch: closed, then 5xx and 429 when re-opened, then expired (410), then junk on it.
-        # The sandbox matches paths without the query, so this targets the next list or watch of
-        # pods (log streams are healthy now, so it is the re-opened watch that gets it).
-        sb.fail_requests(500, times=1, path_contains=PODS)
-        sb.fail_requests(429, times=1, path_contains=PODS, retry_after=1)
+        sb.fail_requests(500, times=1, path_contains=PODS + "?")
+        sb.fail_requests(429, times=1, path_contains=PODS + "?", retry_after=1)
         sb.break_watches("close")
         await asyncio.sleep(0.3)
         sb.add_pod("c", containers=("app",))
@@ -149,7 +147,10 @@ async def test_pods_that_are_not_ready_yet(sandbox: Sandbox, tmp_path: Path) -> 
         # The runtime's error text in a 200 body: one line, then the container restarts.
         sb.write_error_text("a", "app", ERROR_TEXT)
         await p.until(lambda: any(ERROR_TEXT in line for line in p.lines()), what="the error text")
-        await asyncio.sleep(1.5)  # reconnects see the same text; it must not be printed again
+        # A reconnect sees the same text; it must not be printed again.
+        asked = sb.requests_seen[f"{PODS}/a/log"]
+        await p.until(lambda: sb.requests_seen[f"{PODS}/a/log"] > asked, what="a reconnect")
+        await asyncio.sleep(0.3)  # what it got is on stdout by now
         sb.restart_container("a", "app")
         lines.write("a")
         await lines.all_printed(p)

@@ -173,3 +173,15 @@ async def test_empty_responses(sandbox: Sandbox, api: Api) -> None:
     assert await api.text(PODS + "?limit=500") == b""  # a list with no JSON at all
     assert not c.injected
     assert await api.text(LOG.format("p")) == b"kept\n"  # used up: the next request is served
+
+
+async def test_requests_are_counted_per_path(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("p")
+    await api.text(LOG.format("p") + "?timestamps=true")
+    await api.text(LOG.format("p"))
+    c.fail_requests(500, path_contains="/log")
+    await api.json(LOG.format("p"), status=500)
+    await api.json(PODS)
+    assert c.requests_seen[LOG.format("p")] == 3
+    assert c.requests_seen[PODS] == 1
