@@ -103,35 +103,27 @@ def _args(sb: Sandbox, *extra: str) -> list[str]:
     return [".", "--kubeconfig", str(sb.kubeconfig_path), "--no-follow", "--only-log-lines", *extra]
 
 
-async def test_terminal_gets_no_control_sequence_from_log_content(evil_pod: Sandbox, tmp_path: Path) -> None:
-    """One process per format, run side by side."""
-    formats = {
-        "default": ["-o", "default"],
-        "raw": ["-o", "raw"],
-        "template": ["--template", '{{.PodName}} {{.Message}}{{"\\n"}}'],
-    }
-    results = await asyncio.gather(
-        *(on_tty(_args(evil_pod, *extra), clean_env(tmp_path)) for extra in formats.values())
-    )
-    for fmt, (code, out, err) in zip(formats, results, strict=True):
-        assert code == 0, (fmt, err)
-        assert out.count(b" end") == len(EVIL), (fmt, out)
-        for needle in DANGEROUS:
-            assert needle not in out, (fmt, needle, out)
-        assert b"osc ^[]0;pwned^G end" in out, fmt
-        assert b"c1 ^[[31m end" in out, fmt
-        assert b"sgr \x1b[31mred\x1b[0m end" in out, fmt  # colour codes are kept when colour is on
+@pytest.mark.parametrize("fmt", ["default", "raw", "template"])
+async def test_terminal_gets_no_control_sequence_from_log_content(
+    evil_pod: Sandbox, tmp_path: Path, fmt: str
+) -> None:
+    extra = ["--template", '{{.PodName}} {{.Message}}{{"\\n"}}'] if fmt == "template" else ["-o", fmt]
+    code, out, err = await on_tty(_args(evil_pod, *extra), clean_env(tmp_path))
+    assert code == 0, err
+    assert out.count(b" end") == len(EVIL), out
+    for needle in DANGEROUS:
+        assert needle not in out, (needle, out)
+    assert b"osc ^[]0;pwned^G end" in out
+    assert b"c1 ^[[31m end" in out
+    assert b"sgr \x1b[31mred\x1b[0m end" in out  # colour codes are kept when colour is on
 
 
-async def test_json_on_a_terminal_escapes_c1_controls(evil_pod: Sandbox, tmp_path: Path) -> None:
-    formats = ["json", "extjson", "ppextjson"]
-    results = await asyncio.gather(
-        *(on_tty(_args(evil_pod, "-o", fmt), clean_env(tmp_path)) for fmt in formats)
-    )
-    for fmt, (code, out, err) in zip(formats, results, strict=True):
-        assert code == 0, (fmt, err)
-        for needle in DANGEROUS:
-            assert needle not in out, (fmt, needle, out)
+@pytest.mark.parametrize("fmt", ["json", "extjson", "ppextjson"])
+async def test_json_on_a_terminal_escapes_c1_controls(evil_pod: Sandbox, tmp_path: Path, fmt: str) -> None:
+    code, out, err = await on_tty(_args(evil_pod, "-o", fmt), clean_env(tmp_path))
+    assert code == 0, err
+    for needle in DANGEROUS:
+        assert needle not in out, (needle, out)
 
 
 async def test_terminal_gets_no_8bit_c1_byte(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -234,13 +226,6 @@ async def test_credentials_never_in_output_at_verbosity_9(tmp_path: Path) -> Non
             assert secret not in text
 
 
-async def _run_to_end(args: list[str], env: dict[str, str]) -> tuple[int, bytes, bytes]:
-    """Run pystern until it exits by itself; (exit code, stdout, stderr)."""
-    async with pystern(args, env) as p:
-        code = await p.finish()
-    return code, bytes(p.out), bytes(p.err)
-
-
 async def test_credentials_never_in_error_messages_or_tracebacks(tmp_path: Path) -> None:
     async with Sandbox.start(tls=True, token="expected") as sb:
         doc = sb.kubeconfig_dict()
@@ -248,22 +233,20 @@ async def test_credentials_never_in_error_messages_or_tracebacks(tmp_path: Path)
         doc["users"][0]["user"] = user  # wrong token -> 401
         kc = tmp_path / "kubeconfig"
         kc.write_text(yaml.safe_dump(doc))
+        env = clean_env(tmp_path)
+        texts = []
+        for extra in ([], ["--debug"], ["--debug", "--verbosity", "9"]):
+            async with pystern([".", "--kubeconfig", str(kc), *extra], env) as p:
+                code = await p.finish()
+            assert code == 1, bytes(p.err)
+            texts.append(bytes(p.err))
         # A key that does not match its certificate.
         other = trustme.CA().issue_cert("x").private_key_pem.bytes()
         doc["users"][0]["user"]["client-key-data"] = base64.b64encode(other).decode()
-        mismatched = tmp_path / "kubeconfig-mismatched-key"
-        mismatched.write_text(yaml.safe_dump(doc))
-        env = clean_env(tmp_path)
-        runs = [
-            [".", "--kubeconfig", str(kc)],
-            [".", "--kubeconfig", str(kc), "--debug"],
-            [".", "--kubeconfig", str(kc), "--debug", "--verbosity", "9"],
-            [".", "--kubeconfig", str(mismatched), "--debug"],
-        ]
-        results = await asyncio.gather(*(_run_to_end(args, env) for args in runs))
-    for args, (code, _, err) in zip(runs, results, strict=True):
-        assert code == 1, (args, err)
-    texts = [err for _, _, err in results]
+        kc.write_text(yaml.safe_dump(doc))
+        async with pystern([".", "--kubeconfig", str(kc), "--debug"], env) as p:
+            assert await p.finish() == 1
+            texts.append(bytes(p.err))
     assert b"Traceback" in texts[1]  # --debug does show the traceback
     for text in texts:
         assert SECRET_TOKEN.encode() not in text
@@ -283,25 +266,24 @@ async def test_tls_is_verified_by_default(tls_sandbox: Sandbox, tmp_path: Path) 
     del doc["clusters"][0]["cluster"]["certificate-authority-data"]
     system_ca = tmp_path / "system-ca"
     system_ca.write_text(yaml.safe_dump(doc))
-    doc["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
-    insecure = tmp_path / "insecure"
-    insecure.write_text(yaml.safe_dump(doc))
-    rejected = [[".", "--kubeconfig", str(kc), "--no-follow"] for kc in (wrong_ca, system_ca)]
-    # The kubeconfig or a flag may turn verification off, explicitly.
-    accepted = [
-        [".", "--kubeconfig", str(wrong_ca), "--no-follow", "--insecure-skip-tls-verify"],
-        [".", "--kubeconfig", str(insecure), "--no-follow"],
-    ]
-    results = await asyncio.gather(*(_run_to_end(args, env) for args in rejected + accepted))
-    for args, (code, out, err) in zip(rejected, results, strict=False):
-        assert code == 1, (args, err)
+    for kc in (wrong_ca, system_ca):
+        async with pystern([".", "--kubeconfig", str(kc), "--no-follow"], env) as p:
+            assert await p.finish() == 1
+        err = bytes(p.err)
         assert err.startswith(b"pystern: error: "), err
         assert err.count(b"\n") == 1, err
         assert b"certificate" in err.lower(), err
-        assert out == b""
-    for args, (code, out, err) in zip(accepted, results[len(rejected) :], strict=True):
-        assert code == 0, (args, err)
-        assert b"hello" in out, (args, out)
+        assert p.out == bytearray()
+    # The kubeconfig or a flag may turn verification off, explicitly.
+    async with pystern(
+        [".", "--kubeconfig", str(wrong_ca), "--no-follow", "--insecure-skip-tls-verify"], env
+    ) as p:
+        assert await p.finish() == 0, bytes(p.err)
+    assert b"hello" in p.out
+    doc["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
+    system_ca.write_text(yaml.safe_dump(doc))
+    async with pystern([".", "--kubeconfig", str(system_ca), "--no-follow"], env) as p:
+        assert await p.finish() == 0, bytes(p.err)
 
 
 CODE_TEMPLATES = [
