@@ -43,6 +43,20 @@ def make_realtime() -> None:
     os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(1))
 
 
+@contextlib.contextmanager
+def realtime_section(enabled: bool) -> Iterator[None]:
+    """This process (the reader) under SCHED_RR while the block runs, its old policy after."""
+    if not enabled:
+        yield
+        return
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    make_realtime()
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, policy, param)
+
+
 def realtime_allowed() -> bool:
     """Whether this process may use SCHED_RR (root, or CAP_SYS_NICE)."""
     try:

@@ -6,7 +6,10 @@ Usage: ``python bench/run.py [--quick] [--only throughput,latency,scale,startup]
    with ``-i``/``-H`` filters and with ``-o json``; kubectl on the same data; a raw
    reader that only copies the bytes (the floor for any formatter).
 2. Follow latency: C containers writing R lines/s; p50/p99 from the write in the sandbox
-   to the line on pystern's stdout (each line carries its send time).
+   to the line on pystern's stdout (each line carries its send time), beside a raw aiohttp
+   follower.  Each row also shows the sandbox's own send lag and how long the follower and
+   the sandbox waited for a CPU: on a shared machine that wait, not the software, makes
+   the tail; ``--realtime`` keeps it out (bench/latency.py says how it is measured).
 3. Scale: 1000 containers at 5 lines/s: RSS, CPU share, open fds, lost lines.
 4. Start-up: exec to first line for one small pod, pystern vs kubectl.
 
@@ -246,7 +249,7 @@ def main() -> None:
     parser.add_argument(
         "--realtime",
         action="store_true",
-        help="latency and scale: run the sandbox, the followers and the reader under SCHED_RR "
+        help="latency and scale only: run the sandbox, the followers and the reader under SCHED_RR "
         "(needs root), so that other load on a shared machine does not delay them",
     )
     args = parser.parse_args()
@@ -255,15 +258,14 @@ def main() -> None:
     if "throughput" in only:
         rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
         rows += bench_throughput(20, 25_000 if args.quick else 250_000, max(1, rounds))
-    realtime = args.realtime and ("latency" in only or "scale" in only)
-    if realtime:
-        if not latency.realtime_allowed():
-            parser.error("--realtime needs permission to use SCHED_RR (root or CAP_SYS_NICE)")
-        latency.make_realtime()
-    if "latency" in only:
-        rows += bench_latency(100 if args.quick else 500, 20.0, 15.0 if args.quick else 40.0, realtime)
-    if "scale" in only:
-        rows += bench_scale(200 if args.quick else 1000, 5.0, 15.0 if args.quick else 60.0, realtime)
+    realtime = args.realtime
+    if realtime and not latency.realtime_allowed():
+        parser.error("--realtime needs permission to use SCHED_RR (root or CAP_SYS_NICE)")
+    with latency.realtime_section(realtime):
+        if "latency" in only:
+            rows += bench_latency(100 if args.quick else 500, 20.0, 15.0 if args.quick else 40.0, realtime)
+        if "scale" in only:
+            rows += bench_scale(200 if args.quick else 1000, 5.0, 15.0 if args.quick else 60.0, realtime)
     if "startup" in only:
         rows += bench_startup(3 if args.quick else 7)
     print(
