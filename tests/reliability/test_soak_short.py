@@ -1,11 +1,10 @@
-"""A short soak (``bench/soak.py``, about 20 s): churn plus faults, nothing lost, nothing leaked.
+"""A short soak (``bench/soak.py``, about 17 s): churn plus faults, nothing lost, nothing leaked.
 
 The warm-up stays at 9 s: pods live 4 s and keep 5 s of grace, so from then on as many pods are
-terminating as ever will be and the open-fd baseline is representative.  Faults 2.4 s apart give
-five in 18 s (reset, restart, expire, eof, watch close).  The API server's 2 s restart starts at
-about 4.8 s, between two pod replacements (4 s and 8 s): pods created during an outage and
-restarted before pystern relists lose their first instance's lines, a known gap (the strict
-xfail in tests/engine/test_live_relist_gap.py); move the restart once that is fixed.
+terminating as ever will be and the open-fd baseline is representative.  Faults 1.8 s apart give
+five or six in 16 s (reset, restart, expire, eof, watch close, 503s on logs); the API server's 2 s
+restart starts at about 3.6 s and so spans the first pod replacement (4 s): pods are created and
+restart while pystern cannot see them, and must still be read in full after the relist.
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ def test_short_soak_is_clean() -> None:
             sys.executable,
             str(SOAK),
             "--seconds",
-            "18",
+            "16",
             "--warmup",
             "9",
             "--fault-every",
-            "2.4",
+            "1.8",
             "--report-every",
             "5",
             "--json",
@@ -44,7 +43,7 @@ def test_short_soak_is_clean() -> None:
     assert "Traceback" not in proc.stderr, proc.stderr
     summary = json.loads(proc.stdout.splitlines()[-1])
     report = proc.stdout[-3000:]
-    assert summary["written"] > 2500, report  # 200 lines/s
+    assert summary["written"] > 2000, report  # 200 lines/s
     assert summary["lost"] == 0, report
     assert summary["repeated"] == 0, report
     assert summary["unexpected"] == 0, report
