@@ -140,12 +140,15 @@ def follow_sandbox(pods: int, rate: float, *, realtime: bool) -> Iterator[Sandbo
         stats = Path(tmp) / "lag.json"
         cmd = [sys.executable, str(HERE / "sandbox_proc.py"), "follow", str(kubeconfig)]
         cmd += ["--pods", str(pods), "--rate", str(rate), "--uvloop", "--lag-stats", str(stats)]
+        # A session of its own, hence (with autogroup scheduling) a CPU share of its own: a
+        # real API server runs on another machine and takes nothing from the follower's share.
         proc = subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
             preexec_fn=make_realtime if realtime else None,
+            start_new_session=True,
         )
         box = Sandbox(kubeconfig, proc.pid, stats)
         try:
