@@ -1,11 +1,12 @@
 """``RenderSink``: the ``ports.Sink`` that turns batches of kubelet records into output bytes.
 
 The hot path (design.md §2): ``emit`` gets a batch of complete lines of one target.  The
-target's constant prefix is built once and cached; with no filter, no ``-t`` and no
-highlight, a list comprehension slices off the fixed-width kubelet timestamps and one
-``join`` puts the prefix in front of every line.  Otherwise a tight loop
-splits each record at its first space with byte operations.  Sanitising runs once over
-the rendered chunk, and the chunk goes to the single stdout ``Writer``.
+target's constant prefix (and JSON tail) is built once and cached; with no ``-t`` and no
+highlight, a list comprehension slices off the fixed-width kubelet timestamps, ``-i``/``-e``
+decide for the whole batch (``LineFilter.keep_lines``), and one ``join`` puts the prefix in
+front of every line (``-o json``: ``jsonbatch.json_lines``, a few C passes per batch).
+Otherwise a tight loop splits each record at its first space with byte operations.
+Sanitising runs once over the rendered chunk, and the chunk goes to the single stdout ``Writer``.
 """
 
 from __future__ import annotations
