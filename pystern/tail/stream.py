@@ -256,7 +256,11 @@ class Tail:
                 terminating = self.status_source.deleting(self.target)
                 if terminating:
                     deleting_check = min(deleting_check * 2, self.policy.stall_check)
-                if not await self._newer_lines_exist():
+                newer = await self._newer_lines_exist()
+                if attempt.done():  # it ended (or failed) while the probe ran: that outcome counts
+                    attempt.result()
+                    return
+                if not newer:
                     continue
                 if not terminating:
                     # Lines may just be in flight on the stream: give it a moment before cutting it.
@@ -272,6 +276,10 @@ class Tail:
             if not attempt.done():
                 attempt.cancel()
                 await asyncio.wait({attempt})
+            if not attempt.cancelled():
+                # Another exit won the race with the attempt's own failure: that one is moot, but
+                # it must be retrieved (else asyncio logs "Task exception was never retrieved").
+                attempt.exception()
 
     def _silence_limit(self, deleting_check: float) -> float:
         """Seconds of silence after which the watchdog acts, from what the watch says of the pod."""
