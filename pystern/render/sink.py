@@ -173,6 +173,8 @@ class RenderSink:
             colors = self._colors(target)
             if notice.kind is NoticeKind.STOPPED:
                 self.picker.release(target)
+                # Its layout was only a cache: pods come and go for days, so let it go with them.
+                self._layouts.pop(target.key, None)
         text = self.notices.render(notice, colors)
         if text:
             self.writer.write_err(text)

@@ -69,3 +69,19 @@ def test_warning_and_error_marks_are_coloured(make: Make) -> None:
     r = make(color=ColorMode.ALWAYS)
     text = _notice(r, Notice(NoticeKind.WARNING, "w"), Notice(NoticeKind.ERROR, "e"))
     assert text == "\x1b[93;1m!\x1b[0;22m w\n\x1b[91;1m!\x1b[0;22m e\n"
+
+
+def test_a_stopped_target_leaves_no_cached_layout_behind(make: Make, pod: Target) -> None:
+    import dataclasses
+
+    r = make()
+    sink = r.sink  # type: ignore[attr-defined]
+    for i in range(50):
+        target = dataclasses.replace(pod, pod=f"web-{i}")
+        sink.notice(Notice(NoticeKind.STARTED, target=target))
+        sink.emit(target, [b"2024-01-01T00:00:00.000000000Z hello"])
+        sink.notice(Notice(NoticeKind.STOPPED, target=target))
+    sink.flush()
+    assert r.out.getvalue().count(b"hello") == 50  # type: ignore[attr-defined]
+    # The per-target layout cache follows the tails: a long run over churning pods stays flat.
+    assert len(sink._layouts) == 0
