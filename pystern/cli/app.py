@@ -179,10 +179,16 @@ def body(invocation: Invocation, io: ProcessIO) -> Callable[[], Awaitable[int]]:
     return lambda: _run_clusters(invocation, config, io)
 
 
+CLEANUP_LIMIT = 3.0
+"""Seconds the clean-up after a signal may take: writing out what is buffered can block for
+ever on a reader that stopped reading without closing the pipe (``| less`` left paused)."""
+
+
 def run_with_signals(make: Callable[[], Awaitable[int]]) -> int:
     """Run the coroutine; Ctrl-C -> 130, SIGTERM -> 143 after cancelling it (streams close).
 
-    A second signal while cleaning up ends the process at once.
+    A second signal while cleaning up ends the process at once, and so does a clean-up that
+    takes longer than ``CLEANUP_LIMIT`` (stdout stuck): the exit status is the same.
     """
 
     async def guarded() -> int:
@@ -196,6 +202,7 @@ def run_with_signals(make: Callable[[], Awaitable[int]]) -> int:
                 os._exit(128 + received[0])
             received.append(signum)
             task.cancel()
+            loop.call_later(CLEANUP_LIMIT, os._exit, 128 + signum)
 
         installed = []
         for signum in (signal.SIGINT, signal.SIGTERM):

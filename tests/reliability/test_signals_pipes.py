@@ -174,3 +174,42 @@ async def _read_some(fd: int, into: bytearray, loop: asyncio.AbstractEventLoop) 
             into.extend(chunk)
     except BlockingIOError:
         pass
+
+
+async def test_sigterm_with_a_reader_that_stopped_reading_still_exits(sandbox: Any, tmp_path: Path) -> None:
+    """``pystern ... | less`` left paused: the pipe is full and never read, yet SIGTERM ends pystern."""
+    sb = sandbox.cluster
+    sb.add_pod("a", containers=("app",))
+    read_end, write_end = os.pipe()
+    stop = asyncio.Event()
+    writer = asyncio.create_task(flood(sb, ["a"], 50, stop))
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            PYSTERN,
+            ".",
+            "--kubeconfig",
+            str(sandbox.kubeconfig_path),
+            *ARGS,
+            stdout=write_end,
+            stderr=asyncio.subprocess.PIPE,
+            env=clean_env(tmp_path),
+        )
+        os.close(write_end)
+        write_end = -1
+        await asyncio.sleep(2.0)  # far more than the 64 KiB a pipe holds: pystern now waits on it
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise AssertionError("pystern did not exit after SIGTERM while its stdout was stuck") from None
+    finally:
+        stop.set()
+        await writer
+        os.close(read_end)
+        if write_end >= 0:
+            os.close(write_end)
+    assert proc.returncode == 143, err
+    assert b"Traceback" not in err
