@@ -146,9 +146,8 @@ async def _inject(sb: Sandbox, fault: str, long_run: bool, forced: bool = False)
         c.fail_requests(503, times=3, path_contains="/log")
         c.break_log_streams("reset", mid_line=False)
     elif fault == "429-watch":
-        # The sandbox matches the path without the query: the next list/watch of pods (or, if a
-        # log stream opens first, that request) gets the 429.
-        c.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods", retry_after=1)
+        # Matched against the path plus the query: the next list or watch of pods gets the 429.
+        c.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods?", retry_after=1)
         c.break_watches("close")
     elif fault == "restart":
         await sb.restart(down_for=2.0)
@@ -226,6 +225,14 @@ async def soak(
                 asyncio.create_task(_pump(proc.stdout, received, total)),
                 asyncio.create_task(_count(proc.stderr, errors)),
             ]
+            # Lines flow only once pystern follows every first pod: a container that restarted
+            # before pystern's first list shows only its current instance, and --tail applies to
+            # the pods found at start (stern's rule), so their earlier lines are not pystern's to show.
+            first = churn.pod_count * len(churn.containers)
+            for _ in range(600):  # 30 s at most: polling another process's progress
+                if len(sb.cluster.streams) >= first or proc.returncode is not None:
+                    break
+                await asyncio.sleep(0.05)
             runner = asyncio.create_task(churn.run(seconds))
             started = loop.time()
             samples: list[Sample] = []
