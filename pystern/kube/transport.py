@@ -376,7 +376,8 @@ class Transport:
         try:
             return json.loads(body)
         except ValueError as exc:
-            raise ApiError(resp.status, "BadResponse", f"the server sent invalid JSON for {path}") from exc
+            what = "an empty body" if not body.strip() else "invalid JSON"
+            raise ApiError(resp.status, "BadResponse", f"the server sent {what} for {path}") from exc
 
     async def probe(self) -> None:
         """Check that the server answers at all (any HTTP status counts), within the connect timeout."""

@@ -78,6 +78,7 @@ async def test_empty_watch_bodies_and_an_empty_list(sandbox: Any, cluster: Clust
     assert sorted(sink.messages()) == [b"a1", b"a2", b"b1", b"c1"]
     assert [n.target.pod for n in sink.kinds(NoticeKind.STARTED) if n.target] == ["a", "b", "c"]
     assert len(noise(sink)) <= 2, noise(sink)
+    assert any("sent an empty body" in n for n in noise(sink)), noise(sink)  # says what it saw
 
 
 async def test_empty_watch_answers_are_retried_with_backoff(sandbox: Any, cluster: Cluster) -> None:
