@@ -47,7 +47,7 @@ def assert_one_error_line(code: int, err: str, seconds: float, codes: tuple[int,
     assert err.count("\n") == 1, err
     assert err.startswith("pystern: error: "), err
     assert len(err) < 600, err  # long input is quoted cut short, not echoed whole
-    assert seconds < 5, seconds
+    assert seconds < 10, seconds  # a hang, not a slow start on a loaded machine
 
 
 _names = itertools.count()
@@ -469,7 +469,7 @@ def test_generated_values_on_stdin(tmp_path: Path, flag: str, value: str) -> Non
     code, _, err, seconds = run(["--stdin", f"{flag}={value}"], clean_env(tmp_path), b"one\ntwo\n")
     assert "Traceback" not in err, err
     assert "internal error" not in err, err
-    assert seconds < 5
+    assert seconds < 10  # a hang, not a slow start on a loaded machine
     if code:
         assert_one_error_line(code, err, seconds, codes=(2,))
 
