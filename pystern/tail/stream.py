@@ -180,6 +180,7 @@ class Tail:
         )
 
     async def _attempt(self) -> None:
+        self.draining = False  # a cancelled attempt may have stopped inside ``drain()``
         last = self.last_emitted
         # After three mismatches with the same instance still running, the log was rotated
         # under us (the kubelet keeps only the current file): accept what it serves.
