@@ -13,11 +13,17 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from pystern.model import NoticeKind
+from pystern.model import Notice, NoticeKind
 from pystern.options import Config, Selection
 from pystern.ports import Cluster
 from pystern.sandbox.churn import Churn
 from tests.engine.conftest import RecordingSink, engine, eventually
+
+
+def _describe(notice: Notice) -> str:
+    t = notice.target
+    where = f"{t.pod}/{t.container}@{t.container_id[-6:]}" if t else ""
+    return f"{notice.kind.value} {where}: {notice.text}"
 
 
 def printed(sink: RecordingSink) -> Counter[bytes]:
@@ -42,13 +48,20 @@ async def _churn(sandbox: Any, cluster: Cluster, churn: Churn, faults: list[str]
                 sb.fail_requests(503, times=3, path_contains="/log")
                 sb.break_log_streams("reset", mid_line=False)
             elif fault == "429-watch":
-                sb.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods", retry_after=1)
+                sb.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods?", retry_after=1)
                 sb.break_watches("close")
             elif fault != "none":
                 sb.break_log_streams(fault, mid_line=True)
         await runner
         written = Counter(churn.written)
-        await eventually(lambda: printed(sink) == written, within=10, what="every written line")
+        try:
+            await eventually(lambda: printed(sink) == written, within=10, what="every written line")
+        except AssertionError:
+            missing = sorted((written - printed(sink)).elements())
+            extra = sorted((printed(sink) - written).elements())
+            notices = [_describe(n) for n in sink.notices]
+            detail = f"missing {missing[:20]} ({len(missing)}), repeated {extra[:5]}; {notices[-60:]}"
+            raise AssertionError(detail) from None
     return sink
 
 
@@ -85,6 +98,9 @@ async def test_every_fault_while_pods_come_and_go_prints_every_line_exactly_once
         tick=0.01,
         deletion_grace=1.5,
     )
+    # Malformed watch data and empty bodies have their own tests (test_live_empty_body.py,
+    # tests/reliability): added here, a restart during a stall while the watch recovers can make
+    # the old instance's tail read the new one (see the README's known gaps).
     faults = ["reset", "stall", "eof", "restart", "expire", "503-logs", "watch-reset", "429-watch", "stall"]
     sink = await _churn(sandbox, cluster, churn, faults)
     assert max(printed(sink).values()) == 1
