@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pystern.cli.argv import ParsedArgs, parse_argv
 from pystern.config.build import build_config
-from pystern.config.file import env_name, load_config_file, values_from_env
-from pystern.config.flags import BY_NAME, Kind, Value
+from pystern.config.file import env_name, load_config_file, merge_layers, values_from_env
+from pystern.config.flags import BY_NAME, Kind
 from pystern.config.values import Values
 from pystern.errors import ConfigFileError, UsageError
 from pystern.options import Config
@@ -53,13 +53,6 @@ class Invocation:
     """One-line warnings for stderr (unknown config keys, argument pitfalls)."""
     notes: tuple[str, ...] = ()
     """Lines for stderr at ``--verbosity 1`` and up."""
-
-
-_OVERRIDES = {
-    "namespace": ("all-namespaces",),
-    "output": ("template", "template-file"),
-    "template": ("template-file",),
-}
 
 
 def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
@@ -109,18 +102,7 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     assert isinstance(explicit, str)
     file = load_config_file(explicit, env)
     from_env = values_from_env(env)
-    merged: dict[str, Value] = {}
-    origin: dict[str, str] = {}
-    for layer, where in ((file.values, "file"), (from_env, "env"), (given, "command line")):
-        # A higher layer's choice beats a lower layer's setting that would silently override it:
-        # `-n x` beats the file's `all-namespaces: true`, `-o json` beats the file's `template`.
-        for chooser, overridden in _OVERRIDES.items():
-            if chooser in layer:
-                for name in overridden:
-                    if name not in layer:
-                        merged.pop(name, None)
-        merged.update(layer)
-        origin.update(dict.fromkeys(layer, where))
+    merged, origin = merge_layers(((file.values, "file"), (from_env, "env"), (given, "command line")))
     demo = bool(merged.get("demo"))
     if demo and "namespace" not in merged and "all-namespaces" not in merged:
         # The demo cluster has several namespaces; show them all unless told otherwise.

@@ -120,31 +120,38 @@ def _query(typed: str, state: LineState, env: Mapping[str, str]) -> Answer:
 
 
 def _fill_from_settings(state: LineState, env: Mapping[str, str]) -> None:
-    """Cluster flags the line did not give come from ``PYSTERN_*`` variables, then the config file.
+    """The cluster flags as the command would take them: line, then ``PYSTERN_*`` variables, then file.
 
-    So completion looks up the cluster and namespace the command would tail.  A broken
-    config file or variable is the command's business to report: here it is ignored.
+    The same layering as the CLI (``config.file.merge_layers``), so completion looks up the
+    cluster and namespace the command would tail.  A broken config file or variable is the
+    command's business to report: here it is ignored.
     """
-    from pystern.config.file import load_config_file, values_from_env
+    from pystern.config.file import load_config_file, merge_layers, values_from_env
+    from pystern.config.flags import Value
     from pystern.errors import PysternError
 
-    try:
-        settings = {**load_config_file(state.config, env).values}
-    except PysternError:
-        settings = {}
+    layers: list[tuple[Mapping[str, Value], str]] = []
     with contextlib.suppress(PysternError):
-        settings.update(values_from_env(env))
+        layers.append((load_config_file(state.config, env).values, "file"))
+    with contextlib.suppress(PysternError):
+        layers.append((values_from_env(env), "env"))
+    line: dict[str, Value] = {}
+    if state.kubeconfig:
+        line["kubeconfig"] = state.kubeconfig
+    if state.contexts:
+        line["context"] = tuple(state.contexts)
+    if state.namespaces:
+        line["namespace"] = tuple(state.namespaces)
+    if state.all_namespaces is not None:
+        line["all-namespaces"] = state.all_namespaces
+    settings, _ = merge_layers([*layers, (line, "command line")])
     kubeconfig = settings.get("kubeconfig")
-    if not state.kubeconfig and isinstance(kubeconfig, str):
-        state.kubeconfig = kubeconfig
+    state.kubeconfig = kubeconfig if isinstance(kubeconfig, str) else ""
     contexts = settings.get("context")
-    if not state.contexts and isinstance(contexts, tuple):
-        state.contexts = [c for c in contexts if c]
+    state.contexts = [c for c in contexts if c] if isinstance(contexts, tuple) else []
     namespaces = settings.get("namespace")
-    if not state.namespaces and isinstance(namespaces, tuple):
-        state.namespaces = [n for n in namespaces if n]
-    if state.all_namespaces is None:
-        state.all_namespaces = settings.get("all-namespaces") is True
+    state.namespaces = [n for n in namespaces if n] if isinstance(namespaces, tuple) else []
+    state.all_namespaces = settings.get("all-namespaces") is True
 
 
 def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:

@@ -20,7 +20,7 @@ name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,3 +177,33 @@ def values_from_env(env: Mapping[str, str]) -> dict[str, Value]:
                 f'invalid value "{shorten(exc.text)}" in ${key}: {exc.reason}', flag=flag.name
             ) from None
     return values
+
+
+OVERRIDES: dict[str, tuple[str, ...]] = {
+    "namespace": ("all-namespaces",),
+    "output": ("template", "template-file"),
+    "template": ("template-file",),
+}
+"""A flag set in a higher layer drops these from lower layers, where they would silently win:
+``-n x`` beats the file's ``all-namespaces: true``, ``-o json`` beats the file's ``template``."""
+
+
+def merge_layers(
+    layers: Sequence[tuple[Mapping[str, Value], str]],
+) -> tuple[dict[str, Value], dict[str, str]]:
+    """Flag values from lowest to highest layer (file, environment, command line) merged.
+
+    Returns the values and, per flag, the name of the layer it came from.  The CLI and shell
+    completion both call this, so completion looks up what the command would use.
+    """
+    merged: dict[str, Value] = {}
+    origin: dict[str, str] = {}
+    for layer, where in layers:
+        for chooser, overridden in OVERRIDES.items():
+            if chooser in layer:
+                for name in overridden:
+                    if name not in layer:
+                        merged.pop(name, None)
+        merged.update(layer)
+        origin.update(dict.fromkeys(layer, where))
+    return merged, origin

@@ -139,6 +139,8 @@ async def test_config_file_and_environment_values_are_honoured(cluster: Sandbox,
     other = tmp_path / "other.yaml"
     other.write_text(f"kubeconfig: {cluster.kubeconfig_path}\nall-namespaces: true\n")
     assert await bash_complete(f"pystern --config {other} deployment/", env) == []
+    # As in the command, -n on the line beats the file's all-namespaces.
+    assert await bash_complete(f"pystern --config {other} -n team-b deployment/", env) == ["deployment/batch"]
     # A broken file completes as if there were none (the command itself reports it).
     config.write_text("tail: [not, a, number]\n")
     assert await bash_complete("pystern deployment/", env) == []
