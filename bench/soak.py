@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pystern.sandbox import Sandbox
 from pystern.sandbox.churn import Churn
@@ -103,26 +102,13 @@ def open_fds(pid: int) -> int:
         return 0
 
 
-class GracefulCluster:
-    """The sandbox's driver, but pods are deleted with a grace period, as real clusters do.
+DELETION_GRACE = 5.0
+"""Seconds a replaced pod stays Terminating, as real pods do for their grace period.
 
-    The churn scenario deletes pods with no grace at all: a line written just before a
-    stream fault and then such a deletion is gone from the server before any client could
-    read it again (the kubelet would have removed the container's log too).  Real pods keep
-    running for their termination grace period; 5 s covers a reconnection after any fault
-    here, so every line written stays readable.
-    """
-
-    def __init__(self, cluster: Any, grace: float = 5.0) -> None:
-        self._cluster = cluster
-        self._grace = grace
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._cluster, name)
-
-    def delete_pod(self, name: str, *, namespace: str = "default", grace: float = 0.0) -> None:
-        """Delete with at least the configured grace period."""
-        self._cluster.delete_pod(name, namespace=namespace, grace=max(grace, self._grace))
+With no grace, a line written just before a stream fault and then the deletion would be gone
+from the server before any client could read it again (the kubelet removes the container's
+log too).  5 s covers a reconnection after any fault here, so every line written stays
+readable."""
 
 
 async def _inject(sb: Sandbox, fault: str, long_run: bool, forced: bool = False) -> str:
@@ -191,9 +177,14 @@ async def soak(
         sb.cluster.watch_timeout = 60.0
         with tempfile.TemporaryDirectory(prefix="pystern-soak-") as tmp:
             kubeconfig = sb.write_kubeconfig(Path(tmp) / "kubeconfig")
-            cluster: Any = GracefulCluster(sb.cluster)
             churn = Churn(
-                cluster, pods=4, lines_per_second=200, pod_lifetime=4.0, restart_every=3.0, seed=seed
+                sb.cluster,
+                pods=4,
+                lines_per_second=200,
+                pod_lifetime=4.0,
+                restart_every=3.0,
+                seed=seed,
+                deletion_grace=DELETION_GRACE,
             )
             loop = asyncio.get_running_loop()
             churn.start(loop.time())
