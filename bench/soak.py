@@ -37,9 +37,9 @@ from pathlib import Path
 
 from pystern.sandbox import Sandbox
 from pystern.sandbox.churn import Churn
+from pystern.sandbox.faultcycle import FAULTS, inject
 
 PYSTERN = str(Path(sys.executable).parent / "pystern")
-FAULTS = ("reset", "restart", "expire", "eof", "watch-close", "503-logs", "watch-reset", "429-watch", "stall")
 
 
 @dataclass
@@ -113,30 +113,9 @@ readable."""
 
 async def _inject(sb: Sandbox, fault: str, long_run: bool, forced: bool = False) -> str:
     """Inject one fault; returns the name actually used."""
-    c = sb.cluster
     if fault == "stall" and not long_run and not forced:
         fault = "reset"  # the watchdog needs 60 s of silence: only worth it in long runs
-    if fault == "reset":
-        c.break_log_streams("reset", mid_line=True)
-    elif fault == "eof":
-        c.break_log_streams("eof")
-    elif fault == "stall":
-        c.break_log_streams("stall")
-    elif fault == "expire":
-        c.expire_watches()
-    elif fault == "watch-close":
-        c.break_watches("close")
-    elif fault == "watch-reset":
-        c.break_watches("reset")
-    elif fault == "503-logs":
-        c.fail_requests(503, times=3, path_contains="/log")
-        c.break_log_streams("reset", mid_line=False)
-    elif fault == "429-watch":
-        # Matched against the path plus the query: the next list or watch of pods gets the 429.
-        c.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods?", retry_after=1)
-        c.break_watches("close")
-    elif fault == "restart":
-        await sb.restart(down_for=2.0)
+    await inject(sb, fault)
     return fault
 
 
@@ -372,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated fault cycle (default {','.join(FAULTS)}; stall only in runs >= 10 min)",
     )
     args = parser.parse_args(argv)
+    if args.faults and set(args.faults.split(",")) - set(FAULTS):
+        parser.error(f"--faults: choose from {', '.join(FAULTS)}")
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
     fault_every = args.fault_every or (20.0 if seconds >= 300 else 3.0)
     warmup = args.warmup if args.warmup is not None else min(60.0, seconds / 3)
@@ -389,8 +370,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     clean = summary.clean(int(args.rss_margin_mib * 1024), args.fd_margin)
     print(f"soak: {'clean' if clean else 'FAILED'} after {time.monotonic() - started:.0f} s", flush=True)
-    if args.faults and set(args.faults.split(",")) - set(FAULTS):
-        parser.error(f"--faults: choose from {', '.join(FAULTS)}")
     if args.json:
         print(json.dumps(asdict(summary)), flush=True)
     return 0 if clean else 1

@@ -17,6 +17,7 @@ from pystern.model import Notice, NoticeKind
 from pystern.options import Config, Selection
 from pystern.ports import Cluster
 from pystern.sandbox.churn import Churn
+from pystern.sandbox.faultcycle import inject
 from tests.engine.conftest import RecordingSink, engine, eventually
 
 
@@ -31,27 +32,14 @@ def printed(sink: RecordingSink) -> Counter[bytes]:
 
 
 async def _churn(sandbox: Any, cluster: Cluster, churn: Churn, faults: list[str]) -> RecordingSink:
-    sb = sandbox.cluster
     sink = RecordingSink()
     churn.start(asyncio.get_running_loop().time())
     async with engine(Config(selection=Selection(namespaces=("churn",))), [cluster], sink):
         runner = asyncio.create_task(churn.run(0.6 * len(faults) + 0.6))
         for fault in faults:
             await asyncio.sleep(0.6)
-            if fault == "expire":
-                sb.expire_watches()
-            elif fault == "watch-reset":
-                sb.break_watches("reset")
-            elif fault == "restart":
-                await sandbox.restart(down_for=0.3)
-            elif fault == "503-logs":
-                sb.fail_requests(503, times=3, path_contains="/log")
-                sb.break_log_streams("reset", mid_line=False)
-            elif fault == "429-watch":
-                sb.fail_requests(429, times=1, path_contains="/api/v1/namespaces/churn/pods?", retry_after=1)
-                sb.break_watches("close")
-            elif fault != "none":
-                sb.break_log_streams(fault, mid_line=True)
+            if fault != "none":
+                await inject(sandbox, fault, down_for=0.3)
         await runner
         written = Counter(churn.written)
         try:
