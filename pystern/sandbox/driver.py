@@ -419,6 +419,27 @@ class PodDriver:
             buf.append([piece], newline=False)
         buf.append([pieces[-1]])
 
+    def rotate_log(self, pod: str, container: str, *, namespace: str = "default") -> None:
+        """Simulate the kubelet's log rotation: the current instance's log starts a new, empty file.
+
+        The kubelet serves only the current file, so every line written so far is no longer
+        served (a client that had not read it yet has lost it); later writes go to the new
+        file, with later timestamps.  The kubelet moves an open follow stream on to the new
+        file; the sandbox does not, so the instance's streams must be broken first
+        (:meth:`~pystern.sandbox.faults.FaultDriver.break_log_streams`), else ValueError.
+        """
+        inst = self._container(pod, container, namespace).current
+        if inst is None:
+            raise ValueError(f"container {container} of {namespace}/{pod} has not started")
+        old = inst.log
+        if any(s.buffer is old and not s.cut for s in self.streams):
+            raise ValueError(f"{namespace}/{pod}/{container} has open log streams: break them first")
+        # Streams being cut keep reading the old buffer (what they had not sent yet is cut anyway).
+        new = LogBuffer()
+        new.last_ns = old.last_ns
+        new.error_text = old.error_text
+        inst.log = new
+
     def log_of(
         self, pod: str, container: str, *, namespace: str = "default", previous: bool = False
     ) -> bytes:
