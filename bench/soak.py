@@ -38,6 +38,7 @@ from pathlib import Path
 from pystern.sandbox import Sandbox
 from pystern.sandbox.churn import Churn
 from pystern.sandbox.faultcycle import FAULTS, inject
+from pystern.sandbox.procstats import open_fds, rss_kib
 
 PYSTERN = str(Path(sys.executable).parent / "pystern")
 
@@ -81,25 +82,6 @@ class Summary:
             and self.rss_growth_kib <= rss_margin_kib
             and self.fd_growth <= fd_margin
         )
-
-
-def rss_kib(pid: int) -> int:
-    """VmRSS of ``pid`` in KiB (0 when it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def open_fds(pid: int) -> int:
-    """Open file descriptors of ``pid``."""
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return 0
 
 
 DELETION_GRACE = 5.0

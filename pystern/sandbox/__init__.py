@@ -13,8 +13,8 @@ and their JSON), ``store`` (objects, resourceVersions, watch fan-out), ``driver`
 ``faults`` / ``deployments`` / ``workloads`` (the synchronous ScenarioDriver, layer by
 layer), ``status`` / ``params`` / ``resources`` / ``table`` (wire formats), ``watch`` and
 ``logs`` (the streaming endpoints), ``app`` (routing and auth), ``server`` (Sandbox),
-``demo`` / ``churn`` (background scenarios), ``faultcycle`` (faults by name, for soaks) and
-``cli`` (``pystern-sandbox``).
+``demo`` / ``churn`` (background scenarios), ``faultcycle`` (faults by name, for soaks),
+``procstats`` (a process's RSS and open fds, for soaks and tests) and ``cli`` (``pystern-sandbox``).
 """
 
 from pystern.sandbox.server import Sandbox

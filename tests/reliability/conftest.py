@@ -10,6 +10,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Re-exported: the tests here take them from this module.
+from pystern.sandbox.procstats import open_fds as open_fds
+from pystern.sandbox.procstats import rss_kib as rss_kib
+
 PYSTERN = str(Path(sys.executable).parent / "pystern")
 
 
@@ -96,22 +100,3 @@ async def pystern(
         for task in p.tasks:
             task.cancel()
         await asyncio.gather(*p.tasks, return_exceptions=True)
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of ``pid`` in KiB (0 once it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def open_fds(pid: int) -> int:
-    """Number of open file descriptors of ``pid``."""
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return 0
