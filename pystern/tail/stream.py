@@ -373,6 +373,10 @@ class Tail:
                 error = exc
             if self.lines_seen > before or self.clock() - started >= self.policy.healthy_after:
                 failures = refusals = self.not_ready = 0
+            if self.lines_seen > before:
+                # "Three mismatches" means three in a row: a stream that printed lines ends the
+                # streak, so a tail that once accepted a rotated log still verifies later resumes.
+                self.mismatches = 0
             if error is None:
                 if not self.follow or self.previous or self.final:
                     self._emit_partial()

@@ -64,16 +64,9 @@ async def test_a_log_rotated_while_the_stream_was_broken_is_accepted_after_three
 LAGGING_WATCH = dataclasses.replace(NO_WATCHDOG, eof_grace=0.5)
 """Each reconnect waits 0.5 s for the watch: three refusals take about 2 s, the watch lags 1 s."""
 
-MISMATCHES_NEVER_RESET = (
-    "stream.py: Tail.mismatches is never reset, so once a rotation was accepted the tail never "
-    "verifies a resumed stream again: a later restart behind a lagging watch loses the old "
-    "instance's last lines and prints the new instance's twice"
-)
-
-
 @pytest.mark.parametrize(
     "rotated_before",
-    [False, pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=MISMATCHES_NEVER_RESET))],
+    [False, True],
     ids=["fresh-tail", "after-a-rotation"],
 )
 async def test_a_restart_behind_a_lagging_watch_is_still_verified(
