@@ -64,6 +64,7 @@ async def test_a_log_rotated_while_the_stream_was_broken_is_accepted_after_three
 LAGGING_WATCH = dataclasses.replace(NO_WATCHDOG, eof_grace=0.5)
 """Each reconnect waits 0.5 s for the watch: three refusals take about 2 s, the watch lags 1 s."""
 
+
 @pytest.mark.parametrize(
     "rotated_before",
     [False, True],
