@@ -114,21 +114,27 @@ def _escaped_batch(messages: Sequence[bytes]) -> bytes:
     return "\n".join(parts).encode()
 
 
-def json_lines(messages: Sequence[bytes], rest: bytes) -> bytes:
-    """``{"message":"<escaped>"`` + ``rest`` for each message, as one bytes object.
+def json_line_parts(messages: Sequence[bytes], rest: bytes) -> tuple[bytes, ...]:
+    """``{"message":"<escaped>"`` + ``rest`` for each message, as parts to write one after another.
 
     ``rest`` is the target's constant tail (``,"nodeName":...}`` and the newline).  One
     ``replace`` puts the closing quote, the target's fields and the next record's opening
-    in place of every separator: no per-line concatenation.
+    in place of every separator: no per-line concatenation.  The batch's two ends stay
+    separate parts, so the batch is not copied once more to add them.
     """
     if not messages:
-        return b""
+        return ()
     close = b'"' + rest
     quoted = _orjson_batch(messages)
     if quoted is not None:  # quoted starts and ends with the string's own quotes
-        return b"".join((_OPEN[:-1], quoted.replace(_DEL, close + _OPEN), rest))
+        return (_OPEN[:-1], quoted.replace(_DEL, close + _OPEN), rest)
     escaped = _escaped_batch(messages)
-    return b"".join((_OPEN, escaped.replace(b"\n", close + _OPEN), close))
+    return (_OPEN, escaped.replace(b"\n", close + _OPEN), close)
+
+
+def json_lines(messages: Sequence[bytes], rest: bytes) -> bytes:
+    """``json_line_parts`` as one bytes object."""
+    return b"".join(json_line_parts(messages, rest))
 
 
 def escape_many(messages: Sequence[bytes]) -> list[bytes]:

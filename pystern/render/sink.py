@@ -25,7 +25,7 @@ from pystern.render.colors import (
     color_enabled,
     palette_index,
 )
-from pystern.render.jsonbatch import escape_many, json_lines
+from pystern.render.jsonbatch import escape_many, json_line_parts, json_lines
 from pystern.render.jsontext import is_json, quote
 from pystern.render.layout import TargetLayout, build_layout, ext_line
 from pystern.render.linefilter import LineFilter
@@ -51,6 +51,8 @@ class _Cached(NamedTuple):
     """The template's data (``--template`` only)."""
     json_rest: bytes
     """``layout.json_rest`` encoded: the JSON fast path works on bytes."""
+    line_sep: bytes
+    """The newline and ``layout.head``: what goes between two messages in the fast path."""
 
 
 def _fixed_width_messages(lines: Sequence[bytes]) -> list[bytes] | None:
@@ -121,25 +123,23 @@ class RenderSink:
         cached = self._layouts.get(target.key)
         if cached is None:
             cached = self._layout(target)
-        layout, data, _ = cached
-        out = None
+        layout, data = cached.layout, cached.data
+        parts: Sequence[bytes] | None = None
         if self.fast:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
-                out = self._render_messages(cached, msgs)
+                parts = self._render_messages(cached, msgs)
         elif self.fast_filtered:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
                 kept = self.filter.keep_lines(msgs)
-                out = self._render_messages(cached, kept) if kept else b""
+                parts = self._render_messages(cached, kept) if kept else ()
         elif self.fast_stamped:
             out = self._stamped(cached, lines)
-        if out is None:
-            out = self._render(layout, data, self._records(lines, stdin=False))
-        if out:
-            if self.sanitize_json is not None:
-                out = self.sanitize_json(out)
-            self.writer.write(out)
+            parts = None if out is None else (out,)
+        if parts is None:
+            parts = (self._render(layout, data, self._records(lines, stdin=False)),)
+        self._write(parts)
 
     def render_stdin_line(self, line: bytes) -> None:
         """``--stdin``: one line, no timestamp, empty pod/container with 'reset' colours (stern §3.11)."""
@@ -152,16 +152,25 @@ class RenderSink:
         cached = self._layouts.get(_STDIN_TARGET.key)
         if cached is None:
             cached = self._layout(_STDIN_TARGET, stdin=True)
-        layout, data, _ = cached
-        out = None
+        layout, data = cached.layout, cached.data
+        parts: Sequence[bytes] | None = None
         if self.fast:
-            out = self._render_messages(cached, list(lines))
-        if out is None:
-            out = self._render(layout, data, self._records(lines, stdin=True))
-        if out:
-            if self.sanitize_json is not None:
-                out = self.sanitize_json(out)
-            self.writer.write(out)
+            parts = self._render_messages(cached, list(lines))
+        if parts is None:
+            parts = (self._render(layout, data, self._records(lines, stdin=True)),)
+        self._write(parts)
+
+    def _write(self, parts: Sequence[bytes]) -> None:
+        """Hand rendered parts to the writer (joined only when they must be sanitised as a whole)."""
+        if not parts:
+            return
+        if self.sanitize_json is not None:
+            self.writer.write(self.sanitize_json(b"".join(parts)))
+        elif len(parts) == 1:
+            if parts[0]:
+                self.writer.write(parts[0])
+        else:
+            self.writer.write_parts(parts)
 
     def notice(self, notice: Notice) -> None:
         """Write a stderr notice (``+``/``-`` lines and friends)."""
@@ -216,20 +225,22 @@ class RenderSink:
         data = _template_data(target, pod_color, container_color, self.colored) if self.template else None
         if len(self._layouts) >= _LAYOUT_CACHE:
             self._layouts.clear()
-        cached = _Cached(layout, data, layout.json_rest.encode())
+        cached = _Cached(layout, data, layout.json_rest.encode(), b"\n" + layout.head)
         self._layouts[target.key] = cached
         return cached
 
-    def _render_messages(self, cached: _Cached, msgs: list[bytes]) -> bytes | None:
-        """The fast path: plain messages (already filtered), no timestamp, no highlight; None: not here."""
+    def _render_messages(self, cached: _Cached, msgs: list[bytes]) -> Sequence[bytes] | None:
+        """The fast path: plain messages (already filtered), no timestamp, no highlight; None: not here.
+
+        The output is parts for one vectored write: the batch is joined once and its two
+        ends stay separate (adding them would copy the whole batch again).
+        """
         fmt = self.format
         if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
-            head = cached.layout.head
-            # One join for the whole batch, and one copy to add the ends (``a + b + c`` copies twice).
-            out = b"".join((head, (b"\n" + head).join(msgs), b"\n"))
-            return self.sanitize(out) if self.sanitize is not None else out
+            parts = (cached.layout.head, cached.line_sep.join(msgs), b"\n")
+            return (self.sanitize(b"".join(parts)),) if self.sanitize is not None else parts
         if fmt is OutputFormat.JSON:
-            return json_lines(msgs, cached.json_rest)
+            return json_line_parts(msgs, cached.json_rest)
         return None
 
     def _fixed_width_stamps(self, lines: Sequence[bytes]) -> list[bytes] | None:

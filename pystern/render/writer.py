@@ -1,7 +1,10 @@
 """The one writer that owns stdout: a buffer, prompt handoff, backpressure, broken pipes.
 
-Rendered bytes collect in a buffer.  At the end of the current event-loop pass (one
-``call_soon`` per burst) or when the buffer passes 64 KiB, the buffer is written out:
+Rendered chunks collect in a list, uncopied.  At the end of the current event-loop pass (one
+``call_soon`` per burst) or when they pass 64 KiB, they are written out with one vectored
+write (``writev``), never joined: a flood renders chunks of hundreds of KiB, and every copy
+of one costs a fresh allocation whose pages the kernel must fault in (issue 7 measured a
+third of pystern's system time in such copies):
 
 * to a pipe (``| grep``, ``| jq``, a benchmark), the event loop writes it itself with
   ``pwritev2(RWF_NOWAIT)``, which never blocks: whatever the pipe cannot take at once
@@ -31,6 +34,7 @@ import os
 import select
 import threading
 from collections import deque
+from collections.abc import Sequence
 from typing import BinaryIO, TextIO
 
 FLUSH_SIZE = 64 * 1024
@@ -58,9 +62,30 @@ def _fileno(stream: object) -> int | None:
 
 _RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
 _pwritev = getattr(os, "pwritev", None)
+_writev = getattr(os, "writev", None)
+try:
+    IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024)
+except (AttributeError, ValueError, OSError):
+    IOV_MAX = 16  # POSIX's minimum
+if IOV_MAX <= 0:
+    IOV_MAX = 16
+
+Parts = list[bytes]
+"""Chunks of complete lines, in order, written as one vectored write."""
 
 
-def _write_nowait(fd: int, data: bytes) -> int | None:
+def _drop_written(parts: Sequence[bytes], written: int) -> Parts:
+    """What is left of ``parts`` after a write that took its first ``written`` bytes."""
+    for i, part in enumerate(parts):
+        if written < len(part):
+            rest = [part[written:]] if written else [part]
+            rest.extend(parts[i + 1 :])
+            return rest
+        written -= len(part)
+    return []
+
+
+def _write_nowait(fd: int, parts: Sequence[bytes]) -> int | None:
     """Write what ``fd`` takes at once without blocking: bytes written, or None if unsupported.
 
     ``pwritev2(RWF_NOWAIT)`` (Linux >= 5.8 for pipes) does not block even though the fd is
@@ -71,7 +96,7 @@ def _write_nowait(fd: int, data: bytes) -> int | None:
     if _RWF_NOWAIT is None or _pwritev is None:
         return None
     try:
-        written: int = _pwritev(fd, [data], -1, _RWF_NOWAIT)
+        written: int = _pwritev(fd, parts[:IOV_MAX], -1, _RWF_NOWAIT)
     except BlockingIOError:
         return 0
     except BrokenPipeError:
@@ -81,16 +106,18 @@ def _write_nowait(fd: int, data: bytes) -> int | None:
     return written
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
+def _write_all(fd: int, parts: Sequence[bytes]) -> None:
+    """Write every part, in order, with as few system calls as ``IOV_MAX`` allows."""
+    rest: Sequence[bytes] = parts
+    while rest:
+        batch = rest[:IOV_MAX]
         try:
-            written = os.write(fd, view)
+            written = _writev(fd, batch) if _writev is not None else os.write(fd, batch[0])
         except BlockingIOError:
             # Someone left O_NONBLOCK on a shared terminal or pipe: wait until it takes more.
             select.select([], [fd], [], 1.0)
             continue
-        view = view[written:]
+        rest = _drop_written(rest, written)
 
 
 class OutputClosed(BrokenPipeError):
@@ -126,10 +153,12 @@ class Writer:
         self.high_water = high_water
         self.low_water = low_water
         self.hard_limit = max(HARD_LIMIT, 2 * high_water)
-        self._buf = bytearray()
+        self._parts: Parts = []
+        self._buffered = 0
+        """Bytes in ``_parts``."""
         # Handed over to the thread, guarded by _lock: (kind, payload) in order, and their
         # byte count plus that of the write in progress.
-        self._items: deque[tuple[str, bytes | str]] = deque()
+        self._items: deque[tuple[str, Parts | str]] = deque()
         self._queued = 0
         self._room_waiter = False
         """The event loop waits in drain()/aclose(): the thread must wake it after a write."""
@@ -156,13 +185,18 @@ class Writer:
     # -- producer side (event loop thread)
     def write(self, data: bytes) -> None:
         """Buffer ``data`` (complete lines); raises ``OutputClosed`` once stdout is gone."""
+        self.write_parts((data,))
+
+    def write_parts(self, parts: Sequence[bytes]) -> None:
+        """Buffer ``parts``, which together are complete lines, without joining them."""
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
-        self._buf += data
-        pending = len(self._buf) + self._queued
+        self._parts.extend(parts)
+        self._buffered += sum(map(len, parts))
+        pending = self._buffered + self._queued
         if pending > self.max_pending:
             self.max_pending = pending
-        if len(self._buf) >= self.flush_size:
+        if self._buffered >= self.flush_size:
             self._handoff()
             if self._queued > self.hard_limit:
                 self._wait_below(self.high_water)
@@ -188,19 +222,19 @@ class Writer:
             return
         encoding = getattr(self.stderr, "encoding", None) or "utf-8"
         with contextlib.suppress(OSError):
-            _write_all(self._err_fd, text.encode(encoding, "backslashreplace"))
+            _write_all(self._err_fd, [text.encode(encoding, "backslashreplace")])
 
-    def _write_out_now(self, chunk: bytes) -> None:
+    def _write_out_now(self, parts: Parts) -> None:
         self.writes += 1
         if self._out_fd is None:
-            self.stdout.write(chunk)
+            self.stdout.write(b"".join(parts))
             self.stdout.flush()
         else:
-            _write_all(self._out_fd, chunk)
+            _write_all(self._out_fd, parts)
 
     def pending(self) -> int:
         """Bytes buffered or queued but not yet written."""
-        return len(self._buf) + self._queued
+        return self._buffered + self._queued
 
     async def drain(self) -> None:
         """Wait while too much output is pending (a slow reader); raise ``OutputClosed`` if gone."""
@@ -246,9 +280,9 @@ class Writer:
         self._handoff()
         await self._wait_room(0)
         if self._thread is not None:
-            self._put(_STOP, b"", 0)
+            self._put(_STOP, [], 0)
             self._thread = None
-        if self._buf and self.error is None:
+        if self._parts and self.error is None:
             self._write_direct()
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
@@ -271,36 +305,40 @@ class Writer:
         self._scheduled = False
         self._handoff()
 
+    def _take_parts(self) -> tuple[Parts, int]:
+        parts, size = self._parts, self._buffered
+        self._parts, self._buffered = [], 0
+        return parts, size
+
     def _handoff(self) -> None:
-        if not self._buf:
+        if not self._parts:
             return
         if self._running_loop() is None and self._thread is None:
             self._write_direct()
             return
-        chunk = bytes(self._buf)
-        self._buf.clear()
+        parts, size = self._take_parts()
         if self._nowait and self._inflight == 0:
-            chunk = self._write_from_loop(chunk)
-            if not chunk:
+            parts, size = self._write_from_loop(parts, size)
+            if not parts:
                 return
-        self._put(_OUT, chunk, len(chunk))
+        self._put(_OUT, parts, size)
 
-    def _write_from_loop(self, chunk: bytes) -> bytes:
+    def _write_from_loop(self, parts: Parts, size: int) -> tuple[Parts, int]:
         """Write what the pipe takes now, from the loop thread; return the rest for the thread."""
         assert self._out_fd is not None
         try:
-            written = _write_nowait(self._out_fd, chunk)
+            written = _write_nowait(self._out_fd, parts)
         except BrokenPipeError as exc:
             self.error = exc
-            return b""
+            return [], 0
         if written is None:
             self._nowait = False  # a terminal or a file: the thread writes from now on
-            return chunk
+            return parts, size
         if written:
             self.writes += 1
-        return chunk[written:]
+        return _drop_written(parts, written), size - written
 
-    def _put(self, kind: str, payload: bytes | str, size: int) -> None:
+    def _put(self, kind: str, payload: Parts | str, size: int) -> None:
         with self._has_work:
             self._items.append((kind, payload))
             self._queued += size
@@ -311,17 +349,16 @@ class Writer:
             self._thread.start()
 
     def _write_direct(self) -> None:
-        if not self._buf:
+        if not self._parts:
             return
-        chunk = bytes(self._buf)
-        self._buf.clear()
+        parts, _ = self._take_parts()
         try:
-            self._write_out_now(chunk)
+            self._write_out_now(parts)
         except (BrokenPipeError, ValueError, OSError) as exc:
             self.error = exc
 
-    def _take(self) -> tuple[str, bytes | str, int, int]:
-        """Wait for work; return the next item (consecutive stdout chunks joined into one),
+    def _take(self) -> tuple[str, Parts | str, int, int]:
+        """Wait for work; return the next item (consecutive stdout items as one list of parts),
         its byte count and the number of items it stands for."""
         items = self._items
         with self._has_work:
@@ -330,17 +367,19 @@ class Writer:
             kind, payload = items.popleft()
             if kind != _OUT:
                 return kind, payload, 0, 1
-            assert isinstance(payload, bytes)
+            assert isinstance(payload, list)
+            size = sum(map(len, payload))
             if not items or items[0][0] != _OUT:
-                return kind, payload, len(payload), 1
-            chunks = [payload]
-            size = len(payload)
+                return kind, payload, size, 1
+            parts = list(payload)
+            taken = 1
             while items and items[0][0] == _OUT and size < BATCH_LIMIT:
                 more = items.popleft()[1]
-                assert isinstance(more, bytes)
-                chunks.append(more)
-                size += len(more)
-        return kind, b"".join(chunks), size, len(chunks)
+                assert isinstance(more, list)
+                parts.extend(more)
+                size += sum(map(len, more))
+                taken += 1
+        return kind, parts, size, taken
 
     def _run(self) -> None:
         while True:
@@ -351,7 +390,7 @@ class Writer:
                 return
             try:
                 if kind == _OUT:
-                    assert isinstance(payload, bytes)
+                    assert isinstance(payload, list)
                     if self.error is None:
                         self._write_out_now(payload)
                 else:

@@ -235,7 +235,7 @@ async def test_handoffs_queued_behind_a_slow_write_go_out_in_one_write() -> None
 def _pipe_takes_nowait_writes() -> bool:
     read_fd, write_fd = os.pipe()
     try:
-        return _write_nowait(write_fd, b"x") == 1
+        return _write_nowait(write_fd, [b"x"]) == 1
     finally:
         os.close(read_fd)
         os.close(write_fd)
@@ -311,3 +311,46 @@ async def test_a_file_that_refuses_nowait_writes_is_written_by_the_thread(tmp_pa
             await asyncio.sleep(0)
         await writer.aclose()
     assert (tmp_path / "out").read_bytes() == b"".join(lines)
+
+
+@pytest.mark.parametrize("written", range(0, 7))
+def test_drop_written_keeps_exactly_the_unwritten_bytes(written: int) -> None:
+    parts = [b"abc", b"de", b"f"]
+    rest = writer_module._drop_written(parts, written)
+    assert b"".join(rest) == b"abcdef"[written:]
+    assert all(rest)  # no empty parts left to write
+
+
+async def test_more_parts_than_one_vectored_write_takes_arrive_in_order(tmp_path: Path) -> None:
+    """Parts are written with writev, IOV_MAX at a time, never joined: order and bytes are kept."""
+    parts = [b"part %05d\n" % i for i in range(3 * writer_module.IOV_MAX + 7)]
+    with (tmp_path / "out").open("wb", buffering=0) as stdout:
+        writer = Writer(stdout, io.StringIO(), flush_size=1 << 30)
+        writer.write_parts(parts[:10])
+        writer.write_parts(parts[10:])
+        assert writer.pending() == sum(map(len, parts))
+        await writer.aclose()
+    assert (tmp_path / "out").read_bytes() == b"".join(parts)
+
+
+async def test_a_pipe_that_takes_part_of_a_vectored_write_gets_the_rest_in_order() -> None:
+    """A partial pwritev2 ends inside a part: the thread writes that part's tail, then the others."""
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 4096)
+    received = bytearray()
+
+    def reader() -> None:
+        with open(read_fd, "rb", buffering=0) as fh:
+            while chunk := fh.read(65536):
+                received.extend(chunk)
+
+    parts = [b"head ", b"x" * 3000 + b"\n", b"y" * 3000 + b"\n", b"tail\n"]
+    thread = threading.Thread(target=reader)
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        writer = Writer(stdout, io.StringIO())
+        writer.write_parts(parts)
+        await asyncio.sleep(0)
+        thread.start()
+        await writer.aclose()
+    thread.join(5)
+    assert bytes(received) == b"".join(parts)
