@@ -4,7 +4,7 @@ Most filters people type are words or alternations of words (``-i 'error|warn'``
 ``-e healthz``, ``-i '(?i)timeout'``).  For those, "the regex finds a match in this line"
 is exactly "one of the words occurs in this line", so no regex needs to run: the batch is
 joined once, every occurrence of every word is replaced by a marker byte that the batch
-does not contain (C-level ``bytes.replace``), everything but markers and newlines is
+does not contain (C-level ``split`` and ``join``), everything but markers and newlines is
 deleted (``translate``) and the small rest is split at the newlines: a line matched when its
 piece is not empty.  No decode, no Python call and no regex search per line.
 
@@ -75,7 +75,9 @@ def hits(words: Words, messages: Sequence[bytes]) -> list[bytes] | None:
     if mark is None:
         return None
     for word in words.words:
-        joined = joined.replace(word, mark)
+        # split + join rather than ``replace``: replace searches the batch twice (once to count,
+        # once to copy) and measured twice as slow on log text where a word is in every 4th line.
+        joined = mark.join(joined.split(word))
     if mark not in joined:
         return [b""] * len(messages)
     # Keep only markers and newlines: splitting that tiny buffer gives each line's markers, and
