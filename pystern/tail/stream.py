@@ -32,6 +32,9 @@ from pystern.tail.lines import LineSplitter, ResumeMismatch, ResumePoint, cut_ti
 
 NO_FOLLOW_RETRIES = 3
 """Transient failures a --no-follow stream survives (resuming) before it counts as failed."""
+ROTATION_MISMATCHES = 3
+"""Resumed streams in a row without the last line printed, with the same container instance
+still running, after which the log is taken to have been rotated and is accepted as it is."""
 
 
 class History:
@@ -184,7 +187,8 @@ class Tail:
         last = self.last_emitted
         # After three mismatches with the same instance still running, the log was rotated
         # under us (the kubelet keeps only the current file): accept what it serves.
-        skipper = self.resume.skipper(b"" if timestamp_of(last) else last, verify=self.mismatches < 3)
+        verify = self.mismatches < ROTATION_MISMATCHES
+        skipper = self.resume.skipper(b"" if timestamp_of(last) else last, verify=verify)
         self.splitter.reset()
         emit, update, sink, splitter = self.sink.emit, self.resume.update, self.sink, self.splitter
         clock = self.clock
@@ -401,6 +405,17 @@ class Tail:
                 continue
             if isinstance(error, ResumeMismatch):
                 self.mismatches += 1
+                if self.mismatches >= ROTATION_MISMATCHES:
+                    if self.previous:
+                        # Not even the previous instance's log continues ours: ours is older
+                        # still (two restarts), and its log is gone.  (A dead container's log
+                        # is not rotated.)
+                        self._emit_partial()
+                        return None
+                    if await self._replaced_per_server():
+                        # Not a rotation: the instance was replaced and the watch has not said so.
+                        self.previous = True
+                        self.mismatches = 0
             if self.final and isinstance(error, errors.ApiError) and not _transient(error):
                 return None  # the stopped container's log went away with its pod: nothing more to read
             if isinstance(error, errors.ApiError) and not _waiting_error(error):
@@ -410,6 +425,28 @@ class Tail:
                 return outcome[0]
             if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
                 failures += 1
+
+    async def _replaced_per_server(self) -> bool:
+        """Ask the API server itself (not the watch, which may lag) whether this instance was replaced.
+
+        Before a tail accepts a stream as a rotated log: the same evidence (a resumed stream
+        without the last line printed) is what a restart looks like.  False when the server
+        shows the same instance, or cannot be asked (then the rotation rule applies as before).
+        """
+        t = self.target
+        if not t.container_id:
+            return False  # nothing to compare with
+        try:
+            listed = await self.cluster.list_pods(t.namespace, "", f"metadata.name={t.pod}")
+        except errors.PysternError:
+            return False
+        for pod in listed.pods:
+            if pod.name != t.pod:
+                continue
+            for st in pod.statuses:
+                if st.name == t.container:
+                    return st.log_container_id != t.container_id
+        return True  # the pod or the container is gone: whatever the stream serves is not ours
 
     def _read_rest_after_stop(self) -> bool:
         """After a clean end, the container has stopped: read once more, without following?

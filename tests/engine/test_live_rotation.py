@@ -66,13 +66,16 @@ LAGGING_WATCH = dataclasses.replace(NO_WATCHDOG, eof_grace=0.5)
 
 
 @pytest.mark.parametrize(
-    "rotated_before",
-    [False, True],
-    ids=["fresh-tail", "after-a-rotation"],
+    ("rotated_before", "watch_lag"),
+    [(False, 1.0), (True, 1.0), (False, 4.0)],
+    ids=["fresh-tail", "after-a-rotation", "watch-silent-past-three-refusals"],
 )
 async def test_a_restart_behind_a_lagging_watch_is_still_verified(
-    sandbox: Any, cluster: Cluster, rotated_before: bool
+    sandbox: Any, cluster: Cluster, rotated_before: bool, watch_lag: float
 ) -> None:
+    """The third refusal would accept the stream as a rotated log; a watch silent that long
+    must not make the new instance's lines pass as the old one's (the tail asks the API
+    server for the pod itself before it accepts)."""
     sb = sandbox.cluster
     sb.add_pod("web")
     first = sb.pod("web").container("app").current.container_id
@@ -88,7 +91,7 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
             sb.write("web", "app", *numbered("rotated", 2))
             old += numbered("rotated", 2)
             await eventually(lambda: sink.messages() == old, within=10, what="the rotated lines")
-        # The container restarts while the stream is broken, and the watch says nothing for 1 s:
+        # The container restarts while the stream is broken, and the watch says nothing for a while:
         # the reconnects meanwhile serve the new instance, which must not pass as the old one.
         sb.break_watches("stall")
         sb.break_log_streams("reset", mid_line=False)
@@ -96,7 +99,7 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
         sb.restart_container("web", "app")
         sb.write("web", "app", "next 1", "next 2")
         old += [b"last 1", b"last 2"]
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(watch_lag)
         sb.break_watches("reset")
         await eventually(lambda: len(sink.lines) >= len(old) + 2, what="every line")
         await asyncio.sleep(0.3)  # room for repeats to show up
@@ -105,3 +108,44 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
         by_instance.setdefault(target.container_id, []).append(line.split(b" ", 1)[1])
     second = sb.pod("web").container("app").current.container_id
     assert by_instance == {first: old, second: [b"next 1", b"next 2"]}
+
+
+async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """The container restarts twice while the stream is broken and the watch is silent: the
+    old instance's log is gone (the kubelet keeps one previous), and the previous log is the
+    middle instance's.  The old tail must stop rather than print the middle instance's lines
+    as its own (each line appears once, under the instance that wrote it)."""
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    first = sb.pod("web").container("app").current.container_id
+    sink = RecordingSink()
+    old = numbered("old", 3)
+    async with engine(Config(), [cluster], sink, policy=LAGGING_WATCH):
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", *old)
+        await eventually(lambda: sink.messages() == old, what="the first lines")
+        sb.break_watches("stall")
+        sb.break_log_streams("reset", mid_line=False)
+        sb.write("web", "app", "last 1")
+        sb.restart_container("web", "app")
+        middle = sb.pod("web").container("app").current.container_id
+        sb.write("web", "app", "mid 1", "mid 2")
+        sb.restart_container("web", "app")
+        sb.write("web", "app", "next 1", "next 2")
+        await asyncio.sleep(4.0)
+        sb.break_watches("reset")
+        await eventually(lambda: len(sink.lines) >= len(old) + 4, what="every line still served")
+        await asyncio.sleep(0.5)  # room for repeats to show up
+        third = sb.pod("web").container("app").current.container_id
+        requests = sb.requests_seen[LOG]
+    by_instance: dict[str, list[bytes]] = {}
+    for target, line in sink.lines:
+        by_instance.setdefault(target.container_id, []).append(line.split(b" ", 1)[1])
+    assert by_instance == {first: old, middle: [b"mid 1", b"mid 2"], third: [b"next 1", b"next 2"]}
+    assert not sink.kinds(NoticeKind.GAVE_UP)
+    # The old tail: its stream, three refused resumes, three refused reads of the previous log,
+    # then it stops; the other two instances' tails one request each.  Without the stop it
+    # re-asks for the previous log in a tight loop (hundreds of requests in these 4 s).
+    assert requests <= 12
