@@ -10,7 +10,9 @@ reconnect races the watch is still to be caught.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -61,8 +63,36 @@ async def test_a_log_rotated_while_the_stream_was_broken_is_accepted_after_three
     assert not sink.kinds(NoticeKind.ERROR)
 
 
+def _instance(sb: Any) -> str:
+    """The container ID of web/app's current instance."""
+    return str(sb.pod("web").container("app").current.container_id)
+
+
+def _by_instance(sink: RecordingSink) -> dict[str, list[bytes]]:
+    """The printed messages, grouped by the container instance they were printed under."""
+    grouped: dict[str, list[bytes]] = {}
+    for target, line in sink.lines:
+        grouped.setdefault(target.container_id, []).append(line.split(b" ", 1)[1])
+    return grouped
+
+
 LAGGING_WATCH = dataclasses.replace(NO_WATCHDOG, eof_grace=0.5)
-"""Each reconnect waits 0.5 s for the watch: three refusals take about 2 s, the watch lags 1 s."""
+"""Each reconnect waits 0.5 s for the watch: three refusals take about 2 s."""
+
+
+@contextlib.asynccontextmanager
+async def _following_web(
+    sandbox: Any, cluster: Cluster, sink: RecordingSink, first_lines: list[bytes]
+) -> AsyncIterator[str]:
+    """Pod web followed with LAGGING_WATCH, ``first_lines`` written and printed; yields the instance ID."""
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    first = _instance(sb)
+    async with engine(Config(), [cluster], sink, policy=LAGGING_WATCH):
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", *first_lines)
+        await eventually(lambda: sink.messages() == first_lines, what="the first lines")
+        yield first
 
 
 @pytest.mark.parametrize(
@@ -77,14 +107,9 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
     must not make the new instance's lines pass as the old one's (the tail asks the API
     server for the pod itself before it accepts)."""
     sb = sandbox.cluster
-    sb.add_pod("web")
-    first = sb.pod("web").container("app").current.container_id
     sink = RecordingSink()
     old = numbered("old", 3)
-    async with engine(Config(), [cluster], sink, policy=LAGGING_WATCH):
-        await streams_open(sandbox, 1)
-        sb.write("web", "app", *old)
-        await eventually(lambda: sink.messages() == old, what="the first lines")
+    async with _following_web(sandbox, cluster, sink, old) as first:
         if rotated_before:
             sb.break_log_streams("reset", mid_line=False)
             sb.rotate_log("web", "app")
@@ -103,11 +128,7 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
         sb.break_watches("reset")
         await eventually(lambda: len(sink.lines) >= len(old) + 2, what="every line")
         await asyncio.sleep(0.3)  # room for repeats to show up
-    by_instance: dict[str, list[bytes]] = {}
-    for target, line in sink.lines:
-        by_instance.setdefault(target.container_id, []).append(line.split(b" ", 1)[1])
-    second = sb.pod("web").container("app").current.container_id
-    assert by_instance == {first: old, second: [b"next 1", b"next 2"]}
+    assert _by_instance(sink) == {first: old, _instance(sb): [b"next 1", b"next 2"]}
 
 
 async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
@@ -118,19 +139,14 @@ async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
     middle instance's.  The old tail must stop rather than print the middle instance's lines
     as its own (each line appears once, under the instance that wrote it)."""
     sb = sandbox.cluster
-    sb.add_pod("web")
-    first = sb.pod("web").container("app").current.container_id
     sink = RecordingSink()
     old = numbered("old", 3)
-    async with engine(Config(), [cluster], sink, policy=LAGGING_WATCH):
-        await streams_open(sandbox, 1)
-        sb.write("web", "app", *old)
-        await eventually(lambda: sink.messages() == old, what="the first lines")
+    async with _following_web(sandbox, cluster, sink, old) as first:
         sb.break_watches("stall")
         sb.break_log_streams("reset", mid_line=False)
         sb.write("web", "app", "last 1")
         sb.restart_container("web", "app")
-        middle = sb.pod("web").container("app").current.container_id
+        middle = _instance(sb)
         sb.write("web", "app", "mid 1", "mid 2")
         sb.restart_container("web", "app")
         sb.write("web", "app", "next 1", "next 2")
@@ -138,12 +154,9 @@ async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
         sb.break_watches("reset")
         await eventually(lambda: len(sink.lines) >= len(old) + 4, what="every line still served")
         await asyncio.sleep(0.5)  # room for repeats to show up
-        third = sb.pod("web").container("app").current.container_id
+        third = _instance(sb)
         requests = sb.requests_seen[LOG]
-    by_instance: dict[str, list[bytes]] = {}
-    for target, line in sink.lines:
-        by_instance.setdefault(target.container_id, []).append(line.split(b" ", 1)[1])
-    assert by_instance == {first: old, middle: [b"mid 1", b"mid 2"], third: [b"next 1", b"next 2"]}
+    assert _by_instance(sink) == {first: old, middle: [b"mid 1", b"mid 2"], third: [b"next 1", b"next 2"]}
     assert not sink.kinds(NoticeKind.GAVE_UP)
     # The old tail: its stream, three refused resumes, three refused reads of the previous log,
     # then it stops; the other two instances' tails one request each.  Without the stop it

@@ -8,6 +8,7 @@ import io
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -241,6 +242,20 @@ def _pipe_takes_nowait_writes() -> bool:
         os.close(write_fd)
 
 
+def _small_pipe_with_reader() -> tuple[int, bytearray, threading.Thread]:
+    """A pipe that holds 4 KiB, and a (not yet started) thread that reads it into a buffer."""
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 4096)
+    received = bytearray()
+
+    def reader() -> None:
+        with open(read_fd, "rb", buffering=0) as fh:
+            while chunk := fh.read(65536):
+                received.extend(chunk)
+
+    return write_fd, received, threading.Thread(target=reader)
+
+
 needs_nowait_pipes = pytest.mark.skipif(
     not _pipe_takes_nowait_writes(), reason="pwritev2(RWF_NOWAIT) on pipes needs Linux >= 5.8"
 )
@@ -266,21 +281,12 @@ async def test_a_full_pipe_hands_the_rest_to_the_thread_in_order(monkeypatch: py
     gate = threading.Event()
     real_write_all = writer_module._write_all
 
-    def gated_write_all(fd: int, data: bytes) -> None:
+    def gated_write_all(fd: int, data: Sequence[bytes]) -> None:
         gate.wait(5)  # the thread is slow to get going
         real_write_all(fd, data)
 
     monkeypatch.setattr(writer_module, "_write_all", gated_write_all)
-    read_fd, write_fd = os.pipe()
-    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 4096)
-    received = bytearray()
-
-    def reader() -> None:
-        with open(read_fd, "rb", buffering=0) as fh:
-            while chunk := fh.read(65536):
-                received.extend(chunk)
-
-    thread = threading.Thread(target=reader)
+    write_fd, received, thread = _small_pipe_with_reader()
     thread.start()
     big = b"".join(b"%05d " % i + b"x" * 94 + b"\n" for i in range(300))
     small = [b"small %03d\n" % i for i in range(20)]
@@ -335,17 +341,8 @@ async def test_more_parts_than_one_vectored_write_takes_arrive_in_order(tmp_path
 
 async def test_a_pipe_that_takes_part_of_a_vectored_write_gets_the_rest_in_order() -> None:
     """A partial pwritev2 ends inside a part: the thread writes that part's tail, then the others."""
-    read_fd, write_fd = os.pipe()
-    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 4096)
-    received = bytearray()
-
-    def reader() -> None:
-        with open(read_fd, "rb", buffering=0) as fh:
-            while chunk := fh.read(65536):
-                received.extend(chunk)
-
+    write_fd, received, thread = _small_pipe_with_reader()
     parts = [b"head ", b"x" * 3000 + b"\n", b"y" * 3000 + b"\n", b"tail\n"]
-    thread = threading.Thread(target=reader)
     with os.fdopen(write_fd, "wb", buffering=0) as stdout:
         writer = Writer(stdout, io.StringIO())
         writer.write_parts(parts)
