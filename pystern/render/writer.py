@@ -2,9 +2,9 @@
 
 Rendered chunks collect in a list, uncopied.  At the end of the current event-loop pass (one
 ``call_soon`` per burst) or when they pass 64 KiB, they are written out with one vectored
-write (``writev``), never joined: a flood renders chunks of hundreds of KiB, and every copy
-of one costs a fresh allocation whose pages the kernel must fault in (issue 7 measured a
-third of pystern's system time in such copies):
+write (``writev``), never joined: a flood renders chunks of hundreds of KiB, and each copy
+would be another pass over them and another large allocation (the writer used to copy every
+chunk three times: into a bytearray, out of it, and into the thread's batch):
 
 * to a pipe (``| grep``, ``| jq``, a benchmark), the event loop writes it itself with
   ``pwritev2(RWF_NOWAIT)``, which never blocks: whatever the pipe cannot take at once
@@ -75,7 +75,10 @@ Parts = list[bytes]
 
 
 def _drop_written(parts: Sequence[bytes], written: int) -> Parts:
-    """What is left of ``parts`` after a write that took its first ``written`` bytes."""
+    """What is left of ``parts`` after a write that took its first ``written`` bytes.
+
+    Leading empty parts go too, so a batch of nothing but empty parts ends the write loop.
+    """
     for i, part in enumerate(parts):
         if written < len(part):
             rest = [part[written:]] if written else [part]

@@ -327,6 +327,11 @@ def test_drop_written_keeps_exactly_the_unwritten_bytes(written: int) -> None:
     assert all(rest)  # no empty parts left to write
 
 
+def test_empty_parts_are_dropped_so_the_write_loop_ends() -> None:
+    assert writer_module._drop_written([b"", b""], 0) == []
+    assert writer_module._drop_written([b"", b"ab", b""], 1) == [b"b", b""]
+
+
 async def test_more_parts_than_one_vectored_write_takes_arrive_in_order(tmp_path: Path) -> None:
     """Parts are written with writev, IOV_MAX at a time, never joined: order and bytes are kept."""
     parts = [b"part %05d\n" % i for i in range(3 * writer_module.IOV_MAX + 7)]
