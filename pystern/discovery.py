@@ -213,12 +213,7 @@ class ContainerTable:
     def status(self, target: Target) -> ContainerStatus | None:
         """The latest status of the target's container; None when its pod is gone."""
         pod = self.pods.get(target.pod_uid)
-        if pod is None:
-            return None
-        for status in pod.statuses:
-            if status.name == target.container and status.kind is target.kind:
-                return status
-        return None
+        return None if pod is None else pod.status_of(target.container, target.kind)
 
     def deleting(self, target: Target) -> bool:
         """The target's pod is terminating (it has a deletion timestamp)."""

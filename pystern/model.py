@@ -104,6 +104,13 @@ class Pod:
     statuses: tuple[ContainerStatus, ...] = ()
     """Init, then regular, then ephemeral statuses (stern's candidate order)."""
 
+    def status_of(self, container: str, kind: ContainerKind) -> ContainerStatus | None:
+        """The status of one container of this pod, or None if it has none (yet)."""
+        for status in self.statuses:
+            if status.name == container and status.kind is kind:
+                return status
+        return None
+
 
 class EventType(enum.Enum):
     """Watch event types that carry a pod."""

@@ -441,12 +441,11 @@ class Tail:
         except errors.PysternError:
             return False
         for pod in listed.pods:
-            if pod.name != t.pod:
-                continue
-            for st in pod.statuses:
-                if st.name == t.container:
-                    return st.log_container_id != t.container_id
-        return True  # the pod or the container is gone: whatever the stream serves is not ours
+            st = pod.status_of(t.container, t.kind) if pod.uid == t.pod_uid else None
+            if st is not None:
+                return st.log_container_id != t.container_id
+        # The pod is gone (or was recreated under the same name): whatever the stream serves is not ours.
+        return True
 
     def _read_rest_after_stop(self) -> bool:
         """After a clean end, the container has stopped: read once more, without following?
