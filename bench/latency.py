@@ -32,6 +32,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 LINE = re.compile(rb"^(\S+) .*?seq=(\d+) sent=(\d+)$", re.MULTILINE)
@@ -133,35 +134,49 @@ class Sandbox:
 
 
 @contextlib.contextmanager
+def sandbox_process(args: list[str], **popen: Any) -> Iterator[subprocess.Popen[str]]:
+    """``sandbox_proc.py ARGS`` in a process of its own, yielded once it says READY; stopped on exit.
+
+    Both ``run.py``'s throughput sandbox and the follow sandbox below start this way.
+    """
+    script = [sys.executable, str(HERE / "sandbox_proc.py"), *args]
+    proc = subprocess.Popen(script, stdout=subprocess.PIPE, text=True, **popen)
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        if "READY" not in ready:
+            raise RuntimeError(f"sandbox did not start (said {ready!r})")
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextlib.contextmanager
 def follow_sandbox(pods: int, rate: float, *, realtime: bool) -> Iterator[Sandbox]:
     """A follow-scenario sandbox in its own process (uvloop if installed), with send-lag figures."""
     with tempfile.TemporaryDirectory(prefix="pystern-bench-") as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
         stats = Path(tmp) / "lag.json"
-        cmd = [sys.executable, str(HERE / "sandbox_proc.py"), "follow", str(kubeconfig)]
-        cmd += ["--pods", str(pods), "--rate", str(rate), "--uvloop", "--lag-stats", str(stats)]
-        # A session of its own, hence (with autogroup scheduling) a CPU share of its own: a
-        # real API server runs on another machine and takes nothing from the follower's share.
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=make_realtime if realtime else None,
-            start_new_session=True,
-        )
-        box = Sandbox(kubeconfig, proc.pid, stats)
+        args = ["follow", str(kubeconfig), "--pods", str(pods), "--rate", str(rate)]
+        args += ["--uvloop", "--lag-stats", str(stats)]
+        box: Sandbox | None = None
         try:
-            assert proc.stdout is not None
-            ready = proc.stdout.readline()
-            if "READY" not in ready:
-                raise RuntimeError(f"sandbox did not start (said {ready!r})")
-            yield box
+            # A session of its own, hence (with autogroup scheduling) a CPU share of its own: a
+            # real API server runs on another machine and takes nothing from the follower's share.
+            with sandbox_process(
+                args,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=make_realtime if realtime else None,
+                start_new_session=True,
+            ) as proc:
+                box = Sandbox(kubeconfig, proc.pid, stats)
+                yield box
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            with contextlib.suppress(OSError, ValueError):
-                box.stats = json.loads(stats.read_text())
+            # The sandbox writes its figures as it exits, so they are read after it stopped.
+            if box is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    box.stats = json.loads(stats.read_text())
 
 
 @dataclass
@@ -280,6 +295,30 @@ def percentile(values: array[float] | list[float], q: float) -> float:
 Row = tuple[str, str, str]
 
 
+def follow_fresh(
+    pods: int,
+    rate: float,
+    seconds: float,
+    cmd_for: Callable[[Path], list[str]],
+    env_for: Callable[[Path, str], dict[str, str]],
+    *,
+    warmup_cap: float,
+    realtime: bool,
+) -> tuple[Sandbox, FollowResult]:
+    """One follower against a sandbox of its own; the first third of the run (at most
+    ``warmup_cap`` s) is warm-up.  The sandbox comes back stopped, with its figures read."""
+    with follow_sandbox(pods, rate, realtime=realtime) as box, tempfile.TemporaryDirectory() as tmp:
+        res = follow(
+            cmd_for(box.kubeconfig),
+            env_for(box.kubeconfig, tmp),
+            box,
+            seconds=seconds,
+            warmup=min(warmup_cap, seconds / 3),
+            realtime=realtime,
+        )
+    return box, res
+
+
 def bench_latency(
     pods: int,
     rate: float,
@@ -293,15 +332,7 @@ def bench_latency(
     rows: list[Row] = []
     mode = " (SCHED_RR)" if realtime else ""
     for name, make_cmd in runs.items():
-        with follow_sandbox(pods, rate, realtime=realtime) as box, tempfile.TemporaryDirectory() as tmp:
-            res = follow(
-                make_cmd(box.kubeconfig),
-                env_for(box.kubeconfig, tmp),
-                box,
-                seconds=seconds,
-                warmup=min(10.0, seconds / 3),
-                realtime=realtime,
-            )
+        box, res = follow_fresh(pods, rate, seconds, make_cmd, env_for, warmup_cap=10.0, realtime=realtime)
         title = f"follow latency {pods} containers x {rate:g} lines/s{mode}: {name}"
         lat = res.latencies
         if not lat:
@@ -330,15 +361,7 @@ def bench_scale(
     realtime: bool = False,
 ) -> list[Row]:
     """Benchmark 3: many followed containers: RSS, CPU, fds, nothing lost."""
-    with follow_sandbox(pods, rate, realtime=realtime) as box, tempfile.TemporaryDirectory() as tmp:
-        res = follow(
-            cmd_for(box.kubeconfig),
-            env_for(box.kubeconfig, tmp),
-            box,
-            seconds=seconds,
-            warmup=min(20.0, seconds / 3),
-            realtime=realtime,
-        )
+    _, res = follow_fresh(pods, rate, seconds, cmd_for, env_for, warmup_cap=20.0, realtime=realtime)
     title = f"scale: {pods} containers x {rate:g} lines/s, {seconds:.0f} s"
     if not res.samples:
         return [(title, "no samples", "")]

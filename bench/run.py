@@ -58,20 +58,8 @@ def sandbox(scenario: str, *args: str) -> Iterator[Path]:
     """Run ``sandbox_proc.py`` in its own process; yield its kubeconfig path."""
     with tempfile.TemporaryDirectory(prefix="pystern-bench-") as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
-        proc = subprocess.Popen(
-            [sys.executable, str(HERE / "sandbox_proc.py"), scenario, str(kubeconfig), *args],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert proc.stdout is not None
-            ready = proc.stdout.readline()
-            if "READY" not in ready:
-                raise RuntimeError(f"sandbox did not start (said {ready!r})")
+        with latency.sandbox_process([scenario, str(kubeconfig), *args]):
             yield kubeconfig
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
 
 
 def kube_env(kubeconfig: Path, tmp: str) -> dict[str, str]:
