@@ -159,9 +159,9 @@ class Writer:
         self._parts: Parts = []
         self._buffered = 0
         """Bytes in ``_parts``."""
-        # Handed over to the thread, guarded by _lock: (kind, payload) in order, and their
-        # byte count plus that of the write in progress.
-        self._items: deque[tuple[str, Parts | str]] = deque()
+        # Handed over to the thread, guarded by _lock: (kind, payload, bytes) in order, and
+        # their byte count plus that of the write in progress.
+        self._items: deque[tuple[str, Parts | str, int]] = deque()
         self._queued = 0
         self._room_waiter = False
         """The event loop waits in drain()/aclose(): the thread must wake it after a write."""
@@ -343,7 +343,7 @@ class Writer:
 
     def _put(self, kind: str, payload: Parts | str, size: int) -> None:
         with self._has_work:
-            self._items.append((kind, payload))
+            self._items.append((kind, payload, size))
             self._queued += size
             self._inflight += 1
             self._has_work.notify()
@@ -367,20 +367,19 @@ class Writer:
         with self._has_work:
             while not items:
                 self._has_work.wait()
-            kind, payload = items.popleft()
+            kind, payload, size = items.popleft()
             if kind != _OUT:
-                return kind, payload, 0, 1
+                return kind, payload, size, 1
             assert isinstance(payload, list)
-            size = sum(map(len, payload))
             if not items or items[0][0] != _OUT:
                 return kind, payload, size, 1
             parts = list(payload)
             taken = 1
             while items and items[0][0] == _OUT and size < BATCH_LIMIT:
-                more = items.popleft()[1]
+                _, more, more_size = items.popleft()
                 assert isinstance(more, list)
                 parts.extend(more)
-                size += sum(map(len, more))
+                size += more_size
                 taken += 1
         return kind, parts, size, taken
 
