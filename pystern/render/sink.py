@@ -11,7 +11,8 @@ Sanitising runs once over the rendered chunk, and the chunk goes to the single s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain, repeat
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from pystern.errors import PysternError
@@ -35,6 +36,8 @@ from pystern.render.timestamps import TimestampFormatter, load_timezone
 from pystern.render.writer import Writer
 
 MISSING = b"[missing timestamp] "
+_JSON_OPEN = b'{"message":"'
+_JSON_STAMP = b'","timestamp":"'
 _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")
 _JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON)
@@ -135,8 +138,7 @@ class RenderSink:
                 kept = self.filter.keep_lines(msgs)
                 parts = self._render_messages(cached, kept) if kept else ()
         elif self.fast_stamped:
-            out = self._stamped(cached, lines)
-            parts = None if out is None else (out,)
+            parts = self._stamped(cached, lines)
         if parts is None:
             parts = (self._render(layout, data, self._records(lines, stdin=False)),)
         self._write(parts)
@@ -243,50 +245,81 @@ class RenderSink:
             return json_line_parts(msgs, cached.json_rest)
         return None
 
-    def _fixed_width_stamps(self, lines: Sequence[bytes]) -> list[bytes] | None:
-        """Formatted ``-t`` timestamps when every line starts with a 30-byte kubelet timestamp, else None.
+    def _batch_seconds(
+        self, lines: Sequence[bytes]
+    ) -> tuple[list[bytes], dict[bytes, tuple[bytes, bytes]]] | None:
+        """Each line's whole second, and each distinct second formatted; None: use the per-line path.
 
-        The whole-second part comes from the formatter's cache (one zone conversion per second).
+        For a batch whose lines all start with a 30-byte kubelet timestamp: the keys
+        (``YYYY-MM-DDTHH:MM:SS``, one per line) and, per distinct key, the formatter's
+        (local text, zone suffix), converted once per second.  None when a line has another
+        shape or a second is not a time: the per-line path decides those lines one by one.
         """
         stamps = self.timestamps
         assert stamps is not None
         try:
-            ok = all(
-                line[30] == 0x20 and line[29] == 0x5A and line[19] == 0x2E and line[10] == 0x54
+            keys = [
+                line[:19]
                 for line in lines
-            )
+                if line[30] == 0x20 and line[29] == 0x5A and line[19] == 0x2E and line[10] == 0x54
+            ]
         except IndexError:
             return None
-        if not ok:
+        if len(keys) != len(lines):
             return None
         seconds = stamps.seconds
-        for key in {line[:19] for line in lines}:
-            if key not in seconds and stamps.cache_second(key) is None:
-                return None
-        try:
-            if stamps.short:
-                return [seconds[line[:19]][0] for line in lines]
-            return [pair[0] + line[19:29] + pair[1] for line in lines for pair in (seconds[line[:19]],)]
-        except KeyError:  # the cache was cleared while filling it (a batch spanning 8192 seconds)
-            return None
+        formatted = {}
+        for key in set(keys):
+            pair = seconds.get(key)
+            if pair is None:
+                pair = stamps.cache_second(key)
+                if pair is None:
+                    return None
+            formatted[key] = pair
+        return keys, formatted
 
-    def _stamped(self, cached: _Cached, lines: Sequence[bytes]) -> bytes | None:
-        """default/raw/json with ``-t`` and no filter or highlight."""
-        stamps = self._fixed_width_stamps(lines)
-        if stamps is None:
+    def _stamp_columns(
+        self, lines: Sequence[bytes], keys: list[bytes], formatted: dict[bytes, tuple[bytes, bytes]]
+    ) -> list[Iterable[bytes]]:
+        """Each line's ``-t`` timestamp as columns that ``zip`` lays side by side (see ``_stamped``)."""
+        stamps = self.timestamps
+        assert stamps is not None
+        local = {key: pair[0] for key, pair in formatted.items()}
+        if stamps.short:
+            return [map(local.__getitem__, keys)]
+        suffix = {key: pair[1] for key, pair in formatted.items()}
+        return [map(local.__getitem__, keys), [line[19:29] for line in lines], map(suffix.__getitem__, keys)]
+
+    def _stamped(self, cached: _Cached, lines: Sequence[bytes]) -> Sequence[bytes] | None:
+        """default/raw/json with ``-t`` and no filter or highlight: parts to write, or None.
+
+        A second whose zone offset is zero (UTC, or a local zone at UTC) prints in the default
+        layout exactly as the kubelet wrote it: a batch of only such seconds goes out as
+        whole lines in one join.  Otherwise every record is a row of pieces (prefix, local
+        second, fraction, zone, message...), and ``zip``/``repeat``/``chain`` walk the rows in C
+        for one ``join``: no Python step and no concatenation per line.
+        """
+        checked = self._batch_seconds(lines)
+        if checked is None:
             return None
-        if self.format is OutputFormat.JSON:
-            rest = cached.json_rest
-            parts = escape_many([line[31:] for line in lines])
-            return b"".join(
-                [
-                    b'{"message":"' + part + b'","timestamp":"' + ts + b'"' + rest
-                    for part, ts in zip(parts, stamps, strict=True)
-                ]
-            )
+        keys, formatted = checked
         head = cached.layout.head
-        out = b"".join([head + ts + line[30:] + b"\n" for ts, line in zip(stamps, lines, strict=True)])
-        return self.sanitize(out) if self.sanitize is not None else out
+        assert self.timestamps is not None
+        unchanged = not self.timestamps.short and all(pair == (key, b"Z") for key, pair in formatted.items())
+        json = self.format is OutputFormat.JSON
+        if unchanged and not json:
+            parts: Sequence[bytes] = (head, cached.line_sep.join(lines), b"\n")
+            return (self.sanitize(b"".join(parts)),) if self.sanitize is not None else parts
+        stamp = [[line[:30] for line in lines]] if unchanged else self._stamp_columns(lines, keys, formatted)
+        # The repeat() columns are endless: the rows end with the lines (hence strict=False).
+        if json:  # (a terminal gets JSON's own control escapes in _write, not the text sanitiser)
+            escaped = escape_many([line[31:] for line in lines])
+            close = b'"' + cached.json_rest
+            columns = [repeat(_JSON_OPEN), escaped, repeat(_JSON_STAMP), *stamp, repeat(close)]
+            return (b"".join(chain.from_iterable(zip(*columns, strict=False))),)
+        columns = [repeat(head), *stamp, [line[30:] for line in lines], repeat(b"\n")]
+        out = b"".join(chain.from_iterable(zip(*columns, strict=False)))
+        return (self.sanitize(out),) if self.sanitize is not None else (out,)
 
     def _records(self, lines: Sequence[bytes], *, stdin: bool) -> list[Record]:
         """Split, filter, highlight and format timestamps; missing-timestamp lines pass unfiltered."""
