@@ -119,21 +119,27 @@ def bench_throughput(pods: int, lines: int, rounds: int = 1) -> list[Row]:
         out = Path(outdir) / "out"
         base = [PYSTERN, "-l", "app=bench", "--no-follow", "--color", "never"]
         base += ["--max-log-requests", str(pods)]
+        kubectl = [
+            KUBECTL,
+            "logs",
+            "-l",
+            "app=bench",
+            "--prefix",
+            "--max-log-requests",
+            str(pods),
+            "--tail=-1",
+        ]
         runs = {
             "raw copy (no formatting)": [sys.executable, str(HERE / "raw_read.py"), str(kc), "app=bench"],
-            "kubectl logs --prefix": [
-                KUBECTL,
-                "logs",
-                "-l",
-                "app=bench",
-                "--prefix",
-                "--max-log-requests",
-                str(pods),
-                "--tail=-1",
-            ],
+            "kubectl logs --prefix": kubectl,
             "pystern default": base,
             "pystern -i/-H filters": [*base, "-i", "error|warn", "-H", "items"],
             "pystern -o json": [*base, "-o", "json"],
+            # Not in the benchmark: -t, against kubectl's own timestamps, in UTC (where
+            # pystern prints the kubelet's timestamps as written) and in another zone.
+            "kubectl logs --prefix --timestamps": [*kubectl, "--timestamps"],
+            "pystern -t (UTC)": [*base, "-t", "--timezone", "UTC"],
+            "pystern -t (Asia/Tokyo)": [*base, "-t", "--timezone", "Asia/Tokyo"],
         }
         timings: dict[str, list[Timing]] = {name: [] for name in runs}
         checks: dict[str, str] = {}
@@ -155,13 +161,18 @@ def bench_throughput(pods: int, lines: int, rounds: int = 1) -> list[Row]:
             walls = f" (runs: {', '.join(f'{t.wall:.2f}' for t in runs_of)})" if rounds > 1 else ""
             note = f"{wall:.2f} s{walls}, CPU {cpu:.2f} s, peak RSS {rss / 1024:.0f} MiB, {checks[name]}"
             rows.append(Row(f"throughput: {name}", f"{rate:,.0f} lines/s", note))
-        kubectl = results["kubectl logs --prefix"]
         raw = results["raw copy (no formatting)"]
-        for name in ("pystern default", "pystern -i/-H filters", "pystern -o json"):
+        for name, against in (
+            ("pystern default", "kubectl logs --prefix"),
+            ("pystern -i/-H filters", "kubectl logs --prefix"),
+            ("pystern -o json", "kubectl logs --prefix"),
+            ("pystern -t (UTC)", "kubectl logs --prefix --timestamps"),
+            ("pystern -t (Asia/Tokyo)", "kubectl logs --prefix --timestamps"),
+        ):
             rows.append(
                 Row(
                     f"ratio: {name}",
-                    f"{results[name] / kubectl:.2f}x kubectl",
+                    f"{results[name] / results[against]:.2f}x {against.replace(' logs --prefix', '')}",
                     f"{raw / results[name]:.2f}x slower than raw copy",
                 )
             )
