@@ -3,10 +3,12 @@
 Two shapes, both keyed by the kubelet timestamp of each record:
 
 * ``StreamMerger`` (``--no-follow``): an exact k-way merge.  Each tail writes into its
-  own ``MergeChannel`` (a ``Sink``) and the merger always emits the oldest head line.
-  Memory is bounded: a channel holds at most a few batches, then its tail's ``drain()``
-  waits, which stops reading that connection.  An exact merge needs the head of every
-  stream, so every stream is open at once (``--max-log-requests`` does not apply).
+  own ``MergeChannel`` (a ``Sink``); the merger emits, in rounds, every waiting line that
+  no stream can still undercut.  Memory is bounded: a channel holds at most a few
+  batches, then its tail's ``drain()`` waits, which stops reading that connection.  An
+  exact merge needs the head of every stream, so every stream is open at once
+  (``--max-log-requests`` does not apply).  A line older than the line before it in its
+  own container stays after it: the merge never reorders a container's lines.
 * ``SortingSink`` (follow): holds lines for ``window`` seconds and releases them in
   timestamp order; a line that arrives later than its window is printed anyway.
 """
@@ -16,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from itertools import count
+from itertools import accumulate, count, groupby, islice, repeat
+from operator import le
 
 from pystern.model import Notice, Target
-from pystern.ports import Sink
+from pystern.ports import MergedSink, Sink
 from pystern.timefmt import format_rfc3339_nano_fixed, parse_rfc3339_ns
 
 
@@ -45,6 +49,34 @@ def sort_key(line: bytes) -> bytes | None:
     return format_rfc3339_nano_fixed(ns).encode()
 
 
+ROUND_LINES = 2048
+"""Lines of one stream that a merge round may take (ties aside): rounds, and their memory, stay small."""
+
+
+def merge_keys(lines: Sequence[bytes], carry: bytes = b"") -> list[bytes]:
+    """The merge key of each line: its ``sort_key``, never below the key of the line before it.
+
+    A record without a timestamp, or one older than its predecessor, takes the key before it
+    (``carry`` for the first line), so a container's own order is never changed by the merge.
+    The usual batch (30-byte UTC timestamps, in order) costs one slice per line.
+    """
+    try:
+        keys = [line[:30] for line in lines if line[29] == 0x5A and line[30] == 0x20 and line[10] == 0x54]
+    except IndexError:
+        keys = []
+    if len(keys) != len(lines):
+        keys = []
+        for line in lines:
+            key = sort_key(line)
+            if key is not None and key > carry:
+                carry = key
+            keys.append(carry)
+        return keys
+    if keys and (keys[0] < carry or not all(map(le, keys, islice(keys, 1, None)))):
+        keys = list(accumulate(keys, max, initial=carry))[1:]
+    return keys
+
+
 class MergeChannel:
     """A ``Sink`` for one finite stream feeding a ``StreamMerger``; notices pass straight through."""
 
@@ -53,21 +85,25 @@ class MergeChannel:
         self.inner = inner
         self.max_batches = max_batches
         self.batches: deque[Sequence[bytes]] = deque()
+        """Batches from the tail, not yet given merge keys."""
         self.closed = False
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
-        self.line: bytes = b""
-        self.key: bytes = b""
-        self._batch: Sequence[bytes] = ()
-        self._pos = -1
+        self._lines: deque[Sequence[bytes]] = deque()
+        self._keys: deque[list[bytes]] = deque()
+        """Keyed batches waiting to be merged, and their keys."""
+        self._start = 0
+        """How much of the first keyed batch has been merged already."""
+        self._carry = b""
 
     # -- Sink side (the tail writes)
     def emit(self, target: Target, lines: Sequence[bytes]) -> None:
         """Queue a batch for the merger."""
+        if not lines:
+            return
         self.batches.append(lines)
-        if len(self.batches) >= self.max_batches:
-            self._room.clear()
+        self._update_room()
         self._wake.set()
 
     def notice(self, notice: Notice) -> None:
@@ -87,45 +123,85 @@ class MergeChannel:
         self._wake.set()
 
     # -- merger side
-    async def advance(self) -> bool:
-        """Move to the next line (waiting for the tail if needed); False at the end."""
-        self._pos += 1
-        while self._pos >= len(self._batch):
-            if self.batches:
-                self._batch = self.batches.popleft()
-                self._pos = 0
-                if len(self.batches) < self.max_batches:
-                    self._room.set()
-                continue
-            if self.closed:
-                return False
+    def _update_room(self) -> None:
+        if len(self.batches) + len(self._lines) >= self.max_batches:
+            self._room.clear()
+        else:
+            self._room.set()
+
+    async def ready(self) -> None:
+        """Wait until this channel has lines to merge or has ended."""
+        while not self.batches and not self._lines and not self.closed:
             self._wake.clear()
             await self._wake.wait()
-        self.line = self._batch[self._pos]
-        # A record without a timestamp (kubelet error text) stays with its predecessor.
-        self.key = sort_key(self.line) or self.key
-        return True
 
-    def take_run(self, limit: tuple[bytes, int] | None, index: int) -> list[bytes]:
-        """The current line plus following lines of the same batch that still sort before ``limit``."""
-        out = [self.line]
-        batch = self._batch
-        while self._pos + 1 < len(batch):
-            nxt = batch[self._pos + 1]
-            key = sort_key(nxt) or self.key
-            if limit is not None and (key, index) > limit:
+    def key_queued(self) -> None:
+        """Give merge keys to the next queued batch once the last one is merged (no await after)."""
+        while self.batches and not self._lines:
+            lines = self.batches.popleft()
+            keys = merge_keys(lines, self._carry)
+            self._carry = keys[-1]
+            self._lines.append(lines)
+            self._keys.append(keys)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether lines are waiting to be merged."""
+        return bool(self._lines)
+
+    def bound(self, limit: int) -> bytes | None:
+        """A key that no line of this stream after its next ``limit`` waiting lines sorts below.
+
+        None when there is no such line: the stream has ended and at most ``limit`` lines wait.
+        """
+        if not self._lines:
+            return None if self.closed and not self.batches else self._carry
+        keys = self._keys[0]
+        end = min(self._start + limit, len(keys))
+        if end == len(keys) and len(self._lines) == 1 and self.closed and not self.batches:
+            return None
+        return keys[end - 1]
+
+    def take(self, horizon: tuple[bytes, int] | None, index: int) -> tuple[list[bytes], list[bytes]]:
+        """Remove and return the waiting lines (and keys) with ``(key, index) <= horizon`` (all: None)."""
+        lines: list[bytes] = []
+        keys: list[bytes] = []
+        while self._lines:
+            batch, batch_keys, start = self._lines[0], self._keys[0], self._start
+            if horizon is not None and (batch_keys[-1], index) > horizon:
+                # Keys only grow: the lines up to the horizon follow on from ``start``.  The rest
+                # stays where it is (copying it out would cost a pass per round).
+                pick = bisect_right if index <= horizon[1] else bisect_left
+                cut = pick(batch_keys, horizon[0], start)
+                lines.extend(batch[start:cut])
+                keys.extend(batch_keys[start:cut])
+                self._start = cut
                 break
-            self._pos += 1
-            self.line, self.key = nxt, key
-            out.append(nxt)
-        return out
+            lines.extend(batch[start:] if start else batch)
+            keys.extend(batch_keys[start:] if start else batch_keys)
+            self._lines.popleft()
+            self._keys.popleft()
+            self._start = 0
+        self._update_room()
+        return lines, keys
 
 
 class StreamMerger:
-    """Exact k-way merge of finite streams into one sink (``--no-follow --sort``)."""
+    """Exact k-way merge of finite streams into one sink (``--no-follow --sort``).
 
-    def __init__(self, sink: Sink) -> None:
+    The merge works in rounds instead of line by line.  A round waits until every stream
+    still open has lines waiting.  Each stream's bound is the key of its ``ROUND_LINES``-th
+    waiting line (or its last one): keys never decrease, so nothing it sends later sorts
+    below that.  The horizon is the smallest (bound, stream), and every waiting line up to
+    it, from every stream, goes out in that round: one stable sort of the keys (ties keep
+    stream order, then arrival order) and one ``emit_merged`` call, however finely the
+    streams interleave.  (Merging line by line cost a heap step, a sink call and an await
+    per line: 4.5 µs a line when 20 streams alternate, five times the unsorted output.)
+    """
+
+    def __init__(self, sink: Sink, round_lines: int = ROUND_LINES) -> None:
         self.sink = sink
+        self.round_lines = round_lines
         self.channels: list[MergeChannel] = []
 
     def channel(self, target: Target) -> MergeChannel:
@@ -136,19 +212,49 @@ class StreamMerger:
 
     async def run(self) -> None:
         """Merge until every channel is closed and consumed."""
-        heap: list[tuple[bytes, int]] = []
-        for i, ch in enumerate(self.channels):
-            if await ch.advance():
-                heap.append((ch.key, i))
-        heapq.heapify(heap)
-        while heap:
-            _, i = heapq.heappop(heap)
-            ch = self.channels[i]
-            run = ch.take_run(heap[0] if heap else None, i)
-            self.sink.emit(ch.target, run)
+        channels = self.channels
+        targets = [ch.target for ch in channels]
+        while True:
+            for ch in channels:
+                await ch.ready()
+            # Batches (and closes) that came while waiting for other channels count too; from
+            # here to the emit there is no await, so the channels hold still.
+            for ch in channels:
+                ch.key_queued()
+            # No stream can later produce a line below its bound: everything up to the lowest
+            # bound (ties go to the lower stream index, as in a (key, stream) ordering) can go.
+            bounds = [
+                (key, i) for i, ch in enumerate(channels) if (key := ch.bound(self.round_lines)) is not None
+            ]
+            horizon = min(bounds) if bounds else None
+            owners: list[int] = []
+            lines: list[bytes] = []
+            keys: list[bytes] = []
+            for i, ch in enumerate(channels):
+                if ch.waiting:
+                    taken, taken_keys = ch.take(horizon, i)
+                    owners.extend(repeat(i, len(taken)))
+                    lines.extend(taken)
+                    keys.extend(taken_keys)
+            if not lines:
+                # Only the end gets here: the stream that sets the horizon has a line at or below it.
+                assert horizon is None, "a merge round took no line"
+                return
+            # Each stream's part is already in key order: timsort merges those runs, and being
+            # stable it keeps the stream order for equal keys, as (key, stream) ordering asks.
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            self._emit(targets, list(map(owners.__getitem__, order)), list(map(lines.__getitem__, order)))
             await self.sink.drain()
-            if await ch.advance():
-                heapq.heappush(heap, (ch.key, i))
+
+    def _emit(self, targets: list[Target], owners: list[int], lines: list[bytes]) -> None:
+        if isinstance(self.sink, MergedSink):
+            self.sink.emit_merged(targets, owners, lines)
+            return
+        start = 0
+        for owner, run in groupby(owners):
+            size = sum(1 for _ in run)
+            self.sink.emit(targets[owner], lines[start : start + size])
+            start += size
 
 
 class SortingSink:

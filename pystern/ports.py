@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pystern.model import Notice, PodEvent, PodList, Target
 
@@ -113,4 +113,17 @@ class Sink(Protocol):
 
     def flush(self) -> None:
         """Write out whatever is buffered."""
+        ...
+
+
+@runtime_checkable
+class MergedSink(Sink, Protocol):
+    """A ``Sink`` that can also take lines of several targets already in output order (``--sort``)."""
+
+    def emit_merged(self, targets: Sequence[Target], owners: Sequence[int], lines: Sequence[bytes]) -> None:
+        """Render ``lines`` in this order; line ``k`` belongs to ``targets[owners[k]]``.
+
+        The same output as calling ``emit`` for each run of consecutive lines of one target,
+        without paying for a call per run when the targets alternate line by line.
+        """
         ...

@@ -205,13 +205,25 @@ class LineFilter:
         The same decisions as calling ``keep`` on each decoded message, made with as little
         per-line Python as the patterns allow (see ``literals`` and ``_matches``).
         """
-        kept = messages
-        if self._excludes is not None:
-            found = self._matches(self._excludes, self._exclude_words, kept)
-            kept = list(compress(kept, map(not_, found)))
-        if self._includes is not None and kept:
-            kept = list(compress(kept, self._matches(self._includes, self._include_words, kept)))
-        return kept
+        return self.keep_rows(messages, None)[0]
+
+    def keep_rows(self, messages: list[bytes], owners: list[int] | None) -> tuple[list[bytes], list[int]]:
+        """``keep_lines``, keeping ``owners`` (one per message, for ``--sort``'s rows) in step."""
+        kept, kept_owners = messages, owners or []
+        for side, words, exclude in (
+            (self._excludes, self._exclude_words, True),
+            (self._includes, self._include_words, False),
+        ):
+            if side is None or not kept:
+                continue
+            found: Iterable[object] = self._matches(side, words, kept)
+            if exclude:
+                found = map(not_, found)
+            if owners is not None:
+                found = list(found)  # read twice
+                kept_owners = list(compress(kept_owners, found))
+            kept = list(compress(kept, found))
+        return kept, kept_owners
 
     @staticmethod
     def _matches(matcher: _Matcher, words: Words | None, messages: list[bytes]) -> Iterable[object]:

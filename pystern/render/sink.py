@@ -12,7 +12,7 @@ Sanitising runs once over the rendered chunk, and the chunk goes to the single s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import chain, repeat
+from itertools import chain, groupby, repeat
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from pystern.errors import PysternError
@@ -41,6 +41,7 @@ _JSON_STAMP = b'","timestamp":"'
 _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")
 _JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON)
+_ROW_FORMATS = (OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON)
 
 Record = tuple[bytes, bytes]
 """(formatted timestamp or b"", message bytes ready for the format)."""
@@ -138,10 +139,56 @@ class RenderSink:
                 kept = self.filter.keep_lines(msgs)
                 parts = self._render_messages(cached, kept) if kept else ()
         elif self.fast_stamped:
-            parts = self._stamped(cached, lines)
+            parts = self._stamped(lines, layout.head, b'"' + cached.json_rest)
         if parts is None:
             parts = (self._render(layout, data, self._records(lines, stdin=False)),)
         self._write(parts)
+
+    def emit_merged(self, targets: Sequence[Target], owners: Sequence[int], lines: Sequence[bytes]) -> None:
+        """Lines of several targets, in output order (``--sort``); line ``k`` is ``targets[owners[k]]``'s.
+
+        In the fast configurations each record is a row (target prefix, message, end) and
+        ``zip`` lays the rows side by side for one ``join``, so lines that alternate between
+        targets cost no call per line; otherwise each run of one target's lines goes
+        through ``emit``.
+        """
+        parts = self._merged_parts(targets, owners, lines) if self.format in _ROW_FORMATS else None
+        if parts is not None:
+            self._write(parts)
+            return
+        start = 0
+        for owner, run in groupby(owners):
+            end = start + sum(1 for _ in run)
+            self.emit(targets[owner], lines[start:end])
+            start = end
+
+    def _merged_parts(
+        self, targets: Sequence[Target], owners: Sequence[int], lines: Sequence[bytes]
+    ) -> Sequence[bytes] | None:
+        """``emit_merged`` for the fast configurations; None: not one of them."""
+        if not (self.fast or self.fast_filtered or self.fast_stamped):
+            return None
+        # Layouts in the order the targets first appear, as emit() per run would make them
+        # (a new pod's colour can depend on which pods came before it).
+        heads: dict[int, bytes] = {}
+        closes: dict[int, bytes] = {}
+        for owner in dict.fromkeys(owners):
+            target = targets[owner]
+            cached = self._layouts.get(target.key) or self._layout(target)
+            heads[owner] = cached.layout.head
+            closes[owner] = b'"' + cached.json_rest
+        if self.fast_stamped:
+            return self._stamped(lines, map(heads.__getitem__, owners), map(closes.__getitem__, owners))
+        msgs = _fixed_width_messages(lines)
+        if msgs is None:
+            return None
+        if self.fast_filtered:
+            msgs, owners = self.filter.keep_rows(msgs, list(owners))
+        if self.format is OutputFormat.JSON:
+            rows = zip(repeat(_JSON_OPEN), escape_many(msgs), map(closes.__getitem__, owners))
+            return (b"".join(chain.from_iterable(rows)),)
+        out = b"".join(chain.from_iterable(zip(map(heads.__getitem__, owners), msgs, repeat(b"\n"))))
+        return (self.sanitize(out),) if self.sanitize is not None else (out,)
 
     def render_stdin_line(self, line: bytes) -> None:
         """``--stdin``: one line, no timestamp, empty pod/container with 'reset' colours (stern §3.11)."""
@@ -290,34 +337,39 @@ class RenderSink:
         suffix = {key: pair[1] for key, pair in formatted.items()}
         return [map(local.__getitem__, keys), [line[19:29] for line in lines], map(suffix.__getitem__, keys)]
 
-    def _stamped(self, cached: _Cached, lines: Sequence[bytes]) -> Sequence[bytes] | None:
+    def _stamped(
+        self, lines: Sequence[bytes], head: bytes | Iterable[bytes], close: bytes | Iterable[bytes]
+    ) -> Sequence[bytes] | None:
         """default/raw/json with ``-t`` and no filter or highlight: parts to write, or None.
 
+        ``head`` (default/raw) and ``close`` (json: the closing quote and the target's fields)
+        are one value for a batch of one target, or one per line (``emit_merged``).
+
         A second whose zone offset is zero (UTC, or a local zone at UTC) prints in the default
-        layout exactly as the kubelet wrote it: a batch of only such seconds goes out as
-        whole lines in one join.  Otherwise every record is a row of pieces (prefix, local
-        second, fraction, zone, message...), and ``zip``/``repeat``/``chain`` walk the rows in C
-        for one ``join``: no Python step and no concatenation per line.
+        layout exactly as the kubelet wrote it: a batch of one target and only such seconds
+        goes out as whole lines in one join.  Otherwise every record is a row of pieces
+        (prefix, local second, fraction, zone, message...), and ``zip``/``repeat``/``chain``
+        walk the rows in C for one ``join``: no Python step and no concatenation per line.
         """
         checked = self._batch_seconds(lines)
         if checked is None:
             return None
         keys, formatted = checked
-        head = cached.layout.head
         assert self.timestamps is not None
         unchanged = not self.timestamps.short and all(pair == (key, b"Z") for key, pair in formatted.items())
         json = self.format is OutputFormat.JSON
-        if unchanged and not json:
-            parts: Sequence[bytes] = (head, cached.line_sep.join(lines), b"\n")
+        if unchanged and not json and isinstance(head, bytes):
+            parts: Sequence[bytes] = (head, (b"\n" + head).join(lines), b"\n")
             return (self.sanitize(b"".join(parts)),) if self.sanitize is not None else parts
         stamp = [[line[:30] for line in lines]] if unchanged else self._stamp_columns(lines, keys, formatted)
         # The repeat() columns are endless: the rows end with the lines (hence strict=False).
         if json:  # (a terminal gets JSON's own control escapes in _write, not the text sanitiser)
             escaped = escape_many([line[31:] for line in lines])
-            close = b'"' + cached.json_rest
-            columns = [repeat(_JSON_OPEN), escaped, repeat(_JSON_STAMP), *stamp, repeat(close)]
+            closes = repeat(close) if isinstance(close, bytes) else close
+            columns = [repeat(_JSON_OPEN), escaped, repeat(_JSON_STAMP), *stamp, closes]
             return (b"".join(chain.from_iterable(zip(*columns, strict=False))),)
-        columns = [repeat(head), *stamp, [line[30:] for line in lines], repeat(b"\n")]
+        heads = repeat(head) if isinstance(head, bytes) else head
+        columns = [heads, *stamp, [line[30:] for line in lines], repeat(b"\n")]
         out = b"".join(chain.from_iterable(zip(*columns, strict=False)))
         return (self.sanitize(out),) if self.sanitize is not None else (out,)
 

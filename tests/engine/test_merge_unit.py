@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pystern.merge import SortingSink, StreamMerger, sort_key
 from pystern.model import Target
+from pystern.timefmt import format_rfc3339_nano_fixed
 from tests.engine.conftest import RecordingSink, ts
 
 BASE = 1_700_000_000 * 1_000_000_000
@@ -64,6 +67,78 @@ def test_no_follow_merge_is_sorted_and_complete(streams: list[list[int]], batch:
     for i in range(len(streams)):
         mine = [line for line in out if f" s{i}-".encode() in line]
         assert mine == [ts(BASE + t) + f" s{i}-{n}".encode() for n, t in enumerate(streams[i])]
+
+
+class MergedRecordingSink(RecordingSink):
+    """A ``RecordingSink`` that also takes merged rounds (the ``MergedSink`` route)."""
+
+    def emit_merged(self, targets: Sequence[Target], owners: Sequence[int], lines: Sequence[bytes]) -> None:
+        self.batches += 1
+        self.lines.extend((targets[owner], line) for owner, line in zip(owners, lines, strict=True))
+
+
+def _merge(
+    streams: list[list[bytes]], batch: int, sink: RecordingSink, round_lines: int
+) -> list[tuple[Target, bytes]]:
+    async def go() -> None:
+        merger = StreamMerger(sink, round_lines)
+        channels = [merger.channel(target(i)) for i in range(len(streams))]
+
+        async def produce(i: int) -> None:
+            lines = streams[i]
+            for k in range(0, len(lines), batch):
+                channels[i].emit(target(i), lines[k : k + batch])
+                await channels[i].drain()
+                await asyncio.sleep(0)  # let the streams interleave in varied ways
+            channels[i].close()
+
+        async with asyncio.TaskGroup() as tg:
+            for i in range(len(streams)):
+                tg.create_task(produce(i))
+            tg.create_task(merger.run())
+
+    asyncio.run(go())
+    return sink.lines
+
+
+def _reference_order(streams: list[list[bytes]]) -> list[tuple[Target, bytes]]:
+    """Stable sort by (key, stream), each line's key never below the one before it in its stream."""
+    rows = []
+    for i, lines in enumerate(streams):
+        carry = b""
+        for n, line in enumerate(lines):
+            key = sort_key(line)
+            if key is not None and key > carry:
+                carry = key
+            rows.append((carry, i, n, line))
+    return [(target(i), line) for _, i, _, line in sorted(rows)]
+
+
+record = st.one_of(
+    st.integers(0, 20).map(lambda t: ts(BASE + t)),  # the usual 30-byte UTC timestamp
+    st.integers(0, 20).map(lambda t: format_rfc3339_nano_fixed(BASE + t, ZoneInfo("Asia/Tokyo")).encode()),
+    st.just(b"unable to retrieve container logs"),  # kubelet text: no timestamp
+    st.just(b""),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(record, max_size=12), min_size=1, max_size=5),
+    st.integers(1, 4),
+    st.sampled_from([1, 2, 3, 2048]),
+    st.booleans(),
+)
+def test_merge_of_unordered_streams_keeps_each_stream_in_order(
+    stamps: list[list[bytes]], batch: int, round_lines: int, merged_route: bool
+) -> None:
+    """Streams out of order, with untimed lines and other offsets: the documented order, either route.
+
+    Small ``round_lines`` make rounds stop inside a batch (the default only does that on floods).
+    """
+    streams = [[stamp + f" s{i}-{n}".encode() for n, stamp in enumerate(s)] for i, s in enumerate(stamps)]
+    sink = MergedRecordingSink() if merged_route else RecordingSink()
+    assert _merge(streams, batch, sink, round_lines) == _reference_order(streams)
 
 
 def test_follow_window_orders_and_never_drops_late_lines() -> None:
