@@ -303,7 +303,11 @@ async def _no_follow(
         ):
             await watcher.sync(initial=True)
 
-    failures: list[errors.PysternError] = []
+    if not planned:
+        # kubectl says "No resources found"; stern prints nothing, which users read as a hang or a
+        # bug (stern's #155).  A warning, so --only-log-lines keeps it and stdout stays clean.
+        sink.notice(Notice(NoticeKind.WARNING, _nothing_matched(config, clusters)))
+    failures: list[tuple[Target, errors.PysternError]] = []
     merger = StreamMerger(sink) if config.output.sort else None
     limit = config.follow.max_log_requests
     # An exact merge needs every stream's head at once, so --sort opens them all (see merge.py).
@@ -335,7 +339,7 @@ async def _no_follow(
                 if pool is not None:
                     pool.release()
             if error is not None:
-                failures.append(error)
+                failures.append((target, error))
         finally:
             if channel is not None:
                 channel.close()
@@ -348,6 +352,25 @@ async def _no_follow(
             tg.create_task(merger.run())
     sink.flush()
     if failures:
-        sink.notice(Notice(NoticeKind.ERROR, str(failures[0])))
+        # Each failed stream had its own notice among the +/- lines; this last line says how many.
+        target, error = failures[0]
+        sink.notice(
+            Notice(
+                NoticeKind.ERROR,
+                f"{len(failures)} of {len(planned)} log streams failed; the first: "
+                f"{target.namespace}/{target.pod} {target.container}: {error}",
+            )
+        )
         return 1
     return 0
+
+
+def _nothing_matched(config: Config, clusters: Sequence[Cluster]) -> str:
+    """Where nothing matched, for the ``--no-follow`` warning."""
+    sel = config.selection
+    if sel.all_namespaces:
+        return "no container matched in any namespace"
+    namespaces = sel.namespaces or tuple(dict.fromkeys(c.default_namespace for c in clusters))
+    if len(namespaces) == 1:
+        return f'no container matched in namespace "{namespaces[0]}"'
+    return "no container matched in namespaces " + ", ".join(f'"{ns}"' for ns in namespaces)
