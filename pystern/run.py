@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from pystern import errors
@@ -244,6 +244,17 @@ async def run(
         raise _first_error(group) from None
 
 
+@contextlib.contextmanager
+def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
+    """With several clusters, a start-up error says which context it came from."""
+    try:
+        yield
+    except errors.PysternError as exc:
+        if several:
+            raise errors.from_context(exc, cluster.context) from exc.__cause__
+        raise
+
+
 def _table(config: Config, cluster: Cluster, several: bool) -> ContainerTable:
     return ContainerTable(TargetFilter(config.selection), context=cluster.context if several else "")
 
@@ -271,12 +282,13 @@ async def _follow(
             ) -> None:
                 sup.handle(cluster, table, event)
 
-            watchers = await _watchers(
-                config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
-            )
-            for watcher in watchers:
-                await watcher.sync(initial=True)  # a start-up failure aborts the run
-                tg.create_task(watcher.watch())
+            with _naming(cluster, len(clusters) > 1):
+                watchers = await _watchers(
+                    config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
+                )
+                for watcher in watchers:
+                    await watcher.sync(initial=True)  # a start-up failure aborts the run
+                    tg.create_task(watcher.watch())
 
 
 async def _no_follow(
@@ -298,10 +310,11 @@ async def _no_follow(
             if isinstance(event, TargetAdded):
                 planned.append((cluster, table, event))
 
-        for watcher in await _watchers(
-            config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
-        ):
-            await watcher.sync(initial=True)
+        with _naming(cluster, len(clusters) > 1):
+            for watcher in await _watchers(
+                config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
+            ):
+                await watcher.sync(initial=True)
 
     if not planned:
         # kubectl says "No resources found"; stern prints nothing, which users read as a hang or a

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
+from pystern.errors import PysternError, from_context
 from pystern.options import Config
 
 if TYPE_CHECKING:
@@ -135,7 +136,9 @@ async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExi
             continue
         stack.push_async_callback(result.aclose)
         clusters.append(result)
-    for result in results:
+    for context, result in zip(contexts, results, strict=True):
+        if isinstance(result, PysternError) and context is not None and len(contexts) > 1:
+            raise from_context(result, context)
         if isinstance(result, BaseException):
             raise result
     return clusters
