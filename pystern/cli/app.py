@@ -157,7 +157,21 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
             config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
         )
         stack.push_async_callback(sink.aclose)
-        return await run(config, clusters, sink, resolve_workload=resolve_workload)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                # Ends the run as soon as stdout fails or its reader leaves (`| grep -m1 READY` on
+                # a quiet pod), not at the next line or the one after: see Writer.wait_closed.
+                watch = tg.create_task(sink.wait_closed())
+                try:
+                    return await run(config, clusters, sink, resolve_workload=resolve_workload)
+                finally:
+                    watch.cancel()
+        except BaseExceptionGroup as group:
+            if len(group.exceptions) == 1:
+                # The error itself, as before the watch; its cause says why stdout failed.
+                (error,) = group.exceptions
+                raise error from error.__cause__
+            raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -200,6 +200,10 @@ class RenderSink:
         """Final flush."""
         await self.writer.aclose()
 
+    async def wait_closed(self) -> None:
+        """Raise ``OutputClosed`` once stdout has failed or its reader has gone (see ``Writer``)."""
+        await self.writer.wait_closed()
+
     # -- internals
     def _warn(self, text: str) -> None:
         self.writer.write_err(f"pystern: {escape_text(text)}\n")

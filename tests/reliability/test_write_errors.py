@@ -36,7 +36,12 @@ async def _run_to_dev_full(
         )
     finally:
         os.close(full)
-    _, err = await asyncio.wait_for(proc.communicate(stdin), 30)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(stdin), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
     assert proc.returncode is not None
     return proc.returncode, err
 
