@@ -12,6 +12,7 @@ stderr, ``pystern: error: <message>``; ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -201,8 +202,40 @@ def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
         raise
 
 
+def _closed_standard_fds() -> list[int]:
+    """Point closed descriptors 0-2 at /dev/null and give ``sys`` streams for them; returns them.
+
+    Run with ``2>&-`` (or ``>&-``, ``<&-``), the first socket would take the free descriptor:
+    uvloop aborts when it closes a socket on fd 0-2 (libuv asserts ``fd > STDERR_FILENO``), a
+    socket on fd 1 would get the log lines, and Python has set ``sys.stderr`` to None.
+    """
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.append(fd)
+    for fd in closed:
+        null = os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    if 0 in closed:
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (kept open for the process)
+    if 1 in closed:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    if 2 in closed:
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    return closed
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point (``pystern`` and ``kubectl-pystern``)."""
+    closed = _closed_standard_fds()
+    if 1 in closed:
+        # Every line would be lost: say so at once, as `cat >&-` does, rather than tail for nothing.
+        sys.stderr.write(f"pystern: error: {_stdout_error(OSError(errno.EBADF, os.strerror(errno.EBADF)))}\n")
+        sys.exit(1)
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["__complete"]:
         # The shell completion callback: answered before flag parsing (pystern.completion).
