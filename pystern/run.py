@@ -127,6 +127,8 @@ class _FollowSupervisor:
         self.running: dict[InstanceKey, asyncio.Task[None]] = {}
         self.queue: dict[InstanceKey, tuple[Cluster, ContainerTable, TargetAdded]] = {}
         self.cancelling: set[InstanceKey] = set()
+        self.added = 0
+        """Targets seen so far (started or queued)."""
         self._reported_waiting = 0
         self._report_scheduled = False
 
@@ -136,6 +138,7 @@ class _FollowSupervisor:
         if isinstance(event, TargetAdded):
             if key in self.running or key in self.queue:
                 return  # the same instance seen again (relist, relabel): never tail it twice
+            self.added += 1
             if self.limit and len(self.running) >= self.limit:
                 self.queue[key] = (cluster, table, event)
                 self._schedule_report()
@@ -289,6 +292,13 @@ async def _follow(
                 for watcher in watchers:
                     await watcher.sync(initial=True)  # a start-up failure aborts the run
                     tg.create_task(watcher.watch())
+        if not sup.added:
+            # As kubectl get -w says "No resources found": silence reads as a hang or a typo.
+            out.notice(
+                Notice(
+                    NoticeKind.WARNING, _nothing_matched(config, clusters) + " yet; waiting for one to start"
+                )
+            )
 
 
 async def _no_follow(

@@ -141,6 +141,28 @@ async def test_follow_sort_window_orders_lines(sandbox: Any, cluster: Cluster) -
     assert sink.messages() == [b"first", b"second"]
 
 
+async def test_follow_says_when_nothing_matches_yet(sandbox: Any, cluster: Cluster) -> None:
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("^web")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+        sandbox.cluster.add_pod("web-1")
+        await streams_open(sandbox, 1)
+        sandbox.cluster.write("web-1", "app", "hello")
+        await eventually(lambda: sink.messages() == [b"hello"])
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == 'no container matched in namespace "default" yet; waiting for one to start'
+
+
+async def test_follow_is_silent_when_something_matched(sandbox: Any, cluster: Cluster) -> None:
+    sandbox.cluster.add_pod("web-1")
+    sink = RecordingSink()
+    async with engine(Config(follow=Follow(tail_lines=0)), [cluster], sink):
+        await streams_open(sandbox, 1)
+        await asyncio.sleep(0.1)
+    assert not sink.kinds(NoticeKind.WARNING)
+
+
 async def test_pod_resource_query_is_an_exact_name(sandbox: Any, cluster: Cluster) -> None:
     from pystern.options import ResourceQuery
 
