@@ -238,11 +238,41 @@ def run_with_signals(make: Callable[[], Awaitable[int]]) -> int:
             for signum in installed:
                 loop.remove_signal_handler(signum)
 
+    main = threading.current_thread() is threading.main_thread()
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)} if main else None
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            return runner.run(guarded())
+            try:
+                return runner.run(guarded())
+            finally:
+                # While the loop closes (the Runner's exit), a signal ends the process at once.
+                if saved is not None:
+                    _exit_on_signals()
     except KeyboardInterrupt:
         return 130
+    finally:
+        if saved is not None:
+            for signum, handler in saved.items():
+                if handler is not None:  # None: set outside Python, cannot be put back
+                    signal.signal(signum, handler)
+
+
+def _exit_on_signals() -> None:
+    """Make Ctrl-C and SIGTERM end the process at once, quietly.
+
+    Used after the run, while the loop closes: closing waits for executor threads (a DNS
+    lookup, say).  A KeyboardInterrupt there closed the loop under such a thread, which then
+    printed a traceback, and SIGTERM killed the process by signal instead of exit 143.  The
+    run is over and its output written, so, as for a second signal during the clean-up, the
+    exit status is all that is left to give.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(signum, _exit_now)
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    os._exit(128 + signum)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
