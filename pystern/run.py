@@ -295,9 +295,7 @@ async def _follow(
         if not sup.added:
             # As kubectl get -w says "No resources found": silence reads as a hang or a typo.
             out.notice(
-                Notice(
-                    NoticeKind.WARNING, _nothing_matched(config, clusters) + " yet; waiting for one to start"
-                )
+                Notice(NoticeKind.WARNING, _nothing_matched(config, clusters) + " yet; waiting for one")
             )
 
 

@@ -151,7 +151,7 @@ async def test_follow_says_when_nothing_matches_yet(sandbox: Any, cluster: Clust
         sandbox.cluster.write("web-1", "app", "hello")
         await eventually(lambda: sink.messages() == [b"hello"])
     (warning,) = sink.kinds(NoticeKind.WARNING)
-    assert warning.text == 'no container matched in namespace "default" yet; waiting for one to start'
+    assert warning.text == 'no container matched in namespace "default" yet; waiting for one'
 
 
 async def test_follow_is_silent_when_something_matched(sandbox: Any, cluster: Cluster) -> None:
