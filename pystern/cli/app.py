@@ -14,10 +14,10 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
 from pystern.errors import PysternError, from_context
@@ -25,6 +25,7 @@ from pystern.options import Config
 
 if TYPE_CHECKING:
     from pystern.ports import Cluster
+    from pystern.render import RenderSink
 
 _CHUNK = 65536
 
@@ -103,13 +104,37 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
         for line in lines:
             sink.render_stdin_line(line.removesuffix(b"\r"))
 
-    try:
+    async def read_all() -> int:
         await _read_stdin(io.stdin, on_chunk)
         if pending:
             sink.render_stdin_line(pending.removesuffix(b"\r"))
+        return 0
+
+    try:
+        return await _until_output_closed(sink, read_all())
     finally:
         await sink.aclose()
-    return 0
+
+
+async def _until_output_closed(sink: RenderSink, work: Coroutine[Any, Any, int]) -> int:
+    """Run ``work``, ending it as soon as stdout fails or its reader leaves (``OutputClosed``).
+
+    Otherwise ``… | grep -m1 READY`` would go on until two more lines came (see
+    ``Writer.wait_closed``), and a quiet pod or ``tail -f`` on stdin may print none for hours.
+    """
+    try:
+        async with asyncio.TaskGroup() as tg:
+            watch = tg.create_task(sink.wait_closed())
+            try:
+                return await work
+            finally:
+                watch.cancel()
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) == 1:
+            # The error itself, as before the watch; its cause says why stdout failed.
+            (error,) = group.exceptions
+            raise error from error.__cause__
+        raise
 
 
 async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: ProcessIO) -> Config:
@@ -157,21 +182,9 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
             config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
         )
         stack.push_async_callback(sink.aclose)
-        try:
-            async with asyncio.TaskGroup() as tg:
-                # Ends the run as soon as stdout fails or its reader leaves (`| grep -m1 READY` on
-                # a quiet pod), not at the next line or the one after: see Writer.wait_closed.
-                watch = tg.create_task(sink.wait_closed())
-                try:
-                    return await run(config, clusters, sink, resolve_workload=resolve_workload)
-                finally:
-                    watch.cancel()
-        except BaseExceptionGroup as group:
-            if len(group.exceptions) == 1:
-                # The error itself, as before the watch; its cause says why stdout failed.
-                (error,) = group.exceptions
-                raise error from error.__cause__
-            raise
+        return await _until_output_closed(
+            sink, run(config, clusters, sink, resolve_workload=resolve_workload)
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 

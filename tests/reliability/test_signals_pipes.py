@@ -121,6 +121,36 @@ async def test_reader_gone_while_the_pods_are_quiet(sandbox: Any, tmp_path: Path
     assert err == b"", err
 
 
+async def test_stdin_mode_ends_when_the_reader_leaves(tmp_path: Path) -> None:
+    # `tail -f app.log | pystern --stdin | grep -m1 READY`: stdin stays open and quiet.
+    read_fd, write_fd = os.pipe()
+    proc = await asyncio.create_subprocess_exec(
+        PYSTERN,
+        "--stdin",
+        "-o",
+        "raw",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=write_fd,
+        stderr=asyncio.subprocess.PIPE,
+        env=clean_env(tmp_path),
+    )
+    os.close(write_fd)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(b"READY\n")
+        await proc.stdin.drain()
+        assert await asyncio.wait_for(asyncio.to_thread(os.read, read_fd, 100), 10) == b"READY\n"
+        os.close(read_fd)
+        async with asyncio.timeout(5):
+            rc = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.stderr is not None
+    assert (rc, await proc.stderr.read()) == (0, b"")
+
+
 async def test_head_in_no_follow_mode_is_quiet(sandbox: Any, tmp_path: Path) -> None:
     sb = sandbox.cluster
     sb.add_pod("a", containers=("app",))
