@@ -62,6 +62,18 @@ def _fileno(stream: object) -> int | None:
     return fd if isinstance(fd, int) and fd >= 0 else None
 
 
+def same_file(a: object, b: object) -> bool:
+    """Whether two streams write to the same file, pipe or terminal (``2>&1``)."""
+    fds = [_fileno(a), _fileno(b)]
+    if None in fds:
+        return False
+    try:
+        first, second = (os.fstat(fd) for fd in fds if fd is not None)
+    except (OSError, ValueError):
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
 _RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
 _pwritev = getattr(os, "pwritev", None)
 _writev = getattr(os, "writev", None)
