@@ -59,6 +59,16 @@ class PysternError(Exception):
         return f"{text[:half]} ... {text[-half:]}"
 
 
+def from_context(exc: PysternError, context: str) -> PysternError:
+    """``exc`` with its message prefixed by the kubeconfig context it came from.
+
+    For runs over several ``--context``s: "You must be logged in" alone does not say which
+    cluster refused.  The class (and so the exit code and any fields) is kept.
+    """
+    exc.args = (f'context "{context}": {super(PysternError, exc).__str__()}', *exc.args[1:])
+    return exc
+
+
 class UsageError(PysternError):
     """Bad flags, arguments, config-file values or templates (exit code 2)."""
 

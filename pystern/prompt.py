@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
 
 from pystern.errors import PysternError, UsageError
-from pystern.options import Config
+from pystern.options import ColorMode, Config
 
 if TYPE_CHECKING:
     from pystern.ports import Cluster
@@ -61,15 +61,17 @@ class _Answers:
         return line
 
 
-def choose(values: Sequence[str], *, answers: TextIO | None, screen: TextIO) -> str:
+def choose(values: Sequence[str], *, answers: TextIO | None, screen: TextIO, color: bool = True) -> str:
     """Show a numbered menu on ``screen`` and read the choice from ``answers`` (None: the terminal).
 
     rich re-asks until a listed number is given; the end of input is an error (exit 1).
+    ``color=False`` (``--color=never``) draws it without escape codes; otherwise rich decides
+    from the terminal, ``NO_COLOR`` and ``TERM``.
     """
     from rich.console import Console
     from rich.prompt import IntPrompt
 
-    console = Console(file=screen)
+    console = Console(file=screen) if color else Console(file=screen, color_system=None)
     console.print(f'Select "{LABEL}" label value:', highlight=False)
     for number, value in enumerate(values, 1):
         console.print(f"  {number:>3}  {value}", highlight=False, markup=False)
@@ -103,7 +105,8 @@ async def prompt_selector(
         raise PysternError("No matching labels")
     if not interactive:
         raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
-    chosen = await asyncio.to_thread(choose, values, answers=answers, screen=screen)
+    color = config.output.color is not ColorMode.NEVER
+    chosen = await asyncio.to_thread(choose, values, answers=answers, screen=screen, color=color)
     selector = f"{LABEL}={chosen}"
     stdout.write(f"Selector: {selector}\n".encode())
     stdout.flush()

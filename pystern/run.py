@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from pystern import errors
@@ -127,6 +127,8 @@ class _FollowSupervisor:
         self.running: dict[InstanceKey, asyncio.Task[None]] = {}
         self.queue: dict[InstanceKey, tuple[Cluster, ContainerTable, TargetAdded]] = {}
         self.cancelling: set[InstanceKey] = set()
+        self.added = 0
+        """Targets seen so far (started or queued)."""
         self._reported_waiting = 0
         self._report_scheduled = False
 
@@ -136,6 +138,7 @@ class _FollowSupervisor:
         if isinstance(event, TargetAdded):
             if key in self.running or key in self.queue:
                 return  # the same instance seen again (relist, relabel): never tail it twice
+            self.added += 1
             if self.limit and len(self.running) >= self.limit:
                 self.queue[key] = (cluster, table, event)
                 self._schedule_report()
@@ -244,6 +247,17 @@ async def run(
         raise _first_error(group) from None
 
 
+@contextlib.contextmanager
+def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
+    """With several clusters, a start-up error says which context it came from."""
+    try:
+        yield
+    except errors.PysternError as exc:
+        if several:
+            raise errors.from_context(exc, cluster.context) from exc.__cause__
+        raise
+
+
 def _table(config: Config, cluster: Cluster, several: bool) -> ContainerTable:
     return ContainerTable(TargetFilter(config.selection), context=cluster.context if several else "")
 
@@ -271,12 +285,18 @@ async def _follow(
             ) -> None:
                 sup.handle(cluster, table, event)
 
-            watchers = await _watchers(
-                config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
+            with _naming(cluster, len(clusters) > 1):
+                watchers = await _watchers(
+                    config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
+                )
+                for watcher in watchers:
+                    await watcher.sync(initial=True)  # a start-up failure aborts the run
+                    tg.create_task(watcher.watch())
+        if not sup.added:
+            # As kubectl get -w says "No resources found": silence reads as a hang or a typo.
+            out.notice(
+                Notice(NoticeKind.WARNING, _nothing_matched(config, clusters) + " yet; waiting for one")
             )
-            for watcher in watchers:
-                await watcher.sync(initial=True)  # a start-up failure aborts the run
-                tg.create_task(watcher.watch())
 
 
 async def _no_follow(
@@ -298,12 +318,17 @@ async def _no_follow(
             if isinstance(event, TargetAdded):
                 planned.append((cluster, table, event))
 
-        for watcher in await _watchers(
-            config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
-        ):
-            await watcher.sync(initial=True)
+        with _naming(cluster, len(clusters) > 1):
+            for watcher in await _watchers(
+                config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
+            ):
+                await watcher.sync(initial=True)
 
-    failures: list[errors.PysternError] = []
+    if not planned:
+        # kubectl says "No resources found"; stern prints nothing, which users read as a hang or a
+        # bug (stern's #155).  A warning, so --only-log-lines keeps it and stdout stays clean.
+        sink.notice(Notice(NoticeKind.WARNING, _nothing_matched(config, clusters)))
+    failures: list[tuple[Target, errors.PysternError]] = []
     merger = StreamMerger(sink) if config.output.sort else None
     limit = config.follow.max_log_requests
     # An exact merge needs every stream's head at once, so --sort opens them all (see merge.py).
@@ -335,7 +360,7 @@ async def _no_follow(
                 if pool is not None:
                     pool.release()
             if error is not None:
-                failures.append(error)
+                failures.append((target, error))
         finally:
             if channel is not None:
                 channel.close()
@@ -348,6 +373,25 @@ async def _no_follow(
             tg.create_task(merger.run())
     sink.flush()
     if failures:
-        sink.notice(Notice(NoticeKind.ERROR, str(failures[0])))
+        # Each failed stream had its own notice among the +/- lines; this last line says how many.
+        target, error = failures[0]
+        sink.notice(
+            Notice(
+                NoticeKind.ERROR,
+                f"{len(failures)} of {len(planned)} log streams failed; the first: "
+                f"{target.namespace}/{target.pod} {target.container}: {error}",
+            )
+        )
         return 1
     return 0
+
+
+def _nothing_matched(config: Config, clusters: Sequence[Cluster]) -> str:
+    """Where nothing matched, for the ``--no-follow`` warning."""
+    sel = config.selection
+    if sel.all_namespaces:
+        return "no container matched in any namespace"
+    namespaces = sel.namespaces or tuple(dict.fromkeys(c.default_namespace for c in clusters))
+    if len(namespaces) == 1:
+        return f'no container matched in namespace "{namespaces[0]}"'
+    return "no container matched in namespaces " + ", ".join(f'"{ns}"' for ns in namespaces)

@@ -12,6 +12,7 @@ stderr, ``pystern: error: <message>``; ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -49,6 +50,22 @@ def _output_closed(exc: BaseException) -> bool:
     return isinstance(exc, BrokenPipeError) or (isinstance(closed, type) and isinstance(exc, closed))
 
 
+def _write_failure(exc: BaseException) -> OSError | None:
+    """The error behind a write to stdout that failed for a reason other than its reader leaving.
+
+    A closed pipe or socket (``| head``) ends the run quietly; a full disk or an I/O error
+    means lines the user asked for were lost, so it is reported (exit 1), as ``cat`` does.
+    """
+    cause = exc.__cause__ if _output_closed(exc) else None
+    if isinstance(cause, OSError) and not isinstance(cause, BrokenPipeError | ConnectionResetError):
+        return cause
+    return None
+
+
+def _stdout_error(exc: OSError) -> str:
+    return f"cannot write to standard output: {exc.strerror or exc}"
+
+
 def _silence_stdout(io: ProcessIO) -> None:
     """After a closed pipe: point fd 1 at /dev/null so the interpreter's final flush stays quiet."""
     if io.stdout is not getattr(sys.stdout, "buffer", None):
@@ -83,6 +100,15 @@ def _debug_requested(argv: Sequence[str]) -> bool:
 
 def _report(exc: BaseException, io: ProcessIO, debug: bool) -> int:
     leaves = _leaves(exc)
+    failed = next((cause for leaf in leaves if (cause := _write_failure(leaf)) is not None), None)
+    if failed is not None:
+        _silence_stdout(io)
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc, file=io.stderr)
+        io.stderr.write(f"pystern: error: {one_line(_stdout_error(failed))}\n")
+        return 1
     if any(_output_closed(leaf) for leaf in leaves):
         _silence_stdout(io)
         return 0
@@ -124,6 +150,26 @@ class _BinaryText:
         return False
 
 
+def _inform(invocation: Invocation, io: ProcessIO) -> None:
+    """Print the help, version, hidden options or completion script the invocation asks for."""
+    if invocation.action is Action.HELP:
+        out = _text_stdout(io)
+        print_help(out, color=io.stdout_isatty)
+        out.flush()
+    elif invocation.action is Action.VERSION:
+        io.stdout.write(f"version: {__version__}\n".encode())
+        io.stdout.flush()
+    elif invocation.action is Action.SHOW_HIDDEN:
+        out = _text_stdout(io)
+        print_hidden(out)
+        out.flush()
+    elif invocation.action is Action.COMPLETION:
+        from pystern.completion import completion_script
+
+        io.stdout.write(completion_script(invocation.completion_shell).encode())
+        io.stdout.flush()
+
+
 def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
     """Run one command line; returns the exit status (never raises, except SystemExit from tests)."""
     io = io or real_io()
@@ -132,21 +178,15 @@ def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
         invocation = parse_invocation(argv, io.env)
         for warning in invocation.warnings:
             io.stderr.write(f"pystern: warning: {one_line(warning)}\n")
-        if invocation.action is Action.HELP:
-            print_help(_text_stdout(io), color=io.stdout_isatty)
-            return 0
-        if invocation.action is Action.VERSION:
-            io.stdout.write(f"version: {__version__}\n".encode())
-            io.stdout.flush()
-            return 0
-        if invocation.action is Action.SHOW_HIDDEN:
-            print_hidden(_text_stdout(io))
-            return 0
-        if invocation.action is Action.COMPLETION:
-            from pystern.completion import completion_script
-
-            io.stdout.write(completion_script(invocation.completion_shell).encode())
-            io.stdout.flush()
+        if invocation.action is not Action.RUN:
+            try:
+                _inform(invocation, io)
+            except BrokenPipeError:
+                _silence_stdout(io)
+            except OSError as exc:
+                _silence_stdout(io)
+                io.stderr.write(f"pystern: error: {one_line(_stdout_error(exc))}\n")
+                return 1
             return 0
         config = invocation.config
         debug = config.debug
@@ -162,8 +202,40 @@ def run_cli(argv: Sequence[str], io: ProcessIO | None = None) -> int:
         raise
 
 
+def _closed_standard_fds() -> list[int]:
+    """Point closed descriptors 0-2 at /dev/null and give ``sys`` streams for them; returns them.
+
+    Run with ``2>&-`` (or ``>&-``, ``<&-``), the first socket would take the free descriptor:
+    uvloop aborts when it closes a socket on fd 0-2 (libuv asserts ``fd > STDERR_FILENO``), a
+    socket on fd 1 would get the log lines, and Python has set ``sys.stderr`` to None.
+    """
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.append(fd)
+    for fd in closed:
+        null = os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    if 0 in closed:
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (kept open for the process)
+    if 1 in closed:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    if 2 in closed:
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    return closed
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point (``pystern`` and ``kubectl-pystern``)."""
+    closed = _closed_standard_fds()
+    if 1 in closed:
+        # Every line would be lost: say so at once, as `cat >&-` does, rather than tail for nothing.
+        sys.stderr.write(f"pystern: error: {_stdout_error(OSError(errno.EBADF, os.strerror(errno.EBADF)))}\n")
+        sys.exit(1)
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["__complete"]:
         # The shell completion callback: answered before flag parsing (pystern.completion).

@@ -14,16 +14,18 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
+from pystern.errors import PysternError, from_context
 from pystern.options import Config
 
 if TYPE_CHECKING:
     from pystern.ports import Cluster
+    from pystern.render import RenderSink
 
 _CHUNK = 65536
 
@@ -102,13 +104,37 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
         for line in lines:
             sink.render_stdin_line(line.removesuffix(b"\r"))
 
-    try:
+    async def read_all() -> int:
         await _read_stdin(io.stdin, on_chunk)
         if pending:
             sink.render_stdin_line(pending.removesuffix(b"\r"))
+        return 0
+
+    try:
+        return await _until_output_closed(sink, read_all())
     finally:
         await sink.aclose()
-    return 0
+
+
+async def _until_output_closed(sink: RenderSink, work: Coroutine[Any, Any, int]) -> int:
+    """Run ``work``, ending it as soon as stdout fails or its reader leaves (``OutputClosed``).
+
+    Otherwise ``… | grep -m1 READY`` would go on until two more lines came (see
+    ``Writer.wait_closed``), and a quiet pod or ``tail -f`` on stdin may print none for hours.
+    """
+    try:
+        async with asyncio.TaskGroup() as tg:
+            watch = tg.create_task(sink.wait_closed())
+            try:
+                return await work
+            finally:
+                watch.cancel()
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) == 1:
+            # The error itself, as before the watch; its cause says why stdout failed.
+            (error,) = group.exceptions
+            raise error from error.__cause__
+        raise
 
 
 async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: ProcessIO) -> Config:
@@ -135,7 +161,9 @@ async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExi
             continue
         stack.push_async_callback(result.aclose)
         clusters.append(result)
-    for result in results:
+    for context, result in zip(contexts, results, strict=True):
+        if isinstance(result, PysternError) and context is not None and len(contexts) > 1:
+            raise from_context(result, context)
         if isinstance(result, BaseException):
             raise result
     return clusters
@@ -154,7 +182,9 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
             config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
         )
         stack.push_async_callback(sink.aclose)
-        return await run(config, clusters, sink, resolve_workload=resolve_workload)
+        return await _until_output_closed(
+            sink, run(config, clusters, sink, resolve_workload=resolve_workload)
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -221,11 +251,41 @@ def run_with_signals(make: Callable[[], Awaitable[int]]) -> int:
             for signum in installed:
                 loop.remove_signal_handler(signum)
 
+    main = threading.current_thread() is threading.main_thread()
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)} if main else None
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            return runner.run(guarded())
+            try:
+                return runner.run(guarded())
+            finally:
+                # While the loop closes (the Runner's exit), a signal ends the process at once.
+                if saved is not None:
+                    _exit_on_signals()
     except KeyboardInterrupt:
         return 130
+    finally:
+        if saved is not None:
+            for signum, handler in saved.items():
+                if handler is not None:  # None: set outside Python, cannot be put back
+                    signal.signal(signum, handler)
+
+
+def _exit_on_signals() -> None:
+    """Make Ctrl-C and SIGTERM end the process at once, quietly.
+
+    Used after the run, while the loop closes: closing waits for executor threads (a DNS
+    lookup, say).  A KeyboardInterrupt there closed the loop under such a thread, which then
+    printed a traceback, and SIGTERM killed the process by signal instead of exit 143.  The
+    run is over and its output written, so, as for a second signal during the clean-up, the
+    exit status is all that is left to give.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(signum, _exit_now)
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    os._exit(128 + signum)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -37,6 +37,9 @@ class ParsedArgs:
             self.values[flag.name] = value
 
 
+_SEE_HELP = "; see pystern --help"
+
+
 def _unknown(name: str) -> UsageError:
     close = difflib.get_close_matches(name, list(BY_NAME), n=1)
     hint = f"; did you mean --{close[0]}?" if close else "; see pystern --help"
@@ -73,7 +76,7 @@ def _short(arg: str, rest: Sequence[str], out: ParsedArgs) -> int:
         letter = letters[i]
         flag = BY_SHORT.get(letter)
         if flag is None:
-            raise UsageError(f"unknown shorthand flag: '{letter}' in {arg}; see pystern --help")
+            raise UsageError(f"unknown shorthand flag: '{letter}' in {arg}{_SEE_HELP}")
         tail = letters[i + 1 :]
         if tail.startswith("="):
             out.store(flag, tail[1:])
@@ -97,6 +100,20 @@ def _short(arg: str, rest: Sequence[str], out: ParsedArgs) -> int:
     return 0
 
 
+def _single_dash_hint(arg: str, exc: UsageError) -> UsageError:
+    """``exc`` with a hint when ``arg`` is a long flag written with one dash (``-since 5m``).
+
+    pflag reads ``-since`` as ``-s ince``, so the error names a value the user never typed;
+    Go's own flag package (and habit) accepts one dash.  Only failures get the hint: a word
+    that parses as short flags (``-node`` = ``-n ode``) is valid pflag, as in stern.
+    """
+    name = arg[1:].partition("=")[0]
+    if len(name) < 2 or name not in BY_NAME:
+        return exc
+    text = str(exc).removesuffix(_SEE_HELP)
+    return UsageError(f"{text}; did you mean -{arg}?", flag=exc.flag)
+
+
 def parse_argv(argv: Sequence[str]) -> ParsedArgs:
     """Parse the arguments after the program name; raises ``UsageError``."""
     out = ParsedArgs()
@@ -110,7 +127,10 @@ def parse_argv(argv: Sequence[str]) -> ParsedArgs:
         if arg.startswith("--"):
             i += _long(arg, argv[i:], out)
         elif arg.startswith("-") and arg != "-":
-            i += _short(arg, argv[i:], out)
+            try:
+                i += _short(arg, argv[i:], out)
+            except UsageError as exc:
+                raise _single_dash_hint(arg, exc) from None
         else:
             out.positionals.append(arg)
     return out

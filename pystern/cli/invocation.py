@@ -121,7 +121,8 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         raise
     notes = []
     if file.from_stern and file.path is not None:
-        notes.append(f"reading stern's config file {file.path} (no pystern config file exists)")
+        why = "$STERNCONFIG; " if env.get("STERNCONFIG") else ""
+        notes.append(f"reading stern's config file {file.path} ({why}no pystern config file exists)")
     elif file.path is not None:
         notes.append(f"reading config file {file.path}")
     source = Source.STDIN if merged.get("stdin") else Source.DEMO if demo else Source.CLUSTER

@@ -164,7 +164,7 @@ def _template(values: Values) -> str | None:
     from pystern.gotemplate import parse
 
     try:
-        parse(text)
+        parse(text, name="log")  # stern: template.New("log"), so errors read "template: log:1: ..."
     except TemplateParseError as exc:
         raise UsageError(f"unable to parse template: {shorten_words(str(exc))}", flag=flag) from None
     return text

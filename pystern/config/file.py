@@ -5,9 +5,10 @@ name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34
 
 * Where: ``--config PATH``, else ``$PYSTERNCONFIG``, else ``$XDG_CONFIG_HOME/pystern/config.yaml``
   (``~/.config/pystern/config.yaml``); if that does not exist, stern's
-  ``~/.config/stern/config.yaml`` is read instead.  An explicit path that does not exist
-  is an error; a missing default file is not.  (stern lets ``$STERNCONFIG`` beat
-  ``--config``; here the command line wins, as for every other setting.)
+  file is read instead: ``$STERNCONFIG``, else ``~/.config/stern/config.yaml``.  An explicit
+  path (``--config``, either variable) that does not exist is an error; a missing default
+  file is not.  (stern lets ``$STERNCONFIG`` beat ``--config``; here the command line wins,
+  as for every other setting.)
 * Values: a scalar is turned into text (``true``/``false`` for YAML booleans) and parsed
   like the flag's command-line value; a YAML list sets a list flag to exactly those items
   (``exclude: []`` clears it); a scalar for an ARRAY flag is one item; a string for a
@@ -59,6 +60,9 @@ def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bo
     own = base / "pystern" / "config.yaml"
     if own.exists():
         return own, False, False
+    if env.get("STERNCONFIG"):
+        # Where stern users keep their file: read it as stern would, so it is not silently ignored.
+        return _expand(env["STERNCONFIG"], env), True, True
     stern = home / ".config" / "stern" / "config.yaml"
     if stern.exists():
         return stern, False, True

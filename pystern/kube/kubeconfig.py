@@ -78,16 +78,25 @@ class KubeTarget:
 # --------------------------------------------------------------------------- files
 
 
+def _not_a_directory(path: Path, source: str) -> None:
+    # kubectl refuses a directory too ("read <path>: is a directory"); skipping it, or calling it
+    # missing, would send the user looking for a typo.
+    if path.is_dir():
+        raise KubeconfigError(f"kubeconfig {path} is a directory, not a file (from {source})")
+
+
 def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | None = None) -> list[Path]:
     """The kubeconfig files to merge, highest precedence first.
 
     ``--kubeconfig`` names exactly one file, which must exist (as in kubectl).  Otherwise
-    every existing entry of ``$KUBECONFIG`` counts (missing ones are skipped), else
+    every existing entry of ``$KUBECONFIG`` counts (missing ones are skipped, a directory is
+    an error, as in kubectl), else
     ``~/.kube/config`` when it exists.
     """
     env = os.environ if environ is None else environ
     if connection.kubeconfig:
         path = Path(connection.kubeconfig).expanduser()
+        _not_a_directory(path, "--kubeconfig")
         if not path.is_file():
             raise KubeconfigError(f"kubeconfig {path} does not exist (from --kubeconfig)")
         return [path]
@@ -98,6 +107,7 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
             if not part:
                 continue
             path = Path(part).expanduser()
+            _not_a_directory(path, "$KUBECONFIG")
             if path.is_file() and path not in seen:
                 seen.append(path)
         return seen

@@ -33,7 +33,7 @@ from pystern.render.linefilter import LineFilter
 from pystern.render.notices import NoticeRenderer
 from pystern.render.sanitize import Sanitizer, escape_json_controls, escape_text
 from pystern.render.timestamps import TimestampFormatter, load_timezone
-from pystern.render.writer import Writer
+from pystern.render.writer import Writer, same_file
 
 MISSING = b"[missing timestamp] "
 _JSON_OPEN = b'{"message":"'
@@ -82,7 +82,10 @@ class RenderSink:
         self.colored = color_enabled(output.color, stdout_isatty=stdout_isatty, env=env)
         self.palette = build_palette(output.pod_colors, output.container_colors)
         self.picker = ColorPicker(len(self.palette))
-        self.writer = Writer(stdout, stderr, order_stderr=stdout_isatty)
+        # Notices go through stdout's writer, in order with the lines, wherever both are read
+        # together: on a terminal, or one pipe or file (`2>&1 | less`), where a pod's "-" line
+        # would otherwise come before its last lines.
+        self.writer = Writer(stdout, stderr, order_stderr=stdout_isatty or same_file(stdout, stderr))
         self.timestamps: TimestampFormatter | None = None
         if output.timestamps is not TimestampFormat.NONE:
             self.timestamps = TimestampFormatter(output.timestamps, load_timezone(output.timezone, env))
@@ -248,6 +251,10 @@ class RenderSink:
     async def aclose(self) -> None:
         """Final flush."""
         await self.writer.aclose()
+
+    async def wait_closed(self) -> None:
+        """Raise ``OutputClosed`` once stdout has failed or its reader has gone (see ``Writer``)."""
+        await self.writer.wait_closed()
 
     # -- internals
     def _warn(self, text: str) -> None:

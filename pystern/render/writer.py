@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import select
+import stat
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -58,6 +60,18 @@ def _fileno(stream: object) -> int | None:
     except (AttributeError, OSError, ValueError):
         return None
     return fd if isinstance(fd, int) and fd >= 0 else None
+
+
+def same_file(a: object, b: object) -> bool:
+    """Whether two streams write to the same file, pipe or terminal (``2>&1``)."""
+    fds = [_fileno(a), _fileno(b)]
+    if None in fds:
+        return False
+    try:
+        first, second = (os.fstat(fd) for fd in fds if fd is not None)
+    except (OSError, ValueError):
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 _RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
@@ -172,6 +186,8 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
         self._room: asyncio.Event | None = None
+        self._failed: asyncio.Event | None = None
+        """Set (on the loop) once ``error`` is: what ``wait_closed()`` waits for."""
         self.error: BaseException | None = None
         self.max_pending = 0
         """Largest number of bytes ever pending (for tests of the memory bound)."""
@@ -290,6 +306,71 @@ class Writer:
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
 
+    async def wait_closed(self) -> None:
+        """Return never while stdout works; raise ``OutputClosed`` once it has failed or its reader left.
+
+        A failed write is only raised by the next ``write``, and a reader that left is only
+        seen by a write: ``pystern . | grep -m1 READY`` would go on until two more lines came,
+        and a quiet pod may print none for hours.  The CLI runs this beside the engine.  For a
+        pipe the fd is also watched for its reader going away (the write end of a pipe polls as
+        an error then), so the run ends without waiting for a line at all, as ``tail -f`` does.
+        """
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        failed = self._failed_event()
+        watched = self._watch_reader(loop)
+        try:
+            if self.error is None:
+                await failed.wait()
+        finally:
+            if watched and self._out_fd is not None:
+                loop.remove_reader(self._out_fd)
+        raise OutputClosed("stdout was closed") from self.error
+
+    def _failed_event(self) -> asyncio.Event:
+        if self._failed is None:
+            self._failed = asyncio.Event()
+        return self._failed
+
+    def _fail(self, exc: BaseException) -> None:
+        """Record a failed write and wake ``wait_closed()`` (from the loop or the writer thread)."""
+        self.error = exc
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(self._signal_failed)
+
+    def _signal_failed(self) -> None:
+        self._failed_event().set()
+
+    def _watch_reader(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Watch a pipe on stdout for its reader closing; False where that cannot be seen."""
+        fd = self._out_fd
+        if fd is None or not hasattr(select, "poll"):
+            return False
+        try:
+            import fcntl  # POSIX only, like poll()
+
+            # Only a write-only pipe: a read-write one would poll readable with our own output.
+            write_only = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY
+            if not (write_only and stat.S_ISFIFO(os.fstat(fd).st_mode)):
+                return False
+            loop.add_reader(fd, self._on_pipe_event, fd)
+        except (ImportError, OSError, ValueError, NotImplementedError, RuntimeError):
+            return False
+        return True
+
+    def _on_pipe_event(self, fd: int) -> None:
+        poller = select.poll()
+        poller.register(fd, 0)  # no events asked: only POLLERR / POLLHUP can come back
+        if not poller.poll(0):
+            return
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(fd)
+        if self.error is None:
+            self.error = BrokenPipeError(errno.EPIPE, "the reader of stdout closed the pipe")
+        self._signal_failed()
+
     # -- internals
     def _running_loop(self) -> asyncio.AbstractEventLoop | None:
         try:
@@ -332,7 +413,7 @@ class Writer:
         try:
             written = _write_nowait(self._out_fd, parts)
         except BrokenPipeError as exc:
-            self.error = exc
+            self._fail(exc)
             return [], 0
         if written is None:
             self._nowait = False  # a terminal or a file: the thread writes from now on
@@ -358,7 +439,7 @@ class Writer:
         try:
             self._write_out_now(parts)
         except (BrokenPipeError, ValueError, OSError) as exc:
-            self.error = exc
+            self._fail(exc)
 
     def _take(self) -> tuple[str, Parts | str, int, int]:
         """Wait for work; return the next item (consecutive stdout items as one list of parts),
@@ -400,7 +481,7 @@ class Writer:
                     self._write_err_now(payload)
             except (BrokenPipeError, ValueError, OSError) as exc:
                 if kind == _OUT:
-                    self.error = exc
+                    self._fail(exc)
             finally:
                 with self._idle:
                     self._queued -= size

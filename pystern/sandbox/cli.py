@@ -19,12 +19,23 @@ from pathlib import Path
 from pystern.sandbox.server import Sandbox
 
 
+def _port(text: str) -> int:
+    """A TCP port (0 = any free one); the socket layer would raise OverflowError instead."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (0-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (0-65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pystern-sandbox",
         description="Serve a simulated Kubernetes API that kubectl and pystern accept.",
     )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    parser.add_argument("--port", type=_port, default=0, help="port to listen on (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
         "--scenario",

@@ -19,6 +19,11 @@ from pystern.sandbox.templates import label_selector, name_suffix, object_meta, 
 class ScenarioDriver(DeploymentDriver):
     """Everything a scenario can do to the simulated cluster (``sb.cluster``)."""
 
+    def __init__(self, token: str = "sandbox-token") -> None:
+        super().__init__(token)
+        self._cron_minutes: dict[tuple[str, str], int] = {}
+        """The minute in each CronJob's newest Job name (names are never reused)."""
+
     def replace_pod(self, pod: str, *, namespace: str = "default", grace: float = 0.0) -> dict[str, Any]:
         """Delete a controller-owned pod and let its controller create a replacement."""
         rec = self.pod(pod, namespace)
@@ -242,6 +247,7 @@ class ScenarioDriver(DeploymentDriver):
                 "schedule": schedule,
                 "concurrencyPolicy": "Allow",
                 "suspend": False,
+                "successfulJobsHistoryLimit": 3,
                 "jobTemplate": {"spec": {"template": pod_template(labels, containers, "OnFailure")}},
             },
             "status": {},
@@ -256,7 +262,12 @@ class ScenarioDriver(DeploymentDriver):
             raise KeyError(f"no cronjob {namespace}/{name}")
         tmpl = cj["spec"]["jobTemplate"]["spec"]["template"]
         containers = [c["name"] for c in tmpl["spec"]["containers"]]
-        job_name = f"{name}-{now_ns() // 60_000_000_000 + len(self._owned_jobs(namespace, name))}"
+        self._prune_jobs(namespace, name, int(cj["spec"].get("successfulJobsHistoryLimit", 3)))
+        # Named by the scheduled minute, as the controller does; several runs in one minute (tests)
+        # take the next ones, and a name is never reused, even after its Job was pruned.
+        minute = max(now_ns() // 60_000_000_000, self._cron_minutes.get((namespace, name), 0) + 1)
+        self._cron_minutes[(namespace, name)] = minute
+        job_name = f"{name}-{minute}"
         return self.add_job(
             job_name,
             namespace=namespace,
@@ -264,6 +275,13 @@ class ScenarioDriver(DeploymentDriver):
             containers=containers,
             owner=("CronJob", name, cj["metadata"]["uid"]),
         )
+
+    def _prune_jobs(self, namespace: str, cronjob: str, keep: int) -> None:
+        """Delete the oldest finished Jobs of ``cronjob`` and their pods, keeping ``keep``."""
+        done = [j for j in self._owned_jobs(namespace, cronjob) if j.get("status", {}).get("succeeded")]
+        done.sort(key=lambda j: (j["status"].get("completionTime") or "", j["metadata"]["name"]))
+        for job in done[: max(0, len(done) - keep)]:
+            self.delete_workload("jobs", job["metadata"]["name"], namespace=namespace)
 
     def _owned_jobs(self, namespace: str, cronjob: str) -> list[dict[str, Any]]:
         return [

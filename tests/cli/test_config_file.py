@@ -61,6 +61,34 @@ def test_env_var_picks_the_file(env: dict[str, str], tmp_path: Path) -> None:
     assert parse_invocation(["."], env).config.follow.tail_lines == 14
 
 
+def test_sternconfig_locates_the_stern_file(env: dict[str, str], tmp_path: Path) -> None:
+    # A stern user's $STERNCONFIG points at their stern file: pystern reads it where it would
+    # read stern's default file, rather than ignoring it.
+    write(home(env) / ".config/stern/config.yaml", "tail: 12\n")
+    env["STERNCONFIG"] = str(write(tmp_path / "mine.yaml", "tail: 17\n"))
+    invocation = parse_invocation(["."], env)
+    assert invocation.config.follow.tail_lines == 17
+    assert invocation.notes == (
+        f"reading stern's config file {tmp_path / 'mine.yaml'} ($STERNCONFIG; no pystern config file exists)",
+    )
+
+
+def test_pystern_settings_beat_sternconfig(env: dict[str, str], tmp_path: Path) -> None:
+    env["STERNCONFIG"] = str(write(tmp_path / "stern.yaml", "tail: 17\n"))
+    write(home(env) / ".config/pystern/config.yaml", "tail: 13\n")
+    assert parse_invocation(["."], env).config.follow.tail_lines == 13
+    env["PYSTERNCONFIG"] = str(write(tmp_path / "py.yaml", "tail: 14\n"))
+    assert parse_invocation(["."], env).config.follow.tail_lines == 14
+    flags = parse_invocation(["--config", env["PYSTERNCONFIG"], "--tail=2", "."], env)
+    assert flags.config.follow.tail_lines == 2
+
+
+def test_missing_sternconfig_file_is_an_error(env: dict[str, str], tmp_path: Path) -> None:
+    env["STERNCONFIG"] = str(tmp_path / "gone.yaml")
+    with pytest.raises(ConfigFileError, match=r"gone\.yaml does not exist"):
+        parse_invocation(["."], env)
+
+
 def test_config_flag_beats_env_var(env: dict[str, str], tmp_path: Path) -> None:
     # stern lets $STERNCONFIG win over --config; the command line wins here.
     env["PYSTERNCONFIG"] = str(write(tmp_path / "env.yaml", "tail: 14\n"))

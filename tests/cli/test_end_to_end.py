@@ -73,6 +73,23 @@ async def test_no_follow_prints_the_lines(sandbox: Sandbox, tmp_path: Path) -> N
     assert b"Traceback" not in err
 
 
+async def test_notices_keep_their_place_when_stderr_shares_the_pipe(sandbox: Sandbox, tmp_path: Path) -> None:
+    # `pystern … 2>&1 | less`: a pod's "-" line must not come before its lines.
+    for pod in ("a", "b", "c"):
+        sandbox.cluster.add_pod(pod, containers=("app",))
+        sandbox.cluster.write(pod, "app", *(f"{pod} line {i}" for i in range(3)))
+    argv = ["--no-follow", ".", "--kubeconfig", str(sandbox.kubeconfig_path), "--max-log-requests=1"]
+    proc = await asyncio.create_subprocess_exec(
+        PYSTERN, *argv, env=_env(tmp_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, out
+    expected = []
+    for pod in ("a", "b", "c"):
+        expected += [f"+ {pod} › app", *(f"{pod} app {pod} line {i}" for i in range(3)), f"- {pod} › app"]
+    assert out.decode().splitlines() == expected
+
+
 async def test_missing_kubeconfig_is_one_line_exit_1(tmp_path: Path) -> None:
     proc = await _pystern(".", "--kubeconfig", str(tmp_path / "nope"), env=_env(tmp_path))
     out, err = await asyncio.wait_for(proc.communicate(), 30)

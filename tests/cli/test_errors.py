@@ -81,6 +81,11 @@ BAD = [
     (["--namespce", "a"], "unknown flag: --namespce; did you mean --namespace?"),
     (["-x"], "unknown shorthand flag: 'x' in -x"),
     (["-Ax"], "unknown shorthand flag: 'x' in -Ax"),
+    # A long flag written with one dash (Go's flag package allows it) reads as short flags:
+    (["-tail", "5", "."], "unknown shorthand flag: 'a' in -tail; did you mean --tail?"),
+    (["-since", "5m", "."], 'invalid value "ince" for --since: time: invalid duration "ince"; did you mean --since?'),
+    (["-all-namespaces", "."], "unknown shorthand flag: 'a' in -all-namespaces; did you mean --all-namespaces?"),
+    (["-since=5m", "."], 'invalid value "ince=5m" for --since: time: invalid duration "ince=5m"; did you mean --since=5m?'),
     (["--tail"], "flag needs an argument: --tail"),
     (["-n"], "flag needs an argument: 'n' in -n"),
     (["a", "b"], "expected at most one pod query, got 2"),
@@ -99,6 +104,8 @@ BAD = [
     (["--tls-server-name", "x", "."], "--tls-server-name is not supported by pystern yet"),
     (["--completion", "tcsh"], 'unsupported shell type: "tcsh"'),
     (["--template", "{{", "."], "unable to parse template: "),
+    # stern names its template "log" (template.New("log")), at parse time as when executing:
+    (["--template", "{{foo .Message}}", "."], 'unable to parse template: template: log:1: function "foo" not defined'),
     (["--template-file", "/nonexistent/t.tmpl", "."], "--template-file: cannot read /nonexistent/t.tmpl: No such file or directory"),
     (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist"),
 ]  # fmt: skip

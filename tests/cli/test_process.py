@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,33 @@ def test_signals_cancel_the_run_and_set_the_exit_code(signum: int, code: int) ->
     assert proc.returncode == code
     assert out == "cleaned up\n"
     assert err == ""
+
+
+_SLOW_CLOSE = (
+    "import asyncio, sys, time\n"
+    "from pystern.cli.app import run_with_signals\n"
+    "async def done():\n"
+    "    # Still running when the loop closes: closing waits for it, as for a resolver thread.\n"
+    "    asyncio.get_running_loop().run_in_executor(None, time.sleep, 2)\n"
+    "    print('closing', flush=True)\n"
+    "    return 0\n"
+    "sys.exit(run_with_signals(done))\n"
+)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_loop_closes_exits_quietly(signum: int, code: int) -> None:
+    # The run is over (the reader of stdout left, say) and the user presses Ctrl-C as it shuts down.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_CLOSE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "closing\n"
+        time.sleep(0.3)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (proc.returncode, err) == (code, "")

@@ -60,6 +60,37 @@ async def test_no_follow_exit_1_after_the_others_finished(sandbox: Any, cluster:
     assert "forbidden" in error.text
 
 
+async def test_no_follow_failure_summary_counts_and_names_the_first(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    for name in ("good", "bad"):
+        sb.add_pod(name)
+        sb.write(name, "app", f"{name} line")
+    sb.fail_requests(403, times=10, path_contains="/pods/bad/log", message='pods "bad" is forbidden: no')
+    sink = RecordingSink()
+    config = Config(follow=Follow(follow=False, max_log_requests=1))
+    assert await run(config, [cluster], sink, policy=FAST_POLICY) == 1
+    # The per-stream notice came first; the summary adds what it could not: how many failed of how many.
+    summary = sink.kinds(NoticeKind.ERROR)[-1]
+    first = 'default/bad app: pods "bad" is forbidden: no'
+    assert summary.text == f"1 of 2 log streams failed; the first: {first}"
+
+
+async def test_no_follow_says_when_nothing_matched(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    sb.write("web", "app", "hello")
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("nomatch")), follow=Follow(follow=False))
+    assert await run(config, [cluster], sink, policy=FAST_POLICY) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == 'no container matched in namespace "default"'
+    sink = RecordingSink()
+    everywhere = Selection(all_namespaces=True, pod_query=regex.compile("x"))
+    config = Config(selection=everywhere, follow=Follow(follow=False))
+    assert await run(config, [cluster], sink, policy=FAST_POLICY) == 0
+    assert [n.text for n in sink.kinds(NoticeKind.WARNING)] == ["no container matched in any namespace"]
+
+
 async def test_no_follow_survives_a_transient_error(sandbox: Any, cluster: Cluster) -> None:
     sb = sandbox.cluster
     sb.add_pod("a")
@@ -108,6 +139,28 @@ async def test_follow_sort_window_orders_lines(sandbox: Any, cluster: Cluster) -
         sb.write("y", "app", "first", ts_ns=t0 + 1_000_000)
         await eventually(lambda: len(sink.lines) == 2)
     assert sink.messages() == [b"first", b"second"]
+
+
+async def test_follow_says_when_nothing_matches_yet(sandbox: Any, cluster: Cluster) -> None:
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("^web")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+        sandbox.cluster.add_pod("web-1")
+        await streams_open(sandbox, 1)
+        sandbox.cluster.write("web-1", "app", "hello")
+        await eventually(lambda: sink.messages() == [b"hello"])
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == 'no container matched in namespace "default" yet; waiting for one'
+
+
+async def test_follow_is_silent_when_something_matched(sandbox: Any, cluster: Cluster) -> None:
+    sandbox.cluster.add_pod("web-1")
+    sink = RecordingSink()
+    async with engine(Config(follow=Follow(tail_lines=0)), [cluster], sink):
+        await streams_open(sandbox, 1)
+        await asyncio.sleep(0.1)
+    assert not sink.kinds(NoticeKind.WARNING)
 
 
 async def test_pod_resource_query_is_an_exact_name(sandbox: Any, cluster: Cluster) -> None:

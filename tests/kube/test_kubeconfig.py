@@ -193,6 +193,14 @@ def test_missing_explicit_kubeconfig_and_no_kubeconfig_at_all(tmp_path: Path) ->
         resolve(Connection(), None, env(home=tmp_path))
 
 
+def test_kubeconfig_that_is_a_directory(tmp_path: Path) -> None:
+    # kubectl: 'read <path>: is a directory'; "does not exist" sent users looking for a typo.
+    with pytest.raises(KubeconfigError, match=r"^kubeconfig .* is a directory, not a file \(from --kube"):
+        resolve(Connection(kubeconfig=str(tmp_path)), None, {})
+    with pytest.raises(KubeconfigError, match=r"is a directory, not a file \(from \$KUBECONFIG\)$"):
+        resolve(Connection(), None, {**env(home=tmp_path), "KUBECONFIG": str(tmp_path)})
+
+
 @pytest.mark.parametrize(
     ("server", "expected"),
     [

@@ -95,12 +95,23 @@ async def test_a_resource_query_wins_over_the_prompt(sandbox: Sandbox) -> None:
 
 
 async def test_prompt_through_a_pseudo_terminal(sandbox: Sandbox) -> None:
+    await _through_a_pty(sandbox, "dumb")
+
+
+async def test_color_never_also_holds_for_the_prompt(sandbox: Sandbox) -> None:
+    # A colour terminal, but the user said --color=never: the menu gets no escape codes either.
+    screen = await _through_a_pty(sandbox, "xterm-256color")
+    assert b"\x1b[" not in screen, screen
+
+
+async def _through_a_pty(sandbox: Sandbox, term: str) -> bytes:
+    """Answer the menu of a real ``pystern -p --color=never`` on a terminal; returns the screen."""
     program = BIN / "pystern"
     if not program.exists():
         pytest.skip(f"pystern is not installed in {BIN}")
     _shop(sandbox)
     leader, follower = pty.openpty()
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent", "TERM": "dumb"}
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent", "TERM": term}
     argv = [str(program), "-p", "--no-follow", "--color=never", "--kubeconfig", str(sandbox.kubeconfig_path)]
     proc = await asyncio.create_subprocess_exec(
         *argv, env=env, stdin=follower, stderr=follower, stdout=asyncio.subprocess.PIPE
@@ -125,3 +136,4 @@ async def test_prompt_through_a_pseudo_terminal(sandbox: Sandbox) -> None:
     lines = out.decode().splitlines()
     assert lines[0] == f"Selector: {LABEL}=shop"
     assert sorted(lines[1:]) == ["shop-1 app hello from shop-1", "shop-2 app hello from shop-2"]
+    return screen

@@ -7,6 +7,7 @@ program runs with live log streams open and lines flowing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections import Counter
@@ -88,6 +89,66 @@ async def test_head_in_follow_mode_is_quiet(sandbox: Any, tmp_path: Path) -> Non
     assert err == b"", err
     # 0 is what pystern documents for a closed stdout; 141 (SIGPIPE) is the shell convention.
     assert rc in (0, 141), rc
+
+
+@pytest.mark.parametrize("later_lines", [0, 1], ids=["silent", "one-more-line"])
+async def test_reader_gone_while_the_pods_are_quiet(sandbox: Any, tmp_path: Path, later_lines: int) -> None:
+    # `pystern deploy/x | grep -m1 READY`: once grep has its line it exits, and the pod may
+    # print nothing for hours.  pystern must end then, not at the second line after it.
+    sb = sandbox.cluster
+    sb.add_pod("a", containers=("app",))
+    sb.write("a", "app", "starting", "READY")
+    script = f"{PYSTERN} . --kubeconfig {sandbox.kubeconfig_path} {' '.join(ARGS)} | grep -m1 READY"
+    proc = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        script,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=clean_env(tmp_path),
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert await asyncio.wait_for(proc.stdout.readline(), 15) == b"READY\n"
+        for n in range(later_lines):
+            sb.write("a", "app", f"later {n}")
+        async with asyncio.timeout(5):
+            _, err = await proc.communicate()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert err == b"", err
+
+
+async def test_stdin_mode_ends_when_the_reader_leaves(tmp_path: Path) -> None:
+    # `tail -f app.log | pystern --stdin | grep -m1 READY`: stdin stays open and quiet.
+    read_fd, write_fd = os.pipe()
+    proc = await asyncio.create_subprocess_exec(
+        PYSTERN,
+        "--stdin",
+        "-o",
+        "raw",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=write_fd,
+        stderr=asyncio.subprocess.PIPE,
+        env=clean_env(tmp_path),
+    )
+    os.close(write_fd)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(b"READY\n")
+        await proc.stdin.drain()
+        assert await asyncio.wait_for(asyncio.to_thread(os.read, read_fd, 100), 10) == b"READY\n"
+        os.close(read_fd)
+        async with asyncio.timeout(5):
+            rc = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.stderr is not None
+    assert (rc, await proc.stderr.read()) == (0, b"")
 
 
 async def test_head_in_no_follow_mode_is_quiet(sandbox: Any, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import fcntl
 import io
 import os
@@ -94,6 +95,40 @@ async def test_broken_pipe_raises_output_closed() -> None:
         with pytest.raises(OutputClosed):
             await sink.aclose()
     assert issubclass(OutputClosed, BrokenPipeError)
+
+
+async def test_wait_closed_sees_the_reader_leave_without_a_write() -> None:
+    # This loop is asyncio's own (the subprocess tests run uvloop): both must report the hang-up.
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(write_fd, "wb", buffering=0) as stdout:
+        sink = build_sink(Output(), stdout=stdout, stderr=io.StringIO(), stdout_isatty=False, env={})
+        watch = asyncio.create_task(sink.wait_closed())
+        await asyncio.sleep(0.05)
+        assert not watch.done()  # a reader that is there: nothing to report
+        os.close(read_fd)
+        with pytest.raises(OutputClosed):
+            await asyncio.wait_for(watch, 5)
+
+
+class FullDisk(io.RawIOBase):
+    """A stdout on a full disk: every write fails with ENOSPC."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+async def test_wait_closed_reports_a_failed_write_at_once() -> None:
+    sink = build_sink(Output(), stdout=FullDisk(), stderr=io.StringIO(), stdout_isatty=False, env={})
+    watch = asyncio.create_task(sink.wait_closed())
+    sink.emit(Target("n", "p", "c"), _records("p", 3))
+    # No second write comes: the watch alone must report the first one's failure.
+    with pytest.raises(OutputClosed) as raised:
+        await asyncio.wait_for(watch, 5)
+    assert isinstance(raised.value.__cause__, OSError)
+    assert raised.value.__cause__.errno == errno.ENOSPC
 
 
 def test_broken_pipe_without_a_loop() -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 import yaml
 
 
@@ -61,3 +62,12 @@ async def test_bad_flag_exits_2() -> None:
     _, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode == 2
     assert b"invalid choice" in err
+
+
+def test_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from pystern.sandbox.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--port", "99999"])
+    assert exited.value.code == 2
+    assert "argument --port: 99999 is not a port number (0-65535)" in capsys.readouterr().err

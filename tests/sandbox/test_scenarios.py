@@ -59,3 +59,21 @@ async def test_demo_scenario_runs_in_background() -> None:
         assert sb.scenario_task is not None
         assert not sb.scenario_task.done()
         assert any(rec.name == "flaky" for rec in sb.cluster.pods.values())
+
+
+async def test_cronjob_keeps_three_finished_jobs(sandbox: Sandbox) -> None:
+    # As the CronJob controller does (successfulJobsHistoryLimit 3): the demo runs one every two
+    # minutes for as long as it is left open, and its finished pods must not pile up without end.
+    c = sandbox.cluster
+    c.add_cronjob("report", containers=("report",))
+    finished = []
+    for _ in range(5):
+        name = c.run_cronjob("report")["metadata"]["name"]
+        c.complete_job(name)
+        finished.append(name)
+    running = c.run_cronjob("report")["metadata"]["name"]
+    jobs = {j["metadata"]["name"] for j in c.store.items("jobs", "default")}
+    assert jobs == {*finished[-3:], running}
+    assert len(jobs) == 4  # every name distinct, no job replaced by a namesake
+    pods_of = {rec.labels["job-name"] for rec in c.pods.values()}
+    assert pods_of == jobs

@@ -1,0 +1,46 @@
+"""Several ``--context``s: an error that stops the run names the context it came from."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import yaml
+
+from pystern.cli import ProcessIO, run_cli
+from pystern.sandbox import Sandbox
+
+
+async def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    err = io.StringIO()
+    process = ProcessIO(io.BytesIO(), io.BytesIO(), err, False, False, env)
+    code = await asyncio.to_thread(run_cli, argv, process)
+    return code, err.getvalue()
+
+
+def _two_contexts(sandbox: Sandbox, path: Path) -> Path:
+    """Contexts ``good`` and ``stale`` on the same sandbox; ``stale`` has a token it refuses."""
+    config = sandbox.kubeconfig_dict("good", "default")
+    config["users"].append({"name": "stale", "user": {"token": "expired-token"}})
+    config["contexts"].append({"name": "stale", "context": {"cluster": "good", "user": "stale"}})
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+async def test_failing_context_is_named(sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:
+    kubeconfig = _two_contexts(sandbox, tmp_path / "two")
+    argv = [".", "--no-follow", "--kubeconfig", str(kubeconfig), "--context", "good,stale"]
+    code, err = await _run(argv, env)
+    assert (code, err) == (
+        1,
+        'pystern: error: context "stale": You must be logged in to the server (Unauthorized)\n',
+    )
+
+
+async def test_one_context_keeps_the_plain_message(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    kubeconfig = _two_contexts(sandbox, tmp_path / "two")
+    code, err = await _run([".", "--no-follow", "--kubeconfig", str(kubeconfig), "--context", "stale"], env)
+    assert (code, err) == (1, "pystern: error: You must be logged in to the server (Unauthorized)\n")
