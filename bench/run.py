@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -140,6 +141,13 @@ def bench_throughput(pods: int, lines: int, rounds: int = 1) -> list[Row]:
             "kubectl logs --prefix --timestamps": [*kubectl, "--timestamps"],
             "pystern -t (UTC)": [*base, "-t", "--timezone", "UTC"],
             "pystern -t (Asia/Tokyo)": [*base, "-t", "--timezone", "Asia/Tokyo"],
+            # --sort: an exact time-ordered merge; kubectl users sort its timestamped output.
+            "kubectl logs --prefix --timestamps | sort": [
+                "sh",
+                "-c",
+                shlex.join([*kubectl, "--timestamps"]) + " | LC_ALL=C sort -s -k2,2",
+            ],
+            "pystern --sort": [*base, "--sort"],
         }
         timings: dict[str, list[Timing]] = {name: [] for name in runs}
         checks: dict[str, str] = {}
@@ -168,6 +176,7 @@ def bench_throughput(pods: int, lines: int, rounds: int = 1) -> list[Row]:
             ("pystern -o json", "kubectl logs --prefix"),
             ("pystern -t (UTC)", "kubectl logs --prefix --timestamps"),
             ("pystern -t (Asia/Tokyo)", "kubectl logs --prefix --timestamps"),
+            ("pystern --sort", "kubectl logs --prefix --timestamps | sort"),
         ):
             rows.append(
                 Row(
@@ -296,7 +305,8 @@ def main() -> None:
     print("| benchmark | result | notes |")
     print("|---|---|---|")
     for row in rows:
-        print(f"| {row.name} | {row.value} | {row.note} |")
+        cells = (cell.replace("|", "\\|") for cell in (row.name, row.value, row.note))
+        print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
