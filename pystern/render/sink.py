@@ -5,8 +5,12 @@ target's constant prefix (and JSON tail) is built once and cached; with no ``-t`
 highlight, a list comprehension slices off the fixed-width kubelet timestamps, ``-i``/``-e``
 decide for the whole batch (``LineFilter.keep_lines``), and one ``join`` puts the prefix in
 front of every line (``-o json``: ``jsonbatch.json_lines``, a few C passes per batch).
-Otherwise a tight loop splits each record at its first space with byte operations.
-Sanitising runs once over the rendered chunk, and the chunk goes to the single stdout ``Writer``.
+With ``-t`` each distinct second is converted once; in a zone at UTC the lines go out as
+the kubelet wrote them, otherwise as ``zip`` rows joined once (``_stamped``).  ``--sort``
+hands over lines of many targets at once (``emit_merged``), rendered the same way with
+the prefix as a per-line column.  Anything else takes a tight loop that splits each
+record at its first space with byte operations.  Sanitising runs once over the rendered
+chunk, and the chunk goes to the single stdout ``Writer``.
 """
 
 from __future__ import annotations
