@@ -60,7 +60,9 @@ def _namespaces(values: Values) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for name in values.items("namespace"):
         if not name:
-            raise UsageError("--namespace: empty namespace name", flag="namespace")
+            # stern keeps only the non-empty -n values, so `-n default,` is a typo it forgives; with
+            # nothing left the tuple is empty and the context's namespace is used, as without -n.
+            continue
         if len(name) > 63 or not _DNS_LABEL.match(name):
             raise UsageError(
                 f'--namespace: invalid namespace "{shorten(name)}": a namespace is at most 63 lower case '

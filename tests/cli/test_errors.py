@@ -73,7 +73,6 @@ BAD = [
     (["--request-timeout", "soon", "."], 'invalid value "soon" for --request-timeout'),
     (["--no-follow=maybe", "."], 'invalid value "maybe" for --no-follow: expected true or false'),
     (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),
-    (["-n", "a,,b", "."], "--namespace: empty namespace name"),
     (["-n", "Kube_System", "."], '--namespace: invalid namespace "Kube_System"'),
     (["-n", "a" * 64, "."], "--namespace: invalid namespace"),
     (["--context", "a,,b", "."], "--context: empty context name"),
