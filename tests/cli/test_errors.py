@@ -64,6 +64,8 @@ BAD = [
     (["--since", "-5m", "."], "--since must be at least 1s"),
     (["--sort-window", "x", "."], 'invalid value "x" for --sort-window'),
     (["--tail", "ten", "."], 'invalid value "ten" for --tail: not an integer'),
+    (["--tail", " 5", "."], 'invalid value " 5" for --tail: not an integer'),
+    (["--max-log-requests", "09", "."], 'invalid value "09" for --max-log-requests: not an integer (a leading 0 means octal'),
     (["--tail", "99999999999999999999", "."], 'invalid value "99999999999999999999" for --tail: out of range'),
     (["--qps", "fast", "."], 'invalid value "fast" for --qps: not a number'),
     (["--qps", "nan", "."], 'invalid value "nan" for --qps: not a finite number'),
