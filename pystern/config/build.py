@@ -13,7 +13,7 @@ import regex
 from pystern.config.flags import BY_NAME, Flag
 from pystern.config.query import compile_regex, parse_query
 from pystern.config.values import Values
-from pystern.errors import TemplateParseError, UsageError, shorten, shorten_words
+from pystern.errors import TemplateParseError, UsageError, not_utf8, shorten, shorten_words
 from pystern.options import (
     ColorMode,
     Config,
@@ -154,6 +154,8 @@ def _template(values: Values) -> str | None:
     if path:
         try:
             text = Path(path).expanduser().read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--template-file: {path} {not_utf8(exc)}", flag="template-file") from None
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"--template-file: cannot read {path}: {reason}", flag="template-file") from None

@@ -126,6 +126,26 @@ def test_bad_input(argv: list[str], message: str, env: dict[str, str]) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [(b"\xff{{.Message}}\n", "byte 0xff on line 1"), (b'{{.Message}}\n{{"\xc3("}}\n', "byte 0xc3 on line 2")],
+)
+def test_template_file_not_utf8(content: bytes, where: str, env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "t"
+    path.write_bytes(content)
+    code, out, err = run(["--stdin", "-T", str(path)], env, stdin=b"x\n")
+    assert (code, out) == (2, "")
+    assert err == f"pystern: error: --template-file: {path} is not valid UTF-8 ({where})\n"
+
+
+def test_config_file_not_utf8(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"tail: 1\n\xff: 2\n")
+    code, out, err = run(["--stdin", "--config", str(path)], env, stdin=b"x\n")
+    assert (code, out) == (2, "")
+    assert err == f"pystern: error: config file {path} is not valid UTF-8 (byte 0xff on line 2)\n"
+
+
 def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
     code, _, err = run(["--debug", "--since", "1d", "."], env)
     assert code == 2
