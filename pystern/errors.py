@@ -41,6 +41,16 @@ def shorten_words(message: str, limit: int = ECHO_LIMIT) -> str:
     return re.sub(rf"\S{{{limit + 1},}}", lambda m: shorten(m.group(), limit), message)
 
 
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """A file's decoding failure in the user's terms: ``is not valid UTF-8 (byte 0xff on line 2)``.
+
+    Python's own text ("'utf-8' codec can't decode byte 0xff in position 8") names a codec
+    and a byte offset; a line number is what an editor can jump to.
+    """
+    line = exc.object.count(b"\n", 0, exc.start) + 1
+    return f"is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} on line {line})"
+
+
 class PysternError(Exception):
     """Base class of every error pystern reports to the user."""
 

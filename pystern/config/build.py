@@ -13,7 +13,7 @@ import regex
 from pystern.config.flags import BY_NAME, Flag
 from pystern.config.query import compile_regex, parse_query
 from pystern.config.values import Values
-from pystern.errors import TemplateParseError, UsageError, shorten, shorten_words
+from pystern.errors import TemplateParseError, UsageError, not_utf8, shorten, shorten_words
 from pystern.options import (
     ColorMode,
     Config,
@@ -60,7 +60,9 @@ def _namespaces(values: Values) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for name in values.items("namespace"):
         if not name:
-            raise UsageError("--namespace: empty namespace name", flag="namespace")
+            # stern keeps only the non-empty -n values, so `-n default,` is a typo it forgives; with
+            # nothing left the tuple is empty and the context's namespace is used, as without -n.
+            continue
         if len(name) > 63 or not _DNS_LABEL.match(name):
             raise UsageError(
                 f'--namespace: invalid namespace "{shorten(name)}": a namespace is at most 63 lower case '
@@ -152,6 +154,8 @@ def _template(values: Values) -> str | None:
     if path:
         try:
             text = Path(path).expanduser().read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--template-file: {path} {not_utf8(exc)}", flag="template-file") from None
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"--template-file: cannot read {path}: {reason}", flag="template-file") from None

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
-from pystern.errors import ConfigFileError, UsageError, shorten
+from pystern.errors import ConfigFileError, UsageError, not_utf8, shorten
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +151,8 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
         if must_exist:
             raise ConfigFileError(f"config file {path} does not exist") from None
         return ConfigFile()
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(f"config file {path} {not_utf8(exc)}") from None
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigFileError(f"cannot read config file {path}: {reason}") from None

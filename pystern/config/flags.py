@@ -240,7 +240,11 @@ BY_SHORT: dict[str, Flag] = {flag.short: flag for flag in FLAGS if flag.short}
 
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
-_INT = re.compile(r"[+-]?[0-9]+\Z")
+_PREFIXES = {"b": 2, "o": 8, "x": 16}
+# Go's integer-literal rule for underscores: each one sits between two digits, or between a base
+# prefix and a digit (so "1_000" and "0x_1f" parse, "_1", "1_" and "1__0" do not).
+_UNDERSCORES = re.compile(r"(?:0[bBoOxX]_?)?[0-9a-zA-Z]+(?:_[0-9a-zA-Z]+)*\Z")
+_INT64 = 2**63
 
 
 class FlagValueError(UsageError):
@@ -266,6 +270,35 @@ def parse_bool(flag: Flag, text: str) -> bool:
     raise _bad(flag, text, "expected true or false")
 
 
+def parse_go_int(text: str) -> int:
+    """Go's ``strconv.ParseInt(text, 0, 64)``, which is how pflag reads every int flag.
+
+    One optional sign, then a base prefix (``0x``, ``0o``, ``0b``, or a bare leading ``0`` for
+    octal) and ASCII digits, with underscores as Go's literals allow; no surrounding spaces.
+    Raises ``ValueError`` with the reason: ``not an integer`` or ``out of range``.
+    """
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not digits:
+        raise ValueError("not an integer")
+    base, start = 10, 0
+    if digits[0] == "0":
+        # Like Go: "0x" alone is not hex but octal "0" followed by a bad digit "x".
+        base, start = 8, 1
+        if len(digits) >= 3 and digits[1].lower() in _PREFIXES:
+            base, start = _PREFIXES[digits[1].lower()], 2
+    body = digits[start:].replace("_", "")
+    if not body.isascii() or not all(char.isalnum() and int(char, 36) < base for char in body):
+        if base == 8 and start == 1 and body.isascii() and body.isdigit():
+            raise ValueError("not an integer (a leading 0 means octal, as in Go)")
+        raise ValueError("not an integer")
+    if "_" in digits and not _UNDERSCORES.match(digits):
+        raise ValueError("not an integer")
+    magnitude = int(body, base) if body else 0
+    if magnitude > _INT64 or (magnitude == _INT64 and text[0] != "-"):
+        raise ValueError("out of range")
+    return -magnitude if text[0] == "-" else magnitude
+
+
 def split_slice(text: str) -> tuple[str, ...]:
     """Split one SLICE occurrence on commas with CSV quoting, as pflag's string slices do."""
     if text == "":
@@ -282,12 +315,10 @@ def parse_scalar(flag: Flag, text: str) -> Value:
     if kind is Kind.BOOL:
         return parse_bool(flag, text)
     if kind is Kind.INT:
-        if not _INT.match(text.strip()):
-            raise _bad(flag, text, "not an integer")
-        value = int(text.strip())
-        if abs(value) >= 2**63:
-            raise _bad(flag, text, "out of range")
-        return value
+        try:
+            return parse_go_int(text)
+        except ValueError as exc:
+            raise _bad(flag, text, str(exc)) from None
     if kind is Kind.FLOAT:
         try:
             number = float(text.strip())

@@ -238,6 +238,13 @@ class Transport:
             except (OSError, ValueError):
                 pass
 
+    def log_body(self, body: bytes) -> None:
+        """Write a response body at ``--verbosity 9``: one diagnostic, cut at VERBOSE_BODY_LIMIT."""
+        if self.verbosity >= 9:
+            # The API server ends its JSON with a newline; kept, it printed a blank line after each body.
+            text = body[:VERBOSE_BODY_LIMIT].decode("utf-8", "replace").rstrip("\r\n")
+            self.log(9, f"response body: {text}")
+
     # ------------------------------------------------------------------ timeouts
     def timeout(self, read: float | None, *, total: float | None = None) -> aiohttp.ClientTimeout:
         """A ClientTimeout with our connect timeout and the given socket-read timeout."""
@@ -291,7 +298,7 @@ class Transport:
             if resp.status < 300:
                 return resp
             body = await self._error_body(resp)
-            self.log(9, f"response body: {body[:VERBOSE_BODY_LIMIT].decode('utf-8', 'replace')}")
+            self.log_body(body)
             if resp.status == 401 and not renewed:
                 renewed = True
                 if await self.credentials.renew(generation):
@@ -372,7 +379,7 @@ class Transport:
             raise ConnectionLost(f"reading {path} from {self.server} failed: {_reason_of(exc)}") from exc
         finally:
             resp.release()
-        self.log(9, f"response body: {body[:VERBOSE_BODY_LIMIT].decode('utf-8', 'replace')}")
+        self.log_body(body)
         try:
             return json.loads(body)
         except ValueError as exc:

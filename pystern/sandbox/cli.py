@@ -30,6 +30,21 @@ def _port(text: str) -> int:
     return port
 
 
+class _BadKubeconfigPath(Exception):
+    """The --kubeconfig path cannot be written: a usage error (exit 2), said in one line."""
+
+
+def _write_kubeconfig(sb: Sandbox, path: Path) -> Path:
+    try:
+        return sb.write_kubeconfig(path)
+    except IsADirectoryError:
+        # Easy to do by accident (`--kubeconfig /tmp`); say what to give instead.
+        message = f"--kubeconfig {path} is a directory; give a file path, e.g. {path / 'kubeconfig'}"
+        raise _BadKubeconfigPath(message) from None
+    except OSError as exc:
+        raise _BadKubeconfigPath(f"cannot write --kubeconfig {path}: {exc.strerror or exc}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pystern-sandbox",
@@ -59,7 +74,7 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
         contextlib.AsyncExitStack() as cleanup,
     ):
         if args.kubeconfig is not None:
-            path = sb.write_kubeconfig(args.kubeconfig)
+            path = _write_kubeconfig(sb, args.kubeconfig)
         else:
             # Removed on exit: the kubeconfig is useless once the server is gone.
             tmp = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="pystern-sandbox-"))
@@ -100,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(runner())
     except KeyboardInterrupt:
         return 130
+    except _BadKubeconfigPath as exc:
+        print(f"pystern-sandbox: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"pystern-sandbox: error: {exc}", file=sys.stderr)
         return 1

@@ -64,6 +64,8 @@ BAD = [
     (["--since", "-5m", "."], "--since must be at least 1s"),
     (["--sort-window", "x", "."], 'invalid value "x" for --sort-window'),
     (["--tail", "ten", "."], 'invalid value "ten" for --tail: not an integer'),
+    (["--tail", " 5", "."], 'invalid value " 5" for --tail: not an integer'),
+    (["--max-log-requests", "09", "."], 'invalid value "09" for --max-log-requests: not an integer (a leading 0 means octal'),
     (["--tail", "99999999999999999999", "."], 'invalid value "99999999999999999999" for --tail: out of range'),
     (["--qps", "fast", "."], 'invalid value "fast" for --qps: not a number'),
     (["--qps", "nan", "."], 'invalid value "nan" for --qps: not a finite number'),
@@ -73,7 +75,6 @@ BAD = [
     (["--request-timeout", "soon", "."], 'invalid value "soon" for --request-timeout'),
     (["--no-follow=maybe", "."], 'invalid value "maybe" for --no-follow: expected true or false'),
     (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),
-    (["-n", "a,,b", "."], "--namespace: empty namespace name"),
     (["-n", "Kube_System", "."], '--namespace: invalid namespace "Kube_System"'),
     (["-n", "a" * 64, "."], "--namespace: invalid namespace"),
     (["--context", "a,,b", "."], "--context: empty context name"),
@@ -123,6 +124,26 @@ def test_bad_input(argv: list[str], message: str, env: dict[str, str]) -> None:
     assert err.startswith("pystern: error: " + message), err
     assert err.count("\n") == 1, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [(b"\xff{{.Message}}\n", "byte 0xff on line 1"), (b'{{.Message}}\n{{"\xc3("}}\n', "byte 0xc3 on line 2")],
+)
+def test_template_file_not_utf8(content: bytes, where: str, env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "t"
+    path.write_bytes(content)
+    code, out, err = run(["--stdin", "-T", str(path)], env, stdin=b"x\n")
+    assert (code, out) == (2, "")
+    assert err == f"pystern: error: --template-file: {path} is not valid UTF-8 ({where})\n"
+
+
+def test_config_file_not_utf8(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"tail: 1\n\xff: 2\n")
+    code, out, err = run(["--stdin", "--config", str(path)], env, stdin=b"x\n")
+    assert (code, out) == (2, "")
+    assert err == f"pystern: error: config file {path} is not valid UTF-8 (byte 0xff on line 2)\n"
 
 
 def test_debug_shows_the_traceback(env: dict[str, str]) -> None:

@@ -71,6 +71,10 @@ def test_defaults(cfg: Cfg) -> None:
         (["-n", "a", "."], lambda c: c.selection.namespaces == ("a",)),
         (["--namespace=a,b", "-n", "c", "."], lambda c: c.selection.namespaces == ("a", "b", "c")),
         (["-n", "a", "-n", "a", "."], lambda c: c.selection.namespaces == ("a",)),
+        # stern uses the non-empty -n values; none left means the context's namespace.
+        (["-n", "a,,b,", "."], lambda c: c.selection.namespaces == ("a", "b") and c.output.show_namespace),
+        (["-n", "a,", "."], lambda c: c.selection.namespaces == ("a",) and not c.output.show_namespace),
+        (["-n", ",", "-n", "", "."], lambda c: c.selection.namespaces == ()),
         (["-A", "."], lambda c: c.selection.all_namespaces and c.output.show_namespace),
         (["-n", "a,b", "."], lambda c: c.output.show_namespace),
         # stern counts -n values before de-duplicating; pystern counts distinct namespaces.

@@ -354,6 +354,24 @@ async def test_verbosity_logs_requests_but_never_the_token(sandbox: Sandbox) -> 
     assert quiet.getvalue() == ""
 
 
+async def test_verbosity_9_writes_one_line_per_body(sandbox: Sandbox) -> None:
+    # The API ends its JSON bodies with a newline; logged as-is it left a blank line after each body.
+    assert sandbox.kubeconfig_path is not None
+    err = io.StringIO()
+    async with await connect(
+        Connection(kubeconfig=str(sandbox.kubeconfig_path), verbosity=9), stderr=err
+    ) as kube:
+        sandbox.cluster.add_pod("web")
+        await kube.list_pods("default", "", "")
+        with pytest.raises(ApiError):  # an error answer's body is logged too
+            await collect(kube, LogRequest("default", "nosuchpod", "app", follow=False))
+    lines = err.getvalue().splitlines()
+    bodies = [line for line in lines if line.startswith("pystern: response body: ")]
+    assert any('"PodList"' in body for body in bodies)
+    assert any('"NotFound"' in body for body in bodies)
+    assert all(line.startswith("pystern: ") for line in lines), lines
+
+
 async def test_server_restart_refuses_then_recovers(sandbox: Sandbox, cluster: KubeCluster) -> None:
     await sandbox.stop_serving()
     with pytest.raises(ConnectionFailed, match=r"^cannot connect to the server http://127\.0\.0\.1:\d+: "):

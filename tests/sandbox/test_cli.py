@@ -71,3 +71,34 @@ def test_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
         main(["--port", "99999"])
     assert exited.value.code == 2
     assert "argument --port: 99999 is not a port number (0-65535)" in capsys.readouterr().err
+
+
+def test_kubeconfig_that_is_a_directory_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from pystern.sandbox.cli import main
+
+    assert main(["--scenario", "empty", "--kubeconfig", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"pystern-sandbox: error: --kubeconfig {tmp_path} is a directory; "
+        f"give a file path, e.g. {tmp_path / 'kubeconfig'}\n"
+    )
+
+
+def test_kubeconfig_that_cannot_be_written_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from pystern.sandbox.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["--scenario", "empty", "--kubeconfig", str(blocker / "kubeconfig")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        f"pystern-sandbox: error: cannot write --kubeconfig {blocker / 'kubeconfig'}: "
+    )
+    assert "Errno" not in captured.err
+    assert captured.err.count("\n") == 1

@@ -1,0 +1,55 @@
+"""``-n`` against the sandbox: empty entries are dropped like stern drops them (stern.md §3.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+from pystern.cli import ProcessIO, run_cli
+from pystern.sandbox import Sandbox
+
+
+async def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.BytesIO(), io.StringIO()
+    process = ProcessIO(io.BytesIO(), out, err, False, False, env)
+    code = await asyncio.to_thread(run_cli, argv, process)
+    return code, out.getvalue().decode(), err.getvalue()
+
+
+def _two_namespaces(sandbox: Sandbox) -> None:
+    sandbox.cluster.add_pod("web", namespace="default", containers=("app",))
+    sandbox.cluster.write("web", "app", "from default", namespace="default")
+    sandbox.cluster.add_pod("cart", namespace="shop", containers=("app",))
+    sandbox.cluster.write("cart", "app", "from shop", namespace="shop")
+
+
+async def test_trailing_comma_is_ignored(sandbox: Sandbox, env: dict[str, str]) -> None:
+    _two_namespaces(sandbox)
+    argv = [
+        ".",
+        "-n",
+        "default,",
+        "--no-follow",
+        "--only-log-lines",
+        "--color=never",
+        "--kubeconfig",
+        str(sandbox.kubeconfig_path),
+    ]
+    code, out, err = await _run(argv, env)
+    assert (code, err) == (0, "")
+    # One namespace after dropping the empty entry: no namespace column.
+    assert out == "web app from default\n"
+
+
+async def test_only_empty_entries_mean_the_context_namespace(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    _two_namespaces(sandbox)
+    kubeconfig = sandbox.write_kubeconfig(tmp_path / "shop-kubeconfig", namespace="shop")
+    code, out, err = await _run(
+        [".", "-n", ",", "--no-follow", "--only-log-lines", "--color=never", "--kubeconfig", str(kubeconfig)],
+        env,
+    )
+    assert (code, err) == (0, "")
+    assert out == "cart app from shop\n"
