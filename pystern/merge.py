@@ -49,7 +49,7 @@ def sort_key(line: bytes) -> bytes | None:
     return format_rfc3339_nano_fixed(ns).encode()
 
 
-ROUND_LINES = 2048
+ROUND_LINES = 512
 """Lines of one stream that a merge round may take (ties aside): rounds, and their memory, stay small."""
 
 
