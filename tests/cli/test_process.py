@@ -70,22 +70,26 @@ _SLEEPER = (
 )
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signals_cancel_the_run_and_set_the_exit_code(signum: int, code: int) -> None:
+def _signal_script(script: str, first_line: str, signum: int, delay: float = 0.0) -> tuple[int, str, str]:
+    """Run ``script`` and signal it ``delay`` s after ``first_line``: (status, rest of stdout, stderr)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SLEEPER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline() == "ready\n"
+        assert proc.stdout.readline() == first_line
+        time.sleep(delay)
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == code
-    assert out == "cleaned up\n"
-    assert err == ""
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_cancel_the_run_and_set_the_exit_code(signum: int, code: int) -> None:
+    assert _signal_script(_SLEEPER, "ready\n", signum) == (code, "cleaned up\n", "")
 
 
 _SLOW_CLOSE = (
@@ -103,16 +107,5 @@ _SLOW_CLOSE = (
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_while_the_loop_closes_exits_quietly(signum: int, code: int) -> None:
     # The run is over (the reader of stdout left, say) and the user presses Ctrl-C as it shuts down.
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_CLOSE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "closing\n"
-        time.sleep(0.3)
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert (proc.returncode, err) == (code, "")
+    status, _, err = _signal_script(_SLOW_CLOSE, "closing\n", signum, delay=0.3)
+    assert (status, err) == (code, "")

@@ -44,12 +44,17 @@ async def test_no_follow_tail_and_partial_last_line(sandbox: Any, cluster: Clust
     assert sink.messages() == [b"three", b"no newline at the end"]
 
 
-async def test_no_follow_exit_1_after_the_others_finished(sandbox: Any, cluster: Cluster) -> None:
+def _good_and_forbidden(sandbox: Any) -> None:
+    """Two pods with a line each; reading the log of "bad" is forbidden (403) ten times over."""
     sb = sandbox.cluster
     for name in ("good", "bad"):
         sb.add_pod(name)
         sb.write(name, "app", f"{name} line")
     sb.fail_requests(403, times=10, path_contains="/pods/bad/log", message='pods "bad" is forbidden: no')
+
+
+async def test_no_follow_exit_1_after_the_others_finished(sandbox: Any, cluster: Cluster) -> None:
+    _good_and_forbidden(sandbox)
     sink = RecordingSink()
     code = await run(
         Config(follow=Follow(follow=False, max_log_requests=1)), [cluster], sink, policy=FAST_POLICY
@@ -61,11 +66,7 @@ async def test_no_follow_exit_1_after_the_others_finished(sandbox: Any, cluster:
 
 
 async def test_no_follow_failure_summary_counts_and_names_the_first(sandbox: Any, cluster: Cluster) -> None:
-    sb = sandbox.cluster
-    for name in ("good", "bad"):
-        sb.add_pod(name)
-        sb.write(name, "app", f"{name} line")
-    sb.fail_requests(403, times=10, path_contains="/pods/bad/log", message='pods "bad" is forbidden: no')
+    _good_and_forbidden(sandbox)
     sink = RecordingSink()
     config = Config(follow=Follow(follow=False, max_log_requests=1))
     assert await run(config, [cluster], sink, policy=FAST_POLICY) == 1
