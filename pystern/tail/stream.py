@@ -412,10 +412,15 @@ class Tail:
                         # is not rotated.)
                         self._emit_partial()
                         return None
-                    if await self._replaced_per_server():
+                    replaced = await self._replaced_per_server()
+                    if replaced:
                         # Not a rotation: the instance was replaced and the watch has not said so.
                         self.previous = True
                         self.mismatches = 0
+                    elif replaced is None:
+                        # The server could not be asked (it may be restarting): accept nothing
+                        # unverified yet; the next resume is checked, and the server asked, again.
+                        self.mismatches = ROTATION_MISMATCHES - 1
             if self.final and isinstance(error, errors.ApiError) and not _transient(error):
                 return None  # the stopped container's log went away with its pod: nothing more to read
             if isinstance(error, errors.ApiError) and not _waiting_error(error):
@@ -426,12 +431,14 @@ class Tail:
             if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
                 failures += 1
 
-    async def _replaced_per_server(self) -> bool:
+    async def _replaced_per_server(self) -> bool | None:
         """Ask the API server itself (not the watch, which may lag) whether this instance was replaced.
 
         Before a tail accepts a stream as a rotated log: the same evidence (a resumed stream
         without the last line printed) is what a restart looks like.  False when the server
-        shows the same instance, or cannot be asked (then the rotation rule applies as before).
+        shows the same instance; None when it cannot be asked (accepting the rotation then is
+        how an old instance's last lines were lost and a new instance's lines printed twice
+        while the API server restarted).
         """
         t = self.target
         if not t.container_id:
@@ -439,7 +446,7 @@ class Tail:
         try:
             listed = await self.cluster.list_pods(t.namespace, "", f"metadata.name={t.pod}")
         except errors.PysternError:
-            return False
+            return None
         for pod in listed.pods:
             st = pod.status_of(t.container, t.kind) if pod.uid == t.pod_uid else None
             if st is not None:
