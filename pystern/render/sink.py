@@ -369,11 +369,14 @@ class RenderSink:
         assert self.timestamps is not None
         unchanged = not self.timestamps.short and all(pair == (key, b"Z") for key, pair in formatted.items())
         json = self.format is OutputFormat.JSON
-        if unchanged and not json and isinstance(head, bytes):
-            parts: Sequence[bytes] = (head, (b"\n" + head).join(lines), b"\n")
+        # The repeat() columns are endless: the rows end with the lines (hence strict=False).
+        if unchanged and not json:
+            if isinstance(head, bytes):
+                parts: Sequence[bytes] = (head, (b"\n" + head).join(lines), b"\n")
+            else:
+                parts = (b"".join(chain.from_iterable(zip(head, lines, repeat(b"\n"), strict=False))),)
             return (self.sanitize(b"".join(parts)),) if self.sanitize is not None else parts
         stamp = [[line[:30] for line in lines]] if unchanged else self._stamp_columns(lines, keys, formatted)
-        # The repeat() columns are endless: the rows end with the lines (hence strict=False).
         if json:  # (a terminal gets JSON's own control escapes in _write, not the text sanitiser)
             escaped = escape_many([line[31:] for line in lines])
             closes = repeat(close) if isinstance(close, bytes) else close
