@@ -90,11 +90,11 @@ class MergeChannel:
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
-        self._lines: deque[Sequence[bytes]] = deque()
-        self._keys: deque[list[bytes]] = deque()
-        """Keyed batches waiting to be merged, and their keys."""
+        self._batch: Sequence[bytes] = ()
+        self._keys: list[bytes] = []
+        """The batch being merged (given keys once the one before it is merged), and its keys."""
         self._start = 0
-        """How much of the first keyed batch has been merged already."""
+        """How much of that batch has been merged already."""
         self._carry = b""
 
     # -- Sink side (the tail writes)
@@ -124,66 +124,60 @@ class MergeChannel:
 
     # -- merger side
     def _update_room(self) -> None:
-        if len(self.batches) + len(self._lines) >= self.max_batches:
+        if len(self.batches) + (1 if self.waiting else 0) >= self.max_batches:
             self._room.clear()
         else:
             self._room.set()
 
     async def ready(self) -> None:
         """Wait until this channel has lines to merge or has ended."""
-        while not self.batches and not self._lines and not self.closed:
+        while not self.batches and not self.waiting and not self.closed:
             self._wake.clear()
             await self._wake.wait()
 
     def key_queued(self) -> None:
         """Give merge keys to the next queued batch once the last one is merged (no await after)."""
-        while self.batches and not self._lines:
-            lines = self.batches.popleft()
-            keys = merge_keys(lines, self._carry)
-            self._carry = keys[-1]
-            self._lines.append(lines)
-            self._keys.append(keys)
+        if self.batches and not self.waiting:
+            self._batch = self.batches.popleft()
+            self._keys = merge_keys(self._batch, self._carry)
+            self._carry = self._keys[-1]
+            self._start = 0
 
     @property
     def waiting(self) -> bool:
         """Whether lines are waiting to be merged."""
-        return bool(self._lines)
+        return self._start < len(self._batch)
 
     def bound(self, limit: int) -> bytes | None:
         """A key that no line of this stream after its next ``limit`` waiting lines sorts below.
 
         None when there is no such line: the stream has ended and at most ``limit`` lines wait.
         """
-        if not self._lines:
+        if not self.waiting:
             return None if self.closed and not self.batches else self._carry
-        keys = self._keys[0]
+        keys = self._keys
         end = min(self._start + limit, len(keys))
-        if end == len(keys) and len(self._lines) == 1 and self.closed and not self.batches:
+        if end == len(keys) and self.closed and not self.batches:
             return None
         return keys[end - 1]
 
-    def take(self, horizon: tuple[bytes, int] | None, index: int) -> tuple[list[bytes], list[bytes]]:
+    def take(self, horizon: tuple[bytes, int] | None, index: int) -> tuple[Sequence[bytes], list[bytes]]:
         """Remove and return the waiting lines (and keys) with ``(key, index) <= horizon`` (all: None)."""
-        lines: list[bytes] = []
-        keys: list[bytes] = []
-        while self._lines:
-            batch, batch_keys, start = self._lines[0], self._keys[0], self._start
-            if horizon is not None and (batch_keys[-1], index) > horizon:
-                # Keys only grow: the lines up to the horizon follow on from ``start``.  The rest
-                # stays where it is (copying it out would cost a pass per round).
-                pick = bisect_right if index <= horizon[1] else bisect_left
-                cut = pick(batch_keys, horizon[0], start)
-                lines.extend(batch[start:cut])
-                keys.extend(batch_keys[start:cut])
-                self._start = cut
-                break
-            lines.extend(batch[start:] if start else batch)
-            keys.extend(batch_keys[start:] if start else batch_keys)
-            self._lines.popleft()
-            self._keys.popleft()
-            self._start = 0
+        batch, keys, start = self._batch, self._keys, self._start
+        end = len(keys)
+        if horizon is not None and (keys[-1], index) > horizon:
+            # Keys only grow: the lines up to the horizon follow on from ``start``.  The rest
+            # stays where it is (copying it out would cost a pass per round).
+            pick = bisect_right if index <= horizon[1] else bisect_left
+            end = pick(keys, horizon[0], start)
+        if end == len(keys):  # all merged: let the batch go
+            self._batch, self._keys, self._start = (), [], 0
+        else:
+            self._start = end
         self._update_room()
-        return lines, keys
+        if start == 0 and end == len(keys):
+            return batch, keys
+        return batch[start:end], keys[start:end]
 
 
 class StreamMerger:
