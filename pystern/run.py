@@ -387,7 +387,7 @@ async def _no_follow(
 
 
 def _nothing_matched(config: Config, clusters: Sequence[Cluster]) -> str:
-    """Where nothing matched, for the ``--no-follow`` warning."""
+    """Where nothing matched, for the warning at the start of a run (follow or ``--no-follow``)."""
     sel = config.selection
     if sel.all_namespaces:
         return "no container matched in any namespace"

@@ -42,7 +42,7 @@ _SEE_HELP = "; see pystern --help"
 
 def _unknown(name: str) -> UsageError:
     close = difflib.get_close_matches(name, list(BY_NAME), n=1)
-    hint = f"; did you mean --{close[0]}?" if close else "; see pystern --help"
+    hint = f"; did you mean --{close[0]}?" if close else _SEE_HELP
     return UsageError(f"unknown flag: --{name}{hint}")
 
 
