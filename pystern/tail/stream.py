@@ -9,8 +9,9 @@ Beyond stern:
 * when a container stops, one last non-follow read picks up what the stream missed;
 * the log endpoint cannot name a container instance, so a reconnect racing a restart
   could read the *new* instance: the tail waits briefly for the watch before reconnecting,
-  verifies that a resumed stream contains the last line printed, stops a follow stream
-  as soon as the watch reports a restart, and reads the rest with ``previous=true``;
+  verifies that a resumed stream contains the last line printed (or, having printed
+  nothing, asks the API server which instance runs), stops a follow stream as soon as
+  the watch reports a restart, and reads the rest with ``previous=true``;
 * a watchdog probes a silent stream for newer lines (a half-open connection) and cuts it;
 * backoff with jitter, one RETRYING notice per streak, a give-up rule for servers that
   keep refusing, while an unreachable server is waited for.
@@ -107,6 +108,23 @@ def _waiting_error(exc: errors.ApiError) -> bool:
     return exc.status == 400 and ("waiting to start" in text or "is not available" in text)
 
 
+class InstanceGone(errors.ConnectionLost):
+    """The API server shows neither this instance nor it as the container's previous one: its log is gone."""
+
+
+class ServerView:
+    """What the API server says of a tail's container instance (plain string constants)."""
+
+    SAME = "same"
+    """The kubelet serves this instance's log to a normal request."""
+    PREVIOUS = "previous"
+    """Replaced once: this instance's log is the container's previous log."""
+    GONE = "gone"
+    """Replaced more than once, or the pod is gone or was recreated: the log is gone."""
+    UNKNOWN = "unknown"
+    """The server could not be asked (it may be restarting)."""
+
+
 def _transient(exc: errors.PysternError) -> bool:
     if isinstance(exc, errors.ApiError):
         return exc.status in (401, 408, 429) or exc.status >= 500
@@ -156,6 +174,8 @@ class Tail:
         """The container has stopped: one last non-follow read picks up what the stream missed."""
         self.draining = False
         self.mismatches = 0
+        self.attempts = 0
+        """Streams opened so far: every one after the first is a reconnect."""
         self.not_ready = 0
         """Consecutive "not ready yet" answers (kubelet 404, waiting to start): paces the re-asks."""
 
@@ -184,6 +204,7 @@ class Tail:
 
     async def _attempt(self) -> None:
         self.draining = False  # a cancelled attempt may have stopped inside ``drain()``
+        self.attempts += 1
         last = self.last_emitted
         # After three mismatches with the same instance still running, the log was rotated
         # under us (the kubelet keeps only the current file): accept what it serves.
@@ -196,6 +217,11 @@ class Tail:
         # A follow stream opened just as the container restarted may serve the new instance
         # (the endpoint cannot name one): stop as soon as the watch says ours was replaced.
         watch_instance = request.follow and not request.previous
+        # A reconnect of a tail that printed nothing has no last line to verify the stream
+        # against, and the watch may lag (it was cut off too, if the API server restarted):
+        # ask the server which instance runs before printing.  Asked once the stream has
+        # served lines, "the same instance" proves the stream was opened on it.
+        confirm = watch_instance and self.attempts > 1 and not self.resume.ts
         async with self.cluster.stream_log(request) as chunks:
             async for chunk in chunks:
                 self.last_data = clock()
@@ -203,6 +229,9 @@ class Tail:
                 if skipper is not None and not skipper.done:
                     lines = skipper.filter(lines)
                 if lines:
+                    if confirm:
+                        await self._confirm_instance()
+                        confirm = False
                     if watch_instance and self._replaced():
                         raise errors.ConnectionLost(
                             "the container restarted; reading the rest of the old instance"
@@ -285,6 +314,18 @@ class Tail:
                 # Another exit won the race with the attempt's own failure: that one is moot, but
                 # it must be retrieved (else asyncio logs "Task exception was never retrieved").
                 attempt.exception()
+
+    async def _confirm_instance(self) -> None:
+        """Raise unless the API server shows this instance as the one whose log is served now."""
+        view = await self._server_view()
+        if view == ServerView.SAME:
+            return
+        if view == ServerView.PREVIOUS:
+            self.previous = True
+            raise errors.ConnectionLost("the container restarted; reading the rest of the old instance")
+        if view == ServerView.GONE:
+            raise InstanceGone("the container instance was replaced and its log is gone")
+        raise errors.ConnectionLost("cannot ask the API server which container instance the stream serves")
 
     def _silence_limit(self, deleting_check: float) -> float:
         """Seconds of silence after which the watchdog acts, from what the watch says of the pod."""
@@ -421,6 +462,9 @@ class Tail:
                         # The server could not be asked (it may be restarting): accept nothing
                         # unverified yet; the next resume is checked, and the server asked, again.
                         self.mismatches = ROTATION_MISMATCHES - 1
+            if isinstance(error, InstanceGone):
+                self._emit_partial()
+                return None
             if self.final and isinstance(error, errors.ApiError) and not _transient(error):
                 return None  # the stopped container's log went away with its pod: nothing more to read
             if isinstance(error, errors.ApiError) and not _waiting_error(error):
@@ -440,19 +484,30 @@ class Tail:
         how an old instance's last lines were lost and a new instance's lines printed twice
         while the API server restarted).
         """
+        view = await self._server_view()
+        return None if view == ServerView.UNKNOWN else view != ServerView.SAME
+
+    async def _server_view(self) -> str:
+        """What the API server says of this container instance now (a :class:`ServerView`)."""
         t = self.target
         if not t.container_id:
-            return False  # nothing to compare with
+            return ServerView.SAME  # nothing to compare with
         try:
             listed = await self.cluster.list_pods(t.namespace, "", f"metadata.name={t.pod}")
         except errors.PysternError:
-            return None
+            return ServerView.UNKNOWN
         for pod in listed.pods:
             st = pod.status_of(t.container, t.kind) if pod.uid == t.pod_uid else None
-            if st is not None:
-                return st.log_container_id != t.container_id
+            if st is None:
+                continue
+            if st.log_container_id == t.container_id:
+                return ServerView.SAME
+            last = st.last_terminated
+            if last is not None and last.container_id == t.container_id:
+                return ServerView.PREVIOUS
+            return ServerView.GONE
         # The pod is gone (or was recreated under the same name): whatever the stream serves is not ours.
-        return True
+        return ServerView.GONE
 
     def _read_rest_after_stop(self) -> bool:
         """After a clean end, the container has stopped: read once more, without following?

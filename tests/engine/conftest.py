@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pystern import errors
-from pystern.model import ContainerStatus, Notice, NoticeKind, Target
+from pystern.model import ContainerStatus, Notice, NoticeKind, Pod, PodList, Target
 from pystern.options import Config, Connection
 from pystern.ports import Cluster, LogRequest, Sink
 from pystern.tail import RetryPolicy
@@ -90,13 +90,21 @@ class ScriptedLog:
 
 
 class FakeCluster:
-    """Only ``stream_log`` (tail tests); everything else is not needed there."""
+    """``stream_log`` from scripted logs, and ``list_pods`` from fixed pods (tail tests)."""
 
     context = ""
     default_namespace = "default"
 
-    def __init__(self, logs: dict[str, ScriptedLog]) -> None:
+    def __init__(self, logs: dict[str, ScriptedLog], pods: tuple[Pod, ...] = ()) -> None:
         self.logs = logs
+        self.pods = pods
+        """What ``list_pods`` answers (a tail asks when it cannot verify a resumed stream)."""
+
+    async def list_pods(self, namespace: str | None, label_selector: str, field_selector: str) -> PodList:
+        """The fixed pods in ``namespace`` named by a ``metadata.name=`` field selector."""
+        name = field_selector.removeprefix("metadata.name=")
+        found = tuple(p for p in self.pods if p.name == name and namespace in (None, p.namespace))
+        return PodList(found, "1")
 
     @asynccontextmanager
     async def _open(self, request: LogRequest) -> AsyncIterator[AsyncIterator[bytes]]:

@@ -166,3 +166,47 @@ async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
     # then it stops; the other two instances' tails one request each.  Without the stop it
     # re-asks for the previous log in a tight loop (hundreds of requests in these 4 s).
     assert requests <= 12
+
+
+@pytest.mark.parametrize(
+    ("restarts", "watch_lag", "server_check_fails"),
+    [(1, 1.0, False), (1, 4.0, False), (1, 4.0, True), (2, 4.0, False)],
+    ids=["watch-late", "watch-silent-past-three-refusals", "server-check-failing", "two-restarts"],
+)
+async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
+    sandbox: Any, cluster: Cluster, restarts: int, watch_lag: float, server_check_fails: bool
+) -> None:
+    """A tail that has printed nothing has no resume point, so a resumed stream cannot be
+    checked against the last line printed: a reconnect racing a restart that the watch has
+    not reported would print the new instance's lines as the old one's, and lose the old
+    one's (a soak with an API server restart did: lost 52 lines, repeated 39).  The tail
+    asks the API server which instance it is reading before it prints from such a stream;
+    while the server cannot say, it prints nothing from it.  After two restarts the old
+    instance's log is gone, and its tail must not print the middle one's as its own."""
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    sb.add_pod("web")
+    first = _instance(sb)
+    async with engine(Config(), [cluster], sink, policy=LAGGING_WATCH):
+        await streams_open(sandbox, 1)
+        if server_check_fails:
+            sb.fail_requests(503, times=1000, path_contains="metadata.name=web")
+        sb.break_watches("stall")
+        sb.break_log_streams("reset", mid_line=False)
+        sb.write("web", "app", "last 1", "last 2")
+        expected = {first: [b"last 1", b"last 2"]}
+        for n in range(1, restarts):
+            sb.restart_container("web", "app")
+            sb.write("web", "app", f"mid {n}")
+            expected[_instance(sb)] = [f"mid {n}".encode()]
+        if restarts > 1:
+            del expected[first]  # the kubelet keeps one previous log: the first instance's is gone
+        sb.restart_container("web", "app")
+        sb.write("web", "app", "next 1", "next 2")
+        expected[_instance(sb)] = [b"next 1", b"next 2"]
+        await asyncio.sleep(watch_lag)
+        sb.break_watches("reset")
+        want = sum(map(len, expected.values()))
+        await eventually(lambda: len(sink.lines) >= want, what="every line still served")
+        await asyncio.sleep(0.3)  # room for repeats to show up
+    assert _by_instance(sink) == expected

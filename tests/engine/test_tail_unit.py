@@ -9,13 +9,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pystern import errors
-from pystern.model import ContainerKind, ContainerStateName, ContainerStatus, NoticeKind, Target, Termination
+from pystern.model import (
+    ContainerKind,
+    ContainerStateName,
+    ContainerStatus,
+    NoticeKind,
+    Pod,
+    Target,
+    Termination,
+)
 from pystern.tail import TRUNCATED, History, LineSplitter, ResumePoint, RetryPolicy, Tail, timestamp_of
 from tests.engine.conftest import FakeCluster, RecordingSink, ScriptedLog, ts
 
 BASE = 1_700_000_000 * 1_000_000_000
 TARGET = Target("default", "web", "app", container_id="containerd://1", pod_uid="u1")
 FAST = RetryPolicy(initial=0.0, maximum=0.0, jitter=0.0, eof_grace=0.0)
+
+
+def _cluster(log: ScriptedLog) -> FakeCluster:
+    """The scripted log of TARGET's container, whose pod the API server shows running that instance."""
+    pod = Pod(
+        TARGET.namespace,
+        TARGET.pod,
+        TARGET.pod_uid,
+        statuses=(_status(ContainerStateName.RUNNING),),
+    )
+    return FakeCluster({"app": log}, pods=(pod,))
 
 
 async def _no_sleep(_: float) -> None:
@@ -128,7 +147,7 @@ def test_follow_resumes_every_line_exactly_once(
     log = ScriptedLog(records, list(script), chunk=chunk)
     sink = RecordingSink()
     tail = Tail(
-        FakeCluster({"app": log}),
+        _cluster(log),
         TARGET,
         sink,
         ScriptStatus(log),
@@ -151,7 +170,7 @@ async def test_no_follow_resumes_after_a_reset_and_emits_the_final_partial_line(
     log = ScriptedLog(records, [("reset", 40)])
     sink = RecordingSink()
     tail = Tail(
-        FakeCluster({"app": log}),
+        _cluster(log),
         TARGET,
         sink,
         ScriptStatus(log),
@@ -168,7 +187,7 @@ async def test_gives_up_after_consecutive_failures_without_lines() -> None:
     log = ScriptedLog([], [("error", errors.ApiError(500, "InternalError", "boom"))] * 20)
     sink = RecordingSink()
     status = ScriptStatus(log)
-    tail = Tail(FakeCluster({"app": log}), TARGET, sink, status, policy=FAST, sleep=_no_sleep)
+    tail = Tail(_cluster(log), TARGET, sink, status, policy=FAST, sleep=_no_sleep)
     result = await tail.run()
     assert isinstance(result, errors.ApiError)
     assert len(sink.kinds(NoticeKind.GAVE_UP)) == 1
@@ -178,7 +197,7 @@ async def test_gives_up_after_consecutive_failures_without_lines() -> None:
 async def test_deleted_pod_404_gives_one_notice_and_ends() -> None:
     log = ScriptedLog([], [("error", errors.ApiError(404, "NotFound", 'pods "web" not found'))] * 3)
     sink = RecordingSink()
-    tail = Tail(FakeCluster({"app": log}), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
+    tail = Tail(_cluster(log), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
     assert await tail.run() is None
     (warning,) = sink.kinds(NoticeKind.WARNING)
     assert "default/web" in warning.text
@@ -192,7 +211,7 @@ async def test_waiting_errors_wait_for_a_status_change_without_giving_up() -> No
     )
     log = ScriptedLog([ts(BASE) + b" hello"], [("error", waiting), ("error", kubelet404)] * 8)
     sink = RecordingSink()
-    tail = Tail(FakeCluster({"app": log}), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
+    tail = Tail(_cluster(log), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
     assert await tail.run() is None
     assert sink.messages() == [b"hello"]
     assert not sink.kinds(NoticeKind.GAVE_UP)
@@ -201,7 +220,7 @@ async def test_waiting_errors_wait_for_a_status_change_without_giving_up() -> No
 def test_request_shapes() -> None:
     log = ScriptedLog([])
     t = Tail(
-        FakeCluster({"app": log}),
+        _cluster(log),
         TARGET,
         RecordingSink(),
         ScriptStatus(log),
@@ -223,7 +242,7 @@ async def test_an_unreachable_server_is_waited_for_not_given_up() -> None:
     down = errors.ConnectionFailed("connection refused")
     log = ScriptedLog([ts(BASE) + b" back"], [("error", down)] * 15)
     sink = RecordingSink()
-    tail = Tail(FakeCluster({"app": log}), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
+    tail = Tail(_cluster(log), TARGET, sink, ScriptStatus(log), policy=FAST, sleep=_no_sleep)
     assert await tail.run() is None
     assert sink.messages() == [b"back"]
     assert not sink.kinds(NoticeKind.GAVE_UP)
