@@ -30,6 +30,7 @@ from pystern import errors
 from pystern.model import ContainerStateName, ContainerStatus, Notice, NoticeKind, Target
 from pystern.ports import Cluster, LogRequest, Sink
 from pystern.tail.lines import LineSplitter, ResumeMismatch, ResumePoint, cut_timestamp, timestamp_of
+from pystern.timefmt import NS_PER_SECOND, format_rfc3339_seconds
 
 NO_FOLLOW_RETRIES = 3
 """Transient failures a --no-follow stream survives (resuming) before it counts as failed."""
@@ -176,13 +177,15 @@ class Tail:
         self.mismatches = 0
         self.attempts = 0
         """Streams opened so far: every one after the first is a reconnect."""
+        self.began_at: float | None = None
+        """Wall-clock time of the first request: the anchor of the configured history window."""
         self.not_ready = 0
         """Consecutive "not ready yet" answers (kubelet 404, waiting to start): paces the re-asks."""
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
         t = self.target
-        since_time = self.resume.since_time()
+        since_time = self.resume.since_time() or self._window_since_time()
         if self.previous:
             return LogRequest(
                 t.namespace, t.pod, t.container, follow=False, since_time=since_time, previous=True
@@ -202,6 +205,23 @@ class Tail:
             t.namespace, t.pod, t.container, follow=follow, since_seconds=since, tail_lines=tail
         )
 
+    def _window_since_time(self) -> str | None:
+        """A tail that printed nothing yet, after its first request: its history window as ``sinceTime``.
+
+        With no resume point, asking again with ``tailLines``/``sinceSeconds`` would move the
+        window, and a replaced instance's log read whole (``previous``) would print the lines
+        ``--tail 0`` or ``--since`` hid.  Anchored where the tail began, to the second (the
+        kubelet's granularity).
+        """
+        if self.began_at is None or self.history not in (History.CONFIGURED, History.NONE):
+            return None
+        start = self.began_at
+        if self.history == History.CONFIGURED and self.tail_lines != 0:
+            if self.since_seconds is None or self.since_seconds <= 0:
+                return None  # the whole log was asked for
+            start -= self.since_seconds
+        return format_rfc3339_seconds(int(start * NS_PER_SECOND))
+
     async def _attempt(self) -> None:
         self.draining = False  # a cancelled attempt may have stopped inside ``drain()``
         self.attempts += 1
@@ -214,6 +234,8 @@ class Tail:
         emit, update, sink, splitter = self.sink.emit, self.resume.update, self.sink, self.splitter
         clock = self.clock
         request = self.request()
+        if self.began_at is None:
+            self.began_at = time.time()
         # A follow stream opened just as the container restarted may serve the new instance
         # (the endpoint cannot name one): stop as soon as the watch says ours was replaced.
         watch_instance = request.follow and not request.previous

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from typing import Any
+
+import pytest
 
 from pystern.model import NoticeKind
 from pystern.options import Config, Follow, Selection
@@ -232,3 +236,26 @@ async def test_a_container_that_terminates_ends_with_a_notice(sandbox: Any, clus
     assert sink.messages() == [b"working", b"done"]
     assert sink.kinds(NoticeKind.TERMINATED)[0].text == "terminated: Error (exit 3), restart 0"
     assert not sink.kinds(NoticeKind.RETRYING)
+
+
+@pytest.mark.parametrize(
+    "follow", [Follow(tail_lines=0), Follow(since_seconds=2.0)], ids=["tail-0", "since-2s"]
+)
+async def test_a_quiet_container_that_restarts_keeps_the_history_window(
+    sandbox: Any, cluster: Cluster, follow: Follow
+) -> None:
+    """``--tail 0`` (or ``--since``) hides the lines written before pystern started.  A container
+    that wrote nothing since and then restarts has its old instance read to its end
+    (``previous``), which must not bring those hidden lines back: the read is bounded by when
+    the tail began."""
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    sb.write("web", "app", "hidden 1", "hidden 2", ts_ns=time.time_ns() - 5_000_000_000)
+    sink = RecordingSink()
+    async with engine(Config(follow=follow), [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.restart_container("web", "app")
+        sb.write("web", "app", "new 1")
+        await eventually(lambda: sink.messages() == [b"new 1"], what="the new instance's line")
+        await asyncio.sleep(0.5)  # room for the old instance's read to print what it should not
+    assert sink.messages() == [b"new 1"]
