@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pystern.errors import KubeconfigError
+from pystern.kube.deferredca import load_deferred_certs
 from pystern.kube.kubeconfig import KubeTarget
 
 __all__ = ["Credentials", "build_credentials"]
@@ -175,6 +176,8 @@ class LoaderCredentials(Credentials):
         from kubernetes_asyncio.config.kube_config import KubeConfigLoader
 
         _quiet_kubernetes_asyncio_logging()
+        # kubernetes_asyncio may talk HTTPS through aiohttp's default contexts (an OIDC refresh).
+        load_deferred_certs()
         try:
             if self._loader is None:
                 self._loader = KubeConfigLoader(

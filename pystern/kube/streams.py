@@ -17,9 +17,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import aiohttp
-
 from pystern.errors import ApiError, ConnectionLost, WatchExpired
+from pystern.kube.deferredca import aiohttp
 from pystern.kube.objects import MalformedObject, parse_pod
 from pystern.kube.transport import Query, Transport, api_error
 from pystern.model import EventType, PodEvent

@@ -29,10 +29,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-import aiohttp
-
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
 from pystern.kube.credentials import Credentials
+from pystern.kube.deferredca import aiohttp
 from pystern.kube.kubeconfig import KubeTarget
 from pystern.kube.ratelimit import TokenBucket
 from pystern.options import Connection
