@@ -311,9 +311,10 @@ def _request_timeout(text: str) -> float | None:
 def _contexts(values: Values) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for name in values.items("context"):
-        if not name.strip():
-            raise UsageError("--context: empty context name", flag="context")
-        seen[name.strip()] = None
+        # Like -n: `--context a,,b` or a trailing comma is a typo to forgive, not an error; with nothing
+        # left the tuple is empty and the kubeconfig's current context is used, as without --context.
+        if name.strip():
+            seen[name.strip()] = None
     return tuple(seen)
 
 

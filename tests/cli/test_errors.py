@@ -77,7 +77,6 @@ BAD = [
     (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),
     (["-n", "Kube_System", "."], '--namespace: invalid namespace "Kube_System"'),
     (["-n", "a" * 64, "."], "--namespace: invalid namespace"),
-    (["--context", "a,,b", "."], "--context: empty context name"),
     (["--foo"], "unknown flag: --foo"),
     (["--namespce", "a"], "unknown flag: --namespce; did you mean --namespace?"),
     (["-x"], "unknown shorthand flag: 'x' in -x"),
