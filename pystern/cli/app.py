@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
 from pystern.errors import PysternError, from_context
-from pystern.options import Config
+from pystern.options import Config, Connection
 
 if TYPE_CHECKING:
     from pystern.ports import Cluster
@@ -194,7 +194,16 @@ async def _run_demo(invocation: Invocation, config: Config, io: ProcessIO) -> in
     async with Sandbox.start(scenario="demo") as sandbox:
         with tempfile.TemporaryDirectory(prefix="pystern-demo-") as tmp:
             path = sandbox.write_kubeconfig(Path(tmp) / "kubeconfig")
-            connection = replace(config.connection, kubeconfig=str(path), contexts=())
+            # Only the client tuning carries over: a server, token or context from the config file
+            # belongs to the user's real cluster and must not be sent anywhere by the demo.
+            user = config.connection
+            connection = Connection(
+                kubeconfig=str(path),
+                qps=user.qps,
+                burst=user.burst,
+                request_timeout=user.request_timeout,
+                verbosity=user.verbosity,
+            )
             output = replace(config.output, show_context=False)
             return await _run_clusters(invocation, replace(config, connection=connection, output=output), io)
 

@@ -77,6 +77,33 @@ def _query(args: ParsedArgs) -> str:
     return args.positionals[0] if args.positionals else ""
 
 
+DEMO_CONFLICTS = (
+    "stdin",
+    "context",
+    "kubeconfig",
+    "server",
+    "token",
+    "certificate-authority",
+    "client-certificate",
+    "client-key",
+    "insecure-skip-tls-verify",
+    "cluster",
+    "user",
+)
+"""Flags that choose another source of lines than the demo's own sandbox cluster."""
+
+
+def _check_demo(origin: Mapping[str, str]) -> None:
+    # Asked for on this command line, a cluster choice next to --demo is a mistake worth one clear
+    # line; the same setting in the config file or environment is a standing default the demo
+    # simply does not use (see cli.app._run_demo), so a user's setup never breaks the demo.
+    for name in DEMO_CONFLICTS:
+        if origin.get(name) == "command line":
+            raise UsageError(
+                f"--{name} cannot be used with --demo (the demo tails its own sandbox cluster)", flag=name
+            )
+
+
 def _file_error(exc: UsageError, key: str, path: Path) -> ConfigFileError:
     return ConfigFileError(f'invalid value for "{key}" in config file {path}: {exc}', flag=key)
 
@@ -104,6 +131,8 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     from_env = values_from_env(env)
     merged, origin = merge_layers(((file.values, "file"), (from_env, "env"), (given, "command line")))
     demo = bool(merged.get("demo"))
+    if demo:
+        _check_demo(origin)
     if demo and "namespace" not in merged and "all-namespaces" not in merged:
         # The demo cluster has several namespaces; show them all unless told otherwise.
         merged["all-namespaces"] = True
