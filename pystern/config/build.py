@@ -153,13 +153,16 @@ def _template(values: Values) -> str | None:
     path = values.text("template-file")
     if path:
         try:
-            text = Path(path).expanduser().read_text(encoding="utf-8")
+            # As Go reads it: bytes as written (read_text would turn CRLF and a lone CR into "\n").
+            text = Path(path).expanduser().read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UsageError(f"--template-file: {path} {not_utf8(exc)}", flag="template-file") from None
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"--template-file: cannot read {path}: {reason}", flag="template-file") from None
         flag = "template-file"
+        if not text:
+            return None  # stern: an empty template text, from a file too, means the -o format
     else:
         text = values.text("template")
         flag = "template"
