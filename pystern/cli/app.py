@@ -102,12 +102,12 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
         for line in lines:
-            sink.render_stdin_line(line.removesuffix(b"\r"))
+            sink.render_stdin_line(line)
 
     async def read_all() -> int:
         await _read_stdin(io.stdin, on_chunk)
         if pending:
-            sink.render_stdin_line(pending.removesuffix(b"\r"))
+            sink.render_stdin_line(pending)
         return 0
 
     try:
