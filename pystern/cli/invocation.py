@@ -154,7 +154,8 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         notes.append(f"reading stern's config file {file.path} ({why}no pystern config file exists)")
     elif file.path is not None:
         notes.append(f"reading config file {file.path}")
-    source = Source.STDIN if merged.get("stdin") else Source.DEMO if demo else Source.CLUSTER
+    # --demo wins over a `stdin` from the config file or environment (one on the command line is refused).
+    source = Source.DEMO if demo else Source.STDIN if merged.get("stdin") else Source.CLUSTER
     return Invocation(
         Action.RUN,
         config=config,

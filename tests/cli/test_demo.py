@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pystern.cli import ProcessIO, run_cli
+from pystern.cli import ProcessIO, parse_invocation, run_cli
+from pystern.cli.invocation import Source
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -55,3 +56,9 @@ async def test_connection_settings_from_the_config_file_do_not_reach_the_demo(
     code, out, err = await asyncio.to_thread(_run, argv, env)
     assert (code, err) == (0, "")
     assert out
+
+
+def test_a_standing_stdin_setting_does_not_replace_the_demo(env: dict[str, str]) -> None:
+    env["PYSTERN_STDIN"] = "true"
+    invocation = parse_invocation(["--demo"], env)
+    assert invocation.source is Source.DEMO
