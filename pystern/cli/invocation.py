@@ -15,7 +15,7 @@ from pathlib import Path
 from pystern.cli.argv import ParsedArgs, parse_argv
 from pystern.config.build import build_config
 from pystern.config.file import env_name, load_config_file, merge_layers, values_from_env
-from pystern.config.flags import BY_NAME, Kind
+from pystern.config.flags import BY_NAME, Kind, Value
 from pystern.config.values import Values
 from pystern.errors import ConfigFileError, UsageError
 from pystern.options import Config
@@ -93,15 +93,23 @@ DEMO_CONFLICTS = (
 """Flags that choose another source of lines than the demo's own sandbox cluster."""
 
 
-def _check_demo(origin: Mapping[str, str]) -> None:
-    # Asked for on this command line, a cluster choice next to --demo is a mistake worth one clear
-    # line; the same setting in the config file or environment is a standing default the demo
-    # simply does not use (see cli.app._run_demo), so a user's setup never breaks the demo.
-    for name in DEMO_CONFLICTS:
-        if origin.get(name) == "command line":
-            raise UsageError(
-                f"--{name} cannot be used with --demo (the demo tails its own sandbox cluster)", flag=name
-            )
+def _demo_wanted(merged: dict[str, Value], origin: Mapping[str, str]) -> bool:
+    """Whether to run the demo; refuses a cluster choice given beside ``--demo`` on the command line."""
+    if not merged.get("demo"):
+        return False
+    chosen = [name for name in DEMO_CONFLICTS if origin.get(name) == "command line"]
+    if origin.get("demo") != "command line":
+        # A standing `demo: true` (config file, $PYSTERN_DEMO) yields to a source chosen on the
+        # command line, as a lower layer's setting does everywhere else.
+        return not chosen
+    if chosen:
+        raise UsageError(
+            f"--{chosen[0]} cannot be used with --demo (the demo tails its own sandbox cluster)",
+            flag=chosen[0],
+        )
+    # The same settings from the config file or environment are standing defaults the demo does
+    # not use (see cli.app._run_demo), so a user's setup never breaks the demo.
+    return True
 
 
 def _file_error(exc: UsageError, key: str, path: Path) -> ConfigFileError:
@@ -130,9 +138,7 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     file = load_config_file(explicit, env)
     from_env = values_from_env(env)
     merged, origin = merge_layers(((file.values, "file"), (from_env, "env"), (given, "command line")))
-    demo = bool(merged.get("demo"))
-    if demo:
-        _check_demo(origin)
+    demo = _demo_wanted(merged, origin)
     if demo and "namespace" not in merged and "all-namespaces" not in merged:
         # The demo cluster has several namespaces; show them all unless told otherwise.
         merged["all-namespaces"] = True

@@ -62,3 +62,12 @@ def test_a_standing_stdin_setting_does_not_replace_the_demo(env: dict[str, str])
     env["PYSTERN_STDIN"] = "true"
     invocation = parse_invocation(["--demo"], env)
     assert invocation.source is Source.DEMO
+
+
+def test_a_standing_demo_setting_yields_to_a_source_on_the_command_line(env: dict[str, str]) -> None:
+    env["PYSTERN_DEMO"] = "true"
+    assert parse_invocation(["--stdin"], env).source is Source.STDIN
+    cluster = parse_invocation([".", "--context", "prod"], env)
+    assert cluster.source is Source.CLUSTER
+    assert cluster.config.connection.contexts == ("prod",)
+    assert parse_invocation(["."], env).source is Source.DEMO
