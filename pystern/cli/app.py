@@ -95,19 +95,22 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
     sink = build_sink(
         config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
     )
-    pending = b""
+    from pystern.tail.lines import LineSplitter
+
+    # The log streams' splitter: a line with no end in sight (a one-line dump) is cut at MAX_LINE
+    # instead of being re-copied with every chunk (quadratic time, unbounded memory).
+    splitter = LineSplitter()
 
     def on_chunk(chunk: bytes) -> None:
-        nonlocal pending
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            sink.render_stdin_line(line)
+        lines = splitter.feed(chunk)
+        if lines:
+            sink.render_stdin_lines(lines)
 
     async def read_all() -> int:
         await _read_stdin(io.stdin, on_chunk)
-        if pending:
-            sink.render_stdin_line(pending)
+        last = splitter.finish()
+        if last:
+            sink.render_stdin_line(last)
         return 0
 
     try:

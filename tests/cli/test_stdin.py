@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from pystern.cli import ProcessIO, run_cli
+from pystern.tail.lines import MAX_LINE, TRUNCATED
 
 
 def _run(argv: list[str], env: dict[str, str], stdin: bytes) -> tuple[int, bytes, str]:
@@ -24,3 +25,12 @@ def test_crlf_input_keeps_its_carriage_return(env: dict[str, str]) -> None:
 
 def test_raw_output_passes_crlf_through(env: dict[str, str]) -> None:
     assert _run(["--stdin", "-o", "raw"], env, b"a\r\nb\n")[1] == b"a\r\nb\n"
+
+
+def test_a_huge_line_is_cut_like_one_from_the_cluster(env: dict[str, str]) -> None:
+    # Bounded memory (and linear time) for a line with no end in sight, such as a one-line dump.
+    huge = b"x" * (MAX_LINE + 10)
+    code, out, err = _run(["--stdin", "-o", "raw"], env, huge + b"\nnext\n" + huge)
+    assert (code, err) == (0, "")
+    cut = b"x" * MAX_LINE + TRUNCATED + b"\n"
+    assert out == cut + b"next\n" + cut
