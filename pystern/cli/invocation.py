@@ -64,6 +64,11 @@ def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
     bools_given = any(BY_NAME[name].kind is Kind.BOOL for name in args.values)
     if bools_given and query in ("true", "false"):
         warnings.append(f'"{query}" is taken as the pod query; write --<flag>={query} to set a flag')
+    # `-node n1` is `-n ode` plus the query n1 in pflag: it runs, tailing nothing in namespace "ode".
+    for word in args.single_dash:
+        warnings.append(
+            f"{word} is read as short flags (pflag needs two dashes for a long flag); did you mean -{word}?"
+        )
     return warnings
 
 
@@ -71,7 +76,10 @@ def _query(args: ParsedArgs) -> str:
     if len(args.positionals) > 1:
         shown = " ".join(repr(p) for p in args.positionals)
         hint = ""
-        if args.bare or any(p in ("true", "false", "short", "default") for p in args.positionals[1:]):
+        if args.single_dash:
+            word = args.single_dash[0]
+            hint = f" ({word} is read as short flags; did you mean -{word}?)"
+        elif args.bare or any(p in ("true", "false", "short", "default") for p in args.positionals[1:]):
             hint = " (flag values go after '=', e.g. --timestamps=short, --init-containers=false)"
         raise UsageError(f"expected at most one pod query, got {len(args.positionals)}: {shown}{hint}")
     return args.positionals[0] if args.positionals else ""
