@@ -161,6 +161,12 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         if came_from == "env" and exc.flag:
             key = env_name(BY_NAME[exc.flag])
             raise UsageError(f"invalid value for ${key}: {exc}", flag=exc.flag) from None
+        if args.single_dash:
+            # `pystern -demo` is `-d -e mo` with no query: the real mistake is the single dash.
+            word = args.single_dash[0]
+            raise UsageError(
+                f"{exc} ({word} is read as short flags; did you mean -{word}?)", flag=exc.flag
+            ) from None
         raise
     notes = []
     if file.from_stern and file.path is not None:
