@@ -51,6 +51,25 @@ def not_utf8(exc: UnicodeDecodeError) -> str:
     return f"is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} on line {line})"
 
 
+def escape_text(text: str) -> str:
+    """Text for stderr with every control character shown in caret notation (tab kept).
+
+    Notices, template errors and ``--verbosity`` diagnostics quote what a server or a container
+    sent; ``ESC``, DEL or a C1 control such as U+009B (CSI) in it must not reach the terminal.
+    C1 controls are shown as their 7-bit form (U+009B as ``^[[``), like log content.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if (code < 0x20 and ch != "\t") or code == 0x7F:
+            out.append("^?" if code == 0x7F else "^" + chr(code + 0x40))
+        elif 0x80 <= code < 0xA0:
+            out.append("^[" + chr(code - 0x40))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 class PysternError(Exception):
     """Base class of every error pystern reports to the user."""
 

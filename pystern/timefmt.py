@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -17,6 +18,34 @@ _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(Z|z|[+-]\d{2}:\d{2})\Z"
 )
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def go_local_zone(tz_env: str | None) -> tuple[dt.tzinfo, str]:
+    """Go's ``time.Local`` for a ``$TZ`` value (``None``: unset) as (zone, name).
+
+    Unset: /etc/localtime.  Empty, ``:`` or ``UTC``: UTC.  A leading ``:`` is dropped; an
+    absolute path is read as a zone file (``TZ=:/etc/localtime`` is a common setting); anything
+    else is an IANA name.  What cannot be loaded is UTC, as in Go.
+    """
+    if tz_env is None:
+        return _zone_file("/etc/localtime", "Local")
+    key = tz_env.removeprefix(":")
+    if key in ("", "UTC"):
+        return dt.UTC, "UTC"
+    if key.startswith("/"):
+        return _zone_file(key, "Local" if key == "/etc/localtime" else key)
+    try:
+        return zoneinfo.ZoneInfo(key), "Local"
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return dt.UTC, "UTC"
+
+
+def _zone_file(path: str, name: str) -> tuple[dt.tzinfo, str]:
+    try:
+        with open(path, "rb") as fh:
+            return zoneinfo.ZoneInfo.from_file(fh, key=name), name
+    except (OSError, ValueError):
+        return dt.UTC, "UTC"
 
 
 def parse_rfc3339_ns(text: str | bytes) -> int:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
 from pystern.errors import PysternError, from_context
-from pystern.options import Config
+from pystern.options import Config, Connection
 
 if TYPE_CHECKING:
     from pystern.ports import Cluster
@@ -95,19 +95,22 @@ async def _run_stdin(config: Config, io: ProcessIO) -> int:
     sink = build_sink(
         config.output, stdout=io.stdout, stderr=io.stderr, stdout_isatty=io.stdout_isatty, env=io.env
     )
-    pending = b""
+    from pystern.tail.lines import LineSplitter
+
+    # The log streams' splitter: a line with no end in sight (a one-line dump) is cut at MAX_LINE
+    # instead of being re-copied with every chunk (quadratic time, unbounded memory).
+    splitter = LineSplitter()
 
     def on_chunk(chunk: bytes) -> None:
-        nonlocal pending
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            sink.render_stdin_line(line.removesuffix(b"\r"))
+        lines = splitter.feed(chunk)
+        if lines:
+            sink.render_stdin_lines(lines)
 
     async def read_all() -> int:
         await _read_stdin(io.stdin, on_chunk)
-        if pending:
-            sink.render_stdin_line(pending.removesuffix(b"\r"))
+        last = splitter.finish()
+        if last:
+            sink.render_stdin_line(last)
         return 0
 
     try:
@@ -194,7 +197,16 @@ async def _run_demo(invocation: Invocation, config: Config, io: ProcessIO) -> in
     async with Sandbox.start(scenario="demo") as sandbox:
         with tempfile.TemporaryDirectory(prefix="pystern-demo-") as tmp:
             path = sandbox.write_kubeconfig(Path(tmp) / "kubeconfig")
-            connection = replace(config.connection, kubeconfig=str(path), contexts=())
+            # Only the client tuning carries over: a server, token or context from the config file
+            # belongs to the user's real cluster and must not be sent anywhere by the demo.
+            user = config.connection
+            connection = Connection(
+                kubeconfig=str(path),
+                qps=user.qps,
+                burst=user.burst,
+                request_timeout=user.request_timeout,
+                verbosity=user.verbosity,
+            )
             output = replace(config.output, show_context=False)
             return await _run_clusters(invocation, replace(config, connection=connection, output=output), io)
 

@@ -24,6 +24,8 @@ class ParsedArgs:
     positionals: list[str] = field(default_factory=list)
     bare: set[str] = field(default_factory=set)
     """Flags given without a value (``-t``), for the ``-t short`` pitfall warning."""
+    single_dash: list[str] = field(default_factory=list)
+    """Words like ``-node`` that spell a long flag but parsed as short flags (``-n ode``)."""
 
     def store(self, flag: Flag, text: str) -> None:
         """Add one occurrence: lists accumulate, scalars take the last value."""
@@ -100,15 +102,19 @@ def _short(arg: str, rest: Sequence[str], out: ParsedArgs) -> int:
     return 0
 
 
+def _spells_long_flag(arg: str) -> bool:
+    name = arg[1:].partition("=")[0]
+    return len(name) >= 2 and name in BY_NAME
+
+
 def _single_dash_hint(arg: str, exc: UsageError) -> UsageError:
     """``exc`` with a hint when ``arg`` is a long flag written with one dash (``-since 5m``).
 
     pflag reads ``-since`` as ``-s ince``, so the error names a value the user never typed;
-    Go's own flag package (and habit) accepts one dash.  Only failures get the hint: a word
-    that parses as short flags (``-node`` = ``-n ode``) is valid pflag, as in stern.
+    Go's own flag package (and habit) accepts one dash.  A word that parses as short flags
+    (``-node`` = ``-n ode``) is valid pflag, as in stern: it is run, with a warning.
     """
-    name = arg[1:].partition("=")[0]
-    if len(name) < 2 or name not in BY_NAME:
+    if not _spells_long_flag(arg):
         return exc
     text = str(exc).removesuffix(_SEE_HELP)
     return UsageError(f"{text}; did you mean -{arg}?", flag=exc.flag)
@@ -131,6 +137,8 @@ def parse_argv(argv: Sequence[str]) -> ParsedArgs:
                 i += _short(arg, argv[i:], out)
             except UsageError as exc:
                 raise _single_dash_hint(arg, exc) from None
+            if _spells_long_flag(arg):
+                out.single_dash.append(arg)
         else:
             out.positionals.append(arg)
     return out

@@ -15,7 +15,7 @@ from pathlib import Path
 from pystern.cli.argv import ParsedArgs, parse_argv
 from pystern.config.build import build_config
 from pystern.config.file import env_name, load_config_file, merge_layers, values_from_env
-from pystern.config.flags import BY_NAME, Kind
+from pystern.config.flags import BY_NAME, Kind, Value
 from pystern.config.values import Values
 from pystern.errors import ConfigFileError, UsageError
 from pystern.options import Config
@@ -64,6 +64,11 @@ def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
     bools_given = any(BY_NAME[name].kind is Kind.BOOL for name in args.values)
     if bools_given and query in ("true", "false"):
         warnings.append(f'"{query}" is taken as the pod query; write --<flag>={query} to set a flag')
+    # `-node n1` is `-n ode` plus the query n1 in pflag: it runs, tailing nothing in namespace "ode".
+    for word in args.single_dash:
+        warnings.append(
+            f"{word} is read as short flags (pflag needs two dashes for a long flag); did you mean -{word}?"
+        )
     return warnings
 
 
@@ -71,10 +76,48 @@ def _query(args: ParsedArgs) -> str:
     if len(args.positionals) > 1:
         shown = " ".join(repr(p) for p in args.positionals)
         hint = ""
-        if args.bare or any(p in ("true", "false", "short", "default") for p in args.positionals[1:]):
+        if args.single_dash:
+            word = args.single_dash[0]
+            hint = f" ({word} is read as short flags; did you mean -{word}?)"
+        elif args.bare or any(p in ("true", "false", "short", "default") for p in args.positionals[1:]):
             hint = " (flag values go after '=', e.g. --timestamps=short, --init-containers=false)"
         raise UsageError(f"expected at most one pod query, got {len(args.positionals)}: {shown}{hint}")
     return args.positionals[0] if args.positionals else ""
+
+
+DEMO_CONFLICTS = (
+    "stdin",
+    "context",
+    "kubeconfig",
+    "server",
+    "token",
+    "certificate-authority",
+    "client-certificate",
+    "client-key",
+    "insecure-skip-tls-verify",
+    "cluster",
+    "user",
+)
+"""Flags that choose another source of lines than the demo's own sandbox cluster."""
+
+
+def _demo_wanted(merged: dict[str, Value], origin: Mapping[str, str]) -> bool:
+    """Whether to run the demo; refuses a cluster choice given beside ``--demo`` on the command line."""
+    if not merged.get("demo"):
+        return False
+    chosen = [name for name in DEMO_CONFLICTS if origin.get(name) == "command line"]
+    if origin.get("demo") != "command line":
+        # A standing `demo: true` (config file, $PYSTERN_DEMO) yields to a source chosen on the
+        # command line, as a lower layer's setting does everywhere else.
+        return not chosen
+    if chosen:
+        raise UsageError(
+            f"--{chosen[0]} cannot be used with --demo (the demo tails its own sandbox cluster)",
+            flag=chosen[0],
+        )
+    # The same settings from the config file or environment are standing defaults the demo does
+    # not use (see cli.app._run_demo), so a user's setup never breaks the demo.
+    return True
 
 
 def _file_error(exc: UsageError, key: str, path: Path) -> ConfigFileError:
@@ -103,7 +146,7 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     file = load_config_file(explicit, env)
     from_env = values_from_env(env)
     merged, origin = merge_layers(((file.values, "file"), (from_env, "env"), (given, "command line")))
-    demo = bool(merged.get("demo"))
+    demo = _demo_wanted(merged, origin)
     if demo and "namespace" not in merged and "all-namespaces" not in merged:
         # The demo cluster has several namespaces; show them all unless told otherwise.
         merged["all-namespaces"] = True
@@ -118,6 +161,12 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         if came_from == "env" and exc.flag:
             key = env_name(BY_NAME[exc.flag])
             raise UsageError(f"invalid value for ${key}: {exc}", flag=exc.flag) from None
+        if args.single_dash:
+            # `pystern -demo` is `-d -e mo` with no query: the real mistake is the single dash.
+            word = args.single_dash[0]
+            raise UsageError(
+                f"{exc} ({word} is read as short flags; did you mean -{word}?)", flag=exc.flag
+            ) from None
         raise
     notes = []
     if file.from_stern and file.path is not None:
@@ -125,7 +174,8 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         notes.append(f"reading stern's config file {file.path} ({why}no pystern config file exists)")
     elif file.path is not None:
         notes.append(f"reading config file {file.path}")
-    source = Source.STDIN if merged.get("stdin") else Source.DEMO if demo else Source.CLUSTER
+    # --demo wins over a `stdin` from the config file or environment (one on the command line is refused).
+    source = Source.DEMO if demo else Source.STDIN if merged.get("stdin") else Source.CLUSTER
     return Invocation(
         Action.RUN,
         config=config,

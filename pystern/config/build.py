@@ -153,13 +153,16 @@ def _template(values: Values) -> str | None:
     path = values.text("template-file")
     if path:
         try:
-            text = Path(path).expanduser().read_text(encoding="utf-8")
+            # As Go reads it: bytes as written (read_text would turn CRLF and a lone CR into "\n").
+            text = Path(path).expanduser().read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UsageError(f"--template-file: {path} {not_utf8(exc)}", flag="template-file") from None
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"--template-file: cannot read {path}: {reason}", flag="template-file") from None
         flag = "template-file"
+        if not text:
+            return None  # stern: an empty template text, from a file too, means the -o format
     else:
         text = values.text("template")
         flag = "template"
@@ -311,9 +314,10 @@ def _request_timeout(text: str) -> float | None:
 def _contexts(values: Values) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for name in values.items("context"):
-        if not name.strip():
-            raise UsageError("--context: empty context name", flag="context")
-        seen[name.strip()] = None
+        # Like -n: `--context a,,b` or a trailing comma is a typo to forgive, not an error; with nothing
+        # left the tuple is empty and the kubeconfig's current context is used, as without --context.
+        if name.strip():
+            seen[name.strip()] = None
     return tuple(seen)
 
 

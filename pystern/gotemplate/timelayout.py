@@ -15,6 +15,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from pystern.gotemplate.values import GoTime
+from pystern.timefmt import go_local_zone
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 RFC3339_NANO = "2006-01-02T15:04:05.999999999Z07:00"
@@ -195,19 +196,7 @@ def go_time_string(t: GoTime) -> str:
 @functools.lru_cache(maxsize=1)
 def local_zone() -> tuple[dt.tzinfo, str]:
     """Go's ``time.Local``: ``$TZ`` if set (empty = UTC), else /etc/localtime, else UTC."""
-    name = os.environ.get("TZ")
-    if name is not None:
-        if name in ("", "UTC"):
-            return dt.UTC, "UTC"
-        try:
-            return zoneinfo.ZoneInfo(name.removeprefix(":")), "Local"
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return dt.UTC, "UTC"
-    try:
-        with open("/etc/localtime", "rb") as fh:
-            return zoneinfo.ZoneInfo.from_file(fh, key="Local"), "Local"
-    except OSError:
-        return dt.UTC, "UTC"
+    return go_local_zone(os.environ.get("TZ"))
 
 
 def load_location(name: str) -> tuple[dt.tzinfo, str]:

@@ -29,7 +29,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
+from pystern.errors import (
+    ApiError,
+    ConnectionFailed,
+    ConnectionLost,
+    KubeconfigError,
+    WatchExpired,
+    escape_text,
+)
 from pystern.kube.credentials import Credentials
 from pystern.kube.deferredca import aiohttp
 from pystern.kube.kubeconfig import KubeTarget
@@ -232,7 +239,9 @@ class Transport:
         """Write a diagnostic line at ``--verbosity`` >= level."""
         if self.verbosity >= level and self._stderr is not None:
             try:
-                self._stderr.write(f"pystern: {message}\n")
+                # Bodies, reason phrases and URLs come from the server: no control character of
+                # theirs may reach the terminal (JSON leaves DEL and C1 controls such as CSI raw).
+                self._stderr.write(f"pystern: {escape_text(message)}\n")
                 self._stderr.flush()
             except (OSError, ValueError):
                 pass

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import re
 
+from pystern.errors import escape_text
+
+__all__ = ["Sanitizer", "escape_json_controls", "escape_text"]
+
 _SGR = rb"\x1b\[[0-9;:]*m"
 _CONTROLS = rb"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]"
 _KEEP_SGR = re.compile(_SGR + b"|" + _CONTROLS)
@@ -88,17 +92,3 @@ def _json_escape(match: re.Match[bytes]) -> bytes:
     text = match.group()
     code = 0x7F if text == b"\x7f" else text[1]
     return b"\\u%04x" % code
-
-
-def escape_text(text: str) -> str:
-    """The same neutralising for a notice or error text on stderr (SGR codes made visible too)."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if (code < 0x20 and ch != "\t") or code == 0x7F:
-            out.append("^?" if code == 0x7F else "^" + chr(code + 0x40))
-        elif 0x80 <= code < 0xA0:
-            out.append("^[" + chr(code - 0x40))
-        else:
-            out.append(ch)
-    return "".join(out)

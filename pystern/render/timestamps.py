@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from pystern.errors import UsageError
 from pystern.options import TimestampFormat
-from pystern.timefmt import format_rfc3339_nano_fixed, ns_to_datetime, parse_rfc3339_ns
+from pystern.timefmt import format_rfc3339_nano_fixed, go_local_zone, ns_to_datetime, parse_rfc3339_ns
 
 _CACHE_LIMIT = 8192
 _DIGITS = frozenset(b"0123456789")
@@ -27,20 +27,7 @@ def load_timezone(name: str, env: Mapping[str, str] | None = None) -> dt.tzinfo:
     if name in ("UTC", ""):
         return dt.UTC
     if name == "Local":
-        tz_env = (env or {}).get("TZ")
-        if tz_env is not None:
-            key = tz_env.removeprefix(":")
-            if key in ("", "UTC"):
-                return dt.UTC
-            try:
-                return zoneinfo.ZoneInfo(key)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-                return dt.UTC  # Go falls back to UTC for an unusable $TZ
-        try:
-            with open("/etc/localtime", "rb") as fh:
-                return zoneinfo.ZoneInfo.from_file(fh, key="Local")
-        except (OSError, ValueError):
-            return dt.UTC
+        return go_local_zone((env or {}).get("TZ"))[0]
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

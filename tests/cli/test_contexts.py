@@ -44,3 +44,42 @@ async def test_one_context_keeps_the_plain_message(
     kubeconfig = _two_contexts(sandbox, tmp_path / "two")
     code, err = await _run([".", "--no-follow", "--kubeconfig", str(kubeconfig), "--context", "stale"], env)
     assert (code, err) == (1, "pystern: error: You must be logged in to the server (Unauthorized)\n")
+
+
+def _contexts_a_and_b(sandbox: Sandbox, path: Path) -> Path:
+    """Contexts ``a`` and ``b``, both on the same sandbox, ``a`` current."""
+    config = sandbox.kubeconfig_dict("a", "default")
+    config["contexts"].append({"name": "b", "context": {"cluster": "a", "user": "a"}})
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+async def _run_out(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.BytesIO(), io.StringIO()
+    process = ProcessIO(io.BytesIO(), out, err, False, False, env)
+    code = await asyncio.to_thread(run_cli, argv, process)
+    return code, out.getvalue().decode(), err.getvalue()
+
+
+async def test_empty_context_entries_are_dropped_like_empty_namespaces(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    sandbox.cluster.add_pod("web", containers=("app",))
+    sandbox.cluster.write("web", "app", "hello")
+    kubeconfig = _contexts_a_and_b(sandbox, tmp_path / "ab")
+    argv = [".", "--no-follow", "--only-log-lines", "--color=never", "--kubeconfig", str(kubeconfig)]
+    code, out, err = await _run_out([*argv, "--context", "a,,b,"], env)
+    assert (code, err) == (0, "")
+    # Two contexts are left, so each line carries its context column.
+    assert sorted(out.splitlines()) == ["a web app hello", "b web app hello"]
+
+
+async def test_only_empty_context_entries_mean_the_current_context(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    sandbox.cluster.add_pod("web", containers=("app",))
+    sandbox.cluster.write("web", "app", "hello")
+    kubeconfig = _contexts_a_and_b(sandbox, tmp_path / "ab")
+    argv = [".", "--no-follow", "--only-log-lines", "--color=never", "--kubeconfig", str(kubeconfig)]
+    code, out, err = await _run_out([*argv, "--context", ","], env)
+    assert (code, out, err) == (0, "web app hello\n", "")

@@ -275,6 +275,22 @@ def test_template_file_overrides_template(cfg: Cfg, tmp_path: object) -> None:
     assert cfg("--template", "{{.PodName}}", "-o", "bogus", ".").output.template == "{{.PodName}}"
 
 
+def test_empty_template_file_means_the_output_format(cfg: Cfg, tmp_path: Path) -> None:
+    # stern reads the file into the template text, and an empty template text means "use -o".
+    path = tmp_path / "empty.tmpl"
+    path.write_text("")
+    c = cfg("-T", str(path), "--template", "{{.PodName}}", "-o", "raw", ".")
+    assert c.output.template is None
+    assert c.output.format is OutputFormat.RAW
+
+
+def test_template_file_is_used_byte_for_byte(cfg: Cfg, tmp_path: Path) -> None:
+    # Go reads the file as it is: a CRLF (or a lone CR) in it is printed, not turned into "\n".
+    path = tmp_path / "crlf.tmpl"
+    path.write_bytes(b"{{.Message}}\r\n")
+    assert cfg("-T", str(path), ".").output.template == "{{.Message}}\r\n"
+
+
 def test_every_flag_is_covered_by_a_test() -> None:
     """A new flag in the table must show up in the CLI tests."""
     source = "".join(path.read_text(encoding="utf-8") for path in Path(__file__).parent.glob("test_*.py"))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -266,3 +268,23 @@ def test_parse_json_round_trip(value: dict[str, Any]) -> None:
     assert decode_object(go_json_dumps(value)) == value
     text = go_json_dumps(value)
     assert render("{{json (parseJSON .Message)}}", data(text)) == text
+
+
+def test_local_zone_from_a_tz_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # `TZ=:/path/to/zonefile` (often `:/etc/localtime`) names a file, as Go's time.Local reads it.
+    from pystern.gotemplate.timelayout import local_zone
+
+    source = next(
+        (Path(root) / "Asia/Tokyo" for root in zoneinfo.TZPATH if (Path(root) / "Asia/Tokyo").is_file()), None
+    )
+    if source is None:
+        pytest.skip("no system zoneinfo")
+    (tmp_path / "zone").write_bytes(source.read_bytes())
+    monkeypatch.setenv("TZ", f":{tmp_path / 'zone'}")
+    local_zone.cache_clear()
+    try:
+        assert (
+            render('{{toTimestamp "2024-01-01T05:00:00Z" "15:04 -07:00" "Local"}}', data()) == "14:00 +09:00"
+        )
+    finally:
+        local_zone.cache_clear()

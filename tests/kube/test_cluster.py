@@ -372,6 +372,23 @@ async def test_verbosity_9_writes_one_line_per_body(sandbox: Sandbox) -> None:
     assert all(line.startswith("pystern: ") for line in lines), lines
 
 
+async def test_verbosity_9_bodies_cannot_drive_the_terminal(sandbox: Sandbox) -> None:
+    # JSON escapes C0 controls but, like Go's encoder, leaves DEL and the C1 controls raw, and
+    # U+009B is CSI on a terminal: a Status message (or any label) could clear the screen.
+    assert sandbox.kubeconfig_path is not None
+    sandbox.cluster.fail_requests(403, path_contains="/pods", message="no\u009b2J\u009b1;1H \x7fway")
+    err = io.StringIO()
+    async with await connect(
+        Connection(kubeconfig=str(sandbox.kubeconfig_path), verbosity=9), stderr=err
+    ) as kube:
+        with pytest.raises(ApiError):
+            await kube.list_pods("default", "", "")
+    bodies = [line for line in err.getvalue().splitlines() if line.startswith("pystern: response body: ")]
+    assert len(bodies) == 1
+    assert "no^[[2J^[[1;1H ^?way" in bodies[0]
+    assert not any(0x7F <= ord(ch) < 0xA0 or ch == "\x1b" for ch in err.getvalue())
+
+
 async def test_server_restart_refuses_then_recovers(sandbox: Sandbox, cluster: KubeCluster) -> None:
     await sandbox.stop_serving()
     with pytest.raises(ConnectionFailed, match=r"^cannot connect to the server http://127\.0\.0\.1:\d+: "):

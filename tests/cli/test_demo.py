@@ -1,0 +1,73 @@
+"""``--demo`` tails its own sandbox: it never reaches for the user's cluster settings."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+
+from pystern.cli import ProcessIO, parse_invocation, run_cli
+from pystern.cli.invocation import Source
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.BytesIO(), io.StringIO()
+    code = run_cli(argv, ProcessIO(io.BytesIO(), out, err, False, False, env))
+    return code, out.getvalue().decode(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--context", "prod"], "--context"),
+        (["--context=a,b"], "--context"),
+        (["--kubeconfig", "/tmp/kc"], "--kubeconfig"),
+        (["--server", "https://10.0.0.1"], "--server"),
+        (["--token", "t0k3n"], "--token"),
+        (["--certificate-authority", "/ca"], "--certificate-authority"),
+        (["--client-certificate", "/c"], "--client-certificate"),
+        (["--client-key", "/k"], "--client-key"),
+        (["--insecure-skip-tls-verify"], "--insecure-skip-tls-verify"),
+        (["--cluster", "c"], "--cluster"),
+        (["--user", "u"], "--user"),
+        (["--stdin"], "--stdin"),
+    ],
+)
+def test_a_cluster_choice_on_the_command_line_is_refused(
+    argv: list[str], flag: str, env: dict[str, str]
+) -> None:
+    code, out, err = _run(["--demo", "--no-follow", *argv], env)
+    assert (code, out) == (2, "")
+    why = "the demo tails its own sandbox cluster"
+    assert err == f"pystern: error: {flag} cannot be used with --demo ({why})\n"
+
+
+async def test_connection_settings_from_the_config_file_do_not_reach_the_demo(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # A standing `server:`/`context:` in the config file must neither break the demo nor send
+    # its requests (and token) to the user's real cluster.
+    config = tmp_path / "config.yaml"
+    config.write_text("server: http://127.0.0.1:1\ntoken: secret\ncontext: prod\nkubeconfig: /nonexistent\n")
+    env["PYSTERNCONFIG"] = str(config)
+    argv = ["--demo", "--no-follow", "--tail=1", "--only-log-lines", "--color=never"]
+    code, out, err = await asyncio.to_thread(_run, argv, env)
+    assert (code, err) == (0, "")
+    assert out
+
+
+def test_a_standing_stdin_setting_does_not_replace_the_demo(env: dict[str, str]) -> None:
+    env["PYSTERN_STDIN"] = "true"
+    invocation = parse_invocation(["--demo"], env)
+    assert invocation.source is Source.DEMO
+
+
+def test_a_standing_demo_setting_yields_to_a_source_on_the_command_line(env: dict[str, str]) -> None:
+    env["PYSTERN_DEMO"] = "true"
+    assert parse_invocation(["--stdin"], env).source is Source.STDIN
+    cluster = parse_invocation([".", "--context", "prod"], env)
+    assert cluster.source is Source.CLUSTER
+    assert cluster.config.connection.contexts == ("prod",)
+    assert parse_invocation(["."], env).source is Source.DEMO
