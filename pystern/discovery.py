@@ -91,6 +91,8 @@ class ContainerTable:
     _by_uid: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
     _tailed: dict[str, set[str]] = field(default_factory=dict)
     """Pod UID -> container IDs tailed before (a ``--condition`` re-match reads only new lines)."""
+    _at_start: dict[str, set[str]] = field(default_factory=dict)
+    """Pod UID -> container IDs of the first list, tailed or not: ``--tail``/``--since`` apply to them."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
@@ -120,6 +122,10 @@ class ContainerTable:
         events: list[DiscoveryEvent] = []
         notices: list[Notice] = []
         filt = self.target_filter
+        if initial:
+            # Recorded before the condition check: a pod that starts to match later still ran at
+            # start, so it gets the configured history (stern's --tail=0 rule), not its whole log.
+            self._at_start[pod.uid] = {s.log_container_id for s in pod.statuses if s.log_container_id}
         if not filt.condition_matches(pod):
             for key in self._by_uid.pop(pod.uid, set()):
                 entry = self._entries.pop(key)
@@ -154,7 +160,7 @@ class ContainerTable:
                     continue  # an instance already tailed, seen again after a status without an ID
                 # Tailed before --condition stopped matching: read only what comes from now on.
                 history = History.NONE
-            elif initial:
+            elif initial or cid in self._at_start.get(pod.uid, ()):
                 history = History.CONFIGURED
             else:
                 history = History.ALL
@@ -197,6 +203,7 @@ class ContainerTable:
         """The pod is gone (deleted, or no longer selected): its tails end once their streams drain."""
         self.pods.pop(uid, None)
         self._tailed.pop(uid, None)
+        self._at_start.pop(uid, None)
         self._signal(uid)
         events: list[DiscoveryEvent] = []
         for key in self._by_uid.pop(uid, set()):
