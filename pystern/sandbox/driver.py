@@ -121,7 +121,7 @@ class PodDriver:
         annotations: dict[str, str] | None = None,
         node: str = "node-1",
         owner: Owner | None = None,
-        phase: str = "Running",
+        phase: str = "",
         running: bool = True,
         sidecar_inits: Sequence[str] = (),
         generate_name: str = "",
@@ -131,7 +131,8 @@ class PodDriver:
 
         Init containers are created already completed (exit 0) unless listed in
         ``sidecar_inits`` (``restartPolicy: Always``), which keep running.  With
-        ``running=False`` the regular containers wait in ContainerCreating.
+        ``running=False`` the regular containers wait in ContainerCreating.  ``status.phase``
+        follows the containers as the kubelet derives it, unless ``phase`` fixes it.
         """
         if (namespace, name) in self.pods:
             raise ValueError(f"pod {namespace}/{name} already exists")
@@ -164,7 +165,6 @@ class PodDriver:
                 if c.kind == "init" and not c.sidecar:
                     c.terminate("Completed", 0)
         elif not node:
-            pod.phase = "Pending"
             for c in conts:
                 c.waiting_reason = "ContainerCreating"
         else:
@@ -244,7 +244,7 @@ class PodDriver:
     def set_phase(
         self, pod: str, phase: str, *, namespace: str = "default", reason: str = ""
     ) -> dict[str, Any]:
-        """Set ``status.phase`` (and optionally ``status.reason``, e.g. Evicted)."""
+        """Fix ``status.phase`` (and optionally ``status.reason``, e.g. Evicted); "" derives it again."""
         rec = self.pod(pod, namespace)
         rec.phase = phase
         rec.reason = reason
@@ -260,7 +260,6 @@ class PodDriver:
         """Bind a pending pod to a node and start its containers."""
         rec = self.pod(pod, namespace)
         rec.node = node
-        rec.phase = "Running"
         rec.pod_ip = rec.pod_ip or self._next_ip()
         for c in rec.containers:
             if c.current is None:

@@ -196,3 +196,40 @@ async def test_get_workloads_shows_server_columns(kubectl: Kubectl) -> None:
     assert lines[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     assert lines[1][:4] == ["deployment.apps/web", "2/2", "2", "2"]
     assert lines[2] == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+
+
+async def test_pod_phase_follows_the_containers_as_the_kubelet_derives_it(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("creating", running=False)  # ContainerCreating: Pending, not Running
+    c.add_pod("initialising", init_containers=("setup",), running=False)
+    c.set_running("initialising", "setup")  # Init:0/1
+    c.add_pod("crashing")
+    c.set_waiting("crashing", "app", "CrashLoopBackOff")  # restarting: still Running
+    c.add_pod("done", restart_policy="Never")
+    c.terminate_container("done", "app")
+    c.add_pod("failed", restart_policy="Never")
+    c.terminate_container("failed", "app", reason="Error", exit_code=2)
+    c.add_pod("running")
+    phases = {}
+    for phase in ("Pending", "Running", "Succeeded", "Failed"):
+        code, out, err = await kubectl.run(
+            "get", "pods", "--field-selector", f"status.phase={phase}", "-o", "name"
+        )
+        assert code == 0, err
+        phases[phase] = sorted(line.removeprefix("pod/") for line in out.split())
+    assert phases == {
+        "Pending": ["creating", "initialising"],
+        "Running": ["crashing", "running"],
+        "Succeeded": ["done"],
+        "Failed": ["failed"],
+    }
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    status = {row.split()[0]: row.split()[2] for row in out.splitlines()}
+    assert status == {
+        "creating": "ContainerCreating",
+        "initialising": "Init:0/1",
+        "crashing": "CrashLoopBackOff",
+        "done": "Completed",
+        "failed": "Error",
+        "running": "Running",
+    }
