@@ -203,14 +203,22 @@ async def _find_in_all_namespaces(cluster: Cluster, kind: str, name: str) -> dic
 async def resolve_workload(cluster: Cluster, kind: str, name: str, namespace: str) -> WorkloadSelector:
     """GET the workload and build its selector (``namespace=""``: search every namespace).
 
-    Raises ``ApiError`` with the server's message (``deployments.apps "web" not found``)
+    Raises ``ApiError`` with the server's message and the namespace
+    (``deployments.apps "web" not found in namespace "shop"``)
     and ``WorkloadError`` for a service without a selector.
     """
     kind = ALIASES.get(kind.lower(), kind.lower())
     if kind not in _KINDS:
         raise WorkloadError(f"cannot select pods of {kind!r}; use one of: {', '.join(sorted(_KINDS))}")
     if namespace:
-        obj = await cluster.get_object(kind, namespace, name)
+        try:
+            obj = await cluster.get_object(kind, namespace, name)
+        except ApiError as exc:
+            if exc.status != 404 or not exc.message:
+                raise
+            # kubectl's text leaves the namespace out; with -n a,b (looked up in each) or the
+            # context's namespace, which one lacks the object is what the user needs to know.
+            raise ApiError(404, exc.reason, f'{exc.message} in namespace "{namespace}"') from exc
     else:
         obj = await _find_in_all_namespaces(cluster, kind, name)
         namespace = str(_dict(obj.get("metadata")).get("namespace") or "")
