@@ -233,3 +233,21 @@ async def test_pod_phase_follows_the_containers_as_the_kubelet_derives_it(kubect
         "failed": "Error",
         "running": "Running",
     }
+
+
+async def test_get_pods_counts_sidecars_and_init_restarts_as_kubectl_prints_them(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("mesh", init_containers=("setup",), sidecar_inits=("proxy",))
+    c.restart_container("mesh", "proxy")  # a sidecar is counted in READY and RESTARTS
+    c.add_pod("init-crash", init_containers=("setup",), running=False)
+    c.set_running("init-crash", "setup")
+    c.set_waiting("init-crash", "setup", "CrashLoopBackOff")  # init restarts count while initialising
+    c.add_pod("finished", restart_policy="Never")
+    c.terminate_container("finished", "app")
+    c.delete_pod("finished", grace=30)  # a Succeeded pod being deleted still says Completed
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    rows = {row.split()[0]: row.split()[1:] for row in out.splitlines()}
+    assert rows["mesh"][:3] == ["2/2", "Running", "1"]
+    assert rows["init-crash"][:3] == ["0/1", "Init:CrashLoopBackOff", "1"]
+    assert rows["finished"][:3] == ["0/1", "Completed", "0"]
