@@ -282,11 +282,17 @@ class PodRecord:
             "ContainersReady": "True" if ready else "False",
             "PodScheduled": "True" if self.node else "False",
         }
+        reasons = {}
+        if not self.node:
+            # Not bound yet: only the scheduler has spoken; the kubelet sets the other conditions.
+            defaults = {"PodScheduled": "False"}
+            reasons["PodScheduled"] = "Unschedulable"
         defaults.update(self.conditions)
         status: dict[str, Any] = {
             "phase": self.current_phase,
             "conditions": [
                 {"type": t, "status": s, "lastProbeTime": None, "lastTransitionTime": stamp}
+                | ({"reason": reasons[t]} if t in reasons else {})
                 for t, s in defaults.items()
             ],
         }

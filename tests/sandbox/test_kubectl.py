@@ -251,3 +251,16 @@ async def test_get_pods_counts_sidecars_and_init_restarts_as_kubectl_prints_them
     assert rows["mesh"][:3] == ["2/2", "Running", "1"]
     assert rows["init-crash"][:3] == ["0/1", "Init:CrashLoopBackOff", "1"]
     assert rows["finished"][:3] == ["0/1", "Completed", "0"]
+
+
+async def test_an_unscheduled_pod_has_only_the_scheduling_condition(kubectl: Kubectl) -> None:
+    # The kubelet sets the other conditions; no kubelet has the pod yet (`--condition ready=false`
+    # must not match it: stern matches only pods that have the condition).
+    kubectl.sb.cluster.add_pod("stuck", node="")
+    jsonpath = "{range .status.conditions[*]}{.type}={.status}/{.reason} {end}"
+    code, out, err = await kubectl.run("get", "pod", "stuck", "-o", f"jsonpath={jsonpath}")
+    assert code == 0, err
+    assert out.split() == ["PodScheduled=False/Unschedulable"]
+    kubectl.sb.cluster.schedule("stuck")
+    code, out, err = await kubectl.run("get", "pod", "stuck", "-o", f"jsonpath={jsonpath}")
+    assert {"Ready=True/", "PodScheduled=True/"} <= set(out.split()), out
