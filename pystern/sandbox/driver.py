@@ -216,6 +216,10 @@ class PodDriver:
             return
         for c in pod.containers:
             c.terminate("Completed", 0)
+        # As the kubelet: the stopped containers and the terminal phase are reported first,
+        # then the pod is removed.
+        pod.phase = pod.phase or "Succeeded"
+        self._publish(pod)
         del self.pods[(pod.namespace, pod.name)]
         self.store.delete("pods", pod.namespace, pod.name)
 

@@ -85,6 +85,11 @@ async def test_watch_initial_added_then_changes(sandbox: Sandbox, api: Api) -> N
         deleting = await next_event(resp)
         assert summary(deleting) == ("MODIFIED", "b")
         assert deleting["object"]["metadata"]["deletionTimestamp"]
+        # The kubelet reports the stopped containers and the terminal phase, then the pod goes.
+        stopped = await next_event(resp)
+        assert summary(stopped) == ("MODIFIED", "b")
+        assert stopped["object"]["status"]["phase"] == "Succeeded"
+        assert "terminated" in stopped["object"]["status"]["containerStatuses"][0]["state"]
         assert summary(await next_event(resp)) == ("DELETED", "b")
 
 
@@ -377,6 +382,7 @@ async def test_graceful_delete_keeps_pod_terminating(sandbox: Sandbox, api: Api)
         assert terminating["type"] == "MODIFIED"
         c.write("a", "app", "still writing while terminating")
         assert ("default", "a") in c.pods
+        assert summary(await next_event(resp)) == ("MODIFIED", "a")  # its containers stopped
         assert summary(await next_event(resp)) == ("DELETED", "a")
     assert ("default", "a") not in c.pods
 
