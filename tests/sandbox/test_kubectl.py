@@ -264,3 +264,15 @@ async def test_an_unscheduled_pod_has_only_the_scheduling_condition(kubectl: Kub
     kubectl.sb.cluster.schedule("stuck")
     code, out, err = await kubectl.run("get", "pod", "stuck", "-o", f"jsonpath={jsonpath}")
     assert {"Ready=True/", "PodScheduled=True/"} <= set(out.split()), out
+
+
+async def test_a_rollout_scales_the_old_replicaset_to_zero(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=2)
+    c.rollout("web")
+    code, out, err = await kubectl.run(
+        "get", "rs", "--sort-by=.metadata.annotations.deployment\\.kubernetes\\.io/revision", "--no-headers"
+    )
+    assert code == 0, err
+    rows = [line.split()[1:4] for line in out.splitlines()]
+    assert rows == [["0", "0", "0"], ["2", "2", "2"]]  # DESIRED CURRENT READY, old then new
