@@ -214,6 +214,35 @@ def _job(obj: dict[str, Any]) -> list[Any]:
     return [done, f"{status.get('succeeded', 0)}/{(obj.get('spec') or {}).get('completions', 1)}"]
 
 
+def _daemonset(obj: dict[str, Any]) -> list[Any]:
+    status = obj.get("status") or {}
+    desired = status.get("desiredNumberScheduled", 0)
+    node_selector = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("nodeSelector")
+    return [
+        desired,
+        status.get("currentNumberScheduled", desired),
+        status.get("numberReady", 0),
+        status.get("updatedNumberScheduled", desired),
+        status.get("numberAvailable", status.get("numberReady", 0)),
+        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) if node_selector else "<none>",
+    ]
+
+
+def _service(obj: dict[str, Any]) -> list[Any]:
+    spec = obj.get("spec") or {}
+    ports = [f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in spec.get("ports") or []]
+    external = spec.get("externalIPs") or [
+        i.get("ip") or i.get("hostname")
+        for i in ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    ]
+    return [
+        spec.get("type", ""),
+        spec.get("clusterIP", ""),
+        ",".join(external) if external else "<none>",
+        ",".join(ports) if ports else "<none>",
+    ]
+
+
 # resource -> (extra columns between Name and Age, cell function)
 _EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
     "deployments": (["Ready", "Up-to-date", "Available"], _deployment),
@@ -225,10 +254,8 @@ _EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
     "jobs": (["Status", "Completions"], _job),
     "namespaces": (["Status"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
     "nodes": (["Status", "Roles", "Version"], lambda o: ["Ready", "<none>", "v1.32.0"]),
-    "services": (
-        ["Type", "Cluster-IP"],
-        lambda o: [(o.get("spec") or {}).get("type", ""), (o.get("spec") or {}).get("clusterIP", "")],
-    ),
+    "services": (["Type", "Cluster-IP", "External-IP", "Port(s)"], _service),
+    "daemonsets": (["Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector"], _daemonset),
 }
 
 

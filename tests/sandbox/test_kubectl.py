@@ -276,3 +276,18 @@ async def test_a_rollout_scales_the_old_replicaset_to_zero(kubectl: Kubectl) -> 
     assert code == 0, err
     rows = [line.split()[1:4] for line in out.splitlines()]
     assert rows == [["0", "0", "0"], ["2", "2", "2"]]  # DESIRED CURRENT READY, old then new
+
+
+async def test_get_daemonsets_and_services_show_kubectls_columns(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_daemonset("agent")
+    c.add_service("front", {"app": "web"})
+    code, out, err = await kubectl.run("get", "ds,svc", "--no-headers=false")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert lines[0] == [
+        "NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR", "AGE"
+    ]  # fmt: skip
+    assert lines[1][:7] == ["daemonset.apps/agent", "1", "1", "1", "1", "1", "<none>"]
+    assert lines[2] == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    assert lines[3][:5] == ["service/front", "ClusterIP", "10.96.0.10", "<none>", "80/TCP"]
