@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import regex
 
 from pystern.model import NoticeKind
 from pystern.options import Config, Follow, ResourceQuery, Selection
@@ -58,3 +59,36 @@ async def test_a_workload_deleted_and_created_again_is_still_followed(
         sb.write("impostor", "app", "not mine")
         await eventually(lambda: sink.messages(pod=pod) == [b"from the new api"], what="its line")
     assert b"not mine" not in sink.messages()
+
+
+async def test_nothing_to_tail_says_which_pods_have_not_started(sandbox: Any, cluster: Cluster) -> None:
+    # `pystern my-pod --no-follow` while the pod is still Pending: "no container matched" alone reads
+    # as a wrong query.
+    from pystern.run import run
+
+    sb = sandbox.cluster
+    sb.add_pod("web-1", node="")  # not scheduled yet
+    sb.add_pod("web-2", running=False)  # ContainerCreating
+    sb.add_pod("other")
+    query = regex.compile("web-1")
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=query), follow=Follow(follow=False))
+    assert await run(config, [cluster], sink) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == (
+        'no container matched in namespace "default" (pod "web-1" has not started a container yet)'
+    )
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("web")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == (
+        'no container matched in namespace "default" yet; waiting for one'
+        " (2 pods have not started a container yet)"
+    )
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("other"), container_query=regex.compile("x")))
+    async with engine(config, [cluster], sink):  # filtered out, not waiting: nothing to add
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+    assert sink.kinds(NoticeKind.WARNING)[0].text.endswith("waiting for one")
