@@ -273,6 +273,23 @@ class PodDriver:
         return self._publish(rec)
 
     # ---------------------------------------------------------------- containers
+    def add_ephemeral_container(
+        self, pod: str, name: str, *, namespace: str = "default", image: str = "busybox:1.36"
+    ) -> dict[str, Any]:
+        """What ``kubectl debug`` does to a running pod: a new ephemeral container, then it runs.
+
+        Two updates, as from a real cluster: the spec entry with a waiting status
+        (ContainerCreating), then the container running with a fresh container ID.
+        """
+        rec = self.pod(pod, namespace)
+        if rec.container(name) is not None:
+            raise ValueError(f"pod {namespace}/{pod} already has a container {name}")
+        cont = Container(name, "ephemeral", image)
+        rec.containers.append(cont)
+        self._publish(rec)
+        cont.start()
+        return self._publish(rec)
+
     def restart_container(
         self,
         pod: str,

@@ -92,3 +92,24 @@ async def test_nothing_to_tail_says_which_pods_have_not_started(sandbox: Any, cl
     async with engine(config, [cluster], sink):  # filtered out, not waiting: nothing to add
         await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
     assert sink.kinds(NoticeKind.WARNING)[0].text.endswith("waiting for one")
+
+
+@pytest.mark.parametrize("ephemeral", [True, False])
+async def test_a_debug_container_added_to_a_running_pod_is_followed(
+    sandbox: Any, cluster: Cluster, ephemeral: bool
+) -> None:
+    # `kubectl debug -it web --image=busybox` adds an ephemeral container to a pod already followed.
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    sink = RecordingSink()
+    config = Config(selection=Selection(ephemeral_containers=ephemeral), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.add_ephemeral_container("web", "debugger-x7k2p")
+        sb.write("web", "debugger-x7k2p", "/ # ps")
+        sb.write("web", "app", "app goes on")
+        await eventually(lambda: b"app goes on" in sink.messages(), what="the app's line")
+        if ephemeral:
+            await eventually(lambda: sink.messages(container="debugger-x7k2p") == [b"/ # ps"])
+    started = [n.target.container for n in sink.kinds(NoticeKind.STARTED) if n.target]
+    assert started == (["app", "debugger-x7k2p"] if ephemeral else ["app"])
