@@ -211,7 +211,24 @@ def _replicaset(obj: dict[str, Any]) -> list[Any]:
 def _job(obj: dict[str, Any]) -> list[Any]:
     status = obj.get("status") or {}
     done = "Complete" if status.get("succeeded") else "Running"
-    return [done, f"{status.get('succeeded', 0)}/{(obj.get('spec') or {}).get('completions', 1)}"]
+    start, end = status.get("startTime") or "", status.get("completionTime") or ""
+    # kubectl: from the start to the completion, or to now while it runs.
+    duration = human_age(start, parse_rfc3339_ns(end) / 1e9 if end else None) if start else ""
+    completions = f"{status.get('succeeded', 0)}/{(obj.get('spec') or {}).get('completions', 1)}"
+    return [done, completions, duration]
+
+
+def _cronjob(obj: dict[str, Any]) -> list[Any]:
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    last = status.get("lastScheduleTime") or ""
+    return [
+        spec.get("schedule", ""),
+        spec.get("timeZone") or "<none>",
+        "True" if spec.get("suspend") else "False",
+        len(status.get("active") or []),
+        human_age(last) if last else "<none>",
+    ]
 
 
 def _daemonset(obj: dict[str, Any]) -> list[Any]:
@@ -251,7 +268,8 @@ _EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
         ["Ready"],
         lambda o: [_ready(o, "readyReplicas", int((o.get("spec") or {}).get("replicas", 1)))],
     ),
-    "jobs": (["Status", "Completions"], _job),
+    "jobs": (["Status", "Completions", "Duration"], _job),
+    "cronjobs": (["Schedule", "Timezone", "Suspend", "Active", "Last Schedule"], _cronjob),
     "namespaces": (["Status"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
     "nodes": (["Status", "Roles", "Version"], lambda o: ["Ready", "<none>", "v1.32.0"]),
     "services": (["Type", "Cluster-IP", "External-IP", "Port(s)"], _service),

@@ -291,3 +291,17 @@ async def test_get_daemonsets_and_services_show_kubectls_columns(kubectl: Kubect
     assert lines[1][:7] == ["daemonset.apps/agent", "1", "1", "1", "1", "1", "<none>"]
     assert lines[2] == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
     assert lines[3][:5] == ["service/front", "ClusterIP", "10.96.0.10", "<none>", "80/TCP"]
+
+
+async def test_get_jobs_and_cronjobs_show_kubectls_columns(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_cronjob("nightly", schedule="0 3 * * *")
+    c.run_cronjob("nightly")
+    code, out, err = await kubectl.run("get", "cj,job", "--no-headers=false")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert lines[0] == ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE"]
+    assert lines[1][:7] == ["cronjob.batch/nightly", "0", "3", "*", "*", "*", "<none>"]
+    assert lines[1][7:9] == ["False", "1"]  # SUSPEND, ACTIVE (the job just run)
+    assert lines[2] == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    assert lines[3][1:3] == ["Running", "0/1"]
