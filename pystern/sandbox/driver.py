@@ -60,6 +60,8 @@ class PodDriver:
         self.log_stream_max_seconds: float | None = None
         """Cut every follow stream with a clean EOF after this long (the kubelet's 4 h limit)."""
         self._ips = itertools.count(2)
+        self.list_pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
+        """``continue`` token -> the rest of a paged list and its resourceVersion (oldest first)."""
         self.add_namespace("default")
         self.add_node("node-1")
 
@@ -107,6 +109,14 @@ class PodDriver:
                 },
             },
         )
+
+    def remember_list_page(self, rest: list[dict[str, Any]], resource_version: str) -> str:
+        """Keep the rest of a paged list for its ``continue`` token (the newest 100 are kept)."""
+        token = uuid.uuid4().hex
+        self.list_pages[token] = (rest, resource_version)
+        while len(self.list_pages) > 100:
+            del self.list_pages[next(iter(self.list_pages))]
+        return token
 
     # ---------------------------------------------------------------- pods
     def add_pod(

@@ -305,3 +305,14 @@ async def test_get_jobs_and_cronjobs_show_kubectls_columns(kubectl: Kubectl) -> 
     assert lines[1][7:9] == ["False", "1"]  # SUSPEND, ACTIVE (the job just run)
     assert lines[2] == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
     assert lines[3][1:3] == ["Running", "0/1"]
+
+
+async def test_get_pods_in_chunks(kubectl: Kubectl) -> None:
+    for i in range(5):
+        kubectl.sb.cluster.add_pod(f"p{i}")
+    code, out, err = await kubectl.run("get", "pods", "--chunk-size=2", "-o", "name")
+    assert code == 0, err
+    assert out.split() == [f"pod/p{i}" for i in range(5)]
+    code, out, err = await kubectl.run("get", "pods", "--chunk-size=2", "--no-headers")
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines()] == [f"p{i}" for i in range(5)]
