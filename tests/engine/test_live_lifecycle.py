@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -113,3 +114,26 @@ async def test_a_debug_container_added_to_a_running_pod_is_followed(
             await eventually(lambda: sink.messages(container="debugger-x7k2p") == [b"/ # ps"])
     started = [n.target.container for n in sink.kinds(NoticeKind.STARTED) if n.target]
     assert started == (["app", "debugger-x7k2p"] if ephemeral else ["app"])
+
+
+async def test_a_container_restarted_while_its_pod_did_not_match_condition_shows_no_history(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # The instance that ran while the pod did not match, and the one before it, are not the
+    # user's business: matching again means new lines only (stern's --tail=0 rule).
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "first instance, before pystern started")
+    sink = RecordingSink()
+    config = Config(selection=Selection(condition=("ready", "false")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.restart_container("a", "app")
+        sb.write("a", "app", "second instance, while ready")
+        await asyncio.sleep(0.2)  # the restart reaches pystern while the pod does not match
+        sb.set_condition("a", "Ready", "False")
+        await streams_open(sandbox, 1)
+        sb.write("a", "app", "not ready")
+        await eventually(lambda: b"not ready" in sink.messages(), what="the new line")
+        await asyncio.sleep(0.2)
+    assert sink.messages() == [b"not ready"]
