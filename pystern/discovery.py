@@ -72,6 +72,14 @@ def _termination_key(status: ContainerStatus | None) -> str:
     return term.container_id or f"{term.finished_at}#{term.exit_code}#{term.reason}"
 
 
+def _instance_ids(pod: Pod) -> set[str]:
+    """Every container instance ID the pod's statuses name (current and last terminated)."""
+    ids = {status.container_id for status in pod.statuses}
+    ids.update(s.last_terminated.container_id for s in pod.statuses if s.last_terminated is not None)
+    ids.discard("")
+    return ids
+
+
 def workload_of(pod: Pod) -> str:
     """The owner group used for colours: the controller owner, else ``generateName``."""
     for owner in pod.owners:
@@ -91,6 +99,9 @@ class ContainerTable:
     _by_uid: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
     _tailed: dict[str, set[str]] = field(default_factory=dict)
     """Pod UID -> container IDs tailed before (a ``--condition`` re-match reads only new lines)."""
+    _passed_over: dict[str, set[str]] = field(default_factory=dict)
+    """Pod UID -> container IDs that ran before pystern started or while ``--condition`` did not
+    match: if tailed later, ``--tail``/``--since`` apply, and none is read as a missed instance."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
@@ -120,7 +131,12 @@ class ContainerTable:
         events: list[DiscoveryEvent] = []
         notices: list[Notice] = []
         filt = self.target_filter
-        if not filt.condition_matches(pod):
+        matches = filt.condition_matches(pod)
+        if initial or not matches:
+            # A pod that starts to match --condition later gets only new lines from instances that
+            # ran before (stern's --tail=0 rule), not their whole logs.
+            self._passed_over.setdefault(pod.uid, set()).update(_instance_ids(pod))
+        if not matches:
             for key in self._by_uid.pop(pod.uid, set()):
                 entry = self._entries.pop(key)
                 if entry.target is not None:
@@ -154,7 +170,7 @@ class ContainerTable:
                     continue  # an instance already tailed, seen again after a status without an ID
                 # Tailed before --condition stopped matching: read only what comes from now on.
                 history = History.NONE
-            elif initial:
+            elif initial or cid in self._passed_over.get(pod.uid, ()):
                 history = History.CONFIGURED
             else:
                 history = History.ALL
@@ -175,6 +191,8 @@ class ContainerTable:
         last = status.last_terminated
         if last is None or not last.container_id or last.container_id in tailed:
             return []
+        if last.container_id in self._passed_over.get(pod.uid, ()):
+            return []  # not missed: it ran before pystern started or while the pod did not match
         if last.container_id == status.log_container_id:
             return []  # the current log is that instance (waiting to restart): tailed as current
         tailed.add(last.container_id)
@@ -197,6 +215,7 @@ class ContainerTable:
         """The pod is gone (deleted, or no longer selected): its tails end once their streams drain."""
         self.pods.pop(uid, None)
         self._tailed.pop(uid, None)
+        self._passed_over.pop(uid, None)
         self._signal(uid)
         events: list[DiscoveryEvent] = []
         for key in self._by_uid.pop(uid, set()):

@@ -277,8 +277,10 @@ async def _follow(
         if sorting is not None:
             tg.create_task(sorting.run())
         sup = _FollowSupervisor(tg, config, out, policy, sleep, clock)
+        tables = []
         for cluster in clusters:
             table = _table(config, cluster, len(clusters) > 1)
+            tables.append(table)
 
             def on_event(
                 event: DiscoveryEvent, cluster: Cluster = cluster, table: ContainerTable = table
@@ -294,9 +296,8 @@ async def _follow(
                     tg.create_task(watcher.watch())
         if not sup.added:
             # As kubectl get -w says "No resources found": silence reads as a hang or a typo.
-            out.notice(
-                Notice(NoticeKind.WARNING, _nothing_matched(config, clusters) + " yet; waiting for one")
-            )
+            text = _nothing_matched(config, clusters) + " yet; waiting for one" + _not_started(tables)
+            out.notice(Notice(NoticeKind.WARNING, text))
 
 
 async def _no_follow(
@@ -309,8 +310,10 @@ async def _no_follow(
     policy: RetryPolicy,
 ) -> int:
     planned: list[tuple[Cluster, ContainerTable, TargetAdded]] = []
+    tables = []
     for cluster in clusters:
         table = _table(config, cluster, len(clusters) > 1)
+        tables.append(table)
 
         def on_event(
             event: DiscoveryEvent, cluster: Cluster = cluster, table: ContainerTable = table
@@ -327,7 +330,7 @@ async def _no_follow(
     if not planned:
         # kubectl says "No resources found"; stern prints nothing, which users read as a hang or a
         # bug (stern's #155).  A warning, so --only-log-lines keeps it and stdout stays clean.
-        sink.notice(Notice(NoticeKind.WARNING, _nothing_matched(config, clusters)))
+        sink.notice(Notice(NoticeKind.WARNING, _nothing_matched(config, clusters) + _not_started(tables)))
     failures: list[tuple[Target, errors.PysternError]] = []
     merger = StreamMerger(sink) if config.output.sort else None
     limit = config.follow.max_log_requests
@@ -395,3 +398,22 @@ def _nothing_matched(config: Config, clusters: Sequence[Cluster]) -> str:
     if len(namespaces) == 1:
         return f'no container matched in namespace "{namespaces[0]}"'
     return "no container matched in namespaces " + ", ".join(f'"{ns}"' for ns in namespaces)
+
+
+def _not_started(tables: Sequence[ContainerTable]) -> str:
+    """Matched pods without a started container, for the nothing-matched warning ("" if none).
+
+    A Pending pod is the usual reason a right query finds nothing; saying so keeps the user
+    from hunting for a typo.
+    """
+    pods = [
+        pod
+        for table in tables
+        for pod in table.pods.values()
+        if not any(status.log_container_id for status in pod.statuses)
+    ]
+    if not pods:
+        return ""
+    if len(pods) == 1:
+        return f' (pod "{pods[0].name}" has not started a container yet)'
+    return f" ({len(pods)} pods have not started a container yet)"

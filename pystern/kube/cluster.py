@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-from pystern.errors import ApiError, UsageError
+from pystern.errors import ApiError, UsageError, WatchExpired
 from pystern.kube.credentials import build_credentials
 from pystern.kube.kubeconfig import KubeTarget, resolve
 from pystern.kube.objects import MalformedObject, parse_pod
@@ -108,7 +108,15 @@ class KubeCluster:
             page = [*query, ("limit", str(LIST_PAGE))]
             if token:
                 page.append(("continue", token))
-            doc = await self.transport.get_json(path, page)
+            try:
+                doc = await self.transport.get_json(path, page)
+            except WatchExpired:
+                if not token:
+                    raise
+                # The snapshot behind the token was compacted away between pages: as client-go's
+                # pager does, list again in one piece (a consistent list beats failing the start).
+                items, token = [], ""
+                doc = await self.transport.get_json(path, query)
             if not isinstance(doc, dict):
                 raise ApiError(200, "BadResponse", f"the server sent no list for {path}")
             items.extend(i for i in doc.get("items") or () if isinstance(i, dict))

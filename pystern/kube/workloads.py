@@ -12,7 +12,9 @@ not own (two deployments with overlapping labels), so ``WorkloadSelector.owns`` 
 
 Owner look-ups are cached by UID.  A rolling update creates ReplicaSets during the run,
 so an unknown owner UID is looked up (one GET, shared by concurrent callers), never
-rejected outright.
+rejected outright.  A workload deleted and created again under its name (a redeploy with
+``kubectl delete`` + ``apply``) has a new UID: an owner of the same kind and name with an
+unknown UID is checked against the workload as it is now, so the new one is followed too.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ _DIRECT = {
 }
 # Two-level ownership: workload kind -> (intermediate resource, its ownerReference kind).
 _VIA = {"deployments": ("replicasets", "ReplicaSet"), "cronjobs": ("jobs", "Job")}
+_OWNER_KIND = {**_DIRECT, "deployments": "Deployment", "cronjobs": "CronJob"}
 _KINDS = {"pods", "services", *_DIRECT, *_VIA}
 
 
@@ -67,9 +70,13 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _owner_uids(obj: Mapping[str, Any]) -> set[str]:
+def _owner_refs(obj: Mapping[str, Any]) -> list[OwnerReference]:
     refs = _dict(obj.get("metadata")).get("ownerReferences")
-    return {str(r.get("uid")) for r in refs or () if isinstance(r, dict)}
+    return [
+        OwnerReference(str(r.get("kind") or ""), str(r.get("name") or ""), str(r.get("uid") or ""))
+        for r in refs or ()
+        if isinstance(r, dict)
+    ]
 
 
 class WorkloadSelector:
@@ -95,6 +102,8 @@ class WorkloadSelector:
         self.field_selector = field_selector
         self._known: dict[str, bool] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._incarnations: dict[str, bool] = {self.uid: True}
+        """Workload UID -> whether it is this workload (it may be deleted and created again)."""
         self.warnings: list[str] = []
         """Look-ups that could not be made (403): the selector was trusted instead."""
 
@@ -103,7 +112,7 @@ class WorkloadSelector:
         for item in intermediates:
             uid = _dict(item.get("metadata")).get("uid")
             if isinstance(uid, str) and uid:
-                self._known[uid] = self.uid in _owner_uids(item)
+                self._known[uid] = any(ref.uid == self.uid for ref in _owner_refs(item))
 
     async def owns(self, pod: Pod) -> bool:
         """Whether the workload really owns ``pod`` (a selector match alone is not enough)."""
@@ -114,7 +123,10 @@ class WorkloadSelector:
         if self.kind == "services":
             return True
         if self.kind in _DIRECT:
-            return any(ref.uid == self.uid for ref in pod.owners)
+            for ref in pod.owners:
+                if await self._is_this_workload(ref):
+                    return True
+            return False
         resource, ref_kind = _VIA[self.kind]
         for ref in pod.owners:
             if ref.kind == ref_kind and await self._intermediate_owned(resource, ref):
@@ -140,11 +152,35 @@ class WorkloadSelector:
                     raise
             else:
                 # A re-created object with the same name has a new UID: not our owner.
-                same = _dict(obj.get("metadata")).get("uid") == ref.uid
-                result = same and self.uid in _owner_uids(obj)
+                result = False
+                if _dict(obj.get("metadata")).get("uid") == ref.uid:
+                    for owner in _owner_refs(obj):
+                        result = result or await self._is_this_workload(owner)
             self._known[ref.uid] = result
             self._locks.pop(ref.uid, None)
             return result
+
+    async def _is_this_workload(self, ref: OwnerReference) -> bool:
+        """Whether an owner reference points at this workload, in this or a later incarnation."""
+        if ref.uid in self._incarnations:
+            return self._incarnations[ref.uid]
+        if ref.kind != _OWNER_KIND[self.kind] or ref.name != self.name:
+            return False
+        lock = self._locks.setdefault(ref.uid, asyncio.Lock())
+        async with lock:
+            if ref.uid not in self._incarnations:
+                # Same kind and name, another UID: deleted and created again, or a stale reference.
+                try:
+                    obj = await self.cluster.get_object(self.kind, self.namespace, self.name)
+                except ApiError as exc:
+                    if exc.status not in (403, 404):
+                        raise
+                    result = exc.status == 403  # 403: cannot check, trust the name as for owners
+                else:
+                    result = _dict(obj.get("metadata")).get("uid") == ref.uid
+                self._incarnations[ref.uid] = result
+            self._locks.pop(ref.uid, None)
+            return self._incarnations[ref.uid]
 
 
 async def _find_in_all_namespaces(cluster: Cluster, kind: str, name: str) -> dict[str, Any]:
@@ -167,14 +203,22 @@ async def _find_in_all_namespaces(cluster: Cluster, kind: str, name: str) -> dic
 async def resolve_workload(cluster: Cluster, kind: str, name: str, namespace: str) -> WorkloadSelector:
     """GET the workload and build its selector (``namespace=""``: search every namespace).
 
-    Raises ``ApiError`` with the server's message (``deployments.apps "web" not found``)
+    Raises ``ApiError`` with the server's message and the namespace
+    (``deployments.apps "web" not found in namespace "shop"``)
     and ``WorkloadError`` for a service without a selector.
     """
     kind = ALIASES.get(kind.lower(), kind.lower())
     if kind not in _KINDS:
         raise WorkloadError(f"cannot select pods of {kind!r}; use one of: {', '.join(sorted(_KINDS))}")
     if namespace:
-        obj = await cluster.get_object(kind, namespace, name)
+        try:
+            obj = await cluster.get_object(kind, namespace, name)
+        except ApiError as exc:
+            if exc.status != 404 or not exc.message:
+                raise
+            # kubectl's text leaves the namespace out; with -n a,b (looked up in each) or the
+            # context's namespace, which one lacks the object is what the user needs to know.
+            raise ApiError(404, exc.reason, f'{exc.message} in namespace "{namespace}"') from exc
     else:
         obj = await _find_in_all_namespaces(cluster, kind, name)
         namespace = str(_dict(obj.get("metadata")).get("namespace") or "")

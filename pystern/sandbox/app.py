@@ -169,7 +169,7 @@ async def _list_or_watch(
     try:
         matcher = _matcher(res, query, name)
         timeout = integer(query, "timeoutSeconds")
-        integer(query, "limit")
+        limit = integer(query, "limit")
     except (SelectorError, BadParam) as exc:
         return status.bad_request(str(exc))
     watching = force_watch or flag(query, "watch")
@@ -191,18 +191,39 @@ async def _list_or_watch(
             as_table=as_table,
         )
         return await serve_watch(request, driver, watch)
-    items = [obj for obj in driver.store.items(res.name, namespace) if matcher(obj)]
-    list_rv = str(driver.store.rv)
+    token = query.get("continue", "")
+    if token:
+        snapshot = driver.list_pages.pop(token, None)
+        if snapshot is None:
+            return status.status_response(410, "Expired", _CONTINUE_EXPIRED)
+        items, list_rv = snapshot
+    else:
+        items = [obj for obj in driver.store.items(res.name, namespace) if matcher(obj)]
+        list_rv = str(driver.store.rv)
+    meta: dict[str, Any] = {"resourceVersion": list_rv}
+    if limit is not None and 0 < limit < len(items):
+        # Later pages come from this snapshot, as a real API server serves them.
+        items, rest = items[:limit], items[limit:]
+        meta["continue"] = driver.remember_list_page(rest, list_rv)
+        meta["remainingItemCount"] = len(rest)
     if as_table:
-        return _json(table(res.name, items, list_rv))
+        doc = table(res.name, items, list_rv)
+        doc["metadata"] = meta
+        return _json(doc)
     return _json(
         {
             "kind": f"{res.kind}List",
             "apiVersion": res.group_version,
-            "metadata": {"resourceVersion": list_rv},
+            "metadata": meta,
             "items": items,
         }
     )
+
+
+_CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. "
+    "You can start a new list without the continue parameter."
+)
 
 
 def _forbidden(field: str, detail: str) -> tuple[str, str, str]:

@@ -191,7 +191,9 @@ class Demo:
                 pods = [
                     rec.name
                     for (ns, _), rec in c.pods.items()
-                    if ns == "backend" and rec.labels.get("job-name") == job and rec.phase == "Running"
+                    if ns == "backend"
+                    and rec.labels.get("job-name") == job
+                    and rec.current_phase == "Running"
                 ]
                 for pod in pods:
                     if now - job_started < 8:

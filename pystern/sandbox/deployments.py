@@ -147,12 +147,14 @@ class DeploymentDriver(FaultDriver):
         sets = self._replicasets_of(name, namespace)
         counts = [len(self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])) for rs in sets]
         for rs, count in zip(sets, counts, strict=True):
-            if rs["status"].get("replicas") != count:
+            # The deployment controller scales each ReplicaSet (spec) to the pods it keeps.
+            if rs["status"].get("replicas") != count or rs["spec"]["replicas"] != count:
                 self.store.put(
                     "replicasets",
                     {
                         **rs,
                         "metadata": dict(rs["metadata"]),
+                        "spec": {**rs["spec"], "replicas": count},
                         "status": {"replicas": count, "readyReplicas": count},
                     },
                 )

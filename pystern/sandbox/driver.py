@@ -60,6 +60,8 @@ class PodDriver:
         self.log_stream_max_seconds: float | None = None
         """Cut every follow stream with a clean EOF after this long (the kubelet's 4 h limit)."""
         self._ips = itertools.count(2)
+        self.list_pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
+        """``continue`` token -> the rest of a paged list and its resourceVersion (oldest first)."""
         self.add_namespace("default")
         self.add_node("node-1")
 
@@ -108,6 +110,14 @@ class PodDriver:
             },
         )
 
+    def remember_list_page(self, rest: list[dict[str, Any]], resource_version: str) -> str:
+        """Keep the rest of a paged list for its ``continue`` token (the newest 100 are kept)."""
+        token = uuid.uuid4().hex
+        self.list_pages[token] = (rest, resource_version)
+        while len(self.list_pages) > 100:
+            del self.list_pages[next(iter(self.list_pages))]
+        return token
+
     # ---------------------------------------------------------------- pods
     def add_pod(
         self,
@@ -121,7 +131,7 @@ class PodDriver:
         annotations: dict[str, str] | None = None,
         node: str = "node-1",
         owner: Owner | None = None,
-        phase: str = "Running",
+        phase: str = "",
         running: bool = True,
         sidecar_inits: Sequence[str] = (),
         generate_name: str = "",
@@ -131,7 +141,8 @@ class PodDriver:
 
         Init containers are created already completed (exit 0) unless listed in
         ``sidecar_inits`` (``restartPolicy: Always``), which keep running.  With
-        ``running=False`` the regular containers wait in ContainerCreating.
+        ``running=False`` the regular containers wait in ContainerCreating.  ``status.phase``
+        follows the containers as the kubelet derives it, unless ``phase`` fixes it.
         """
         if (namespace, name) in self.pods:
             raise ValueError(f"pod {namespace}/{name} already exists")
@@ -164,7 +175,6 @@ class PodDriver:
                 if c.kind == "init" and not c.sidecar:
                     c.terminate("Completed", 0)
         elif not node:
-            pod.phase = "Pending"
             for c in conts:
                 c.waiting_reason = "ContainerCreating"
         else:
@@ -216,6 +226,10 @@ class PodDriver:
             return
         for c in pod.containers:
             c.terminate("Completed", 0)
+        # As the kubelet: the stopped containers and the terminal phase are reported first,
+        # then the pod is removed.
+        pod.phase = pod.phase or "Succeeded"
+        self._publish(pod)
         del self.pods[(pod.namespace, pod.name)]
         self.store.delete("pods", pod.namespace, pod.name)
 
@@ -244,7 +258,7 @@ class PodDriver:
     def set_phase(
         self, pod: str, phase: str, *, namespace: str = "default", reason: str = ""
     ) -> dict[str, Any]:
-        """Set ``status.phase`` (and optionally ``status.reason``, e.g. Evicted)."""
+        """Fix ``status.phase`` (and optionally ``status.reason``, e.g. Evicted); "" derives it again."""
         rec = self.pod(pod, namespace)
         rec.phase = phase
         rec.reason = reason
@@ -260,7 +274,6 @@ class PodDriver:
         """Bind a pending pod to a node and start its containers."""
         rec = self.pod(pod, namespace)
         rec.node = node
-        rec.phase = "Running"
         rec.pod_ip = rec.pod_ip or self._next_ip()
         for c in rec.containers:
             if c.current is None:
@@ -270,6 +283,23 @@ class PodDriver:
         return self._publish(rec)
 
     # ---------------------------------------------------------------- containers
+    def add_ephemeral_container(
+        self, pod: str, name: str, *, namespace: str = "default", image: str = "busybox:1.36"
+    ) -> dict[str, Any]:
+        """What ``kubectl debug`` does to a running pod: a new ephemeral container, then it runs.
+
+        Two updates, as from a real cluster: the spec entry with a waiting status
+        (ContainerCreating), then the container running with a fresh container ID.
+        """
+        rec = self.pod(pod, namespace)
+        if rec.container(name) is not None:
+            raise ValueError(f"pod {namespace}/{pod} already has a container {name}")
+        cont = Container(name, "ephemeral", image)
+        rec.containers.append(cont)
+        self._publish(rec)
+        cont.start()
+        return self._publish(rec)
+
     def restart_container(
         self,
         pod: str,

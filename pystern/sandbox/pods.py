@@ -150,7 +150,8 @@ class PodRecord:
     annotations: dict[str, str] = field(default_factory=dict)
     node: str = ""
     owner: tuple[str, str, str] | None = None
-    phase: str = "Running"
+    phase: str = ""
+    """Set by hand (an eviction, a finished Job); "" derives it from the containers as the kubelet does."""
     uid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_ns: int = field(default_factory=now_ns)
     deleting_ns: int = 0
@@ -172,6 +173,53 @@ class PodRecord:
     def of_kind(self, kind: str) -> list[Container]:
         """Containers of one kind, in spec order."""
         return [c for c in self.containers if c.kind == kind]
+
+    @property
+    def current_phase(self) -> str:
+        """``status.phase``: the one set by hand, else the kubelet's rule (its ``getPhase``)."""
+        if self.phase:
+            return self.phase
+        if not self.node or self.statuses_hidden:
+            return "Pending"
+        pending_init = failed_init = 0
+        for c in self.of_kind("init"):
+            st = c.status()
+            state, last = st["state"], st["lastState"]
+            if c.sidecar:
+                # A restartable init container holds the pod back only until it has started.
+                pending_init += "running" not in state and not last.get("terminated")
+            elif "terminated" in state:
+                failed_init += state["terminated"]["exitCode"] != 0
+            elif "waiting" in state and last.get("terminated"):
+                failed_init += last["terminated"]["exitCode"] != 0
+            else:
+                pending_init += 1
+        running = waiting = stopped = succeeded = 0
+        for c in self.of_kind("regular"):
+            st = c.status()
+            state = st["state"]
+            if "running" in state:
+                running += 1
+            elif "terminated" in state:
+                stopped += 1
+                succeeded += state["terminated"]["exitCode"] == 0
+            elif st["lastState"].get("terminated"):
+                stopped += 1  # waiting to restart (CrashLoopBackOff): it has run
+            else:
+                waiting += 1
+        if failed_init and self.restart_policy == "Never":
+            return "Failed"
+        if pending_init or waiting:
+            return "Pending"
+        if running:
+            return "Running"
+        if not stopped:
+            return "Pending"  # no regular container at all
+        if self.restart_policy == "Always":
+            return "Running"  # every container is restarting
+        if stopped == succeeded:
+            return "Succeeded"
+        return "Failed" if self.restart_policy == "Never" else "Running"
 
     def to_json(self) -> dict[str, Any]:
         """The pod as the API returns it (without kind/apiVersion)."""
@@ -230,15 +278,21 @@ class PodRecord:
         defaults = {
             "PodReadyToStartContainers": "True" if self.node else "False",
             "Initialized": "True" if inits_done else "False",
-            "Ready": "True" if ready and self.phase == "Running" else "False",
+            "Ready": "True" if ready and self.current_phase == "Running" else "False",
             "ContainersReady": "True" if ready else "False",
             "PodScheduled": "True" if self.node else "False",
         }
+        reasons = {}
+        if not self.node:
+            # Not bound yet: only the scheduler has spoken; the kubelet sets the other conditions.
+            defaults = {"PodScheduled": "False"}
+            reasons["PodScheduled"] = "Unschedulable"
         defaults.update(self.conditions)
         status: dict[str, Any] = {
-            "phase": self.phase,
+            "phase": self.current_phase,
             "conditions": [
                 {"type": t, "status": s, "lastProbeTime": None, "lastTransitionTime": stamp}
+                | ({"reason": reasons[t]} if t in reasons else {})
                 for t, s in defaults.items()
             ],
         }

@@ -105,59 +105,64 @@ def human_age(created: str, now: float | None = None) -> str:
     return f"{hours // 24}d"
 
 
-def pod_status_text(pod: dict[str, Any]) -> str:
-    """The STATUS column of ``kubectl get pods``."""
+def _pod_summary(pod: dict[str, Any]) -> tuple[str, int, int, int, str]:
+    """kubectl's printPod: (STATUS, ready, total, restarts, last restart's finishedAt)."""
+    spec = pod.get("spec") or {}
     status = pod.get("status") or {}
-    reason = status.get("reason") or status.get("phase") or "Unknown"
+    phase = status.get("phase") or ""
+    reason = status.get("reason") or phase or "Unknown"
+    sidecars = {c["name"] for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"}
+    total = len(spec.get("containers") or []) + len(sidecars)
+    ready = restarts = sidecar_restarts = 0
+    last = sidecar_last = ""
     inits = status.get("initContainerStatuses") or []
-    sidecars = {
-        c["name"] for c in (pod.get("spec") or {}).get("initContainers") or [] if c.get("restartPolicy")
-    }
     initializing = False
     for i, cs in enumerate(inits):
+        finished = ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt") or ""
+        restarts += int(cs.get("restartCount", 0))
+        last = max(last, finished)
+        if cs["name"] in sidecars:
+            sidecar_restarts += int(cs.get("restartCount", 0))
+            sidecar_last = max(sidecar_last, finished)
         state = cs.get("state") or {}
         term = state.get("terminated")
         if term and term.get("exitCode") == 0:
             continue
-        if cs["name"] in sidecars and (state.get("running") or cs.get("started")):
+        if cs["name"] in sidecars and cs.get("started"):
+            ready += bool(cs.get("ready"))
             continue
         if term:
-            reason = "Init:" + (term.get("reason") or f"ExitCode:{term.get('exitCode')}")
+            reason = "Init:" + (term.get("reason") or _exit_text(term))
         elif state.get("waiting", {}).get("reason") not in (None, "", "PodInitializing"):
             reason = "Init:" + state["waiting"]["reason"]
         else:
-            reason = f"Init:{i}/{len(inits)}"
+            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
         initializing = True
         break
-    if not initializing:
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    if not initializing or conditions.get("Initialized") == "True":
+        restarts, last = sidecar_restarts, sidecar_last
         has_running = False
         for cs in reversed(status.get("containerStatuses") or []):
+            restarts += int(cs.get("restartCount", 0))
+            last = max(last, ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt") or "")
             state = cs.get("state") or {}
             if state.get("waiting", {}).get("reason"):
                 reason = state["waiting"]["reason"]
             elif state.get("terminated"):
-                term = state["terminated"]
-                reason = term.get("reason") or (
-                    f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
-                )
+                reason = state["terminated"].get("reason") or _exit_text(state["terminated"])
             elif state.get("running") and cs.get("ready"):
                 has_running = True
+                ready += 1
         if reason == "Completed" and has_running:
-            reason = "Running"
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            reason = "Running" if conditions.get("Ready") == "True" else "NotReady"
+    if (pod.get("metadata") or {}).get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
         reason = "Terminating"
-    return str(reason)
+    return str(reason), ready, total, restarts, last
 
 
-def _restarts(pod: dict[str, Any]) -> str:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
-    total = sum(int(cs.get("restartCount", 0)) for cs in statuses)
-    last = ""
-    for cs in statuses:
-        finished = ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
-        if finished and finished > last:
-            last = finished
-    return f"{total} ({human_age(last)} ago)" if total and last else str(total)
+def _exit_text(term: dict[str, Any]) -> str:
+    return f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
 
 
 def pod_cells(pod: dict[str, Any]) -> list[Any]:
@@ -165,13 +170,12 @@ def pod_cells(pod: dict[str, Any]) -> list[Any]:
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
-    statuses = status.get("containerStatuses") or []
-    ready = sum(1 for cs in statuses if cs.get("ready"))
+    reason, ready, total, restarts, last = _pod_summary(pod)
     return [
         meta.get("name", ""),
-        f"{ready}/{len(spec.get('containers') or [])}",
-        pod_status_text(pod),
-        _restarts(pod),
+        f"{ready}/{total}",
+        reason,
+        f"{restarts} ({human_age(last)} ago)" if restarts and last else str(restarts),
         human_age(meta.get("creationTimestamp", "")),
         status.get("podIP") or "<none>",
         spec.get("nodeName") or "<none>",
@@ -207,7 +211,53 @@ def _replicaset(obj: dict[str, Any]) -> list[Any]:
 def _job(obj: dict[str, Any]) -> list[Any]:
     status = obj.get("status") or {}
     done = "Complete" if status.get("succeeded") else "Running"
-    return [done, f"{status.get('succeeded', 0)}/{(obj.get('spec') or {}).get('completions', 1)}"]
+    start, end = status.get("startTime") or "", status.get("completionTime") or ""
+    # kubectl: from the start to the completion, or to now while it runs.
+    duration = human_age(start, parse_rfc3339_ns(end) / 1e9 if end else None) if start else ""
+    completions = f"{status.get('succeeded', 0)}/{(obj.get('spec') or {}).get('completions', 1)}"
+    return [done, completions, duration]
+
+
+def _cronjob(obj: dict[str, Any]) -> list[Any]:
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    last = status.get("lastScheduleTime") or ""
+    return [
+        spec.get("schedule", ""),
+        spec.get("timeZone") or "<none>",
+        "True" if spec.get("suspend") else "False",
+        len(status.get("active") or []),
+        human_age(last) if last else "<none>",
+    ]
+
+
+def _daemonset(obj: dict[str, Any]) -> list[Any]:
+    status = obj.get("status") or {}
+    desired = status.get("desiredNumberScheduled", 0)
+    node_selector = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("nodeSelector")
+    return [
+        desired,
+        status.get("currentNumberScheduled", desired),
+        status.get("numberReady", 0),
+        status.get("updatedNumberScheduled", desired),
+        status.get("numberAvailable", status.get("numberReady", 0)),
+        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) if node_selector else "<none>",
+    ]
+
+
+def _service(obj: dict[str, Any]) -> list[Any]:
+    spec = obj.get("spec") or {}
+    ports = [f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in spec.get("ports") or []]
+    external = spec.get("externalIPs") or [
+        i.get("ip") or i.get("hostname")
+        for i in ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    ]
+    return [
+        spec.get("type", ""),
+        spec.get("clusterIP", ""),
+        ",".join(external) if external else "<none>",
+        ",".join(ports) if ports else "<none>",
+    ]
 
 
 # resource -> (extra columns between Name and Age, cell function)
@@ -218,13 +268,12 @@ _EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
         ["Ready"],
         lambda o: [_ready(o, "readyReplicas", int((o.get("spec") or {}).get("replicas", 1)))],
     ),
-    "jobs": (["Status", "Completions"], _job),
+    "jobs": (["Status", "Completions", "Duration"], _job),
+    "cronjobs": (["Schedule", "Timezone", "Suspend", "Active", "Last Schedule"], _cronjob),
     "namespaces": (["Status"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
     "nodes": (["Status", "Roles", "Version"], lambda o: ["Ready", "<none>", "v1.32.0"]),
-    "services": (
-        ["Type", "Cluster-IP"],
-        lambda o: [(o.get("spec") or {}).get("type", ""), (o.get("spec") or {}).get("clusterIP", "")],
-    ),
+    "services": (["Type", "Cluster-IP", "External-IP", "Port(s)"], _service),
+    "daemonsets": (["Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector"], _daemonset),
 }
 
 

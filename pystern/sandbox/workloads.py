@@ -228,6 +228,9 @@ class ScenarioDriver(DeploymentDriver):
                     },
                 },
             )
+            for owner in job["metadata"].get("ownerReferences", []):
+                if owner.get("kind") == "CronJob":
+                    self._sync_cronjob_status(namespace, owner["name"])
 
     def add_cronjob(
         self,
@@ -268,13 +271,39 @@ class ScenarioDriver(DeploymentDriver):
         minute = max(now_ns() // 60_000_000_000, self._cron_minutes.get((namespace, name), 0) + 1)
         self._cron_minutes[(namespace, name)] = minute
         job_name = f"{name}-{minute}"
-        return self.add_job(
+        job = self.add_job(
             job_name,
             namespace=namespace,
             labels=dict(tmpl["metadata"]["labels"]),
             containers=containers,
             owner=("CronJob", name, cj["metadata"]["uid"]),
         )
+        self._sync_cronjob_status(namespace, name, scheduled=True)
+        return job
+
+    def _sync_cronjob_status(self, namespace: str, name: str, *, scheduled: bool = False) -> None:
+        """``status.active`` (the unfinished Jobs) and ``lastScheduleTime``, as the controller keeps them."""
+        cj = self.store.get("cronjobs", namespace, name)
+        if cj is None:
+            return
+        status = dict(cj.get("status") or {})
+        active = [
+            {
+                "kind": "Job",
+                "namespace": namespace,
+                "name": j["metadata"]["name"],
+                "uid": j["metadata"]["uid"],
+            }
+            for j in self._owned_jobs(namespace, name)
+            if not j.get("status", {}).get("succeeded")
+        ]
+        if active:
+            status["active"] = active
+        else:
+            status.pop("active", None)
+        if scheduled:
+            status["lastScheduleTime"] = rfc3339(now_ns())
+        self.store.put("cronjobs", {**cj, "metadata": dict(cj["metadata"]), "status": status})
 
     def _prune_jobs(self, namespace: str, cronjob: str, keep: int) -> None:
         """Delete the oldest finished Jobs of ``cronjob`` and their pods, keeping ``keep``."""

@@ -91,7 +91,9 @@ async def test_job_daemonset_rc_and_service(sandbox: Sandbox, cluster: KubeClust
 
 
 async def test_errors_are_clear(sandbox: Sandbox, cluster: KubeCluster) -> None:
-    with pytest.raises(ApiError, match=r'^deployments.apps "ghost" not found$'):
+    # The namespace is named: with -n a,b the object is looked up in each, and the context's
+    # namespace is easy to forget.
+    with pytest.raises(ApiError, match=r'^deployments.apps "ghost" not found in namespace "default"$'):
         await resolve_workload(cluster, "deployments", "ghost", "default")
     sandbox.cluster.add_service("headless", {})
     with pytest.raises(WorkloadError, match=r'^service "headless" in namespace "default" has no selector'):

@@ -196,3 +196,123 @@ async def test_get_workloads_shows_server_columns(kubectl: Kubectl) -> None:
     assert lines[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     assert lines[1][:4] == ["deployment.apps/web", "2/2", "2", "2"]
     assert lines[2] == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+
+
+async def test_pod_phase_follows_the_containers_as_the_kubelet_derives_it(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("creating", running=False)  # ContainerCreating: Pending, not Running
+    c.add_pod("initialising", init_containers=("setup",), running=False)
+    c.set_running("initialising", "setup")  # Init:0/1
+    c.add_pod("crashing")
+    c.set_waiting("crashing", "app", "CrashLoopBackOff")  # restarting: still Running
+    c.add_pod("done", restart_policy="Never")
+    c.terminate_container("done", "app")
+    c.add_pod("failed", restart_policy="Never")
+    c.terminate_container("failed", "app", reason="Error", exit_code=2)
+    c.add_pod("running")
+    phases = {}
+    for phase in ("Pending", "Running", "Succeeded", "Failed"):
+        code, out, err = await kubectl.run(
+            "get", "pods", "--field-selector", f"status.phase={phase}", "-o", "name"
+        )
+        assert code == 0, err
+        phases[phase] = sorted(line.removeprefix("pod/") for line in out.split())
+    assert phases == {
+        "Pending": ["creating", "initialising"],
+        "Running": ["crashing", "running"],
+        "Succeeded": ["done"],
+        "Failed": ["failed"],
+    }
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    status = {row.split()[0]: row.split()[2] for row in out.splitlines()}
+    assert status == {
+        "creating": "ContainerCreating",
+        "initialising": "Init:0/1",
+        "crashing": "CrashLoopBackOff",
+        "done": "Completed",
+        "failed": "Error",
+        "running": "Running",
+    }
+
+
+async def test_get_pods_counts_sidecars_and_init_restarts_as_kubectl_prints_them(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("mesh", init_containers=("setup",), sidecar_inits=("proxy",))
+    c.restart_container("mesh", "proxy")  # a sidecar is counted in READY and RESTARTS
+    c.add_pod("init-crash", init_containers=("setup",), running=False)
+    c.set_running("init-crash", "setup")
+    c.set_waiting("init-crash", "setup", "CrashLoopBackOff")  # init restarts count while initialising
+    c.add_pod("finished", restart_policy="Never")
+    c.terminate_container("finished", "app")
+    c.delete_pod("finished", grace=30)  # a Succeeded pod being deleted still says Completed
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    rows = {row.split()[0]: row.split()[1:] for row in out.splitlines()}
+    assert rows["mesh"][:3] == ["2/2", "Running", "1"]
+    assert rows["init-crash"][:3] == ["0/1", "Init:CrashLoopBackOff", "1"]
+    assert rows["finished"][:3] == ["0/1", "Completed", "0"]
+
+
+async def test_an_unscheduled_pod_has_only_the_scheduling_condition(kubectl: Kubectl) -> None:
+    # The kubelet sets the other conditions; no kubelet has the pod yet (`--condition ready=false`
+    # must not match it: stern matches only pods that have the condition).
+    kubectl.sb.cluster.add_pod("stuck", node="")
+    jsonpath = "{range .status.conditions[*]}{.type}={.status}/{.reason} {end}"
+    code, out, err = await kubectl.run("get", "pod", "stuck", "-o", f"jsonpath={jsonpath}")
+    assert code == 0, err
+    assert out.split() == ["PodScheduled=False/Unschedulable"]
+    kubectl.sb.cluster.schedule("stuck")
+    code, out, err = await kubectl.run("get", "pod", "stuck", "-o", f"jsonpath={jsonpath}")
+    assert {"Ready=True/", "PodScheduled=True/"} <= set(out.split()), out
+
+
+async def test_a_rollout_scales_the_old_replicaset_to_zero(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=2)
+    c.rollout("web")
+    code, out, err = await kubectl.run(
+        "get", "rs", "--sort-by=.metadata.annotations.deployment\\.kubernetes\\.io/revision", "--no-headers"
+    )
+    assert code == 0, err
+    rows = [line.split()[1:4] for line in out.splitlines()]
+    assert rows == [["0", "0", "0"], ["2", "2", "2"]]  # DESIRED CURRENT READY, old then new
+
+
+async def test_get_daemonsets_and_services_show_kubectls_columns(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_daemonset("agent")
+    c.add_service("front", {"app": "web"})
+    code, out, err = await kubectl.run("get", "ds,svc", "--no-headers=false")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert lines[0] == [
+        "NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR", "AGE"
+    ]  # fmt: skip
+    assert lines[1][:7] == ["daemonset.apps/agent", "1", "1", "1", "1", "1", "<none>"]
+    assert lines[2] == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    assert lines[3][:5] == ["service/front", "ClusterIP", "10.96.0.10", "<none>", "80/TCP"]
+
+
+async def test_get_jobs_and_cronjobs_show_kubectls_columns(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_cronjob("nightly", schedule="0 3 * * *")
+    c.run_cronjob("nightly")
+    code, out, err = await kubectl.run("get", "cj,job", "--no-headers=false")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert lines[0] == ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE"]
+    assert lines[1][:7] == ["cronjob.batch/nightly", "0", "3", "*", "*", "*", "<none>"]
+    assert lines[1][7:9] == ["False", "1"]  # SUSPEND, ACTIVE (the job just run)
+    assert lines[2] == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    assert lines[3][1:3] == ["Running", "0/1"]
+
+
+async def test_get_pods_in_chunks(kubectl: Kubectl) -> None:
+    for i in range(5):
+        kubectl.sb.cluster.add_pod(f"p{i}")
+    code, out, err = await kubectl.run("get", "pods", "--chunk-size=2", "-o", "name")
+    assert code == 0, err
+    assert out.split() == [f"pod/p{i}" for i in range(5)]
+    code, out, err = await kubectl.run("get", "pods", "--chunk-size=2", "--no-headers")
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines()] == [f"p{i}" for i in range(5)]

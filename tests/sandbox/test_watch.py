@@ -85,6 +85,11 @@ async def test_watch_initial_added_then_changes(sandbox: Sandbox, api: Api) -> N
         deleting = await next_event(resp)
         assert summary(deleting) == ("MODIFIED", "b")
         assert deleting["object"]["metadata"]["deletionTimestamp"]
+        # The kubelet reports the stopped containers and the terminal phase, then the pod goes.
+        stopped = await next_event(resp)
+        assert summary(stopped) == ("MODIFIED", "b")
+        assert stopped["object"]["status"]["phase"] == "Succeeded"
+        assert "terminated" in stopped["object"]["status"]["containerStatuses"][0]["state"]
         assert summary(await next_event(resp)) == ("DELETED", "b")
 
 
@@ -377,6 +382,7 @@ async def test_graceful_delete_keeps_pod_terminating(sandbox: Sandbox, api: Api)
         assert terminating["type"] == "MODIFIED"
         c.write("a", "app", "still writing while terminating")
         assert ("default", "a") in c.pods
+        assert summary(await next_event(resp)) == ("MODIFIED", "a")  # its containers stopped
         assert summary(await next_event(resp)) == ("DELETED", "a")
     assert ("default", "a") not in c.pods
 
@@ -435,3 +441,29 @@ async def test_forbid_only_logs(sandbox: Sandbox, api: Api) -> None:
     c.forbid("default", verb="watch")
     await api.json(PODS)
     await api.json(PODS + "?watch=1", status=403)
+
+
+async def test_list_pages_with_limit_and_continue_from_one_snapshot(sandbox: Sandbox, api: Api) -> None:
+    # kubectl (--chunk-size, 500 by default) and pystern list in pages; a real API server serves
+    # every page from the first page's snapshot.
+    c = sandbox.cluster
+    for i in range(5):
+        c.add_pod(f"p{i}")
+    first = await api.json(PODS + "?limit=2")
+    meta: Any = first["metadata"]
+    assert [p["metadata"]["name"] for p in first["items"]] == ["p0", "p1"]  # type: ignore[attr-defined]
+    assert meta["remainingItemCount"] == 3
+    c.add_pod("p5")  # after the snapshot: not in this list
+    c.delete_pod("p4")  # nor is this deletion
+    second = await api.json(PODS + f"?limit=2&continue={meta['continue']}")
+    assert [p["metadata"]["name"] for p in second["items"]] == ["p2", "p3"]  # type: ignore[attr-defined]
+    assert second["metadata"]["resourceVersion"] == meta["resourceVersion"]  # type: ignore[index]
+    token = second["metadata"]["continue"]  # type: ignore[index]
+    last = await api.json(PODS + f"?limit=2&continue={token}")
+    assert [p["metadata"]["name"] for p in last["items"]] == ["p4"]  # type: ignore[attr-defined]
+    assert "continue" not in last["metadata"]  # type: ignore[operator]
+    expired = await api.json(PODS + "?limit=2&continue=forgotten", status=410)
+    assert expired["reason"] == "Expired"
+    everything = await api.json(PODS)
+    assert "continue" not in everything["metadata"]  # type: ignore[operator]
+    assert len(everything["items"]) == 5  # type: ignore[arg-type]

@@ -1,0 +1,139 @@
+"""Pod and container lifecycle as a stern user meets it: history rules, conditions, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import regex
+
+from pystern.model import NoticeKind
+from pystern.options import Config, Follow, ResourceQuery, Selection
+from pystern.ports import Cluster
+from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
+
+
+async def test_a_pod_running_at_start_that_starts_matching_condition_shows_no_history(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # --condition needs --tail=0 so that a pod starting to match does not re-print its history
+    # (stern's rule); a container already running when pystern started is no new container.
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "old history, before pystern started")
+    sink = RecordingSink()
+    config = Config(selection=Selection(condition=("ready", "false")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.write("a", "app", "while ready: not shown")
+        sb.set_condition("a", "Ready", "False")
+        await streams_open(sandbox, 1)
+        sb.write("a", "app", "not ready")
+        await eventually(lambda: sink.messages() != [], what="a line")
+        await eventually(lambda: b"not ready" in sink.messages(), what="the new line")
+    assert sink.messages() == [b"not ready"]
+
+
+@pytest.mark.parametrize("resource", ["deployments", "statefulsets"])
+async def test_a_workload_deleted_and_created_again_is_still_followed(
+    sandbox: Any, cluster: Cluster, resource: str
+) -> None:
+    # `kubectl delete -f app.yaml && kubectl apply -f app.yaml` while following deploy/api: the new
+    # object has a new UID, but it is what the user asked for (stern, by labels, follows it too).
+    from pystern.kube.workloads import resolve_workload
+
+    sb = sandbox.cluster
+    add = sb.add_deployment if resource == "deployments" else sb.add_statefulset
+    add("api", labels={"app": "api"})
+    sb.add_pod("impostor", labels={"app": "api"})  # same labels, not the workload's
+    config = Config(selection=Selection(resource=ResourceQuery(resource, "api")))
+    sink = RecordingSink()
+    async with engine(config, [cluster], sink, resolve_workload=resolve_workload):
+        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1, what="the first pod")
+        sb.delete_workload(resource, "api")
+        await eventually(lambda: len(sink.kinds(NoticeKind.STOPPED)) == 1, what="the old pod's end")
+        add("api", labels={"app": "api"})
+        (pod,) = [p.name for p in sb.pods.values() if p.name.startswith("api-")]
+        await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 2, what="the new pod")
+        sb.write(pod, "app", "from the new api")
+        sb.write("impostor", "app", "not mine")
+        await eventually(lambda: sink.messages(pod=pod) == [b"from the new api"], what="its line")
+    assert b"not mine" not in sink.messages()
+
+
+async def test_nothing_to_tail_says_which_pods_have_not_started(sandbox: Any, cluster: Cluster) -> None:
+    # `pystern my-pod --no-follow` while the pod is still Pending: "no container matched" alone reads
+    # as a wrong query.
+    from pystern.run import run
+
+    sb = sandbox.cluster
+    sb.add_pod("web-1", node="")  # not scheduled yet
+    sb.add_pod("web-2", running=False)  # ContainerCreating
+    sb.add_pod("other")
+    query = regex.compile("web-1")
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=query), follow=Follow(follow=False))
+    assert await run(config, [cluster], sink) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == (
+        'no container matched in namespace "default" (pod "web-1" has not started a container yet)'
+    )
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("web")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == (
+        'no container matched in namespace "default" yet; waiting for one'
+        " (2 pods have not started a container yet)"
+    )
+    sink = RecordingSink()
+    config = Config(selection=Selection(pod_query=regex.compile("other"), container_query=regex.compile("x")))
+    async with engine(config, [cluster], sink):  # filtered out, not waiting: nothing to add
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+    assert sink.kinds(NoticeKind.WARNING)[0].text.endswith("waiting for one")
+
+
+@pytest.mark.parametrize("ephemeral", [True, False])
+async def test_a_debug_container_added_to_a_running_pod_is_followed(
+    sandbox: Any, cluster: Cluster, ephemeral: bool
+) -> None:
+    # `kubectl debug -it web --image=busybox` adds an ephemeral container to a pod already followed.
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    sink = RecordingSink()
+    config = Config(selection=Selection(ephemeral_containers=ephemeral), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.add_ephemeral_container("web", "debugger-x7k2p")
+        sb.write("web", "debugger-x7k2p", "/ # ps")
+        sb.write("web", "app", "app goes on")
+        await eventually(lambda: b"app goes on" in sink.messages(), what="the app's line")
+        if ephemeral:
+            await eventually(lambda: sink.messages(container="debugger-x7k2p") == [b"/ # ps"])
+    started = [n.target.container for n in sink.kinds(NoticeKind.STARTED) if n.target]
+    assert started == (["app", "debugger-x7k2p"] if ephemeral else ["app"])
+
+
+async def test_a_container_restarted_while_its_pod_did_not_match_condition_shows_no_history(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # The instance that ran while the pod did not match, and the one before it, are not the
+    # user's business: matching again means new lines only (stern's --tail=0 rule).
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "first instance, before pystern started")
+    sink = RecordingSink()
+    config = Config(selection=Selection(condition=("ready", "false")), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.restart_container("a", "app")
+        sb.write("a", "app", "second instance, while ready")
+        await asyncio.sleep(0.2)  # the restart reaches pystern while the pod does not match
+        sb.set_condition("a", "Ready", "False")
+        await streams_open(sandbox, 1)
+        sb.write("a", "app", "not ready")
+        await eventually(lambda: b"not ready" in sink.messages(), what="the new line")
+        await asyncio.sleep(0.2)
+    assert sink.messages() == [b"not ready"]
