@@ -238,7 +238,7 @@ async def connect(
     """
     err = sys.stderr if stderr is None else stderr
     target = resolve(connection, context, environ)
-    credentials = await build_credentials(target)
+    credentials = await build_credentials(target, err)
     transport = Transport(target, credentials, connection, err)
     sources = ":".join(target.sources) or ("in-cluster service account" if target.in_cluster else "none")
     transport.log(

@@ -108,7 +108,9 @@ def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, w
         raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
 
 
-def build_ssl_context(target: KubeTarget, exec_cert: tuple[str, str] | None = None) -> ssl.SSLContext:
+def build_ssl_context(
+    target: KubeTarget, exec_cert: tuple[str | bytes, str | bytes] | None = None
+) -> ssl.SSLContext:
     """The TLS settings of a context (raises ``KubeconfigError`` on an unusable CA or key)."""
     cluster = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
     user = f'user "{target.user_name}"' if target.user_name else "the user"
