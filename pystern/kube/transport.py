@@ -34,6 +34,7 @@ import aiohttp
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
 from pystern.kube.credentials import Credentials
 from pystern.kube.kubeconfig import KubeTarget
+from pystern.kube.proxy import choose_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.options import Connection
 
@@ -206,6 +207,7 @@ class Transport:
         self._stderr = stderr
         self._sleep = sleep
         self.bucket = TokenBucket(connection.qps, connection.burst, sleep=sleep)
+        proxy = choose_proxy(target)  # first: it may raise, and no session is open yet
         self._ssl: ssl.SSLContext | bool = False
         if self.server.startswith("https://"):
             self._ssl = build_ssl_context(target, credentials.cert_files)
@@ -218,7 +220,9 @@ class Transport:
             connector = aiohttp.TCPConnector(**kwargs)
         self.session = aiohttp.ClientSession(
             connector=connector,
-            trust_env=True,
+            # The proxy is chosen by choose_proxy as kubectl would; aiohttp's own reading of the
+            # environment (trust_env) would also read ~/.netrc, which kubectl never does.
+            trust_env=False,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             read_bufsize=2**18,
         )
@@ -227,8 +231,8 @@ class Transport:
         self._extra: dict[str, Any] = {}
         if target.tls_server_name:
             self._extra["server_hostname"] = target.tls_server_name
-        if target.proxy_url:
-            self._extra["proxy"] = target.proxy_url
+        if proxy:
+            self._extra["proxy"] = proxy
 
     # ------------------------------------------------------------------ logging
     def log(self, level: int, message: str) -> None:
