@@ -1,7 +1,8 @@
 """Which proxy a cluster's requests go through, chosen as client-go chooses it for kubectl.
 
 The cluster's ``proxy-url`` wins; else ``HTTPS_PROXY`` / ``HTTP_PROXY`` (by the server's
-scheme, either case) unless ``NO_PROXY`` names the host.  aiohttp speaks HTTP CONNECT only,
+scheme, either case) unless ``NO_PROXY`` names the host or the host is localhost or a
+loopback address.  aiohttp speaks HTTP CONNECT only,
 so a ``socks5://`` proxy, which kubectl can use, is one clear error here rather than an
 HTTP request sent to a SOCKS server ("bad HTTP answer from the server").
 """
@@ -59,11 +60,24 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
     return False
 
 
+def _is_local(host: str) -> bool:
+    # Go never sends localhost or a loopback address through the environment's proxy: a
+    # machine-wide HTTPS_PROXY must not break a kind/minikube cluster on 127.0.0.1.
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _from_environment(server: str, environ: Mapping[str, str]) -> str | None:
     url = urlsplit(server)
     lowered = {k.lower(): v for k, v in environ.items() if k.lower().endswith("_proxy") and v}
     proxy = lowered.get(f"{url.scheme}_proxy")
     if not proxy:
+        return None
+    if _is_local(url.hostname or ""):
         return None
     port = url.port or (443 if url.scheme == "https" else 80)
     if _bypassed(url.hostname or "", port, lowered.get("no_proxy", "")):

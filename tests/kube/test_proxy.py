@@ -112,6 +112,19 @@ async def test_a_socks_proxy_in_the_environment_is_one_clear_line(
     )
 
 
+async def test_a_loopback_server_is_not_sent_through_the_environments_proxy(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Go (and so kubectl) never proxies localhost or loopback addresses: a machine-wide
+    # HTTPS_PROXY must not break a kind/minikube cluster on 127.0.0.1.
+    dead = f"http://127.0.0.1:{_free_port()}"
+    monkeypatch.setenv("HTTPS_PROXY", dead)
+    monkeypatch.setenv("HTTP_PROXY", dead)
+    assert sandbox.kubeconfig_path is not None
+    async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path))) as cluster:
+        await cluster.list_pods("default", "", "")
+
+
 async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
     tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
