@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfig import KubeTarget
 
-__all__ = ["choose_proxy"]
+__all__ = ["choose_proxy", "shown_proxy"]
 
 
 def _checked(proxy: str, where: str) -> str:
@@ -91,3 +91,15 @@ def choose_proxy(target: KubeTarget, environ: Mapping[str, str] | None = None) -
         where = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
         return _checked(target.proxy_url, f'proxy-url "{shorten(target.proxy_url)}" of {where}')
     return _from_environment(target.server, os.environ if environ is None else environ)
+
+
+def shown_proxy(proxy: str) -> str:
+    """The proxy URL for messages: any ``user:password@`` is left out."""
+    url = urlsplit(proxy)
+    if url.username is None and url.password is None:
+        return proxy
+    host = url.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{url.port}" if url.port else host
+    return url._replace(netloc=netloc).geturl()

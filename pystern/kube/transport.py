@@ -34,7 +34,7 @@ import aiohttp
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
 from pystern.kube.credentials import Credentials
 from pystern.kube.kubeconfig import KubeTarget
-from pystern.kube.proxy import choose_proxy
+from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.options import Connection
 
@@ -231,8 +231,10 @@ class Transport:
         self._extra: dict[str, Any] = {}
         if target.tls_server_name:
             self._extra["server_hostname"] = target.tls_server_name
+        self._proxy_shown = ""
         if proxy:
             self._extra["proxy"] = proxy
+            self._proxy_shown = shown_proxy(proxy)
 
     # ------------------------------------------------------------------ logging
     def log(self, level: int, message: str) -> None:
@@ -339,6 +341,16 @@ class Transport:
             raise ConnectionFailed(
                 f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
                 "certificate-authority (or --certificate-authority)"
+            ) from exc
+        except aiohttp.ClientProxyConnectionError as exc:
+            proxy = self._proxy_shown
+            raise ConnectionFailed(
+                f"cannot connect to the proxy {proxy} (for the server {server}): {_reason_of(exc)}"
+            ) from exc
+        except aiohttp.ClientHttpProxyError as exc:
+            raise ConnectionFailed(
+                f"the proxy {self._proxy_shown} refused the connection to the server {server}: "
+                f"{exc.status} {exc.message}"
             ) from exc
         except aiohttp.ClientSSLError as exc:
             raise ConnectionFailed(f"TLS handshake with {server} failed: {_reason_of(exc)}") from exc

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pystern.errors import KubeconfigError
+from pystern.errors import ConnectionFailed, KubeconfigError
 from pystern.kube import connect
 from pystern.kube import proxy as kube_proxy
 from pystern.options import Connection
@@ -163,3 +163,40 @@ async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
 )
 def test_no_proxy_rules(host: str, port: int, no_proxy: str, bypassed: bool) -> None:
     assert kube_proxy._bypassed(host, port, no_proxy) is bypassed
+
+
+async def _refusing_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while (await reader.readline()) not in (b"\r\n", b""):
+        pass
+    writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def test_a_proxy_that_fails_is_named_in_the_error_without_its_password(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # "cannot connect to the server" sent users to check a server that was never tried.
+    doc = sandbox.kubeconfig_dict()
+    dead = _free_port()
+    doc["clusters"][0]["cluster"]["proxy-url"] = f"http://me:s3cret@127.0.0.1:{dead}"
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(ConnectionFailed) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        f"cannot connect to the proxy http://127.0.0.1:{dead} (for the server {sandbox.url}): "
+        "Connection refused"
+    )
+    server = await asyncio.start_server(_refusing_proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("http://", "https://")
+        doc["clusters"][0]["cluster"]["proxy-url"] = f"http://me:s3cret@127.0.0.1:{port}"
+        write(path, doc)
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(path)))
+        server.close()
+    assert str(info.value) == (
+        f"the proxy http://127.0.0.1:{port} refused the connection to the server "
+        f"{sandbox.url.replace('http://', 'https://')}: 407 Proxy Authentication Required"
+    )
