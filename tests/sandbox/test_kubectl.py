@@ -196,3 +196,24 @@ async def test_get_workloads_shows_server_columns(kubectl: Kubectl) -> None:
     assert lines[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     assert lines[1][:4] == ["deployment.apps/web", "2/2", "2", "2"]
     assert lines[2] == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+
+
+async def test_a_rolling_update_looks_to_kubectl_as_a_real_one(kubectl: Kubectl) -> None:
+    # The deployment controller scales old ReplicaSets down, and each revision has its own pod
+    # template: kubectl finds the new ReplicaSet by comparing templates.
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=2)
+    first = c.rolling_step("web")  # revision 2 starts: one old pod gives way
+    c.rolling_step("web")
+    newest = first["metadata"]["ownerReferences"][0]["name"]
+    code, out, err = await kubectl.run("get", "rs", "--no-headers")
+    assert code == 0, err
+    desired = {line.split()[0]: line.split()[1:3] for line in out.splitlines()}
+    assert desired[newest] == ["2", "2"]
+    (old,) = set(desired) - {newest}
+    assert desired[old] == ["0", "0"]
+    code, out, err = await kubectl.run("describe", "deploy", "web")
+    assert code == 0, err
+    words = " ".join(out.split())
+    assert f"NewReplicaSet: {newest} (2/2 replicas created)" in words
+    assert f"OldReplicaSets: {old} (0/0 replicas created)" in words
