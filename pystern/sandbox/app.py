@@ -42,9 +42,9 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     """``kubectl delete pod``: graceful deletion; a controller-owned pod gets a replacement."""
     driver = request.app[DRIVER_KEY]
     namespace, name = request.match_info["namespace"], request.match_info["name"]
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    token, user = _subject(request, driver.user)
     if driver.is_forbidden(namespace, token, "pods", "delete"):
-        return status.forbidden(driver.user, "delete", "pods", namespace, name=name)
+        return status.forbidden(user, "delete", "pods", namespace, name=name)
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
@@ -53,6 +53,18 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     else:
         driver.delete_pod(name, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+def _subject(request: web.Request, user: str) -> tuple[str, str]:
+    """Whom RBAC judges: (rule key, user name for messages).
+
+    Rules (``forbid``) name a token; a request impersonating a user (``Impersonate-User``,
+    as ``kubectl --as`` or a kubeconfig user's ``as:`` send) is judged as that user name instead.
+    """
+    impersonated = request.headers.get("Impersonate-User", "")
+    if impersonated:
+        return impersonated, impersonated
+    return request.headers.get("Authorization", "").removeprefix("Bearer "), user
 
 
 @web.middleware
@@ -111,11 +123,11 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return _not_found_path()
     if res.namespaced is False and namespace:
         return _not_found_path()
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    token, user = _subject(request, driver.user)
     verb = "watch" if force_watch or flag(request.query, "watch") else ("get" if name else "list")
     full = f"{res.name}/{sub}" if sub else res.name
     if res.namespaced and driver.is_forbidden(namespace, token, full, verb):
-        return status.forbidden(driver.user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
+        return status.forbidden(user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
     if sub == "log":
         return await serve_logs(request, driver, namespace, name)
     if name and not (force_watch or flag(request.query, "watch")):

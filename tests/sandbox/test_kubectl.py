@@ -217,3 +217,19 @@ async def test_a_rolling_update_looks_to_kubectl_as_a_real_one(kubectl: Kubectl)
     words = " ".join(out.split())
     assert f"NewReplicaSet: {newest} (2/2 replicas created)" in words
     assert f"OldReplicaSets: {old} (0/0 replicas created)" in words
+
+
+async def test_impersonation_is_honoured(kubectl: Kubectl) -> None:
+    # `kubectl --as` (or a kubeconfig user's `as:`) acts as another user; RBAC judges that user.
+    c = kubectl.sb.cluster
+    c.add_pod("a")
+    c.forbid("default", "viewer")  # rules name a token, or the user a request impersonates
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    assert out.split()[0] == "a"
+    code, out, err = await kubectl.run("--as", "viewer", "--as-group", "team", "get", "pods")
+    assert code == 1
+    assert err == (
+        'Error from server (Forbidden): pods is forbidden: User "viewer" cannot list resource "pods" '
+        'in API group "" in the namespace "default"\n'
+    )
