@@ -244,7 +244,8 @@ async def connect(
     transport.log(
         1,
         f'kubeconfig {sources}; context "{target.context}"; namespace "{target.namespace}"; '
-        f"server {target.server}; auth: {credentials.description}",
+        f"server {target.server}; auth: {credentials.description}"
+        + "".join(f"; {name.lower()} {value!r}" for name, value in target.impersonate),
     )
     cluster = KubeCluster(transport, target, err)
     if probe:

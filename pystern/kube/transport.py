@@ -223,7 +223,7 @@ class Transport:
             # The proxy is chosen by choose_proxy as kubectl would; aiohttp's own reading of the
             # environment (trust_env) would also read ~/.netrc, which kubectl never does.
             trust_env=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers=[("User-Agent", USER_AGENT), ("Accept", "application/json"), *target.impersonate],
             read_bufsize=2**18,
         )
         connect = connection.connect_timeout
