@@ -64,9 +64,17 @@ class Credentials:
 class TokenFileCredentials(Credentials):
     """A bearer token read from a file that may be rotated (client-go re-reads each minute)."""
 
-    def __init__(self, path: str, description: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        path: str,
+        description: str,
+        clock: Callable[[], float] = time.monotonic,
+        fallback: str | None = None,
+    ) -> None:
         super().__init__(None, description)
         self._path = path
+        self._fallback = fallback
+        """A ``token`` beside ``tokenFile``: used only while the file cannot be read (client-go)."""
         self._clock = clock
         self._read_at = -1e18
         self._lock = asyncio.Lock()
@@ -75,8 +83,12 @@ class TokenFileCredentials(Credentials):
         try:
             token = Path(self._path).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
+            if self._fallback:
+                return self._fallback
             raise KubeconfigError(f"cannot read token file {self._path}: {exc}") from exc
         if not token:
+            if self._fallback:
+                return self._fallback
             raise KubeconfigError(f"token file {self._path} is empty")
         return token
 
@@ -265,12 +277,15 @@ async def build_credentials(target: KubeTarget, stderr: TextIO | None = None) ->
         loader = LoaderCredentials(target, stderr=stderr)
         await loader.load()
         return loader
-    if target.token:
-        return Credentials(f"Bearer {target.token}", "bearer token")
     if target.token_file:
-        file_creds = TokenFileCredentials(target.token_file, f"token file {target.token_file}")
+        # The file wins over a token beside it, which serves only while the file cannot be read.
+        file_creds = TokenFileCredentials(
+            target.token_file, f"token file {target.token_file}", fallback=target.token
+        )
         file_creds.load()
         return file_creds
+    if target.token:
+        return Credentials(f"Bearer {target.token}", "bearer token")
     if target.username is not None and target.password is not None:
         basic = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
         return Credentials(f"Basic {basic}", f"basic auth as {target.username}")

@@ -363,7 +363,7 @@ def resolve(
     if (cert_file or cert_data) and not (key_file or key_data):
         raise KubeconfigError(f"{ulabel} has a client certificate but no client key")
     token_file = _str_or_none(user.get("tokenFile"))
-    if token_file:
+    if token_file and not _str_or_none(user.get("token")):
         _readable(token_file, f"tokenFile of {ulabel}")
     exec_config = user.get("exec")
     if exec_config is not None and not (isinstance(exec_config, dict) and exec_config.get("command")):

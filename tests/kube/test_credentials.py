@@ -132,3 +132,18 @@ async def test_static_token_401_is_not_retried_forever(sandbox: Sandbox) -> None
         with pytest.raises(ApiError) as info:
             await cluster.get_object("namespaces", "", "default")
         assert info.value.status == 401
+
+
+async def test_token_file_wins_over_a_token_beside_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    # client-go: "If both Token and TokenFile are present, the TokenFile will be periodically
+    # read and the last successfully read value takes precedence over Token."
+    token = tmp_path / "token"
+    token.write_text(sandbox.token + "\n")
+    path = write(tmp_path / "k", config_with_user(sandbox, {"token": "stale", "tokenFile": str(token)}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+    # A file that cannot be read leaves the token to use.
+    token.unlink()
+    path = write(tmp_path / "k", config_with_user(sandbox, {"token": sandbox.token, "tokenFile": str(token)}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
