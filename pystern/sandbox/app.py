@@ -58,13 +58,30 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
 def _subject(request: web.Request, user: str) -> tuple[str, str]:
     """Whom RBAC judges: (rule key, user name for messages).
 
-    Rules (``forbid``) name a token; a request impersonating a user (``Impersonate-User``,
-    as ``kubectl --as`` or a kubeconfig user's ``as:`` send) is judged as that user name instead.
+    Rules (``forbid``) name a token, or the user of a client certificate (its CN); a request
+    impersonating a user (``Impersonate-User``, as ``kubectl --as`` or a kubeconfig user's
+    ``as:`` send) is judged as that user name instead.
     """
     impersonated = request.headers.get("Impersonate-User", "")
     if impersonated:
         return impersonated, impersonated
+    cert_user = request.get(_CERT_USER)
+    if cert_user:
+        return cert_user, cert_user
     return request.headers.get("Authorization", "").removeprefix("Bearer "), user
+
+
+_CERT_USER = "pystern.sandbox.cert_user"
+
+
+def _certificate_user(request: web.Request) -> str:
+    """The CN of a verified client certificate ("" when none was given)."""
+    peer = request.transport.get_extra_info("peercert") if request.transport is not None else None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return ""
 
 
 @web.middleware
@@ -72,7 +89,11 @@ async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
     driver = request.app[DRIVER_KEY]
     header = request.headers.get("Authorization", "")
     if driver.token and header != f"Bearer {driver.token}":
-        return status.unauthorized()
+        # As the API server's union authenticator: a valid client certificate is enough.
+        cert_user = _certificate_user(request)
+        if not cert_user:
+            return status.unauthorized()
+        request[_CERT_USER] = cert_user
     injected = driver.injected_response(request)
     if injected is not None:
         return injected

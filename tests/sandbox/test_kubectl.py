@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import trustme
+import yaml
 
 from pystern.sandbox import Sandbox
 
@@ -233,3 +235,29 @@ async def test_impersonation_is_honoured(kubectl: Kubectl) -> None:
         'Error from server (Forbidden): pods is forbidden: User "viewer" cannot list resource "pods" '
         'in API group "" in the namespace "default"\n'
     )
+
+
+async def test_client_certificate_authentication(kubectl: Kubectl, tmp_path: Path) -> None:
+    # A user with a client certificate and no token, its files relative to the kubeconfig.
+    sb = kubectl.sb
+    sb.cluster.add_pod("a")
+    cert_pem, key_pem = sb.issue_client_cert("alice")
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "alice.crt").write_bytes(cert_pem)
+    (tmp_path / "certs" / "alice.key").write_bytes(key_pem)
+    doc = sb.kubeconfig_dict()
+    doc["users"][0]["user"] = {"client-certificate": "certs/alice.crt", "client-key": "certs/alice.key"}
+    kubectl.kubeconfig.write_text(yaml.safe_dump(doc))
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    assert out.split()[0] == "a"
+    sb.cluster.forbid("default", "alice")  # rules name the certificate's user (its CN)
+    code, out, err = await kubectl.run("get", "pods")
+    assert code == 1
+    assert 'User "alice" cannot list resource "pods"' in err
+    # A certificate from another CA is no credential at all.
+    stranger = trustme.CA().issue_cert(common_name="mallory")
+    (tmp_path / "certs" / "alice.crt").write_bytes(stranger.cert_chain_pems[0].bytes())
+    (tmp_path / "certs" / "alice.key").write_bytes(stranger.private_key_pem.bytes())
+    code, out, err = await kubectl.run("get", "pods")
+    assert (code, out) == (1, "")  # the TLS handshake refuses it
