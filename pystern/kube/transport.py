@@ -212,6 +212,7 @@ class Transport:
         if self.server.startswith("https://"):
             self._ssl = build_ssl_context(target, credentials.cert_files)
             _shrink_tls_read_buffer()
+        self._client_cert = credentials.cert_files
         kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
         connector: aiohttp.TCPConnector
         try:
@@ -235,6 +236,20 @@ class Transport:
         if proxy:
             self._extra["proxy"] = proxy
             self._proxy_shown = shown_proxy(proxy)
+
+    def _follow_client_cert(self) -> None:
+        """Present a renewed exec-plugin certificate on the next connections.
+
+        Short-lived certificates (Pinniped's live minutes) are renewed like tokens; loading the
+        new pair into the shared context affects every handshake from now on (client-go asks
+        for the certificate at each handshake).  Open connections keep their identity.
+        """
+        cert = self.credentials.cert_files
+        if cert is not self._client_cert and cert is not None and isinstance(self._ssl, ssl.SSLContext):
+            user = f'user "{self.target.user_name}"' if self.target.user_name else "the user"
+            _load_cert_chain(self._ssl, cert[0], cert[1], user)
+            self._client_cert = cert
+            self.log(1, "client certificate renewed by the credential plugin")
 
     # ------------------------------------------------------------------ logging
     def log(self, level: int, message: str) -> None:
@@ -291,6 +306,7 @@ class Transport:
             if waited >= 1.0:
                 self.log(1, f"waited {waited:.2f}s for client-side throttling (--qps/--burst)")
             header, generation = await self.credentials.header()
+            self._follow_client_cert()
             headers = {"Authorization": header} if header else {}
             if self.verbosity >= 8:
                 shown = {**headers, "Authorization": header.split(" ")[0] + " <masked>"} if header else {}
@@ -411,6 +427,7 @@ class Transport:
             # this outer bound only guards against a server that accepts but never answers.
             async with asyncio.timeout(self.connect_timeout * 2):
                 header, _ = await self.credentials.header()
+                self._follow_client_cert()
                 headers = {"Authorization": header} if header else {}
                 resp = await self._send(self.url("/version"), (), headers, self.timeout(self.connect_timeout))
         except TimeoutError as exc:
