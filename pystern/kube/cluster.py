@@ -246,13 +246,14 @@ async def connect(
     """
     err = sys.stderr if stderr is None else stderr
     target = resolve(connection, context, environ)
-    credentials = await build_credentials(target)
+    credentials = await build_credentials(target, err)
     transport = Transport(target, credentials, connection, err)
     sources = ":".join(target.sources) or ("in-cluster service account" if target.in_cluster else "none")
     transport.log(
         1,
         f'kubeconfig {sources}; context "{target.context}"; namespace "{target.namespace}"; '
-        f"server {target.server}; auth: {credentials.description}",
+        f"server {target.server}; auth: {credentials.description}"
+        + "".join(f"; {name.lower()} {value!r}" for name, value in target.impersonate),
     )
     cluster = KubeCluster(transport, target, err)
     if probe:

@@ -3,12 +3,13 @@
 * token / username+password: static.
 * ``tokenFile`` (and in-cluster service-account tokens): re-read at most once a minute,
   and at once after a 401 (projected tokens rotate under a running process).
-* ``exec`` plugins and ``auth-provider`` (oidc, gcp): kubernetes_asyncio's
-  ``KubeConfigLoader`` runs them, imported lazily so that plain users never pay its
-  0.3-0.4 s import.  The token is renewed lazily before a request when its expiry is
-  near (the loader knows the exec ``expirationTimestamp``; for OIDC we read the JWT's
-  ``exp``), and forcibly after a 401.  This replaces kubernetes_asyncio's
-  ``refresh_token`` background task, which polls every 60 s and ignores OIDC.
+* ``exec`` plugins: run by ``execplugin`` as client-go runs them (their stderr reaches the
+  user as it is written, so login prompts show).
+* ``auth-provider`` (oidc, gcp): kubernetes_asyncio's ``KubeConfigLoader`` runs them,
+  imported lazily so that plain users never pay its 0.3-0.4 s import.
+* Both are renewed lazily before a request when the expiry is near (the exec
+  ``expirationTimestamp``; for OIDC the JWT's ``exp``), and forcibly after a 401.  This
+  replaces kubernetes_asyncio's ``refresh_token`` background task, which polls every 60 s and ignores OIDC.
 
 Concurrent 401s (150 streams after a rotation) renew once: callers pass the generation
 of the header they used, and only the first caller of a generation runs the plugin.
@@ -20,16 +21,16 @@ import asyncio
 import base64
 import binascii
 import copy
-import datetime
 import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pystern.errors import KubeconfigError
 from pystern.kube.deferredca import load_deferred_certs
+from pystern.kube.execplugin import ExecPlugin
 from pystern.kube.kubeconfig import KubeTarget
 
 __all__ = ["Credentials", "build_credentials"]
@@ -49,8 +50,8 @@ class Credentials:
         self.description = description
         """What kind of credential it is, for ``--verbosity 1`` (never the secret itself)."""
         self.generation = 0
-        self.cert_files: tuple[str, str] | None = None
-        """A client certificate and key produced by an exec plugin (files)."""
+        self.cert_files: tuple[str | bytes, str | bytes] | None = None
+        """A client certificate and key produced by an exec plugin (file paths or PEM data)."""
 
     async def header(self) -> tuple[str | None, int]:
         """The ``Authorization`` value (or None) and its generation."""
@@ -64,9 +65,17 @@ class Credentials:
 class TokenFileCredentials(Credentials):
     """A bearer token read from a file that may be rotated (client-go re-reads each minute)."""
 
-    def __init__(self, path: str, description: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        path: str,
+        description: str,
+        clock: Callable[[], float] = time.monotonic,
+        fallback: str | None = None,
+    ) -> None:
         super().__init__(None, description)
         self._path = path
+        self._fallback = fallback
+        """A ``token`` beside ``tokenFile``: used only while the file cannot be read (client-go)."""
         self._clock = clock
         self._read_at = -1e18
         self._lock = asyncio.Lock()
@@ -75,8 +84,12 @@ class TokenFileCredentials(Credentials):
         try:
             token = Path(self._path).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
+            if self._fallback:
+                return self._fallback
             raise KubeconfigError(f"cannot read token file {self._path}: {exc}") from exc
         if not token:
+            if self._fallback:
+                return self._fallback
             raise KubeconfigError(f"token file {self._path} is empty")
         return token
 
@@ -138,9 +151,11 @@ def _quiet_kubernetes_asyncio_logging() -> None:
 
 
 class LoaderCredentials(Credentials):
-    """exec / auth-provider credentials through kubernetes_asyncio's ``KubeConfigLoader``."""
+    """exec credentials (``ExecPlugin``) and auth-provider ones (kubernetes_asyncio's loader)."""
 
-    def __init__(self, target: KubeTarget, wall: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, target: KubeTarget, wall: Callable[[], float] = time.time, stderr: TextIO | None = None
+    ) -> None:
         super().__init__(None, "")
         self._target = target
         self._wall = wall
@@ -148,29 +163,52 @@ class LoaderCredentials(Credentials):
         self._expiry: float | None = None
         self._loaded_at = -1e18
         self._renewed_for: int | None = None
-        user: dict[str, Any] = {}
+        provider = dict(target.auth_provider or {})
         if target.exec_config is not None:
-            user["exec"] = copy.deepcopy(dict(target.exec_config))
-            self.what = f'credential plugin "{user["exec"].get("command")}"'
-            self.description = f"exec plugin {user['exec'].get('command')}"
+            command = target.exec_config.get("command")
+            self.what = f'credential plugin "{command}"'
+            self.description = f"exec plugin {command}"
         else:
-            provider = dict(target.auth_provider or {})
-            user["auth-provider"] = copy.deepcopy(provider)
             self.what = f'auth-provider "{provider.get("name")}"'
             self.description = f"auth-provider {provider.get('name')}"
         if target.user_name:
             self.what += f' of user "{target.user_name}"'
         self._config_dict = {
             "clusters": [{"name": "c", "cluster": {"server": target.server}}],
-            "users": [{"name": "u", "user": user}],
+            "users": [{"name": "u", "user": {"auth-provider": copy.deepcopy(provider)}}],
             "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
             "current-context": "x",
         }
         self._loader: Any = None
         self._cfg: Any = None
+        self._plugin = ExecPlugin(target, self.what, stderr) if target.exec_config is not None else None
 
     async def load(self, force: bool = False) -> None:
         """Run the plugin / provider (raises ``KubeconfigError`` with one line)."""
+        header: str | None
+        cert: tuple[str | bytes, str | bytes] | None = None
+        if self._plugin is not None:
+            result = await self._plugin.run()
+            header = f"Bearer {result.token}" if result.token else None
+            if result.cert is not None and result.key is not None:
+                cert = (result.cert, result.key)
+            expiry = result.expiry
+        else:
+            header, cert, expiry = await self._load_provider(force)
+        if not header and not cert:
+            raise KubeconfigError(f"{self.what} returned neither a token nor a client certificate")
+        if cert:
+            self.cert_files = cert
+        if header != self._header:
+            self._header = header
+            self.generation += 1
+        self._loaded_at = self._wall()
+        self._expiry = expiry if expiry is not None else _jwt_expiry(header)
+
+    async def _load_provider(
+        self, force: bool
+    ) -> tuple[str | None, tuple[str | bytes, str | bytes] | None, float | None]:
+        """Run an auth-provider through kubernetes_asyncio: (header, cert files, expiry)."""
         from kubernetes_asyncio.client.configuration import Configuration
         from kubernetes_asyncio.config.config_exception import ConfigException
         from kubernetes_asyncio.config.kube_config import KubeConfigLoader
@@ -185,43 +223,23 @@ class LoaderCredentials(Credentials):
                 )
                 self._cfg = type.__call__(Configuration)
             elif force:
-                self._loader.__dict__.pop("exec_plugin_expiry", None)
                 provider = self._target.auth_provider or {}
                 config = provider.get("config") or {}
                 if provider.get("name") == "oidc" and "refresh-token" in config:
                     await self._loader._refresh_oidc(self._loader._user["auth-provider"])
             await self._loader.load_and_set(self._cfg)
         except ConfigException as exc:
-            raise KubeconfigError(f"{self.what}: {_one_line(str(exc).removeprefix('exec: '))}") from exc
-        except FileNotFoundError as exc:
-            hint = ""
-            if self._target.exec_config and self._target.exec_config.get("installHint"):
-                hint = " (" + _one_line(str(self._target.exec_config["installHint"])) + ")"
-            raise KubeconfigError(f"{self.what} was not found{hint}") from exc
-        except PermissionError as exc:
-            raise KubeconfigError(f"{self.what} cannot be run: permission denied") from exc
+            raise KubeconfigError(f"{self.what}: {_one_line(str(exc))}") from exc
         except ImportError as exc:
             raise KubeconfigError(f"{self.what} needs the missing Python package {exc.name}") from exc
         except Exception as exc:
-            # Anything the loader lets escape (KeyError on a malformed ExecCredential,
-            # ValueError from a broken OIDC token, aiohttp errors talking to the IdP).
+            # Anything the loader lets escape (ValueError from a broken OIDC token, aiohttp
+            # errors talking to the IdP).
             raise KubeconfigError(f"{self.what} failed: {_one_line(str(exc)) or type(exc).__name__}") from exc
         header = self._cfg.api_key.get("BearerToken")
         cert = self._loader.__dict__.get("cert_file")
         key = self._loader.__dict__.get("key_file")
-        if not header and not cert:
-            raise KubeconfigError(f"{self.what} returned neither a token nor a client certificate")
-        if cert and key:
-            self.cert_files = (cert, key)
-        if header != self._header:
-            self._header = header
-            self.generation += 1
-        self._loaded_at = self._wall()
-        expiry = self._loader.__dict__.get("exec_plugin_expiry")
-        if isinstance(expiry, datetime.datetime):
-            self._expiry = expiry.timestamp()
-        else:
-            self._expiry = _jwt_expiry(header)
+        return header, (cert, key) if cert and key else None, None
 
     def _due(self) -> bool:
         # A plugin that keeps handing out already-expired tokens must not run once per
@@ -253,18 +271,24 @@ class LoaderCredentials(Credentials):
             return generation != self.generation
 
 
-async def build_credentials(target: KubeTarget) -> Credentials:
-    """The credentials of a resolved context (runs an exec plugin once; may raise KubeconfigError)."""
+async def build_credentials(target: KubeTarget, stderr: TextIO | None = None) -> Credentials:
+    """The credentials of a resolved context (runs an exec plugin once; may raise KubeconfigError).
+
+    An exec plugin's own messages (login prompts) are copied to ``stderr`` as it writes them.
+    """
     if target.exec_config is not None or target.auth_provider is not None:
-        loader = LoaderCredentials(target)
+        loader = LoaderCredentials(target, stderr=stderr)
         await loader.load()
         return loader
-    if target.token:
-        return Credentials(f"Bearer {target.token}", "bearer token")
     if target.token_file:
-        file_creds = TokenFileCredentials(target.token_file, f"token file {target.token_file}")
+        # The file wins over a token beside it, which serves only while the file cannot be read.
+        file_creds = TokenFileCredentials(
+            target.token_file, f"token file {target.token_file}", fallback=target.token
+        )
         file_creds.load()
         return file_creds
+    if target.token:
+        return Credentials(f"Bearer {target.token}", "bearer token")
     if target.username is not None and target.password is not None:
         basic = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
         return Credentials(f"Basic {basic}", f"basic auth as {target.username}")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -70,6 +71,8 @@ class KubeTarget:
     password: str | None = None
     exec_config: Mapping[str, Any] | None = None
     auth_provider: Mapping[str, Any] | None = None
+    impersonate: tuple[tuple[str, str], ...] = ()
+    """``Impersonate-*`` headers from the user's ``as``, ``as-uid``, ``as-groups`` and ``as-user-extra``."""
     sources: tuple[str, ...] = ()
     """Kubeconfig files that were read (empty for flags-only or in-cluster)."""
     in_cluster: bool = False
@@ -360,7 +363,7 @@ def resolve(
     if (cert_file or cert_data) and not (key_file or key_data):
         raise KubeconfigError(f"{ulabel} has a client certificate but no client key")
     token_file = _str_or_none(user.get("tokenFile"))
-    if token_file:
+    if token_file and not _str_or_none(user.get("token")):
         _readable(token_file, f"tokenFile of {ulabel}")
     exec_config = user.get("exec")
     if exec_config is not None and not (isinstance(exec_config, dict) and exec_config.get("command")):
@@ -369,6 +372,7 @@ def resolve(
     if provider is not None and not (isinstance(provider, dict) and provider.get("name")):
         raise KubeconfigError(f"auth-provider of {ulabel} needs a name")
 
+    impersonate = _impersonation(user, ulabel)
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
@@ -391,8 +395,37 @@ def resolve(
         password=_str_or_none(user.get("password")),
         exec_config=exec_config,
         auth_provider=provider,
+        impersonate=impersonate,
         sources=sources,
     )
+
+
+def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str], ...]:
+    """The ``Impersonate-*`` headers client-go sends for a user's ``as*`` fields."""
+    headers: list[tuple[str, str]] = []
+    for key, header in (("as", "Impersonate-User"), ("as-uid", "Impersonate-Uid")):
+        value = user.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise KubeconfigError(f"{key} of {ulabel} must be a string")
+        headers.append((header, value))
+    groups = user.get("as-groups")
+    if groups is not None:
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise KubeconfigError(f"as-groups of {ulabel} must be a list of strings")
+        headers.extend(("Impersonate-Group", g) for g in groups)
+    extra = user.get("as-user-extra")
+    if extra is not None:
+        if not isinstance(extra, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+            for k, v in extra.items()
+        ):
+            raise KubeconfigError(f"as-user-extra of {ulabel} must map names to lists of strings")
+        for key, values in extra.items():
+            # Header names cannot carry every character of an extra's key: client-go escapes them.
+            headers.extend((f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values)
+    return tuple(headers)
 
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")

@@ -40,6 +40,7 @@ from pystern.errors import (
 from pystern.kube.credentials import Credentials
 from pystern.kube.deferredca import aiohttp
 from pystern.kube.kubeconfig import KubeTarget
+from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.options import Connection
 
@@ -114,7 +115,9 @@ def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, w
         raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
 
 
-def build_ssl_context(target: KubeTarget, exec_cert: tuple[str, str] | None = None) -> ssl.SSLContext:
+def build_ssl_context(
+    target: KubeTarget, exec_cert: tuple[str | bytes, str | bytes] | None = None
+) -> ssl.SSLContext:
     """The TLS settings of a context (raises ``KubeconfigError`` on an unusable CA or key)."""
     cluster = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
     user = f'user "{target.user_name}"' if target.user_name else "the user"
@@ -210,10 +213,12 @@ class Transport:
         self._stderr = stderr
         self._sleep = sleep
         self.bucket = TokenBucket(connection.qps, connection.burst, sleep=sleep)
+        proxy = choose_proxy(target)  # first: it may raise, and no session is open yet
         self._ssl: ssl.SSLContext | bool = False
         if self.server.startswith("https://"):
             self._ssl = build_ssl_context(target, credentials.cert_files)
             _shrink_tls_read_buffer()
+        self._client_cert = credentials.cert_files
         kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
         connector: aiohttp.TCPConnector
         try:
@@ -222,8 +227,10 @@ class Transport:
             connector = aiohttp.TCPConnector(**kwargs)
         self.session = aiohttp.ClientSession(
             connector=connector,
-            trust_env=True,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # The proxy is chosen by choose_proxy as kubectl would; aiohttp's own reading of the
+            # environment (trust_env) would also read ~/.netrc, which kubectl never does.
+            trust_env=False,
+            headers=[("User-Agent", USER_AGENT), ("Accept", "application/json"), *target.impersonate],
             read_bufsize=2**18,
         )
         connect = connection.connect_timeout
@@ -231,8 +238,24 @@ class Transport:
         self._extra: dict[str, Any] = {}
         if target.tls_server_name:
             self._extra["server_hostname"] = target.tls_server_name
-        if target.proxy_url:
-            self._extra["proxy"] = target.proxy_url
+        self._proxy_shown = ""
+        if proxy:
+            self._extra["proxy"] = proxy
+            self._proxy_shown = shown_proxy(proxy)
+
+    def _follow_client_cert(self) -> None:
+        """Present a renewed exec-plugin certificate on the next connections.
+
+        Short-lived certificates (Pinniped's live minutes) are renewed like tokens; loading the
+        new pair into the shared context affects every handshake from now on (client-go asks
+        for the certificate at each handshake).  Open connections keep their identity.
+        """
+        cert = self.credentials.cert_files
+        if cert is not self._client_cert and cert is not None and isinstance(self._ssl, ssl.SSLContext):
+            user = f'user "{self.target.user_name}"' if self.target.user_name else "the user"
+            _load_cert_chain(self._ssl, cert[0], cert[1], user)
+            self._client_cert = cert
+            self.log(1, "client certificate renewed by the credential plugin")
 
     # ------------------------------------------------------------------ logging
     def log(self, level: int, message: str) -> None:
@@ -291,6 +314,7 @@ class Transport:
             if waited >= 1.0:
                 self.log(1, f"waited {waited:.2f}s for client-side throttling (--qps/--burst)")
             header, generation = await self.credentials.header()
+            self._follow_client_cert()
             headers = {"Authorization": header} if header else {}
             if self.verbosity >= 8:
                 shown = {**headers, "Authorization": header.split(" ")[0] + " <masked>"} if header else {}
@@ -341,6 +365,16 @@ class Transport:
             raise ConnectionFailed(
                 f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
                 "certificate-authority (or --certificate-authority)"
+            ) from exc
+        except aiohttp.ClientProxyConnectionError as exc:
+            proxy = self._proxy_shown
+            raise ConnectionFailed(
+                f"cannot connect to the proxy {proxy} (for the server {server}): {_reason_of(exc)}"
+            ) from exc
+        except aiohttp.ClientHttpProxyError as exc:
+            raise ConnectionFailed(
+                f"the proxy {self._proxy_shown} refused the connection to the server {server}: "
+                f"{exc.status} {exc.message}"
             ) from exc
         except aiohttp.ClientSSLError as exc:
             raise ConnectionFailed(f"TLS handshake with {server} failed: {_reason_of(exc)}") from exc
@@ -401,6 +435,7 @@ class Transport:
             # this outer bound only guards against a server that accepts but never answers.
             async with asyncio.timeout(self.connect_timeout * 2):
                 header, _ = await self.credentials.header()
+                self._follow_client_cert()
                 headers = {"Authorization": header} if header else {}
                 resp = await self._send(self.url("/version"), (), headers, self.timeout(self.connect_timeout))
         except TimeoutError as exc:

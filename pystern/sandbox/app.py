@@ -42,9 +42,9 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     """``kubectl delete pod``: graceful deletion; a controller-owned pod gets a replacement."""
     driver = request.app[DRIVER_KEY]
     namespace, name = request.match_info["namespace"], request.match_info["name"]
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    token, user = _subject(request, driver.user)
     if driver.is_forbidden(namespace, token, "pods", "delete"):
-        return status.forbidden(driver.user, "delete", "pods", namespace, name=name)
+        return status.forbidden(user, "delete", "pods", namespace, name=name)
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
@@ -55,12 +55,45 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
 
 
+def _subject(request: web.Request, user: str) -> tuple[str, str]:
+    """Whom RBAC judges: (rule key, user name for messages).
+
+    Rules (``forbid``) name a token, or the user of a client certificate (its CN); a request
+    impersonating a user (``Impersonate-User``, as ``kubectl --as`` or a kubeconfig user's
+    ``as:`` send) is judged as that user name instead.
+    """
+    impersonated = request.headers.get("Impersonate-User", "")
+    if impersonated:
+        return impersonated, impersonated
+    cert_user = request.get(_CERT_USER)
+    if cert_user:
+        return cert_user, cert_user
+    return request.headers.get("Authorization", "").removeprefix("Bearer "), user
+
+
+_CERT_USER = "pystern.sandbox.cert_user"
+
+
+def _certificate_user(request: web.Request) -> str:
+    """The CN of a verified client certificate ("" when none was given)."""
+    peer = request.transport.get_extra_info("peercert") if request.transport is not None else None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return ""
+
+
 @web.middleware
 async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
     driver = request.app[DRIVER_KEY]
     header = request.headers.get("Authorization", "")
     if driver.token and header != f"Bearer {driver.token}":
-        return status.unauthorized()
+        # As the API server's union authenticator: a valid client certificate is enough.
+        cert_user = _certificate_user(request)
+        if not cert_user:
+            return status.unauthorized()
+        request[_CERT_USER] = cert_user
     injected = driver.injected_response(request)
     if injected is not None:
         return injected
@@ -111,11 +144,11 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return _not_found_path()
     if res.namespaced is False and namespace:
         return _not_found_path()
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    token, user = _subject(request, driver.user)
     verb = "watch" if force_watch or flag(request.query, "watch") else ("get" if name else "list")
     full = f"{res.name}/{sub}" if sub else res.name
     if res.namespaced and driver.is_forbidden(namespace, token, full, verb):
-        return status.forbidden(driver.user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
+        return status.forbidden(user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
     if sub == "log":
         return await serve_logs(request, driver, namespace, name)
     if name and not (force_watch or flag(request.query, "watch")):

@@ -7,11 +7,14 @@ controllers set them, plus the ``deployment.kubernetes.io/revision`` annotation.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
 from pystern.sandbox.faults import FaultDriver
 from pystern.sandbox.templates import label_selector, name_suffix, object_meta, pod_template, template_hash
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
 class DeploymentDriver(FaultDriver):
@@ -80,7 +83,10 @@ class DeploymentDriver(FaultDriver):
             "spec": {
                 "replicas": spec["replicas"],
                 "selector": selector,
-                "template": {**spec["template"], "metadata": {"labels": rs_labels}},
+                "template": {
+                    **spec["template"],
+                    "metadata": {**spec["template"]["metadata"], "labels": rs_labels},
+                },
             },
             "status": {"replicas": spec["replicas"], "readyReplicas": spec["replicas"]},
         }
@@ -136,7 +142,21 @@ class DeploymentDriver(FaultDriver):
             "annotations": {"deployment.kubernetes.io/revision": str(revision)},
             "generation": revision,
         }
-        updated = {**deploy, "metadata": meta, "status": {**deploy["status"], "updatedReplicas": 0}}
+        # A new revision means a changed pod template (here as `kubectl rollout restart` changes
+        # it): kubectl finds the new ReplicaSet as the one whose template equals the Deployment's.
+        template = deploy["spec"]["template"]
+        stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        annotations = {**template["metadata"].get("annotations", {}), RESTARTED_AT: stamp}
+        spec = {
+            **deploy["spec"],
+            "template": {**template, "metadata": {**template["metadata"], "annotations": annotations}},
+        }
+        updated = {
+            **deploy,
+            "metadata": meta,
+            "spec": spec,
+            "status": {**deploy["status"], "updatedReplicas": 0},
+        }
         self.store.put("deployments", updated)
         return self._new_replicaset(updated, revision, pods=0)
 

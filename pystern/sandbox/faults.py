@@ -195,6 +195,9 @@ class FaultDriver(PodDriver):
     def forbid(self, namespace: str, token: str | None = None, *, resource: str = "", verb: str = "") -> None:
         """Requests in ``namespace`` with ``token`` (default: the current one) get 403.
 
+        A request that impersonates a user (``Impersonate-User``) is matched by that user's
+        name in place of its token: ``forbid("prod", "viewer")`` refuses ``kubectl --as viewer``.
+
         ``namespace=""`` forbids cluster-scope (all-namespaces) requests.  ``resource``
         (e.g. ``"pods/log"``, ``"pods"``) and ``verb`` (``get``/``list``/``watch``/``delete``)
         narrow the rule; empty means any, so ``forbid("prod", resource="pods/log")`` lets a

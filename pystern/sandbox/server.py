@@ -44,12 +44,20 @@ class Sandbox:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._ssl: ssl.SSLContext | None = None
+        self._ca: Any = None
         self._bind = ("127.0.0.1", 0)
 
     @property
     def token(self) -> str:
         """The bearer token the server currently accepts."""
         return self.cluster.token
+
+    def issue_client_cert(self, user: str) -> tuple[bytes, bytes]:
+        """A client certificate (PEM) and its key that authenticate as ``user`` (TLS sandboxes only)."""
+        if self._ca is None:
+            raise ValueError("client certificates need a TLS sandbox (Sandbox.start(tls=True))")
+        leaf = self._ca.issue_cert(common_name=user)
+        return leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes()
 
     @property
     def host_port(self) -> str:
@@ -73,8 +81,10 @@ class Sandbox:
         app = make_app(cluster)
         ssl_ctx: ssl.SSLContext | None = None
         ca_pem: bytes | None = None
+        ca: Any = None
         if tls:
-            ssl_ctx, ca_pem = _tls_context(host)
+            ssl_ctx, ca = _tls_context(host)
+            ca_pem = ca.cert_pem.bytes()
         # handler_cancellation: a client that goes away cancels its watch / follow handler at once.
         runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
@@ -88,7 +98,7 @@ class Sandbox:
                 scheme = "https" if tls else "http"
                 shown_host = f"[{host}]" if ":" in host else host
                 sb = cls(cluster, f"{scheme}://{shown_host}:{bound[1]}", ca_pem, Path(tmp))
-                sb._runner, sb._site, sb._ssl = runner, site, ssl_ctx
+                sb._runner, sb._site, sb._ssl, sb._ca = runner, site, ssl_ctx, ca
                 sb._bind = (host, int(bound[1]))
                 if scenario not in (None, "", "empty"):
                     sb.scenario_task = asyncio.create_task(run_scenario(scenario, cluster))
@@ -158,7 +168,7 @@ class Sandbox:
         return target
 
 
-def _tls_context(host: str) -> tuple[ssl.SSLContext, bytes]:
+def _tls_context(host: str) -> tuple[ssl.SSLContext, Any]:
     import trustme
 
     ca = trustme.CA()
@@ -166,5 +176,7 @@ def _tls_context(host: str) -> tuple[ssl.SSLContext, bytes]:
     cert = ca.issue_cert(*names)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(ctx)
-    pem: bytes = ca.cert_pem.bytes()
-    return ctx, pem
+    # As the API server: a client certificate signed by the cluster CA authenticates its CN.
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ca.configure_trust(ctx)
+    return ctx, ca

@@ -445,15 +445,13 @@ async def test_oversized_watch_event_is_skipped(
 async def test_client_certificate_data_and_a_broken_key(tmp_path: Path) -> None:
     import base64
 
-    import trustme
-
     async with Sandbox.start(tls=True, token="") as sb:
-        ca = trustme.CA()
-        cert = ca.issue_cert("jane@example.com")
+        # Signed by the sandbox's CA: like an API server, it refuses certificates of other CAs.
+        cert, key = sb.issue_client_cert("jane")
         doc = sb.kubeconfig_dict()
         doc["users"][0]["user"] = {
-            "client-certificate-data": base64.b64encode(cert.cert_chain_pems[0].bytes()).decode(),
-            "client-key-data": base64.b64encode(cert.private_key_pem.bytes()).decode(),
+            "client-certificate-data": base64.b64encode(cert).decode(),
+            "client-key-data": base64.b64encode(key).decode(),
         }
         path = tmp_path / "k"
         path.write_text(yaml.safe_dump(doc))

@@ -34,8 +34,10 @@ async def test_exec_plugin_token_is_used(sandbox: Sandbox, tmp_path: Path, plugi
 @pytest.mark.parametrize(
     ("mode", "message"),
     [
-        pytest.param("fail", "process returned 3. token expired, please log in second line", id="fails"),
-        pytest.param("junk", "failed to decode process output", id="junk"),
+        pytest.param("fail", "failed with exit code 3: second line", id="fails"),
+        pytest.param(
+            "junk", "printed no ExecCredential JSON on stdout (it printed 'this is not json')", id="junk"
+        ),
         pytest.param("empty-status", "returned neither a token nor a client certificate", id="no-token"),
     ],
 )
@@ -54,7 +56,10 @@ async def test_broken_exec_plugin_is_one_line(
     assert text.startswith('credential plugin "')
     assert message in text
     assert "\n" not in text
-    assert capsys.readouterr().err == ""  # kubernetes_asyncio's logger.error stays quiet
+    # The plugin's own stderr reaches the user as it wrote it (kubectl passes it through).
+    assert capsys.readouterr().err == (
+        "token expired, please log in\nsecond line\n" if mode == "fail" else ""
+    )
 
 
 async def test_missing_exec_plugin_shows_install_hint(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -127,3 +132,18 @@ async def test_static_token_401_is_not_retried_forever(sandbox: Sandbox) -> None
         with pytest.raises(ApiError) as info:
             await cluster.get_object("namespaces", "", "default")
         assert info.value.status == 401
+
+
+async def test_token_file_wins_over_a_token_beside_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    # client-go: "If both Token and TokenFile are present, the TokenFile will be periodically
+    # read and the last successfully read value takes precedence over Token."
+    token = tmp_path / "token"
+    token.write_text(sandbox.token + "\n")
+    path = write(tmp_path / "k", config_with_user(sandbox, {"token": "stale", "tokenFile": str(token)}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+    # A file that cannot be read leaves the token to use.
+    token.unlink()
+    path = write(tmp_path / "k", config_with_user(sandbox, {"token": sandbox.token, "tokenFile": str(token)}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")

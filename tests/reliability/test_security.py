@@ -170,16 +170,22 @@ async def test_template_output_is_not_reparsed_and_log_text_is_not_a_template(
 SECRET_TOKEN = "s3cr3t-bearer-0123456789abcdef"
 
 
-def _client_identity(tmp_path: Path) -> tuple[dict[str, str], list[bytes]]:
-    """kubeconfig user fields with an embedded client certificate and key, and the secret fragments."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("pystern-user")
-    key_pem = cert.private_key_pem.bytes()
+def _client_identity(sb: Sandbox | None) -> tuple[dict[str, str], list[bytes]]:
+    """kubeconfig user fields with an embedded client certificate and key, and the secret fragments.
+
+    The certificate comes from ``sb``'s CA (it authenticates) or, without ``sb``, from a CA
+    the server does not trust (the TLS handshake refuses it, as an API server's does).
+    """
+    if sb is not None:
+        cert_pem, key_pem = sb.issue_client_cert("pystern-user")
+    else:
+        leaf = trustme.CA().issue_cert("pystern-user")
+        cert_pem, key_pem = leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes()
     key_b64 = base64.b64encode(key_pem).decode()
     body = b"".join(line for line in key_pem.splitlines() if not line.startswith(b"-----"))
     secrets = [key_b64[20:60].encode(), body[10:50]]
     user = {
-        "client-certificate-data": base64.b64encode(cert.cert_chain_pems[0].bytes()).decode(),
+        "client-certificate-data": base64.b64encode(cert_pem).decode(),
         "client-key-data": key_b64,
         "token": SECRET_TOKEN,
     }
@@ -191,7 +197,7 @@ async def test_credentials_never_in_output_at_verbosity_9(tmp_path: Path) -> Non
         sb.cluster.add_pod("web", containers=("app",))
         sb.cluster.write("web", "app", "hello")
         doc = sb.kubeconfig_dict()
-        user, secrets = _client_identity(tmp_path)
+        user, secrets = _client_identity(sb)
         doc["users"][0]["user"] = user
         kc = tmp_path / "kubeconfig"
         kc.write_text(yaml.safe_dump(doc))
@@ -202,8 +208,13 @@ async def test_credentials_never_in_output_at_verbosity_9(tmp_path: Path) -> Non
             assert await p.finish() == 0, bytes(p.err)
             outputs.append(bytes(p.out) + bytes(p.err))
         assert b"GET " in outputs[0]  # verbosity 9 did log requests
-        # Following, with a watch and a stream open, then the token rotated (401 path).
-        async with pystern([*base, "--debug"], env) as p:
+        # Following, with a watch and a stream open, then the token rotated (401 path): with the
+        # token alone, since a valid client certificate would still authenticate.
+        doc["users"][0]["user"] = {"token": SECRET_TOKEN}
+        token_only = tmp_path / "token-only"
+        token_only.write_text(yaml.safe_dump(doc))
+        following = [".", "--kubeconfig", str(token_only), "--verbosity", "9", "--debug"]
+        async with pystern(following, env) as p:
             await p.until(lambda: b"hello" in p.out, what="first line")
             sb.cluster.rotate_token("another-token")
             sb.cluster.break_log_streams("eof")
@@ -211,6 +222,7 @@ async def test_credentials_never_in_output_at_verbosity_9(tmp_path: Path) -> Non
             await asyncio.sleep(1.0)
             await p.finish(2)
             outputs.append(bytes(p.out) + bytes(p.err))
+        assert b" 401 " in outputs[1]  # the rotation was met
         # Given on the command line instead.
         sb.cluster.rotate_token(SECRET_TOKEN)
         async with pystern(
@@ -229,19 +241,27 @@ async def test_credentials_never_in_output_at_verbosity_9(tmp_path: Path) -> Non
 async def test_credentials_never_in_error_messages_or_tracebacks(tmp_path: Path) -> None:
     async with Sandbox.start(tls=True, token="expected") as sb:
         doc = sb.kubeconfig_dict()
-        user, secrets = _client_identity(tmp_path)
-        doc["users"][0]["user"] = user  # wrong token -> 401
+        user, secrets = _client_identity(None)
         kc = tmp_path / "kubeconfig"
-        kc.write_text(yaml.safe_dump(doc))
         env = clean_env(tmp_path)
         texts = []
-        for extra in ([], ["--debug"], ["--debug", "--verbosity", "9"]):
+        # The wrong token alone (401), then with a certificate the server refuses (TLS handshake).
+        only_token = {"token": SECRET_TOKEN}
+        for fields, extra in [
+            (only_token, []),
+            (only_token, ["--debug"]),
+            (only_token, ["--debug", "--verbosity", "9"]),
+            (user, ["--debug", "--verbosity", "9"]),
+        ]:
+            doc["users"][0]["user"] = fields
+            kc.write_text(yaml.safe_dump(doc))
             async with pystern([".", "--kubeconfig", str(kc), *extra], env) as p:
                 code = await p.finish()
             assert code == 1, bytes(p.err)
             texts.append(bytes(p.err))
         # A key that does not match its certificate.
         other = trustme.CA().issue_cert("x").private_key_pem.bytes()
+        doc["users"][0]["user"] = dict(user)
         doc["users"][0]["user"]["client-key-data"] = base64.b64encode(other).decode()
         kc.write_text(yaml.safe_dump(doc))
         async with pystern([".", "--kubeconfig", str(kc), "--debug"], env) as p:

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import trustme
+import yaml
 
 from pystern.sandbox import Sandbox
 
@@ -316,3 +318,66 @@ async def test_get_pods_in_chunks(kubectl: Kubectl) -> None:
     code, out, err = await kubectl.run("get", "pods", "--chunk-size=2", "--no-headers")
     assert code == 0, err
     assert [line.split()[0] for line in out.splitlines()] == [f"p{i}" for i in range(5)]
+
+
+async def test_a_rolling_update_looks_to_kubectl_as_a_real_one(kubectl: Kubectl) -> None:
+    # The deployment controller scales old ReplicaSets down, and each revision has its own pod
+    # template: kubectl finds the new ReplicaSet by comparing templates.
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=2)
+    first = c.rolling_step("web")  # revision 2 starts: one old pod gives way
+    c.rolling_step("web")
+    newest = first["metadata"]["ownerReferences"][0]["name"]
+    code, out, err = await kubectl.run("get", "rs", "--no-headers")
+    assert code == 0, err
+    desired = {line.split()[0]: line.split()[1:3] for line in out.splitlines()}
+    assert desired[newest] == ["2", "2"]
+    (old,) = set(desired) - {newest}
+    assert desired[old] == ["0", "0"]
+    code, out, err = await kubectl.run("describe", "deploy", "web")
+    assert code == 0, err
+    words = " ".join(out.split())
+    assert f"NewReplicaSet: {newest} (2/2 replicas created)" in words
+    assert f"OldReplicaSets: {old} (0/0 replicas created)" in words
+
+
+async def test_impersonation_is_honoured(kubectl: Kubectl) -> None:
+    # `kubectl --as` (or a kubeconfig user's `as:`) acts as another user; RBAC judges that user.
+    c = kubectl.sb.cluster
+    c.add_pod("a")
+    c.forbid("default", "viewer")  # rules name a token, or the user a request impersonates
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    assert out.split()[0] == "a"
+    code, out, err = await kubectl.run("--as", "viewer", "--as-group", "team", "get", "pods")
+    assert code == 1
+    assert err == (
+        'Error from server (Forbidden): pods is forbidden: User "viewer" cannot list resource "pods" '
+        'in API group "" in the namespace "default"\n'
+    )
+
+
+async def test_client_certificate_authentication(kubectl: Kubectl, tmp_path: Path) -> None:
+    # A user with a client certificate and no token, its files relative to the kubeconfig.
+    sb = kubectl.sb
+    sb.cluster.add_pod("a")
+    cert_pem, key_pem = sb.issue_client_cert("alice")
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "alice.crt").write_bytes(cert_pem)
+    (tmp_path / "certs" / "alice.key").write_bytes(key_pem)
+    doc = sb.kubeconfig_dict()
+    doc["users"][0]["user"] = {"client-certificate": "certs/alice.crt", "client-key": "certs/alice.key"}
+    kubectl.kubeconfig.write_text(yaml.safe_dump(doc))
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    assert out.split()[0] == "a"
+    sb.cluster.forbid("default", "alice")  # rules name the certificate's user (its CN)
+    code, out, err = await kubectl.run("get", "pods")
+    assert code == 1
+    assert 'User "alice" cannot list resource "pods"' in err
+    # A certificate from another CA is no credential at all.
+    stranger = trustme.CA().issue_cert(common_name="mallory")
+    (tmp_path / "certs" / "alice.crt").write_bytes(stranger.cert_chain_pems[0].bytes())
+    (tmp_path / "certs" / "alice.key").write_bytes(stranger.private_key_pem.bytes())
+    code, out, err = await kubectl.run("get", "pods")
+    assert (code, out) == (1, "")  # the TLS handshake refuses it

@@ -1,0 +1,206 @@
+"""Run an exec credential plugin (``users[].user.exec``) the way client-go does for kubectl.
+
+Why not kubernetes_asyncio's ``ExecProvider``: it captures the plugin's stderr and shows it
+only if the plugin fails, so a login prompt ("open this URL and enter the code ...") stays
+invisible while the plugin waits for the user, and pystern seems to hang.  It also tells
+the plugin it is interactive when *stdout* is a terminal; client-go asks stdin, so
+``pystern . | grep x`` could not log in where ``kubectl logs ... | grep x`` can.
+
+Here, as in client-go: the plugin's stderr goes to the user as it is written; stdin is
+handed over only when the plugin may be interactive (``interactiveMode``: ``Never``,
+``IfAvailable`` — the default — or ``Always``, which needs a terminal); ``env`` entries
+are added to our environment; ``provideClusterInfo`` passes the cluster in
+``KUBERNETES_EXEC_INFO``; the answer must be an ``ExecCredential`` of the same apiVersion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import codecs
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from pystern.errors import KubeconfigError, shorten
+from pystern.kube.kubeconfig import KubeTarget
+from pystern.timefmt import parse_rfc3339_ns
+
+__all__ = ["ExecPlugin", "ExecResult"]
+
+STDERR_KEPT = 4096
+"""Bytes of the plugin's stderr kept to quote when it fails."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecResult:
+    """What a plugin answered."""
+
+    token: str | None
+    cert: bytes | None
+    """PEM client certificate (``clientCertificateData``)."""
+    key: bytes | None
+    expiry: float | None
+    """``expirationTimestamp`` as Unix seconds; None: valid until a 401."""
+
+
+def _stdin_isatty() -> bool:
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
+
+
+class ExecPlugin:
+    """One ``exec`` section, ready to run as often as its credential needs renewing."""
+
+    def __init__(
+        self,
+        target: KubeTarget,
+        what: str,
+        stderr: TextIO | None,
+        stdin_isatty: Callable[[], bool] = _stdin_isatty,
+    ) -> None:
+        config = dict(target.exec_config or {})
+        self._what = what
+        self._stderr = stderr
+        self._stdin_isatty = stdin_isatty
+        self.command = str(config.get("command") or "")
+        self.api_version = config.get("apiVersion")
+        if not isinstance(self.api_version, str) or not self.api_version:
+            raise KubeconfigError(f"{what} needs an apiVersion (client.authentication.k8s.io/v1 or v1beta1)")
+        args = config.get("args") or []
+        if not isinstance(args, list) or not all(isinstance(a, str | int | float) for a in args):
+            raise KubeconfigError(f"{what}: args must be a list of strings")
+        self.args = [str(a) for a in args]
+        self.env = dict(os.environ)
+        for item in config.get("env") or []:
+            if not (isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]):
+                raise KubeconfigError(f"{what}: every env entry needs a name and a value")
+            self.env[item["name"]] = str(item.get("value") if item.get("value") is not None else "")
+        self.mode = config.get("interactiveMode") or "IfAvailable"
+        if self.mode not in ("Never", "IfAvailable", "Always"):
+            raise KubeconfigError(
+                f"{what}: interactiveMode {shorten(self.mode, 30)!r} is not Never, IfAvailable or Always"
+            )
+        self.install_hint = " ".join(str(config.get("installHint") or "").split())
+        self.cluster = _cluster_info(target) if config.get("provideClusterInfo") is True else None
+
+    def _exec_info(self, interactive: bool) -> str:
+        spec: dict[str, Any] = {"interactive": interactive}
+        if self.cluster is not None:
+            spec["cluster"] = self.cluster
+        return json.dumps({"kind": "ExecCredential", "apiVersion": self.api_version, "spec": spec})
+
+    async def run(self) -> ExecResult:
+        """Run the plugin once; raises ``KubeconfigError`` with one line when it fails."""
+        interactive = self.mode != "Never" and self._stdin_isatty()
+        if self.mode == "Always" and not interactive:
+            raise KubeconfigError(
+                f"{self._what} needs a terminal on standard input (interactiveMode: Always)"
+            )
+        env = {**self.env, "KUBERNETES_EXEC_INFO": self._exec_info(interactive)}
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                self.command,
+                *self.args,
+                env=env,
+                stdin=None if interactive else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            hint = f" ({shorten(self.install_hint, 300)})" if self.install_hint else ""
+            raise KubeconfigError(f"{self._what} was not found{hint}") from exc
+        except PermissionError as exc:
+            raise KubeconfigError(f"{self._what} cannot be run: permission denied") from exc
+        except OSError as exc:
+            raise KubeconfigError(f"{self._what} cannot be run: {exc.strerror or exc}") from exc
+        try:
+            assert proc.stdout is not None
+            assert proc.stderr is not None
+            out, err_tail = await asyncio.gather(proc.stdout.read(), self._forward(proc.stderr))
+            code = await proc.wait()
+        finally:
+            if proc.returncode is None:  # cancelled (Ctrl-C): the plugin goes with us
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+        if code != 0:
+            last = err_tail.decode("utf-8", "replace").strip().splitlines()
+            said = f": {shorten(last[-1], 200)}" if last else ""
+            raise KubeconfigError(f"{self._what} failed with exit code {code}{said}")
+        return self._parse(out)
+
+    async def _forward(self, pipe: asyncio.StreamReader) -> bytes:
+        """Copy the plugin's stderr to ours as it comes (prompts need no newline); keep its tail."""
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        kept = b""
+        while chunk := await pipe.read(4096):
+            kept = (kept + chunk)[-STDERR_KEPT:]
+            if self._stderr is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    self._stderr.write(decoder.decode(chunk))
+                    self._stderr.flush()
+        return kept
+
+    def _parse(self, out: bytes) -> ExecResult:
+        what = self._what
+        try:
+            doc = json.loads(out)
+        except ValueError:
+            first = out.decode("utf-8", "replace").strip().split("\n", 1)[0]
+            shown = f" (it printed {shorten(first, 60)!r})" if first else " (it printed nothing)"
+            raise KubeconfigError(f"{what} printed no ExecCredential JSON on stdout{shown}") from None
+        if not isinstance(doc, dict) or doc.get("kind") != "ExecCredential":
+            raise KubeconfigError(f"{what} printed JSON that is not an ExecCredential")
+        if doc.get("apiVersion") != self.api_version:
+            raise KubeconfigError(
+                f"{what} answered with apiVersion {shorten(doc.get('apiVersion'), 60)!r}, "
+                f"but the kubeconfig asks for {shorten(self.api_version, 60)!r}"
+            )
+        status = doc.get("status")
+        if not isinstance(status, dict):
+            status = {}
+        token = status.get("token") if isinstance(status.get("token"), str) and status["token"] else None
+        cert, key = status.get("clientCertificateData"), status.get("clientKeyData")
+        if bool(cert) != bool(key) or not isinstance(cert or "", str) or not isinstance(key or "", str):
+            raise KubeconfigError(f"{what} must return clientCertificateData and clientKeyData together")
+        if token is None and not cert:
+            raise KubeconfigError(f"{what} returned neither a token nor a client certificate")
+        expiry: float | None = None
+        stamp = status.get("expirationTimestamp")
+        if stamp:
+            try:
+                expiry = parse_rfc3339_ns(str(stamp)) / 1e9
+            except ValueError:
+                raise KubeconfigError(
+                    f"{what} returned an invalid expirationTimestamp {shorten(stamp, 40)!r}"
+                ) from None
+        return ExecResult(
+            token=token,
+            cert=cert.encode() if cert else None,
+            key=key.encode() if key else None,
+            expiry=expiry,
+        )
+
+
+def _cluster_info(target: KubeTarget) -> dict[str, Any]:
+    """``spec.cluster`` of ``KUBERNETES_EXEC_INFO`` for ``provideClusterInfo: true``."""
+    info: dict[str, Any] = {"server": target.server}
+    if target.tls_server_name:
+        info["tls-server-name"] = target.tls_server_name
+    if target.insecure:
+        info["insecure-skip-tls-verify"] = True
+    ca = target.ca_data
+    if ca is None and target.ca_file:
+        with contextlib.suppress(OSError), open(target.ca_file, "rb") as f:
+            ca = f.read()
+    if ca:
+        info["certificate-authority-data"] = base64.b64encode(ca).decode()
+    if target.proxy_url:
+        info["proxy-url"] = target.proxy_url
+    return info

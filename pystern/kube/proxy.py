@@ -1,0 +1,105 @@
+"""Which proxy a cluster's requests go through, chosen as client-go chooses it for kubectl.
+
+The cluster's ``proxy-url`` wins; else ``HTTPS_PROXY`` / ``HTTP_PROXY`` (by the server's
+scheme, either case) unless ``NO_PROXY`` names the host or the host is localhost or a
+loopback address.  aiohttp speaks HTTP CONNECT only,
+so a ``socks5://`` proxy, which kubectl can use, is one clear error here rather than an
+HTTP request sent to a SOCKS server ("bad HTTP answer from the server").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from pystern.errors import KubeconfigError, shorten
+from pystern.kube.kubeconfig import KubeTarget
+
+__all__ = ["choose_proxy", "shown_proxy"]
+
+
+def _checked(proxy: str, where: str) -> str:
+    if "://" not in proxy:
+        proxy = "http://" + proxy  # Go reads a bare host:port as an http proxy
+    if proxy.split("://", 1)[0].lower() not in ("http", "https"):
+        raise KubeconfigError(f"{where}: pystern can use only http:// and https:// proxies")
+    return proxy
+
+
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """Go's NO_PROXY rules: ``*``, a host or domain (``.example.com`` or ``example.com`` also
+    covers its subdomains), an IP or CIDR range, each with an optional ``:port``."""
+    host = host.lower().rstrip(".")
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if ip is not None:
+            try:
+                if ip in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                    return True
+            except ValueError:
+                pass
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and (not entry_port.isdigit() or int(entry_port) != port):
+            continue
+        name = name.lstrip("*").rstrip(".")
+        if name.startswith("."):
+            if host.endswith(name) or host == name[1:]:
+                return True
+        elif host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def _is_local(host: str) -> bool:
+    # Go never sends localhost or a loopback address through the environment's proxy: a
+    # machine-wide HTTPS_PROXY must not break a kind/minikube cluster on 127.0.0.1.
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _from_environment(server: str, environ: Mapping[str, str]) -> str | None:
+    url = urlsplit(server)
+    lowered = {k.lower(): v for k, v in environ.items() if k.lower().endswith("_proxy") and v}
+    proxy = lowered.get(f"{url.scheme}_proxy")
+    if not proxy:
+        return None
+    if _is_local(url.hostname or ""):
+        return None
+    port = url.port or (443 if url.scheme == "https" else 80)
+    if _bypassed(url.hostname or "", port, lowered.get("no_proxy", "")):
+        return None
+    return _checked(proxy, f'the proxy "{shorten(proxy)}" from ${url.scheme.upper()}_PROXY')
+
+
+def choose_proxy(target: KubeTarget, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy URL for ``target``'s server, or None to connect directly (may raise KubeconfigError)."""
+    if target.proxy_url:
+        where = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
+        return _checked(target.proxy_url, f'proxy-url "{shorten(target.proxy_url)}" of {where}')
+    return _from_environment(target.server, os.environ if environ is None else environ)
+
+
+def shown_proxy(proxy: str) -> str:
+    """The proxy URL for messages: any ``user:password@`` is left out."""
+    url = urlsplit(proxy)
+    if url.username is None and url.password is None:
+        return proxy
+    host = url.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{url.port}" if url.port else host
+    return url._replace(netloc=netloc).geturl()

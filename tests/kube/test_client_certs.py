@@ -1,0 +1,99 @@
+"""Client certificates against a TLS sandbox that authenticates them (no token in these kubeconfigs)."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pystern.errors import ApiError
+from pystern.kube import connect, credentials
+from pystern.options import Connection
+from pystern.sandbox import Sandbox
+from tests.kube.conftest import EXEC_API, write
+
+
+def _config(sandbox: Sandbox, user: dict[str, Any]) -> dict[str, Any]:
+    doc = sandbox.kubeconfig_dict()
+    doc["users"][0]["user"] = user
+    return doc
+
+
+async def _lists_as(sandbox: Sandbox, path: Path, user: str) -> None:
+    sandbox.cluster.add_pod("a")
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        assert [p.name for p in (await cluster.list_pods("default", "", "")).pods] == ["a"]
+        sandbox.cluster.forbid("default", user)  # proves who the server took us for
+        with pytest.raises(ApiError, match=f'User "{user}" cannot list'):
+            await cluster.list_pods("default", "", "")
+
+
+async def test_certificate_files_relative_to_the_kubeconfig(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    cert, key = tls_sandbox.issue_client_cert("alice")
+    (tmp_path / "conf" / "pki").mkdir(parents=True)
+    (tmp_path / "conf" / "pki" / "a.crt").write_bytes(cert)
+    (tmp_path / "conf" / "pki" / "a.key").write_bytes(key)
+    user = {"client-certificate": "pki/a.crt", "client-key": "pki/a.key"}
+    await _lists_as(tls_sandbox, write(tmp_path / "conf" / "config", _config(tls_sandbox, user)), "alice")
+
+
+async def test_certificate_data(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    cert, key = tls_sandbox.issue_client_cert("bob")
+    user = {
+        "client-certificate-data": base64.b64encode(cert).decode(),
+        "client-key-data": base64.b64encode(key).decode(),
+    }
+    await _lists_as(tls_sandbox, write(tmp_path / "k", _config(tls_sandbox, user)), "bob")
+
+
+async def test_certificate_from_an_exec_plugin(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    cert, key = tls_sandbox.issue_client_cert("carol")
+    answer = {
+        "apiVersion": EXEC_API,
+        "kind": "ExecCredential",
+        "status": {"clientCertificateData": cert.decode(), "clientKeyData": key.decode()},
+    }
+    script = tmp_path / "plugin.py"
+    script.write_text(f"print({json.dumps(json.dumps(answer))})\n")
+    user = {"exec": {"apiVersion": EXEC_API, "command": sys.executable, "args": [str(script)]}}
+    await _lists_as(tls_sandbox, write(tmp_path / "k", _config(tls_sandbox, user)), "carol")
+
+
+async def test_a_renewed_plugin_certificate_is_used_for_new_connections(
+    tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Plugins such as Pinniped hand out client certificates that live minutes; a renewed one
+    # must be presented on the next connection (client-go asks for it at every handshake).
+    for name in ("carol", "dave"):
+        cert, key = tls_sandbox.issue_client_cert(name)
+        (tmp_path / f"{name}.json").write_text(
+            json.dumps({"clientCertificateData": cert.decode(), "clientKeyData": key.decode()})
+        )
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=5)
+    script = tmp_path / "plugin.py"
+    script.write_text(
+        "import json, pathlib, sys\n"
+        "here = pathlib.Path(sys.argv[0]).parent\n"
+        "runs = here / 'runs'\n"
+        "n = int(runs.read_text()) + 1 if runs.exists() else 1\n"
+        "runs.write_text(str(n))\n"
+        "status = json.loads((here / ('carol.json' if n == 1 else 'dave.json')).read_text())\n"
+        f"status['expirationTimestamp'] = {soon.strftime('%Y-%m-%dT%H:%M:%SZ')!r}\n"
+        f"print(json.dumps({{'apiVersion': {EXEC_API!r}, 'kind': 'ExecCredential', 'status': status}}))\n"
+    )
+    user = {"exec": {"apiVersion": EXEC_API, "command": sys.executable, "args": [str(script)]}}
+    path = write(tmp_path / "k", _config(tls_sandbox, user))
+    tls_sandbox.cluster.add_pod("a")
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        tls_sandbox.cluster.forbid("default", "carol")
+        with pytest.raises(ApiError, match='User "carol" cannot list'):
+            await cluster.list_pods("default", "", "")
+        monkeypatch.setattr(credentials, "MIN_RELOAD_INTERVAL", 0.0)  # carol's certificate is due
+        await tls_sandbox.restart(down_for=0.0)  # old connections go
+        assert [p.name for p in (await cluster.list_pods("default", "", "")).pods] == ["a"]
+    assert (tmp_path / "runs").read_text() == "2"

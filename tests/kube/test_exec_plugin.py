@@ -1,0 +1,99 @@
+"""exec credential plugins as kubectl runs them: what they see, where their messages go."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pystern.kube import connect
+from pystern.options import Connection
+from pystern.sandbox import Sandbox
+from tests.kube.conftest import EXEC_API, write
+
+# Prints a device-code style prompt on stderr, as kubelogin and cloud CLIs do, and answers only
+# once the user has acted on it (here: the test creates the file "go" after seeing the prompt).
+PROMPTING = f"""\
+import json, os, pathlib, sys, time
+here = pathlib.Path(sys.argv[0]).parent
+(here / "exec-info.json").write_text(os.environ.get("KUBERNETES_EXEC_INFO", "null"))
+sys.stderr.write("To sign in, open https://login.example/device and enter ABCD-1234\\n")
+sys.stderr.flush()
+for _ in range(100):
+    if (here / "go").exists():
+        break
+    time.sleep(0.05)
+print(json.dumps({{"apiVersion": "{EXEC_API}", "kind": "ExecCredential",
+                  "status": {{"token": os.environ["WANTED_TOKEN"]}}}}))
+"""
+
+
+def _prompting_user(tmp_path: Path, token: str, **extra: Any) -> dict[str, Any]:
+    script = tmp_path / "plugin" / "login.py"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(PROMPTING)
+    return {
+        "exec": {
+            "apiVersion": EXEC_API,
+            "command": sys.executable,
+            "args": [str(script)],
+            "env": [{"name": "WANTED_TOKEN", "value": token}],
+            **extra,
+        }
+    }
+
+
+def _config(sandbox: Sandbox, user: dict[str, Any]) -> dict[str, Any]:
+    doc = sandbox.kubeconfig_dict()
+    doc["users"][0]["user"] = user
+    return doc
+
+
+async def test_the_plugins_messages_reach_the_user_while_it_runs(sandbox: Sandbox, tmp_path: Path) -> None:
+    # kubectl hands the plugin its own stderr: a login prompt must be seen while the plugin
+    # waits for the user, not swallowed until it exits (which it would only do after the login).
+    path = write(tmp_path / "k", _config(sandbox, _prompting_user(tmp_path, sandbox.token)))
+    err = io.StringIO()
+    task = asyncio.create_task(connect(Connection(kubeconfig=str(path)), stderr=err))
+    seen_while_running = False
+    for _ in range(200):
+        if "ABCD-1234" in err.getvalue():
+            seen_while_running = not task.done()
+            break
+        await asyncio.sleep(0.025)
+    (tmp_path / "plugin" / "go").write_text("")
+    cluster = await task
+    await cluster.aclose()
+    assert seen_while_running
+    assert err.getvalue() == "To sign in, open https://login.example/device and enter ABCD-1234\n"
+
+
+async def test_an_interactive_plugin_is_told_so_when_stdin_is_a_terminal(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # client-go asks the terminal on stdin, not stdout: `pystern . | grep x` is still interactive.
+    user = _prompting_user(tmp_path, tls_sandbox.token)
+    (tmp_path / "plugin" / "go").write_text("")
+    path = write(tmp_path / "k", _config(tls_sandbox, user))
+    leader, follower = os.openpty()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "pystern"),
+            ".",
+            "--no-follow",
+            env={**os.environ, "KUBECONFIG": str(path)},
+            stdin=follower,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 0, err
+    info = json.loads((tmp_path / "plugin" / "exec-info.json").read_text())
+    assert info == {"apiVersion": EXEC_API, "kind": "ExecCredential", "spec": {"interactive": True}}

@@ -1,0 +1,202 @@
+"""Proxies as kubectl uses them: the cluster's ``proxy-url``, else HTTPS_PROXY/HTTP_PROXY/NO_PROXY."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pystern.errors import ConnectionFailed, KubeconfigError
+from pystern.kube import connect
+from pystern.kube import proxy as kube_proxy
+from pystern.options import Connection
+from pystern.sandbox import Sandbox
+from tests.kube.conftest import write
+
+
+class ConnectProxy:
+    """An HTTP CONNECT proxy on 127.0.0.1 that sends every tunnel to 127.0.0.1 (any host name)."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.port = 0
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = (await reader.readline()).decode()
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        self.requests.append(request.strip())
+        method, target, _ = request.split(" ", 2)
+        if method != "CONNECT":
+            writer.write(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+            writer.close()
+            return
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", int(target.rsplit(":", 1)[1]))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[ConnectProxy]:
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        async with server:
+            yield self
+            server.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def test_proxy_url_tunnels_through_an_http_proxy(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    doc = tls_sandbox.kubeconfig_dict()
+    async with ConnectProxy().running() as proxy:
+        doc["clusters"][0]["cluster"]["proxy-url"] = f"http://127.0.0.1:{proxy.port}"
+        path = write(tmp_path / "k", doc)
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+    assert proxy.requests
+    assert all(r.startswith(f"CONNECT {tls_sandbox.host_port} ") for r in proxy.requests)
+
+
+@pytest.mark.parametrize("scheme", ["socks5", "socks5h", "ftp"])
+async def test_a_proxy_scheme_pystern_cannot_speak_is_one_clear_line(
+    sandbox: Sandbox, tmp_path: Path, scheme: str
+) -> None:
+    # kubectl speaks SOCKS5 too; aiohttp would send an HTTP CONNECT to the SOCKS server and
+    # report a "bad HTTP answer" from the API server instead.
+    doc = sandbox.kubeconfig_dict()
+    proxy = f"{scheme}://127.0.0.1:{_free_port()}"
+    doc["clusters"][0]["cluster"]["proxy-url"] = proxy
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        f'proxy-url "{proxy}" of cluster "sandbox": pystern can use only http:// and https:// proxies'
+    )
+
+
+async def test_a_socks_proxy_in_the_environment_is_one_clear_line(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("127.0.0.1", "api.cluster.invalid")
+    path = write(tmp_path / "k", doc)
+    monkeypatch.setenv("http_proxy", "socks5://127.0.0.1:1080")
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        'the proxy "socks5://127.0.0.1:1080" from $HTTP_PROXY: '
+        "pystern can use only http:// and https:// proxies"
+    )
+
+
+async def test_a_loopback_server_is_not_sent_through_the_environments_proxy(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Go (and so kubectl) never proxies localhost or loopback addresses: a machine-wide
+    # HTTPS_PROXY must not break a kind/minikube cluster on 127.0.0.1.
+    dead = f"http://127.0.0.1:{_free_port()}"
+    monkeypatch.setenv("HTTPS_PROXY", dead)
+    monkeypatch.setenv("HTTP_PROXY", dead)
+    assert sandbox.kubeconfig_path is not None
+    async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path))) as cluster:
+        await cluster.list_pods("default", "", "")
+
+
+async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
+    tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = tls_sandbox.kubeconfig_dict()
+    port = tls_sandbox.host_port.rsplit(":", 1)[1]
+    # A name only the proxy can reach; the certificate is checked against tls-server-name.
+    doc["clusters"][0]["cluster"]["server"] = f"https://api.cluster.invalid:{port}"
+    doc["clusters"][0]["cluster"]["tls-server-name"] = "localhost"
+    path = write(tmp_path / "k", doc)
+    async with ConnectProxy().running() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+        monkeypatch.setenv("NO_PROXY", ".invalid")
+        with pytest.raises(Exception, match="cannot connect"):
+            await connect(Connection(kubeconfig=str(path)))
+    assert proxy.requests
+    assert all(r.startswith(f"CONNECT api.cluster.invalid:{port} ") for r in proxy.requests)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "no_proxy", "bypassed"),
+    [
+        pytest.param("api.example.com", 443, "", False, id="empty"),
+        pytest.param("api.example.com", 443, "*", True, id="star"),
+        pytest.param("api.example.com", 443, "example.com", True, id="domain-covers-subdomain"),
+        pytest.param("example.com", 443, ".example.com", True, id="dot-domain-covers-itself"),
+        pytest.param("badexample.com", 443, "example.com", False, id="suffix-is-not-a-domain"),
+        pytest.param("api.example.com", 443, "other.org, API.example.com", True, id="list-and-case"),
+        pytest.param("api.example.com", 6443, "api.example.com:443", False, id="other-port"),
+        pytest.param("api.example.com", 6443, "api.example.com:6443", True, id="same-port"),
+        pytest.param("10.1.2.3", 443, "10.0.0.0/8", True, id="cidr"),
+        pytest.param("11.1.2.3", 443, "10.0.0.0/8", False, id="outside-cidr"),
+        pytest.param("fd00::1", 443, "fd00::/8", True, id="ipv6-cidr"),
+    ],
+)
+def test_no_proxy_rules(host: str, port: int, no_proxy: str, bypassed: bool) -> None:
+    assert kube_proxy._bypassed(host, port, no_proxy) is bypassed
+
+
+async def _refusing_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while (await reader.readline()) not in (b"\r\n", b""):
+        pass
+    writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def test_a_proxy_that_fails_is_named_in_the_error_without_its_password(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # "cannot connect to the server" sent users to check a server that was never tried.
+    doc = sandbox.kubeconfig_dict()
+    dead = _free_port()
+    doc["clusters"][0]["cluster"]["proxy-url"] = f"http://me:s3cret@127.0.0.1:{dead}"
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(ConnectionFailed) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        f"cannot connect to the proxy http://127.0.0.1:{dead} (for the server {sandbox.url}): "
+        "Connection refused"
+    )
+    server = await asyncio.start_server(_refusing_proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("http://", "https://")
+        doc["clusters"][0]["cluster"]["proxy-url"] = f"http://me:s3cret@127.0.0.1:{port}"
+        write(path, doc)
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(path)))
+        server.close()
+    assert str(info.value) == (
+        f"the proxy http://127.0.0.1:{port} refused the connection to the server "
+        f"{sandbox.url.replace('http://', 'https://')}: 407 Proxy Authentication Required"
+    )
