@@ -228,7 +228,8 @@ class PodDriver:
             c.terminate("Completed", 0)
         # As the kubelet: the stopped containers and the terminal phase are reported first,
         # then the pod is removed.
-        pod.phase = pod.phase or "Succeeded"
+        codes = [c.current.exit_code for c in pod.of_kind("regular") if c.current is not None]
+        pod.phase = pod.phase or ("Succeeded" if all(code == 0 for code in codes) else "Failed")
         self._publish(pod)
         del self.pods[(pod.namespace, pod.name)]
         self.store.delete("pods", pod.namespace, pod.name)
