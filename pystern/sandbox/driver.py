@@ -259,8 +259,18 @@ class PodDriver:
     def set_phase(
         self, pod: str, phase: str, *, namespace: str = "default", reason: str = ""
     ) -> dict[str, Any]:
-        """Fix ``status.phase`` (and optionally ``status.reason``, e.g. Evicted); "" derives it again."""
+        """Fix ``status.phase`` (and optionally ``status.reason``, e.g. Evicted); "" derives it again.
+
+        A terminal phase stops what still runs, as the kubelet does: killed (137) for Failed.
+        """
         rec = self.pod(pod, namespace)
+        if phase in ("Failed", "Succeeded"):
+            for c in rec.containers:
+                if phase == "Failed":
+                    c.terminate("Error", 137)
+                else:
+                    c.terminate("Completed", 0)
+                c.waiting_reason = ""
         rec.phase = phase
         rec.reason = reason
         return self._publish(rec)

@@ -316,3 +316,16 @@ async def test_get_pods_in_chunks(kubectl: Kubectl) -> None:
     code, out, err = await kubectl.run("get", "pods", "--chunk-size=2", "--no-headers")
     assert code == 0, err
     assert [line.split()[0] for line in out.splitlines()] == [f"p{i}" for i in range(5)]
+
+
+async def test_an_evicted_pod_has_its_containers_stopped(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("evicted")
+    c.set_phase("evicted", "Failed", reason="Evicted")  # the kubelet kills what still runs
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    # READY 0/1; STATUS then shows the container's reason, which differs across Kubernetes versions.
+    assert out.split()[:2] == ["evicted", "0/1"]
+    jsonpath = "{.status.containerStatuses[0].state.terminated.exitCode}"
+    code, out, err = await kubectl.run("get", "pod", "evicted", "-o", f"jsonpath={jsonpath}")
+    assert out == "137", err
