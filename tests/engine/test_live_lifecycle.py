@@ -137,3 +137,25 @@ async def test_a_container_restarted_while_its_pod_did_not_match_condition_shows
         await eventually(lambda: b"not ready" in sink.messages(), what="the new line")
         await asyncio.sleep(0.2)
     assert sink.messages() == [b"not ready"]
+
+
+async def test_container_state_running_skips_a_crashed_instance_for_good(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # --container-state running: a CrashLoopBackOff container at start is skipped (stern's rule);
+    # when it runs again the new instance is tailed, and the crashed one is not read back.
+    from pystern.options import ContainerState
+
+    sb = sandbox.cluster
+    sb.add_pod("crashy")
+    sb.write("crashy", "app", "crashed instance")
+    sb.set_waiting("crashy", "app", "CrashLoopBackOff")
+    sink = RecordingSink()
+    config = Config(selection=Selection(container_states=frozenset({ContainerState.RUNNING})))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.set_running("crashy", "app")
+        sb.write("crashy", "app", "running again")
+        await eventually(lambda: b"running again" in sink.messages(), what="the new instance")
+        await asyncio.sleep(0.2)
+    assert sink.messages() == [b"running again"]
