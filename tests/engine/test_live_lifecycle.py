@@ -35,7 +35,7 @@ async def test_a_pod_running_at_start_that_starts_matching_condition_shows_no_hi
     assert sink.messages() == [b"not ready"]
 
 
-@pytest.mark.parametrize("resource", ["deployments", "statefulsets"])
+@pytest.mark.parametrize("resource", ["deployments", "statefulsets", "jobs"])
 async def test_a_workload_deleted_and_created_again_is_still_followed(
     sandbox: Any, cluster: Cluster, resource: str
 ) -> None:
@@ -44,8 +44,8 @@ async def test_a_workload_deleted_and_created_again_is_still_followed(
     from pystern.kube.workloads import resolve_workload
 
     sb = sandbox.cluster
-    add = sb.add_deployment if resource == "deployments" else sb.add_statefulset
-    add("api", labels={"app": "api"})
+    add = {"deployments": sb.add_deployment, "statefulsets": sb.add_statefulset, "jobs": sb.add_job}[resource]
+    add("api", labels={"app": "api"}, containers=("app",))
     sb.add_pod("impostor", labels={"app": "api"})  # same labels, not the workload's
     config = Config(selection=Selection(resource=ResourceQuery(resource, "api")))
     sink = RecordingSink()
@@ -53,7 +53,7 @@ async def test_a_workload_deleted_and_created_again_is_still_followed(
         await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1, what="the first pod")
         sb.delete_workload(resource, "api")
         await eventually(lambda: len(sink.kinds(NoticeKind.STOPPED)) == 1, what="the old pod's end")
-        add("api", labels={"app": "api"})
+        add("api", labels={"app": "api"}, containers=("app",))
         (pod,) = [p.name for p in sb.pods.values() if p.name.startswith("api-")]
         await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 2, what="the new pod")
         sb.write(pod, "app", "from the new api")
