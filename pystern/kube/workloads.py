@@ -244,9 +244,16 @@ async def resolve_workload(cluster: Cluster, kind: str, name: str, namespace: st
         if job_labels:  # the labels the CronJob controller puts on its Jobs
             workload.seed(await cluster.list_objects("jobs", namespace, label_selector_to_string(job_labels)))
         return workload
-    workload = WorkloadSelector(
-        cluster, kind, name, namespace, obj, label_selector_to_string(_dict(spec.get("selector")))
-    )
+    pod_selector = label_selector_to_string(_dict(spec.get("selector")))
+    if kind == "jobs":
+        # A Job's generated selector is its controller-uid, so a Job created again under the same
+        # name would go unseen; its pods also carry the job-name label, and ownership does the rest.
+        labels = _dict(_dict(_dict(spec.get("template")).get("metadata")).get("labels"))
+        for key in ("batch.kubernetes.io/job-name", "job-name"):
+            if labels.get(key) == name and "controller-uid" in pod_selector:
+                pod_selector = label_selector_to_string({key: name})
+                break
+    workload = WorkloadSelector(cluster, kind, name, namespace, obj, pod_selector)
     if kind == "deployments":
         workload.seed(await cluster.list_objects("replicasets", namespace, workload.label_selector))
     return workload

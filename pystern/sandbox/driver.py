@@ -228,7 +228,8 @@ class PodDriver:
             c.terminate("Completed", 0)
         # As the kubelet: the stopped containers and the terminal phase are reported first,
         # then the pod is removed.
-        pod.phase = pod.phase or "Succeeded"
+        codes = [c.current.exit_code for c in pod.of_kind("regular") if c.current is not None]
+        pod.phase = pod.phase or ("Succeeded" if all(code == 0 for code in codes) else "Failed")
         self._publish(pod)
         del self.pods[(pod.namespace, pod.name)]
         self.store.delete("pods", pod.namespace, pod.name)
@@ -258,8 +259,18 @@ class PodDriver:
     def set_phase(
         self, pod: str, phase: str, *, namespace: str = "default", reason: str = ""
     ) -> dict[str, Any]:
-        """Fix ``status.phase`` (and optionally ``status.reason``, e.g. Evicted); "" derives it again."""
+        """Fix ``status.phase`` (and optionally ``status.reason``, e.g. Evicted); "" derives it again.
+
+        A terminal phase stops what still runs, as the kubelet does: killed (137) for Failed.
+        """
         rec = self.pod(pod, namespace)
+        if phase in ("Failed", "Succeeded"):
+            for c in rec.containers:
+                if phase == "Failed":
+                    c.terminate("Error", 137)
+                else:
+                    c.terminate("Completed", 0)
+                c.waiting_reason = ""
         rec.phase = phase
         rec.reason = reason
         return self._publish(rec)

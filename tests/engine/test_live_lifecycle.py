@@ -35,7 +35,7 @@ async def test_a_pod_running_at_start_that_starts_matching_condition_shows_no_hi
     assert sink.messages() == [b"not ready"]
 
 
-@pytest.mark.parametrize("resource", ["deployments", "statefulsets"])
+@pytest.mark.parametrize("resource", ["deployments", "statefulsets", "jobs"])
 async def test_a_workload_deleted_and_created_again_is_still_followed(
     sandbox: Any, cluster: Cluster, resource: str
 ) -> None:
@@ -44,8 +44,8 @@ async def test_a_workload_deleted_and_created_again_is_still_followed(
     from pystern.kube.workloads import resolve_workload
 
     sb = sandbox.cluster
-    add = sb.add_deployment if resource == "deployments" else sb.add_statefulset
-    add("api", labels={"app": "api"})
+    add = {"deployments": sb.add_deployment, "statefulsets": sb.add_statefulset, "jobs": sb.add_job}[resource]
+    add("api", labels={"app": "api"}, containers=("app",))
     sb.add_pod("impostor", labels={"app": "api"})  # same labels, not the workload's
     config = Config(selection=Selection(resource=ResourceQuery(resource, "api")))
     sink = RecordingSink()
@@ -53,7 +53,7 @@ async def test_a_workload_deleted_and_created_again_is_still_followed(
         await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 1, what="the first pod")
         sb.delete_workload(resource, "api")
         await eventually(lambda: len(sink.kinds(NoticeKind.STOPPED)) == 1, what="the old pod's end")
-        add("api", labels={"app": "api"})
+        add("api", labels={"app": "api"}, containers=("app",))
         (pod,) = [p.name for p in sb.pods.values() if p.name.startswith("api-")]
         await eventually(lambda: len(sink.kinds(NoticeKind.STARTED)) == 2, what="the new pod")
         sb.write(pod, "app", "from the new api")
@@ -137,3 +137,25 @@ async def test_a_container_restarted_while_its_pod_did_not_match_condition_shows
         await eventually(lambda: b"not ready" in sink.messages(), what="the new line")
         await asyncio.sleep(0.2)
     assert sink.messages() == [b"not ready"]
+
+
+async def test_container_state_running_skips_a_crashed_instance_for_good(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # --container-state running: a CrashLoopBackOff container at start is skipped (stern's rule);
+    # when it runs again the new instance is tailed, and the crashed one is not read back.
+    from pystern.options import ContainerState
+
+    sb = sandbox.cluster
+    sb.add_pod("crashy")
+    sb.write("crashy", "app", "crashed instance")
+    sb.set_waiting("crashy", "app", "CrashLoopBackOff")
+    sink = RecordingSink()
+    config = Config(selection=Selection(container_states=frozenset({ContainerState.RUNNING})))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.set_running("crashy", "app")
+        sb.write("crashy", "app", "running again")
+        await eventually(lambda: b"running again" in sink.messages(), what="the new instance")
+        await asyncio.sleep(0.2)
+    assert sink.messages() == [b"running again"]

@@ -381,3 +381,16 @@ async def test_client_certificate_authentication(kubectl: Kubectl, tmp_path: Pat
     (tmp_path / "certs" / "alice.key").write_bytes(stranger.private_key_pem.bytes())
     code, out, err = await kubectl.run("get", "pods")
     assert (code, out) == (1, "")  # the TLS handshake refuses it
+
+
+async def test_an_evicted_pod_has_its_containers_stopped(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_pod("evicted")
+    c.set_phase("evicted", "Failed", reason="Evicted")  # the kubelet kills what still runs
+    code, out, err = await kubectl.run("get", "pods", "--no-headers")
+    assert code == 0, err
+    # READY 0/1; STATUS then shows the container's reason, which differs across Kubernetes versions.
+    assert out.split()[:2] == ["evicted", "0/1"]
+    jsonpath = "{.status.containerStatuses[0].state.terminated.exitCode}"
+    code, out, err = await kubectl.run("get", "pod", "evicted", "-o", f"jsonpath={jsonpath}")
+    assert out == "137", err

@@ -467,3 +467,16 @@ async def test_list_pages_with_limit_and_continue_from_one_snapshot(sandbox: San
     everything = await api.json(PODS)
     assert "continue" not in everything["metadata"]  # type: ignore[operator]
     assert len(everything["items"]) == 5  # type: ignore[arg-type]
+
+
+async def test_a_deleted_pod_with_a_failed_container_ends_failed(sandbox: Sandbox, api: Api) -> None:
+    c = sandbox.cluster
+    c.add_pod("a", containers=("app", "side"))
+    c.terminate_container("a", "side", reason="Error", exit_code=2)
+    async with api.get(PODS + "?watch=1") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "a")
+        c.delete_pod("a")
+        assert (await next_event(resp))["object"]["metadata"]["deletionTimestamp"]
+        stopped = await next_event(resp)
+        assert stopped["object"]["status"]["phase"] == "Failed"
+        assert summary(await next_event(resp)) == ("DELETED", "a")
