@@ -501,6 +501,9 @@ def _template_data(target: Target, pod_color: Sgr, container_color: Sgr, colored
             "Namespace": target.namespace,
             "PodName": target.pod,
             "ContainerName": target.container,
+            # pystern's own field (not in stern's struct, so not in ``{{json .}}``): the context
+            # column of ``--context a,b``, empty with one cluster.
+            "Context": target.context,
             "Labels": StringMap(target.labels),
             "Annotations": StringMap(target.annotations),
             "PodColor": Color(pod_color.attrs, enabled=colored),

@@ -220,6 +220,15 @@ def test_template_output_and_errors(make: Make, pod: Target) -> None:
     assert bad.err.getvalue().count("expanding template failed: ") == 2
 
 
+def test_template_context_field(make: Make, pod: Target) -> None:
+    pytest.importorskip("pystern.gotemplate.template")
+    r = make(template='{{.Context}}/{{.PodName}} {{.Message}}{{"\\n"}}')
+    assert r.emit(pod, b"hi") == b"kind-a/nginx-7c5d-2xk9p hi\n"
+    # Not part of stern's struct: {{json .}} stays stern's object.
+    r = make(template='{{json .}}{{"\\n"}}')
+    assert b"context" not in r.emit(pod, b"hi")
+
+
 def test_template_colours_and_timestamp(make: Make, pod: Target) -> None:
     pytest.importorskip("pystern.gotemplate.template")
     tpl = (
