@@ -147,6 +147,8 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     from_env = values_from_env(env)
     merged, origin = merge_layers(((file.values, "file"), (from_env, "env"), (given, "command line")))
     demo = _demo_wanted(merged, origin)
+    if not demo:
+        merged.pop("demo", None)  # a standing demo that yielded must not stand in for a pod query either
     if demo and "namespace" not in merged and "all-namespaces" not in merged:
         # The demo cluster has several namespaces; show them all unless told otherwise.
         merged["all-namespaces"] = True

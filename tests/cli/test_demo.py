@@ -10,6 +10,7 @@ import pytest
 
 from pystern.cli import ProcessIO, parse_invocation, run_cli
 from pystern.cli.invocation import Source
+from pystern.errors import UsageError
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -71,3 +72,5 @@ def test_a_standing_demo_setting_yields_to_a_source_on_the_command_line(env: dic
     assert cluster.source is Source.CLUSTER
     assert cluster.config.connection.contexts == ("prod",)
     assert parse_invocation(["."], env).source is Source.DEMO
+    with pytest.raises(UsageError, match="One of pod-query"):
+        parse_invocation(["--context", "prod"], env)  # no query: the yielded demo does not select pods
