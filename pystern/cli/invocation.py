@@ -149,8 +149,10 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     demo = _demo_wanted(merged, origin)
     if not demo:
         merged.pop("demo", None)  # a standing demo that yielded must not stand in for a pod query either
-    if demo and "namespace" not in merged and "all-namespaces" not in merged:
-        # The demo cluster has several namespaces; show them all unless told otherwise.
+    if demo and not any(origin.get(name) == "command line" for name in ("namespace", "all-namespaces")):
+        # The demo cluster has several namespaces; show them all unless told otherwise on the command
+        # line (a config file's `namespace:` names one of the user's cluster, which the demo lacks).
+        merged.pop("namespace", None)
         merged["all-namespaces"] = True
     try:
         config = build_config(Values(merged), query)
