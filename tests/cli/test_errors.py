@@ -59,6 +59,8 @@ BAD = [
     (["--max-log-requests", "-2", "."], "--max-log-requests must be -1"),
     (["--tail", "-2", "."], "--tail must be -1"),
     (["--since", "1d", "."], 'invalid value "1d" for --since: time: unknown unit "d" in duration "1d"'),
+    (["--since", "2d", "."], 'invalid value "2d" for --since: time: unknown unit "d" in duration "2d"; Go durations stop at hours: use 48h'),
+    (["--since", "1.5w", "."], 'invalid value "1.5w" for --since: time: unknown unit "w" in duration "1.5w"; Go durations stop at hours: use 252h'),
     (["--since", "5", "."], 'invalid value "5" for --since: time: missing unit in duration "5"'),
     (["-s", "abc", "."], 'invalid value "abc" for --since: time: invalid duration "abc"'),
     (["--since", "-5m", "."], "--since must be at least 1s"),
@@ -152,7 +154,7 @@ def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
     assert code == 2
     assert "Traceback" in err
     assert err.rstrip().endswith(
-        'pystern: error: invalid value "1d" for --since: time: unknown unit "d" in duration "1d"'
+        'pystern: error: invalid value "1d" for --since: time: unknown unit "d" in duration "1d"; Go durations stop at hours: use 24h'
     )
 
 
