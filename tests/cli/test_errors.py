@@ -82,6 +82,13 @@ BAD = [
     (["--foo"], "unknown flag: --foo"),
     (["--namespce", "a"], "unknown flag: --namespce; did you mean --namespace?"),
     (["-x"], "unknown shorthand flag: 'x' in -x"),
+    # kubectl logs habits: difflib would offer --no-follow for --follow, the opposite.
+    (["--follow", "."], "unknown flag: --follow; pystern follows by default (--no-follow prints what exists and exits)"),
+    (["-f", "."], "unknown shorthand flag: 'f' in -f; pystern follows by default (--no-follow prints what exists and exits)"),
+    (["-tf", "."], "unknown shorthand flag: 'f' in -tf; pystern follows by default"),
+    (["--all-containers", "."], "unknown flag: --all-containers; pystern tails every container by default (-c REGEX picks some)"),
+    (["--prefix", "."], "unknown flag: --prefix; pystern always shows pod and container (-o raw shows neither)"),
+    (["--since-time=2024-01-01T00:00:00Z", "."], "unknown flag: --since-time; did you mean --since?"),
     (["-Ax"], "unknown shorthand flag: 'x' in -Ax"),
     # A long flag written with one dash (Go's flag package allows it) reads as short flags:
     (["-tail", "5", "."], "unknown shorthand flag: 'a' in -tail; did you mean --tail?"),
