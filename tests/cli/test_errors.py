@@ -43,6 +43,8 @@ BAD = [
     (["--color", "yes", "."], "color should be one of 'always', 'never', or 'auto'"),
     (["--timestamps=long", "."], "timestamps should be one of 'default', or 'short'"),
     (["-t=x", "."], "timestamps should be one of 'default', or 'short'"),
+    # kubectl's --timestamps is a bool: scripts say --timestamps=true.
+    (["--timestamps=true", "."], "timestamps should be one of 'default', or 'short' (got 'true'); use default (a bare -t or --timestamps means it)"),
     (["--timezone", "Mars/Olympus", "."], "unknown time zone Mars/Olympus"),
     (["--timezone", "../../etc/passwd", "."], "unknown time zone ../../etc/passwd"),
     (["--container-state", "sleeping", "."], "containerState should be one of 'running', 'waiting', 'terminated', or 'all'"),
