@@ -240,6 +240,28 @@ def test_long_flag_with_one_dash_warns(argv: list[str], word: str, env: dict[str
     assert parse_invocation(["-tA", "."], env).warnings == ()  # plain short flags stay quiet
 
 
+_NO_NEWLINE = 'the template never writes a newline, so lines will run together; end it with {{"\\n"}}'
+
+
+@pytest.mark.parametrize(
+    ("template", "warns"),
+    [
+        ("{{.PodName}} {{.Message}}", True),
+        ('{{.Message}}{{"\\n"}}', False),
+        ("{{.Message}}\n", False),  # a real newline, as a template file ends
+        ('{{printf "%s\\n" .Message}}', False),
+        ("{{println .Message}}", False),
+        ('{{.Message}}{{"\\x0a"}}', False),
+    ],
+)
+def test_template_without_a_newline_warns(template: str, warns: bool, env: dict[str, str]) -> None:
+    # stern's #88: a custom template must print its own newline, and forgetting it runs every
+    # record into one line with no hint why.
+    from pystern.cli import parse_invocation
+
+    assert parse_invocation(["--template", template, "."], env).warnings == ((_NO_NEWLINE,) if warns else ())
+
+
 _TEMPLATES_READY = hasattr(__import__("pystern.gotemplate").gotemplate, "parse")
 _SKIP = {"stdin", "demo", "prompt"} | (set() if _TEMPLATES_READY else {"template"})
 _FLAG_WORDS = [f"--{f.name}" for f in FLAGS if f.name not in _SKIP] + [
