@@ -42,7 +42,19 @@ class ParsedArgs:
 _SEE_HELP = "; see pystern --help"
 
 
+_FOLLOWS = "; pystern follows by default (--no-follow prints what exists and exits)"
+_KUBECTL_HABITS = {
+    # `kubectl logs` flags that pystern does by default; difflib would offer --no-follow for --follow.
+    "follow": _FOLLOWS,
+    "all-containers": "; pystern tails every container by default (-c REGEX picks some)",
+    "prefix": "; pystern always shows pod and container (-o raw shows neither)",
+}
+
+
 def _unknown(name: str) -> UsageError:
+    habit = _KUBECTL_HABITS.get(name)
+    if habit is not None:
+        return UsageError(f"unknown flag: --{name}{habit}")
     close = difflib.get_close_matches(name, list(BY_NAME), n=1)
     hint = f"; did you mean --{close[0]}?" if close else _SEE_HELP
     return UsageError(f"unknown flag: --{name}{hint}")
@@ -78,7 +90,8 @@ def _short(arg: str, rest: Sequence[str], out: ParsedArgs) -> int:
         letter = letters[i]
         flag = BY_SHORT.get(letter)
         if flag is None:
-            raise UsageError(f"unknown shorthand flag: '{letter}' in {arg}{_SEE_HELP}")
+            hint = _FOLLOWS if letter == "f" else _SEE_HELP
+            raise UsageError(f"unknown shorthand flag: '{letter}' in {arg}{hint}")
         tail = letters[i + 1 :]
         if tail.startswith("="):
             out.store(flag, tail[1:])

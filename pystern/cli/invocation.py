@@ -72,6 +72,19 @@ def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
     return warnings
 
 
+# Ways a template can write a newline: the character itself (a file's last line, a raw string),
+# Go escapes inside a string literal, or println.  Anything else is almost surely a forgotten one.
+_NEWLINE_MARKS = ("\n", "\\n", "\\x0a", "\\x0A", "\\u000a", "\\u000A", "\\012", "println")
+
+
+def _template_pitfall(template: str | None) -> list[str]:
+    # stern's #88: a custom template must end its own lines, and forgetting it runs every record
+    # into one line with no hint why.
+    if template is None or any(mark in template for mark in _NEWLINE_MARKS):
+        return []
+    return ['the template never writes a newline, so lines will run together; end it with {{"\\n"}}']
+
+
 def _query(args: ParsedArgs) -> str:
     if len(args.positionals) > 1:
         shown = " ".join(repr(p) for p in args.positionals)
@@ -147,8 +160,12 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
     from_env = values_from_env(env)
     merged, origin = merge_layers(((file.values, "file"), (from_env, "env"), (given, "command line")))
     demo = _demo_wanted(merged, origin)
-    if demo and "namespace" not in merged and "all-namespaces" not in merged:
-        # The demo cluster has several namespaces; show them all unless told otherwise.
+    if not demo:
+        merged.pop("demo", None)  # a standing demo that yielded must not stand in for a pod query either
+    if demo and not any(origin.get(name) == "command line" for name in ("namespace", "all-namespaces")):
+        # The demo cluster has several namespaces; show them all unless told otherwise on the command
+        # line (a config file's `namespace:` names one of the user's cluster, which the demo lacks).
+        merged.pop("namespace", None)
         merged["all-namespaces"] = True
     try:
         config = build_config(Values(merged), query)
@@ -182,7 +199,7 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         source=source,
         prompt=bool(merged.get("prompt")),
         config_file=file.path,
-        warnings=(*file.warnings, *_pitfalls(args, query)),
+        warnings=(*file.warnings, *_pitfalls(args, query), *_template_pitfall(config.output.template)),
         notes=tuple(notes),
     )
 

@@ -261,7 +261,15 @@ def _output(values: Values, selection: Selection, contexts: tuple[str, ...]) -> 
         )
     timestamps = values.text("timestamps")
     if timestamps:
-        _choice(values, "timestamps", "timestamps should be one of 'default', or 'short'")
+        try:
+            _choice(values, "timestamps", "timestamps should be one of 'default', or 'short'")
+        except UsageError as exc:
+            if timestamps.lower() not in ("true", "1"):
+                raise
+            # kubectl's --timestamps is a bool, so scripts carry --timestamps=true.
+            raise UsageError(
+                f"{exc}; use default (a bare -t or --timestamps means it)", flag="timestamps"
+            ) from None
     color = _choice(values, "color", "color should be one of 'always', 'never', or 'auto'")
     pod_colors = _colors(values, "pod-colors")
     container_colors = _colors(values, "container-colors")

@@ -107,6 +107,24 @@ def _convert(flag: Flag, key: str, raw: object, path: Path) -> Value:
         raise bad(exc.text, exc.reason) from None
 
 
+def _refuse_repeated_keys(text: str, path: Path) -> None:
+    # PyYAML keeps the last of two equal keys; stern's yaml.v3 refuses them, and a silent choice
+    # hides an edit mistake (`tail: 10` added below an old `tail: 5`).
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if key.value in seen:
+            where = f"line {key.start_mark.line + 1}, column {key.start_mark.column + 1}"
+            raise ConfigFileError(
+                f'config file {path} is not valid YAML: key "{shorten(key.value)}" is set twice ({where})'
+            )
+        seen.add(key.value)
+
+
 def parse_config_text(text: str, path: Path) -> ConfigFile:
     """Parse a config file's text (YAML); raises ``ConfigFileError``."""
     import yaml
@@ -120,6 +138,8 @@ def parse_config_text(text: str, path: Path) -> ConfigFile:
         raise ConfigFileError(f"config file {path} is not valid YAML: {problem}{where}") from None
     if data is None:
         return ConfigFile(path=path)
+    if isinstance(data, dict):
+        _refuse_repeated_keys(text, path)
     if not isinstance(data, dict):
         raise ConfigFileError(
             f"config file {path} must be a mapping of option names to values (like `tail: 10`), "

@@ -309,6 +309,19 @@ def split_slice(text: str) -> tuple[str, ...]:
         return tuple(text.split(","))
 
 
+_DAYS = re.compile(r"(\d+(?:\.\d+)?)([dw])")
+_HOURS = {"d": 24, "w": 168}
+
+
+def _in_hours(text: str) -> str:
+    # `--since 2d` is the most common slip (Go durations have no days); name the working spelling.
+    match = _DAYS.fullmatch(text)
+    if match is None:
+        return ""
+    hours = float(match.group(1)) * _HOURS[match.group(2)]
+    return f"; Go durations stop at hours: use {hours:g}h"
+
+
 def parse_scalar(flag: Flag, text: str) -> Value:
     """Turn one text value into the flag's type (list kinds give the items of one occurrence)."""
     kind = flag.kind
@@ -331,7 +344,7 @@ def parse_scalar(flag: Flag, text: str) -> Value:
         try:
             return parse_go_duration(text.strip())
         except ValueError as exc:
-            raise _bad(flag, text, str(exc)) from None
+            raise _bad(flag, text, str(exc) + _in_hours(text.strip())) from None
     if kind is Kind.ARRAY:
         return (text,)
     if kind is Kind.SLICE:

@@ -23,6 +23,9 @@ import time
 from pystern.sandbox.churn import Churn
 from pystern.sandbox.workloads import ScenarioDriver
 
+INSTANCE = "app.kubernetes.io/instance"
+"""The label `--prompt` offers values of (pystern.prompt.LABEL; the sandbox imports nothing above it)."""
+
 _PATHS = ["/", "/api/cart", "/api/items?page=2", "/static/app.js", "/healthz", "/login", "/api/checkout"]
 _AGENTS = ["curl/8.5.0", "Mozilla/5.0 (X11; Linux x86_64)", "kube-probe/1.32", "python-httpx/0.27"]
 _WORK = ["resize-image", "send-email", "index-document", "charge-card", "sync-inventory"]
@@ -78,15 +81,19 @@ class Demo:
         c = self.c
         c.add_namespace("backend")
         c.add_node("node-2")
+        # app.kubernetes.io/instance gives `pystern --demo -p` values to pick.
+        shop = {INSTANCE: "storefront"}
         c.add_deployment(
-            "web", replicas=3, containers=("app", "proxy"), labels={"app": "web", "tier": "frontend"}
+            "web", replicas=3, containers=("app", "proxy"), labels={"app": "web", "tier": "frontend", **shop}
         )
         c.add_service("web", {"app": "web"})
-        c.add_deployment("worker", namespace="backend", replicas=1, labels={"app": "worker"})
+        c.add_deployment(
+            "worker", namespace="backend", replicas=1, labels={"app": "worker", INSTANCE: "jobs"}
+        )
         c.add_statefulset(
             "db", namespace="backend", containers=("postgres",), init_containers=("init-schema",)
         )
-        c.add_pod("flaky", containers=("app",), labels={"app": "flaky"})
+        c.add_pod("flaky", containers=("app",), labels={"app": "flaky", **shop})
         c.add_job("migrate", namespace="backend", containers=("migrate",))
         c.add_cronjob("report", namespace="backend", containers=("report",), schedule="*/2 * * * *")
         start = time.time_ns() - HISTORY_SECONDS * 1_000_000_000

@@ -191,6 +191,8 @@ def test_unknown_key_warns_and_carries_on(env: dict[str, str], tmp_path: Path) -
         ("- a\n- b\n", "must be a mapping of option names to values"),
         ("tail: [1\n", "is not valid YAML"),
         ("a: b: c\n", "is not valid YAML"),
+        # yaml.v3 (stern) refuses a repeated key; silently taking the last one hides an edit mistake.
+        ("tail: 5\nsince: 1h\ntail: 10\n", 'is not valid YAML: key "tail" is set twice (line 3, column 1)'),
         ("tail: ten\n", 'invalid value \'ten\' for "tail" in config file {path}: not an integer'),
         ("tail:\n", 'invalid value None for "tail" in config file {path}: no value given'),
         ("since: 1d\n", 'invalid value \'1d\' for "since" in config file {path}: time: unknown unit "d"'),

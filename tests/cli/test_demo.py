@@ -10,6 +10,7 @@ import pytest
 
 from pystern.cli import ProcessIO, parse_invocation, run_cli
 from pystern.cli.invocation import Source
+from pystern.errors import UsageError
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -71,3 +72,19 @@ def test_a_standing_demo_setting_yields_to_a_source_on_the_command_line(env: dic
     assert cluster.source is Source.CLUSTER
     assert cluster.config.connection.contexts == ("prod",)
     assert parse_invocation(["."], env).source is Source.DEMO
+    with pytest.raises(UsageError, match="One of pod-query"):
+        parse_invocation(["--context", "prod"], env)  # no query: the yielded demo does not select pods
+
+
+def test_the_config_files_namespace_is_not_the_demos(env: dict[str, str], tmp_path: Path) -> None:
+    # `namespace: shop` names a namespace of the user's cluster; the demo has none such and would
+    # wait for ever, printing nothing.
+    config = tmp_path / "config.yaml"
+    config.write_text("namespace: shop\n")
+    env["PYSTERNCONFIG"] = str(config)
+    selection = parse_invocation(["--demo"], env).config.selection
+    assert (selection.all_namespaces, selection.namespaces) == (True, ())
+    chosen = parse_invocation(["--demo", "-n", "backend"], env).config.selection
+    assert (chosen.all_namespaces, chosen.namespaces) == (False, ("backend",))
+    config.write_text("all-namespaces: false\n")
+    assert parse_invocation(["--demo"], env).config.selection.all_namespaces

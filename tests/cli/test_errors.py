@@ -43,6 +43,8 @@ BAD = [
     (["--color", "yes", "."], "color should be one of 'always', 'never', or 'auto'"),
     (["--timestamps=long", "."], "timestamps should be one of 'default', or 'short'"),
     (["-t=x", "."], "timestamps should be one of 'default', or 'short'"),
+    # kubectl's --timestamps is a bool: scripts say --timestamps=true.
+    (["--timestamps=true", "."], "timestamps should be one of 'default', or 'short' (got 'true'); use default (a bare -t or --timestamps means it)"),
     (["--timezone", "Mars/Olympus", "."], "unknown time zone Mars/Olympus"),
     (["--timezone", "../../etc/passwd", "."], "unknown time zone ../../etc/passwd"),
     (["--container-state", "sleeping", "."], "containerState should be one of 'running', 'waiting', 'terminated', or 'all'"),
@@ -59,6 +61,8 @@ BAD = [
     (["--max-log-requests", "-2", "."], "--max-log-requests must be -1"),
     (["--tail", "-2", "."], "--tail must be -1"),
     (["--since", "1d", "."], 'invalid value "1d" for --since: time: unknown unit "d" in duration "1d"'),
+    (["--since", "2d", "."], 'invalid value "2d" for --since: time: unknown unit "d" in duration "2d"; Go durations stop at hours: use 48h'),
+    (["--since", "1.5w", "."], 'invalid value "1.5w" for --since: time: unknown unit "w" in duration "1.5w"; Go durations stop at hours: use 252h'),
     (["--since", "5", "."], 'invalid value "5" for --since: time: missing unit in duration "5"'),
     (["-s", "abc", "."], 'invalid value "abc" for --since: time: invalid duration "abc"'),
     (["--since", "-5m", "."], "--since must be at least 1s"),
@@ -80,6 +84,13 @@ BAD = [
     (["--foo"], "unknown flag: --foo"),
     (["--namespce", "a"], "unknown flag: --namespce; did you mean --namespace?"),
     (["-x"], "unknown shorthand flag: 'x' in -x"),
+    # kubectl logs habits: difflib would offer --no-follow for --follow, the opposite.
+    (["--follow", "."], "unknown flag: --follow; pystern follows by default (--no-follow prints what exists and exits)"),
+    (["-f", "."], "unknown shorthand flag: 'f' in -f; pystern follows by default (--no-follow prints what exists and exits)"),
+    (["-tf", "."], "unknown shorthand flag: 'f' in -tf; pystern follows by default"),
+    (["--all-containers", "."], "unknown flag: --all-containers; pystern tails every container by default (-c REGEX picks some)"),
+    (["--prefix", "."], "unknown flag: --prefix; pystern always shows pod and container (-o raw shows neither)"),
+    (["--since-time=2024-01-01T00:00:00Z", "."], "unknown flag: --since-time; did you mean --since?"),
     (["-Ax"], "unknown shorthand flag: 'x' in -Ax"),
     # A long flag written with one dash (Go's flag package allows it) reads as short flags:
     (["-tail", "5", "."], "unknown shorthand flag: 'a' in -tail; did you mean --tail?"),
@@ -152,7 +163,7 @@ def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
     assert code == 2
     assert "Traceback" in err
     assert err.rstrip().endswith(
-        'pystern: error: invalid value "1d" for --since: time: unknown unit "d" in duration "1d"'
+        'pystern: error: invalid value "1d" for --since: time: unknown unit "d" in duration "1d"; Go durations stop at hours: use 24h'
     )
 
 
@@ -227,6 +238,28 @@ def test_long_flag_with_one_dash_warns(argv: list[str], word: str, env: dict[str
         f"{word} is read as short flags (pflag needs two dashes for a long flag); did you mean -{word}?",
     )
     assert parse_invocation(["-tA", "."], env).warnings == ()  # plain short flags stay quiet
+
+
+_NO_NEWLINE = 'the template never writes a newline, so lines will run together; end it with {{"\\n"}}'
+
+
+@pytest.mark.parametrize(
+    ("template", "warns"),
+    [
+        ("{{.PodName}} {{.Message}}", True),
+        ('{{.Message}}{{"\\n"}}', False),
+        ("{{.Message}}\n", False),  # a real newline, as a template file ends
+        ('{{printf "%s\\n" .Message}}', False),
+        ("{{println .Message}}", False),
+        ('{{.Message}}{{"\\x0a"}}', False),
+    ],
+)
+def test_template_without_a_newline_warns(template: str, warns: bool, env: dict[str, str]) -> None:
+    # stern's #88: a custom template must print its own newline, and forgetting it runs every
+    # record into one line with no hint why.
+    from pystern.cli import parse_invocation
+
+    assert parse_invocation(["--template", template, "."], env).warnings == ((_NO_NEWLINE,) if warns else ())
 
 
 _TEMPLATES_READY = hasattr(__import__("pystern.gotemplate").gotemplate, "parse")

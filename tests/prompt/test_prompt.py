@@ -137,3 +137,12 @@ async def _through_a_pty(sandbox: Sandbox, term: str) -> bytes:
     assert lines[0] == f"Selector: {LABEL}=shop"
     assert sorted(lines[1:]) == ["shop-1 app hello from shop-1", "shop-2 app hello from shop-2"]
     return screen
+
+
+async def test_the_demo_has_values_to_pick(tmp_path: Path) -> None:
+    # `pystern --demo -p` is how a newcomer tries --prompt; it said "No matching labels".
+    async with Sandbox.start(scenario="demo") as demo:
+        demo.write_kubeconfig(tmp_path / "kubeconfig")
+        selector, _, screen = await _dialogue(demo, ["-A"], "2\n")
+    assert "1  jobs" in screen
+    assert selector == f"{LABEL}=storefront"
