@@ -103,6 +103,8 @@ class ContainerTable:
     """Pod UID -> container IDs that ran before pystern started or while ``--condition`` did not
     match: if tailed later, ``--tail``/``--since`` apply, and none is read as a missed instance."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
+    _recovering: set[str | None] = field(default_factory=set)
+    """Namespaces (None: all) whose watch broke and has not relisted yet: their statuses may lag."""
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
         """The Target of one container instance."""
@@ -239,6 +241,18 @@ class ContainerTable:
         pod = self.pods.get(target.pod_uid)
         return pod is not None and pod.deleting
 
+    def lagging(self, target: Target) -> bool:
+        """The watch that reports the target's pod broke and has not caught up with a relist yet."""
+        return bool(self._recovering) and (None in self._recovering or target.namespace in self._recovering)
+
+    def watch_broke(self, namespace: str | None) -> None:
+        """The watch of ``namespace`` (None: all) broke: its pods' statuses may lag until ``relisted``."""
+        self._recovering.add(namespace)
+
+    def relisted(self, namespace: str | None) -> None:
+        """A list of ``namespace`` (None: all) brought its pods' statuses up to date."""
+        self._recovering.discard(namespace)
+
     async def wait_change(self, target: Target, within: float) -> None:
         """Wait until the target's pod changes, at most ``within`` seconds."""
         if target.pod_uid not in self.pods:
@@ -342,6 +356,7 @@ class PodWatcher:
         for uid in self.table.known_uids(self.namespace) - seen:
             self._forget(uid)
         self.resource_version = listed.resource_version
+        self.table.relisted(self.namespace)
         if not initial:
             self.table.wake_all(self.namespace)
 
@@ -376,10 +391,12 @@ class PodWatcher:
                 continue
             except errors.WatchExpired:
                 need_list = True
+                self.table.watch_broke(self.namespace)
                 continue
             except errors.PysternError as exc:
                 # Anything else breaks the watch; a relist makes sure nothing was missed meanwhile.
                 need_list = True
+                self.table.watch_broke(self.namespace)
                 failures += 1
                 delay = self.policy.delay(failures, self.rng)
                 if isinstance(exc, errors.ApiError) and exc.retry_after:

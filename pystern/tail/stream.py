@@ -68,6 +68,10 @@ class StatusSource(Protocol):
         """The target's pod is terminating (it has a deletion timestamp)."""
         ...
 
+    def lagging(self, target: Target) -> bool:
+        """The status may be behind the cluster: the watch that reports it broke and has not relisted."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -239,11 +243,15 @@ class Tail:
         # A follow stream opened just as the container restarted may serve the new instance
         # (the endpoint cannot name one): stop as soon as the watch says ours was replaced.
         watch_instance = request.follow and not request.previous
-        # A reconnect of a tail that printed nothing has no last line to verify the stream
-        # against, and the watch may lag (it was cut off too, if the API server restarted):
-        # ask the server which instance runs before printing.  Asked once the stream has
-        # served lines, "the same instance" proves the stream was opened on it.
-        confirm = watch_instance and self.attempts > 1 and not self.resume.ts
+        # A tail that printed nothing has no last line to verify a stream against.  Its first
+        # stream is checked by the watch (below), but a re-read of the current log (a reconnect,
+        # the last read of a stopped container) may follow a restart the watch has not
+        # reported, and so may any read while the watch is recovering: then the API server is
+        # asked which instance the stream serves before anything is printed.  Asked once the
+        # stream has served lines, its answer holds for the moment the stream was opened.  (A
+        # previous log is read once the watch or the server said ours was replaced.)
+        unverifiable = not self.resume.ts
+        reread = self.attempts > 1 and not request.previous
         async with self.cluster.stream_log(request) as chunks:
             async for chunk in chunks:
                 self.last_data = clock()
@@ -251,9 +259,9 @@ class Tail:
                 if skipper is not None and not skipper.done:
                     lines = skipper.filter(lines)
                 if lines:
-                    if confirm:
-                        await self._confirm_instance()
-                        confirm = False
+                    if unverifiable and (reread or self.status_source.lagging(self.target)):
+                        await self._confirm_instance(request.previous)
+                    unverifiable = False
                     if watch_instance and self._replaced():
                         raise errors.ConnectionLost(
                             "the container restarted; reading the rest of the old instance"
@@ -337,17 +345,22 @@ class Tail:
                 # it must be retrieved (else asyncio logs "Task exception was never retrieved").
                 attempt.exception()
 
-    async def _confirm_instance(self) -> None:
-        """Raise unless the API server shows this instance as the one whose log is served now."""
+    async def _confirm_instance(self, previous: bool) -> None:
+        """Raise unless the API server shows this instance where the request read (``previous`` or not).
+
+        Read the other way, the tail switches (``self.previous``) and raises to read again.
+        """
         view = await self._server_view()
-        if view == ServerView.SAME:
+        if view == (ServerView.PREVIOUS if previous else ServerView.SAME):
             return
-        if view == ServerView.PREVIOUS:
-            self.previous = True
-            raise errors.ConnectionLost("the container restarted; reading the rest of the old instance")
+        if view == ServerView.UNKNOWN:
+            raise errors.ConnectionLost("cannot ask the API server which instance the stream serves")
         if view == ServerView.GONE:
             raise InstanceGone("the container instance was replaced and its log is gone")
-        raise errors.ConnectionLost("cannot ask the API server which container instance the stream serves")
+        self.previous = view == ServerView.PREVIOUS
+        if self.previous:
+            raise errors.ConnectionLost("the container restarted; reading the rest of the old instance")
+        raise errors.ConnectionLost("the instance still serves the container's log; reading it again")
 
     def _silence_limit(self, deleting_check: float) -> float:
         """Seconds of silence after which the watchdog acts, from what the watch says of the pod."""

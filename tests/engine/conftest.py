@@ -146,6 +146,9 @@ class StaticStatus:
     def deleting(self, target: Target) -> bool:
         return False
 
+    def lagging(self, target: Target) -> bool:
+        return False
+
 
 # ---------------------------------------------------------------- live (sandbox + real client)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pystern.model import NoticeKind
-from pystern.options import Config
+from pystern.options import Config, Follow, Selection
 from pystern.ports import Cluster
 from tests.engine.conftest import FAST_POLICY, RecordingSink, engine, eventually, streams_open
 
@@ -66,6 +66,11 @@ async def test_a_log_rotated_while_the_stream_was_broken_is_accepted_after_three
 def _instance(sb: Any) -> str:
     """The container ID of web/app's current instance."""
     return str(sb.pod("web").container("app").current.container_id)
+
+
+def _instance_of(sb: Any, container: str) -> str:
+    """The container ID of web/<container>'s current instance."""
+    return str(sb.pod("web").container(container).current.container_id)
 
 
 def _by_instance(sink: RecordingSink) -> dict[str, list[bytes]]:
@@ -210,3 +215,37 @@ async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
         await eventually(lambda: len(sink.lines) >= want, what="every line still served")
         await asyncio.sleep(0.3)  # room for repeats to show up
     assert _by_instance(sink) == expected
+
+
+async def test_a_first_stream_opened_while_the_watch_recovers_is_checked_with_the_server(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """A container waits for a ``--max-log-requests`` slot and restarts meanwhile, while the pod
+    watch is failing: when its tail finally opens its first stream, the kubelet serves the new
+    instance, which the watch cannot say yet.  The tail asks the API server before printing
+    (a churn test lost the old instance's lines and printed the new one's twice)."""
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    sb.add_pod("web", containers=("app", "side"), labels={"app": "web"})
+    old = _instance_of(sb, "side")
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(max_log_requests=1))
+    async with engine(config, [cluster], sink, policy=NO_WATCHDOG):
+        await streams_open(sandbox, 1)  # app streams; side waits for the slot
+        sb.write("web", "side", "old 1", "old 2")
+        # Only the pod watch and its relists carry the label selector: the tail's own question
+        # to the server (by name) is answered.
+        failing = sb.fail_requests(503, times=10_000, path_contains="labelSelector=app")
+        sb.break_watches("reset")
+        await eventually(lambda: any("watching pods" in n.text for n in sink.notices), what="a failing watch")
+        sb.restart_container("web", "side")
+        new = _instance_of(sb, "side")
+        sb.write("web", "side", "new 1")
+        # Free the slot: app's tail ends on a 403.
+        sb.fail_requests(403, times=1, path_contains="container=app")
+        sb.break_log_streams("reset", mid_line=False)
+        await eventually(lambda: b"old 2" in sink.messages(), within=10, what="the old instance's lines")
+        failing.remaining = 0  # the watch recovers and reports the new instance
+        await eventually(lambda: len(sink.lines) >= 3, within=10, what="every line")
+        await asyncio.sleep(0.3)  # room for repeats to show up
+    printed = {cid: lines for cid, lines in _by_instance(sink).items() if cid in (old, new)}
+    assert printed == {old: [b"old 1", b"old 2"], new: [b"new 1"]}

@@ -64,6 +64,9 @@ class ScriptStatus:
     def deleting(self, target: Target) -> bool:
         return False
 
+    def lagging(self, target: Target) -> bool:
+        return False
+
 
 # ------------------------------------------------------------------ splitting
 @given(
