@@ -104,7 +104,7 @@ class ContainerTable:
     match: if tailed later, ``--tail``/``--since`` apply, and none is read as a missed instance."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
     _recovering: set[str | None] = field(default_factory=set)
-    """Namespaces (None: all) whose watch broke and has not relisted yet: their statuses may lag."""
+    """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
         """The Target of one container instance."""
@@ -242,15 +242,15 @@ class ContainerTable:
         return pod is not None and pod.deleting
 
     def lagging(self, target: Target) -> bool:
-        """The watch that reports the target's pod broke and has not caught up with a relist yet."""
+        """The watch that reports the target's pod ended and has not caught up (no event, no relist)."""
         return bool(self._recovering) and (None in self._recovering or target.namespace in self._recovering)
 
-    def watch_broke(self, namespace: str | None) -> None:
-        """The watch of ``namespace`` (None: all) broke: its pods' statuses may lag until ``relisted``."""
+    def watch_interrupted(self, namespace: str | None) -> None:
+        """The watch of ``namespace`` (None: all) ended or broke: its pods' statuses may lag."""
         self._recovering.add(namespace)
 
-    def relisted(self, namespace: str | None) -> None:
-        """A list of ``namespace`` (None: all) brought its pods' statuses up to date."""
+    def watch_current(self, namespace: str | None) -> None:
+        """A list, or an event of a new watch, of ``namespace`` (None: all): its statuses are current."""
         self._recovering.discard(namespace)
 
     async def wait_change(self, target: Target, within: float) -> None:
@@ -356,7 +356,7 @@ class PodWatcher:
         for uid in self.table.known_uids(self.namespace) - seen:
             self._forget(uid)
         self.resource_version = listed.resource_version
-        self.table.relisted(self.namespace)
+        self.table.watch_current(self.namespace)
         if not initial:
             self.table.wake_all(self.namespace)
 
@@ -375,6 +375,8 @@ class PodWatcher:
                     self.namespace, self.label_selector, self.field_selector, self.resource_version
                 ):
                     failures = 0
+                    if not events:
+                        self.table.watch_current(self.namespace)
                     events += 1
                     if event.pod.resource_version:
                         self.resource_version = event.pod.resource_version
@@ -383,6 +385,8 @@ class PodWatcher:
                     else:
                         await self._apply(event.pod, initial=False)
                 # A clean end (the server's watch timeout): carry on from the last resourceVersion.
+                # Until the next watch delivers an event, changes may be in flight unreported.
+                self.table.watch_interrupted(self.namespace)
                 if events == 0 and time.monotonic() - opened < QUICK_WATCH_END:
                     # Ended at once with nothing (an empty body, a proxy): as client-go does, count
                     # it as a failure and back off, quietly, rather than ask again at --qps pace.
@@ -391,12 +395,12 @@ class PodWatcher:
                 continue
             except errors.WatchExpired:
                 need_list = True
-                self.table.watch_broke(self.namespace)
+                self.table.watch_interrupted(self.namespace)
                 continue
             except errors.PysternError as exc:
                 # Anything else breaks the watch; a relist makes sure nothing was missed meanwhile.
                 need_list = True
-                self.table.watch_broke(self.namespace)
+                self.table.watch_interrupted(self.namespace)
                 failures += 1
                 delay = self.policy.delay(failures, self.rng)
                 if isinstance(exc, errors.ApiError) and exc.retry_after:
