@@ -11,6 +11,8 @@ handed over only when the plugin may be interactive (``interactiveMode``: ``Neve
 ``IfAvailable`` — the default — or ``Always``, which needs a terminal); ``env`` entries
 are added to our environment; ``provideClusterInfo`` passes the cluster in
 ``KUBERNETES_EXEC_INFO``; the answer must be an ``ExecCredential`` of the same apiVersion.
+Beyond client-go, which serves one context: plugins that may use the terminal run one at
+a time, so the logins of ``--context a,b`` do not prompt at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import codecs
 import contextlib
 import json
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -45,6 +48,20 @@ class ExecResult:
     key: bytes | None
     expiry: float | None
     """``expirationTimestamp`` as Unix seconds; None: valid until a 401."""
+
+
+_TERMINAL_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _terminal_lock() -> asyncio.Lock:
+    """The running loop's lock for plugins that may use the terminal (one per loop: locks bind to one)."""
+    loop = asyncio.get_running_loop()
+    lock = _TERMINAL_LOCKS.get(loop)
+    if lock is None:
+        lock = _TERMINAL_LOCKS[loop] = asyncio.Lock()
+    return lock
 
 
 def _stdin_isatty() -> bool:
@@ -102,6 +119,14 @@ class ExecPlugin:
             raise KubeconfigError(
                 f"{self._what} needs a terminal on standard input (interactiveMode: Always)"
             )
+        if not interactive:
+            return await self._run(interactive)
+        # One plugin at a time may talk with the terminal: `--context a,b` connects to both
+        # clusters at once, and two login prompts would interleave and share the typing.
+        async with _terminal_lock():
+            return await self._run(interactive)
+
+    async def _run(self, interactive: bool) -> ExecResult:
         env = {**self.env, "KUBERNETES_EXEC_INFO": self._exec_info(interactive)}
         try:
             proc = await asyncio.create_subprocess_exec(
