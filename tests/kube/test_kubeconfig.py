@@ -164,6 +164,13 @@ BAD = [
         "has a client certificate but no client key",
         id="cert-without-key",
     ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {exec: {apiVersion: v1, command: [aws, eks, get-token]}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        'exec of user "u" needs a command (a string; arguments go in args)',
+        id="exec-command-list",
+    ),
 ]
 
 
