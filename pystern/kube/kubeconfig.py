@@ -190,7 +190,9 @@ def load_merged(paths: list[Path]) -> dict[str, Any]:
     merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": ""}
     for path in paths:
         data = _read_file(path)
-        base = path.resolve().parent
+        # Absolute but not through symlinks, as client-go's filepath.Abs: ~/.kube/config linked to
+        # a file elsewhere keeps its relative certificate paths beside the link.
+        base = Path(os.path.abspath(path)).parent
         for name, cluster in _named_entries(data, "clusters", "cluster", path):
             merged["clusters"].setdefault(name, _absolute(cluster, _CLUSTER_PATHS, base))
         for name, user in _named_entries(data, "users", "user", path):
