@@ -255,8 +255,19 @@ class LoaderCredentials(Credentials):
         if self._due():
             async with self._lock:
                 if self._due():
-                    await self.load(force=True)
+                    await self._renew_early()
         return self._header, self.generation
+
+    async def _renew_early(self) -> None:
+        try:
+            await self.load(force=True)
+        except KubeconfigError:
+            # Tried again after MIN_RELOAD_INTERVAL, not at every request.
+            self._loaded_at = self._wall()
+            if self._header is None or self._expiry is None or self._wall() >= self._expiry:
+                raise
+            # We renew EXPIRY_SKEW early; a failure then (an ended SSO session) leaves a token
+            # that works until it expires: kubectl runs the plugin only then.  Its stderr is shown.
 
     async def renew(self, generation: int) -> bool:
         async with self._lock:
