@@ -80,11 +80,15 @@ class ExecPlugin:
         what: str,
         stderr: TextIO | None,
         stdin_isatty: Callable[[], bool] = _stdin_isatty,
+        *,
+        may_prompt: bool = True,
     ) -> None:
         config = dict(target.exec_config or {})
         self._what = what
         self._stderr = stderr
         self._stdin_isatty = stdin_isatty
+        self._may_prompt = may_prompt
+        """False where the terminal belongs to someone else (a shell completion callback)."""
         self.command = str(config.get("command") or "")
         self.api_version = config.get("apiVersion")
         if not isinstance(self.api_version, str) or not self.api_version:
@@ -114,7 +118,7 @@ class ExecPlugin:
 
     async def run(self) -> ExecResult:
         """Run the plugin once; raises ``KubeconfigError`` with one line when it fails."""
-        interactive = self.mode != "Never" and self._stdin_isatty()
+        interactive = self.mode != "Never" and self._may_prompt and self._stdin_isatty()
         if self.mode == "Always" and not interactive:
             raise KubeconfigError(
                 f"{self._what} needs a terminal on standard input (interactiveMode: Always)"
