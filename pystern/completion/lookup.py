@@ -41,10 +41,13 @@ def contexts(kubeconfig: str, env: Mapping[str, str]) -> list[str]:
 async def _names(
     kubeconfig: str, context: str | None, kind: str, namespace: str | None, env: Mapping[str, str]
 ) -> list[str]:
-    from pystern.kube import connect
+    from pystern.kube.cluster import connect
 
     quiet = io.StringIO()  # warnings of the kube layer must not land on the user's prompt line
-    cluster = await connect(connection_for(kubeconfig), context, stderr=quiet, probe=False, environ=env)
+    # The terminal is the shell's while the user types: a credential plugin must not prompt.
+    cluster = await connect(
+        connection_for(kubeconfig), context, stderr=quiet, probe=False, environ=env, may_prompt=False
+    )
     async with cluster:
         if namespace == "":
             namespace = cluster.default_namespace

@@ -238,15 +238,18 @@ async def connect(
     stderr: TextIO | None = None,
     probe: bool = True,
     environ: Mapping[str, str] | None = None,
+    may_prompt: bool = True,
 ) -> KubeCluster:
     """Resolve the kubeconfig, get credentials and (with ``probe``) check the server answers.
+
+    ``may_prompt=False``: an exec plugin is not given the terminal (shell completion).
 
     Raises ``KubeconfigError`` or ``ConnectionFailed`` with one clear line; the probe is
     bounded by ``connection.connect_timeout``.
     """
     err = sys.stderr if stderr is None else stderr
     target = resolve(connection, context, environ)
-    credentials = await build_credentials(target, err)
+    credentials = await build_credentials(target, err, may_prompt=may_prompt)
     transport = Transport(target, credentials, connection, err)
     sources = ":".join(target.sources) or ("in-cluster service account" if target.in_cluster else "none")
     transport.log(

@@ -154,7 +154,12 @@ class LoaderCredentials(Credentials):
     """exec credentials (``ExecPlugin``) and auth-provider ones (kubernetes_asyncio's loader)."""
 
     def __init__(
-        self, target: KubeTarget, wall: Callable[[], float] = time.time, stderr: TextIO | None = None
+        self,
+        target: KubeTarget,
+        wall: Callable[[], float] = time.time,
+        stderr: TextIO | None = None,
+        *,
+        may_prompt: bool = True,
     ) -> None:
         super().__init__(None, "")
         self._target = target
@@ -181,7 +186,11 @@ class LoaderCredentials(Credentials):
         }
         self._loader: Any = None
         self._cfg: Any = None
-        self._plugin = ExecPlugin(target, self.what, stderr) if target.exec_config is not None else None
+        self._plugin = (
+            ExecPlugin(target, self.what, stderr, may_prompt=may_prompt)
+            if target.exec_config is not None
+            else None
+        )
 
     async def load(self, force: bool = False) -> None:
         """Run the plugin / provider (raises ``KubeconfigError`` with one line)."""
@@ -255,8 +264,19 @@ class LoaderCredentials(Credentials):
         if self._due():
             async with self._lock:
                 if self._due():
-                    await self.load(force=True)
+                    await self._renew_early()
         return self._header, self.generation
+
+    async def _renew_early(self) -> None:
+        try:
+            await self.load(force=True)
+        except KubeconfigError:
+            # Tried again after MIN_RELOAD_INTERVAL, not at every request.
+            self._loaded_at = self._wall()
+            if self._header is None or self._expiry is None or self._wall() >= self._expiry:
+                raise
+            # We renew EXPIRY_SKEW early; a failure then (an ended SSO session) leaves a token
+            # that works until it expires: kubectl runs the plugin only then.  Its stderr is shown.
 
     async def renew(self, generation: int) -> bool:
         async with self._lock:
@@ -271,13 +291,16 @@ class LoaderCredentials(Credentials):
             return generation != self.generation
 
 
-async def build_credentials(target: KubeTarget, stderr: TextIO | None = None) -> Credentials:
+async def build_credentials(
+    target: KubeTarget, stderr: TextIO | None = None, *, may_prompt: bool = True
+) -> Credentials:
     """The credentials of a resolved context (runs an exec plugin once; may raise KubeconfigError).
 
-    An exec plugin's own messages (login prompts) are copied to ``stderr`` as it writes them.
+    An exec plugin's own messages (login prompts) are copied to ``stderr`` as it writes them;
+    ``may_prompt=False`` keeps it from the terminal even when stdin is one.
     """
     if target.exec_config is not None or target.auth_provider is not None:
-        loader = LoaderCredentials(target, stderr=stderr)
+        loader = LoaderCredentials(target, stderr=stderr, may_prompt=may_prompt)
         await loader.load()
         return loader
     if target.token_file:

@@ -11,6 +11,8 @@ handed over only when the plugin may be interactive (``interactiveMode``: ``Neve
 ``IfAvailable`` — the default — or ``Always``, which needs a terminal); ``env`` entries
 are added to our environment; ``provideClusterInfo`` passes the cluster in
 ``KUBERNETES_EXEC_INFO``; the answer must be an ``ExecCredential`` of the same apiVersion.
+Beyond client-go, which serves one context: plugins that may use the terminal run one at
+a time, so the logins of ``--context a,b`` do not prompt at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import codecs
 import contextlib
 import json
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -47,6 +50,20 @@ class ExecResult:
     """``expirationTimestamp`` as Unix seconds; None: valid until a 401."""
 
 
+_TERMINAL_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _terminal_lock() -> asyncio.Lock:
+    """The running loop's lock for plugins that may use the terminal (one per loop: locks bind to one)."""
+    loop = asyncio.get_running_loop()
+    lock = _TERMINAL_LOCKS.get(loop)
+    if lock is None:
+        lock = _TERMINAL_LOCKS[loop] = asyncio.Lock()
+    return lock
+
+
 def _stdin_isatty() -> bool:
     try:
         return os.isatty(0)
@@ -63,11 +80,15 @@ class ExecPlugin:
         what: str,
         stderr: TextIO | None,
         stdin_isatty: Callable[[], bool] = _stdin_isatty,
+        *,
+        may_prompt: bool = True,
     ) -> None:
         config = dict(target.exec_config or {})
         self._what = what
         self._stderr = stderr
         self._stdin_isatty = stdin_isatty
+        self._may_prompt = may_prompt
+        """False where the terminal belongs to someone else (a shell completion callback)."""
         self.command = str(config.get("command") or "")
         self.api_version = config.get("apiVersion")
         if not isinstance(self.api_version, str) or not self.api_version:
@@ -97,11 +118,19 @@ class ExecPlugin:
 
     async def run(self) -> ExecResult:
         """Run the plugin once; raises ``KubeconfigError`` with one line when it fails."""
-        interactive = self.mode != "Never" and self._stdin_isatty()
+        interactive = self.mode != "Never" and self._may_prompt and self._stdin_isatty()
         if self.mode == "Always" and not interactive:
             raise KubeconfigError(
                 f"{self._what} needs a terminal on standard input (interactiveMode: Always)"
             )
+        if not interactive:
+            return await self._run(interactive)
+        # One plugin at a time may talk with the terminal: `--context a,b` connects to both
+        # clusters at once, and two login prompts would interleave and share the typing.
+        async with _terminal_lock():
+            return await self._run(interactive)
+
+    async def _run(self, interactive: bool) -> ExecResult:
         env = {**self.env, "KUBERNETES_EXEC_INFO": self._exec_info(interactive)}
         try:
             proc = await asyncio.create_subprocess_exec(

@@ -190,7 +190,9 @@ def load_merged(paths: list[Path]) -> dict[str, Any]:
     merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": ""}
     for path in paths:
         data = _read_file(path)
-        base = path.resolve().parent
+        # Absolute but not through symlinks, as client-go's filepath.Abs: ~/.kube/config linked to
+        # a file elsewhere keeps its relative certificate paths beside the link.
+        base = Path(os.path.abspath(path)).parent
         for name, cluster in _named_entries(data, "clusters", "cluster", path):
             merged["clusters"].setdefault(name, _absolute(cluster, _CLUSTER_PATHS, base))
         for name, user in _named_entries(data, "users", "user", path):
@@ -366,8 +368,10 @@ def resolve(
     if token_file and not _str_or_none(user.get("token")):
         _readable(token_file, f"tokenFile of {ulabel}")
     exec_config = user.get("exec")
-    if exec_config is not None and not (isinstance(exec_config, dict) and exec_config.get("command")):
-        raise KubeconfigError(f"exec of {ulabel} needs a command")
+    command = exec_config.get("command") if isinstance(exec_config, dict) else None
+    if exec_config is not None and not (isinstance(command, str) and command):
+        # A list is a common slip (the command and its arguments in one place, as in a Pod spec).
+        raise KubeconfigError(f"exec of {ulabel} needs a command (a string; arguments go in args)")
     provider = user.get("auth-provider")
     if provider is not None and not (isinstance(provider, dict) and provider.get("name")):
         raise KubeconfigError(f"auth-provider of {ulabel} needs a name")

@@ -1,17 +1,17 @@
 """Which proxy a cluster's requests go through, chosen as client-go chooses it for kubectl.
 
-The cluster's ``proxy-url`` wins; else ``HTTPS_PROXY`` / ``HTTP_PROXY`` (by the server's
-scheme, either case) unless ``NO_PROXY`` names the host or the host is localhost or a
-loopback address.  aiohttp speaks HTTP CONNECT only,
-so a ``socks5://`` proxy, which kubectl can use, is one clear error here rather than an
-HTTP request sent to a SOCKS server ("bad HTTP answer from the server").
+The cluster's ``proxy-url`` wins; else ``HTTPS_PROXY`` / ``HTTP_PROXY`` by the server's
+scheme (upper case before lower case), unless ``NO_PROXY`` names the host or the host is
+localhost or a loopback address.  aiohttp speaks HTTP CONNECT only, so a ``socks5://``
+proxy, which kubectl can use, is one clear error here rather than an HTTP request sent to
+a SOCKS server ("bad HTTP answer from the server").  Messages never show a proxy's password.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from pystern.errors import KubeconfigError, shorten
@@ -20,12 +20,22 @@ from pystern.kube.kubeconfig import KubeTarget
 __all__ = ["choose_proxy", "shown_proxy"]
 
 
-def _checked(proxy: str, where: str) -> str:
+def _checked(proxy: str, where: Callable[[str], str]) -> str:
+    """``proxy`` with a scheme; ``where(shown URL)`` names it in the error."""
     if "://" not in proxy:
         proxy = "http://" + proxy  # Go reads a bare host:port as an http proxy
     if proxy.split("://", 1)[0].lower() not in ("http", "https"):
-        raise KubeconfigError(f"{where}: pystern can use only http:// and https:// proxies")
+        shown = shorten(shown_proxy(proxy))
+        raise KubeconfigError(f"{where(shown)}: pystern can use only http:// and https:// proxies")
     return proxy
+
+
+def _variable(environ: Mapping[str, str], name: str) -> tuple[str, str]:
+    # Go's getEnvAny: the upper-case name first, then the lower-case one.
+    for key in (name.upper(), name.lower()):
+        if environ.get(key):
+            return key, environ[key]
+    return "", ""
 
 
 def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
@@ -73,23 +83,20 @@ def _is_local(host: str) -> bool:
 
 def _from_environment(server: str, environ: Mapping[str, str]) -> str | None:
     url = urlsplit(server)
-    lowered = {k.lower(): v for k, v in environ.items() if k.lower().endswith("_proxy") and v}
-    proxy = lowered.get(f"{url.scheme}_proxy")
-    if not proxy:
-        return None
-    if _is_local(url.hostname or ""):
+    name, proxy = _variable(environ, f"{url.scheme}_proxy")
+    if not proxy or _is_local(url.hostname or ""):
         return None
     port = url.port or (443 if url.scheme == "https" else 80)
-    if _bypassed(url.hostname or "", port, lowered.get("no_proxy", "")):
+    if _bypassed(url.hostname or "", port, _variable(environ, "no_proxy")[1]):
         return None
-    return _checked(proxy, f'the proxy "{shorten(proxy)}" from ${url.scheme.upper()}_PROXY')
+    return _checked(proxy, lambda shown: f'the proxy "{shown}" from ${name.upper()}')
 
 
 def choose_proxy(target: KubeTarget, environ: Mapping[str, str] | None = None) -> str | None:
     """The proxy URL for ``target``'s server, or None to connect directly (may raise KubeconfigError)."""
     if target.proxy_url:
         where = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
-        return _checked(target.proxy_url, f'proxy-url "{shorten(target.proxy_url)}" of {where}')
+        return _checked(target.proxy_url, lambda shown: f'proxy-url "{shown}" of {where}')
     return _from_environment(target.server, os.environ if environ is None else environ)
 
 

@@ -183,16 +183,26 @@ def _matcher(res: Resource, query: Any, name: str) -> Matcher:
             )
 
         return pod_match
+    supported = {"metadata.name", "metadata.namespace"}
+    if res.name == "events":  # kubectl describe selects a pod's events by these
+        supported |= {f"involvedObject.{f}" for f in _EVENT_OBJECT_FIELDS} | {"reason", "type"}
     for req in field_sel.requirements:
-        if req.field not in ("metadata.name", "metadata.namespace"):
+        if req.field not in supported:
             raise SelectorError(f"field label not supported: {req.field}")
 
     def generic_match(obj: dict[str, Any]) -> bool:
         meta = obj["metadata"]
         fields = {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", "")}
+        if res.name == "events":
+            involved = obj.get("involvedObject") or {}
+            fields.update({f"involvedObject.{f}": str(involved.get(f, "")) for f in _EVENT_OBJECT_FIELDS})
+            fields.update({"reason": str(obj.get("reason", "")), "type": str(obj.get("type", ""))})
         return label_sel.matches(meta.get("labels")) and field_sel.matches(fields)
 
     return generic_match
+
+
+_EVENT_OBJECT_FIELDS = ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
 
 
 async def _list_or_watch(

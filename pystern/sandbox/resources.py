@@ -52,6 +52,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset"),
     Resource("jobs", "batch", "Job", True, (), "job"),
     Resource("cronjobs", "batch", "CronJob", True, ("cj",), "cronjob"),
+    # Served (kubectl get events, describe) but never written: the sandbox records no events.
+    Resource("events", "", "Event", True, ("ev",), "event"),
 )
 BY_PATH: dict[tuple[str, str], Resource] = {(r.group, r.name): r for r in RESOURCES}
 GROUPS = ("apps", "batch")

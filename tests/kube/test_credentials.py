@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from pystern.errors import ApiError, KubeconfigError
 from pystern.kube import connect, credentials
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
-from tests.kube.conftest import exec_user, plugin_runs, write
+from tests.kube.conftest import EXEC_API, exec_user, plugin_runs, write
 
 
 def config_with_user(sandbox: Sandbox, user: dict[str, Any]) -> dict[str, Any]:
@@ -147,3 +149,51 @@ async def test_token_file_wins_over_a_token_beside_it(sandbox: Sandbox, tmp_path
     path = write(tmp_path / "k", config_with_user(sandbox, {"token": sandbox.token, "tokenFile": str(token)}))
     async with await connect(Connection(kubeconfig=str(path))) as cluster:
         await cluster.list_pods("default", "", "")
+
+
+RENEWAL_FAILS = f"""\
+import json, pathlib, sys
+here = pathlib.Path(sys.argv[0]).parent
+runs = here / "runs"
+n = int(runs.read_text()) + 1 if runs.exists() else 1
+runs.write_text(str(n))
+if n > 1:
+    sys.stderr.write("SSO session expired; run sso login\\n")
+    sys.exit(1)
+status = {{"token": (here / "token").read_text(), "expirationTimestamp": sys.argv[1]}}
+print(json.dumps({{"apiVersion": "{EXEC_API}", "kind": "ExecCredential", "status": status}}))
+"""
+
+
+@pytest.mark.parametrize("valid_for", [5, -5], ids=["still-valid", "expired"])
+async def test_a_failed_early_renewal_keeps_a_token_that_has_not_expired(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid_for: int
+) -> None:
+    # Renewal starts 10 s before the expiry; if the plugin fails then (an SSO session ended),
+    # the token still works until it expires, as with kubectl, which runs the plugin only then.
+    script = tmp_path / "renew.py"
+    script.write_text(RENEWAL_FAILS)
+    (tmp_path / "token").write_text(sandbox.token)
+    stamp = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=valid_for)
+    user = {
+        "exec": {
+            "apiVersion": EXEC_API,
+            "command": sys.executable,
+            "args": [str(script), stamp.strftime("%Y-%m-%dT%H:%M:%SZ")],
+            "interactiveMode": "Never",
+        }
+    }
+    path = write(tmp_path / "k", config_with_user(sandbox, user))
+    monkeypatch.setattr(credentials, "MIN_RELOAD_INTERVAL", 0.0)
+    err = io.StringIO()
+    async with await connect(Connection(kubeconfig=str(path)), stderr=err, probe=False) as cluster:
+        if valid_for > 0:
+            await cluster.list_pods("default", "", "")
+            assert (tmp_path / "runs").read_text() == "2"
+            monkeypatch.setattr(credentials, "MIN_RELOAD_INTERVAL", 60.0)
+            await cluster.list_pods("default", "", "")
+            assert (tmp_path / "runs").read_text() == "2"  # a failed renewal is not retried per request
+        else:
+            with pytest.raises(KubeconfigError, match="failed with exit code 1: SSO session expired"):
+                await cluster.list_pods("default", "", "")
+    assert "SSO session expired; run sso login\n" in err.getvalue()

@@ -97,3 +97,60 @@ async def test_an_interactive_plugin_is_told_so_when_stdin_is_a_terminal(
     assert proc.returncode == 0, err
     info = json.loads((tmp_path / "plugin" / "exec-info.json").read_text())
     assert info == {"apiVersion": EXEC_API, "kind": "ExecCredential", "spec": {"interactive": True}}
+
+
+SLOW_LOGIN = f"""\
+import json, os, pathlib, sys, time
+log = pathlib.Path(sys.argv[1])
+with log.open("a") as f:
+    f.write("start " + sys.argv[2] + "\\n")
+time.sleep(0.4)
+with log.open("a") as f:
+    f.write("end " + sys.argv[2] + "\\n")
+print(json.dumps({{"apiVersion": "{EXEC_API}", "kind": "ExecCredential",
+                  "status": {{"token": os.environ["WANTED_TOKEN"]}}}}))
+"""
+
+
+async def test_interactive_plugins_of_several_contexts_take_turns(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # `--context a,b` connects to both at once; two plugins prompting on one terminal at the
+    # same time would mix their prompts and split the user's typing between them.
+    script = tmp_path / "login.py"
+    script.write_text(SLOW_LOGIN)
+    log = tmp_path / "log"
+    doc = tls_sandbox.kubeconfig_dict()
+    cluster = doc["contexts"][0]["context"]["cluster"]
+    doc["users"] = []
+    doc["contexts"] = []
+    for name in ("a", "b"):
+        exec_cfg = {
+            "apiVersion": EXEC_API,
+            "command": sys.executable,
+            "args": [str(script), str(log), name],
+            "env": [{"name": "WANTED_TOKEN", "value": tls_sandbox.token}],
+        }
+        doc["users"].append({"name": name, "user": {"exec": exec_cfg}})
+        doc["contexts"].append({"name": name, "context": {"cluster": cluster, "user": name}})
+    path = write(tmp_path / "k", doc)
+    leader, follower = os.openpty()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "pystern"),
+            ".",
+            "--no-follow",
+            "--context",
+            "a,b",
+            env={**os.environ, "KUBECONFIG": str(path)},
+            stdin=follower,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 0, err
+    turns = log.read_text().split()[0::2]
+    assert turns == ["start", "end", "start", "end"], log.read_text()

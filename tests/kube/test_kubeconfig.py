@@ -74,6 +74,20 @@ def test_relative_paths_resolve_against_their_file(tmp_path: Path) -> None:
     assert target.token_file == str(sub / "tok")
 
 
+def test_relative_paths_of_a_symlinked_kubeconfig_resolve_against_the_link(tmp_path: Path) -> None:
+    # ~/.kube/config -> a file kept elsewhere: kubectl (filepath.Abs, no symlink resolution)
+    # reads pki/ca.crt beside the link, not beside the file it points to.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "home" / "pki").mkdir(parents=True)
+    (tmp_path / "home" / "pki" / "ca.crt").write_text("not checked here")
+    cluster = {"server": "https://x:1", "certificate-authority": "pki/ca.crt"}
+    doc = kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x")
+    write(tmp_path / "elsewhere" / "config", doc)
+    (tmp_path / "home" / "config").symlink_to(tmp_path / "elsewhere" / "config")
+    target = resolve(Connection(kubeconfig=str(tmp_path / "home" / "config")), None, {})
+    assert target.ca_file == str(tmp_path / "home" / "pki" / "ca.crt")
+
+
 def test_default_location_is_home_kube_config(tmp_path: Path) -> None:
     (tmp_path / ".kube").mkdir()
     write(tmp_path / ".kube" / "config", kubeconfig({"c": CLUSTER}, {}, {"h": {"cluster": "c"}}, "h"))
@@ -163,6 +177,13 @@ BAD = [
         "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
         "has a client certificate but no client key",
         id="cert-without-key",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {exec: {apiVersion: v1, command: [aws, eks, get-token]}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        'exec of user "u" needs a command (a string; arguments go in args)',
+        id="exec-command-list",
     ),
 ]
 

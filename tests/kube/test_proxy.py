@@ -200,3 +200,23 @@ async def test_a_proxy_that_fails_is_named_in_the_error_without_its_password(
         f"the proxy http://127.0.0.1:{port} refused the connection to the server "
         f"{sandbox.url.replace('http://', 'https://')}: 407 Proxy Authentication Required"
     )
+
+
+async def test_a_refused_proxy_scheme_is_named_without_its_password(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["proxy-url"] = "socks5://me:s3cret@127.0.0.1:1080"
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value).startswith('proxy-url "socks5://127.0.0.1:1080" of cluster "sandbox": ')
+    # The upper-case variable wins over the lower-case one, as in Go.
+    del doc["clusters"][0]["cluster"]["proxy-url"]
+    doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("127.0.0.1", "api.cluster.invalid")
+    write(path, doc)
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
+    monkeypatch.setenv("HTTP_PROXY", "socks5://me:s3cret@127.0.0.1:1080")
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value).startswith('the proxy "socks5://127.0.0.1:1080" from $HTTP_PROXY: ')

@@ -394,3 +394,16 @@ async def test_an_evicted_pod_has_its_containers_stopped(kubectl: Kubectl) -> No
     jsonpath = "{.status.containerStatuses[0].state.terminated.exitCode}"
     code, out, err = await kubectl.run("get", "pod", "evicted", "-o", f"jsonpath={jsonpath}")
     assert out == "137", err
+
+
+async def test_events_are_served(kubectl: Kubectl) -> None:
+    # Every API server serves events; `kubectl get events` is among the first things tried.
+    kubectl.sb.cluster.add_pod("a")
+    code, out, err = await kubectl.run("get", "events", "-A")
+    assert (code, out) == (0, ""), err
+    assert err == "No resources found\n"
+    code, out, err = await kubectl.run("describe", "pod", "a")
+    assert (code, err) == (0, "")
+    assert " ".join(out.split()).endswith("Events: <none>")
+    code, out, err = await kubectl.run("get", "ev", "--field-selector", "involvedObject.name=a,type=Warning")
+    assert (code, out, err) == (0, "", "No resources found in default namespace.\n")
