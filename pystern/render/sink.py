@@ -279,7 +279,7 @@ class RenderSink:
             pod_color,
             container_color,
             colored=self.colored,
-            show_namespace=self.output.show_namespace and not stdin,
+            show_namespace=self.output.show_namespace,  # empty for --stdin, as stern prints it
             show_context=self.output.show_context and not stdin,
         )
         data = _template_data(target, pod_color, container_color, self.colored) if self.template else None

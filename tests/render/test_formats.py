@@ -200,6 +200,19 @@ def test_stdin_mode_colour_off_and_on(make: Make) -> None:
     assert r.out.getvalue() == b"\x1b[0m\x1b[0m \x1b[0m\x1b[0m line\n"
 
 
+def test_stdin_mode_with_the_namespace_column_prints_it_empty_as_stern(make: Make) -> None:
+    # stern adds the namespace to its format with -A (or several -n), also for --stdin, where it is
+    # empty: three leading spaces, and extjson has "namespace": "".
+    r = make(show_namespace=True)
+    r.sink.render_stdin_line(b"line")
+    r.sink.flush()
+    assert r.out.getvalue() == b"   line\n"
+    r = make(show_namespace=True, format=OutputFormat.EXTJSON)
+    r.sink.render_stdin_line(b"line")
+    r.sink.flush()
+    assert json.loads(r.out.getvalue())["namespace"] == ""
+
+
 def test_stdin_mode_filters_and_raw(make: Make) -> None:
     import regex
 
