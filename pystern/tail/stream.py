@@ -69,7 +69,7 @@ class StatusSource(Protocol):
         ...
 
     def lagging(self, target: Target) -> bool:
-        """The status may be behind the cluster: the watch that reports it broke and has not relisted."""
+        """The status may be behind the cluster: the watch that reports it ended and has not caught up."""
         ...
 
 
@@ -350,6 +350,8 @@ class Tail:
 
         Read the other way, the tail switches (``self.previous``) and raises to read again.
         """
+        if not self.target.container_id:
+            return  # nothing to compare with
         view = await self._server_view()
         if view == (ServerView.PREVIOUS if previous else ServerView.SAME):
             return
