@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,28 @@ async def tls_sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
         sb.cluster.watch_timeout = 30.0
         sb.write_kubeconfig(tmp_path / "kubeconfig")
         yield sb
+
+
+async def run_with_terminal_stdin(
+    *argv: str, env: Mapping[str, str], within: float = 30
+) -> tuple[int, bytes, bytes]:
+    """Run a program whose stdin is a terminal (a pty) and whose stdout/stderr are pipes.
+
+    What a user's shell hands a command in ``pystern . | grep x``, or bash hands a completion
+    callback.  Returns (exit status, stdout, stderr).
+    """
+    leader, follower = os.openpty()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            env=dict(env),
+            stdin=follower,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), within)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode is not None
+    return proc.returncode, out, err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ import yaml
 
 from pystern.sandbox import Sandbox
 from tests.completion.runner import installed
+from tests.conftest import run_with_terminal_stdin
 
 PLUGIN = """\
 import json, os, pathlib, sys
@@ -39,22 +39,15 @@ async def test_a_plugin_is_not_interactive_while_completing(sandbox: Sandbox, tm
     }
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(doc))
-    leader, follower = os.openpty()  # the shell's terminal, as bash hands it to the callback
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            str(installed()),
-            "__complete",
-            "-n",
-            "",
-            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
-            stdin=follower,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, _ = await asyncio.wait_for(proc.communicate(), 20)
-    finally:
-        os.close(follower)
-        os.close(leader)
+    # The shell's terminal on stdin, as bash hands it to the callback.
+    _, out, _ = await run_with_terminal_stdin(
+        str(installed()),
+        "__complete",
+        "-n",
+        "",
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        within=20,
+    )
     assert "shop" in out.decode().split()
     info = json.loads((tmp_path / "exec-info.json").read_text())
     assert info["spec"] == {"interactive": False}

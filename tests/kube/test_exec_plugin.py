@@ -13,6 +13,7 @@ from typing import Any
 from pystern.kube import connect
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
+from tests.conftest import run_with_terminal_stdin
 from tests.kube.conftest import EXEC_API, write
 
 # Prints a device-code style prompt on stderr, as kubelogin and cloud CLIs do, and answers only
@@ -79,22 +80,13 @@ async def test_an_interactive_plugin_is_told_so_when_stdin_is_a_terminal(
     user = _prompting_user(tmp_path, tls_sandbox.token)
     (tmp_path / "plugin" / "go").write_text("")
     path = write(tmp_path / "k", _config(tls_sandbox, user))
-    leader, follower = os.openpty()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "pystern"),
-            ".",
-            "--no-follow",
-            env={**os.environ, "KUBECONFIG": str(path)},
-            stdin=follower,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(proc.communicate(), 30)
-    finally:
-        os.close(follower)
-        os.close(leader)
-    assert proc.returncode == 0, err
+    code, _, err = await run_with_terminal_stdin(
+        str(Path(sys.executable).parent / "pystern"),
+        ".",
+        "--no-follow",
+        env={**os.environ, "KUBECONFIG": str(path)},
+    )
+    assert code == 0, err
     info = json.loads((tmp_path / "plugin" / "exec-info.json").read_text())
     assert info == {"apiVersion": EXEC_API, "kind": "ExecCredential", "spec": {"interactive": True}}
 
@@ -134,23 +126,14 @@ async def test_interactive_plugins_of_several_contexts_take_turns(
         doc["users"].append({"name": name, "user": {"exec": exec_cfg}})
         doc["contexts"].append({"name": name, "context": {"cluster": cluster, "user": name}})
     path = write(tmp_path / "k", doc)
-    leader, follower = os.openpty()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "pystern"),
-            ".",
-            "--no-follow",
-            "--context",
-            "a,b",
-            env={**os.environ, "KUBECONFIG": str(path)},
-            stdin=follower,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(proc.communicate(), 30)
-    finally:
-        os.close(follower)
-        os.close(leader)
-    assert proc.returncode == 0, err
+    code, _, err = await run_with_terminal_stdin(
+        str(Path(sys.executable).parent / "pystern"),
+        ".",
+        "--no-follow",
+        "--context",
+        "a,b",
+        env={**os.environ, "KUBECONFIG": str(path)},
+    )
+    assert code == 0, err
     turns = log.read_text().split()[0::2]
     assert turns == ["start", "end", "start", "end"], log.read_text()
