@@ -61,14 +61,21 @@ async def _run_out(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]
     return code, out.getvalue().decode(), err.getvalue()
 
 
-async def test_empty_context_entries_are_dropped_like_empty_namespaces(
-    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
-) -> None:
+async def _hello_with_contexts(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path, contexts: str
+) -> tuple[int, str, str]:
+    """``--context <contexts> --no-follow`` over contexts a and b, with one pod that said hello."""
     sandbox.cluster.add_pod("web", containers=("app",))
     sandbox.cluster.write("web", "app", "hello")
     kubeconfig = _contexts_a_and_b(sandbox, tmp_path / "ab")
     argv = [".", "--no-follow", "--only-log-lines", "--color=never", "--kubeconfig", str(kubeconfig)]
-    code, out, err = await _run_out([*argv, "--context", "a,,b,"], env)
+    return await _run_out([*argv, "--context", contexts], env)
+
+
+async def test_empty_context_entries_are_dropped_like_empty_namespaces(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    code, out, err = await _hello_with_contexts(sandbox, env, tmp_path, "a,,b,")
     assert (code, err) == (0, "")
     # Two contexts are left, so each line carries its context column.
     assert sorted(out.splitlines()) == ["a web app hello", "b web app hello"]
@@ -77,9 +84,5 @@ async def test_empty_context_entries_are_dropped_like_empty_namespaces(
 async def test_only_empty_context_entries_mean_the_current_context(
     sandbox: Sandbox, env: dict[str, str], tmp_path: Path
 ) -> None:
-    sandbox.cluster.add_pod("web", containers=("app",))
-    sandbox.cluster.write("web", "app", "hello")
-    kubeconfig = _contexts_a_and_b(sandbox, tmp_path / "ab")
-    argv = [".", "--no-follow", "--only-log-lines", "--color=never", "--kubeconfig", str(kubeconfig)]
-    code, out, err = await _run_out([*argv, "--context", ","], env)
+    code, out, err = await _hello_with_contexts(sandbox, env, tmp_path, ",")
     assert (code, out, err) == (0, "web app hello\n", "")
