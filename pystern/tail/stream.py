@@ -490,14 +490,19 @@ class Tail:
                         # is not rotated.)
                         self._emit_partial()
                         return None
-                    replaced = await self._replaced_per_server()
-                    if replaced:
+                    # The same evidence (a resumed stream without the last line printed) is
+                    # what a restart looks like: ask the API server itself, not the watch,
+                    # which may lag, before accepting the stream as a rotated log.
+                    view = await self._server_view()
+                    if view in (ServerView.PREVIOUS, ServerView.GONE):
                         # Not a rotation: the instance was replaced and the watch has not said so.
                         self.previous = True
                         self.mismatches = 0
-                    elif replaced is None:
+                    elif view == ServerView.UNKNOWN:
                         # The server could not be asked (it may be restarting): accept nothing
                         # unverified yet; the next resume is checked, and the server asked, again.
+                        # (Accepting then lost an old instance's last lines and printed a new
+                        # instance's twice while the API server restarted.)
                         self.mismatches = ROTATION_MISMATCHES - 1
             if isinstance(error, InstanceGone):
                 self._emit_partial()
@@ -511,18 +516,6 @@ class Tail:
                 return outcome[0]
             if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
                 failures += 1
-
-    async def _replaced_per_server(self) -> bool | None:
-        """Ask the API server itself (not the watch, which may lag) whether this instance was replaced.
-
-        Before a tail accepts a stream as a rotated log: the same evidence (a resumed stream
-        without the last line printed) is what a restart looks like.  False when the server
-        shows the same instance; None when it cannot be asked (accepting the rotation then is
-        how an old instance's last lines were lost and a new instance's lines printed twice
-        while the API server restarted).
-        """
-        view = await self._server_view()
-        return None if view == ServerView.UNKNOWN else view != ServerView.SAME
 
     async def _server_view(self) -> str:
         """What the API server says of this container instance now (a :class:`ServerView`)."""
