@@ -103,8 +103,12 @@ class ContainerTable:
     """Pod UID -> container IDs that ran before pystern started or while ``--condition`` did not
     match: if tailed later, ``--tail``/``--since`` apply, and none is read as a missed instance."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
+    quiet_watch: float = 90.0
+    """Seconds without an event or a bookmark after which a watch may be half-open (``lagging``)."""
     _recovering: set[str | None] = field(default_factory=set)
     """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
+    _heard: dict[str | None, float] = field(default_factory=dict)
+    """Namespace (None: all) -> when its list or watch last said something (``time.monotonic``)."""
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
         """The Target of one container instance."""
@@ -242,8 +246,16 @@ class ContainerTable:
         return pod is not None and pod.deleting
 
     def lagging(self, target: Target) -> bool:
-        """The watch that reports the target's pod ended and has not caught up (no event, no relist)."""
-        return bool(self._recovering) and (None in self._recovering or target.namespace in self._recovering)
+        """The target's pod status may be stale: its watch ended and has not caught up (no event,
+        no relist), or it has been silent longer than ``quiet_watch`` (maybe half-open)."""
+        recovering = self._recovering
+        if recovering and (None in recovering or target.namespace in recovering):
+            return True
+        return self._quiet(None) or self._quiet(target.namespace)
+
+    def _quiet(self, namespace: str | None) -> bool:
+        heard = self._heard.get(namespace)
+        return heard is not None and time.monotonic() - heard > self.quiet_watch
 
     def watch_interrupted(self, namespace: str | None) -> None:
         """The watch of ``namespace`` (None: all) ended or broke: its pods' statuses may lag."""
@@ -252,6 +264,12 @@ class ContainerTable:
     def watch_current(self, namespace: str | None) -> None:
         """A list, or an event of a new watch, of ``namespace`` (None: all): its statuses are current."""
         self._recovering.discard(namespace)
+        if namespace in self._heard:  # only a watch counts silence: a --no-follow list is not one
+            self.watch_heard(namespace)
+
+    def watch_heard(self, namespace: str | None) -> None:
+        """The watch of ``namespace`` (None: all) sent an event or a bookmark: it is alive."""
+        self._heard[namespace] = time.monotonic()
 
     async def wait_change(self, target: Target, within: float) -> None:
         """Wait until the target's pod changes, at most ``within`` seconds."""
@@ -338,6 +356,9 @@ class PodWatcher:
         for event in events:
             self.on_event(event)
 
+    def _heard(self) -> None:
+        self.table.watch_heard(self.namespace)
+
     def _forget(self, uid: str) -> None:
         self._owned.pop(uid, None)
         for event in self.table.forget(uid):
@@ -364,6 +385,7 @@ class PodWatcher:
         """Watch from the last list for ever; relist after a 410 or a broken watch (never returns)."""
         failures = 0
         need_list = False
+        self.table.watch_heard(self.namespace)  # from now on, a silence this long is suspect
         while True:
             try:
                 if need_list:
@@ -372,7 +394,11 @@ class PodWatcher:
                 opened = time.monotonic()
                 events = 0
                 async for event in self.cluster.watch_pods(
-                    self.namespace, self.label_selector, self.field_selector, self.resource_version
+                    self.namespace,
+                    self.label_selector,
+                    self.field_selector,
+                    self.resource_version,
+                    on_heard=self._heard,
                 ):
                     failures = 0
                     if not events:

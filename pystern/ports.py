@@ -7,7 +7,7 @@ session; ``render`` implements ``Sink``.  Tests can drive the engine with the re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -60,11 +60,14 @@ class Cluster(Protocol):
         field_selector: str,
         resource_version: str,
         timeout_seconds: int | None = None,
+        on_heard: Callable[[], None] | None = None,
     ) -> AsyncIterator[PodEvent]:
         """Watch pods from ``resource_version``; ends when the server closes the watch.
 
         Raises ``errors.WatchExpired`` on a 410 and ``errors.ConnectionLost`` on a
-        broken connection; the caller re-lists.
+        broken connection; the caller re-lists.  ``on_heard`` is called for every event and
+        BOOKMARK the server sends: a watch that stays silent longer than the server's bookmark
+        interval may be half-open.
         """
         ...
 

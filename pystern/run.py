@@ -258,8 +258,12 @@ def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
         raise
 
 
-def _table(config: Config, cluster: Cluster, several: bool) -> ContainerTable:
-    return ContainerTable(TargetFilter(config.selection), context=cluster.context if several else "")
+def _table(config: Config, cluster: Cluster, several: bool, policy: RetryPolicy) -> ContainerTable:
+    return ContainerTable(
+        TargetFilter(config.selection),
+        context=cluster.context if several else "",
+        quiet_watch=policy.quiet_watch,
+    )
 
 
 async def _follow(
@@ -279,7 +283,7 @@ async def _follow(
         sup = _FollowSupervisor(tg, config, out, policy, sleep, clock)
         tables = []
         for cluster in clusters:
-            table = _table(config, cluster, len(clusters) > 1)
+            table = _table(config, cluster, len(clusters) > 1, policy)
             tables.append(table)
 
             def on_event(
@@ -312,7 +316,7 @@ async def _no_follow(
     planned: list[tuple[Cluster, ContainerTable, TargetAdded]] = []
     tables = []
     for cluster in clusters:
-        table = _table(config, cluster, len(clusters) > 1)
+        table = _table(config, cluster, len(clusters) > 1, policy)
         tables.append(table)
 
         def on_event(

@@ -145,6 +145,7 @@ class KubeCluster:
         field_selector: str,
         resource_version: str,
         timeout_seconds: int | None = None,
+        on_heard: Callable[[], None] | None = None,
     ) -> PodWatch:
         """Watch pods from ``resource_version`` ("" = synthetic ADDED for every pod first).
 
@@ -157,7 +158,12 @@ class KubeCluster:
             query.append(("resourceVersion", resource_version))
         query.extend(_selectors(label_selector, field_selector))
         return PodWatch(
-            self.transport, self.warn, resource_path("pods", namespace), query, seconds + WATCH_READ_MARGIN
+            self.transport,
+            self.warn,
+            resource_path("pods", namespace),
+            query,
+            seconds + WATCH_READ_MARGIN,
+            on_heard=on_heard,
         )
 
     # ------------------------------------------------------------------ logs

@@ -28,6 +28,8 @@ __all__ = ["MAX_EVENT_BYTES", "EmptyStream", "LogChunks", "PodWatch"]
 MAX_EVENT_BYTES = 64 * 1024 * 1024
 """A watch event larger than this is skipped instead of buffered without bound."""
 _STREAM_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+_HEARD = frozenset(("ADDED", "MODIFIED", "DELETED", "BOOKMARK"))
+"""Event types that show the watch is alive and current (``PodWatch``'s ``on_heard``)."""
 
 
 def _broken(exc: BaseException) -> str:
@@ -75,9 +77,17 @@ class PodWatch:
     """
 
     def __init__(
-        self, transport: Transport, warn: Callable[[str], None], path: str, query: Query, read_timeout: float
+        self,
+        transport: Transport,
+        warn: Callable[[str], None],
+        path: str,
+        query: Query,
+        read_timeout: float,
+        *,
+        on_heard: Callable[[], None] | None = None,
     ) -> None:
         self.resource_version = dict(query).get("resourceVersion", "")
+        self._on_heard = on_heard
         self._transport = transport
         self._warn = warn
         self._path = path
@@ -170,6 +180,8 @@ class PodWatch:
         if kind == "ERROR" or (kind is None and doc.get("kind") == "Status"):
             status = obj if isinstance(obj, dict) else doc
             raise _status_error(status)
+        if self._on_heard is not None and kind in _HEARD:
+            self._on_heard()
         if kind == "BOOKMARK":
             meta = obj.get("metadata") if isinstance(obj, dict) else None
             rv = meta.get("resourceVersion") if isinstance(meta, dict) else None

@@ -94,6 +94,11 @@ class RetryPolicy:
     unreachable_poll: float = 2.0
     """The longest pause between the pod watch's attempts to reach a server that refuses
     connections; tails backing off are woken by the watch's relist once it is back."""
+    quiet_watch: float = 90.0
+    """A pod watch that sent no event and no BOOKMARK for this long may be half-open (API servers
+    send a bookmark about every minute): until it speaks again, the containers it reports count
+    as lagging (``StatusSource.lagging``), so a tail with no line printed yet checks its stream
+    with the API server before printing."""
     deleting_check: float = 0.5
     """Follow mode, pod terminating: the first stall probe after this many silent seconds, doubling
     after each probe that finds nothing.  The log goes with the pod when its grace period ends, so

@@ -249,3 +249,35 @@ async def test_a_first_stream_opened_while_the_watch_recovers_is_checked_with_th
         await asyncio.sleep(0.3)  # room for repeats to show up
     printed = {cid: lines for cid, lines in _by_instance(sink).items() if cid in (old, new)}
     assert printed == {old: [b"old 1", b"old 2"], new: [b"new 1"]}
+
+
+async def test_a_first_stream_opened_behind_a_half_open_watch_is_checked_with_the_server(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """As above, but the watch neither fails nor ends: it goes silent (half-open), so nothing
+    says it lags except that its bookmarks stopped.  Past ``quiet_watch`` seconds of silence
+    the tail's first stream is checked with the API server too."""
+    sb = sandbox.cluster
+    sb.bookmark_interval = 0.2
+    sink = RecordingSink()
+    sb.add_pod("web", containers=("app", "side"), labels={"app": "web"})
+    old = _instance_of(sb, "side")
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(max_log_requests=1))
+    policy = dataclasses.replace(NO_WATCHDOG, quiet_watch=1.0)
+    async with engine(config, [cluster], sink, policy=policy):
+        await streams_open(sandbox, 1)  # app streams; side waits for the slot
+        sb.write("web", "side", "old 1", "old 2")
+        sb.break_watches("stall")
+        await asyncio.sleep(1.5)  # past the quiet limit: no bookmark came
+        sb.restart_container("web", "side")
+        new = _instance_of(sb, "side")
+        sb.write("web", "side", "new 1")
+        # Free the slot: app's tail ends on a 403.
+        sb.fail_requests(403, times=1, path_contains="container=app")
+        sb.break_log_streams("reset", mid_line=False)
+        await eventually(lambda: b"old 2" in sink.messages(), within=10, what="the old instance's lines")
+        sb.break_watches("reset")  # the watch breaks at last and reports the new instance
+        await eventually(lambda: len(sink.lines) >= 3, within=10, what="every line")
+        await asyncio.sleep(0.3)  # room for repeats to show up
+    printed = {cid: lines for cid, lines in _by_instance(sink).items() if cid in (old, new)}
+    assert printed == {old: [b"old 1", b"old 2"], new: [b"new 1"]}

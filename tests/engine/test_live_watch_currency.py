@@ -45,3 +45,42 @@ async def test_a_watch_that_ended_lags_until_an_event_or_a_relist(sandbox: Any, 
     finally:
         watching.cancel()
         await asyncio.gather(watching, return_exceptions=True)
+
+
+async def test_a_watch_silent_past_the_quiet_limit_lags_until_it_speaks_again(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """A half-open watch sends nothing, not even the bookmarks API servers send about every
+    minute: after ``quiet_watch`` seconds of silence its statuses count as lagging."""
+    sb = sandbox.cluster
+    sb.bookmark_interval = 0.2
+    sb.add_pod("web")
+    table = ContainerTable(TargetFilter(Selection()), quiet_watch=1.0)
+    watcher = PodWatcher(cluster, "default", table, lambda _: None, lambda _: None, policy=FAST_POLICY)
+    await watcher.sync(initial=True)
+    watching = asyncio.create_task(watcher.watch())
+    try:
+        await eventually(lambda: sb.store.watcher_count == 1, what="the watch open")
+        await asyncio.sleep(1.5)
+        assert not table.lagging(WEB)  # quiet but alive: its bookmarks keep it current
+        sb.break_watches("stall")
+        await eventually(lambda: table.lagging(WEB), within=5, what="lagging once the watch went silent")
+        assert not table.lagging(ELSEWHERE)  # another namespace's watch is not this one
+        sb.break_watches("reset")  # the connection breaks at last: relisted, current again
+        await eventually(lambda: not table.lagging(WEB), what="current after the relist")
+    finally:
+        watching.cancel()
+        await asyncio.gather(watching, return_exceptions=True)
+
+
+async def test_a_listed_namespace_without_a_watch_never_lags_for_silence(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """``--no-follow`` lists and never watches: no silence to suspect, no extra server checks."""
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    table = ContainerTable(TargetFilter(Selection()), quiet_watch=0.1)
+    watcher = PodWatcher(cluster, "default", table, lambda _: None, lambda _: None, policy=FAST_POLICY)
+    await watcher.sync(initial=True)
+    await asyncio.sleep(0.3)
+    assert not table.lagging(WEB)
