@@ -217,46 +217,16 @@ async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
     assert _by_instance(sink) == expected
 
 
-async def test_a_first_stream_opened_while_the_watch_recovers_is_checked_with_the_server(
-    sandbox: Any, cluster: Cluster
+@pytest.mark.parametrize("watch_fault", ["failing", "half-open"])
+async def test_a_first_stream_opened_while_the_watch_lags_is_checked_with_the_server(
+    sandbox: Any, cluster: Cluster, watch_fault: str
 ) -> None:
     """A container waits for a ``--max-log-requests`` slot and restarts meanwhile, while the pod
-    watch is failing: when its tail finally opens its first stream, the kubelet serves the new
+    watch lags: when its tail finally opens its first stream, the kubelet serves the new
     instance, which the watch cannot say yet.  The tail asks the API server before printing
-    (a churn test lost the old instance's lines and printed the new one's twice)."""
-    sb = sandbox.cluster
-    sink = RecordingSink()
-    sb.add_pod("web", containers=("app", "side"), labels={"app": "web"})
-    old = _instance_of(sb, "side")
-    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(max_log_requests=1))
-    async with engine(config, [cluster], sink, policy=NO_WATCHDOG):
-        await streams_open(sandbox, 1)  # app streams; side waits for the slot
-        sb.write("web", "side", "old 1", "old 2")
-        # Only the pod watch and its relists carry the label selector: the tail's own question
-        # to the server (by name) is answered.
-        failing = sb.fail_requests(503, times=10_000, path_contains="labelSelector=app")
-        sb.break_watches("reset")
-        await eventually(lambda: any("watching pods" in n.text for n in sink.notices), what="a failing watch")
-        sb.restart_container("web", "side")
-        new = _instance_of(sb, "side")
-        sb.write("web", "side", "new 1")
-        # Free the slot: app's tail ends on a 403.
-        sb.fail_requests(403, times=1, path_contains="container=app")
-        sb.break_log_streams("reset", mid_line=False)
-        await eventually(lambda: b"old 2" in sink.messages(), within=10, what="the old instance's lines")
-        failing.remaining = 0  # the watch recovers and reports the new instance
-        await eventually(lambda: len(sink.lines) >= 3, within=10, what="every line")
-        await asyncio.sleep(0.3)  # room for repeats to show up
-    printed = {cid: lines for cid, lines in _by_instance(sink).items() if cid in (old, new)}
-    assert printed == {old: [b"old 1", b"old 2"], new: [b"new 1"]}
-
-
-async def test_a_first_stream_opened_behind_a_half_open_watch_is_checked_with_the_server(
-    sandbox: Any, cluster: Cluster
-) -> None:
-    """As above, but the watch neither fails nor ends: it goes silent (half-open), so nothing
-    says it lags except that its bookmarks stopped.  Past ``quiet_watch`` seconds of silence
-    the tail's first stream is checked with the API server too."""
+    (a churn test lost the old instance's lines and printed the new one's twice).  The watch
+    either fails (it is catching up) or goes silent without an error (half-open): then only
+    the missing bookmarks tell, once ``quiet_watch`` seconds have passed."""
     sb = sandbox.cluster
     sb.bookmark_interval = 0.2
     sink = RecordingSink()
@@ -267,8 +237,17 @@ async def test_a_first_stream_opened_behind_a_half_open_watch_is_checked_with_th
     async with engine(config, [cluster], sink, policy=policy):
         await streams_open(sandbox, 1)  # app streams; side waits for the slot
         sb.write("web", "side", "old 1", "old 2")
-        sb.break_watches("stall")
-        await asyncio.sleep(1.5)  # past the quiet limit: no bookmark came
+        if watch_fault == "failing":
+            # Only the pod watch and its relists carry the label selector: the tail's own
+            # question to the server (by name) is answered.
+            failing = sb.fail_requests(503, times=10_000, path_contains="labelSelector=app")
+            sb.break_watches("reset")
+            await eventually(
+                lambda: any("watching pods" in n.text for n in sink.notices), what="a failing watch"
+            )
+        else:
+            sb.break_watches("stall")
+            await asyncio.sleep(1.5)  # past the quiet limit: no bookmark came
         sb.restart_container("web", "side")
         new = _instance_of(sb, "side")
         sb.write("web", "side", "new 1")
@@ -276,7 +255,10 @@ async def test_a_first_stream_opened_behind_a_half_open_watch_is_checked_with_th
         sb.fail_requests(403, times=1, path_contains="container=app")
         sb.break_log_streams("reset", mid_line=False)
         await eventually(lambda: b"old 2" in sink.messages(), within=10, what="the old instance's lines")
-        sb.break_watches("reset")  # the watch breaks at last and reports the new instance
+        if watch_fault == "failing":
+            failing.remaining = 0  # the watch recovers and reports the new instance
+        else:
+            sb.break_watches("reset")  # the silent watch breaks at last and reports it
         await eventually(lambda: len(sink.lines) >= 3, within=10, what="every line")
         await asyncio.sleep(0.3)  # room for repeats to show up
     printed = {cid: lines for cid, lines in _by_instance(sink).items() if cid in (old, new)}
