@@ -29,7 +29,7 @@ MAX_EVENT_BYTES = 64 * 1024 * 1024
 """A watch event larger than this is skipped instead of buffered without bound."""
 _STREAM_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
 _HEARD = frozenset(("ADDED", "MODIFIED", "DELETED", "BOOKMARK"))
-"""Event types that show the watch is alive and current (``PodWatch``'s ``on_heard``)."""
+"""Event types that show the watch is alive (``PodWatch`` calls ``on_heard`` for each)."""
 
 
 def _broken(exc: BaseException) -> str:
