@@ -1,5 +1,4 @@
 """User regexes are read as Go RE2 syntax (what stern users write), translated for the ``regex`` module."""
-# ruff: noqa: E501  (tables of cases read best one per line)
 
 from __future__ import annotations
 
