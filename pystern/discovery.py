@@ -31,6 +31,7 @@ from pystern.model import (
 )
 from pystern.ports import Cluster
 from pystern.tail import History, RetryPolicy
+from pystern.timefmt import NS_PER_SECOND, parse_rfc3339_ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,22 @@ def _instance_ids(pod: Pod) -> set[str]:
     return ids
 
 
+def _started_before(pod: Pod, cutoff_ns: int) -> set[str]:
+    """The pod's instance IDs whose ``startedAt`` is before ``cutoff_ns`` (epoch nanoseconds)."""
+    starts = [(s.container_id, s.started_at) for s in pod.statuses]
+    last = [s.last_terminated for s in pod.statuses if s.last_terminated is not None]
+    starts.extend((t.container_id, t.started_at) for t in last)
+    ids: set[str] = set()
+    for cid, started in starts:
+        if cid and started:
+            try:
+                if parse_rfc3339_ns(started) < cutoff_ns:
+                    ids.add(cid)
+            except ValueError:
+                continue  # a malformed timestamp: treat the instance as new (its whole log)
+    return ids
+
+
 def workload_of(pod: Pod) -> str:
     """The owner group used for colours: the controller owner, else ``generateName``."""
     for owner in pod.owners:
@@ -94,6 +111,9 @@ class ContainerTable:
 
     target_filter: TargetFilter
     context: str = ""
+    started_ns: int = 0
+    """Wall-clock epoch nanoseconds when pystern started (0: unknown).  A pod first seen later
+    whose containers started before it (relabelled into ``-l``, say) gets ``--tail``/``--since``."""
     pods: dict[str, Pod] = field(default_factory=dict)
     _entries: dict[tuple[str, str, str], _Entry] = field(default_factory=dict)
     _by_uid: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
@@ -128,6 +148,7 @@ class ContainerTable:
         ``initial`` is True for the pods of the first list: those are the containers that
         were running when pystern started, so ``--tail``/``--since`` apply to them.
         """
+        first_sighting = pod.uid not in self.pods
         self.pods[pod.uid] = pod
         self._signal(pod.uid)
         events: list[DiscoveryEvent] = []
@@ -138,6 +159,15 @@ class ContainerTable:
             # A pod that starts to match --condition later gets only new lines from instances that
             # ran before (stern's --tail=0 rule), not their whole logs.
             self._passed_over.setdefault(pod.uid, set()).update(_instance_ids(pod))
+        elif first_sighting and self.started_ns:
+            # A pod that existed at start-up but was not selected then (relabelled into -l, or
+            # seen only now): its containers that were already running get the start-up window,
+            # not their whole history.  Kubernetes timestamps are whole seconds, so only those
+            # that started before the second pystern started in count (a later start: read all).
+            cutoff = self.started_ns // NS_PER_SECOND * NS_PER_SECOND
+            earlier = _started_before(pod, cutoff)
+            if earlier:
+                self._passed_over.setdefault(pod.uid, set()).update(earlier)
         if not matches:
             for key in self._by_uid.pop(pod.uid, set()):
                 entry = self._entries.pop(key)

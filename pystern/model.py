@@ -42,6 +42,7 @@ class Termination:
     container_id: str = ""
     signal: int = 0
     finished_at: str = ""
+    started_at: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class ContainerStatus:
     waiting_reason: str = ""
     terminated: Termination | None = None
     last_terminated: Termination | None = None
+    started_at: str = ""
+    """RFC3339 start of the current instance (``running``/``terminated.startedAt``; empty if waiting)."""
 
     @property
     def log_container_id(self) -> str:

@@ -259,7 +259,9 @@ def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
 
 
 def _table(config: Config, cluster: Cluster, several: bool) -> ContainerTable:
-    return ContainerTable(TargetFilter(config.selection), context=cluster.context if several else "")
+    return ContainerTable(
+        TargetFilter(config.selection), context=cluster.context if several else "", started_ns=time.time_ns()
+    )
 
 
 async def _follow(

@@ -159,3 +159,40 @@ async def test_container_state_running_skips_a_crashed_instance_for_good(
         await eventually(lambda: b"running again" in sink.messages(), what="the new instance")
         await asyncio.sleep(0.2)
     assert sink.messages() == [b"running again"]
+
+
+async def test_a_pod_relabelled_into_the_selector_gets_the_start_up_window(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # It ran before pystern started, only without the label: --tail applies to it as to the pods
+    # that matched at start-up; it printed its whole log.
+    sb = sandbox.cluster
+    sb.add_pod("web", labels={"app": "other"}, age=5)
+    for n in range(1, 4):
+        sb.write("web", "app", f"old {n}")
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(tail_lines=1))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", "new")
+        await eventually(lambda: b"new" in sink.messages(), what="the new line")
+    assert sink.messages() == [b"old 3", b"new"]
+
+
+async def test_a_pod_created_after_start_up_and_labelled_later_shows_its_whole_log(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(tail_lines=1))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("web", labels={"app": "other"})
+        sb.write("web", "app", "one")
+        sb.write("web", "app", "two")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        await eventually(lambda: len(sink.messages()) == 2, what="both lines")
+    assert sink.messages() == [b"one", b"two"]
