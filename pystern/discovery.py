@@ -112,6 +112,8 @@ class ContainerTable:
     target_filter: TargetFilter
     context: str = ""
     started_ns: int = 0
+    explain: bool = False
+    """``--verbosity`` >= 1: a ``DIAGNOSTIC`` notice says why a container is not tailed (once per reason)."""
     """Wall-clock epoch nanoseconds when pystern started (0: unknown).  A pod first seen later
     whose containers started before it (relabelled into ``-l``, say) gets ``--tail``/``--since``."""
     pods: dict[str, Pod] = field(default_factory=dict)
@@ -124,6 +126,8 @@ class ContainerTable:
     match: if tailed later, ``--tail``/``--since`` apply, and none is read as a missed instance."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
     _recovering: set[str | None] = field(default_factory=set)
+    _explained: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(pod UID, kind, container) -> the skip reason last said, so that each is said once."""
     """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
@@ -169,12 +173,21 @@ class ContainerTable:
             if earlier:
                 self._passed_over.setdefault(pod.uid, set()).update(earlier)
         if not matches:
+            if self.explain and filt.selection.condition is not None:
+                ctype, cstatus = filt.selection.condition
+                self._explain(pod, None, f"condition {ctype}={cstatus} does not hold", notices)
             for key in self._by_uid.pop(pod.uid, set()):
                 entry = self._entries.pop(key)
                 if entry.target is not None:
                     events.append(TargetRemoved(entry.target, cancel=True))
             return events, notices
         keys = self._by_uid.setdefault(pod.uid, set())
+        if self.explain:
+            self._explain(pod, None, "", notices)
+            for status in pod.statuses:
+                reason = filt.container_skip_reason(status)
+                if reason is not None:
+                    self._explain(pod, status, reason, notices)
         for status in filt.candidates(pod):
             key = (pod.namespace, pod.uid, status.name)
             cid = status.log_container_id
@@ -190,12 +203,21 @@ class ContainerTable:
                     notices.append(self._terminated_notice(pod, status, entry))
             previous = entry.cid
             entry.cid, entry.status = cid, status
-            if not cid or (not first and cid == previous):
+            if not cid:
+                if self.explain:
+                    why = f" ({status.waiting_reason})" if status.waiting_reason else ""
+                    self._explain(pod, status, f"not started yet: {status.state.value}{why}", notices)
+                continue
+            if not first and cid == previous:
                 continue
             # stern's rule: --container-state filters only the first sighting; a later new ID
             # (a restart, or a new pod whose containers had no ID yet) is tailed whatever its state.
             if first and not filt.state_matches(status):
+                if self.explain:
+                    self._explain(pod, status, filt.state_skip_reason(status), notices)
                 continue
+            if self.explain:
+                self._explain(pod, status, "", notices)
             tailed = self._tailed.setdefault(pod.uid, set())
             if cid in tailed:
                 if not first:
@@ -212,6 +234,21 @@ class ContainerTable:
             entry.target = self.target_for(pod, status, cid)
             events.append(TargetAdded(entry.target, history))
         return events, notices
+
+    def _explain(self, pod: Pod, status: ContainerStatus | None, reason: str, notices: list[Notice]) -> None:
+        """Say why a container (``status``) or a whole pod (None) is not tailed, once per reason.
+
+        An empty ``reason`` means it is tailed (or the pod matches) now: a later skip is said again.
+        """
+        key = (pod.uid, status.kind.value, status.name) if status is not None else (pod.uid, "", "")
+        if self._explained.get(key, "") == reason:
+            return
+        if not reason:
+            del self._explained[key]
+            return
+        self._explained[key] = reason
+        where = f"{pod.namespace}/{pod.name}" + (f" › {status.name}" if status is not None else "")
+        notices.append(Notice(NoticeKind.DIAGNOSTIC, f"{where}: not tailed: {reason}"))
 
     def _missed_instance(self, pod: Pod, status: ContainerStatus, tailed: set[str]) -> list[DiscoveryEvent]:
         """The replaced instance of a container whose restart happened out of sight.
@@ -248,6 +285,8 @@ class ContainerTable:
         self.pods.pop(uid, None)
         self._tailed.pop(uid, None)
         self._passed_over.pop(uid, None)
+        for key in [k for k in self._explained if k[0] == uid]:
+            del self._explained[key]
         self._signal(uid)
         events: list[DiscoveryEvent] = []
         for key in self._by_uid.pop(uid, set()):

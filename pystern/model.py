@@ -174,6 +174,7 @@ class NoticeKind(enum.Enum):
     WAITING = "waiting"  # max-log-requests queue
     WARNING = "warning"
     ERROR = "error"
+    DIAGNOSTIC = "diagnostic"  # --verbosity 1: "pystern: <decision>"
 
 
 @dataclass(frozen=True, slots=True)

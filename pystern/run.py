@@ -260,7 +260,10 @@ def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
 
 def _table(config: Config, cluster: Cluster, several: bool) -> ContainerTable:
     return ContainerTable(
-        TargetFilter(config.selection), context=cluster.context if several else "", started_ns=time.time_ns()
+        TargetFilter(config.selection),
+        context=cluster.context if several else "",
+        started_ns=time.time_ns(),
+        explain=config.connection.verbosity >= 1,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 import regex
 
 from pystern.model import NoticeKind
-from pystern.options import Config, Follow, ResourceQuery, Selection
+from pystern.options import Config, Connection, ContainerState, Follow, ResourceQuery, Selection
 from pystern.ports import Cluster
 from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
 
@@ -196,3 +196,43 @@ async def test_a_pod_created_after_start_up_and_labelled_later_shows_its_whole_l
         await streams_open(sandbox, 1)
         await eventually(lambda: len(sink.messages()) == 2, what="both lines")
     assert sink.messages() == [b"one", b"two"]
+
+
+async def test_verbosity_1_says_once_why_each_container_is_not_tailed(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app", "sidecar", "metrics"), init_containers=("setup",))
+    sb.add_pod("done")
+    sb.terminate_container("done", "app")
+    sink = RecordingSink()
+    selection = Selection(
+        container_query=regex.compile("app|sidecar"),
+        exclude_containers=(regex.compile("side"),),
+        init_containers=False,
+        container_states=frozenset({ContainerState.RUNNING}),
+    )
+    config = Config(selection=selection, connection=Connection(verbosity=1))
+    async with engine(config, [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.add_pod("new", running=False)
+        sb.set_labels("new", {"touched": "yes"})  # a second event: no second line for the same reason
+        await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 5, what="the skip reasons")
+        sb.set_running("new", "app")
+        await streams_open(sandbox, 2)
+    said = sorted(n.text for n in sink.kinds(NoticeKind.DIAGNOSTIC))
+    assert said == [
+        "default/done › app: not tailed: its state terminated is not in --container-state running",
+        "default/new › app: not tailed: not started yet: waiting (ContainerCreating)",
+        "default/web › metrics: not tailed: its name does not match --container",
+        "default/web › setup: not tailed: an init container (--init-containers=false)",
+        "default/web › sidecar: not tailed: its name matches --exclude-container",
+    ]
+
+
+async def test_without_verbosity_no_reasons_are_given(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app", "sidecar"))
+    sink = RecordingSink()
+    config = Config(selection=Selection(exclude_containers=(regex.compile("side"),)))
+    async with engine(config, [cluster], sink):
+        await streams_open(sandbox, 1)
+    assert sink.kinds(NoticeKind.DIAGNOSTIC) == []
