@@ -176,6 +176,12 @@ class PodDriver:
             pod.pod_ip = self._next_ip()
         pod.created_ns -= int(age * NS_PER_SECOND)
         if running and node:
+            if owner is not None:
+                # A controller's pod is first seen Pending (ContainerCreating) and then Running, as
+                # a real one is: watchers meet its containers without an ID first.
+                _creating(conts, (*init_containers, *sidecar_inits))
+                self.pods[(namespace, name)] = pod
+                self._publish(pod)
             for c in conts:
                 c.start().started_ns = pod.created_ns
                 if c.kind == "init" and not c.sidecar:
@@ -184,10 +190,7 @@ class PodDriver:
             for c in conts:
                 c.waiting_reason = "ContainerCreating"
         else:
-            for c in conts:
-                c.waiting_reason = (
-                    "PodInitializing" if c.kind == "regular" and init_containers else "ContainerCreating"
-                )
+            _creating(conts, (*init_containers, *sidecar_inits))
         self.pods[(namespace, name)] = pod
         return self._publish(pod)
 
@@ -494,6 +497,13 @@ class PodDriver:
         cont = self._container(pod, container, namespace)
         inst = cont.previous if previous else cont.current
         return bytes(inst.log.data) if inst is not None else b""
+
+
+def _creating(containers: Sequence[Container], init_containers: Sequence[str]) -> None:
+    """Every container waits to be created (regular ones behind init containers wait for those)."""
+    for c in containers:
+        behind_inits = c.kind == "regular" and bool(init_containers)
+        c.waiting_reason = "PodInitializing" if behind_inits else "ContainerCreating"
 
 
 def _uid() -> str:
