@@ -200,6 +200,8 @@ class _Translator:
             break
         text = src[start:i]
         hint = _HINT_LOOKAROUND if text in ("(?=", "(?!") else ""
+        if src.startswith(("(?P=", "(?P>"), start):
+            hint = _HINT_BACKREF
         raise Re2Error("invalid or unsupported Perl syntax", text, hint)
 
     # -- repetition

@@ -77,7 +77,7 @@ def test_a_pattern_matches_what_go_would_match(pattern: str, text: str, found: s
 ERRORS = [
     ("backreference", r"(a)\1", "invalid escape sequence: `\\1` (RE2 syntax has no backreferences)"),
     ("backreference-8", r"\8", "invalid escape sequence: `\\8`"),
-    ("named-backreference", r"(?P<n>a)(?P=n)", "invalid or unsupported Perl syntax: `(?P`"),
+    ("named-backreference", r"(?P<n>a)(?P=n)", "`(?P` (RE2 syntax has no backreferences)"),
     ("lookahead", r"a(?=b)", "invalid or unsupported Perl syntax: `(?=` (RE2 syntax has no look-around)"),
     (
         "negative-lookahead",
