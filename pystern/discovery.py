@@ -250,6 +250,10 @@ class ContainerTable:
         where = f"{pod.namespace}/{pod.name}" + (f" › {status.name}" if status is not None else "")
         notices.append(Notice(NoticeKind.DIAGNOSTIC, f"{where}: not tailed: {reason}"))
 
+    def explain_pod(self, pod: Pod, reason: str, notices: list[Notice]) -> None:
+        """``_explain`` for a pod that is not observed at all (``--exclude-pod``)."""
+        self._explain(pod, None, reason, notices)
+
     def _missed_instance(self, pod: Pod, status: ContainerStatus, tailed: set[str]) -> list[DiscoveryEvent]:
         """The replaced instance of a container whose restart happened out of sight.
 
@@ -389,7 +393,15 @@ class PodWatcher:
         self._owned: dict[str, bool] = {}
 
     async def _selected(self, pod: Pod) -> bool:
-        if not self.table.target_filter.pod_matches(pod):
+        filt = self.table.target_filter
+        if not filt.pod_matches(pod):
+            if self.table.explain and filt.excluded_pod(pod):
+                # Only the explicit exclusion is explained: every pod the query does not name would
+                # be a line of noise in a busy namespace.
+                notices: list[Notice] = []
+                self.table.explain_pod(pod, "its name matches --exclude-pod", notices)
+                for notice in notices:
+                    self.on_notice(notice)
             return False
         if self.owns is None:
             return True

@@ -37,7 +37,11 @@ class TargetFilter:
                 return False
         elif sel.pod_query.search(pod.name) is None:
             return False
-        return not any(rx.search(pod.name) is not None for rx in sel.exclude_pods)
+        return not self.excluded_pod(pod)
+
+    def excluded_pod(self, pod: Pod) -> bool:
+        """The pod name matches an ``--exclude-pod`` regex."""
+        return any(rx.search(pod.name) is not None for rx in self.selection.exclude_pods)
 
     def condition_matches(self, pod: Pod) -> bool:
         """``--condition``: the pod has that condition with that status (case-insensitive).

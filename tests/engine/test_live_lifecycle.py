@@ -203,8 +203,10 @@ async def test_verbosity_1_says_once_why_each_container_is_not_tailed(sandbox: A
     sb.add_pod("web", containers=("app", "sidecar", "metrics"), init_containers=("setup",))
     sb.add_pod("done")
     sb.terminate_container("done", "app")
+    sb.add_pod("skip-me")
     sink = RecordingSink()
     selection = Selection(
+        exclude_pods=(regex.compile("skip"),),
         container_query=regex.compile("app|sidecar"),
         exclude_containers=(regex.compile("side"),),
         init_containers=False,
@@ -215,13 +217,14 @@ async def test_verbosity_1_says_once_why_each_container_is_not_tailed(sandbox: A
         await streams_open(sandbox, 1)
         sb.add_pod("new", running=False)
         sb.set_labels("new", {"touched": "yes"})  # a second event: no second line for the same reason
-        await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 5, what="the skip reasons")
+        await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 6, what="the skip reasons")
         sb.set_running("new", "app")
         await streams_open(sandbox, 2)
     said = sorted(n.text for n in sink.kinds(NoticeKind.DIAGNOSTIC))
     assert said == [
         "default/done › app: not tailed: its state terminated is not in --container-state running",
         "default/new › app: not tailed: not started yet: waiting (ContainerCreating)",
+        "default/skip-me: not tailed: its name matches --exclude-pod",
         "default/web › metrics: not tailed: its name does not match --container",
         "default/web › setup: not tailed: an init container (--init-containers=false)",
         "default/web › sidecar: not tailed: its name matches --exclude-container",
