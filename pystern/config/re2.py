@@ -169,7 +169,9 @@ class _Translator:
                 raise Re2Error("duplicate capture group name", name)
             self.names.add(name)
             self.frames.append(_Frame(self.flags, len(self.out)))
-            self.out.append(f"(?P<{name}>")
+            # A plain group: nothing reads captures by name, Go allows names ``regex`` refuses
+            # (``1st``), and names from several patterns must not clash when they are combined.
+            self.out.append("(")
             self.pos = end + 1
             self.last = ""
             return

@@ -61,6 +61,7 @@ MATCHES = [
     ("flag-empty", r"(?)a", "a", "a"),
     ("named-go", r"(?<n>b)", "b", "b"),
     ("named-python", r"(?P<n>b)", "b", "b"),
+    ("named-digit-first", r"(?P<1st>b)+", "bb", "bb"),
     ("escaped-punct", r"\_\-\.", "_-.", "_-."),
     ("repeat-boundary", r"\b*x", "x", "x"),
     ("empty", r"", "x", ""),
