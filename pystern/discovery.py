@@ -112,10 +112,10 @@ class ContainerTable:
     target_filter: TargetFilter
     context: str = ""
     started_ns: int = 0
-    explain: bool = False
-    """``--verbosity`` >= 1: a ``DIAGNOSTIC`` notice says why a container is not tailed (once per reason)."""
     """Wall-clock epoch nanoseconds when pystern started (0: unknown).  A pod first seen later
     whose containers started before it (relabelled into ``-l``, say) gets ``--tail``/``--since``."""
+    explain: bool = False
+    """``--verbosity`` >= 1: a ``DIAGNOSTIC`` notice says why a container is not tailed (once per reason)."""
     pods: dict[str, Pod] = field(default_factory=dict)
     _entries: dict[tuple[str, str, str], _Entry] = field(default_factory=dict)
     _by_uid: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
@@ -126,9 +126,9 @@ class ContainerTable:
     match: if tailed later, ``--tail``/``--since`` apply, and none is read as a missed instance."""
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
     _recovering: set[str | None] = field(default_factory=set)
+    """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
     _explained: dict[tuple[str, str, str], str] = field(default_factory=dict)
     """(pod UID, kind, container) -> the skip reason last said, so that each is said once."""
-    """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
         """The Target of one container instance."""
