@@ -81,6 +81,10 @@ def _instance_ids(pod: Pod) -> set[str]:
     return ids
 
 
+LEFT_PODS_KEPT = 4096
+"""Forgotten pods whose tailed container IDs are kept (a few hundred bytes each)."""
+
+
 def _started_before(pod: Pod, cutoff_ns: int) -> set[str]:
     """The pod's instance IDs whose ``startedAt`` is before ``cutoff_ns`` (epoch nanoseconds)."""
     starts = [(s.container_id, s.started_at) for s in pod.statuses]
@@ -127,6 +131,9 @@ class ContainerTable:
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
     _recovering: set[str | None] = field(default_factory=set)
     """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
+    _left: dict[str, set[str]] = field(default_factory=dict)
+    """Pod UID -> container IDs tailed before the pod was forgotten (it left the selector, or was
+    deleted: then it never comes back), so a pod relabelled back in is not read again from the start."""
     _explained: dict[tuple[str, str, str], str] = field(default_factory=dict)
     """(pod UID, kind, container) -> the skip reason last said, so that each is said once."""
 
@@ -153,6 +160,8 @@ class ContainerTable:
         were running when pystern started, so ``--tail``/``--since`` apply to them.
         """
         first_sighting = pod.uid not in self.pods
+        if first_sighting and pod.uid in self._left:
+            self._tailed[pod.uid] = self._left.pop(pod.uid)
         self.pods[pod.uid] = pod
         self._signal(pod.uid)
         events: list[DiscoveryEvent] = []
@@ -287,7 +296,11 @@ class ContainerTable:
     def forget(self, uid: str) -> list[DiscoveryEvent]:
         """The pod is gone (deleted, or no longer selected): its tails end once their streams drain."""
         self.pods.pop(uid, None)
-        self._tailed.pop(uid, None)
+        tailed = self._tailed.pop(uid, None)
+        if tailed:
+            if len(self._left) >= LEFT_PODS_KEPT:
+                del self._left[next(iter(self._left))]  # the oldest: almost surely deleted for good
+            self._left[uid] = tailed
         self._passed_over.pop(uid, None)
         for key in [k for k in self._explained if k[0] == uid]:
             del self._explained[key]

@@ -239,3 +239,24 @@ async def test_without_verbosity_no_reasons_are_given(sandbox: Any, cluster: Clu
     async with engine(config, [cluster], sink):
         await streams_open(sandbox, 1)
     assert sink.kinds(NoticeKind.DIAGNOSTIC) == []
+
+
+async def test_a_pod_relabelled_out_and_back_does_not_print_its_log_again(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("web", labels={"app": "web"})
+        sb.write("web", "app", "one")
+        await eventually(lambda: sink.messages() == [b"one"], what="the first line")
+        sb.set_labels("web", {"app": "other"})
+        await eventually(lambda: len(sandbox.cluster.streams) == 0, what="the stream to end")
+        sb.write("web", "app", "while not selected")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", "two")
+        await eventually(lambda: b"two" in sink.messages(), what="the new line")
+    assert sink.messages() == [b"one", b"two"]
