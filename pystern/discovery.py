@@ -81,6 +81,12 @@ def _instance_ids(pod: Pod) -> set[str]:
     return ids
 
 
+_HISTORY_WHY = {
+    History.CONFIGURED: "with --tail/--since (it was running before pystern selected its pod)",
+    History.ALL: "from its first line (it started after pystern did)",
+    History.NONE: "new lines only (it was tailed before its pod stopped being selected)",
+}
+
 LEFT_PODS_KEPT = 4096
 """Forgotten pods whose tailed container IDs are kept (a few hundred bytes each)."""
 
@@ -242,6 +248,10 @@ class ContainerTable:
             tailed.add(cid)
             entry.target = self.target_for(pod, status, cid)
             events.append(TargetAdded(entry.target, history))
+            if self.explain and not initial:
+                # At start-up every container gets --tail/--since; later the choice needs saying.
+                text = f"{pod.namespace}/{pod.name} › {status.name}: reading {_HISTORY_WHY[history]}"
+                notices.append(Notice(NoticeKind.DIAGNOSTIC, text))
         return events, notices
 
     def _explain(self, pod: Pod, status: ContainerStatus | None, reason: str, notices: list[Notice]) -> None:

@@ -220,10 +220,12 @@ async def test_verbosity_1_says_once_why_each_container_is_not_tailed(sandbox: A
         await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 6, what="the skip reasons")
         sb.set_running("new", "app")
         await streams_open(sandbox, 2)
+        await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 7, what="the history choice")
     said = sorted(n.text for n in sink.kinds(NoticeKind.DIAGNOSTIC))
     assert said == [
         "default/done › app: not tailed: its state terminated is not in --container-state running",
         "default/new › app: not tailed: not started yet: waiting (ContainerCreating)",
+        "default/new › app: reading from its first line (it started after pystern did)",
         "default/skip-me: not tailed: its name matches --exclude-pod",
         "default/web › metrics: not tailed: its name does not match --container",
         "default/web › setup: not tailed: an init container (--init-containers=false)",
