@@ -187,7 +187,8 @@ def test_explain_says_when_a_pod_stops_and_starts_missing_the_condition() -> Non
         _, notices = table.observe(pod("p", cs("app", cid="c1"), conditions={"Ready": ready}), initial=False)
         said.append([n.text for n in notices if n.kind is NoticeKind.DIAGNOSTIC])
     gone = "default/p: not tailed: condition Ready=False does not hold"
-    assert said == [[gone], [], [], [gone]]
+    read = "default/p › app: reading with --tail/--since (it was running before pystern selected its pod)"
+    assert said == [[gone], [], [read], [gone]]
 
 
 def test_target_carries_workload_and_context() -> None:
