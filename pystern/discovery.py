@@ -123,7 +123,9 @@ class ContainerTable:
     context: str = ""
     started_ns: int = 0
     """Wall-clock epoch nanoseconds when pystern started (0: unknown).  A pod first seen later
-    whose containers started before it (relabelled into ``-l``, say) gets ``--tail``/``--since``."""
+    whose containers started before it (relabelled into ``-l``, say) gets ``--tail``/``--since``.
+    The API server's clock at the first list (``note_server_start``) is used instead when known."""
+    _server_start_ns: int = 0
     explain: bool = False
     """``--verbosity`` >= 1: a ``DIAGNOSTIC`` notice says why a container is not tailed (once per reason)."""
     pods: dict[str, Pod] = field(default_factory=dict)
@@ -178,12 +180,12 @@ class ContainerTable:
             # A pod that starts to match --condition later gets only new lines from instances that
             # ran before (stern's --tail=0 rule), not their whole logs.
             self._passed_over.setdefault(pod.uid, set()).update(_instance_ids(pod))
-        elif first_sighting and self.started_ns:
+        elif first_sighting and (self.started_ns or self._server_start_ns):
             # A pod that existed at start-up but was not selected then (relabelled into -l, or
             # seen only now): its containers that were already running get the start-up window,
             # not their whole history.  Kubernetes timestamps are whole seconds, so only those
             # that started before the second pystern started in count (a later start: read all).
-            cutoff = self.started_ns // NS_PER_SECOND * NS_PER_SECOND
+            cutoff = self._server_start_ns or self.started_ns // NS_PER_SECOND * NS_PER_SECOND
             earlier = _started_before(pod, cutoff)
             if earlier:
                 self._passed_over.setdefault(pod.uid, set()).update(earlier)
@@ -253,6 +255,15 @@ class ContainerTable:
                 text = f"{pod.namespace}/{pod.name} › {status.name}: reading {_HISTORY_WHY[history]}"
                 notices.append(Notice(NoticeKind.DIAGNOSTIC, text))
         return events, notices
+
+    def note_server_start(self, server_time_ns: int) -> None:
+        """The API server's clock at a first list: what "running before start-up" is measured by.
+
+        Container ``startedAt`` comes from the cluster's clock, so comparing it with the server's
+        own clock is immune to skew between this machine and the cluster.
+        """
+        if server_time_ns and (not self._server_start_ns or server_time_ns < self._server_start_ns):
+            self._server_start_ns = server_time_ns
 
     def _explain(self, pod: Pod, status: ContainerStatus | None, reason: str, notices: list[Notice]) -> None:
         """Say why a container (``status``) or a whole pod (None) is not tailed, once per reason.
@@ -453,6 +464,8 @@ class PodWatcher:
         Errors propagate (the caller decides: abort at start-up, retry later).
         """
         listed = await self.cluster.list_pods(self.namespace, self.label_selector, self.field_selector)
+        if initial:
+            self.table.note_server_start(listed.server_time_ns)
         seen = set()
         for pod in listed.pods:
             seen.add(pod.uid)

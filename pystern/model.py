@@ -137,6 +137,8 @@ class PodList:
 
     pods: tuple[Pod, ...]
     resource_version: str
+    server_time_ns: int = 0
+    """The API server's clock when it answered (its ``Date`` header, whole seconds); 0: unknown."""
 
 
 @dataclass(frozen=True, slots=True)

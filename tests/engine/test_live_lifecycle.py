@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -261,4 +262,22 @@ async def test_a_pod_relabelled_out_and_back_does_not_print_its_log_again(
         await streams_open(sandbox, 1)
         sb.write("web", "app", "two")
         await eventually(lambda: b"two" in sink.messages(), what="the new line")
+    assert sink.messages() == [b"one", b"two"]
+
+
+async def test_a_skewed_local_clock_does_not_make_a_new_pod_look_old(sandbox: Any, cluster: Cluster) -> None:
+    # This machine's clock an hour ahead of the cluster's: what ran "before start-up" is judged by
+    # the API server's own clock (the Date of its first list), so the new pod is read in full.
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(tail_lines=1))
+    ahead = lambda: time.time_ns() + 3600 * 10**9  # noqa: E731
+    async with engine(config, [cluster], sink, wall_clock=ahead):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("web", labels={"app": "other"})
+        sb.write("web", "app", "one")
+        sb.write("web", "app", "two")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        await eventually(lambda: len(sink.messages()) == 2, what="both lines")
     assert sink.messages() == [b"one", b"two"]
