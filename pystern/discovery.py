@@ -31,6 +31,7 @@ from pystern.model import (
 )
 from pystern.ports import Cluster
 from pystern.tail import History, RetryPolicy
+from pystern.timefmt import NS_PER_SECOND, parse_rfc3339_ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,32 @@ def _instance_ids(pod: Pod) -> set[str]:
     return ids
 
 
+_HISTORY_WHY = {
+    History.CONFIGURED: "with --tail/--since (it was running before pystern selected its pod)",
+    History.ALL: "from its first line (it started after pystern did)",
+    History.NONE: "new lines only (it was tailed before its pod stopped being selected)",
+}
+
+LEFT_PODS_KEPT = 4096
+"""Forgotten pods whose tailed container IDs are kept (a few hundred bytes each)."""
+
+
+def _started_before(pod: Pod, cutoff_ns: int) -> set[str]:
+    """The pod's instance IDs whose ``startedAt`` is before ``cutoff_ns`` (epoch nanoseconds)."""
+    starts = [(s.container_id, s.started_at) for s in pod.statuses]
+    last = [s.last_terminated for s in pod.statuses if s.last_terminated is not None]
+    starts.extend((t.container_id, t.started_at) for t in last)
+    ids: set[str] = set()
+    for cid, started in starts:
+        if cid and started:
+            try:
+                if parse_rfc3339_ns(started) < cutoff_ns:
+                    ids.add(cid)
+            except ValueError:
+                continue  # a malformed timestamp: treat the instance as new (its whole log)
+    return ids
+
+
 def workload_of(pod: Pod) -> str:
     """The owner group used for colours: the controller owner, else ``generateName``."""
     for owner in pod.owners:
@@ -94,6 +121,13 @@ class ContainerTable:
 
     target_filter: TargetFilter
     context: str = ""
+    started_ns: int = 0
+    """Wall-clock epoch nanoseconds when pystern started (0: unknown).  A pod first seen later
+    whose containers started before it (relabelled into ``-l``, say) gets ``--tail``/``--since``.
+    The API server's clock at the first list (``note_server_start``) is used instead when known."""
+    _server_start_ns: int = 0
+    explain: bool = False
+    """``--verbosity`` >= 1: a ``DIAGNOSTIC`` notice says why a container is not tailed (once per reason)."""
     pods: dict[str, Pod] = field(default_factory=dict)
     _entries: dict[tuple[str, str, str], _Entry] = field(default_factory=dict)
     _by_uid: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
@@ -109,6 +143,11 @@ class ContainerTable:
     """Namespaces (None: all) whose watch ended and has not caught up yet: their statuses may lag."""
     _heard: dict[str | None, float] = field(default_factory=dict)
     """Namespace (None: all) -> when its list or watch last said something (``time.monotonic``)."""
+    _left: dict[str, set[str]] = field(default_factory=dict)
+    """Pod UID -> container IDs tailed before the pod was forgotten (it left the selector, or was
+    deleted: then it never comes back), so a pod relabelled back in is not read again from the start."""
+    _explained: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(pod UID, kind, container) -> the skip reason last said, so that each is said once."""
 
     def target_for(self, pod: Pod, status: ContainerStatus, cid: str) -> Target:
         """The Target of one container instance."""
@@ -132,6 +171,9 @@ class ContainerTable:
         ``initial`` is True for the pods of the first list: those are the containers that
         were running when pystern started, so ``--tail``/``--since`` apply to them.
         """
+        first_sighting = pod.uid not in self.pods
+        if first_sighting and pod.uid in self._left:
+            self._tailed[pod.uid] = self._left.pop(pod.uid)
         self.pods[pod.uid] = pod
         self._signal(pod.uid)
         events: list[DiscoveryEvent] = []
@@ -142,13 +184,31 @@ class ContainerTable:
             # A pod that starts to match --condition later gets only new lines from instances that
             # ran before (stern's --tail=0 rule), not their whole logs.
             self._passed_over.setdefault(pod.uid, set()).update(_instance_ids(pod))
+        elif first_sighting and (self.started_ns or self._server_start_ns):
+            # A pod that existed at start-up but was not selected then (relabelled into -l, or
+            # seen only now): its containers that were already running get the start-up window,
+            # not their whole history.  Kubernetes timestamps are whole seconds, so only those
+            # that started before the second pystern started in count (a later start: read all).
+            cutoff = self._server_start_ns or self.started_ns // NS_PER_SECOND * NS_PER_SECOND
+            earlier = _started_before(pod, cutoff)
+            if earlier:
+                self._passed_over.setdefault(pod.uid, set()).update(earlier)
         if not matches:
+            if self.explain and filt.selection.condition is not None:
+                ctype, cstatus = filt.selection.condition
+                self._explain(pod, None, f"condition {ctype}={cstatus} does not hold", notices)
             for key in self._by_uid.pop(pod.uid, set()):
                 entry = self._entries.pop(key)
                 if entry.target is not None:
                     events.append(TargetRemoved(entry.target, cancel=True))
             return events, notices
         keys = self._by_uid.setdefault(pod.uid, set())
+        if self.explain:
+            self._explain(pod, None, "", notices)
+            for status in pod.statuses:
+                reason = filt.container_skip_reason(status)
+                if reason is not None:
+                    self._explain(pod, status, reason, notices)
         for status in filt.candidates(pod):
             key = (pod.namespace, pod.uid, status.name)
             cid = status.log_container_id
@@ -164,12 +224,21 @@ class ContainerTable:
                     notices.append(self._terminated_notice(pod, status, entry))
             previous = entry.cid
             entry.cid, entry.status = cid, status
-            if not cid or (not first and cid == previous):
+            if not cid:
+                if self.explain:
+                    why = f" ({status.waiting_reason})" if status.waiting_reason else ""
+                    self._explain(pod, status, f"not started yet: {status.state.value}{why}", notices)
+                continue
+            if not first and cid == previous:
                 continue
             # stern's rule: --container-state filters only the first sighting; a later new ID
             # (a restart, or a new pod whose containers had no ID yet) is tailed whatever its state.
             if first and not filt.state_matches(status):
+                if self.explain:
+                    self._explain(pod, status, filt.state_skip_reason(status), notices)
                 continue
+            if self.explain:
+                self._explain(pod, status, "", notices)
             tailed = self._tailed.setdefault(pod.uid, set())
             if cid in tailed:
                 if not first:
@@ -185,7 +254,39 @@ class ContainerTable:
             tailed.add(cid)
             entry.target = self.target_for(pod, status, cid)
             events.append(TargetAdded(entry.target, history))
+            if self.explain and not initial:
+                # At start-up every container gets --tail/--since; later the choice needs saying.
+                text = f"{pod.namespace}/{pod.name} › {status.name}: reading {_HISTORY_WHY[history]}"
+                notices.append(Notice(NoticeKind.DIAGNOSTIC, text))
         return events, notices
+
+    def note_server_start(self, server_time_ns: int) -> None:
+        """The API server's clock at a first list: what "running before start-up" is measured by.
+
+        Container ``startedAt`` comes from the cluster's clock, so comparing it with the server's
+        own clock is immune to skew between this machine and the cluster.
+        """
+        if server_time_ns and (not self._server_start_ns or server_time_ns < self._server_start_ns):
+            self._server_start_ns = server_time_ns
+
+    def _explain(self, pod: Pod, status: ContainerStatus | None, reason: str, notices: list[Notice]) -> None:
+        """Say why a container (``status``) or a whole pod (None) is not tailed, once per reason.
+
+        An empty ``reason`` means it is tailed (or the pod matches) now: a later skip is said again.
+        """
+        key = (pod.uid, status.kind.value, status.name) if status is not None else (pod.uid, "", "")
+        if self._explained.get(key, "") == reason:
+            return
+        if not reason:
+            del self._explained[key]
+            return
+        self._explained[key] = reason
+        where = f"{pod.namespace}/{pod.name}" + (f" › {status.name}" if status is not None else "")
+        notices.append(Notice(NoticeKind.DIAGNOSTIC, f"{where}: not tailed: {reason}"))
+
+    def explain_pod(self, pod: Pod, reason: str, notices: list[Notice]) -> None:
+        """``_explain`` for a pod that is not observed at all (``--exclude-pod``)."""
+        self._explain(pod, None, reason, notices)
 
     def _missed_instance(self, pod: Pod, status: ContainerStatus, tailed: set[str]) -> list[DiscoveryEvent]:
         """The replaced instance of a container whose restart happened out of sight.
@@ -220,8 +321,14 @@ class ContainerTable:
     def forget(self, uid: str) -> list[DiscoveryEvent]:
         """The pod is gone (deleted, or no longer selected): its tails end once their streams drain."""
         self.pods.pop(uid, None)
-        self._tailed.pop(uid, None)
+        tailed = self._tailed.pop(uid, None)
+        if tailed:
+            if len(self._left) >= LEFT_PODS_KEPT:
+                del self._left[next(iter(self._left))]  # the oldest: almost surely deleted for good
+            self._left[uid] = tailed
         self._passed_over.pop(uid, None)
+        for key in [k for k in self._explained if k[0] == uid]:
+            del self._explained[key]
         self._signal(uid)
         events: list[DiscoveryEvent] = []
         for key in self._by_uid.pop(uid, set()):
@@ -338,7 +445,15 @@ class PodWatcher:
         self._owned: dict[str, bool] = {}
 
     async def _selected(self, pod: Pod) -> bool:
-        if not self.table.target_filter.pod_matches(pod):
+        filt = self.table.target_filter
+        if not filt.pod_matches(pod):
+            if self.table.explain and filt.excluded_pod(pod):
+                # Only the explicit exclusion is explained: every pod the query does not name would
+                # be a line of noise in a busy namespace.
+                notices: list[Notice] = []
+                self.table.explain_pod(pod, "its name matches --exclude-pod", notices)
+                for notice in notices:
+                    self.on_notice(notice)
             return False
         if self.owns is None:
             return True
@@ -370,6 +485,8 @@ class PodWatcher:
         Errors propagate (the caller decides: abort at start-up, retry later).
         """
         listed = await self.cluster.list_pods(self.namespace, self.label_selector, self.field_selector)
+        if initial:
+            self.table.note_server_start(listed.server_time_ns)
         seen = set()
         for pod in listed.pods:
             seen.add(pod.uid)

@@ -37,7 +37,11 @@ class TargetFilter:
                 return False
         elif sel.pod_query.search(pod.name) is None:
             return False
-        return not any(rx.search(pod.name) is not None for rx in sel.exclude_pods)
+        return not self.excluded_pod(pod)
+
+    def excluded_pod(self, pod: Pod) -> bool:
+        """The pod name matches an ``--exclude-pod`` regex."""
+        return any(rx.search(pod.name) is not None for rx in self.selection.exclude_pods)
 
     def condition_matches(self, pod: Pod) -> bool:
         """``--condition``: the pod has that condition with that status (case-insensitive).
@@ -55,14 +59,20 @@ class TargetFilter:
 
     def container_matches(self, status: ContainerStatus) -> bool:
         """Container kind flags, ``-c`` and ``-E`` (not the state: see ``state_matches``)."""
+        return self.container_skip_reason(status) is None
+
+    def container_skip_reason(self, status: ContainerStatus) -> str | None:
+        """Why ``container_matches`` says no (for ``--verbosity``), or None when it says yes."""
         sel = self.selection
         if status.kind is ContainerKind.INIT and not sel.init_containers:
-            return False
+            return "an init container (--init-containers=false)"
         if status.kind is ContainerKind.EPHEMERAL and not sel.ephemeral_containers:
-            return False
+            return "an ephemeral container (--ephemeral-containers=false)"
         if sel.container_query.search(status.name) is None:
-            return False
-        return not any(rx.search(status.name) is not None for rx in sel.exclude_containers)
+            return "its name does not match --container"
+        if any(rx.search(status.name) is not None for rx in sel.exclude_containers):
+            return "its name matches --exclude-container"
+        return None
 
     def candidates(self, pod: Pod) -> list[ContainerStatus]:
         """The pod's container statuses that pass ``container_matches``, in stern's order.
@@ -79,3 +89,8 @@ class TargetFilter:
         if ContainerState.ALL in states or not states:
             return True
         return any(_STATE_NAMES[s] is status.state for s in states if s in _STATE_NAMES)
+
+    def state_skip_reason(self, status: ContainerStatus) -> str:
+        """The ``--verbosity`` line's reason when ``state_matches`` says no."""
+        wanted = ",".join(sorted(s.value for s in self.selection.container_states))
+        return f"its state {status.state.value} is not in --container-state {wanted}"

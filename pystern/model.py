@@ -42,6 +42,7 @@ class Termination:
     container_id: str = ""
     signal: int = 0
     finished_at: str = ""
+    started_at: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class ContainerStatus:
     waiting_reason: str = ""
     terminated: Termination | None = None
     last_terminated: Termination | None = None
+    started_at: str = ""
+    """RFC3339 start of the current instance (``running``/``terminated.startedAt``; empty if waiting)."""
 
     @property
     def log_container_id(self) -> str:
@@ -134,6 +137,8 @@ class PodList:
 
     pods: tuple[Pod, ...]
     resource_version: str
+    server_time_ns: int = 0
+    """The API server's clock when it answered (its ``Date`` header, whole seconds); 0: unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +176,7 @@ class NoticeKind(enum.Enum):
     WAITING = "waiting"  # max-log-requests queue
     WARNING = "warning"
     ERROR = "error"
+    DIAGNOSTIC = "diagnostic"  # --verbosity 1: "pystern: <decision>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,17 +230,19 @@ async def run(
     sleep: Sleep = asyncio.sleep,
     resolve_workload: ResolveWorkload | None = None,
     policy: RetryPolicy | None = None,
+    wall_clock: Callable[[], int] = time.time_ns,
 ) -> int:
     """Tail what ``config`` selects on ``clusters`` into ``sink``.
 
     Follow mode runs until cancelled.  ``--no-follow`` returns 0, or 1 when a stream
     failed (an ERROR notice carries the first error).  Start-up errors (a forbidden
     namespace, a missing workload) raise the ``errors.PysternError`` for the CLI.
+    ``wall_clock`` (epoch ns) dates the start when the API server sends no ``Date``.
     """
     policy = policy or RetryPolicy()
     try:
         if config.follow.follow:
-            await _follow(config, clusters, sink, clock, sleep, resolve_workload, policy)
+            await _follow(config, clusters, sink, clock, sleep, resolve_workload, policy, wall_clock())
             return 0
         return await _no_follow(config, clusters, sink, sleep, clock, resolve_workload, policy)
     except BaseExceptionGroup as group:
@@ -258,11 +260,15 @@ def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
         raise
 
 
-def _table(config: Config, cluster: Cluster, several: bool, policy: RetryPolicy) -> ContainerTable:
+def _table(
+    config: Config, cluster: Cluster, several: bool, policy: RetryPolicy, started_ns: int = 0
+) -> ContainerTable:
     return ContainerTable(
         TargetFilter(config.selection),
         context=cluster.context if several else "",
         quiet_watch=policy.quiet_watch,
+        started_ns=started_ns,
+        explain=config.connection.verbosity >= 1,
     )
 
 
@@ -274,6 +280,7 @@ async def _follow(
     sleep: Sleep,
     resolve_workload: ResolveWorkload | None,
     policy: RetryPolicy,
+    started_ns: int,
 ) -> None:
     sorting = SortingSink(sink, config.output.sort_window, clock, sleep) if config.output.sort else None
     out: Sink = sorting if sorting is not None else sink
@@ -283,7 +290,7 @@ async def _follow(
         sup = _FollowSupervisor(tg, config, out, policy, sleep, clock)
         tables = []
         for cluster in clusters:
-            table = _table(config, cluster, len(clusters) > 1, policy)
+            table = _table(config, cluster, len(clusters) > 1, policy, started_ns)
             tables.append(table)
 
             def on_event(

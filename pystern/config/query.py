@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import regex
 
+from pystern.config.re2 import translate
 from pystern.errors import UsageError, shorten
 from pystern.options import ResourceQuery
 
@@ -42,9 +43,12 @@ _NAME = regex.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 
 
 def compile_regex(text: str, what: str, flag: str) -> regex.Pattern[str]:
-    """Compile one user regex; on error stern's ``failed to compile regular expression <what>: ...``."""
+    """Compile one user regex, read as Go RE2 syntax (``re2.translate``), as stern does.
+
+    On error stern's ``failed to compile regular expression <what>: error parsing regexp: ...``.
+    """
     try:
-        return regex.compile(text)
+        return regex.compile(translate(text))
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
         raise UsageError(f"failed to compile regular expression {what}: {exc}", flag=flag) from None
 

@@ -101,22 +101,25 @@ class KubeCluster:
                 self._stderr.write(f"pystern: warning: {message}\n")
 
     # ------------------------------------------------------------------ lists
-    async def _list_all(self, path: str, query: list[tuple[str, str]]) -> tuple[list[Any], str]:
+    async def _list_all(self, path: str, query: list[tuple[str, str]]) -> tuple[list[Any], str, int]:
+        """Every item of a (paged) list, its resourceVersion, and the server's clock at the first page."""
         items: list[Any] = []
         token = ""
+        date_ns = 0
         while True:
             page = [*query, ("limit", str(LIST_PAGE))]
             if token:
                 page.append(("continue", token))
             try:
-                doc = await self.transport.get_json(path, page)
+                doc, date = await self.transport.get_json_dated(path, page)
             except WatchExpired:
                 if not token:
                     raise
                 # The snapshot behind the token was compacted away between pages: as client-go's
                 # pager does, list again in one piece (a consistent list beats failing the start).
                 items, token = [], ""
-                doc = await self.transport.get_json(path, query)
+                doc, date = await self.transport.get_json_dated(path, query)
+            date_ns = date_ns or date
             if not isinstance(doc, dict):
                 raise ApiError(200, "BadResponse", f"the server sent no list for {path}")
             items.extend(i for i in doc.get("items") or () if isinstance(i, dict))
@@ -124,19 +127,19 @@ class KubeCluster:
             meta = meta if isinstance(meta, dict) else {}
             token = str(meta.get("continue") or "")
             if not token:
-                return items, str(meta.get("resourceVersion") or "")
+                return items, str(meta.get("resourceVersion") or ""), date_ns
 
     async def list_pods(self, namespace: str | None, label_selector: str, field_selector: str) -> PodList:
         """List pods (``namespace=None`` means all namespaces) with the RV to watch from."""
         query = _selectors(label_selector, field_selector)
-        items, rv = await self._list_all(resource_path("pods", namespace), query)
+        items, rv, date_ns = await self._list_all(resource_path("pods", namespace), query)
         pods = []
         for item in items:
             try:
                 pods.append(parse_pod(item))
             except MalformedObject as exc:
                 self.warn(f"skipped a malformed pod in a list: {exc}")
-        return PodList(tuple(pods), rv)
+        return PodList(tuple(pods), rv, date_ns)
 
     def watch_pods(
         self,
@@ -211,7 +214,7 @@ class KubeCluster:
         self, kind: str, namespace: str | None, label_selector: str = ""
     ) -> list[dict[str, Any]]:
         """List objects of a kind as JSON dicts (``namespaces``/``nodes`` ignore ``namespace``)."""
-        items, _ = await self._list_all(resource_path(kind, namespace), _selectors(label_selector, ""))
+        items, _, _ = await self._list_all(resource_path(kind, namespace), _selectors(label_selector, ""))
         return items
 
     # ------------------------------------------------------------------ lifecycle

@@ -61,6 +61,7 @@ def parse_termination(state: Any) -> Termination | None:
         container_id=_str(state.get("containerID")),
         signal=_int(state.get("signal")),
         finished_at=_str(state.get("finishedAt")),
+        started_at=_str(state.get("startedAt")),
     )
 
 
@@ -69,12 +70,14 @@ def _status(raw: Any, kind: ContainerKind) -> ContainerStatus | None:
         return None
     state = _dict(raw.get("state"))
     terminated = None
-    waiting_reason = ""
+    waiting_reason = started_at = ""
     if "running" in state:
         name = ContainerStateName.RUNNING
+        started_at = _str(_dict(state["running"]).get("startedAt"))
     elif "terminated" in state:
         name = ContainerStateName.TERMINATED
         terminated = parse_termination(state["terminated"])
+        started_at = terminated.started_at if terminated is not None else ""
     elif "waiting" in state:
         name = ContainerStateName.WAITING
         waiting_reason = _str(_dict(state["waiting"]).get("reason"))
@@ -89,6 +92,7 @@ def _status(raw: Any, kind: ContainerKind) -> ContainerStatus | None:
         waiting_reason=waiting_reason,
         terminated=terminated,
         last_terminated=parse_termination(_dict(raw.get("lastState")).get("terminated")),
+        started_at=started_at,
     )
 
 

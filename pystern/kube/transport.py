@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import json
 import os
 import socket
@@ -180,6 +181,14 @@ def api_error(status: int, http_reason: str, body: bytes, retry_after: float | N
         message = f"the server answered {status} {http_reason}".strip()
     cls = WatchExpired if status == 410 else ApiError
     return cls(status, reason, message, retry_after=retry_after)
+
+
+def _date_ns(value: str) -> int:
+    """An HTTP ``Date`` header (whole seconds) -> epoch nanoseconds; 0 when absent or unreadable."""
+    try:
+        return int(email.utils.parsedate_to_datetime(value).timestamp()) * 1_000_000_000
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return 0
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -414,6 +423,10 @@ class Transport:
 
     async def get_json(self, path: str, query: Query = ()) -> Any:
         """A one-shot GET decoded from JSON."""
+        return (await self.get_json_dated(path, query))[0]
+
+    async def get_json_dated(self, path: str, query: Query = ()) -> tuple[Any, int]:
+        """``get_json`` plus the server's clock: its ``Date`` header in epoch ns (0 if absent)."""
         resp = await self.open(path, query, self.oneshot_timeout())
         try:
             body = await resp.read()
@@ -423,7 +436,7 @@ class Transport:
             resp.release()
         self.log_body(body)
         try:
-            return json.loads(body)
+            return json.loads(body), _date_ns(resp.headers.get("Date", ""))
         except ValueError as exc:
             what = "an empty body" if not body.strip() else "invalid JSON"
             raise ApiError(resp.status, "BadResponse", f"the server sent {what} for {path}") from exc

@@ -7,7 +7,8 @@ is shown with ``-A`` or several ``-n``).  pystern adds, in the same shape:
 
 * ``pod › container terminated: OOMKilled (exit 137), restart 3`` (a container ended);
 * ``! pod › container: <text>`` for a stream that is being retried, a queue of waiting
-  containers, a warning (``!`` bright yellow bold) or an error/give-up (``!`` bright red bold).
+  containers, a warning (``!`` bright yellow bold) or an error/give-up (``!`` bright red bold);
+* ``pystern: <text>`` for a ``--verbosity`` diagnostic (the engine emits them only when asked).
 
 ``--only-log-lines`` hides the ``+``/``-`` and ``terminated`` lines, never warnings or errors.
 Notice text comes from the engine and may quote server messages: control characters are escaped.
@@ -54,6 +55,9 @@ class NoticeRenderer:
         kind = notice.kind
         if self.only_log_lines and kind in _QUIET:
             return ""
+        if kind is NoticeKind.DIAGNOSTIC:
+            # The shape of the other --verbosity lines (kubeconfig, requests), never coloured.
+            return f"pystern: {escape_text(notice.text)}\n"
         words: list[str] = []
         mark = _MARKS.get(kind)
         if mark is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from pystern.sandbox.logstore import LogBuffer
 from pystern.sandbox.pods import Container, PodRecord, now_ns, rfc3339
 from pystern.sandbox.store import Store
+from pystern.timefmt import NS_PER_SECOND
 
 Owner = tuple[str, str, str]
 """(kind, name, uid) of a controlling owner."""
@@ -136,8 +137,12 @@ class PodDriver:
         sidecar_inits: Sequence[str] = (),
         generate_name: str = "",
         restart_policy: str = "Always",
+        age: float = 0.0,
     ) -> dict[str, Any]:
         """Create a pod; ``running`` starts its containers (each with a fresh containerID).
+
+        ``age`` (seconds) dates its creation and its containers' start back, as for a pod that
+        ran long before the client started.
 
         Init containers are created already completed (exit 0) unless listed in
         ``sidecar_inits`` (``restartPolicy: Always``), which keep running.  With
@@ -169,19 +174,23 @@ class PodDriver:
         )
         if node:
             pod.pod_ip = self._next_ip()
+        pod.created_ns -= int(age * NS_PER_SECOND)
         if running and node:
+            if owner is not None:
+                # A controller's pod is first seen Pending (ContainerCreating) and then Running, as
+                # a real one is: watchers meet its containers without an ID first.
+                _creating(conts, (*init_containers, *sidecar_inits))
+                self.pods[(namespace, name)] = pod
+                self._publish(pod)
             for c in conts:
-                c.start()
+                c.start().started_ns = pod.created_ns
                 if c.kind == "init" and not c.sidecar:
                     c.terminate("Completed", 0)
         elif not node:
             for c in conts:
                 c.waiting_reason = "ContainerCreating"
         else:
-            for c in conts:
-                c.waiting_reason = (
-                    "PodInitializing" if c.kind == "regular" and init_containers else "ContainerCreating"
-                )
+            _creating(conts, (*init_containers, *sidecar_inits))
         self.pods[(namespace, name)] = pod
         return self._publish(pod)
 
@@ -488,6 +497,13 @@ class PodDriver:
         cont = self._container(pod, container, namespace)
         inst = cont.previous if previous else cont.current
         return bytes(inst.log.data) if inst is not None else b""
+
+
+def _creating(containers: Sequence[Container], init_containers: Sequence[str]) -> None:
+    """Every container waits to be created (regular ones behind init containers wait for those)."""
+    for c in containers:
+        behind_inits = c.kind == "regular" and bool(init_containers)
+        c.waiting_reason = "PodInitializing" if behind_inits else "ContainerCreating"
 
 
 def _uid() -> str:

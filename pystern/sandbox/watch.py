@@ -85,6 +85,8 @@ class WatchRequest:
 
     def translate(self, change: Change) -> bytes | None:
         """The event this watcher sees for a change, or None (selector transitions of B1)."""
+        if change.resource != self.resource.name:
+            return None  # the history replayed from a resourceVersion holds every resource's changes
         was = self.matches(change.old)
         now = self.matches(change.new)
         if was and now:

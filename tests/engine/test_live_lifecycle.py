@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
 import regex
 
 from pystern.model import NoticeKind
-from pystern.options import Config, Follow, ResourceQuery, Selection
+from pystern.options import Config, Connection, ContainerState, Follow, ResourceQuery, Selection
 from pystern.ports import Cluster
 from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
 
@@ -159,3 +160,124 @@ async def test_container_state_running_skips_a_crashed_instance_for_good(
         await eventually(lambda: b"running again" in sink.messages(), what="the new instance")
         await asyncio.sleep(0.2)
     assert sink.messages() == [b"running again"]
+
+
+async def test_a_pod_relabelled_into_the_selector_gets_the_start_up_window(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # It ran before pystern started, only without the label: --tail applies to it as to the pods
+    # that matched at start-up; it printed its whole log.
+    sb = sandbox.cluster
+    sb.add_pod("web", labels={"app": "other"}, age=5)
+    for n in range(1, 4):
+        sb.write("web", "app", f"old {n}")
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(tail_lines=1))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", "new")
+        await eventually(lambda: b"new" in sink.messages(), what="the new line")
+    assert sink.messages() == [b"old 3", b"new"]
+
+
+async def test_a_pod_created_after_start_up_and_labelled_later_shows_its_whole_log(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(tail_lines=1))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("web", labels={"app": "other"})
+        sb.write("web", "app", "one")
+        sb.write("web", "app", "two")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        await eventually(lambda: len(sink.messages()) == 2, what="both lines")
+    assert sink.messages() == [b"one", b"two"]
+
+
+async def test_verbosity_1_says_once_why_each_container_is_not_tailed(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app", "sidecar", "metrics"), init_containers=("setup",))
+    sb.add_pod("done")
+    sb.terminate_container("done", "app")
+    sb.add_pod("skip-me")
+    sink = RecordingSink()
+    selection = Selection(
+        exclude_pods=(regex.compile("skip"),),
+        container_query=regex.compile("app|sidecar"),
+        exclude_containers=(regex.compile("side"),),
+        init_containers=False,
+        container_states=frozenset({ContainerState.RUNNING}),
+    )
+    config = Config(selection=selection, connection=Connection(verbosity=1))
+    async with engine(config, [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.add_pod("new", running=False)
+        sb.set_labels("new", {"touched": "yes"})  # a second event: no second line for the same reason
+        await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 6, what="the skip reasons")
+        sb.set_running("new", "app")
+        await streams_open(sandbox, 2)
+        await eventually(lambda: len(sink.kinds(NoticeKind.DIAGNOSTIC)) >= 7, what="the history choice")
+    said = sorted(n.text for n in sink.kinds(NoticeKind.DIAGNOSTIC))
+    assert said == [
+        "default/done › app: not tailed: its state terminated is not in --container-state running",
+        "default/new › app: not tailed: not started yet: waiting (ContainerCreating)",
+        "default/new › app: reading from its first line (it started after pystern did)",
+        "default/skip-me: not tailed: its name matches --exclude-pod",
+        "default/web › metrics: not tailed: its name does not match --container",
+        "default/web › setup: not tailed: an init container (--init-containers=false)",
+        "default/web › sidecar: not tailed: its name matches --exclude-container",
+    ]
+
+
+async def test_without_verbosity_no_reasons_are_given(sandbox: Any, cluster: Cluster) -> None:
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app", "sidecar"))
+    sink = RecordingSink()
+    config = Config(selection=Selection(exclude_containers=(regex.compile("side"),)))
+    async with engine(config, [cluster], sink):
+        await streams_open(sandbox, 1)
+    assert sink.kinds(NoticeKind.DIAGNOSTIC) == []
+
+
+async def test_a_pod_relabelled_out_and_back_does_not_print_its_log_again(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("web", labels={"app": "web"})
+        sb.write("web", "app", "one")
+        await eventually(lambda: sink.messages() == [b"one"], what="the first line")
+        sb.set_labels("web", {"app": "other"})
+        await eventually(lambda: len(sandbox.cluster.streams) == 0, what="the stream to end")
+        sb.write("web", "app", "while not selected")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", "two")
+        await eventually(lambda: b"two" in sink.messages(), what="the new line")
+    assert sink.messages() == [b"one", b"two"]
+
+
+async def test_a_skewed_local_clock_does_not_make_a_new_pod_look_old(sandbox: Any, cluster: Cluster) -> None:
+    # This machine's clock an hour ahead of the cluster's: what ran "before start-up" is judged by
+    # the API server's own clock (the Date of its first list), so the new pod is read in full.
+    sb = sandbox.cluster
+    sink = RecordingSink()
+    config = Config(selection=Selection(label_selector="app=web"), follow=Follow(tail_lines=1))
+    ahead = lambda: time.time_ns() + 3600 * 10**9  # noqa: E731
+    async with engine(config, [cluster], sink, wall_clock=ahead):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("web", labels={"app": "other"})
+        sb.write("web", "app", "one")
+        sb.write("web", "app", "two")
+        sb.set_labels("web", {"app": "web"})
+        await streams_open(sandbox, 1)
+        await eventually(lambda: len(sink.messages()) == 2, what="both lines")
+    assert sink.messages() == [b"one", b"two"]

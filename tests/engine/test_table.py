@@ -180,6 +180,17 @@ def test_condition_flip_cancels_then_retails_from_now() -> None:
     assert added(ev) == [("app", "c1", History.NONE)]
 
 
+def test_explain_says_when_a_pod_stops_and_starts_missing_the_condition() -> None:
+    table = ContainerTable(TargetFilter(Selection(condition=("Ready", "False"))), explain=True)
+    said = []
+    for ready in ("True", "True", "False", "True"):
+        _, notices = table.observe(pod("p", cs("app", cid="c1"), conditions={"Ready": ready}), initial=False)
+        said.append([n.text for n in notices if n.kind is NoticeKind.DIAGNOSTIC])
+    gone = "default/p: not tailed: condition Ready=False does not hold"
+    read = "default/p › app: reading with --tail/--since (it was running before pystern selected its pod)"
+    assert said == [[gone], [], [read], [gone]]
+
+
 def test_target_carries_workload_and_context() -> None:
     table = ContainerTable(TargetFilter(Selection()), context="prod")
     owner = OwnerReference("ReplicaSet", "web-5d8f", "rs1", controller=True)

@@ -71,6 +71,12 @@ def test_warning_and_error_marks_are_coloured(make: Make) -> None:
     assert text == "\x1b[93;1m!\x1b[0;22m w\n\x1b[91;1m!\x1b[0;22m e\n"
 
 
+def test_a_verbosity_diagnostic_is_plain_escaped_and_kept_with_only_log_lines(make: Make) -> None:
+    r = make(color=ColorMode.ALWAYS, only_log_lines=True)
+    text = _notice(r, Notice(NoticeKind.DIAGNOSTIC, "default/web\x1b[2J › app: not tailed: why"))
+    assert text == "pystern: default/web^[[2J › app: not tailed: why\n"
+
+
 def test_a_stopped_target_leaves_no_cached_layout_behind(make: Make, pod: Target) -> None:
     import dataclasses
 

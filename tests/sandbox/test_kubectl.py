@@ -109,6 +109,22 @@ async def test_get_pods_watch_sees_new_pod(kubectl: Kubectl) -> None:
         await stop(proc)
 
 
+async def test_a_controllers_new_pod_is_pending_before_it_runs(kubectl: Kubectl) -> None:
+    # As on a real cluster: ContainerCreating (Pending) first, then Running.
+    kubectl.sb.cluster.add_pod("first")
+    proc = await kubectl.spawn("get", "pods", "-w", "--no-headers")
+    try:
+        assert proc.stdout is not None
+        await read_until(proc.stdout, "first")
+        kubectl.sb.cluster.add_deployment("web", replicas=1)
+        pending = await read_until(proc.stdout, "web-")
+        assert pending.split()[1:3] == ["0/1", "ContainerCreating"]
+        running = await read_until(proc.stdout, "web-")
+        assert running.split()[1:3] == ["1/1", "Running"]
+    finally:
+        await stop(proc)
+
+
 async def test_logs_follow_with_timestamps(kubectl: Kubectl) -> None:
     c = kubectl.sb.cluster
     c.add_pod("p", containers=("app", "side"))

@@ -172,6 +172,18 @@ async def test_send_initial_events_bookmark(sandbox: Sandbox, api: Api) -> None:
     assert bad["reason"] == "Invalid"
 
 
+async def test_a_watch_from_a_resource_version_replays_only_its_own_resource(
+    sandbox: Sandbox, api: Api
+) -> None:
+    c = sandbox.cluster
+    rv = (await api.json(PODS))["metadata"]["resourceVersion"]  # type: ignore[index]
+    c.add_deployment("web", replicas=0)  # a Deployment and a ReplicaSet, no pod
+    c.add_pod("a")
+    async with api.get(PODS + f"?watch=1&resourceVersion={rv}") as resp:
+        event = await next_event(resp)
+    assert (event["object"]["kind"], *summary(event)) == ("Pod", "ADDED", "a")
+
+
 async def test_selector_enter_and_leave(sandbox: Sandbox, api: Api) -> None:
     c = sandbox.cluster
     c.add_pod("a", labels={"app": "x"})
