@@ -53,7 +53,7 @@ class Line:
 
 def _value(name: str, given: object) -> Value:
     flag = BY_NAME.get(name)
-    if flag is None or name in _NOT_OPTIONS or flag.unsupported:
+    if flag is None or name in _NOT_OPTIONS:
         raise UsageError(f"unknown option {name.replace('-', '_')!r}", flag=name)
     if flag.is_list:
         if isinstance(given, str):
