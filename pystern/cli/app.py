@@ -149,32 +149,58 @@ async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: Proc
     )
 
 
-async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack) -> list[Cluster]:
-    """One cluster per ``--context`` (the current context when none), connected concurrently."""
-    from pystern.kube import connect
+async def _connect_all(
+    config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack
+) -> tuple[list[Cluster], list[tuple[Cluster, PysternError]]]:
+    """One cluster per ``--context`` (the current context when none), connected concurrently.
+
+    Returns the clusters that answered and those that did not (with the error).  A cluster that
+    does not answer ends the run only when no other does (then one line names each); any other
+    problem (kubeconfig, credentials) ends it at once, naming the context.
+    """
+    from pystern.errors import ConnectionFailed
+    from pystern.kube import KubeCluster, connect
+
+    async def one(context: str | None) -> tuple[KubeCluster, ConnectionFailed | None]:
+        cluster = await connect(config.connection, context, stderr=io.stderr, environ=io.env, probe=False)
+        try:
+            await cluster.probe()
+        except ConnectionFailed as exc:
+            return cluster, exc
+        except BaseException:
+            await cluster.aclose()
+            raise
+        return cluster, None
 
     contexts: Sequence[str | None] = config.connection.contexts or [None]
-    results = await asyncio.gather(
-        *(connect(config.connection, context, stderr=io.stderr, environ=io.env) for context in contexts),
-        return_exceptions=True,
-    )
+    results = await asyncio.gather(*(one(context) for context in contexts), return_exceptions=True)
     clusters: list[Cluster] = []
+    unreachable: list[tuple[Cluster, PysternError]] = []
     for result in results:
         if isinstance(result, BaseException):
             continue
-        stack.push_async_callback(result.aclose)
-        clusters.append(result)
+        cluster, error = result
+        stack.push_async_callback(cluster.aclose)
+        if error is None:
+            clusters.append(cluster)
+        else:
+            unreachable.append((cluster, error))
+    several = len(contexts) > 1
     for context, result in zip(contexts, results, strict=True):
-        if isinstance(result, PysternError) and context is not None and len(contexts) > 1:
+        if isinstance(result, PysternError) and context is not None and several:
             raise from_context(result, context)
         if isinstance(result, BaseException):
             raise result
-    return clusters
+    if not clusters:
+        if not several:
+            raise unreachable[0][1]
+        raise ConnectionFailed("; ".join(str(from_context(error, c.context)) for c, error in unreachable))
+    return clusters, unreachable
 
 
 async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
     async with contextlib.AsyncExitStack() as stack:
-        clusters = await _connect_all(config, io, stack)
+        clusters, unreachable = await _connect_all(config, io, stack)
         if invocation.prompt and not config.selection.resource:
             config = await _prompt_selector(config, clusters, io)
         from pystern.kube.workloads import resolve_workload
@@ -186,7 +212,7 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
         )
         stack.push_async_callback(sink.aclose)
         return await _until_output_closed(
-            sink, run(config, clusters, sink, resolve_workload=resolve_workload)
+            sink, run(config, clusters, sink, resolve_workload=resolve_workload, unreachable=unreachable)
         )
     raise AssertionError("unreachable")  # pragma: no cover
 

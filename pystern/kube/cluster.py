@@ -216,6 +216,10 @@ class KubeCluster:
         return items
 
     # ------------------------------------------------------------------ lifecycle
+    async def probe(self) -> None:
+        """Check that the server answers at all (raises ``ConnectionFailed`` within the connect timeout)."""
+        await self.transport.probe()
+
     async def aclose(self) -> None:
         """Close every connection."""
         await self.transport.aclose()
@@ -268,7 +272,7 @@ async def connect(
     cluster = KubeCluster(transport, target, err)
     if probe:
         try:
-            await transport.probe()
+            await cluster.probe()
         except BaseException:
             await transport.aclose()
             raise
