@@ -94,7 +94,10 @@ def from_context(exc: PysternError, context: str) -> PysternError:
     For runs over several ``--context``s: "You must be logged in" alone does not say which
     cluster refused.  The class (and so the exit code and any fields) is kept.
     """
-    exc.args = (f'context "{context}": {super(PysternError, exc).__str__()}', *exc.args[1:])
+    message = super(PysternError, exc).__str__()
+    if f'context "{context}"' in message:
+        return exc  # it says so already ('context "x" does not exist in the kubeconfig')
+    exc.args = (f'context "{context}": {message}', *exc.args[1:])
     return exc
 
 
