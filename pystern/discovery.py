@@ -306,8 +306,15 @@ QUICK_WATCH_END = 1.0
 
 
 def error_kind(exc: errors.PysternError) -> str:
-    """ "unreachable" for a server that does not answer, else "error" (what a retry notice is about)."""
-    return "unreachable" if isinstance(exc, (errors.ConnectionFailed, errors.ConnectionLost)) else "error"
+    """What a retry notice is about: a server that does not answer, refused credentials (401), a
+    refusal (403), or another error.  A streak of failures gets a new notice when this changes."""
+    if isinstance(exc, (errors.ConnectionFailed, errors.ConnectionLost)):
+        return "unreachable"
+    if isinstance(exc, errors.ApiError) and exc.status in (401, 403):
+        # A token that expired while a stream was broken or the server was restarting: the first
+        # notice of the streak named that, and the user needs to hear about the credentials.
+        return str(exc.status)
+    return "error"
 
 
 def retry_delay(policy: RetryPolicy, failures: int, exc: errors.PysternError, rng: random.Random) -> float:
@@ -456,8 +463,8 @@ class PodWatcher:
                 if self.table.context:  # several clusters: say which one
                     where += f' of context "{self.table.context}"'
                 if failures == 1 or error_kind(exc) != shown:
-                    # One notice per streak, and one more if an unreachable server answers with an error
-                    # (or the reverse); otherwise the watch recovers or keeps trying quietly.
+                    # One notice per streak, and another when the kind of failure changes (an unreachable
+                    # server that answers 401); otherwise the watch recovers or keeps trying quietly.
                     shown = error_kind(exc)
                     self.on_notice(
                         Notice(
