@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
-from pystern.errors import PysternError, from_context
+from pystern.errors import PysternError
 from pystern.options import Config, Connection
 
 if TYPE_CHECKING:
@@ -152,50 +152,13 @@ async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: Proc
 async def _connect_all(
     config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack
 ) -> tuple[list[Cluster], list[tuple[Cluster, PysternError]]]:
-    """One cluster per ``--context`` (the current context when none), connected concurrently.
+    """One cluster per ``--context``: those that answered, and those that did not (with the error)."""
+    from pystern.kube import connect_contexts
 
-    Returns the clusters that answered and those that did not (with the error).  A cluster that
-    does not answer ends the run only when no other does (then one line names each); any other
-    problem (kubeconfig, credentials) ends it at once, naming the context.
-    """
-    from pystern.errors import ConnectionFailed
-    from pystern.kube import KubeCluster, connect
-
-    async def one(context: str | None) -> tuple[KubeCluster, ConnectionFailed | None]:
-        cluster = await connect(config.connection, context, stderr=io.stderr, environ=io.env, probe=False)
-        try:
-            await cluster.probe()
-        except ConnectionFailed as exc:
-            return cluster, exc
-        except BaseException:
-            await cluster.aclose()
-            raise
-        return cluster, None
-
-    contexts: Sequence[str | None] = config.connection.contexts or [None]
-    results = await asyncio.gather(*(one(context) for context in contexts), return_exceptions=True)
-    clusters: list[Cluster] = []
-    unreachable: list[tuple[Cluster, PysternError]] = []
-    for result in results:
-        if isinstance(result, BaseException):
-            continue
-        cluster, error = result
+    clusters, unreachable = await connect_contexts(config.connection, stderr=io.stderr, environ=io.env)
+    for cluster in [*clusters, *(c for c, _ in unreachable)]:
         stack.push_async_callback(cluster.aclose)
-        if error is None:
-            clusters.append(cluster)
-        else:
-            unreachable.append((cluster, error))
-    several = len(contexts) > 1
-    for context, result in zip(contexts, results, strict=True):
-        if isinstance(result, PysternError) and context is not None and several:
-            raise from_context(result, context)
-        if isinstance(result, BaseException):
-            raise result
-    if not clusters:
-        if not several:
-            raise unreachable[0][1]
-        raise ConnectionFailed("; ".join(str(from_context(error, c.context)) for c, error in unreachable))
-    return clusters, unreachable
+    return list(clusters), list(unreachable)
 
 
 async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:

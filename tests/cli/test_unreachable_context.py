@@ -7,6 +7,7 @@ import io
 import socket
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pystern.cli import ProcessIO, run_cli
@@ -143,3 +144,22 @@ async def test_a_late_context_that_answers_with_an_error_says_so(sandbox: Sandbo
     finally:
         await good.aclose()
         await down.aclose()
+
+
+async def test_the_library_follows_the_contexts_that_answer(sandbox: Sandbox, tmp_path: Path) -> None:
+    from pystern.api import tail
+    from pystern.errors import PysternError
+
+    sandbox.cluster.add_pod("web")
+    sandbox.cluster.write("web", "app", "hello")
+    port = _free_port()
+    kubeconfig = str(_good_and_down(sandbox, tmp_path / "k", port))
+    seen = []
+
+    async def read() -> None:
+        async for line in tail("web", kubeconfig=kubeconfig, context="good,down", no_follow=True, environ={}):
+            seen.append((line.context, line.message))
+
+    with pytest.raises(PysternError, match=r'context "down": cannot connect .* its logs are left out'):
+        await read()
+    assert seen == [("good", "hello")]
