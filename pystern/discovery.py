@@ -305,18 +305,6 @@ QUICK_WATCH_END = 1.0
 """Seconds: a watch ending cleanly sooner than this without an event counts as a failure."""
 
 
-def error_kind(exc: errors.PysternError) -> str:
-    """What a retry notice is about: a server that does not answer, refused credentials (401), a
-    refusal (403), or another error.  A streak of failures gets a new notice when this changes."""
-    if isinstance(exc, (errors.ConnectionFailed, errors.ConnectionLost)):
-        return "unreachable"
-    if isinstance(exc, errors.ApiError) and exc.status in (401, 403):
-        # A token that expired while a stream was broken or the server was restarting: the first
-        # notice of the streak named that, and the user needs to hear about the credentials.
-        return str(exc.status)
-    return "error"
-
-
 def retry_delay(policy: RetryPolicy, failures: int, exc: errors.PysternError, rng: random.Random) -> float:
     """Seconds before the next attempt to reach a cluster's pod list after ``failures`` in a row."""
     delay = policy.delay(failures, rng)
@@ -413,7 +401,7 @@ class PodWatcher:
         containers get the history of a start-up) and retries it quietly while the error persists.
         """
         failures = 0 if reported is None else 1
-        shown = None if reported is None else error_kind(reported)
+        shown = None if reported is None else errors.failure_kind(reported)
         need_list = initial = reported is not None
         self.table.watch_heard(self.namespace)  # from now on, a silence this long is suspect
         while True:
@@ -462,10 +450,10 @@ class PodWatcher:
                 where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
                 if self.table.context:  # several clusters: say which one
                     where += f' of context "{self.table.context}"'
-                if failures == 1 or error_kind(exc) != shown:
+                if failures == 1 or errors.failure_kind(exc) != shown:
                     # One notice per streak, and another when the kind of failure changes (an unreachable
                     # server that answers 401); otherwise the watch recovers or keeps trying quietly.
-                    shown = error_kind(exc)
+                    shown = errors.failure_kind(exc)
                     self.on_notice(
                         Notice(
                             NoticeKind.RETRYING, f"watching pods in {where}: {exc}; retrying in {delay:.1f}s"

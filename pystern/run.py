@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from pystern import errors
-from pystern.discovery import ContainerTable, DiscoveryEvent, PodWatcher, TargetAdded, error_kind, retry_delay
+from pystern.discovery import ContainerTable, DiscoveryEvent, PodWatcher, TargetAdded, retry_delay
 from pystern.filters import TargetFilter
 from pystern.merge import MergeChannel, SortingSink, StreamMerger
 from pystern.model import Notice, NoticeKind, Pod, Target
@@ -370,7 +370,7 @@ async def _follow_late(
         except errors.PysternError as exc:
             failures += 1
             delay = retry_delay(policy, failures, exc, rng)
-            if error_kind(exc) != error_kind(reported):
+            if errors.failure_kind(exc) != errors.failure_kind(reported):
                 on_notice(
                     Notice(
                         NoticeKind.RETRYING, f'context "{cluster.context}": {exc}; retrying in {delay:.1f}s'
