@@ -95,7 +95,8 @@ def _examples_table() -> object:
 
 def print_hidden(out: TextIO) -> None:
     """``--show-hidden-options``: the kube flags left out of the help screen."""
-    hidden = [flag for flag in FLAGS if flag.hidden]
+    # A-Z, as stern (pflag) lists them: with fifteen flags, table order is hard to scan.
+    hidden = sorted((flag for flag in FLAGS if flag.hidden), key=lambda flag: flag.name)
     width = max(len(flag_names(flag)) for flag in hidden) + 2
     out.write("The following options can also be used in pystern:\n")
     for flag in hidden:

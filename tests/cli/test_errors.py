@@ -198,6 +198,8 @@ def test_show_hidden_options(env: dict[str, str]) -> None:
                  "request-timeout", "server", "tls-server-name", "token", "user"):  # fmt: skip
         assert f"  --{name} " in out, name
     assert "not supported" not in out
+    listed = [line.split()[0] for line in out.splitlines()[1:]]
+    assert listed == sorted(listed)
     assert "--cache-dir PATH" in out
     assert "no effect" in out
 
