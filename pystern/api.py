@@ -53,7 +53,7 @@ class Line:
 
 def _value(name: str, given: object) -> Value:
     flag = BY_NAME.get(name)
-    if flag is None or name in _NOT_OPTIONS or flag.unsupported:
+    if flag is None or name in _NOT_OPTIONS:
         raise UsageError(f"unknown option {name.replace('-', '_')!r}", flag=name)
     if flag.is_list:
         if isinstance(given, str):
@@ -137,7 +137,7 @@ async def tail(
     """
     import os
 
-    from pystern.kube import connect
+    from pystern.kube import connect_contexts
     from pystern.kube.workloads import resolve_workload
     from pystern.run import run
 
@@ -145,12 +145,12 @@ async def tail(
     env = os.environ if environ is None else environ
     sink = _QueueSink()
     async with contextlib.AsyncExitStack() as stack:
-        clusters = []
-        for context in config.connection.contexts or (None,):
-            cluster = await connect(config.connection, context, environ=env)
+        clusters, unreachable = await connect_contexts(config.connection, environ=env)
+        for cluster in [*clusters, *(c for c, _ in unreachable)]:
             stack.push_async_callback(cluster.aclose)
-            clusters.append(cluster)
-        runner = asyncio.ensure_future(run(config, clusters, sink, resolve_workload=resolve_workload))
+        runner = asyncio.ensure_future(
+            run(config, clusters, sink, resolve_workload=resolve_workload, unreachable=unreachable)
+        )
         try:
             while True:
                 getter = asyncio.ensure_future(sink.queue.get())

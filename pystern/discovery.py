@@ -412,6 +412,18 @@ QUICK_WATCH_END = 1.0
 """Seconds: a watch ending cleanly sooner than this without an event counts as a failure."""
 
 
+def retry_delay(policy: RetryPolicy, failures: int, exc: errors.PysternError, rng: random.Random) -> float:
+    """Seconds before the next attempt to reach a cluster's pod list after ``failures`` in a row."""
+    delay = policy.delay(failures, rng)
+    if isinstance(exc, errors.ApiError) and exc.retry_after:
+        delay = max(delay, exc.retry_after)
+    if isinstance(exc, (errors.ConnectionFailed, errors.ConnectionLost)):
+        # One request polling a server that is down costs nothing, and the tails wait
+        # for this watch's relist to reconnect (``ContainerTable.wake_all``).
+        delay = min(delay, policy.unreachable_poll)
+    return delay
+
+
 class PodWatcher:
     """List + watch one namespace (``None`` = all) of one cluster, feeding a ``ContainerTable``."""
 
@@ -498,16 +510,22 @@ class PodWatcher:
         if not initial:
             self.table.wake_all(self.namespace)
 
-    async def watch(self) -> None:
-        """Watch from the last list for ever; relist after a 410 or a broken watch (never returns)."""
-        failures = 0
-        need_list = False
+    async def watch(self, *, reported: errors.PysternError | None = None) -> None:
+        """Watch from the last list for ever; relist after a 410 or a broken watch (never returns).
+
+        ``reported``: the first list has not been made because the server did not answer at
+        start-up, with this error, already reported.  The watch then begins with that list (its
+        containers get the history of a start-up) and retries it quietly while the error persists.
+        """
+        failures = 0 if reported is None else 1
+        shown = None if reported is None else errors.failure_kind(reported)
+        need_list = initial = reported is not None
         self.table.watch_heard(self.namespace)  # from now on, a silence this long is suspect
         while True:
             try:
                 if need_list:
-                    await self.sync(initial=False)
-                    need_list = False
+                    await self.sync(initial=initial)
+                    need_list = initial = False
                 opened = time.monotonic()
                 events = 0
                 async for event in self.cluster.watch_pods(
@@ -517,7 +535,7 @@ class PodWatcher:
                     self.resource_version,
                     on_heard=self._heard,
                 ):
-                    failures = 0
+                    failures, shown = 0, None
                     if not events:
                         self.table.watch_current(self.namespace)
                     events += 1
@@ -545,15 +563,14 @@ class PodWatcher:
                 need_list = True
                 self.table.watch_interrupted(self.namespace)
                 failures += 1
-                delay = self.policy.delay(failures, self.rng)
-                if isinstance(exc, errors.ApiError) and exc.retry_after:
-                    delay = max(delay, exc.retry_after)
-                if isinstance(exc, (errors.ConnectionFailed, errors.ConnectionLost)):
-                    # One request polling a server that is down costs nothing, and the tails wait
-                    # for this watch's relist to reconnect (``ContainerTable.wake_all``).
-                    delay = min(delay, self.policy.unreachable_poll)
+                delay = retry_delay(self.policy, failures, exc, self.rng)
                 where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
-                if failures == 1:  # one notice per streak; the watch recovers or keeps trying quietly
+                if self.table.context:  # several clusters: say which one
+                    where += f' of context "{self.table.context}"'
+                if failures == 1 or errors.failure_kind(exc) != shown:
+                    # One notice per streak, and another when the kind of failure changes (an unreachable
+                    # server that answers 401); otherwise the watch recovers or keeps trying quietly.
+                    shown = errors.failure_kind(exc)
                     self.on_notice(
                         Notice(
                             NoticeKind.RETRYING, f"watching pods in {where}: {exc}; retrying in {delay:.1f}s"

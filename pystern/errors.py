@@ -94,7 +94,10 @@ def from_context(exc: PysternError, context: str) -> PysternError:
     For runs over several ``--context``s: "You must be logged in" alone does not say which
     cluster refused.  The class (and so the exit code and any fields) is kept.
     """
-    exc.args = (f'context "{context}": {super(PysternError, exc).__str__()}', *exc.args[1:])
+    message = super(PysternError, exc).__str__()
+    if f'context "{context}"' in message:
+        return exc  # it says so already ('context "x" does not exist in the kubeconfig')
+    exc.args = (f'context "{context}": {message}', *exc.args[1:])
     return exc
 
 
@@ -145,3 +148,15 @@ class ApiError(PysternError):
 
 class WatchExpired(ApiError):
     """A watch's resourceVersion is too old (HTTP 410 / ``Expired``): list again."""
+
+
+def failure_kind(exc: PysternError) -> str:
+    """What a retry notice is about: a server that does not answer, refused credentials (401), a
+    refusal (403), or another error.  A streak of failures deserves a new notice when this changes:
+    a token that expires while a stream was broken or the server restarting is reported after the
+    first error of the streak, and the credentials are what the user must act on."""
+    if isinstance(exc, (ConnectionFailed, ConnectionLost)):
+        return "unreachable"
+    if isinstance(exc, ApiError) and exc.status in (401, 403):
+        return str(exc.status)
+    return "error"

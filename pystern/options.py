@@ -141,6 +141,12 @@ class Connection:
     insecure_skip_tls_verify: bool = False
     cluster: str | None = None
     user: str | None = None
+    impersonate_user: str | None = None
+    """``--as``; with ``--as-group`` and ``--as-uid`` it overrides the kubeconfig user's ``as*`` fields."""
+    impersonate_groups: tuple[str, ...] = ()
+    impersonate_uid: str | None = None
+    tls_server_name: str | None = None
+    disable_compression: bool = False
 
 
 @dataclass(frozen=True, slots=True)

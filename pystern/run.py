@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from pystern import errors
-from pystern.discovery import ContainerTable, DiscoveryEvent, PodWatcher, TargetAdded
+from pystern.discovery import ContainerTable, DiscoveryEvent, PodWatcher, TargetAdded, retry_delay
 from pystern.filters import TargetFilter
 from pystern.merge import MergeChannel, SortingSink, StreamMerger
 from pystern.model import Notice, NoticeKind, Pod, Target
@@ -27,6 +28,8 @@ from pystern.tail import History, RetryPolicy, Tail
 
 Sleep = Callable[[float], Awaitable[None]]
 InstanceKey = tuple[str, str, str, str, str]
+Unreachable = tuple[Cluster, errors.PysternError]
+"""A cluster that did not answer when the run started, and the error it gave."""
 
 
 class WorkloadSelector(Protocol):
@@ -231,6 +234,7 @@ async def run(
     resolve_workload: ResolveWorkload | None = None,
     policy: RetryPolicy | None = None,
     wall_clock: Callable[[], int] = time.time_ns,
+    unreachable: Sequence[Unreachable] = (),
 ) -> int:
     """Tail what ``config`` selects on ``clusters`` into ``sink``.
 
@@ -238,13 +242,20 @@ async def run(
     failed (an ERROR notice carries the first error).  Start-up errors (a forbidden
     namespace, a missing workload) raise the ``errors.PysternError`` for the CLI.
     ``wall_clock`` (epoch ns) dates the start when the API server sends no ``Date``.
+
+    ``unreachable``: further clusters (of several contexts) that did not answer at connect time.
+    Follow mode says so once and keeps trying each in the background, as it does for a cluster
+    lost mid-run, while it follows the others; ``--no-follow`` says so, leaves them out and returns 1.
     """
     policy = policy or RetryPolicy()
     try:
         if config.follow.follow:
-            await _follow(config, clusters, sink, clock, sleep, resolve_workload, policy, wall_clock())
+            await _follow(
+                config, clusters, sink, clock, sleep, resolve_workload, policy, wall_clock(), unreachable
+            )
             return 0
-        return await _no_follow(config, clusters, sink, sleep, clock, resolve_workload, policy)
+        code = await _no_follow(config, clusters, sink, sleep, clock, resolve_workload, policy, unreachable)
+        return 1 if unreachable else code
     except BaseExceptionGroup as group:
         raise _first_error(group) from None
 
@@ -281,16 +292,19 @@ async def _follow(
     resolve_workload: ResolveWorkload | None,
     policy: RetryPolicy,
     started_ns: int,
+    unreachable: Sequence[Unreachable],
 ) -> None:
     sorting = SortingSink(sink, config.output.sort_window, clock, sleep) if config.output.sort else None
     out: Sink = sorting if sorting is not None else sink
+    several = len(clusters) + len(unreachable) > 1
     async with asyncio.TaskGroup() as tg:
         if sorting is not None:
             tg.create_task(sorting.run())
         sup = _FollowSupervisor(tg, config, out, policy, sleep, clock)
         tables = []
-        for cluster in clusters:
-            table = _table(config, cluster, len(clusters) > 1, policy, started_ns)
+        starts: list[tuple[Cluster, errors.PysternError | None]] = [(c, None) for c in clusters]
+        for cluster, error in [*starts, *unreachable]:
+            table = _table(config, cluster, several, policy, started_ns)
             tables.append(table)
 
             def on_event(
@@ -298,7 +312,30 @@ async def _follow(
             ) -> None:
                 sup.handle(cluster, table, event)
 
-            with _naming(cluster, len(clusters) > 1):
+            if error is not None:
+                out.notice(
+                    Notice(
+                        NoticeKind.RETRYING,
+                        f'context "{cluster.context}": {error}; following the other contexts, and this one '
+                        "once it answers",
+                    )
+                )
+                tg.create_task(
+                    _follow_late(
+                        tg,
+                        config,
+                        cluster,
+                        table,
+                        on_event,
+                        out.notice,
+                        resolve_workload,
+                        policy,
+                        sleep,
+                        error,
+                    )
+                )
+                continue
+            with _naming(cluster, several):
                 watchers = await _watchers(
                     config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
                 )
@@ -307,8 +344,51 @@ async def _follow(
                     tg.create_task(watcher.watch())
         if not sup.added:
             # As kubectl get -w says "No resources found": silence reads as a hang or a typo.
-            text = _nothing_matched(config, clusters) + " yet; waiting for one" + _not_started(tables)
+            every = [*clusters, *(c for c, _ in unreachable)]
+            text = _nothing_matched(config, every) + " yet; waiting for one" + _not_started(tables)
             out.notice(Notice(NoticeKind.WARNING, text))
+
+
+async def _follow_late(
+    tg: asyncio.TaskGroup,
+    config: Config,
+    cluster: Cluster,
+    table: ContainerTable,
+    on_event: Callable[[DiscoveryEvent], None],
+    on_notice: Callable[[Notice], None],
+    resolve_workload: ResolveWorkload | None,
+    policy: RetryPolicy,
+    sleep: Sleep,
+    error: errors.PysternError,
+) -> None:
+    """Follow a cluster that did not answer at start-up (``error``, already reported) once it does.
+
+    A pod query builds its watchers without a request; each watch begins with the first list,
+    retried as a broken watch is.  A workload query is resolved first, retried the same way.
+    """
+    rng = random.Random()
+    failures, reported = 1, error
+    while True:
+        try:
+            watchers = await _watchers(
+                config, cluster, table, on_event, on_notice, resolve_workload, policy, sleep
+            )
+            break
+        except errors.UsageError:
+            raise
+        except errors.PysternError as exc:
+            failures += 1
+            delay = retry_delay(policy, failures, exc, rng)
+            if errors.failure_kind(exc) != errors.failure_kind(reported):
+                on_notice(
+                    Notice(
+                        NoticeKind.RETRYING, f'context "{cluster.context}": {exc}; retrying in {delay:.1f}s'
+                    )
+                )
+            reported = exc
+            await sleep(delay)
+    for watcher in watchers:
+        tg.create_task(watcher.watch(reported=reported))
 
 
 async def _no_follow(
@@ -319,11 +399,16 @@ async def _no_follow(
     clock: Callable[[], float],
     resolve_workload: ResolveWorkload | None,
     policy: RetryPolicy,
+    unreachable: Sequence[Unreachable],
 ) -> int:
     planned: list[tuple[Cluster, ContainerTable, TargetAdded]] = []
     tables = []
+    several = len(clusters) + len(unreachable) > 1
+    for cluster, error in unreachable:
+        # Nothing to wait for: what exists is printed now, so this cluster's part is missing (exit 1).
+        sink.notice(Notice(NoticeKind.ERROR, f'context "{cluster.context}": {error}; its logs are left out'))
     for cluster in clusters:
-        table = _table(config, cluster, len(clusters) > 1, policy)
+        table = _table(config, cluster, several, policy)
         tables.append(table)
 
         def on_event(
@@ -332,7 +417,7 @@ async def _no_follow(
             if isinstance(event, TargetAdded):
                 planned.append((cluster, table, event))
 
-        with _naming(cluster, len(clusters) > 1):
+        with _naming(cluster, several):
             for watcher in await _watchers(
                 config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
             ):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
-from pystern.errors import PysternError, from_context
+from pystern.errors import PysternError
 from pystern.options import Config, Connection
 
 if TYPE_CHECKING:
@@ -149,32 +149,21 @@ async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: Proc
     )
 
 
-async def _connect_all(config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack) -> list[Cluster]:
-    """One cluster per ``--context`` (the current context when none), connected concurrently."""
-    from pystern.kube import connect
+async def _connect_all(
+    config: Config, io: ProcessIO, stack: contextlib.AsyncExitStack
+) -> tuple[list[Cluster], list[tuple[Cluster, PysternError]]]:
+    """One cluster per ``--context``: those that answered, and those that did not (with the error)."""
+    from pystern.kube import connect_contexts
 
-    contexts: Sequence[str | None] = config.connection.contexts or [None]
-    results = await asyncio.gather(
-        *(connect(config.connection, context, stderr=io.stderr, environ=io.env) for context in contexts),
-        return_exceptions=True,
-    )
-    clusters: list[Cluster] = []
-    for result in results:
-        if isinstance(result, BaseException):
-            continue
-        stack.push_async_callback(result.aclose)
-        clusters.append(result)
-    for context, result in zip(contexts, results, strict=True):
-        if isinstance(result, PysternError) and context is not None and len(contexts) > 1:
-            raise from_context(result, context)
-        if isinstance(result, BaseException):
-            raise result
-    return clusters
+    clusters, unreachable = await connect_contexts(config.connection, stderr=io.stderr, environ=io.env)
+    for cluster in [*clusters, *(c for c, _ in unreachable)]:
+        stack.push_async_callback(cluster.aclose)
+    return list(clusters), list(unreachable)
 
 
 async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
     async with contextlib.AsyncExitStack() as stack:
-        clusters = await _connect_all(config, io, stack)
+        clusters, unreachable = await _connect_all(config, io, stack)
         if invocation.prompt and not config.selection.resource:
             config = await _prompt_selector(config, clusters, io)
         from pystern.kube.workloads import resolve_workload
@@ -186,7 +175,7 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
         )
         stack.push_async_callback(sink.aclose)
         return await _until_output_closed(
-            sink, run(config, clusters, sink, resolve_workload=resolve_workload)
+            sink, run(config, clusters, sink, resolve_workload=resolve_workload, unreachable=unreachable)
         )
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -95,13 +95,12 @@ def _examples_table() -> object:
 
 def print_hidden(out: TextIO) -> None:
     """``--show-hidden-options``: the kube flags left out of the help screen."""
-    hidden = [flag for flag in FLAGS if flag.hidden and not flag.unsupported]
+    # A-Z, as stern (pflag) lists them: with fifteen flags, table order is hard to scan.
+    hidden = sorted((flag for flag in FLAGS if flag.hidden), key=lambda flag: flag.name)
     width = max(len(flag_names(flag)) for flag in hidden) + 2
     out.write("The following options can also be used in pystern:\n")
     for flag in hidden:
         out.write(f"  {flag_names(flag).ljust(width)}{_describe(flag)}\n")
-    refused = ", ".join(f"--{flag.name}" for flag in FLAGS if flag.unsupported)
-    out.write(f"\nstern's {refused} are not supported by pystern yet.\n")
 
 
 def _cell(text: str) -> str:
@@ -112,8 +111,6 @@ def flag_table_markdown() -> str:
     """The README's flag table: visible flags A-Z, then the hidden kube flags."""
     rows = ["| flag | short | type | default | meaning |", "|---|---|---|---|---|"]
     for flag in sorted(FLAGS, key=lambda f: (f.hidden, f.name)):
-        if flag.unsupported:
-            continue
         default = flag.shown_default()
         rows.append(
             "| "

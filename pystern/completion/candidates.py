@@ -34,7 +34,15 @@ QUERY_KINDS = (
 """Kinds offered for a query without '/' (stern's list, plus cronjob which pystern tails)."""
 
 _FILE_FLAGS = frozenset(
-    {"kubeconfig", "template-file", "config", "certificate-authority", "client-certificate", "client-key"}
+    {
+        "kubeconfig",
+        "template-file",
+        "config",
+        "certificate-authority",
+        "client-certificate",
+        "client-key",
+        "cache-dir",
+    }
 )
 
 

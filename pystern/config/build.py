@@ -359,19 +359,16 @@ def _connection(values: Values, contexts: tuple[str, ...]) -> Connection:
         insecure_skip_tls_verify=values.flag("insecure-skip-tls-verify"),
         cluster=opt("cluster"),
         user=opt("user"),
+        impersonate_user=opt("as"),
+        impersonate_groups=values.items("as-group"),
+        impersonate_uid=opt("as-uid"),
+        tls_server_name=opt("tls-server-name"),
+        disable_compression=values.flag("disable-compression"),
     )
-
-
-def check_unsupported(values: Values) -> None:
-    """Refuse stern's kube flags that pystern cannot honour yet."""
-    for flag in BY_NAME.values():
-        if flag.unsupported and values.given(flag.name):
-            raise UsageError(f"--{flag.name} is not supported by pystern yet", flag=flag.name)
 
 
 def build_config(values: Values, query: str = "") -> Config:
     """Validate and convert; raises ``UsageError`` naming the flag on the first problem."""
-    check_unsupported(values)
     selection = _selection(values, query)
     selects = (
         query

@@ -190,7 +190,7 @@ def values_from_env(env: Mapping[str, str]) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for flag in BY_NAME.values():
         key = env_name(flag)
-        if key not in env or not flag.in_file or flag.unsupported:
+        if key not in env or not flag.in_file:
             continue
         text = env[key]
         if flag.kind is Kind.SLICE:

@@ -70,8 +70,6 @@ class Flag:
     """For a STRING flag that may be given without a value (``-t``): the value it then takes."""
     hidden: bool = False
     """Listed only by ``--show-hidden-options``."""
-    unsupported: bool = False
-    """A stern flag pystern recognises but refuses (kube flags kubernetes_asyncio cannot honour)."""
     in_file: bool = True
     """Whether the config file may set it."""
     default_text: str | None = None
@@ -207,15 +205,17 @@ FLAGS: tuple[Flag, ...] = (
     _f("user", _K.STRING, "", _G.HIDDEN, "Kubeconfig user entry to use.", hidden=True, metavar="NAME"),
     _f("request-timeout", _K.STRING, "0", _G.HIDDEN, "Timeout of a single API request (1s, 2m; 0 = none); "
        "log streams are not cut by it.", hidden=True, metavar="DURATION"),
-    # --- stern's hidden kube flags pystern refuses (for now)
-    _f("as", _K.STRING, "", _G.HIDDEN, "Impersonate a user.", hidden=True, unsupported=True),
-    _f("as-group", _K.ARRAY, (), _G.HIDDEN, "Impersonate a group.", hidden=True, unsupported=True),
-    _f("as-uid", _K.STRING, "", _G.HIDDEN, "Impersonate a UID.", hidden=True, unsupported=True),
-    _f("cache-dir", _K.STRING, "", _G.HIDDEN, "Discovery cache directory.", hidden=True, unsupported=True),
-    _f("disable-compression", _K.BOOL, False, _G.HIDDEN, "Disable response compression.", hidden=True,
-       unsupported=True),
-    _f("tls-server-name", _K.STRING, "", _G.HIDDEN, "Server name for certificate validation.", hidden=True,
-       unsupported=True),
+    _f("as", _K.STRING, "", _G.HIDDEN, "Impersonate this user (sends Impersonate-User).", hidden=True,
+       metavar="USER"),
+    _f("as-group", _K.ARRAY, (), _G.HIDDEN, "Impersonate this group (repeatable; needs --as).", hidden=True,
+       metavar="GROUP"),
+    _f("as-uid", _K.STRING, "", _G.HIDDEN, "Impersonate this UID (needs --as).", hidden=True, metavar="UID"),
+    _f("tls-server-name", _K.STRING, "", _G.HIDDEN, "Server name sent in TLS (SNI) and checked in the "
+       "server's certificate.", hidden=True, metavar="NAME"),
+    _f("disable-compression", _K.BOOL, False, _G.HIDDEN, "Ask the server for uncompressed responses.",
+       hidden=True),
+    _f("cache-dir", _K.STRING, "", _G.HIDDEN, "Accepted for kubectl compatibility; no effect (pystern keeps "
+       "no discovery cache).", hidden=True, metavar="PATH"),
     # --- other
     _f("config", _K.STRING, "", _G.OTHER, "Config file (also $PYSTERNCONFIG); any flag can also be set as "
        "$PYSTERN_<FLAG>, e.g. PYSTERN_TAIL=10.", metavar="PATH",

@@ -21,9 +21,10 @@ from pystern.kube.objects import parse_pod
 from pystern.options import Connection
 
 if TYPE_CHECKING:
+    from pystern.errors import ConnectionFailed
     from pystern.kube.cluster import KubeCluster
 
-__all__ = ["KubeCluster", "connect", "list_contexts", "parse_pod"]
+__all__ = ["KubeCluster", "connect", "connect_contexts", "list_contexts", "parse_pod"]
 
 
 async def connect(
@@ -38,6 +39,16 @@ async def connect(
     from pystern.kube.cluster import connect as _connect
 
     return await _connect(connection, context, stderr=stderr, probe=probe, environ=environ)
+
+
+async def connect_contexts(
+    connection: Connection, *, stderr: TextIO | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[list[KubeCluster], list[tuple[KubeCluster, ConnectionFailed]]]:
+    """Every ``--context`` at once: (clusters that answered, (cluster, error) for those that did not)
+    (see ``pystern.kube.contexts.connect_contexts``)."""
+    from pystern.kube.contexts import connect_contexts as _connect_contexts
+
+    return await _connect_contexts(connection, stderr=stderr, environ=environ)
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,7 @@ from pystern.errors import ApiError, UsageError, WatchExpired
 from pystern.kube.credentials import build_credentials
 from pystern.kube.kubeconfig import KubeTarget, resolve
 from pystern.kube.objects import MalformedObject, parse_pod
+from pystern.kube.plainhttp import without_credentials_over_http
 from pystern.kube.streams import EmptyStream, LogChunks, PodWatch
 from pystern.kube.transport import Transport
 from pystern.model import PodList
@@ -218,6 +219,10 @@ class KubeCluster:
         return items
 
     # ------------------------------------------------------------------ lifecycle
+    async def probe(self) -> None:
+        """Check that the server answers at all (raises ``ConnectionFailed`` within the connect timeout)."""
+        await self.transport.probe()
+
     async def aclose(self) -> None:
         """Close every connection."""
         await self.transport.aclose()
@@ -257,7 +262,7 @@ async def connect(
     bounded by ``connection.connect_timeout``.
     """
     err = sys.stderr if stderr is None else stderr
-    target = resolve(connection, context, environ)
+    target = without_credentials_over_http(resolve(connection, context, environ), err)
     credentials = await build_credentials(target, err, may_prompt=may_prompt)
     transport = Transport(target, credentials, connection, err)
     sources = ":".join(target.sources) or ("in-cluster service account" if target.in_cluster else "none")
@@ -270,7 +275,7 @@ async def connect(
     cluster = KubeCluster(transport, target, err)
     if probe:
         try:
-            await transport.probe()
+            await cluster.probe()
         except BaseException:
             await transport.aclose()
             raise

@@ -60,6 +60,8 @@ class KubeTarget:
     ca_data: bytes | None = None
     insecure: bool = False
     tls_server_name: str | None = None
+    disable_compression: bool = False
+    """Send no ``Accept-Encoding`` (``--disable-compression`` or the cluster's ``disable-compression``)."""
     proxy_url: str | None = None
     cert_file: str | None = None
     cert_data: bytes | None = None
@@ -334,6 +336,17 @@ def resolve(
     if connection.client_key:
         user["client-key"] = str(Path(connection.client_key).expanduser())
         user.pop("client-key-data", None)
+    # --as, --as-group and --as-uid replace single fields, as kubectl's overrides do: --as alone keeps the
+    # kubeconfig's as-groups.
+    for key, value in (
+        ("as", connection.impersonate_user),
+        ("as-groups", list(connection.impersonate_groups)),
+        ("as-uid", connection.impersonate_uid),
+    ):
+        if value:
+            user[key] = value
+    if connection.tls_server_name:
+        cluster["tls-server-name"] = connection.tls_server_name
 
     label = f'cluster "{cluster_name}"' if cluster_name else "the cluster"
     server = _str_or_none(cluster.get("server"))
@@ -388,6 +401,8 @@ def resolve(
         ca_data=ca_data,
         insecure=insecure,
         tls_server_name=_str_or_none(cluster.get("tls-server-name")),
+        disable_compression=connection.disable_compression
+        or cluster.get("disable-compression") in (True, "true", "True"),
         proxy_url=_str_or_none(cluster.get("proxy-url")),
         cert_file=cert_file,
         cert_data=cert_data,
@@ -429,6 +444,11 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
         for key, values in extra.items():
             # Header names cannot carry every character of an extra's key: client-go escapes them.
             headers.extend((f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values)
+    if headers and headers[0][0] != "Impersonate-User":
+        # The API server refuses these without a user to act as; kubectl stops before sending them.
+        raise KubeconfigError(
+            f"{ulabel} impersonates groups, a UID or extra fields but no user: set its as (or --as)"
+        )
     return tuple(headers)
 
 

@@ -70,7 +70,8 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
     return False
 
 
-def _is_local(host: str) -> bool:
+def is_local(host: str) -> bool:
+    """Whether ``host`` is localhost or a loopback address."""
     # Go never sends localhost or a loopback address through the environment's proxy: a
     # machine-wide HTTPS_PROXY must not break a kind/minikube cluster on 127.0.0.1.
     if host.lower().rstrip(".") == "localhost":
@@ -84,7 +85,7 @@ def _is_local(host: str) -> bool:
 def _from_environment(server: str, environ: Mapping[str, str]) -> str | None:
     url = urlsplit(server)
     name, proxy = _variable(environ, f"{url.scheme}_proxy")
-    if not proxy or _is_local(url.hostname or ""):
+    if not proxy or is_local(url.hostname or ""):
         return None
     port = url.port or (443 if url.scheme == "https" else 80)
     if _bypassed(url.hostname or "", port, _variable(environ, "no_proxy")[1]):

@@ -241,6 +241,9 @@ class Transport:
             trust_env=False,
             headers=[("User-Agent", USER_AGENT), ("Accept", "application/json"), *target.impersonate],
             read_bufsize=2**18,
+            # aiohttp asks for gzip/deflate itself; --disable-compression leaves the header out, which is
+            # what client-go's DisableCompression does.
+            skip_auto_headers=("Accept-Encoding",) if target.disable_compression else (),
         )
         connect = connection.connect_timeout
         self.connect_timeout = connect

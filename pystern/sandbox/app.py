@@ -87,6 +87,7 @@ def _certificate_user(request: web.Request) -> str:
 @web.middleware
 async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
     driver = request.app[DRIVER_KEY]
+    driver.see_headers(request)
     header = request.headers.get("Authorization", "")
     if driver.token and header != f"Bearer {driver.token}":
         # As the API server's union authenticator: a valid client certificate is enough.

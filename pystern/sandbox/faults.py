@@ -7,7 +7,7 @@ resourceVersions (410), inject Status errors (429 with Retry-After, 5xx, the kub
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,17 @@ class FaultDriver(PodDriver):
         self.injected: list[InjectedError] = []
         self.requests_seen: Counter[str] = Counter()
         """Authorised requests per path (no query): a test waits for "the client asked again"."""
+        self.headers_seen: deque[tuple[str, tuple[tuple[str, str], ...]]] = deque(maxlen=200)
+        """(path, request headers) of the latest requests, authorised or not: what a client sent."""
+
+    def see_headers(self, request: web.BaseRequest) -> None:
+        """Remember what ``request`` sent (the server calls this before judging its credentials)."""
+        self.headers_seen.append((request.path, tuple(request.headers.items())))
+
+    def header_values(self, name: str) -> list[list[str]]:
+        """Per remembered request, the values of header ``name`` (case-insensitive), oldest first."""
+        wanted = name.lower()
+        return [[v for k, v in headers if k.lower() == wanted] for _, headers in self.headers_seen]
 
     def break_log_streams(self, mode: str = "reset", mid_line: bool = True) -> int:
         """Cut every open log stream; returns how many.

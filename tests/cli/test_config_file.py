@@ -110,6 +110,12 @@ def test_command_line_beats_file(env: dict[str, str], tmp_path: Path) -> None:
     assert c.selection.namespaces == ("x",)
 
 
+def test_impersonation_from_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "as: admin\nas-group: [a, b]\ndisable-compression: true\n")
+    c = parse_invocation(["--config", str(path), "."], env).config.connection
+    assert (c.impersonate_user, c.impersonate_groups, c.disable_compression) == ("admin", ("a", "b"), True)
+
+
 def test_stern_example_file(env: dict[str, str], tmp_path: Path) -> None:
     path = write(
         tmp_path / "c.yaml",
@@ -202,7 +208,6 @@ def test_unknown_key_warns_and_carries_on(env: dict[str, str], tmp_path: Path) -
         ("exclude: [[a]]\n", "for \"exclude\" in config file {path}: list items must be plain values"),
         ("color: purple\n", 'invalid value for "color" in config file {path}: color should be one of'),
         ("exclude: ['(']\n", 'invalid value for "exclude" in config file {path}: failed to compile regular expression for exclusion filter'),
-        ("as: admin\n", 'invalid value for "as" in config file {path}: --as is not supported by pystern yet'),
     ],
 )  # fmt: skip
 def test_bad_file(env: dict[str, str], tmp_path: Path, text: str, message: str) -> None:

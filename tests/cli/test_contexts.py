@@ -86,3 +86,12 @@ async def test_only_empty_context_entries_mean_the_current_context(
 ) -> None:
     code, out, err = await _hello_with_contexts(sandbox, env, tmp_path, ",")
     assert (code, out, err) == (0, "web app hello\n", "")
+
+
+async def test_a_missing_context_is_named_once(sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:
+    kubeconfig = _two_contexts(sandbox, tmp_path / "two")
+    code, err = await _run([".", "--kubeconfig", str(kubeconfig), "--context", "good,nope"], env)
+    assert (code, err) == (
+        1,
+        'pystern: error: context "nope" does not exist in the kubeconfig (known: good, stale)\n',
+    )

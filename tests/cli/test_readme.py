@@ -22,7 +22,7 @@ def test_readme_flag_table_is_current() -> None:
 def test_table_has_every_supported_flag() -> None:
     table = flag_table_markdown()
     for flag in FLAGS:
-        assert (f"| `--{flag.name}` |" in table) is not flag.unsupported, flag.name
+        assert f"| `--{flag.name}` |" in table, flag.name
     assert "| `--since` | `-s` | duration | `48h0m0s` |" in table
     assert "| `--namespace` | `-n` | slice | `[]` |" in table
     assert "| `--container-state` |  | slice | `[all]` |" in table

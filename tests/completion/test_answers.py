@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pystern.completion import complete
-from pystern.completion.candidates import ERROR, NO_FILES, NO_SPACE
+from pystern.completion.candidates import ERROR, NO_FILES, NO_SPACE, Answer
 from pystern.config.flags import BY_NAME
 
 NO_CLUSTER = {"KUBECONFIG": "/nonexistent/kubeconfig"}
@@ -87,10 +87,17 @@ def test_missing_kubeconfig_completes_nothing(tmp_path: Path) -> None:
         assert answer.directive == ERROR
 
 
-def test_file_flags_leave_completion_to_the_shell() -> None:
-    answer = complete(["--kubeconfig", ""], NO_CLUSTER)
+@pytest.mark.parametrize("flag", ["--kubeconfig", "--client-key", "--cache-dir"])
+def test_file_flags_leave_completion_to_the_shell(flag: str) -> None:
+    answer = complete([flag, ""], NO_CLUSTER)
     assert answer.candidates == ()
     assert answer.directive == 0
+
+
+@pytest.mark.parametrize("flag", ["--as", "--as-group", "--as-uid", "--tls-server-name", "--token"])
+def test_hidden_value_flags_take_the_next_word_without_file_names(flag: str) -> None:
+    # The word after them is their value, not the pod query (which would offer kinds).
+    assert complete([flag, ""], NO_CLUSTER) == Answer((), NO_FILES)
 
 
 def test_render_format() -> None:

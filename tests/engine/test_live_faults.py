@@ -248,3 +248,24 @@ async def test_cancelling_the_run_closes_every_stream(sandbox: Any, cluster: Clu
         await asyncio.wait({task})
     await eventually(lambda: not sb.streams, what="every stream closed")
     assert task.cancelled()
+
+
+async def test_a_token_expiring_during_a_streak_of_errors_is_reported(sandbox: Any, cluster: Cluster) -> None:
+    # The first notice of the streak names the server error; the 401 that follows is what the user
+    # must act on, so it gets a notice of its own (not only the give-up of each tail, minutes later).
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "hi")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await eventually(lambda: len(sink.lines) == 1)
+        sb.fail_requests(500, times=10_000, path_contains="/pods?")
+        sb.break_watches("close")
+        await eventually(lambda: len(sink.kinds(NoticeKind.RETRYING)) == 1, what="the 500's notice")
+        sb.rotate_token("rotated-token")
+        await eventually(lambda: len(sink.kinds(NoticeKind.RETRYING)) == 2, what="the 401's notice")
+    first, second = (n.text for n in sink.kinds(NoticeKind.RETRYING))
+    assert first.startswith("watching pods in namespace default: Internal error occurred")
+    assert second.startswith(
+        "watching pods in namespace default: You must be logged in to the server (Unauthorized); retrying in"
+    )

@@ -8,6 +8,7 @@ tests use a TLS sandbox, which also checks the generated CA in the kubeconfig.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -423,3 +424,74 @@ async def test_events_are_served(kubectl: Kubectl) -> None:
     assert " ".join(out.split()).endswith("Events: <none>")
     code, out, err = await kubectl.run("get", "ev", "--field-selector", "involvedObject.name=a,type=Warning")
     assert (code, out, err) == (0, "", "No resources found in default namespace.\n")
+
+
+_SENT = ("Impersonate-User", "Impersonate-Group", "Impersonate-Uid", "Authorization")
+
+
+def _last_request(sb: Sandbox) -> dict[str, object]:
+    """What the latest request carried: the impersonation values, and whether it asked for gzip
+    or sent credentials (their values differ between clients)."""
+    seen: dict[str, object] = {name: sb.cluster.header_values(name)[-1] for name in _SENT[:3]}
+    seen["Authorization"] = bool(sb.cluster.header_values("Authorization")[-1])
+    seen["gzip"] = any("gzip" in v for v in sb.cluster.header_values("Accept-Encoding")[-1])
+    return seen
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        pytest.param((), id="plain"),
+        pytest.param(("--as", "jane", "--as-group", "a", "--as-group", "b", "--as-uid", "7"), id="as"),
+        pytest.param(("--disable-compression",), id="disable-compression"),
+    ],
+)
+async def test_pystern_sends_what_kubectl_sends(kubectl: Kubectl, flags: tuple[str, ...]) -> None:
+    from pystern.cli import parse_config
+    from pystern.kube import connect
+
+    code, _, err = await kubectl.run(*flags, "get", "pods")
+    assert code == 0, err
+    expected = _last_request(kubectl.sb)
+    config = parse_config(
+        [*flags, "--kubeconfig", str(kubectl.kubeconfig), "."], {"HOME": kubectl.env["HOME"]}
+    )
+    async with await connect(config.connection) as cluster:
+        await cluster.list_pods("default", "", "")
+    assert _last_request(kubectl.sb) == expected
+
+
+async def test_neither_sends_a_token_over_plain_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A remote http:// server, reached through an HTTP proxy (the sandbox answers absolute-form requests).
+    from pystern.errors import ApiError
+    from pystern.kube import connect
+    from pystern.options import Connection
+
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    async with Sandbox.start() as sb:
+        port = sb.host_port.rsplit(":", 1)[1]
+        doc = sb.kubeconfig_dict()
+        doc["clusters"][0]["cluster"]["server"] = f"http://api.cluster.invalid:{port}"
+        path = tmp_path / "k"
+        path.write_text(yaml.safe_dump(doc))
+        monkeypatch.setenv("HTTP_PROXY", f"http://{sb.host_port}")
+        env = {**os.environ, "KUBECONFIG": str(path), "HOME": str(tmp_path)}
+        assert KUBECTL is not None
+        proc = await asyncio.create_subprocess_exec(
+            KUBECTL, "get", "pods", "--as", "jane", env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert b"You must be logged in to the server" in err
+        expected = _last_request(sb)
+        assert expected["Authorization"] is False
+        quiet = io.StringIO()  # the warning line is tested in tests/kube/test_plain_http.py
+        async with await connect(
+            Connection(kubeconfig=str(path), impersonate_user="jane"), stderr=quiet
+        ) as cluster:
+            with pytest.raises(ApiError, match="You must be logged in"):
+                await cluster.list_pods("default", "", "")
+        got = _last_request(sb)
+        del got["gzip"], expected["gzip"]
+        assert got == expected
