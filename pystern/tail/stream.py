@@ -190,6 +190,8 @@ class Tail:
         """Wall-clock time of the first request: the anchor of the configured history window."""
         self.not_ready = 0
         """Consecutive "not ready yet" answers (kubelet 404, waiting to start): paces the re-asks."""
+        self.streak_kind = ""
+        """``errors.failure_kind`` of the last retry notice: a streak gets a new one when it changes."""
 
     def request(self) -> LogRequest:
         """The next request: resumed from the resume point, else from the configured history."""
@@ -618,8 +620,12 @@ class Tail:
         delay = self.policy.delay(attempt, self.rng)
         if isinstance(error, errors.ApiError) and error.retry_after:
             delay = max(delay, error.retry_after)
-        if attempt == 1:
-            # One notice per streak of failures; the give-up (if it comes) says the rest.
+        kind = errors.failure_kind(error)
+        if attempt == 1 or kind != self.streak_kind:
+            # One notice per streak of failures, and another when its kind changes (a token that
+            # expired while the server was failing: the 401 is what the user must act on); the
+            # give-up (if it comes) says the rest.
+            self.streak_kind = kind
             self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
         if delay > waited:
             if self.follow and isinstance(error, (errors.ConnectionFailed, errors.ConnectionLost)):

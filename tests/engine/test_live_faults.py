@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,11 @@ from typing import Any
 import yaml
 
 from pystern.kube import connect
-from pystern.model import NoticeKind
+from pystern.model import Notice, NoticeKind
 from pystern.options import Config, Connection, Follow, Selection
 from pystern.ports import Cluster
 from pystern.tail import TRUNCATED
-from tests.engine.conftest import RecordingSink, engine, eventually, streams_open
+from tests.engine.conftest import FAST_POLICY, RecordingSink, engine, eventually, streams_open
 
 
 def lines_of(sink: RecordingSink) -> Counter[tuple[str, bytes]]:
@@ -269,3 +270,34 @@ async def test_a_token_expiring_during_a_streak_of_errors_is_reported(sandbox: A
     assert second.startswith(
         "watching pods in namespace default: You must be logged in to the server (Unauthorized); retrying in"
     )
+
+
+async def test_a_token_expiring_during_a_tails_streak_of_errors_is_reported(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # The same for a log stream: its streak began with a server error, and the 401 that follows
+    # gets a notice of its own instead of silence until the tail gives up.
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "hi")
+    sink = RecordingSink()
+
+    def tail_notices() -> list[Notice]:
+        return [n for n in sink.kinds(NoticeKind.RETRYING) if n.target is not None]
+
+    async with engine(Config(), [cluster], sink, policy=dataclasses.replace(FAST_POLICY, stall_check=0)):
+        await eventually(lambda: len(sink.lines) == 1)
+        sb.fail_requests(500, times=10_000, path_contains="/log")
+        sb.break_log_streams("reset", mid_line=False)
+        await eventually(
+            lambda: any(n.text.startswith("Internal error occurred") for n in tail_notices()),
+            what="the 500's notice",
+        )
+        sb.rotate_token("rotated-token")
+        await eventually(lambda: "Unauthorized" in tail_notices()[-1].text, what="the 401's notice")
+    texts = [n.text for n in tail_notices()]
+    # The stream's break, the server's error, then the 401: one notice each, no repeats.
+    assert texts[0].startswith("log stream of default/a app broke")
+    assert texts[1].startswith("Internal error occurred")
+    assert texts[2].startswith("You must be logged in to the server (Unauthorized); retrying in")
+    assert len(texts) == 3
