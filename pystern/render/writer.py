@@ -277,18 +277,20 @@ class Writer:
             raise OutputClosed("stdout was closed") from self.error
 
     def _wait_below(self, level: int) -> None:
-        # Blocking the loop: flush(), or a producer that ignores drain() (the hard limit).
+        # Blocking the loop: flush(), or a producer that ignores drain() (the hard limit).  At
+        # level 0 the queued stderr lines (which count no bytes) must be written too.
         with self._idle:
-            while self._queued > level and self.error is None:
+            while (self._queued > level or (level == 0 and self._inflight)) and self.error is None:
                 self._idle.wait(0.05)
 
-    async def _wait_room(self, level: int) -> None:
-        """Wait (without blocking the loop) until at most ``level`` bytes are queued."""
+    async def _wait_room(self, level: int, *, idle: bool = False) -> None:
+        """Wait (without blocking the loop) until at most ``level`` bytes are queued; with ``idle``,
+        until everything handed to the thread is written, stderr lines (which count no bytes) too."""
         while True:
             room = self._room_event()
             room.clear()
             with self._lock:
-                if self._queued <= level or self.error is not None:
+                if (self._queued <= level and not (idle and self._inflight)) or self.error is not None:
                     self._room_waiter = False
                     return
                 self._room_waiter = True
@@ -297,7 +299,7 @@ class Writer:
     async def aclose(self) -> None:
         """Write out everything and stop the thread."""
         self._handoff()
-        await self._wait_room(0)
+        await self._wait_room(0, idle=True)
         if self._thread is not None:
             self._put(_STOP, [], 0)
             self._thread = None

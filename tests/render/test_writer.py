@@ -391,3 +391,21 @@ async def test_a_pipe_that_takes_part_of_a_vectored_write_gets_the_rest_in_order
         await writer.aclose()
     thread.join(5)
     assert bytes(received) == b"".join(parts)
+
+
+async def test_aclose_waits_for_a_queued_stderr_line() -> None:
+    """A stderr line kept in order with stdout is queued for the writer thread; closing must wait
+    until it is written too, or the last ``- pod › container`` line of a run can be lost at exit."""
+    written: list[str] = []
+
+    class SlowErr(io.StringIO):
+        def write(self, s: str) -> int:
+            time.sleep(0.2)  # the thread is still writing this when the loop closes the writer
+            written.append(s)
+            return len(s)
+
+    writer = Writer(io.BytesIO(), SlowErr(), order_stderr=True)
+    writer.write(b"a line\n")
+    writer.write_err("- p \u203a c\n")
+    await writer.aclose()
+    assert written == ["- p \u203a c\n"]
