@@ -131,6 +131,11 @@ class ConnectionFailed(PysternError):
     """The API server could not be reached (refused, DNS, TLS handshake, timeout)."""
 
 
+class UntrustedCertificate(ConnectionFailed):
+    """The server answered with a TLS certificate the kubeconfig does not trust: a configuration
+    problem, not an outage (with several contexts it stops the run instead of being retried)."""
+
+
 class ConnectionLost(PysternError):
     """An established stream broke (reset, truncated chunked body, stalled read)."""
 

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from pystern.errors import ConnectionFailed, PysternError, from_context
+from pystern.errors import ConnectionFailed, PysternError, UntrustedCertificate, from_context
 from pystern.kube.cluster import KubeCluster, connect
 from pystern.options import Connection
 
@@ -26,6 +26,9 @@ async def _open(
     cluster = await connect(connection, context, stderr=stderr, environ=environ, probe=False)
     try:
         await cluster.probe()
+    except UntrustedCertificate:
+        await cluster.aclose()
+        raise  # no retry can fix it: stop as a kubeconfig problem does
     except ConnectionFailed as exc:
         return cluster, exc
     except BaseException:

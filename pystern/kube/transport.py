@@ -35,6 +35,7 @@ from pystern.errors import (
     ConnectionFailed,
     ConnectionLost,
     KubeconfigError,
+    UntrustedCertificate,
     WatchExpired,
     escape_text,
 )
@@ -374,7 +375,7 @@ class Transport:
         except aiohttp.ClientConnectorCertificateError as exc:
             err = exc.certificate_error
             why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
-            raise ConnectionFailed(
+            raise UntrustedCertificate(
                 f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
                 "certificate-authority (or --certificate-authority)"
             ) from exc

@@ -163,3 +163,24 @@ async def test_the_library_follows_the_contexts_that_answer(sandbox: Sandbox, tm
     with pytest.raises(PysternError, match=r'context "down": cannot connect .* its logs are left out'):
         await read()
     assert seen == [("good", "hello")]
+
+
+async def test_an_untrusted_certificate_stops_the_run_naming_its_context(
+    sandbox: Sandbox, tls_sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    """A server that answers with a certificate the kubeconfig does not trust is not "down": no
+    retry can fix it, so it stops the run as a kubeconfig problem does (it was retried for ever)."""
+    sandbox.cluster.add_pod("web")
+    config = sandbox.kubeconfig_dict("good", "default")
+    untrusted = tls_sandbox.kubeconfig_dict("bad", "default")
+    del untrusted["clusters"][0]["cluster"]["certificate-authority-data"]
+    for key in ("clusters", "users", "contexts"):
+        config[key] += untrusted[key]
+    kubeconfig = tmp_path / "k"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    argv = ["web", "--no-follow", "--kubeconfig", str(kubeconfig), "--context", "good,bad"]
+    code, out, err = await _run(argv, env)
+    assert (code, out) == (1, b"")
+    untrusted_line = f'pystern: error: context "bad": TLS certificate of {tls_sandbox.url} is not trusted'
+    assert err.startswith(untrusted_line)
+    assert err.count("\n") == 1
