@@ -33,6 +33,8 @@ class Resource:
     namespaced: bool
     short_names: tuple[str, ...] = ()
     singular: str = ""
+    verbs: tuple[str, ...] = ("get", "list", "watch")
+    """What discovery claims: exactly what the sandbox serves (``kubectl api-resources --verbs``)."""
 
     @property
     def group_version(self) -> str:
@@ -41,7 +43,7 @@ class Resource:
 
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("pods", "", "Pod", True, ("po",), "pod"),
+    Resource("pods", "", "Pod", True, ("po",), "pod", ("delete", "get", "list", "watch")),
     Resource("namespaces", "", "Namespace", False, ("ns",), "namespace"),
     Resource("nodes", "", "Node", False, ("no",), "node"),
     Resource("services", "", "Service", True, ("svc",), "service"),
@@ -57,7 +59,6 @@ RESOURCES: tuple[Resource, ...] = (
 )
 BY_PATH: dict[tuple[str, str], Resource] = {(r.group, r.name): r for r in RESOURCES}
 GROUPS = ("apps", "batch")
-_VERBS = ["get", "list", "watch"]
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def resource_list(group: str) -> dict[str, Any] | None:
             "singularName": res.singular,
             "namespaced": res.namespaced,
             "kind": res.kind,
-            "verbs": _VERBS,
+            "verbs": list(res.verbs),
         }
         if res.short_names:
             entry["shortNames"] = list(res.short_names)

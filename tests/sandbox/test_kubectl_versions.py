@@ -286,6 +286,8 @@ async def case_api_resources(k: Kubectl, sb: Sandbox, version: str) -> None:
     rows = (await k.ok("api-resources", "--no-headers")).splitlines()
     short = [row.split()[1] for row in rows if len(row.split()) == 5]
     await k.ok("get", ",".join(short), "-A", "-o", "name")
+    # The verbs claimed are the verbs served: pods can be deleted (see test_kubectl.py).
+    assert (await k.ok("api-resources", "--verbs=delete", "-o", "name")).split() == ["pods"]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
