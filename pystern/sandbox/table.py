@@ -260,28 +260,43 @@ def _service(obj: dict[str, Any]) -> list[Any]:
     ]
 
 
-# resource -> (extra columns between Name and Age, cell function)
+def _node(obj: dict[str, Any]) -> list[Any]:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/"))
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (obj.get("status") or {}).get("conditions") or []
+    )
+    info = (obj.get("status") or {}).get("nodeInfo") or {}
+    return ["Ready" if ready else "NotReady", ",".join(roles) or "<none>", info.get("kubeletVersion", "")]
+
+
+# resource -> (the columns after Name, with Age where the API server's printer puts it; the cell
+# function, which gives every cell but Name and Age)
 _EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
-    "deployments": (["Ready", "Up-to-date", "Available"], _deployment),
-    "replicasets": (["Desired", "Current", "Ready"], _replicaset),
+    "deployments": (["Ready", "Up-to-date", "Available", "Age"], _deployment),
+    "replicasets": (["Desired", "Current", "Ready", "Age"], _replicaset),
     "statefulsets": (
-        ["Ready"],
+        ["Ready", "Age"],
         lambda o: [_ready(o, "readyReplicas", int((o.get("spec") or {}).get("replicas", 1)))],
     ),
-    "jobs": (["Status", "Completions", "Duration"], _job),
-    "cronjobs": (["Schedule", "Timezone", "Suspend", "Active", "Last Schedule"], _cronjob),
-    "namespaces": (["Status"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
-    "nodes": (["Status", "Roles", "Version"], lambda o: ["Ready", "<none>", "v1.32.0"]),
-    "services": (["Type", "Cluster-IP", "External-IP", "Port(s)"], _service),
-    "daemonsets": (["Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector"], _daemonset),
+    "jobs": (["Status", "Completions", "Duration", "Age"], _job),
+    "cronjobs": (["Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age"], _cronjob),
+    "namespaces": (["Status", "Age"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
+    "nodes": (["Status", "Roles", "Age", "Version"], _node),
+    "services": (["Type", "Cluster-IP", "External-IP", "Port(s)", "Age"], _service),
+    "daemonsets": (
+        ["Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector", "Age"],
+        _daemonset,
+    ),
 }
 
 
 def _columns(resource: str) -> list[dict[str, Any]]:
     if resource == "pods":
         return POD_COLUMNS
-    extra = _EXTRA.get(resource)
-    return [_NAME, *(_col(name) for name in (extra[0] if extra else [])), _AGE]
+    names = _EXTRA[resource][0] if resource in _EXTRA else ["Age"]
+    return [_NAME, *(_AGE if name == "Age" else _col(name) for name in names)]
 
 
 def _row(resource: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -289,9 +304,9 @@ def _row(resource: str, obj: dict[str, Any]) -> dict[str, Any]:
     if resource == "pods":
         cells = pod_cells(obj)
     else:
-        extra = _EXTRA.get(resource)
-        middle = extra[1](obj) if extra else []
-        cells = [meta.get("name", ""), *middle, human_age(meta.get("creationTimestamp", ""))]
+        names, cell_fn = _EXTRA.get(resource, (["Age"], lambda o: []))
+        cells = [meta.get("name", ""), *cell_fn(obj)]
+        cells.insert(1 + names.index("Age"), human_age(meta.get("creationTimestamp", "")))
     return {
         "cells": cells,
         "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta},

@@ -244,6 +244,16 @@ async def case_get_workloads(k: Kubectl, sb: Sandbox, version: str) -> None:
 
 
 @case
+async def case_get_nodes_and_namespaces(k: Kubectl, sb: Sandbox, version: str) -> None:
+    rows = [line.split() for line in (await k.ok("get", "nodes")).splitlines()]
+    assert " ".join(rows[0]) == "NAME STATUS ROLES AGE VERSION"
+    assert rows[1][:3] == ["node-1", "Ready", "<none>"]
+    assert rows[1][4] == "v1.32.0"
+    rows = [line.split() for line in (await k.ok("get", "ns", "backend")).splitlines()]
+    assert [" ".join(rows[0]), *rows[1][:2]] == ["NAME STATUS AGE", "backend", "Active"]
+
+
+@case
 async def case_logs_of_workloads(k: Kubectl, sb: Sandbox, version: str) -> None:
     code, out, err = await k.run("logs", "deployment/web")
     assert code == 0, err
