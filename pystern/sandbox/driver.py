@@ -103,9 +103,17 @@ class PodDriver:
                 "spec": {},
                 "status": {
                     "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+                    "addresses": [
+                        {"type": "InternalIP", "address": f"172.18.0.{len(self.store.items('nodes')) + 2}"},
+                        {"type": "Hostname", "address": name},
+                    ],
                     "nodeInfo": {
                         "kubeletVersion": "v1.32.0",
                         "containerRuntimeVersion": "containerd://1.7.0",
+                        "osImage": "Debian GNU/Linux 12 (bookworm)",
+                        "kernelVersion": "6.1.0-28-amd64",
+                        "operatingSystem": "linux",
+                        "architecture": "amd64",
                     },
                 },
             },

@@ -1,187 +1,17 @@
-"""``meta.k8s.io/v1`` Table rendering, so ``kubectl get pods`` shows READY/STATUS/RESTARTS.
+"""``meta.k8s.io/v1`` Table rendering, so ``kubectl get`` shows the API server's columns.
 
-kubectl asks for ``as=Table``; given a plain list it prints only NAME and AGE.  The
-cells follow the API server's pod printer (pkg/printers/internalversion printPod), in
-a simplified form: status reason, init progress, waiting/terminated reasons, Terminating.
+kubectl asks for ``as=Table``; given a plain list it prints only NAME and AGE.  Pods use
+:mod:`pystern.sandbox.podprinter`; the other resources' cells follow the server's printers
+(pkg/printers/internalversion), -o wide columns included.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
+from pystern.sandbox.podprinter import AGE_COLUMN, NAME_COLUMN, POD_COLUMNS, human_age, pod_cells
 from pystern.timefmt import parse_rfc3339_ns
-
-_NAME = {
-    "name": "Name",
-    "type": "string",
-    "format": "name",
-    "priority": 0,
-    "description": "Name must be unique within a namespace.",
-}
-_AGE = {
-    "name": "Age",
-    "type": "string",
-    "format": "",
-    "priority": 0,
-    "description": "CreationTimestamp is a timestamp representing the server time when this object "
-    "was created.",
-}
-
-POD_COLUMNS = [
-    _NAME,
-    {
-        "name": "Ready",
-        "type": "string",
-        "format": "",
-        "priority": 0,
-        "description": "The aggregate readiness state of this pod for accepting traffic.",
-    },
-    {
-        "name": "Status",
-        "type": "string",
-        "format": "",
-        "priority": 0,
-        "description": "The aggregate status of the containers in this pod.",
-    },
-    {
-        "name": "Restarts",
-        "type": "string",
-        "format": "",
-        "priority": 0,
-        "description": "The number of times the containers in this pod have been restarted and when the "
-        "last container in this pod has restarted.",
-    },
-    _AGE,
-    {
-        "name": "IP",
-        "type": "string",
-        "format": "",
-        "priority": 1,
-        "description": "IP address allocated to the pod. Routable at least within the cluster.",
-    },
-    {
-        "name": "Node",
-        "type": "string",
-        "format": "",
-        "priority": 1,
-        "description": "NodeName is a request to schedule this pod onto a specific node.",
-    },
-    {
-        "name": "Nominated Node",
-        "type": "string",
-        "format": "",
-        "priority": 1,
-        "description": "nominatedNodeName is set only when this pod preempts other pods on the node.",
-    },
-    {
-        "name": "Readiness Gates",
-        "type": "string",
-        "format": "",
-        "priority": 1,
-        "description": "If specified, all readiness gates will be evaluated for pod readiness.",
-    },
-]
-
-
-def human_age(created: str, now: float | None = None) -> str:
-    """kubectl's short duration (``5s``, ``3m``, ``2d``) since ``created``; ``<unknown>`` if unset."""
-    if not created:
-        return "<unknown>"
-    seconds = int((now if now is not None else time.time()) - parse_rfc3339_ns(created) / 1e9)
-    seconds = max(seconds, 0)
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        rest = seconds % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours}h"
-    return f"{hours // 24}d"
-
-
-def _pod_summary(pod: dict[str, Any]) -> tuple[str, int, int, int, str]:
-    """kubectl's printPod: (STATUS, ready, total, restarts, last restart's finishedAt)."""
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-    phase = status.get("phase") or ""
-    reason = status.get("reason") or phase or "Unknown"
-    sidecars = {c["name"] for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"}
-    total = len(spec.get("containers") or []) + len(sidecars)
-    ready = restarts = sidecar_restarts = 0
-    last = sidecar_last = ""
-    inits = status.get("initContainerStatuses") or []
-    initializing = False
-    for i, cs in enumerate(inits):
-        finished = ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt") or ""
-        restarts += int(cs.get("restartCount", 0))
-        last = max(last, finished)
-        if cs["name"] in sidecars:
-            sidecar_restarts += int(cs.get("restartCount", 0))
-            sidecar_last = max(sidecar_last, finished)
-        state = cs.get("state") or {}
-        term = state.get("terminated")
-        if term and term.get("exitCode") == 0:
-            continue
-        if cs["name"] in sidecars and cs.get("started"):
-            ready += bool(cs.get("ready"))
-            continue
-        if term:
-            reason = "Init:" + (term.get("reason") or _exit_text(term))
-        elif state.get("waiting", {}).get("reason") not in (None, "", "PodInitializing"):
-            reason = "Init:" + state["waiting"]["reason"]
-        else:
-            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
-        initializing = True
-        break
-    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
-    if not initializing or conditions.get("Initialized") == "True":
-        restarts, last = sidecar_restarts, sidecar_last
-        has_running = False
-        for cs in reversed(status.get("containerStatuses") or []):
-            restarts += int(cs.get("restartCount", 0))
-            last = max(last, ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt") or "")
-            state = cs.get("state") or {}
-            if state.get("waiting", {}).get("reason"):
-                reason = state["waiting"]["reason"]
-            elif state.get("terminated"):
-                reason = state["terminated"].get("reason") or _exit_text(state["terminated"])
-            elif state.get("running") and cs.get("ready"):
-                has_running = True
-                ready += 1
-        if reason == "Completed" and has_running:
-            reason = "Running" if conditions.get("Ready") == "True" else "NotReady"
-    if (pod.get("metadata") or {}).get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
-        reason = "Terminating"
-    return str(reason), ready, total, restarts, last
-
-
-def _exit_text(term: dict[str, Any]) -> str:
-    return f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
-
-
-def pod_cells(pod: dict[str, Any]) -> list[Any]:
-    """One Table row's cells for a pod."""
-    meta = pod.get("metadata") or {}
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-    reason, ready, total, restarts, last = _pod_summary(pod)
-    return [
-        meta.get("name", ""),
-        f"{ready}/{total}",
-        reason,
-        f"{restarts} ({human_age(last)} ago)" if restarts and last else str(restarts),
-        human_age(meta.get("creationTimestamp", "")),
-        status.get("podIP") or "<none>",
-        spec.get("nodeName") or "<none>",
-        status.get("nominatedNodeName") or "<none>",
-        "<none>",
-    ]
 
 
 def _col(name: str, priority: int = 0) -> dict[str, Any]:
@@ -271,23 +101,106 @@ def _node(obj: dict[str, Any]) -> list[Any]:
     return ["Ready" if ready else "NotReady", ",".join(roles) or "<none>", info.get("kubeletVersion", "")]
 
 
-# resource -> (the columns after Name, with Age where the API server's printer puts it; the cell
-# function, which gives every cell but Name and Age)
-_EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
-    "deployments": (["Ready", "Up-to-date", "Available", "Age"], _deployment),
-    "replicasets": (["Desired", "Current", "Ready", "Age"], _replicaset),
+def _containers(template_spec: dict[str, Any]) -> list[str]:
+    """kubectl's layoutContainerCells: the names, then the images, comma-separated."""
+    containers = template_spec.get("containers") or []
+    return [",".join(c.get("name", "") for c in containers), ",".join(c.get("image", "") for c in containers)]
+
+
+def format_selector(selector: dict[str, Any] | None) -> str:
+    """metav1.FormatLabelSelector: requirements sorted by key; ``<none>`` when there are none."""
+    reqs: list[tuple[str, str]] = [
+        (k, f"{k}={v}") for k, v in ((selector or {}).get("matchLabels") or {}).items()
+    ]
+    for expr in (selector or {}).get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), sorted(expr.get("values") or [])
+        text = {"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})"}
+        reqs.append((key, text.get(op, key if op == "Exists" else f"!{key}")))
+    return ",".join(text for _, text in sorted(reqs)) or "<none>"
+
+
+def _format_labels(labels: dict[str, str] | None) -> str:
+    """labels.FormatLabels, for the plain-map selectors of services and replication controllers."""
+    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "<none>"
+
+
+def _workload_wide(obj: dict[str, Any], *, selector: bool = True) -> list[str]:
+    spec = obj.get("spec") or {}
+    template = spec.get("template") or (spec.get("jobTemplate") or {}).get("spec", {}).get("template") or {}
+    cells = _containers(template.get("spec") or {})
+    if not selector:
+        return cells
+    sel = spec.get("selector") if "jobTemplate" not in spec else spec["jobTemplate"]["spec"].get("selector")
+    if isinstance(sel, dict) and not {"matchLabels", "matchExpressions"} & set(sel):
+        return [*cells, _format_labels(sel)]  # a replication controller's plain map
+    return [*cells, format_selector(sel)]
+
+
+def _node_wide(obj: dict[str, Any]) -> list[str]:
+    status = obj.get("status") or {}
+    addresses = {a.get("type"): a.get("address") for a in reversed(status.get("addresses") or [])}
+    info = status.get("nodeInfo") or {}
+    return [
+        addresses.get("InternalIP") or "<none>",
+        addresses.get("ExternalIP") or "<none>",
+        *(info.get(key) or "<unknown>" for key in ("osImage", "kernelVersion", "containerRuntimeVersion")),
+    ]
+
+
+_WORKLOAD_WIDE = ["Containers", "Images", "Selector"]
+
+# resource -> (the columns after Name, with Age where the API server's printer puts it; the -o wide
+# columns, which the server always sends and kubectl shows only with -o wide; the cell function,
+# which gives every cell but Name and Age, the wide ones last)
+_EXTRA: dict[str, tuple[list[str], list[str], Callable[[dict[str, Any]], list[Any]]]] = {
+    "deployments": (
+        ["Ready", "Up-to-date", "Available", "Age"],
+        _WORKLOAD_WIDE,
+        lambda o: [*_deployment(o), *_workload_wide(o)],
+    ),
+    "replicasets": (
+        ["Desired", "Current", "Ready", "Age"],
+        _WORKLOAD_WIDE,
+        lambda o: [*_replicaset(o), *_workload_wide(o)],
+    ),
+    "replicationcontrollers": (
+        ["Desired", "Current", "Ready", "Age"],
+        _WORKLOAD_WIDE,
+        lambda o: [*_replicaset(o), *_workload_wide(o)],
+    ),
     "statefulsets": (
         ["Ready", "Age"],
-        lambda o: [_ready(o, "readyReplicas", int((o.get("spec") or {}).get("replicas", 1)))],
+        ["Containers", "Images"],
+        lambda o: [
+            _ready(o, "readyReplicas", int((o.get("spec") or {}).get("replicas", 1))),
+            *_workload_wide(o, selector=False),
+        ],
     ),
-    "jobs": (["Status", "Completions", "Duration", "Age"], _job),
-    "cronjobs": (["Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age"], _cronjob),
-    "namespaces": (["Status", "Age"], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
-    "nodes": (["Status", "Roles", "Age", "Version"], _node),
-    "services": (["Type", "Cluster-IP", "External-IP", "Port(s)", "Age"], _service),
+    "jobs": (
+        ["Status", "Completions", "Duration", "Age"],
+        _WORKLOAD_WIDE,
+        lambda o: [*_job(o), *_workload_wide(o)],
+    ),
+    "cronjobs": (
+        ["Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age"],
+        _WORKLOAD_WIDE,
+        lambda o: [*_cronjob(o), *_workload_wide(o)],
+    ),
+    "namespaces": (["Status", "Age"], [], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
+    "nodes": (
+        ["Status", "Roles", "Age", "Version"],
+        ["Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime"],
+        lambda o: [*_node(o), *_node_wide(o)],
+    ),
+    "services": (
+        ["Type", "Cluster-IP", "External-IP", "Port(s)", "Age"],
+        ["Selector"],
+        lambda o: [*_service(o), _format_labels((o.get("spec") or {}).get("selector"))],
+    ),
     "daemonsets": (
         ["Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector", "Age"],
-        _daemonset,
+        _WORKLOAD_WIDE,
+        lambda o: [*_daemonset(o), *_workload_wide(o)],
     ),
 }
 
@@ -295,8 +208,12 @@ _EXTRA: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[Any]]]] = {
 def _columns(resource: str) -> list[dict[str, Any]]:
     if resource == "pods":
         return POD_COLUMNS
-    names = _EXTRA[resource][0] if resource in _EXTRA else ["Age"]
-    return [_NAME, *(_AGE if name == "Age" else _col(name) for name in names)]
+    names, wide, _ = _EXTRA.get(resource, (["Age"], [], None))
+    return [
+        NAME_COLUMN,
+        *(AGE_COLUMN if name == "Age" else _col(name) for name in names),
+        *(_col(n, 1) for n in wide),
+    ]
 
 
 def _row(resource: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -304,7 +221,7 @@ def _row(resource: str, obj: dict[str, Any]) -> dict[str, Any]:
     if resource == "pods":
         cells = pod_cells(obj)
     else:
-        names, cell_fn = _EXTRA.get(resource, (["Age"], lambda o: []))
+        names, _, cell_fn = _EXTRA.get(resource, (["Age"], [], lambda o: []))
         cells = [meta.get("name", ""), *cell_fn(obj)]
         cells.insert(1 + names.index("Age"), human_age(meta.get("creationTimestamp", "")))
     return {

@@ -98,6 +98,9 @@ def build_cluster(sb: Sandbox) -> None:
     c.write("db-0", "app", "db ready", namespace="backend")
     c.add_daemonset("agent", namespace="backend")
     c.add_job("migrate", namespace="backend")
+    c.add_service("front", {"app": "web", "tier": "edge"})
+    c.add_replication_controller("legacy", namespace="backend")
+    c.add_cronjob("nightly", namespace="backend", schedule="0 3 * * *")
 
 
 def web_pods(sb: Sandbox) -> list[str]:
@@ -251,6 +254,39 @@ async def case_get_nodes_and_namespaces(k: Kubectl, sb: Sandbox, version: str) -
     assert rows[1][4] == "v1.32.0"
     rows = [line.split() for line in (await k.ok("get", "ns", "backend")).splitlines()]
     assert [" ".join(rows[0]), *rows[1][:2]] == ["NAME STATUS AGE", "backend", "Active"]
+
+
+@case
+async def case_get_wide(k: Kubectl, sb: Sandbox, version: str) -> None:
+    # The API server sends every column; kubectl shows those of priority 1 only with -o wide.
+    out = await k.ok("get", "nodes,deploy,rs,sts,ds,job,cj,rc,svc", "-A", "-o", "wide")
+    blocks = [[line.split() for line in block.splitlines()] for block in out.strip().split("\n\n")]
+    headers = [" ".join(block[0]) for block in blocks]
+    assert headers == [
+        "NAME STATUS ROLES AGE VERSION INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME",
+        "NAMESPACE NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR",
+        "NAMESPACE NAME DESIRED CURRENT READY AGE CONTAINERS IMAGES SELECTOR",
+        "NAMESPACE NAME READY AGE CONTAINERS IMAGES",
+        "NAMESPACE NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE "
+        "CONTAINERS IMAGES SELECTOR",
+        "NAMESPACE NAME STATUS COMPLETIONS DURATION AGE CONTAINERS IMAGES SELECTOR",
+        "NAMESPACE NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE CONTAINERS IMAGES SELECTOR",
+        "NAMESPACE NAME DESIRED CURRENT READY AGE CONTAINERS IMAGES SELECTOR",
+        "NAMESPACE NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR",
+    ]
+    nodes, deploy, rs, sts, ds, job, cj, rc, svc = (block[1] for block in blocks)
+    assert nodes[4:7] == ["v1.32.0", "172.18.0.2", "<none>"]  # VERSION INTERNAL-IP EXTERNAL-IP
+    assert deploy[-3:] == ["app,proxy", "app:latest,proxy:latest", "app=web"]
+    assert rs[-3:-1] == ["app,proxy", "app:latest,proxy:latest"]
+    assert rs[-1].startswith("app=web,pod-template-hash=")
+    assert sts[-2:] == ["app", "app:latest"]
+    assert ds[-3:] == ["app", "app:latest", "app=agent"]
+    assert job[-3:-1] == ["main", "main:latest"]
+    assert job[-1].startswith("batch.kubernetes.io/controller-uid=")
+    assert cj[-3:] == ["main", "main:latest", "<none>"]
+    assert rc[2:5] == ["1", "1", "1"]
+    assert rc[-3:] == ["app", "app:latest", "app=legacy"]
+    assert svc[-1] == "app=web,tier=edge"
 
 
 @case
