@@ -91,18 +91,38 @@ class PodDriver:
         existing = self.store.get("nodes", "", name)
         if existing is not None:
             return existing
+        created = rfc3339(now_ns())
+        capacity = {"cpu": "4", "memory": "16318636Ki", "ephemeral-storage": "102626232Ki", "pods": "110"}
+        conditions = [
+            ("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+            ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+            ("PIDPressure", "False", "KubeletHasSufficientPID"),
+            ("Ready", "True", "KubeletReady"),
+        ]
         return self.store.put(
             "nodes",
             {
                 "metadata": {
                     "name": name,
                     "uid": _uid(),
-                    "creationTimestamp": rfc3339(now_ns()),
+                    "creationTimestamp": created,
                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"},
                 },
                 "spec": {},
                 "status": {
-                    "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+                    # kubectl describe divides requests by allocatable and shows the condition times.
+                    "capacity": capacity,
+                    "allocatable": capacity,
+                    "conditions": [
+                        {
+                            "type": kind,
+                            "status": status,
+                            "reason": reason,
+                            "lastHeartbeatTime": created,
+                            "lastTransitionTime": created,
+                        }
+                        for kind, status, reason in conditions
+                    ],
                     "addresses": [
                         {"type": "InternalIP", "address": f"172.18.0.{len(self.store.items('nodes')) + 2}"},
                         {"type": "Hostname", "address": name},

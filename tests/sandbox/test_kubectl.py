@@ -495,3 +495,15 @@ async def test_neither_sends_a_token_over_plain_http(tmp_path: Path, monkeypatch
         got = _last_request(sb)
         del got["gzip"], expected["gzip"]
         assert got == expected
+
+
+async def test_describe_node_shows_capacity_and_condition_times(kubectl: Kubectl) -> None:
+    # A real node reports capacity and allocatable (kubectl divides pod requests by them) and
+    # when each condition last changed.
+    kubectl.sb.cluster.add_pod("a")
+    code, out, err = await kubectl.run("describe", "node", "node-1")
+    assert (code, err) == (0, "")
+    words = " ".join(out.split())
+    assert "default a 0 (0%) 0 (0%) 0 (0%) 0 (0%)" in words
+    assert "0001" not in words  # a zero time: a condition without heartbeat or transition times
+    assert "Capacity: cpu: 4" in words
