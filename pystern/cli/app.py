@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from pystern.cli.invocation import Invocation, Source
-from pystern.errors import PysternError
+from pystern.errors import PysternError, escape_text
 from pystern.options import Config, Connection
 
 if TYPE_CHECKING:
@@ -161,9 +161,29 @@ async def _connect_all(
     return list(clusters), list(unreachable)
 
 
+def _where(config: Config, clusters: Sequence[Cluster]) -> str:
+    """The namespaces a run looks in, for ``--verbosity 1`` (the connection line gives the context's)."""
+    sel = config.selection
+    if sel.all_namespaces:
+        return "all namespaces (-A)"
+    namespaces = sel.namespaces or tuple(dict.fromkeys(c.default_namespace for c in clusters))
+    names = ", ".join(f'"{ns}"' for ns in namespaces)
+    plural = "namespaces" if len(namespaces) > 1 else "namespace"
+    return f"{plural} {names} " + ("(from -n)" if sel.namespaces else "(the context's)")
+
+
+def _say(stream: TextIO, line: str) -> None:
+    """A diagnostic line; a closed or broken stderr does not stop the run."""
+    with contextlib.suppress(OSError, ValueError):
+        stream.write(escape_text(line) + "\n")
+        stream.flush()
+
+
 async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -> int:
     async with contextlib.AsyncExitStack() as stack:
         clusters, unreachable = await _connect_all(config, io, stack)
+        if config.connection.verbosity >= 1:
+            _say(io.stderr, f"pystern: tailing {_where(config, clusters)}")
         if invocation.prompt and not config.selection.resource:
             config = await _prompt_selector(config, clusters, io)
         from pystern.kube.workloads import resolve_workload

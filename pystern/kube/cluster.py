@@ -268,7 +268,7 @@ async def connect(
     sources = ":".join(target.sources) or ("in-cluster service account" if target.in_cluster else "none")
     transport.log(
         1,
-        f'kubeconfig {sources}; context "{target.context}"; namespace "{target.namespace}"; '
+        f'kubeconfig {sources}; context "{target.context}"; default namespace "{target.namespace}"; '
         f"server {target.server}; auth: {credentials.description}"
         + "".join(f"; {name.lower()} {value!r}" for name, value in target.impersonate),
     )

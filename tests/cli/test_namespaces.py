@@ -53,3 +53,23 @@ async def test_only_empty_entries_mean_the_context_namespace(
     )
     assert (code, err) == (0, "")
     assert out == "cart app from shop\n"
+
+
+async def test_verbosity_1_names_the_namespaces_tailed(sandbox: Sandbox, env: dict[str, str]) -> None:
+    # The connection line gives the context's namespace; with -n or -A that is not where pystern
+    # looks, so a second line says where it does.
+    _two_namespaces(sandbox)
+    base = [".", "--no-follow", "--only-log-lines", "--color=never", "--verbosity=1"]
+    base += ["--kubeconfig", str(sandbox.kubeconfig_path)]
+    cases = {
+        (): 'pystern: tailing namespace "default" (the context\'s)',
+        ("-n", "shop"): 'pystern: tailing namespace "shop" (from -n)',
+        ("-n", "shop,default"): 'pystern: tailing namespaces "shop", "default" (from -n)',
+        ("-A",): "pystern: tailing all namespaces (-A)",
+    }
+    for extra, line in cases.items():
+        code, _, err = await _run([*base, *extra], env)
+        assert code == 0, err
+        lines = err.splitlines()
+        assert 'context "sandbox"; default namespace "default"; server' in lines[0]
+        assert lines[1] == line

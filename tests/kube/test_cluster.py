@@ -342,7 +342,7 @@ async def test_verbosity_logs_requests_but_never_the_token(sandbox: Sandbox) -> 
         await kube.list_pods("default", "", "")
         await collect(kube, LogRequest("default", "web", "app", follow=False))
     text = err.getvalue()
-    assert 'context "sandbox"; namespace "default"' in text
+    assert 'context "sandbox"; default namespace "default"' in text
     assert "/api/v1/namespaces/default/pods?limit=500 200 OK" in text
     assert "Authorization" in text
     assert "Bearer <masked>" in text
