@@ -58,13 +58,14 @@ class _Answers:
         line = self._stream.readline()
         if not line:
             raise EOFError
-        return line
+        return line.removesuffix("\n")  # as input() returns it, so Enter alone is ""
 
 
 def choose(values: Sequence[str], *, answers: TextIO | None, screen: TextIO, color: bool = True) -> str:
     """Show a numbered menu on ``screen`` and read the choice from ``answers`` (None: the terminal).
 
-    rich re-asks until a listed number is given; the end of input is an error (exit 1).
+    rich re-asks until a listed number is given (Enter alone: the first); the end of input is
+    an error (exit 1).
     ``color=False`` (``--color=never``) draws it without escape codes; otherwise rich decides
     from the terminal, ``NO_COLOR`` and ``TERM``.
     """
@@ -78,7 +79,8 @@ def choose(values: Sequence[str], *, answers: TextIO | None, screen: TextIO, col
     choices = [str(n) for n in range(1, len(values) + 1)]
     try:
         stream = cast(TextIO, _Answers(answers)) if answers is not None else None
-        index = IntPrompt.ask("Number", console=console, choices=choices, stream=stream)
+        # Enter alone takes the first value, as in stern's select, whose cursor starts there.
+        index = IntPrompt.ask("Number", console=console, choices=choices, default=1, stream=stream)
     except EOFError:
         raise PysternError("--prompt: no value chosen (end of input)") from None
     return values[index - 1]

@@ -61,6 +61,14 @@ async def test_all_namespaces_and_reasking(sandbox: Sandbox) -> None:
     assert screen.count("Number") == 3
 
 
+async def test_enter_alone_picks_the_first_value(sandbox: Sandbox) -> None:
+    # stern's select starts with the first value highlighted: Enter takes it.
+    _shop(sandbox)
+    selector, _, screen = await _dialogue(sandbox, [], "\n")
+    assert selector == f"{LABEL}=cart"
+    assert screen.count("Number") == 1
+
+
 async def test_namespace_flag_limits_the_values(sandbox: Sandbox) -> None:
     _shop(sandbox)
     selector, _, screen = await _dialogue(sandbox, ["-n", "ops"], "1\n")
