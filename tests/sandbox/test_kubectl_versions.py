@@ -1,7 +1,7 @@
 """Every installed kubectl minor against one sandbox: the sandbox must agree with all of them.
 
 The binaries ``kubectl.1.NN`` beside the ``kubectl`` on PATH (the Google Cloud SDK layout ships
-1.27 ... 1.33) are found at collection; where there are none, these tests are not collected.
+1.27 ... 1.33) are found at collection; where there are none, these tests are skipped.
 One TLS sandbox serves the module.  Its runs, every (version, case), start together in a module
 fixture, a few at a time, so the module costs about one kubectl start per run; each test then
 reports its own run.  Cases that change the cluster (follow, watch) work in their own namespace.
@@ -58,7 +58,12 @@ class Kubectl:
     async def run(self, *args: str) -> tuple[int, str, str]:
         """Run to completion: (exit code, stdout, stderr)."""
         proc = await self.spawn(*args)
-        out, err = await proc.communicate()
+        try:
+            out, err = await proc.communicate()
+        finally:
+            if proc.returncode is None:  # the case timed out: leave no kubectl behind
+                proc.kill()
+                await proc.wait()
         assert proc.returncode is not None
         return proc.returncode, out.decode(), err.decode()
 
