@@ -38,6 +38,9 @@ def installed_kubectls() -> dict[str, Path]:
 
 
 KUBECTLS = installed_kubectls()
+# The first test also waits for the module fixture, which runs every case (about 10 s, more on a
+# loaded machine).
+pytestmark = pytest.mark.timeout(180)
 OLD = 1_700_000_000_000_000_000  # 2023-11-14T22:13:20Z, well outside --since 1h
 
 
