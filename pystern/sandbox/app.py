@@ -35,7 +35,17 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app[DRIVER_KEY] = driver
     app.router.add_route("GET", "/{tail:.*}", _dispatch)
     app.router.add_route("DELETE", "/api/v1/namespaces/{namespace}/pods/{name}", _delete_pod)
+    # Last: any other method on any path (exec, patch, create...) is refused with a Status;
+    # aiohttp's own 405 is plain text, which `kubectl exec` printed as an empty error.
+    app.router.add_route("*", "/{tail:.*}", _not_allowed)
     return app
+
+
+async def _not_allowed(request: web.Request) -> web.StreamResponse:
+    """405 MethodNotAllowed, as the API server says it for a verb a resource does not serve."""
+    return status.status_response(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
 
 
 async def _delete_pod(request: web.Request) -> web.StreamResponse:

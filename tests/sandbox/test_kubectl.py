@@ -507,3 +507,13 @@ async def test_describe_node_shows_capacity_and_condition_times(kubectl: Kubectl
     assert "default a 0 (0%) 0 (0%) 0 (0%) 0 (0%)" in words
     assert "0001" not in words  # a zero time: a condition without heartbeat or transition times
     assert "Capacity: cpu: 4" in words
+
+
+async def test_an_unserved_method_is_a_status_kubectl_can_show(kubectl: Kubectl) -> None:
+    # The sandbox serves reads and pod deletion only; anything else must say so, as a Status
+    # (a plain-text 405 made `kubectl exec` print "Error from server: " and nothing more).
+    kubectl.sb.cluster.add_pod("a")
+    for args in (("exec", "a", "--", "ls"), ("label", "pod", "a", "x=y")):
+        code, _, err = await kubectl.run(*args)
+        assert code == 1
+        assert "the server does not allow this method on the requested resource" in err, err
