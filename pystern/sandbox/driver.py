@@ -91,6 +91,29 @@ class PodDriver:
         existing = self.store.get("nodes", "", name)
         if existing is not None:
             return existing
+        node = self._put_node(name)
+        # The kubelet's heartbeat (kubectl describe node reads it); its owner is the node.
+        self.add_namespace("kube-node-lease")
+        owner = {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"]["uid"]}
+        now = now_ns()
+        # renewTime is a MicroTime: clients parse it with exactly six fractional digits.
+        renewed = f"{rfc3339(now)[:-1]}.{now // 1000 % 1_000_000:06d}Z"
+        self.store.put(
+            "leases",
+            {
+                "metadata": {
+                    "name": name,
+                    "namespace": "kube-node-lease",
+                    "uid": _uid(),
+                    "creationTimestamp": rfc3339(now),
+                    "ownerReferences": [owner],
+                },
+                "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": renewed},
+            },
+        )
+        return node
+
+    def _put_node(self, name: str) -> dict[str, Any]:
         created = rfc3339(now_ns())
         capacity = {"cpu": "4", "memory": "16318636Ki", "ephemeral-storage": "102626232Ki", "pods": "110"}
         conditions = [

@@ -56,9 +56,14 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("cronjobs", "batch", "CronJob", True, ("cj",), "cronjob"),
     # Served (kubectl get events, describe) but never written: the sandbox records no events.
     Resource("events", "", "Event", True, ("ev",), "event"),
+    # Each node's heartbeat, in kube-node-lease (kubectl describe node shows it).
+    Resource("leases", "coordination.k8s.io", "Lease", True, (), "lease"),
 )
 BY_PATH: dict[tuple[str, str], Resource] = {(r.group, r.name): r for r in RESOURCES}
-GROUPS = ("apps", "batch")
+GROUPS = ("apps", "batch", "coordination.k8s.io")
+_ALL = {"pods", "services", "replicationcontrollers", "deployments", "replicasets", "statefulsets"}
+_ALL |= {"daemonsets", "jobs", "cronjobs"}
+"""The resources in the ``all`` category (``kubectl get all``)."""
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -104,7 +109,7 @@ def resource_list(group: str) -> dict[str, Any] | None:
         }
         if res.short_names:
             entry["shortNames"] = list(res.short_names)
-        if res.group or res.name in ("pods", "services", "replicationcontrollers"):
+        if res.name in _ALL:
             entry["categories"] = ["all"]
         entries.append(entry)
         if res.name == "pods":

@@ -187,6 +187,7 @@ _EXTRA: dict[str, tuple[list[str], list[str], Callable[[dict[str, Any]], list[An
         lambda o: [*_cronjob(o), *_workload_wide(o)],
     ),
     "namespaces": (["Status", "Age"], [], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
+    "leases": (["Holder", "Age"], [], lambda o: [(o.get("spec") or {}).get("holderIdentity", "")]),
     "nodes": (
         ["Status", "Roles", "Age", "Version"],
         ["Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime"],

@@ -507,6 +507,13 @@ async def test_describe_node_shows_capacity_and_condition_times(kubectl: Kubectl
     assert "default a 0 (0%) 0 (0%) 0 (0%) 0 (0%)" in words
     assert "0001" not in words  # a zero time: a condition without heartbeat or transition times
     assert "Capacity: cpu: 4" in words
+    # The kubelet's heartbeat Lease, in kube-node-lease, as every cluster has it.
+    assert "Lease: HolderIdentity: node-1 AcquireTime: <unset> RenewTime:" in words
+    code, out, err = await kubectl.run("get", "leases", "-A", "--no-headers")
+    assert code == 0, err
+    assert out.split()[:3] == ["kube-node-lease", "node-1", "node-1"]
+    code, out, err = await kubectl.run("get", "all", "-A", "-o", "name")
+    assert "lease" not in out  # not in the "all" category
 
 
 async def test_an_unserved_method_is_a_status_kubectl_can_show(kubectl: Kubectl) -> None:

@@ -286,7 +286,7 @@ async def test_discovery(api: Api) -> None:
     batch = await api.json("/apis/batch/v1")
     assert {r["name"] for r in batch["resources"]} == {"jobs", "cronjobs"}  # type: ignore[attr-defined]
     groups = await api.json("/apis")
-    assert [g["name"] for g in groups["groups"]] == ["apps", "batch"]  # type: ignore[attr-defined]
+    assert [g["name"] for g in groups["groups"]] == ["apps", "batch", "coordination.k8s.io"]  # type: ignore[attr-defined]
     await api.json("/apis/nope/v1", status=404)
 
 
