@@ -186,8 +186,8 @@ FLAGS: tuple[Flag, ...] = (
        "no limit.", metavar="QPS"),
     _f("burst", _K.INT, 0, _G.CLUSTER, "Client-side API request burst; 0 = pystern's default (300).",
        metavar="N"),
-    _f("verbosity", _K.INT, 0, _G.CLUSTER, "Diagnostics on stderr: 1 connection, namespaces and retries, "
-       "6 requests, 9 bodies.", metavar="N"),
+    _f("verbosity", _K.INT, 0, _G.CLUSTER, "Diagnostics on stderr: 1 connection, namespaces, containers "
+       "skipped and retries, 6 requests, 9 bodies.", metavar="N"),
     # --- hidden kube flags pystern honours
     _f("server", _K.STRING, "", _G.HIDDEN, "API server URL (overrides the kubeconfig).",
        hidden=True, metavar="URL"),
