@@ -15,7 +15,7 @@ from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
 from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
 from pystern.gotemplate.gofmt import Rune, type_name
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap, Struct
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 
 class ArgError(TemplateExecError):
@@ -144,6 +144,7 @@ def gofunc(*params: str, variadic: str | None = None) -> Callable[[Callable[...,
 
 
 def _kind(v: Any) -> str:
+    """Go's ``basicKind``: bool/int/float/string, or ``invalid`` (nil and every non-basic kind)."""
     if v is None or v is MISSING:
         return "invalid"
     if isinstance(v, bool):
@@ -154,7 +155,31 @@ def _kind(v: Any) -> str:
         return "float"
     if isinstance(v, str):
         return "string"
-    return "other"
+    return "invalid"
+
+
+def _reflect_kind(v: Any) -> str:
+    """The reflect kind of a non-basic value (only its sameness matters, for ``canCompare``)."""
+    if v is None or v is MISSING:
+        return "invalid"
+    if isinstance(v, Struct | GoTime):
+        return "struct"
+    if isinstance(v, Mapping):
+        return "map"
+    if isinstance(v, list | tuple):
+        return "slice"
+    if isinstance(v, Color):
+        return "ptr"
+    return type(v).__name__
+
+
+def _is_nil(v: Any) -> bool:
+    return v is None or v is MISSING or isinstance(v, NilMap)
+
+
+def _comparable(v: Any) -> bool:
+    # Maps, slices and structs holding them (stern.Log) have no ``==`` in Go.
+    return not isinstance(v, Mapping | list | tuple) or isinstance(v, GoTime)
 
 
 @gofunc("value", variadic="value")
@@ -165,29 +190,36 @@ def _eq(a: Any, *others: Any) -> bool:
     for b in others:
         k2 = _kind(b)
         if k1 != k2:
-            if k1 != "invalid" and k2 != "invalid":
-                raise FuncError("incompatible types for comparison")
+            if a is not None and a is not MISSING and b is not None and b is not MISSING:
+                raise FuncError(f"incompatible types for comparison: {type_name(a)} and {type_name(b)}")
             continue
-        if k1 == "invalid":
-            return True
-        if k1 == "other":
-            if isinstance(a, Mapping | list | tuple) or isinstance(b, Mapping | list | tuple):
-                bad = a if isinstance(a, Mapping | list | tuple) else b
-                raise FuncError(f"non-comparable type {gofmt.sprint_value(bad)}: {type_name(bad)}")
-            if a is b or a == b:
+        if k1 != "invalid":
+            if a == b:
                 return True
             continue
-        if a == b:
+        ka, kb = _reflect_kind(a), _reflect_kind(b)
+        if ka != kb and ka != "invalid" and kb != "invalid":
+            raise FuncError(
+                f"non-comparable types {gofmt.sprint_value(a)}: {type_name(a)}, {type_name(b)}: "
+                f"{gofmt.sprint_value(b)}"
+            )
+        if _is_nil(a) or _is_nil(b):
+            if _is_nil(a) == _is_nil(b):
+                return True
+            continue
+        if not _comparable(b):
+            raise FuncError(f"non-comparable type {gofmt.sprint_value(b)}: {type_name(b)}")
+        if a is b or (type(a) is type(b) and a == b):
             return True
     return False
 
 
 def _lt_raw(a: Any, b: Any) -> bool:
     k1, k2 = _kind(a), _kind(b)
-    if k1 in ("invalid", "other", "bool") or k2 in ("invalid", "other", "bool"):
+    if k1 in ("invalid", "bool") or k2 in ("invalid", "bool"):
         raise FuncError("invalid type for comparison")
     if k1 != k2:
-        raise FuncError("incompatible types for comparison")
+        raise FuncError(f"incompatible types for comparison: {type_name(a)} and {type_name(b)}")
     return bool(a < b)
 
 

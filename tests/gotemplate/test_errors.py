@@ -49,7 +49,7 @@ EXEC_ERRORS = [
     (
         "eq-types",
         '{{eq 1 "a"}}',
-        'template: log:1:2: executing "log" at <eq 1 "a">: error calling eq: incompatible types for comparison',
+        'template: log:1:2: executing "log" at <eq 1 "a">: error calling eq: incompatible types for comparison: int and string',
     ),
     (
         "lt-bool",
