@@ -82,6 +82,23 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> An
     raise _fail(pos, src, f"can't evaluate field {name} in type {type_name(receiver)}")
 
 
+def last_spot(p: Pipe) -> tuple[int, str]:
+    """The node Go's executor last moved to (``s.at``) while evaluating ``p``: where it reports an error
+    raised after the evaluation, such as a field of ``(pipeline).Field`` or a value ``range`` rejects."""
+    cmd = p.cmds[-1]
+    first = cmd.args[0]
+    if len(cmd.args) > 1 and first.kind in ("ident", "field", "var", "pipe"):
+        return arg_spot(cmd.args[-1])
+    return arg_spot(first)
+
+
+def arg_spot(a: Arg) -> tuple[int, str]:
+    """Where Go's executor stands after evaluating operand ``a``."""
+    if a.kind == "pipe":
+        return last_spot(a.value)  # type: ignore[arg-type]
+    return a.pos, a.src
+
+
 class Compiler:
     """Turns a :class:`Tree` into one ``Run`` closure."""
 
@@ -191,7 +208,7 @@ class Compiler:
         source = self.pipe(Pipe(pipe.cmds, pipe.pos, pipe.src))
         body = self.block(n.body)
         other = self.block(n.else_body) if n.else_body is not None else None
-        pos, src = pipe.pos, pipe.src
+        pos, src = last_spot(pipe)
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
             value = source(vars, dot)
@@ -200,6 +217,9 @@ class Compiler:
             elif isinstance(value, list | tuple):
                 items = enumerate(value)
             elif isinstance(value, int) and not isinstance(value, bool):
+                if len(decl) > 1:
+                    message = f"can't use {sprint_value(value)} to iterate over more than one variable"
+                    raise _fail(pos, src, message)
                 items = ((i, i) for i in range(value))
             elif value is None or value is MISSING:
                 items = ()
@@ -290,7 +310,7 @@ class Compiler:
         name = first.chain[-1]
         receiver = self.operand(Arg(first.kind, first.pos, first.src, first.value, first.chain[:-1]))
         evs = [self.operand(a) for a in rest]
-        pos, src = first.pos, first.src
+        pos, src = arg_spot(first)
 
         def run(vars: Vars, dot: Any, final: Any) -> Any:
             recv = receiver(vars, dot)
@@ -341,7 +361,7 @@ class Compiler:
 
         if not chain:
             return base
-        pos, src = a.pos, a.src
+        pos, src = arg_spot(a)
         if len(chain) == 1 and a.kind == "field":
             key = chain[0]
 

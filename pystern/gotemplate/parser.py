@@ -318,6 +318,7 @@ class _Parser:
     def operand(self) -> Arg:
         arg = self.term()
         chain: list[str] = []
+        chain_pos = self.peek().pos
         while self.peek().kind == "field":
             chain.append(self.next().val[1:])
         if chain:
@@ -328,6 +329,9 @@ class _Parser:
             arg.chain = arg.chain + tuple(chain)
             end = self.toks[self.i].pos
             arg.src = self.text[arg.pos : end]
+            if arg.kind in ("field", "var"):
+                # Go's parser re-creates the node at its chain, so ``.a.b`` is positioned at ``.b``.
+                arg.pos = chain_pos
         return arg
 
     def term(self) -> Arg:

@@ -39,12 +39,12 @@ EXEC_ERRORS = [
     (
         "field-of-string",
         "{{.Message.x}}",
-        'template: log:1:2: executing "log" at <.Message.x>: can\'t evaluate field x in type string',
+        'template: log:1:10: executing "log" at <.Message.x>: can\'t evaluate field x in type string',
     ),
     (
         "field-of-nil",
         "{{.n.x}}",
-        'template: log:1:2: executing "log" at <.n.x>: nil pointer evaluating interface {}.x',
+        'template: log:1:4: executing "log" at <.n.x>: nil pointer evaluating interface {}.x',
     ),
     (
         "eq-types",
@@ -120,7 +120,7 @@ def test_error_inside_defined_template_names_it() -> None:
     with pytest.raises(TemplateExecError) as info:
         render('{{define "e"}}{{.a.b}}{{end}}{{template "e" 3}}')
     assert (
-        str(info.value) == 'template: log:1:16: executing "e" at <.a.b>: can\'t evaluate field a in type int'
+        str(info.value) == 'template: log:1:18: executing "e" at <.a.b>: can\'t evaluate field a in type int'
     )
 
 
@@ -139,7 +139,7 @@ def test_define_only_at_top_level() -> None:
 
 
 def test_multiline_positions() -> None:
-    with pytest.raises(TemplateExecError, match=r"^template: log:3:6: executing"):
+    with pytest.raises(TemplateExecError, match=r"^template: log:3:14: executing"):
         render("a\nb\néé{{.Message.x}}")
     with pytest.raises(TemplateParseError, match=r"^template: log:3: function \"nope\" not defined"):
         parse("{{/* a\nb */}}\n{{nope}}", PLAIN, "log")

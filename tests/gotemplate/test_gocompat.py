@@ -83,3 +83,62 @@ COMPARISONS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in COMPARISONS], ids=[c[0] for c in COMPARISONS])
 def test_comparisons(text: str, want: str) -> None:
     assert run(text, '{"level":30}') == want
+
+
+# Go's parser positions a chained field (``.a.b``, ``$x.a``) at its second segment, and reports errors
+# raised after evaluating a pipeline (a field of ``(pipeline)``, a value ``range`` rejects) at the last
+# node it evaluated.
+POSITIONS = [
+    (
+        "field-chain",
+        "{{.Message.Foo}}",
+        exec_error("1:10", "<.Message.Foo>: can't evaluate field Foo in type string"),
+    ),
+    (
+        "long-chain",
+        "{{.Labels.app.x}}",
+        exec_error("1:9", "<.Labels.app.x>: can't evaluate field x in type string"),
+    ),
+    (
+        "variable-chain",
+        "{{$m := .Message}}{{$m.x}}",
+        exec_error("1:22", "<$m.x>: can't evaluate field x in type string"),
+    ),
+    (
+        "pointer-field",
+        "{{.PodColor.X}}",
+        exec_error("1:11", "<.PodColor.X>: can't evaluate field X in type *color.Color"),
+    ),
+    (
+        "map-field-with-args",
+        "{{.Labels.app 1}}",
+        exec_error("1:9", "<.Labels.app>: app is not a method but has arguments"),
+    ),
+    (
+        "paren-chain",
+        "{{(.Message).x}}",
+        exec_error("1:3", "<.Message>: can't evaluate field x in type string"),
+    ),
+    (
+        "paren-call-chain",
+        '{{(printf "%s" .Message "z").x}}',
+        exec_error("1:24", '<"z">: can\'t evaluate field x in type string'),
+    ),
+    ("range-string", '{{range "abc"}}x{{end}}', exec_error("1:8", '<"abc">: range can\'t iterate over abc')),
+    (
+        "range-field",
+        "{{range $x := .Message}}x{{end}}",
+        exec_error("1:14", "<.Message>: range can't iterate over hi"),
+    ),
+    (
+        "range-int-two-variables",
+        "{{range $i, $e := 3}}{{$i}}{{end}}",
+        exec_error("1:18", "<3>: can't use 3 to iterate over more than one variable"),
+    ),
+    ("range-int-one-variable", "{{range $e := 3}}{{$e}}{{end}}", "012"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in POSITIONS], ids=[c[0] for c in POSITIONS])
+def test_error_positions(text: str, want: str) -> None:
+    assert run(text) == want
