@@ -59,8 +59,17 @@ def print_text(value: Any) -> str:
     return sprint_value(value)
 
 
-def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> Any:
-    """``receiver.name`` with Go's map/struct rules."""
+def _holds_interfaces(value: Any) -> bool:
+    """A ``map[string]interface{}``: what its elements' static Go type is (``interface {}``)."""
+    return isinstance(value, dict) and not isinstance(value, StringMap | Struct)
+
+
+def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool, iface: bool = False) -> Any:
+    """``receiver.name`` with Go's map/struct rules.
+
+    ``iface``: the receiver came out of a ``map[string]interface{}``, so Go names its static type,
+    ``interface {}``, when the field cannot be evaluated.
+    """
     if receiver is MISSING:
         return MISSING
     if isinstance(receiver, dict | Mapping):
@@ -79,7 +88,8 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> An
             raise _fail(pos, src, str(exc)) from None
     if receiver is None:
         raise _fail(pos, src, f"nil pointer evaluating interface {{}}.{name}")
-    raise _fail(pos, src, f"can't evaluate field {name} in type {type_name(receiver)}")
+    typ = "interface {}" if iface else type_name(receiver)
+    raise _fail(pos, src, f"can't evaluate field {name} in type {typ}")
 
 
 def last_spot(p: Pipe) -> tuple[int, str]:
@@ -322,7 +332,9 @@ class Compiler:
                     return call_time_method(recv, name, args)
                 except ArgError as exc:
                     raise _fail(pos, src, str(exc)) from None
-            if isinstance(recv, dict | Mapping):
+            if isinstance(recv, Struct) and name in recv:
+                raise _fail(pos, src, f"{name} has arguments but cannot be invoked as function")
+            if isinstance(recv, dict | Mapping) and not isinstance(recv, Struct):
                 raise _fail(pos, src, f"{name} is not a method but has arguments")
             return field_of(recv, name, pos, src, False)
 
@@ -380,8 +392,11 @@ class Compiler:
 
         def chained(vars: Vars, dot: Any) -> Any:
             value = base(vars, dot)
+            iface = False
             for name in chain:
-                value = field_of(value, name, pos, src, False)
+                receiver = value
+                value = field_of(receiver, name, pos, src, False, iface)
+                iface = _holds_interfaces(receiver)
             return value
 
         return chained

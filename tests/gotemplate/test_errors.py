@@ -37,9 +37,9 @@ def test_parse_errors(text: str, want: str) -> None:
 
 EXEC_ERRORS = [
     (
-        "field-of-string",
+        "field-of-a-map-value",  # data() is a map[string]interface{}: Go names the static type
         "{{.Message.x}}",
-        'template: log:1:10: executing "log" at <.Message.x>: can\'t evaluate field x in type string',
+        'template: log:1:10: executing "log" at <.Message.x>: can\'t evaluate field x in type interface {}',
     ),
     (
         "field-of-nil",

@@ -142,3 +142,48 @@ POSITIONS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in POSITIONS], ids=[c[0] for c in POSITIONS])
 def test_error_positions(text: str, want: str) -> None:
     assert run(text) == want
+
+
+FIELD_ERRORS = [
+    (
+        "json-value-is-an-interface",
+        '{{(parseJSON `{"a":"s"}`).a.b}}',
+        exec_error("1:13", '<`{"a":"s"}`>: can\'t evaluate field b in type interface {}'),
+    ),
+    (
+        "json-variable",
+        '{{$m := parseJSON `{"a":{"b":1}}`}}{{$m.a.b.c}}',
+        exec_error("1:39", "<$m.a.b.c>: can't evaluate field c in type interface {}"),
+    ),
+    (
+        "struct-field-is-typed",
+        "{{.Message.x}}",
+        exec_error("1:10", "<.Message.x>: can't evaluate field x in type string"),
+    ),
+    (
+        "label-is-typed",
+        "{{.Labels.app.x}}",
+        exec_error("1:9", "<.Labels.app.x>: can't evaluate field x in type string"),
+    ),
+    (
+        "struct-field-with-args",
+        "{{.Message 1}}",
+        exec_error("1:2", "<.Message>: Message has arguments but cannot be invoked as function"),
+    ),
+    (
+        "struct-field-piped",
+        "{{.Message | .PodName}}",
+        exec_error("1:13", "<.PodName>: PodName has arguments but cannot be invoked as function"),
+    ),
+    (
+        "struct-missing-field-with-args",
+        "{{.Nope 1}}",
+        exec_error("1:2", "<.Nope>: can't evaluate field Nope in type stern.Log"),
+    ),
+    ("missing-value-takes-args", "{{.Labels.nope.x 1}}", "<no value>"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in FIELD_ERRORS], ids=[c[0] for c in FIELD_ERRORS])
+def test_field_errors(text: str, want: str) -> None:
+    assert run(text) == want
