@@ -125,7 +125,20 @@ class _Parser:
     def parse(self) -> Tree:
         nodes, stop = self.item_list(top=True)
         assert stop == "eof"
-        return Tree(nodes, self.slots, self.text, self.name, self.defs)
+        main = Tree(nodes, self.slots, self.text, self.name, self.defs)
+        # Go adds the top-level tree last, under the template's own name: a {{define}} of that name
+        # replaces a body that is only blank text, and clashes with any other.
+        self.add(main, self.toks[-1])
+        kept = self.defs[self.name]
+        return kept if kept is main else Tree(kept.nodes, kept.slots, self.text, self.name, self.defs)
+
+    def add(self, tree: Tree, tok: Token) -> None:
+        """Go's ``Tree.add``: an empty (blank) definition never replaces another, two others clash."""
+        old = self.defs.get(tree.name)
+        if old is None or _is_empty(old.nodes):
+            self.defs[tree.name] = tree
+        elif not _is_empty(tree.nodes):
+            raise self.fail(f"template: multiple definition of template {_q(tree.name)}", tok)
 
     def item_list(self, top: bool = False) -> tuple[list[Node], str]:
         """Parse until ``{{end}}``/``{{else}}`` (returned as the stop word) or EOF at top level."""
@@ -218,7 +231,8 @@ class _Parser:
         """``{{define "name"}} body {{end}}``: parsed with its own variables ($ = its dot)."""
         name = self.template_name(word)
         self.expect_close("define clause")
-        self.defs[name] = self.sub_tree(name)
+        tree = self.sub_tree(name)
+        self.add(tree, self.toks[self.i - 1])
 
     def sub_tree(self, name: str) -> Tree:
         saved = (self.scopes, self.slots, self.range_depth)
@@ -242,7 +256,8 @@ class _Parser:
         if word.val == "block":
             if pipe is None:
                 raise self.fail("missing value for block clause", word)
-            self.defs[name] = self.sub_tree(name)
+            tree = self.sub_tree(name)
+            self.add(tree, self.toks[self.i - 1])
         return Node("template", pos, name, pipe=pipe)
 
     # -- pipelines -------------------------------------------------------------------------------
@@ -373,6 +388,11 @@ class _Parser:
             end = self.toks[self.i].pos
             return Arg("pipe", tok.pos, self.text[tok.pos : end], pipe)
         raise self.fail(f"unexpected {_desc(tok)} in operand", tok)
+
+
+def _is_empty(nodes: list[Node]) -> bool:
+    """Go's ``IsEmptyTree``: nothing but blank text (comments leave no node here)."""
+    return all(n.kind == "text" and not n.text.strip() for n in nodes)
 
 
 def _q(text: str) -> str:

@@ -187,3 +187,40 @@ FIELD_ERRORS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in FIELD_ERRORS], ids=[c[0] for c in FIELD_ERRORS])
 def test_field_errors(text: str, want: str) -> None:
     assert run(text) == want
+
+
+DEFINITIONS = [
+    (
+        "redefined",
+        '{{define "a"}}x{{end}}\n{{define "a"}}y{{end}}',
+        'ERR template: log:2: template: multiple definition of template "a"',
+    ),
+    (
+        "block-then-define",
+        '{{block "b" .}}B{{end}}{{define "b"}}D{{end}}',
+        'ERR template: log:1: template: multiple definition of template "b"',
+    ),
+    ("blank-definition-is-replaced", '{{define "a"}} {{end}}{{define "a"}}y{{end}}{{template "a"}}', "y"),
+    (
+        "blank-definition-never-replaces",
+        '{{define "a"}}y{{end}}{{define "a"}}\n{{/* c */}}{{end}}{{template "a"}}',
+        "y",
+    ),
+    ("define-the-template-itself", '{{define "log"}}X{{end}}\n', "X"),
+    (
+        "define-the-template-and-a-body",
+        '{{define "log"}}X{{end}}body',
+        'ERR template: log:1: template: multiple definition of template "log"',
+    ),
+    ("blank-define-of-the-template", '{{define "log"}} {{end}}body', "body"),
+    (
+        "recursive-via-own-name",
+        '{{define "d"}}<{{template "log" false}}>{{end}}{{if .}}{{template "d"}}{{else}}y{{end}}',
+        "<y>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in DEFINITIONS], ids=[c[0] for c in DEFINITIONS])
+def test_definitions(text: str, want: str) -> None:
+    assert run(text) == want
