@@ -46,7 +46,8 @@ def truth(v: Any) -> bool:
     return True
 
 
-_TYPE_NAMES = {"string": "string", "int": "int", "color": "*color.Color", "attr": "color.Attribute",
+# stern's ``color`` takes a ``color.Color`` by value (the template data holds ``*color.Color``).
+_TYPE_NAMES = {"string": "string", "int": "int", "color": "color.Color", "attr": "color.Attribute",
                "layout": "string"}  # fmt: skip
 
 
@@ -107,10 +108,13 @@ def _convert(v: Any, kind: str, const: Any) -> Any:
     if kind == "any":
         return None if v is MISSING else v
     want = _TYPE_NAMES.get(kind, kind)
+    if const is not None and const.kind == "nil":
+        raise ArgError(f"cannot assign nil to {want}")
     if v is MISSING:
-        if kind == "color":
-            return None
         raise ArgError(f"invalid value; expected {want}")
+    if v is None:
+        # A JSON null reaches a typed parameter as a nil ``interface {}``.
+        raise ArgError(f"wrong type for value; expected {want}; got interface {{}}")
     if kind == "string":
         if type(v) is str:
             return v
@@ -126,8 +130,8 @@ def _convert(v: Any, kind: str, const: Any) -> Any:
     elif kind == "color":
         if isinstance(v, Color):
             return v
-        if v is None:
-            return None
+        if const is not None:
+            raise ArgError(f"can't handle {const.src} for arg of type {want}")
     raise ArgError(f"wrong type for value; expected {want}; got {type_name(v)}")
 
 
@@ -282,6 +286,8 @@ def _index(item: Any, *indexes: Any) -> Any:
         if isinstance(item, Struct):
             raise FuncError(f"can't index item of type {item.go_type}")
         if isinstance(item, Mapping):
+            if x is None or x is MISSING:
+                raise FuncError("value is nil; should be of type string")
             if not isinstance(x, str) or isinstance(x, JsonNumber):
                 raise FuncError(f"value has type {type_name(x)}; should be string")
             # A missing key gives the element type's zero value: "" for map[string]string, nil otherwise.

@@ -423,7 +423,7 @@ class Compiler:
 
             return logic
         gofn = fn if isinstance(fn, GoFunc) else GoFunc(fn, None)
-        consts = [a if a.kind == "const" else None for a in args]
+        consts = [a if a.kind in ("const", "nil") else None for a in args]
         # Where Go reports an argument error: the identifier for a count, else the operand itself.
         spots = [(a.pos, a.src) for a in args]
         ident_spot = (c.args[0].pos, name)

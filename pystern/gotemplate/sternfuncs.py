@@ -124,9 +124,7 @@ def stern_funcs(color: bool) -> Mapping[str, Callable[..., Any]]:
         return Color(attrs, enabled=color).wrap(text)
 
     @gofunc("color", "string")
-    def _color(c: Color | None, text: str) -> str:
-        if c is None:
-            raise FuncError("invalid memory address or nil pointer dereference")
+    def _color(c: Color, text: str) -> str:
         return c.wrap(text) if color else text
 
     @gofunc("string", variadic="attr")

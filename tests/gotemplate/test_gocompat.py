@@ -224,3 +224,51 @@ DEFINITIONS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in DEFINITIONS], ids=[c[0] for c in DEFINITIONS])
 def test_definitions(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# stern's ``color`` takes a ``color.Color`` value; Go checks each argument against its parameter.
+ARGUMENTS = [
+    ("color-nil-literal", '{{color nil "x"}}', exec_error("1:8", "<nil>: cannot assign nil to color.Color")),
+    (
+        "color-missing",
+        '{{color .Labels.nope "x"}}',
+        exec_error("1:15", "<.Labels.nope>: invalid value; expected color.Color"),
+    ),
+    (
+        "color-string-field",
+        '{{color .Message "x"}}',
+        exec_error("1:8", "<.Message>: wrong type for value; expected color.Color; got string"),
+    ),
+    (
+        "color-string-literal",
+        '{{color "a" "x"}}',
+        exec_error("1:8", '<"a">: can\'t handle "a" for arg of type color.Color'),
+    ),
+    ("string-nil-literal", "{{colorRed nil}}", exec_error("1:11", "<nil>: cannot assign nil to string")),
+    (
+        "attribute-nil-literal",
+        '{{colorCustom "x" nil}}',
+        exec_error("1:18", "<nil>: cannot assign nil to color.Attribute"),
+    ),
+    (
+        "json-null-to-string",
+        '{{with parseJSON `{"a":null}`}}{{colorRed .a}}{{end}}',
+        exec_error("1:42", "<.a>: wrong type for value; expected string; got interface {}"),
+    ),
+    (
+        "index-map-with-nil",
+        "{{index .Labels nil}}",
+        exec_error("1:2", "<index .Labels nil>: error calling index: value is nil; should be of type string"),
+    ),
+    (
+        "nil-to-interface-parameters",
+        '{{printf "%v" nil}} {{json nil}} {{eq nil .Labels.nope}} {{not nil}}',
+        "<nil> null true true",
+    ),
+    ("nil-time-is-zero", '{{toTimestamp nil "2006"}}', "0001"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in ARGUMENTS], ids=[c[0] for c in ARGUMENTS])
+def test_arguments(text: str, want: str) -> None:
+    assert run(text) == want
