@@ -10,6 +10,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 
 from pystern.errors import TemplateParseError
+from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.lexer import Token, lex
 from pystern.gotemplate.literals import parse_char, parse_number, parse_string
 
@@ -182,7 +183,7 @@ class _Parser:
                 self.i += 1
                 if self.range_depth == 0:
                     raise self.fail(f"{{{{{word.val}}}}} outside {{{{range}}}}", word)
-                self.expect_close(word.val)
+                self.expect_close(f"{{{{{word.val}}}}}")
                 return Node(word.val, word.pos)
             if word.val in ("template", "block"):
                 self.i += 1
@@ -272,10 +273,14 @@ class _Parser:
             if nxt.kind in (":=", "="):
                 decl, assign = [start], nxt.kind == "="
                 self.i += 1
-            elif nxt.kind == "," and context == "range":
+            elif nxt.kind == "," and context != "range":
+                raise self.fail(f"too many declarations in {context}", nxt)
+            elif nxt.kind == ",":
                 self.i += 1
                 second = self.next_ns()
                 op = self.next_ns()
+                if second.kind == "variable" and op.kind == ",":
+                    raise self.fail("too many declarations in range", op)
                 if second.kind != "variable" or op.kind not in (":=", "="):
                     raise self.fail("range can only initialize variables", second)
                 decl, assign = [start, second], op.kind == "="
@@ -400,13 +405,14 @@ def _q(text: str) -> str:
 
 
 def _desc(tok: Token) -> str:
+    """Go's ``item.String``: keywords in angle brackets, other items quoted, cut after 10 characters."""
     if tok.kind == "eof":
         return "EOF"
-    if tok.kind == "keyword":
+    if tok.kind in ("keyword", "dot"):
         return f"<{tok.val}>"
-    if tok.kind == "}}":
-        return "}}"
-    return _q(tok.val)
+    if len(tok.val.encode("utf-8", "surrogateescape")) > 10:
+        return quote(tok.val[:10]) + "..."
+    return quote(tok.val)
 
 
 def parse_tree(text: str, name: str, funcs: Container[str]) -> Tree:

@@ -272,3 +272,23 @@ ARGUMENTS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in ARGUMENTS], ids=[c[0] for c in ARGUMENTS])
 def test_arguments(text: str, want: str) -> None:
     assert run(text) == want
+
+
+PARSE_ERRORS = [
+    ("template-without-name", "{{template}}", 'unexpected "}}" in template clause'),
+    ("define-without-name", "{{define}}{{end}}", 'unexpected "}}" in define clause'),
+    ("long-item-is-cut", "{{template .VeryLongFieldName}}", 'unexpected ".VeryLongF"... in template clause'),
+    ("dot-item", "{{template .}}", "unexpected <.> in template clause"),
+    ("break-with-argument", "{{range .Labels}}{{break 1}}{{end}}", 'unexpected "1" in {{break}}'),
+    ("continue-with-argument", "{{range .Labels}}{{continue 1}}{{end}}", 'unexpected "1" in {{continue}}'),
+    ("else-with-argument", "{{if 1}}{{else 2}}{{end}}", 'unexpected "2" in else'),
+    ("two-variables-in-an-action", "{{$x, $y := 1}}", "too many declarations in command"),
+    ("two-variables-in-if", "{{if $x, $y := 1}}{{end}}", "too many declarations in if"),
+    ("three-variables-in-range", "{{range $a, $b, $c := .Labels}}{{end}}", "too many declarations in range"),
+    ("range-literal-variable", "{{range $a, 1}}{{end}}", "range can only initialize variables"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in PARSE_ERRORS], ids=[c[0] for c in PARSE_ERRORS])
+def test_parse_errors(text: str, want: str) -> None:
+    assert run(text) == f"ERR template: log:1: {want}"
