@@ -14,7 +14,7 @@ from typing import Any
 from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
 from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
-from pystern.gotemplate.gofmt import Rune, type_name
+from pystern.gotemplate.gofmt import Byte, type_name
 from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 
@@ -297,7 +297,7 @@ def _index(item: Any, *indexes: Any) -> Any:
             i = _int_index(x, "slice/array")
             if not 0 <= i < len(data):
                 raise FuncError(f"index out of range: {i}")
-            item = data[i]
+            item = Byte(data[i]) if isinstance(item, str) else data[i]
         else:
             raise FuncError(f"can't index item of type {type_name(item)}")
     return item
@@ -404,4 +404,4 @@ BUILTINS: Mapping[str, Any] = {
     "call": _call,
 }
 
-__all__ = ["BUILTINS", "ArgError", "FuncError", "GoFunc", "GoTime", "Rune", "gofunc", "truth"]
+__all__ = ["BUILTINS", "ArgError", "FuncError", "GoFunc", "GoTime", "gofunc", "truth"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from pystern.errors import TemplateExecError
 from pystern.gotemplate.builtins import ArgError, GoFunc, truth
-from pystern.gotemplate.gofmt import Rune, sprint_value, type_name
+from pystern.gotemplate.gofmt import sprint_value, type_name
 from pystern.gotemplate.methods import METHODS, call_time_method
 from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
 from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
@@ -343,7 +343,15 @@ class Compiler:
     def operand(self, a: Arg) -> Eval:
         base: Eval
         if a.kind == "const":
-            value = Rune(a.value) if a.const_kind == "rune" else a.value  # type: ignore[call-overload]
+            value = a.value
+            if a.const_kind == "int" and value >= 2**63:  # type: ignore[operator]
+                # A uint64-only constant: Go's untyped constants become int, and this one does not fit.
+                pos, src = a.pos, a.src
+
+                def overflow(vars: Vars, dot: Any) -> Any:
+                    raise _fail(pos, src, f"{src} overflows int")
+
+                return overflow
 
             def base(vars: Vars, dot: Any) -> Any:
                 return value

@@ -22,8 +22,8 @@ def type_name(v: Any) -> str:
         return "json.Number"
     if isinstance(v, str):
         return "string"
-    if isinstance(v, Rune):
-        return "int32"
+    if isinstance(v, Byte):
+        return "uint8"
     if isinstance(v, Named):
         return v.go_type
     if isinstance(v, int):
@@ -60,8 +60,8 @@ class Named(int):
         return obj
 
 
-class Rune(int):
-    """An untyped rune constant (``'a'``): an int32 for ``%T``."""
+class Byte(int):
+    """A ``uint8``: what ``index`` of a string gives (Go's untyped rune constants are plain ints)."""
 
     __slots__ = ()
 

@@ -292,3 +292,55 @@ PARSE_ERRORS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in PARSE_ERRORS], ids=[c[0] for c in PARSE_ERRORS])
 def test_parse_errors(text: str, want: str) -> None:
     assert run(text) == f"ERR template: log:1: {want}"
+
+
+NUMBERS = [
+    ("rune-constant-is-an-int", "{{printf \"%T %v %c\" 'a' 'a' 'a'}}", "int 97 a"),
+    (
+        "index-of-a-string-is-a-byte",
+        '{{$b := index .Message 0}}{{printf "%T %v %c %x %q" $b $b $b $b $b}} {{eq $b 104}} {{json $b}}',
+        "uint8 104 h 68 'h' true 104",
+    ),
+    (
+        "index-a-byte",
+        "{{index .Message 1 2}}",
+        exec_error("1:2", "<index .Message 1 2>: error calling index: can't index item of type uint8"),
+    ),
+    (
+        "uint64-constant",
+        "{{9223372036854775808}}",
+        exec_error("1:2", "<9223372036854775808>: 9223372036854775808 overflows int"),
+    ),
+    (
+        "uint64-constant-argument",
+        '{{printf "%v" 18446744073709551615}}',
+        exec_error("1:14", "<18446744073709551615>: 18446744073709551615 overflows int"),
+    ),
+    (
+        "too-big-integer",
+        "{{99999999999999999999}}",
+        'ERR template: log:1: integer overflow: "99999999999999999999"',
+    ),
+    (
+        "too-big-negative",
+        "{{-9223372036854775809}}",
+        'ERR template: log:1: integer overflow: "-9223372036854775809"',
+    ),
+    (
+        "too-big-hex",
+        "{{0x1FFFFFFFFFFFFFFFF}}",
+        'ERR template: log:1: illegal number syntax: "0x1FFFFFFFFFFFFFFFF"',
+    ),
+    ("too-big-float", "{{1e400}}", 'ERR template: log:1: illegal number syntax: "1e400"'),
+    ("too-big-hex-float", "{{0x1p99999}}", 'ERR template: log:1: illegal number syntax: "0x1p99999"'),
+    (
+        "int64-bounds",
+        "{{9223372036854775807}} {{-9223372036854775808}}",
+        "9223372036854775807 -9223372036854775808",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in NUMBERS], ids=[c[0] for c in NUMBERS])
+def test_numbers(text: str, want: str) -> None:
+    assert run(text) == want
