@@ -368,14 +368,20 @@ def _not(v: Any) -> bool:
 _CALLABLE = (types.FunctionType, types.BuiltinFunctionType, functools.partial, GoFunc)
 
 
-@gofunc("value", variadic="any")
-def _call(fn: Any, *args: Any) -> Any:
+def call_named(callee: str | None, fn: Any, *args: Any) -> Any:
+    """Go's ``call``; ``callee`` is the source text of its first operand (Go names it in errors), None
+    when the function is the piped value (Go then prints that ``reflect.Value``)."""
     # Only functions handed over in the data are callable; never classes or bound attributes of objects.
     if not isinstance(fn, _CALLABLE):
         if fn is None or fn is MISSING:
             raise FuncError("call of nil")
-        raise FuncError(f"non-function of type {type_name(fn)}")
+        if callee is None:
+            callee = fn if type(fn) is str else f"<{type_name(fn)} Value>"
+        raise FuncError(f"non-function {callee} of type {type_name(fn)}")
     return fn(*args)
+
+
+_call = GoFunc(functools.partial(call_named, None), ("value",), "any")
 
 
 def _placeholder(*args: Any) -> Any:  # pragma: no cover - and/or are evaluated lazily by the executor

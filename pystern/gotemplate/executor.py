@@ -7,11 +7,12 @@ error, function arguments are type-checked, ``and``/``or`` short-circuit, ``rang
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystern.errors import TemplateExecError
-from pystern.gotemplate.builtins import ArgError, GoFunc, truth
+from pystern.gotemplate.builtins import BUILTINS, ArgError, GoFunc, call_named, truth
 from pystern.gotemplate.gofmt import sprint_value, type_name
 from pystern.gotemplate.methods import METHODS, call_time_method
 from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
@@ -431,6 +432,9 @@ class Compiler:
 
             return logic
         gofn = fn if isinstance(fn, GoFunc) else GoFunc(fn, None)
+        if fn is BUILTINS["call"]:
+            callee = args[0].src if args else None
+            gofn = GoFunc(functools.partial(call_named, callee), gofn.params, gofn.variadic)
         consts = [a if a.kind in ("const", "nil") else None for a in args]
         # Where Go reports an argument error: the identifier for a count, else the operand itself.
         spots = [(a.pos, a.src) for a in args]

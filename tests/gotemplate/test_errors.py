@@ -99,7 +99,7 @@ EXEC_ERRORS = [
     (
         "call-non-function",
         "{{call .Message}}",
-        'template: log:1:2: executing "log" at <call .Message>: error calling call: non-function of type string',
+        'template: log:1:2: executing "log" at <call .Message>: error calling call: non-function .Message of type string',
     ),
     (
         "len-int",

@@ -344,3 +344,37 @@ NUMBERS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in NUMBERS], ids=[c[0] for c in NUMBERS])
 def test_numbers(text: str, want: str) -> None:
     assert run(text) == want
+
+
+CALLS = [
+    (
+        "call-names-the-callee",
+        "{{call .Labels}}",
+        exec_error(
+            "1:2", "<call .Labels>: error calling call: non-function .Labels of type map[string]string"
+        ),
+    ),
+    (
+        "call-piped-callee",
+        "{{.Message | call}}",
+        exec_error("1:13", "<call>: error calling call: non-function hi of type string"),
+    ),
+    (
+        "call-piped-map",
+        "{{.Labels | call}}",
+        exec_error(
+            "1:12",
+            "<call>: error calling call: non-function <map[string]string Value> of type map[string]string",
+        ),
+    ),
+    (
+        "call-missing",
+        "{{call .Labels.x}}",
+        exec_error("1:2", "<call .Labels.x>: error calling call: call of nil"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in CALLS], ids=[c[0] for c in CALLS])
+def test_call(text: str, want: str) -> None:
+    assert run(text) == want
