@@ -96,7 +96,11 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool, iface
 def last_spot(p: Pipe) -> tuple[int, str]:
     """The node Go's executor last moved to (``s.at``) while evaluating ``p``: where it reports an error
     raised after the evaluation, such as a field of ``(pipeline).Field`` or a value ``range`` rejects."""
-    cmd = p.cmds[-1]
+    return cmd_spot(p.cmds[-1])
+
+
+def cmd_spot(cmd: Cmd) -> tuple[int, str]:
+    """Where Go's executor stands after evaluating the command ``cmd``."""
     first = cmd.args[0]
     if len(cmd.args) > 1 and first.kind in ("ident", "field", "var", "pipe"):
         return arg_spot(cmd.args[-1])
@@ -257,7 +261,7 @@ class Compiler:
 
     # -- pipelines and commands ------------------------------------------------------------------
     def pipe(self, p: Pipe) -> Eval:
-        cmds = [self.command(c, piped=i > 0) for i, c in enumerate(p.cmds)]
+        cmds = [self.command(c, p.cmds[i - 1] if i else None) for i, c in enumerate(p.cmds)]
         decl = p.decl
         if len(cmds) == 1 and not decl:
             first = cmds[0]
@@ -281,9 +285,17 @@ class Compiler:
 
         return run
 
-    def command(self, c: Cmd, piped: bool) -> Callable[[Vars, Any, Any], Any]:
+    def command(self, c: Cmd, before: Cmd | None) -> Callable[[Vars, Any, Any], Any]:
+        """One pipeline stage; ``before`` is the previous stage (its value is this one's last argument)."""
         first = c.args[0]
         rest = c.args[1:]
+        piped = before is not None
+        # Go reports "can't give argument" at the operand itself, but a parenthesised one moves
+        # nothing: the error stands where the executor last was (the pipeline, or the previous stage).
+        if first.kind != "pipe":
+            spot = first.pos, first.src
+        else:
+            spot = (c.pos, c.src) if before is None else cmd_spot(before)
         if first.kind == "ident":
             return self.call(first.value, rest, c, piped)  # type: ignore[arg-type]
         if (rest or piped) and first.kind in ("field", "var", "pipe") and first.chain:
@@ -292,7 +304,7 @@ class Compiler:
             raise_msg = f"can't give argument to non-function {first.src}"
 
             def bad(vars: Vars, dot: Any, final: Any) -> Any:
-                raise _fail(c.pos, c.src, raise_msg)
+                raise _fail(spot[0], spot[1], raise_msg)
 
             return bad
         if first.kind == "nil":
@@ -309,7 +321,7 @@ class Compiler:
             if final is not _NOFINAL or has_args:
                 if is_field and first.chain:
                     raise _fail(c.pos, c.src, f"{first.chain[-1]} is not a method but has arguments")
-                raise _fail(c.pos, c.src, f"can't give argument to non-function {first.src}")
+                raise _fail(spot[0], spot[1], f"can't give argument to non-function {first.src}")
             return ev(vars, dot)
 
         return run

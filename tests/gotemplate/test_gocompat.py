@@ -378,3 +378,28 @@ CALLS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in CALLS], ids=[c[0] for c in CALLS])
 def test_call(text: str, want: str) -> None:
     assert run(text) == want
+
+
+NOT_A_FUNCTION = [
+    ("number", "{{1 2}}", exec_error("1:2", "<1>: can't give argument to non-function 1")),
+    ("string", '{{"a" .Message}}', exec_error("1:2", '<"a">: can\'t give argument to non-function "a"')),
+    ("variable", "{{$x := 1}}{{$x 2}}", exec_error("1:13", "<$x>: can't give argument to non-function $x")),
+    (
+        "piped-variable",
+        "{{$x := 1}}{{.Message | $x}}",
+        exec_error("1:24", "<$x>: can't give argument to non-function $x"),
+    ),
+    ("parenthesised", "{{(1) 2}}", exec_error("1:2", "<(1) 2>: can't give argument to non-function (1)")),
+    (
+        "parenthesised-piped",
+        '{{.Message | (printf "x")}}',
+        exec_error("1:2", '<.Message>: can\'t give argument to non-function (printf "x")'),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in NOT_A_FUNCTION], ids=[c[0] for c in NOT_A_FUNCTION]
+)
+def test_not_a_function(text: str, want: str) -> None:
+    assert run(text) == want
