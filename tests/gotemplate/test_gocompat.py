@@ -11,7 +11,7 @@ import pytest
 
 from pystern.errors import TemplateExecError, TemplateParseError
 from pystern.gotemplate import parse
-from tests.gotemplate.sample import PLAIN, stern_log
+from tests.gotemplate.sample import COLOR, PLAIN, stern_log
 
 
 def run(text: str, message: str = "hi") -> str:
@@ -403,3 +403,39 @@ NOT_A_FUNCTION = [
 )
 def test_not_a_function(text: str, want: str) -> None:
     assert run(text) == want
+
+
+def color_run(text: str, message: str) -> str:
+    return parse(text, COLOR, "log").execute(stern_log(message))
+
+
+LEVELS = [
+    (
+        "int64-overflow-json-number",
+        "{{bunyanLevelColor (tryParseJSON .Message).n}}",
+        '{"n":99999999999999999999}',
+        "",
+    ),
+    ("fraction-json-number", "{{bunyanLevelColor (tryParseJSON .Message).n}}", '{"n":30.0}', ""),
+    (
+        "negative-json-number",
+        "{{bunyanLevelColor (tryParseJSON .Message).n}}",
+        '{"n":-5}',
+        "\x1b[35m-5\x1b[0m",
+    ),
+    (
+        "huge-float-is-min-int64",
+        "{{bunyanLevelColor (parseJSON .Message).n}}",
+        '{"n":1e300}',
+        "\x1b[35m-9223372036854775808\x1b[0m",
+    ),
+    ("float-truncates", "{{bunyanLevelColor (parseJSON .Message).n}}", '{"n":49.9}', "\x1b[33m49\x1b[0m"),
+    ("past-100-is-plain", "{{bunyanLevelColor (parseJSON .Message).n}}", '{"n":100}', "100"),
+    ("dotted-capital-i", "{{levelColor .Message}}", "\u0130NFO", "\x1b[34m\u0130NFO\x1b[0m"),
+    ("case-kept", "{{levelColor .Message}}", "Warning", "\x1b[33mWarning\x1b[0m"),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "want"), [c[1:] for c in LEVELS], ids=[c[0] for c in LEVELS])
+def test_level_colors(text: str, message: str, want: str) -> None:
+    assert color_run(text, message) == want
