@@ -9,7 +9,7 @@ from typing import Any
 
 from pystern.gotemplate.gofloat import format_shortest
 from pystern.gotemplate.timelayout import go_time_string
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap, Struct
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 
 def type_name(v: Any) -> str:
@@ -402,9 +402,12 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
     return _pad(text, f, mode="number")
 
 
-def _go_syntax(v: Any) -> str:
+def _go_syntax(v: Any, nested: bool = False) -> str:
+    """``%#v``; ``nested``: inside a map or slice, where a nil is a typed ``interface {}(nil)``."""
     if v is None or v is MISSING:
-        return "<nil>"
+        return "interface {}(nil)" if nested else "<nil>"
+    if isinstance(v, NilMap):
+        return "map[string]interface {}(nil)"
     if isinstance(v, JsonNumber):
         return quote(str(v))
     if isinstance(v, str):
@@ -416,7 +419,8 @@ def _go_syntax(v: Any) -> str:
         return text
     if isinstance(v, Mapping):
         items = sorted(v.items(), key=lambda kv: _sort_key(kv[0]))
-        return type_name(v) + "{" + ", ".join(f"{_go_syntax(k)}:{_go_syntax(x)}" for k, x in items) + "}"
+        pairs = (f"{_go_syntax(k)}:{_go_syntax(x, True)}" for k, x in items)
+        return type_name(v) + "{" + ", ".join(pairs) + "}"
     if isinstance(v, list | tuple):
-        return "[]interface {}{" + ", ".join(_go_syntax(x) for x in v) + "}"
+        return "[]interface {}{" + ", ".join(_go_syntax(x, True) for x in v) + "}"
     return sprint_value(v)

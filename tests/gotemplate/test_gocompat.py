@@ -439,3 +439,49 @@ LEVELS = [
 @pytest.mark.parametrize(("text", "message", "want"), [c[1:] for c in LEVELS], ids=[c[0] for c in LEVELS])
 def test_level_colors(text: str, message: str, want: str) -> None:
     assert color_run(text, message) == want
+
+
+PRINTF = [
+    (
+        "go-syntax-nil-map",
+        '{{printf "%v|%#v" (tryParseJSON "x") (tryParseJSON "x")}}',
+        "map[]|map[string]interface {}(nil)",
+    ),
+    (
+        "go-syntax-nil-element",
+        '{{printf "%#v" (parseJSON `{"a":[1,"x",null,true]}`)}}',
+        'map[string]interface {}{"a":[]interface {}{1, "x", interface {}(nil), true}}',
+    ),
+    ("go-syntax-nil-argument", '{{printf "%#v" nil}}', "<nil>"),
+    (
+        "verb-applies-to-map-keys",
+        '{{printf "%d" .Labels}}',
+        "map[%!d(string=app):%!d(string=nginx) %!d(string=env):%!d(string=prod)]",
+    ),
+    (
+        "floats",
+        '{{printf "%5.2f|%.0f %.0f|%g %g|%e" 3.14159 0.5 1.5 100000.0 1000000.0 1234.5678}}',
+        " 3.14|0 2|100000 1e+06|1.234568e+03",
+    ),
+    (
+        "strings",
+        '{{printf "%-10s|%q|%x|% x|%+q|%.3s" "ab" "a\\"b" "hi" "hi" "é" "abcdef"}}',
+        'ab        |"a\\"b"|6869|68 69|"\\u00e9"|abc',
+    ),
+    (
+        "integers",
+        '{{printf "%+d|%05d|%x|%#x|%o|%O|%b|%c|%U" 5 -3 -255 255 8 8 5 65 65}}',
+        "+5|-0003|-ff|0xff|10|0o10|101|A|U+0041",
+    ),
+    ("errors", '{{printf "%d|%!|%z" "x" 1}}', "%!d(string=x)|%!!(int=1)|%!z(MISSING)"),
+    (
+        "json-number-is-a-string-kind",
+        '{{with tryParseJSON `{"n":30}`}}{{printf "%d|%v|%T" .n .n .n}}{{print .n .n}}{{end}}',
+        "%!d(json.Number=30)|30|json.Number3030",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in PRINTF], ids=[c[0] for c in PRINTF])
+def test_printf(text: str, want: str) -> None:
+    assert run(text) == want
