@@ -485,3 +485,10 @@ PRINTF = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in PRINTF], ids=[c[0] for c in PRINTF])
 def test_printf(text: str, want: str) -> None:
     assert run(text) == want
+
+
+def test_escapers_work_on_bytes() -> None:
+    """A log line is bytes: Go's urlquery percent-encodes undecodable ones, js copies them and DEL."""
+    message = b"a\xff b\x7f<".decode("utf-8", "surrogateescape")
+    out = parse("{{urlquery .Message}}|{{js .Message}}", PLAIN, "log").execute(stern_log(message))
+    assert out.encode("utf-8", "surrogateescape") == b"a%FF+b%7F%3C|a\xff b\x7f\\u003C"
