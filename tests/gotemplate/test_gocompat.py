@@ -492,3 +492,12 @@ def test_escapers_work_on_bytes() -> None:
     message = b"a\xff b\x7f<".decode("utf-8", "surrogateescape")
     out = parse("{{urlquery .Message}}|{{js .Message}}", PLAIN, "log").execute(stern_log(message))
     assert out.encode("utf-8", "surrogateescape") == b"a%FF+b%7F%3C|a\xff b\x7f\\u003C"
+
+
+def test_json_writes_an_escape_per_undecodable_byte() -> None:
+    """Go's encoding/json writes the six characters \\ufffd for each invalid byte (as ``-o json`` does)."""
+    message = b"a\xff\xe2\x82".decode("utf-8", "surrogateescape")
+    out = parse("{{json .Message}}|{{extjson .Message}}|{{json .}}", PLAIN, "log").execute(stern_log(message))
+    escaped = '"a\\ufffd\\ufffd\\ufffd"'
+    assert out.split("|")[:2] == [escaped, escaped]
+    assert out.split("|")[2].startswith('{"message":' + escaped + ",")
