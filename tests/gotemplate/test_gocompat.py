@@ -501,3 +501,14 @@ def test_json_writes_an_escape_per_undecodable_byte() -> None:
     escaped = '"a\\ufffd\\ufffd\\ufffd"'
     assert out.split("|")[:2] == [escaped, escaped]
     assert out.split("|")[2].startswith('{"message":' + escaped + ",")
+
+
+@pytest.mark.parametrize(
+    ("message", "char"),
+    [("été", "'Ã'"), ("Ошибка", "'Ð'"), ("\u00a0x", "'Â'"), ("\udc80", "'\\u0080'"), ("\udcad", "'\\u00ad'")],
+    ids=["latin", "cyrillic", "nbsp", "undecodable-byte", "unprintable-byte"],
+)
+def test_json_errors_quote_the_first_byte(message: str, char: str) -> None:
+    """Go's JSON scanner reports the offending byte, quoted as the code point of that number."""
+    want = f"error calling parseJSON: invalid character {char} looking for beginning of value"
+    assert run("{{parseJSON .Message}}", message).endswith(want)
