@@ -135,11 +135,12 @@ class Compiler:
         context = "{{template " + quoted + (" " + n.pipe.src if n.pipe is not None else "") + "}}"
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
-            value = arg(vars, dot) if arg is not None else None
-            # Looked up at run time: a template may call itself or one defined later.
+            # Looked up at run time (a template may call itself or one defined later), and before the
+            # argument is evaluated, as Go does.
             found = templates.get(name)
             if found is None:
                 raise _fail(n.pos, context, f"template {quoted} not defined")
+            value = arg(vars, dot) if arg is not None else None
             body, slots = found
             inner: Vars = [None] * slots
             inner[0] = value
@@ -149,6 +150,9 @@ class Compiler:
                 if exc.template is None:
                     exc.template = name
                 raise
+            except RecursionError:
+                # Python's stack ends long before Go's limit of 100000 nested calls; say it Go's way.
+                raise _fail(n.pos, context, "exceeded maximum template depth (100000)") from None
 
         return run
 

@@ -512,3 +512,33 @@ def test_json_errors_quote_the_first_byte(message: str, char: str) -> None:
     """Go's JSON scanner reports the offending byte, quoted as the code point of that number."""
     want = f"error calling parseJSON: invalid character {char} looking for beginning of value"
     assert run("{{parseJSON .Message}}", message).endswith(want)
+
+
+TEMPLATE_CALLS = [
+    (
+        "endless-recursion",
+        '{{define "r"}}{{template "r" .}}{{end}}{{template "r"}}',
+        exec_error("1:25", '<{{template "r" .}}>: exceeded maximum template depth (100000)').replace(
+            'executing "log"', 'executing "r"'
+        ),
+    ),
+    (
+        "undefined-before-its-argument",
+        '{{template "nope" .x.y}}',
+        exec_error("1:11", '<{{template "nope" .x.y}}>: template "nope" not defined'),
+    ),
+    (
+        "deep-recursion-ends",
+        '{{define "r"}}{{if .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" "'
+        + "a" * 200
+        + '"}}ok',
+        "ok",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in TEMPLATE_CALLS], ids=[c[0] for c in TEMPLATE_CALLS]
+)
+def test_template_calls(text: str, want: str) -> None:
+    assert run(text) == want
