@@ -542,3 +542,30 @@ TEMPLATE_CALLS = [
 )
 def test_template_calls(text: str, want: str) -> None:
     assert run(text) == want
+
+
+STRUCT_PRINTING = [
+    (
+        "printf-v",
+        '{{printf "%v" .}}',
+        "{hi  node1 ns1 pod1 container1 map[app:nginx env:prod] map[version:1.23.4] &{[31] <nil>} &{[34] <nil>}}",
+    ),
+    (
+        "printf-plus-v-names-fields",
+        '{{printf "%+v" .}}',
+        "{Message:hi Timestamp: NodeName:node1 Namespace:ns1 PodName:pod1 ContainerName:container1 Labels:map[app:nginx env:prod] Annotations:map[version:1.23.4] PodColor:&{[31] <nil>} ContainerColor:&{[34] <nil>}}",
+    ),
+    (
+        "plus-v-adds-no-sign",
+        '{{printf "%+v|%+v|%+d|%+.1f" 5 1.5 5 1.5}}|{{printf "%+v" (parseJSON `{"a":1}`)}}',
+        "5|1.5|+5|+1.5|map[a:1]",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in STRUCT_PRINTING], ids=[c[0] for c in STRUCT_PRINTING]
+)
+def test_struct_printing(text: str, want: str) -> None:
+    # pystern's own .Context field is not part of stern's struct: fmt does not print it.
+    assert parse(text, PLAIN, "log").execute(stern_log("hi", Context="ctx")) == want
