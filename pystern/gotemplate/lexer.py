@@ -25,7 +25,8 @@ _NUMBER = re.compile(
     r"[+-]?(?:0[xX](?:_?[0-9a-fA-F])+(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?\d+)?|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
     r"|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d+)?)i?"
 )
-_IDENT = re.compile(r"[A-Za-z_\u0080-\U0010ffff][\w\u0080-\U0010ffff]*")
+# Go: a letter or "_", then letters, digits and "_" (Unicode classes, as unicode.IsLetter/IsDigit).
+_IDENT = re.compile(r"[^\W0-9][\w]*")
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CHAR = re.compile(r"'(?:[^'\\\n]|\\.)*'")
 
@@ -49,8 +50,15 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
     n = len(text)
     trim_next = False
 
-    def fail(msg: str, at: int) -> TemplateParseError:
-        return TemplateParseError(f"template: {name}:{text.count(chr(10), 0, at) + 1}: {msg}")
+    def fail(msg: str, at: int, action: int | None = None) -> TemplateParseError:
+        line = text.count("\n", 0, at) + 1
+        if action is not None:
+            # Go names the action's first line when the error is on a later one.
+            first = text.count("\n", 0, action) + 1
+            if first != line:
+                where = " started at" if msg.endswith(" action") else " in action started at"
+                msg += f"{where} {name}:{first}"
+        return TemplateParseError(f"template: {name}:{line}: {msg}")
 
     while True:
         start = text.find("{{", pos)
@@ -88,9 +96,10 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
             toks.pop()
             continue
         line = text.count("\n", 0, i) + 1
+        depth = 0
         while True:
             if i >= n:
-                raise fail("unclosed action", start)
+                raise fail("unclosed action", n, start)
             c = text[i]
             if c in _SPACE:
                 j = i
@@ -110,6 +119,9 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 pos = i + 2
                 break
             if c in "|(),=":
+                depth += {"(": 1, ")": -1}.get(c, 0)
+                if depth < 0:
+                    raise fail("unexpected right paren", i, start)
                 toks.append(Token(c, c, i, line))
                 i += 1
                 continue
@@ -117,17 +129,19 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token(":=", ":=", i, line))
                 i += 2
                 continue
+            if c == ":":
+                raise fail("expected :=", i, start)
             if c == '"':
                 m = _STRING.match(text, i)
                 if m is None:
-                    raise fail("unterminated quoted string", i)
+                    raise fail("unterminated quoted string", i, start)
                 toks.append(Token("string", m.group(0), i, line))
                 i = m.end()
                 continue
             if c == "`":
                 j = text.find("`", i + 1)
                 if j < 0:
-                    raise fail("unterminated raw quoted string", i)
+                    raise fail("unterminated raw quoted string", i, start)
                 toks.append(Token("rawstring", text[i : j + 1], i, line))
                 line += text.count("\n", i, j)
                 i = j + 1
@@ -135,7 +149,7 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
             if c == "'":
                 m = _CHAR.match(text, i)
                 if m is None:
-                    raise fail("unterminated character constant", i)
+                    raise fail("unterminated character constant", i, start)
                 toks.append(Token("char", m.group(0), i, line))
                 i = m.end()
                 continue
@@ -156,7 +170,7 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 j = m.end() if m else i + 1
                 if j < n and (text[j].isalnum() or text[j] == "_"):
                     # Like Go: the number plus the one offending character (".Labels.app-name" -> "-n").
-                    raise fail(f'bad number syntax: "{text[i : j + 1]}"', i)
+                    raise fail(f'bad number syntax: "{text[i : j + 1]}"', i, start)
                 toks.append(Token("number", text[i:j], i, line))
                 i = j
                 continue
@@ -171,5 +185,11 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token(kind, word, i, line))
                 i = m.end()
                 continue
-            raise fail(f"unexpected bad character U+{ord(c):04X} '{c}' in command", i)
+            if " " < c < "\x7f":
+                # Go's lexer passes other printable ASCII on as a character item for the parser to reject.
+                toks.append(Token("punct", c, i, line))
+                i += 1
+                continue
+            shown = f"U+{ord(c):04X}" + (f" '{c}'" if c.isprintable() else "")
+            raise fail(f"unrecognized character in action: {shown}", i, start)
     toks.append(Token("eof", "", n, text.count("\n") + 1))

@@ -297,6 +297,8 @@ class _Parser:
                 if end == ")" and tok.kind != ")":
                     raise self.fail("unclosed left paren", tok)
                 raise self.fail(f"unexpected {_desc(tok)} in {context}", tok)
+            if tok.kind not in _COMMAND_START and not (tok.kind == "keyword" and tok.val == "nil"):
+                raise self.fail(f"unexpected {_desc(tok)} in {context}", tok)
             cmds.append(self.command())
             sep = self.peek_ns()
             if sep.kind == "|":
@@ -325,11 +327,7 @@ class _Parser:
             args.append(self.operand())
             nxt = self.peek()
             if nxt.kind not in ("space", "}}", "|", ")", "eof"):
-                raise (
-                    self.fail("missing space?", nxt)
-                    if nxt.kind != ","
-                    else self.fail(f"unexpected {_desc(nxt)} in operand", nxt)
-                )
+                raise self.fail(f"unexpected {_desc(nxt)} in operand", nxt)
         if not args:
             raise self.fail("empty command")
         # Go prints a command as its operands joined by single spaces.
@@ -393,6 +391,12 @@ class _Parser:
             end = self.toks[self.i].pos
             return Arg("pipe", tok.pos, self.text[tok.pos : end], pipe)
         raise self.fail(f"unexpected {_desc(tok)} in operand", tok)
+
+
+# Items that can begin a command (Go's pipeline loop rejects any other as "unexpected X in <context>").
+_COMMAND_START = frozenset(
+    ("bool", "char", "dot", "field", "ident", "number", "rawstring", "string", "variable", "(")
+)
 
 
 def _is_empty(nodes: list[Node]) -> bool:

@@ -569,3 +569,30 @@ STRUCT_PRINTING = [
 def test_struct_printing(text: str, want: str) -> None:
     # pystern's own .Context field is not part of stern's struct: fmt does not print it.
     assert parse(text, PLAIN, "log").execute(stern_log("hi", Context="ctx")) == want
+
+
+LEXER_ERRORS = [
+    ("ascii-punctuation-starts-a-command", "{{@}}", 'template: log:1: unexpected "@" in command'),
+    ("ascii-punctuation-after-an-operand", "{{.Message @}}", 'template: log:1: unexpected "@" in operand'),
+    ("operands-without-a-space", '{{"a""b"}}', 'template: log:1: unexpected "\\"b\\"" in operand'),
+    (
+        "unrecognised-character",
+        "{{.Message €}}",
+        "template: log:1: unrecognized character in action: U+20AC '€'",
+    ),
+    ("unprintable-character", "{{\x01}}", "template: log:1: unrecognized character in action: U+0001"),
+    ("unexpected-right-paren", "{{.Message)}}", "template: log:1: unexpected right paren"),
+    ("colon", "{{$x : 1}}", "template: log:1: expected :="),
+    (
+        "quote-on-a-later-line",
+        '{{printf\n"abc}}',
+        "template: log:2: unterminated quoted string in action started at log:1",
+    ),
+    ("unclosed-on-a-later-line", "{{if .Message\n\n", "template: log:3: unclosed action started at log:1"),
+    ("unclosed-on-the-same-line", "a\n{{if .Message", "template: log:2: unclosed action"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in LEXER_ERRORS], ids=[c[0] for c in LEXER_ERRORS])
+def test_lexer_errors(text: str, want: str) -> None:
+    assert run(text) == f"ERR {want}"
