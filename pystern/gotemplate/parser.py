@@ -206,10 +206,14 @@ class _Parser:
         else_body: list[Node] | None = None
         if stop == "else":
             nxt = self.peek_ns()
-            if kind in ("if", "with") and nxt.kind == "keyword" and nxt.val in ("if", "with"):
+            if nxt.kind == "keyword" and nxt.val == kind and kind in ("if", "with"):
                 # {{else if ...}} / {{else with ...}}: a nested control that consumes our {{end}}.
                 self.i += 1
                 else_body = [self.control(nxt.val, nxt)]
+            elif nxt.kind == "keyword" and nxt.val in ("if", "with"):
+                # Go chains only if/else if and with/else with: any other pair leaves the keyword
+                # where an item list must start.
+                raise self.fail(f"unexpected <{nxt.val}> in input", nxt)
             else:
                 self.expect_close("else")
                 self.scopes.append({})

@@ -596,3 +596,21 @@ LEXER_ERRORS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in LEXER_ERRORS], ids=[c[0] for c in LEXER_ERRORS])
 def test_lexer_errors(text: str, want: str) -> None:
     assert run(text) == f"ERR {want}"
+
+
+ELSE_CHAINS = [
+    ("if-else-if", "{{if 0}}a{{else if 1}}b{{end}}", "b"),
+    ("with-else-with", "{{with 0}}a{{else with .PodName}}{{.}}{{end}}", "pod1"),
+    ("if-else-with", "{{if 0}}a{{else with 1}}b{{end}}", "ERR template: log:1: unexpected <with> in input"),
+    ("with-else-if", "{{with 0}}a{{else if 1}}b{{end}}", "ERR template: log:1: unexpected <if> in input"),
+    (
+        "range-else-if",
+        "{{range .Labels}}a{{else if 1}}b{{end}}",
+        "ERR template: log:1: unexpected <if> in input",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in ELSE_CHAINS], ids=[c[0] for c in ELSE_CHAINS])
+def test_else_chains(text: str, want: str) -> None:
+    assert run(text) == want
