@@ -27,6 +27,7 @@ _NUMBER = re.compile(
 )
 # Go: a letter or "_", then letters, digits and "_" (Unicode classes, as unicode.IsLetter/IsDigit).
 _IDENT = re.compile(r"[^\W0-9][\w]*")
+_WORD = re.compile(r"\w*")
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CHAR = re.compile(r"'(?:[^'\\\n]|\\.)*'")
 
@@ -153,17 +154,15 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token("char", m.group(0), i, line))
                 i = m.end()
                 continue
-            if c == "$":
-                m = _IDENT.match(text, i + 1)
-                j = m.end() if m else i + 1
-                toks.append(Token("variable", text[i:j], i, line))
+            if c == "$" or (c == "." and not (i + 1 < n and text[i + 1].isdigit())):
+                # $name / .Field: letters, digits and "_", which must end at a terminator ("bad
+                # character" otherwise: ``.Labels.app-name`` fails on the "-", as in Go).
+                j = _WORD.match(text, i + 1).end()  # type: ignore[union-attr]
+                if j < n and not _terminator(text, j):
+                    raise fail(f"bad character {_char_u(text[j])}", j, start)
+                kind = "variable" if c == "$" else ("field" if j > i + 1 else "dot")
+                toks.append(Token(kind, text[i:j], i, line))
                 i = j
-                continue
-            if c == "." and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_"):
-                m = _IDENT.match(text, i + 1)
-                assert m is not None
-                toks.append(Token("field", text[i : m.end()], i, line))
-                i = m.end()
                 continue
             if c.isdigit() or c in "+-" or (c == "." and i + 1 < n and text[i + 1].isdigit()):
                 m = _NUMBER.match(text, i)
@@ -174,12 +173,10 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token("number", text[i:j], i, line))
                 i = j
                 continue
-            if c == ".":
-                toks.append(Token("dot", ".", i, line))
-                i += 1
-                continue
             m = _IDENT.match(text, i)
             if m is not None:
+                if m.end() < n and not _terminator(text, m.end()):
+                    raise fail(f"bad character {_char_u(text[m.end()])}", m.end(), start)
                 word = m.group(0)
                 kind = "keyword" if word in KEYWORDS else ("bool" if word in ("true", "false") else "ident")
                 toks.append(Token(kind, word, i, line))
@@ -190,6 +187,15 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token("punct", c, i, line))
                 i += 1
                 continue
-            shown = f"U+{ord(c):04X}" + (f" '{c}'" if c.isprintable() else "")
-            raise fail(f"unrecognized character in action: {shown}", i, start)
+            raise fail(f"unrecognized character in action: {_char_u(c)}", i, start)
     toks.append(Token("eof", "", n, text.count("\n") + 1))
+
+
+def _terminator(text: str, j: int) -> bool:
+    """Go's ``atTerminator``: what may follow a field, variable or identifier."""
+    return text[j] in " \t\r\n.,|:()" or text.startswith("}}", j)
+
+
+def _char_u(c: str) -> str:
+    """Go's ``%#U``: ``U+0040 '@'`` (no quoted character when it is not printable)."""
+    return f"U+{ord(c):04X}" + (f" '{c}'" if c.isprintable() else "")

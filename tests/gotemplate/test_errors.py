@@ -151,7 +151,7 @@ MORE_ERRORS = [
         '{{parseJSON `{"a":1e400}`}}',
         "json: cannot unmarshal number 1e400 into Go value of type float64",
     ),
-    ("dash-in-field", "{{.Labels.app-name}}", 'bad number syntax: "-n"'),
+    ("dash-in-field", "{{.Labels.app-name}}", "template: log:1: bad character U+002D '-'"),
     (
         "toTimestamp-float",
         '{{with parseJSON `{"ts":1.5}`}}{{toTimestamp .ts "2006"}}{{end}}',

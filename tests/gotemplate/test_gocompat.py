@@ -614,3 +614,18 @@ ELSE_CHAINS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in ELSE_CHAINS], ids=[c[0] for c in ELSE_CHAINS])
 def test_else_chains(text: str, want: str) -> None:
     assert run(text) == want
+
+
+WORDS = [
+    ("dash-after-a-field", "{{.Labels.app-name}}", "ERR template: log:1: bad character U+002D '-'"),
+    ("quote-after-a-function", '{{printf"x"}}', "ERR template: log:1: bad character U+0022 '\"'"),
+    ("equals-after-a-variable", "{{$x := 1}}{{$x=2}}", "ERR template: log:1: bad character U+003D '='"),
+    ("character-after-a-dot", "{{.@}}", "ERR template: log:1: bad character U+0040 '@'"),
+    ("digits-in-a-variable-name", "{{$1 := 2}}{{$1}}", "2"),
+    ("terminators", "{{$x:=.Message}}{{$x|printf}}{{if(.PodName)}}!{{end}}", "hi!"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in WORDS], ids=[c[0] for c in WORDS])
+def test_words_end_at_a_terminator(text: str, want: str) -> None:
+    assert run(text) == want
