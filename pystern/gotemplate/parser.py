@@ -291,7 +291,6 @@ class _Parser:
             else:
                 self.i = save
         cmds: list[Cmd] = []
-        src_start = self.peek_ns().pos
         while True:
             tok = self.peek_ns()
             if tok.kind == end:
@@ -314,7 +313,10 @@ class _Parser:
         for stage, cmd in enumerate(cmds[1:], start=2):
             if cmd.args[0].kind in ("const", "nil", "dot"):
                 raise self.fail(f"non executable command in pipeline stage {stage}")
-        src = self.text[src_start : self.toks[self.i - 1].pos].strip()
+        # Go prints a pipeline from its nodes (PipeNode.String): single spaces, whatever the layout.
+        src = " | ".join(c.src for c in cmds)
+        if decl:
+            src = ", ".join(v.val for v in decl) + (" = " if assign else " := ") + src
         slots = [self.lookup(v) if assign else self.declare(v.val) for v in decl]
         return Pipe(cmds, pos, src, slots, assign)
 
@@ -350,7 +352,10 @@ class _Parser:
                 raise self.fail(f"unexpected . after term {_q(arg.src)}")
             arg.chain = arg.chain + tuple(chain)
             end = self.toks[self.i].pos
-            arg.src = self.text[arg.pos : end]
+            if arg.kind == "pipe":
+                arg.src += "".join("." + name for name in chain)
+            else:
+                arg.src = self.text[arg.pos : end]
             if arg.kind in ("field", "var"):
                 # Go's parser re-creates the node at its chain, so ``.a.b`` is positioned at ``.b``.
                 arg.pos = chain_pos
@@ -392,8 +397,7 @@ class _Parser:
             return Arg("const", tok.pos, tok.val, number, const_kind=kind)
         if k == "(":
             pipe = self.pipeline("parenthesized pipeline", tok.pos, end=")")
-            end = self.toks[self.i].pos
-            return Arg("pipe", tok.pos, self.text[tok.pos : end], pipe)
+            return Arg("pipe", tok.pos, f"({pipe.src})", pipe)
         raise self.fail(f"unexpected {_desc(tok)} in operand", tok)
 
 

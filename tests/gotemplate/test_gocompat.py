@@ -629,3 +629,30 @@ WORDS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in WORDS], ids=[c[0] for c in WORDS])
 def test_words_end_at_a_terminator(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# Go prints the failing node from the parse tree (single spaces), not as the template file lays it out.
+LAYOUT = [
+    (
+        "parenthesised-argument",
+        '{{eq ( printf\n  "a"  ) 1}}',
+        exec_error(
+            "1:2", '<eq (printf "a") 1>: error calling eq: incompatible types for comparison: string and int'
+        ),
+    ),
+    (
+        "template-argument",
+        '{{template "nope"   (printf\n"%d"  1)}}',
+        exec_error("1:11", '<{{template "nope" (printf "%d" 1)}}>: template "nope" not defined'),
+    ),
+    (
+        "chained-pipeline",
+        '{{eq (printf\n"%s" .Message).x 1}}',
+        exec_error("2:5", "<.Message>: can't evaluate field x in type string"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in LAYOUT], ids=[c[0] for c in LAYOUT])
+def test_error_context_ignores_layout(text: str, want: str) -> None:
+    assert run(text) == want
