@@ -14,8 +14,8 @@ from typing import Any
 from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
 from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
-from pystern.gotemplate.gofmt import Rune, type_name
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap, Struct
+from pystern.gotemplate.gofmt import Byte, type_name
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 
 class ArgError(TemplateExecError):
@@ -46,7 +46,8 @@ def truth(v: Any) -> bool:
     return True
 
 
-_TYPE_NAMES = {"string": "string", "int": "int", "color": "*color.Color", "attr": "color.Attribute",
+# stern's ``color`` takes a ``color.Color`` by value (the template data holds ``*color.Color``).
+_TYPE_NAMES = {"string": "string", "int": "int", "color": "color.Color", "attr": "color.Attribute",
                "layout": "string"}  # fmt: skip
 
 
@@ -107,10 +108,13 @@ def _convert(v: Any, kind: str, const: Any) -> Any:
     if kind == "any":
         return None if v is MISSING else v
     want = _TYPE_NAMES.get(kind, kind)
+    if const is not None and const.kind == "nil":
+        raise ArgError(f"cannot assign nil to {want}")
     if v is MISSING:
-        if kind == "color":
-            return None
         raise ArgError(f"invalid value; expected {want}")
+    if v is None:
+        # A JSON null reaches a typed parameter as a nil ``interface {}``.
+        raise ArgError(f"wrong type for value; expected {want}; got interface {{}}")
     if kind == "string":
         if type(v) is str:
             return v
@@ -126,8 +130,8 @@ def _convert(v: Any, kind: str, const: Any) -> Any:
     elif kind == "color":
         if isinstance(v, Color):
             return v
-        if v is None:
-            return None
+        if const is not None:
+            raise ArgError(f"can't handle {const.src} for arg of type {want}")
     raise ArgError(f"wrong type for value; expected {want}; got {type_name(v)}")
 
 
@@ -144,6 +148,7 @@ def gofunc(*params: str, variadic: str | None = None) -> Callable[[Callable[...,
 
 
 def _kind(v: Any) -> str:
+    """Go's ``basicKind``: bool/int/float/string, or ``invalid`` (nil and every non-basic kind)."""
     if v is None or v is MISSING:
         return "invalid"
     if isinstance(v, bool):
@@ -154,7 +159,31 @@ def _kind(v: Any) -> str:
         return "float"
     if isinstance(v, str):
         return "string"
-    return "other"
+    return "invalid"
+
+
+def _reflect_kind(v: Any) -> str:
+    """The reflect kind of a non-basic value (only its sameness matters, for ``canCompare``)."""
+    if v is None or v is MISSING:
+        return "invalid"
+    if isinstance(v, Struct | GoTime):
+        return "struct"
+    if isinstance(v, Mapping):
+        return "map"
+    if isinstance(v, list | tuple):
+        return "slice"
+    if isinstance(v, Color):
+        return "ptr"
+    return type(v).__name__
+
+
+def _is_nil(v: Any) -> bool:
+    return v is None or v is MISSING or isinstance(v, NilMap)
+
+
+def _comparable(v: Any) -> bool:
+    # Maps, slices and structs holding them (stern.Log) have no ``==`` in Go.
+    return not isinstance(v, Mapping | list | tuple) or isinstance(v, GoTime)
 
 
 @gofunc("value", variadic="value")
@@ -165,29 +194,36 @@ def _eq(a: Any, *others: Any) -> bool:
     for b in others:
         k2 = _kind(b)
         if k1 != k2:
-            if k1 != "invalid" and k2 != "invalid":
-                raise FuncError("incompatible types for comparison")
+            if a is not None and a is not MISSING and b is not None and b is not MISSING:
+                raise FuncError(f"incompatible types for comparison: {type_name(a)} and {type_name(b)}")
             continue
-        if k1 == "invalid":
-            return True
-        if k1 == "other":
-            if isinstance(a, Mapping | list | tuple) or isinstance(b, Mapping | list | tuple):
-                bad = a if isinstance(a, Mapping | list | tuple) else b
-                raise FuncError(f"non-comparable type {gofmt.sprint_value(bad)}: {type_name(bad)}")
-            if a is b or a == b:
+        if k1 != "invalid":
+            if a == b:
                 return True
             continue
-        if a == b:
+        ka, kb = _reflect_kind(a), _reflect_kind(b)
+        if ka != kb and ka != "invalid" and kb != "invalid":
+            raise FuncError(
+                f"non-comparable types {gofmt.sprint_value(a)}: {type_name(a)}, {type_name(b)}: "
+                f"{gofmt.sprint_value(b)}"
+            )
+        if _is_nil(a) or _is_nil(b):
+            if _is_nil(a) == _is_nil(b):
+                return True
+            continue
+        if not _comparable(b):
+            raise FuncError(f"non-comparable type {gofmt.sprint_value(b)}: {type_name(b)}")
+        if a is b or (type(a) is type(b) and a == b):
             return True
     return False
 
 
 def _lt_raw(a: Any, b: Any) -> bool:
     k1, k2 = _kind(a), _kind(b)
-    if k1 in ("invalid", "other", "bool") or k2 in ("invalid", "other", "bool"):
+    if k1 in ("invalid", "bool") or k2 in ("invalid", "bool"):
         raise FuncError("invalid type for comparison")
     if k1 != k2:
-        raise FuncError("incompatible types for comparison")
+        raise FuncError(f"incompatible types for comparison: {type_name(a)} and {type_name(b)}")
     return bool(a < b)
 
 
@@ -250,6 +286,8 @@ def _index(item: Any, *indexes: Any) -> Any:
         if isinstance(item, Struct):
             raise FuncError(f"can't index item of type {item.go_type}")
         if isinstance(item, Mapping):
+            if x is None or x is MISSING:
+                raise FuncError("value is nil; should be of type string")
             if not isinstance(x, str) or isinstance(x, JsonNumber):
                 raise FuncError(f"value has type {type_name(x)}; should be string")
             # A missing key gives the element type's zero value: "" for map[string]string, nil otherwise.
@@ -259,7 +297,7 @@ def _index(item: Any, *indexes: Any) -> Any:
             i = _int_index(x, "slice/array")
             if not 0 <= i < len(data):
                 raise FuncError(f"index out of range: {i}")
-            item = data[i]
+            item = Byte(data[i]) if isinstance(item, str) else data[i]
         else:
             raise FuncError(f"can't index item of type {type_name(item)}")
     return item
@@ -330,14 +368,20 @@ def _not(v: Any) -> bool:
 _CALLABLE = (types.FunctionType, types.BuiltinFunctionType, functools.partial, GoFunc)
 
 
-@gofunc("value", variadic="any")
-def _call(fn: Any, *args: Any) -> Any:
+def call_named(callee: str | None, fn: Any, *args: Any) -> Any:
+    """Go's ``call``; ``callee`` is the source text of its first operand (Go names it in errors), None
+    when the function is the piped value (Go then prints that ``reflect.Value``)."""
     # Only functions handed over in the data are callable; never classes or bound attributes of objects.
     if not isinstance(fn, _CALLABLE):
         if fn is None or fn is MISSING:
             raise FuncError("call of nil")
-        raise FuncError(f"non-function of type {type_name(fn)}")
+        if callee is None:
+            callee = fn if type(fn) is str else f"<{type_name(fn)} Value>"
+        raise FuncError(f"non-function {callee} of type {type_name(fn)}")
     return fn(*args)
+
+
+_call = GoFunc(functools.partial(call_named, None), ("value",), "any")
 
 
 def _placeholder(*args: Any) -> Any:  # pragma: no cover - and/or are evaluated lazily by the executor
@@ -366,4 +410,4 @@ BUILTINS: Mapping[str, Any] = {
     "call": _call,
 }
 
-__all__ = ["BUILTINS", "ArgError", "FuncError", "GoFunc", "GoTime", "Rune", "gofunc", "truth"]
+__all__ = ["BUILTINS", "ArgError", "FuncError", "GoFunc", "GoTime", "gofunc", "truth"]

@@ -23,7 +23,8 @@ def js_escape(s: str) -> str:
         elif 0xD800 <= ord(c) < 0xE000:
             # An undecodable byte (surrogateescape): Go sees U+FFFD, which is printable, and copies the byte.
             out.append(c)
-        elif c in "<>&=" or not c.isprintable():
+        elif c in "<>&=" or c < " " or (c > "\x7f" and not c.isprintable()):
+            # ASCII is escaped only below the space (DEL passes); other runes when not printable.
             out.append(f"\\u{ord(c):04X}")
         else:
             out.append(c)
@@ -32,4 +33,5 @@ def js_escape(s: str) -> str:
 
 def url_query_escape(s: str) -> str:
     """``url.QueryEscape``."""
-    return urllib.parse.quote_plus(s, safe="-_.~")
+    # Go escapes bytes: a message's undecodable bytes (surrogateescape) are percent-encoded as they are.
+    return urllib.parse.quote_plus(s.encode("utf-8", "surrogateescape"), safe="-_.~")

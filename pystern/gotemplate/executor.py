@@ -7,12 +7,13 @@ error, function arguments are type-checked, ``and``/``or`` short-circuit, ``rang
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystern.errors import TemplateExecError
-from pystern.gotemplate.builtins import ArgError, GoFunc, truth
-from pystern.gotemplate.gofmt import Rune, sprint_value, type_name
+from pystern.gotemplate.builtins import BUILTINS, ArgError, GoFunc, call_named, truth
+from pystern.gotemplate.gofmt import sprint_value, type_name
 from pystern.gotemplate.methods import METHODS, call_time_method
 from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
 from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
@@ -59,8 +60,17 @@ def print_text(value: Any) -> str:
     return sprint_value(value)
 
 
-def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> Any:
-    """``receiver.name`` with Go's map/struct rules."""
+def _holds_interfaces(value: Any) -> bool:
+    """A ``map[string]interface{}``: what its elements' static Go type is (``interface {}``)."""
+    return isinstance(value, dict) and not isinstance(value, StringMap | Struct)
+
+
+def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool, iface: bool = False) -> Any:
+    """``receiver.name`` with Go's map/struct rules.
+
+    ``iface``: the receiver came out of a ``map[string]interface{}``, so Go names its static type,
+    ``interface {}``, when the field cannot be evaluated.
+    """
     if receiver is MISSING:
         return MISSING
     if isinstance(receiver, dict | Mapping):
@@ -79,7 +89,29 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool) -> An
             raise _fail(pos, src, str(exc)) from None
     if receiver is None:
         raise _fail(pos, src, f"nil pointer evaluating interface {{}}.{name}")
-    raise _fail(pos, src, f"can't evaluate field {name} in type {type_name(receiver)}")
+    typ = "interface {}" if iface else type_name(receiver)
+    raise _fail(pos, src, f"can't evaluate field {name} in type {typ}")
+
+
+def last_spot(p: Pipe) -> tuple[int, str]:
+    """The node Go's executor last moved to (``s.at``) while evaluating ``p``: where it reports an error
+    raised after the evaluation, such as a field of ``(pipeline).Field`` or a value ``range`` rejects."""
+    return cmd_spot(p.cmds[-1])
+
+
+def cmd_spot(cmd: Cmd) -> tuple[int, str]:
+    """Where Go's executor stands after evaluating the command ``cmd``."""
+    first = cmd.args[0]
+    if len(cmd.args) > 1 and first.kind in ("ident", "field", "var", "pipe"):
+        return arg_spot(cmd.args[-1])
+    return arg_spot(first)
+
+
+def arg_spot(a: Arg) -> tuple[int, str]:
+    """Where Go's executor stands after evaluating operand ``a``."""
+    if a.kind == "pipe":
+        return last_spot(a.value)  # type: ignore[arg-type]
+    return a.pos, a.src
 
 
 class Compiler:
@@ -103,11 +135,12 @@ class Compiler:
         context = "{{template " + quoted + (" " + n.pipe.src if n.pipe is not None else "") + "}}"
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
-            value = arg(vars, dot) if arg is not None else None
-            # Looked up at run time: a template may call itself or one defined later.
+            # Looked up at run time (a template may call itself or one defined later), and before the
+            # argument is evaluated, as Go does.
             found = templates.get(name)
             if found is None:
                 raise _fail(n.pos, context, f"template {quoted} not defined")
+            value = arg(vars, dot) if arg is not None else None
             body, slots = found
             inner: Vars = [None] * slots
             inner[0] = value
@@ -117,6 +150,9 @@ class Compiler:
                 if exc.template is None:
                     exc.template = name
                 raise
+            except RecursionError:
+                # Python's stack ends long before Go's limit of 100000 nested calls; say it Go's way.
+                raise _fail(n.pos, context, "exceeded maximum template depth (100000)") from None
 
         return run
 
@@ -191,7 +227,7 @@ class Compiler:
         source = self.pipe(Pipe(pipe.cmds, pipe.pos, pipe.src))
         body = self.block(n.body)
         other = self.block(n.else_body) if n.else_body is not None else None
-        pos, src = pipe.pos, pipe.src
+        pos, src = last_spot(pipe)
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
             value = source(vars, dot)
@@ -200,6 +236,9 @@ class Compiler:
             elif isinstance(value, list | tuple):
                 items = enumerate(value)
             elif isinstance(value, int) and not isinstance(value, bool):
+                if len(decl) > 1:
+                    message = f"can't use {sprint_value(value)} to iterate over more than one variable"
+                    raise _fail(pos, src, message)
                 items = ((i, i) for i in range(value))
             elif value is None or value is MISSING:
                 items = ()
@@ -226,7 +265,7 @@ class Compiler:
 
     # -- pipelines and commands ------------------------------------------------------------------
     def pipe(self, p: Pipe) -> Eval:
-        cmds = [self.command(c, piped=i > 0) for i, c in enumerate(p.cmds)]
+        cmds = [self.command(c, p.cmds[i - 1] if i else None) for i, c in enumerate(p.cmds)]
         decl = p.decl
         if len(cmds) == 1 and not decl:
             first = cmds[0]
@@ -250,9 +289,17 @@ class Compiler:
 
         return run
 
-    def command(self, c: Cmd, piped: bool) -> Callable[[Vars, Any, Any], Any]:
+    def command(self, c: Cmd, before: Cmd | None) -> Callable[[Vars, Any, Any], Any]:
+        """One pipeline stage; ``before`` is the previous stage (its value is this one's last argument)."""
         first = c.args[0]
         rest = c.args[1:]
+        piped = before is not None
+        # Go reports "can't give argument" at the operand itself, but a parenthesised one moves
+        # nothing: the error stands where the executor last was (the pipeline, or the previous stage).
+        if first.kind != "pipe":
+            spot = first.pos, first.src
+        else:
+            spot = (c.pos, c.src) if before is None else cmd_spot(before)
         if first.kind == "ident":
             return self.call(first.value, rest, c, piped)  # type: ignore[arg-type]
         if (rest or piped) and first.kind in ("field", "var", "pipe") and first.chain:
@@ -261,7 +308,7 @@ class Compiler:
             raise_msg = f"can't give argument to non-function {first.src}"
 
             def bad(vars: Vars, dot: Any, final: Any) -> Any:
-                raise _fail(c.pos, c.src, raise_msg)
+                raise _fail(spot[0], spot[1], raise_msg)
 
             return bad
         if first.kind == "nil":
@@ -278,7 +325,7 @@ class Compiler:
             if final is not _NOFINAL or has_args:
                 if is_field and first.chain:
                     raise _fail(c.pos, c.src, f"{first.chain[-1]} is not a method but has arguments")
-                raise _fail(c.pos, c.src, f"can't give argument to non-function {first.src}")
+                raise _fail(spot[0], spot[1], f"can't give argument to non-function {first.src}")
             return ev(vars, dot)
 
         return run
@@ -290,7 +337,7 @@ class Compiler:
         name = first.chain[-1]
         receiver = self.operand(Arg(first.kind, first.pos, first.src, first.value, first.chain[:-1]))
         evs = [self.operand(a) for a in rest]
-        pos, src = first.pos, first.src
+        pos, src = arg_spot(first)
 
         def run(vars: Vars, dot: Any, final: Any) -> Any:
             recv = receiver(vars, dot)
@@ -302,7 +349,9 @@ class Compiler:
                     return call_time_method(recv, name, args)
                 except ArgError as exc:
                     raise _fail(pos, src, str(exc)) from None
-            if isinstance(recv, dict | Mapping):
+            if isinstance(recv, Struct) and name in recv:
+                raise _fail(pos, src, f"{name} has arguments but cannot be invoked as function")
+            if isinstance(recv, dict | Mapping) and not isinstance(recv, Struct):
                 raise _fail(pos, src, f"{name} is not a method but has arguments")
             return field_of(recv, name, pos, src, False)
 
@@ -311,7 +360,15 @@ class Compiler:
     def operand(self, a: Arg) -> Eval:
         base: Eval
         if a.kind == "const":
-            value = Rune(a.value) if a.const_kind == "rune" else a.value  # type: ignore[call-overload]
+            value = a.value
+            if a.const_kind == "int" and value >= 2**63:  # type: ignore[operator]
+                # A uint64-only constant: Go's untyped constants become int, and this one does not fit.
+                pos, src = a.pos, a.src
+
+                def overflow(vars: Vars, dot: Any) -> Any:
+                    raise _fail(pos, src, f"{src} overflows int")
+
+                return overflow
 
             def base(vars: Vars, dot: Any) -> Any:
                 return value
@@ -341,7 +398,7 @@ class Compiler:
 
         if not chain:
             return base
-        pos, src = a.pos, a.src
+        pos, src = arg_spot(a)
         if len(chain) == 1 and a.kind == "field":
             key = chain[0]
 
@@ -360,8 +417,11 @@ class Compiler:
 
         def chained(vars: Vars, dot: Any) -> Any:
             value = base(vars, dot)
+            iface = False
             for name in chain:
-                value = field_of(value, name, pos, src, False)
+                receiver = value
+                value = field_of(receiver, name, pos, src, False, iface)
+                iface = _holds_interfaces(receiver)
             return value
 
         return chained
@@ -388,7 +448,10 @@ class Compiler:
 
             return logic
         gofn = fn if isinstance(fn, GoFunc) else GoFunc(fn, None)
-        consts = [a if a.kind == "const" else None for a in args]
+        if fn is BUILTINS["call"]:
+            callee = args[0].src if args else None
+            gofn = GoFunc(functools.partial(call_named, callee), gofn.params, gofn.variadic)
+        consts = [a if a.kind in ("const", "nil") else None for a in args]
         # Where Go reports an argument error: the identifier for a count, else the operand itself.
         spots = [(a.pos, a.src) for a in args]
         ident_spot = (c.args[0].pos, name)

@@ -9,7 +9,16 @@ from typing import Any
 
 from pystern.gotemplate.gofloat import format_shortest
 from pystern.gotemplate.timelayout import go_time_string
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, StringMap, Struct
+from pystern.gotemplate.values import (
+    MISSING,
+    Color,
+    GoTime,
+    JsonNumber,
+    NilMap,
+    StringMap,
+    Struct,
+    struct_fields,
+)
 
 
 def type_name(v: Any) -> str:
@@ -22,8 +31,8 @@ def type_name(v: Any) -> str:
         return "json.Number"
     if isinstance(v, str):
         return "string"
-    if isinstance(v, Rune):
-        return "int32"
+    if isinstance(v, Byte):
+        return "uint8"
     if isinstance(v, Named):
         return v.go_type
     if isinstance(v, int):
@@ -60,8 +69,8 @@ class Named(int):
         return obj
 
 
-class Rune(int):
-    """An untyped rune constant (``'a'``): an int32 for ``%T``."""
+class Byte(int):
+    """A ``uint8``: what ``index`` of a string gives (Go's untyped rune constants are plain ints)."""
 
     __slots__ = ()
 
@@ -83,8 +92,11 @@ def sprint_value(v: Any, verb: str = "v", plus: bool = False) -> str:
     if isinstance(v, float):
         return format_shortest(v, "g")
     if isinstance(v, Struct):
-        # Go prints a struct as its field values in order: {a b c}.
-        return "{" + " ".join(sprint_value(x) for x in v.values()) + "}"
+        # Go prints a struct as its field values in order: {a b c}; %+v names them: {A:a B:b C:c}.
+        fields = struct_fields(v)
+        if plus:
+            return "{" + " ".join(f"{k}:{sprint_value(x, verb, plus)}" for k, x in fields) + "}"
+        return "{" + " ".join(sprint_value(x) for _, x in fields) + "}"
     if isinstance(v, Mapping):
         items = sorted(v.items(), key=lambda kv: _sort_key(kv[0]))
         return "map[" + " ".join(f"{sprint_value(k)}:{sprint_value(x)}" for k, x in items) + "]"
@@ -133,11 +145,13 @@ _SPEC = re.compile(r"%([-+# 0]*)(\[\d+\])?(\*|\d+)?(?:\.(\[\d+\])?(\*|\d*))?(\[\
 
 
 class _Flags:
-    __slots__ = ("minus", "plus", "prec", "sharp", "space", "width", "zero")
+    __slots__ = ("minus", "plus", "plus_v", "prec", "sharp", "space", "width", "zero")
 
-    def __init__(self, flags: str, width: int | None, prec: int | None) -> None:
+    def __init__(self, flags: str, width: int | None, prec: int | None, verb: str = "") -> None:
         self.minus = "-" in flags
-        self.plus = "+" in flags
+        # Go: with %v, "+" asks for field names (plusV) and no longer forces a sign.
+        self.plus_v = verb == "v" and "+" in flags
+        self.plus = "+" in flags and not self.plus_v
         self.sharp = "#" in flags
         self.space = " " in flags
         self.zero = "0" in flags and not self.minus
@@ -207,7 +221,7 @@ def sprintf(fmt: str, *args: Any) -> str:
             continue
         arg = args[argi]
         argi += 1
-        out.append(format_arg(arg, verb, _Flags(flags, width, prec)))
+        out.append(format_arg(arg, verb, _Flags(flags, width, prec, verb)))
     if not reordered and argi < len(args):
         extra = ", ".join(
             f"{type_name(a)}={sprint_value(a)}" if a is not None else "<nil>" for a in args[argi:]
@@ -268,6 +282,11 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
         if verb in "veEfFgGxX":
             return _fmt_float(arg, verb, f)
         return _bad(verb, arg)
+    if isinstance(arg, Struct):
+        # Field by field with the verb (names with %+v), in declaration order.
+        named = f.plus_v
+        parts = ((f"{k}:" if named else "") + format_arg(x, verb, f) for k, x in struct_fields(arg))
+        return "{" + " ".join(parts) + "}"
     if isinstance(arg, Mapping):
         items = sorted(arg.items(), key=lambda kv: _sort_key(kv[0]))
         inner = " ".join(f"{format_arg(k, verb, f)}:{format_arg(x, verb, f)}" for k, x in items)
@@ -402,9 +421,12 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
     return _pad(text, f, mode="number")
 
 
-def _go_syntax(v: Any) -> str:
+def _go_syntax(v: Any, nested: bool = False) -> str:
+    """``%#v``; ``nested``: inside a map or slice, where a nil is a typed ``interface {}(nil)``."""
     if v is None or v is MISSING:
-        return "<nil>"
+        return "interface {}(nil)" if nested else "<nil>"
+    if isinstance(v, NilMap):
+        return "map[string]interface {}(nil)"
     if isinstance(v, JsonNumber):
         return quote(str(v))
     if isinstance(v, str):
@@ -416,7 +438,8 @@ def _go_syntax(v: Any) -> str:
         return text
     if isinstance(v, Mapping):
         items = sorted(v.items(), key=lambda kv: _sort_key(kv[0]))
-        return type_name(v) + "{" + ", ".join(f"{_go_syntax(k)}:{_go_syntax(x)}" for k, x in items) + "}"
+        pairs = (f"{_go_syntax(k)}:{_go_syntax(x, True)}" for k, x in items)
+        return type_name(v) + "{" + ", ".join(pairs) + "}"
     if isinstance(v, list | tuple):
-        return "[]interface {}{" + ", ".join(_go_syntax(x) for x in v) + "}"
+        return "[]interface {}{" + ", ".join(_go_syntax(x, True) for x in v) + "}"
     return sprint_value(v)

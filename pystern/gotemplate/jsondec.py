@@ -55,7 +55,9 @@ _SPACE = " \t\n\r"
 
 
 def _quote_char(c: str) -> str:
-    # Go's quoteChar: strconv.Quote in single quotes, with ' and " special-cased.
+    # Go's quoteChar: strconv.Quote in single quotes, with ' and " special-cased.  Go's scanner sees
+    # bytes, and quotes a byte as the code point of the same number ("é" starts with 0xC3: 'Ã').
+    c = chr(c.encode("utf-8", "surrogateescape")[0])
     if c == "'":
         return "'\\''"
     if c == '"':

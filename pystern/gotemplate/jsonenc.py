@@ -1,9 +1,9 @@
 """Go ``encoding/json`` output: ``json.Marshal`` and ``json.MarshalIndent`` byte for byte.
 
 Go differs from Python's ``json.dumps`` in a few places: it escapes ``<``, ``>`` and ``&`` (HTML-safe) and
-U+2028/U+2029, writes invalid UTF-8 as U+FFFD, prints float64 without a trailing ``.0`` (``3``, ``1e+21``,
-``1e-7``), and sorts map keys.  The common case (strings, ints, nested dicts/lists of them) goes through
-the C encoder plus one ``translate`` pass, which is what ``-o json`` needs per log line.
+U+2028/U+2029, writes each invalid UTF-8 byte as the escape ``\\ufffd``, prints float64 without a
+trailing ``.0`` (``3``, ``1e+21``, ``1e-7``), and sorts map keys.  The common case (strings, ints,
+nested dicts/lists of them) goes through the C encoder plus one ``translate`` pass.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def _fixup(text: str) -> str:
     # str.replace runs in C; a translate() table would cost a dict lookup per character.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return _SURROGATES.sub("\ufffd", text)
+    # An undecodable byte (a surrogateescape surrogate): Go writes the six characters \ufffd per byte.
+    return _SURROGATES.sub(r"\\ufffd", text)
 
 
 def _is_plain(value: Any, depth: int = 0) -> bool:
@@ -64,8 +65,8 @@ def go_json_dumps(value: Any, *, sort_keys: bool = True) -> str:
 
     ``sort_keys=True`` treats every dict as a Go map (keys sorted); ``False`` keeps insertion order at
     every level, as a Go struct would (sort nested maps yourself then).  ``bytes`` are decoded as UTF-8
-    with invalid bytes replaced by U+FFFD, like Go's string handling.  Raises ``TemplateExecError`` for
-    values Go cannot encode (NaN, infinities).
+    with each invalid byte written as ``\\ufffd``, like Go's string handling.  Raises
+    ``TemplateExecError`` for values Go cannot encode (NaN, infinities).
     """
     if _is_plain(value):
         text = (_SORTED if sort_keys else _ORDERED).encode(value)
@@ -125,7 +126,7 @@ def _encode(value: Any, out: list[str], sort_keys: bool, indent: str | None, nl:
     elif isinstance(value, str):
         out.append(_string(value))
     elif isinstance(value, bytes):
-        out.append(_string(value.decode("utf-8", "replace")))
+        out.append(_string(value.decode("utf-8", "surrogateescape")))
     elif isinstance(value, int):
         out.append(str(value))
     elif isinstance(value, float):

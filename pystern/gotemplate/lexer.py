@@ -25,7 +25,9 @@ _NUMBER = re.compile(
     r"[+-]?(?:0[xX](?:_?[0-9a-fA-F])+(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?\d+)?|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
     r"|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d+)?)i?"
 )
-_IDENT = re.compile(r"[A-Za-z_\u0080-\U0010ffff][\w\u0080-\U0010ffff]*")
+# Go: a letter or "_", then letters, digits and "_" (Unicode classes, as unicode.IsLetter/IsDigit).
+_IDENT = re.compile(r"[^\W0-9][\w]*")
+_WORD = re.compile(r"\w*")
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CHAR = re.compile(r"'(?:[^'\\\n]|\\.)*'")
 
@@ -49,8 +51,15 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
     n = len(text)
     trim_next = False
 
-    def fail(msg: str, at: int) -> TemplateParseError:
-        return TemplateParseError(f"template: {name}:{text.count(chr(10), 0, at) + 1}: {msg}")
+    def fail(msg: str, at: int, action: int | None = None) -> TemplateParseError:
+        line = text.count("\n", 0, at) + 1
+        if action is not None:
+            # Go names the action's first line when the error is on a later one.
+            first = text.count("\n", 0, action) + 1
+            if first != line:
+                where = " started at" if msg.endswith(" action") else " in action started at"
+                msg += f"{where} {name}:{first}"
+        return TemplateParseError(f"template: {name}:{line}: {msg}")
 
     while True:
         start = text.find("{{", pos)
@@ -88,9 +97,10 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
             toks.pop()
             continue
         line = text.count("\n", 0, i) + 1
+        depth = 0
         while True:
             if i >= n:
-                raise fail("unclosed action", start)
+                raise fail("unclosed action", n, start)
             c = text[i]
             if c in _SPACE:
                 j = i
@@ -110,6 +120,9 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 pos = i + 2
                 break
             if c in "|(),=":
+                depth += {"(": 1, ")": -1}.get(c, 0)
+                if depth < 0:
+                    raise fail("unexpected right paren", i, start)
                 toks.append(Token(c, c, i, line))
                 i += 1
                 continue
@@ -117,17 +130,19 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 toks.append(Token(":=", ":=", i, line))
                 i += 2
                 continue
+            if c == ":":
+                raise fail("expected :=", i, start)
             if c == '"':
                 m = _STRING.match(text, i)
                 if m is None:
-                    raise fail("unterminated quoted string", i)
+                    raise fail("unterminated quoted string", i, start)
                 toks.append(Token("string", m.group(0), i, line))
                 i = m.end()
                 continue
             if c == "`":
                 j = text.find("`", i + 1)
                 if j < 0:
-                    raise fail("unterminated raw quoted string", i)
+                    raise fail("unterminated raw quoted string", i, start)
                 toks.append(Token("rawstring", text[i : j + 1], i, line))
                 line += text.count("\n", i, j)
                 i = j + 1
@@ -135,41 +150,52 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
             if c == "'":
                 m = _CHAR.match(text, i)
                 if m is None:
-                    raise fail("unterminated character constant", i)
+                    raise fail("unterminated character constant", i, start)
                 toks.append(Token("char", m.group(0), i, line))
                 i = m.end()
                 continue
-            if c == "$":
-                m = _IDENT.match(text, i + 1)
-                j = m.end() if m else i + 1
-                toks.append(Token("variable", text[i:j], i, line))
+            if c == "$" or (c == "." and not (i + 1 < n and text[i + 1].isdigit())):
+                # $name / .Field: letters, digits and "_", which must end at a terminator ("bad
+                # character" otherwise: ``.Labels.app-name`` fails on the "-", as in Go).
+                j = _WORD.match(text, i + 1).end()  # type: ignore[union-attr]
+                if j < n and not _terminator(text, j):
+                    raise fail(f"bad character {_char_u(text[j])}", j, start)
+                kind = "variable" if c == "$" else ("field" if j > i + 1 else "dot")
+                toks.append(Token(kind, text[i:j], i, line))
                 i = j
-                continue
-            if c == "." and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_"):
-                m = _IDENT.match(text, i + 1)
-                assert m is not None
-                toks.append(Token("field", text[i : m.end()], i, line))
-                i = m.end()
                 continue
             if c.isdigit() or c in "+-" or (c == "." and i + 1 < n and text[i + 1].isdigit()):
                 m = _NUMBER.match(text, i)
                 j = m.end() if m else i + 1
                 if j < n and (text[j].isalnum() or text[j] == "_"):
                     # Like Go: the number plus the one offending character (".Labels.app-name" -> "-n").
-                    raise fail(f'bad number syntax: "{text[i : j + 1]}"', i)
+                    raise fail(f'bad number syntax: "{text[i : j + 1]}"', i, start)
                 toks.append(Token("number", text[i:j], i, line))
                 i = j
                 continue
-            if c == ".":
-                toks.append(Token("dot", ".", i, line))
-                i += 1
-                continue
             m = _IDENT.match(text, i)
             if m is not None:
+                if m.end() < n and not _terminator(text, m.end()):
+                    raise fail(f"bad character {_char_u(text[m.end()])}", m.end(), start)
                 word = m.group(0)
                 kind = "keyword" if word in KEYWORDS else ("bool" if word in ("true", "false") else "ident")
                 toks.append(Token(kind, word, i, line))
                 i = m.end()
                 continue
-            raise fail(f"unexpected bad character U+{ord(c):04X} '{c}' in command", i)
+            if " " < c < "\x7f":
+                # Go's lexer passes other printable ASCII on as a character item for the parser to reject.
+                toks.append(Token("punct", c, i, line))
+                i += 1
+                continue
+            raise fail(f"unrecognized character in action: {_char_u(c)}", i, start)
     toks.append(Token("eof", "", n, text.count("\n") + 1))
+
+
+def _terminator(text: str, j: int) -> bool:
+    """Go's ``atTerminator``: what may follow a field, variable or identifier."""
+    return text[j] in " \t\r\n.,|:()" or text.startswith("}}", j)
+
+
+def _char_u(c: str) -> str:
+    """Go's ``%#U``: ``U+0040 '@'`` (no quoted character when it is not printable)."""
+    return f"U+{ord(c):04X}" + (f" '{c}'" if c.isprintable() else "")

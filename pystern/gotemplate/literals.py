@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _ESC = re.compile(
@@ -72,21 +73,43 @@ def parse_number(tok: str) -> tuple[int | float, str]:
         low = body.lower()
         if low.startswith("0x"):
             if "." in low or "p" in low:
-                return sign * float.fromhex(body), "float"
-            return sign * int(body[2:], 16), "int"
+                value = sign * float.fromhex(body)
+                if math.isinf(value):
+                    raise ValueError
+                return value, "float"
+            return _prefixed(sign * int(body[2:], 16)), "int"
         if low.startswith("0b"):
-            return sign * int(body[2:], 2), "int"
+            return _prefixed(sign * int(body[2:], 2)), "int"
         if low.startswith("0o"):
-            return sign * int(body[2:], 8), "int"
+            return _prefixed(sign * int(body[2:], 8)), "int"
         if re.fullmatch(r"0[0-7]+", body):
-            return sign * int(body, 8), "int"
+            return _int64(sign * int(body, 8), tok), "int"
         if re.fullmatch(r"\d+", body):
-            return sign * int(body), "int"
+            return _int64(sign * int(body), tok), "int"
         value = sign * float(body)
-    except ValueError:
+    except (ValueError, OverflowError) as exc:
+        if str(exc).startswith("integer overflow"):
+            raise
         raise ValueError(f"illegal number syntax: {_quote(tok)}") from None
+    if math.isinf(value):
+        # Go's ParseFloat reports a range error: the constant is not a number at all.
+        raise ValueError(f"illegal number syntax: {_quote(tok)}")
     # Go keeps an integral float constant usable as an int ("1e3" -> 1000 for an int argument).
     return value, "float"
+
+
+def _prefixed(value: int) -> int:
+    # Too big for Go's ParseInt/ParseUint, and ParseFloat takes no 0x/0b/0o integer: not a number.
+    if not -(2**63) <= value < 2**64:
+        raise ValueError
+    return value
+
+
+def _int64(value: int, tok: str) -> int:
+    """A decimal integer constant must fit int64 or uint64 (a uint64 one fails when evaluated)."""
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(f"integer overflow: {_quote(tok)}")
+    return value
 
 
 def _quote(text: str) -> str:

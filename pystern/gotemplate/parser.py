@@ -10,6 +10,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 
 from pystern.errors import TemplateParseError
+from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.lexer import Token, lex
 from pystern.gotemplate.literals import parse_char, parse_number, parse_string
 
@@ -125,7 +126,20 @@ class _Parser:
     def parse(self) -> Tree:
         nodes, stop = self.item_list(top=True)
         assert stop == "eof"
-        return Tree(nodes, self.slots, self.text, self.name, self.defs)
+        main = Tree(nodes, self.slots, self.text, self.name, self.defs)
+        # Go adds the top-level tree last, under the template's own name: a {{define}} of that name
+        # replaces a body that is only blank text, and clashes with any other.
+        self.add(main, self.toks[-1])
+        kept = self.defs[self.name]
+        return kept if kept is main else Tree(kept.nodes, kept.slots, self.text, self.name, self.defs)
+
+    def add(self, tree: Tree, tok: Token) -> None:
+        """Go's ``Tree.add``: an empty (blank) definition never replaces another, two others clash."""
+        old = self.defs.get(tree.name)
+        if old is None or _is_empty(old.nodes):
+            self.defs[tree.name] = tree
+        elif not _is_empty(tree.nodes):
+            raise self.fail(f"template: multiple definition of template {_q(tree.name)}", tok)
 
     def item_list(self, top: bool = False) -> tuple[list[Node], str]:
         """Parse until ``{{end}}``/``{{else}}`` (returned as the stop word) or EOF at top level."""
@@ -169,7 +183,7 @@ class _Parser:
                 self.i += 1
                 if self.range_depth == 0:
                     raise self.fail(f"{{{{{word.val}}}}} outside {{{{range}}}}", word)
-                self.expect_close(word.val)
+                self.expect_close(f"{{{{{word.val}}}}}")
                 return Node(word.val, word.pos)
             if word.val in ("template", "block"):
                 self.i += 1
@@ -192,10 +206,14 @@ class _Parser:
         else_body: list[Node] | None = None
         if stop == "else":
             nxt = self.peek_ns()
-            if kind in ("if", "with") and nxt.kind == "keyword" and nxt.val in ("if", "with"):
+            if nxt.kind == "keyword" and nxt.val == kind and kind in ("if", "with"):
                 # {{else if ...}} / {{else with ...}}: a nested control that consumes our {{end}}.
                 self.i += 1
                 else_body = [self.control(nxt.val, nxt)]
+            elif nxt.kind == "keyword" and nxt.val in ("if", "with"):
+                # Go chains only if/else if and with/else with: any other pair leaves the keyword
+                # where an item list must start.
+                raise self.fail(f"unexpected <{nxt.val}> in input", nxt)
             else:
                 self.expect_close("else")
                 self.scopes.append({})
@@ -218,7 +236,8 @@ class _Parser:
         """``{{define "name"}} body {{end}}``: parsed with its own variables ($ = its dot)."""
         name = self.template_name(word)
         self.expect_close("define clause")
-        self.defs[name] = self.sub_tree(name)
+        tree = self.sub_tree(name)
+        self.add(tree, self.toks[self.i - 1])
 
     def sub_tree(self, name: str) -> Tree:
         saved = (self.scopes, self.slots, self.range_depth)
@@ -242,7 +261,8 @@ class _Parser:
         if word.val == "block":
             if pipe is None:
                 raise self.fail("missing value for block clause", word)
-            self.defs[name] = self.sub_tree(name)
+            tree = self.sub_tree(name)
+            self.add(tree, self.toks[self.i - 1])
         return Node("template", pos, name, pipe=pipe)
 
     # -- pipelines -------------------------------------------------------------------------------
@@ -257,17 +277,20 @@ class _Parser:
             if nxt.kind in (":=", "="):
                 decl, assign = [start], nxt.kind == "="
                 self.i += 1
-            elif nxt.kind == "," and context == "range":
+            elif nxt.kind == "," and context != "range":
+                raise self.fail(f"too many declarations in {context}", nxt)
+            elif nxt.kind == ",":
                 self.i += 1
                 second = self.next_ns()
                 op = self.next_ns()
+                if second.kind == "variable" and op.kind == ",":
+                    raise self.fail("too many declarations in range", op)
                 if second.kind != "variable" or op.kind not in (":=", "="):
                     raise self.fail("range can only initialize variables", second)
                 decl, assign = [start, second], op.kind == "="
             else:
                 self.i = save
         cmds: list[Cmd] = []
-        src_start = self.peek_ns().pos
         while True:
             tok = self.peek_ns()
             if tok.kind == end:
@@ -276,6 +299,8 @@ class _Parser:
             if tok.kind in ("}}", ")", "eof"):
                 if end == ")" and tok.kind != ")":
                     raise self.fail("unclosed left paren", tok)
+                raise self.fail(f"unexpected {_desc(tok)} in {context}", tok)
+            if tok.kind not in _COMMAND_START and not (tok.kind == "keyword" and tok.val == "nil"):
                 raise self.fail(f"unexpected {_desc(tok)} in {context}", tok)
             cmds.append(self.command())
             sep = self.peek_ns()
@@ -288,7 +313,10 @@ class _Parser:
         for stage, cmd in enumerate(cmds[1:], start=2):
             if cmd.args[0].kind in ("const", "nil", "dot"):
                 raise self.fail(f"non executable command in pipeline stage {stage}")
-        src = self.text[src_start : self.toks[self.i - 1].pos].strip()
+        # Go prints a pipeline from its nodes (PipeNode.String): single spaces, whatever the layout.
+        src = " | ".join(c.src for c in cmds)
+        if decl:
+            src = ", ".join(v.val for v in decl) + (" = " if assign else " := ") + src
         slots = [self.lookup(v) if assign else self.declare(v.val) for v in decl]
         return Pipe(cmds, pos, src, slots, assign)
 
@@ -305,11 +333,7 @@ class _Parser:
             args.append(self.operand())
             nxt = self.peek()
             if nxt.kind not in ("space", "}}", "|", ")", "eof"):
-                raise (
-                    self.fail("missing space?", nxt)
-                    if nxt.kind != ","
-                    else self.fail(f"unexpected {_desc(nxt)} in operand", nxt)
-                )
+                raise self.fail(f"unexpected {_desc(nxt)} in operand", nxt)
         if not args:
             raise self.fail("empty command")
         # Go prints a command as its operands joined by single spaces.
@@ -318,6 +342,7 @@ class _Parser:
     def operand(self) -> Arg:
         arg = self.term()
         chain: list[str] = []
+        chain_pos = self.peek().pos
         while self.peek().kind == "field":
             chain.append(self.next().val[1:])
         if chain:
@@ -327,7 +352,13 @@ class _Parser:
                 raise self.fail(f"unexpected . after term {_q(arg.src)}")
             arg.chain = arg.chain + tuple(chain)
             end = self.toks[self.i].pos
-            arg.src = self.text[arg.pos : end]
+            if arg.kind == "pipe":
+                arg.src += "".join("." + name for name in chain)
+            else:
+                arg.src = self.text[arg.pos : end]
+            if arg.kind in ("field", "var"):
+                # Go's parser re-creates the node at its chain, so ``.a.b`` is positioned at ``.b``.
+                arg.pos = chain_pos
         return arg
 
     def term(self) -> Arg:
@@ -366,9 +397,19 @@ class _Parser:
             return Arg("const", tok.pos, tok.val, number, const_kind=kind)
         if k == "(":
             pipe = self.pipeline("parenthesized pipeline", tok.pos, end=")")
-            end = self.toks[self.i].pos
-            return Arg("pipe", tok.pos, self.text[tok.pos : end], pipe)
+            return Arg("pipe", tok.pos, f"({pipe.src})", pipe)
         raise self.fail(f"unexpected {_desc(tok)} in operand", tok)
+
+
+# Items that can begin a command (Go's pipeline loop rejects any other as "unexpected X in <context>").
+_COMMAND_START = frozenset(
+    ("bool", "char", "dot", "field", "ident", "number", "rawstring", "string", "variable", "(")
+)
+
+
+def _is_empty(nodes: list[Node]) -> bool:
+    """Go's ``IsEmptyTree``: nothing but blank text (comments leave no node here)."""
+    return all(n.kind == "text" and not n.text.strip() for n in nodes)
 
 
 def _q(text: str) -> str:
@@ -376,13 +417,14 @@ def _q(text: str) -> str:
 
 
 def _desc(tok: Token) -> str:
+    """Go's ``item.String``: keywords in angle brackets, other items quoted, cut after 10 characters."""
     if tok.kind == "eof":
         return "EOF"
-    if tok.kind == "keyword":
+    if tok.kind in ("keyword", "dot"):
         return f"<{tok.val}>"
-    if tok.kind == "}}":
-        return "}}"
-    return _q(tok.val)
+    if len(tok.val.encode("utf-8", "surrogateescape")) > 10:
+        return quote(tok.val[:10]) + "..."
+    return quote(tok.val)
 
 
 def parse_tree(text: str, name: str, funcs: Container[str]) -> Tree:

@@ -7,6 +7,7 @@ off makes every colour helper return plain text, as fatih/color does with ``NoCo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout, load_loca
 from pystern.gotemplate.timeparse import ZERO_TIME, to_time
 from pystern.gotemplate.values import Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _FG = {"Black": 30, "Red": 31, "Green": 32, "Yellow": 33, "Blue": 34, "Magenta": 35, "Cyan": 36, "White": 37}
 _LEVELS = {
     "debug": 35, "info": 34, "warn": 33, "warning": 33, "error": 31, "dpanic": 31, "panic": 31,
@@ -124,9 +126,7 @@ def stern_funcs(color: bool) -> Mapping[str, Callable[..., Any]]:
         return Color(attrs, enabled=color).wrap(text)
 
     @gofunc("color", "string")
-    def _color(c: Color | None, text: str) -> str:
-        if c is None:
-            raise FuncError("invalid memory address or nil pointer dereference")
+    def _color(c: Color, text: str) -> str:
         return c.wrap(text) if color else text
 
     @gofunc("string", variadic="attr")
@@ -145,18 +145,24 @@ def stern_funcs(color: bool) -> Mapping[str, Callable[..., Any]]:
     def _level_color(value: Any) -> str:
         if not isinstance(value, str) or isinstance(value, JsonNumber):
             return ""
-        code = _LEVELS.get(value.lower())
+        # Go's strings.ToLower maps rune by rune: U+0130 becomes a plain "i" (Python gives "i" + U+0307).
+        code = _LEVELS.get(value.replace("\u0130", "i").lower())
         return str(value) if code is None else paint((code,), str(value))
 
     @gofunc("any")
     def _bunyan_level_color(value: Any) -> str:
         if isinstance(value, JsonNumber):
+            # json.Number.Int64 is strconv.ParseInt: an optional sign, ASCII digits, within int64.
             text = str(value)
-            if not text.lstrip("-").isdigit():
+            digits = text[1:] if text[:1] in ("+", "-") else text
+            if not (digits.isascii() and digits.isdigit()):
                 return ""
             level = int(text)
+            if not _INT64_MIN <= level <= _INT64_MAX:
+                return ""
         elif isinstance(value, float):
-            level = int(value)
+            # Go's int64(f) truncates; out of range (or NaN) it gives the minimum int64 on amd64.
+            level = int(value) if math.isfinite(value) and _INT64_MIN <= value < 2.0**63 else _INT64_MIN
         else:
             return ""
         for limit, code in ((30, 35), (40, 34), (50, 33), (60, 31), (100, 36)):

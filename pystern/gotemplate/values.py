@@ -125,6 +125,24 @@ JSON_TAGS: dict[str, tuple[tuple[str, str, bool], ...]] = {
 }
 
 
+# The fields of known structs as Go declares them: fmt prints these, in this order (a field pystern
+# adds for its own use, such as the Log's ``Context``, is not part of stern's struct).
+STRUCT_FIELDS: dict[str, tuple[str, ...]] = {
+    "stern.Log": (
+        "Message", "Timestamp", "NodeName", "Namespace", "PodName", "ContainerName", "Labels",
+        "Annotations", "PodColor", "ContainerColor",
+    )
+}  # fmt: skip
+
+
+def struct_fields(value: Struct) -> list[tuple[str, Any]]:
+    """``(name, value)`` of each field Go would print, in declaration order."""
+    names = STRUCT_FIELDS.get(value.go_type)
+    if names is None:
+        return list(value.items())
+    return [(name, value[name]) for name in names if name in value]
+
+
 class NilMap(dict[str, Any]):
     """A nil ``map[string]interface{}`` (what ``tryParseJSON`` returns on failure): empty, JSON ``null``."""
 

@@ -180,3 +180,29 @@ async def test_stdin_with_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert out.decode().split() == ["rc=0"] * 5
     assert err == b""
+
+
+async def test_a_stern_template_renders_and_reports_bad_lines(sandbox: Sandbox, tmp_path: Path) -> None:
+    # stern's own test template shape: JSON lines rendered, the others reported one line each on stderr.
+    sandbox.cluster.add_pod("api-1", containers=("app",))
+    ts = "2024-03-05T07:08:09.5+01:00"
+    lines = (f'{{"ts":"{ts}","level":"info","msg":"up"}}', "plain", f'{{"ts":"{ts}","level":30,"msg":"x"}}')
+    sandbox.cluster.write("api-1", "app", *lines)
+    template = '{{.PodName}} {{with $m := parseJSON .Message}}[{{toRFC3339Nano (toUTC $m.ts)}}] {{if eq $m.level "info"}}{{levelColor $m.level}}{{end}} {{$m.msg}}{{end}}{{"\\n"}}'
+    argv = (
+        "--no-follow",
+        ".",
+        "--kubeconfig",
+        str(sandbox.kubeconfig_path),
+        "--color=never",
+        "--template",
+        template,
+    )
+    proc = await _pystern(*argv, "--only-log-lines", env=_env(tmp_path))
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().splitlines() == ["api-1 [2024-03-05T06:08:09.5Z] info up"]
+    assert err.decode().splitlines() == [
+        "expanding template failed: template: log:1:26: executing \"log\" at <parseJSON .Message>: error calling parseJSON: invalid character 'p' looking for beginning of value",
+        'expanding template failed: template: log:1:85: executing "log" at <eq $m.level "info">: error calling eq: incompatible types for comparison: float64 and string',
+    ]

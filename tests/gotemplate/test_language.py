@@ -106,7 +106,7 @@ def test_associated_templates(text: str, want: str) -> None:
 MORE = [
     ("json-nil-map", '{{json (tryParseJSON "x")}} {{json (parseJSON "null")}}', "null null"),
     ("json-lone-surrogate-escape", '{{with parseJSON `{"a":"\\ud800x"}`}}{{.a}}{{end}}', "\ufffdx"),
-    ("else-with", "{{if 0}}a{{else with .f}}w{{.}}{{else}}c{{end}}", "w3.14"),
+    ("else-with", "{{with 0}}a{{else with .f}}w{{.}}{{else}}c{{end}}", "w3.14"),
     ("json-number-eq-string", '{{with tryParseJSON `{"l":30}`}}{{eq .l "30"}}{{end}}', "true"),
     ("float-hex", '{{printf "%x %X" 3.0 0.1}}', "0x1.8p+01 0X1.999999999999AP-04"),
     ("toUTC-zero", '{{toUTC "junk"}}', "0001-01-01 00:00:00 +0000 UTC"),
