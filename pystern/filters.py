@@ -4,7 +4,7 @@ The API server applies the label and field selectors; everything here runs on th
 client, on every pod event: the pod-name query, ``--exclude-pod``, ``--condition``,
 and per container ``-c``/``-E``, ``--init-containers``, ``--ephemeral-containers`` and
 ``--container-state``.  The "first sighting" rule of ``--container-state`` needs the
-container-ID history, so it lives in ``discovery.ContainerTable``; this module only
+container-ID history, so it lives in ``containers.ContainerTable``; this module only
 answers the stateless questions.
 """
 

@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from pystern import errors
-from pystern.discovery import ContainerTable, DiscoveryEvent, PodWatcher, TargetAdded, retry_delay
+from pystern.containers import ContainerTable, DiscoveryEvent, TargetAdded
+from pystern.discovery import PodWatcher, retry_delay
 from pystern.filters import TargetFilter
 from pystern.merge import MergeChannel, SortingSink, StreamMerger
 from pystern.model import Notice, NoticeKind, Pod, Target

@@ -28,6 +28,7 @@ RANKS: dict[str, int] = {
     "filters": 2,
     "gotemplate": 2,
     "render": 2,
+    "containers": 3,
     "discovery": 3,
     "tail": 3,
     "merge": 3,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pystern.discovery import ContainerTable, PodWatcher
+from pystern.containers import ContainerTable
+from pystern.discovery import PodWatcher
 from pystern.filters import TargetFilter
 from pystern.model import Target
 from pystern.options import Selection

@@ -7,7 +7,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pystern.discovery import ContainerTable, TargetAdded, TargetRemoved
+from pystern.containers import ContainerTable, TargetAdded, TargetRemoved
 from pystern.filters import TargetFilter
 from pystern.model import (
     ContainerKind,
