@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import yaml
 
 from pystern.cli import ProcessIO, run_cli
 from pystern.errors import ConnectionFailed
-from pystern.kube import connect
+from pystern.kube import KubeCluster, connect
 from pystern.model import NoticeKind
 from pystern.options import Config, Connection, Follow
 from pystern.sandbox import Sandbox
@@ -32,6 +34,25 @@ def _good_and_down(sandbox: Sandbox, path: Path, port: int) -> Path:
     config["contexts"].append({"name": "down", "context": {"cluster": "down", "user": "good"}})
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+@contextlib.asynccontextmanager
+async def _good_and_unreachable(
+    sandbox: Sandbox, tmp_path: Path
+) -> AsyncIterator[tuple[KubeCluster, KubeCluster, ConnectionFailed, int]]:
+    """Clusters ``good`` (the sandbox) and ``down`` (nothing on its port yet), ``down``'s probe
+    error and its port, as ``connect_contexts`` hands them to the engine; both closed after."""
+    port = _free_port()
+    kubeconfig = str(_good_and_down(sandbox, tmp_path / "k", port))
+    good = await connect(Connection(kubeconfig=kubeconfig), "good")
+    down = await connect(Connection(kubeconfig=kubeconfig), "down", probe=False)
+    try:
+        with pytest.raises(ConnectionFailed) as probed:
+            await down.probe()
+        yield good, down, probed.value, port
+    finally:
+        await good.aclose()
+        await down.aclose()
 
 
 async def _run(argv: list[str], env: dict[str, str]) -> tuple[int, bytes, str]:
@@ -85,15 +106,7 @@ async def test_follow_tails_the_others_and_picks_the_context_up_when_it_answers(
 ) -> None:
     sandbox.cluster.add_pod("web")
     sandbox.cluster.write("web", "app", "hello")
-    port = _free_port()
-    kubeconfig = str(_good_and_down(sandbox, tmp_path / "k", port))
-    good = await connect(Connection(kubeconfig=kubeconfig), "good")
-    down = await connect(Connection(kubeconfig=kubeconfig), "down", probe=False)
-    try:
-        try:
-            await down.probe()
-        except ConnectionFailed as exc:
-            error = exc
+    async with _good_and_unreachable(sandbox, tmp_path) as (good, down, error, port):
         sink = RecordingSink()
         config = Config(follow=Follow(tail_lines=1))
         async with engine(config, [good], sink, unreachable=[(down, error)]):
@@ -114,21 +127,10 @@ async def test_follow_tails_the_others_and_picks_the_context_up_when_it_answers(
                 await eventually(lambda: sink.messages(pod="api") == [b"last", b"new"], what="a new line")
                 assert len(sink.kinds(NoticeKind.RETRYING)) == 1  # retried quietly meanwhile
             assert {t.context for t, _ in sink.lines} == {"good", "down"}
-    finally:
-        await good.aclose()
-        await down.aclose()
 
 
 async def test_a_late_context_that_answers_with_an_error_says_so(sandbox: Sandbox, tmp_path: Path) -> None:
-    port = _free_port()
-    kubeconfig = str(_good_and_down(sandbox, tmp_path / "k", port))
-    good = await connect(Connection(kubeconfig=kubeconfig), "good")
-    down = await connect(Connection(kubeconfig=kubeconfig), "down", probe=False)
-    try:
-        try:
-            await down.probe()
-        except ConnectionFailed as exc:
-            error = exc
+    async with _good_and_unreachable(sandbox, tmp_path) as (good, down, error, port):
         sink = RecordingSink()
         async with (
             engine(Config(), [good], sink, unreachable=[(down, error)]),
@@ -141,9 +143,6 @@ async def test_a_late_context_that_answers_with_an_error_says_so(sandbox: Sandbo
                 'watching pods in namespace default of context "down": '
             )
             assert "forbidden" in sink.kinds(NoticeKind.RETRYING)[1].text
-    finally:
-        await good.aclose()
-        await down.aclose()
 
 
 async def test_the_library_follows_the_contexts_that_answer(sandbox: Sandbox, tmp_path: Path) -> None:
