@@ -516,7 +516,11 @@ class Tail:
                 return None
             if self.final and isinstance(error, errors.ApiError) and not _transient(error):
                 return None  # the stopped container's log went away with its pod: nothing more to read
-            if isinstance(error, errors.ApiError) and not _waiting_error(error):
+            if (
+                isinstance(error, errors.ApiError)
+                and not _waiting_error(error)
+                and not self._credentials(error)
+            ):
                 refusals += 1
             outcome = await self._after_error(error, failures + 1, refusals)
             if outcome is not None:
@@ -628,14 +632,21 @@ class Tail:
             self.streak_kind = kind
             self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
         if delay > waited:
-            if self.follow and isinstance(error, (errors.ConnectionFailed, errors.ConnectionLost)):
-                # The server is unreachable: the pod watch polls it, and its relist (or any change
-                # of this pod) wakes us as soon as it is back; a pod terminating meanwhile may not
-                # wait for our own backoff.
+            unreachable = isinstance(error, (errors.ConnectionFailed, errors.ConnectionLost))
+            if self.follow and (unreachable or self._credentials(error)):
+                # The server is unreachable, or refuses our credentials for now: the pod watch
+                # keeps trying, and its relist (or any change of this pod) wakes us as soon as it
+                # gets through; a pod terminating meanwhile may not wait for our own backoff.
                 await self.status_source.wait_change(t, delay - waited)
             else:
                 await self.sleep(delay - waited)
         return None
+
+    def _credentials(self, error: errors.PysternError) -> bool:
+        """Following, a 401 is waited out rather than counted towards giving up: credentials are
+        renewed outside pystern (an exec plugin, a rotated token file, a new login), and a tail
+        that gave up would stay silent once they work again."""
+        return self.follow and isinstance(error, errors.ApiError) and error.status == 401
 
     async def _settle(self) -> float:
         """Before reconnecting: wait up to ``eof_grace`` for the watch to report this container stopping.

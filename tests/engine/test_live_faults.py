@@ -301,3 +301,28 @@ async def test_a_token_expiring_during_a_tails_streak_of_errors_is_reported(
     assert texts[1].startswith("Internal error occurred")
     assert texts[2].startswith("You must be logged in to the server (Unauthorized); retrying in")
     assert len(texts) == 3
+
+
+async def test_a_tail_waits_out_refused_credentials_and_resumes_when_they_work_again(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # Following, a 401 is not a reason to give up: the credentials may be renewed (an exec
+    # plugin, a rotated token file, a new login).  The tail waits for the pod watch to get
+    # through again and then prints what was written meanwhile, each line once.
+    sb = sandbox.cluster
+    sb.add_pod("a")
+    sb.write("a", "app", "before")
+    sink = RecordingSink()
+    token = sb.token
+    async with engine(Config(), [cluster], sink, policy=dataclasses.replace(FAST_POLICY, stall_check=0)):
+        await eventually(lambda: sink.messages() == [b"before"], what="the first line")
+        sb.rotate_token("renewed-elsewhere")
+        sb.break_log_streams("reset", mid_line=False)
+        sb.write("a", "app", "during")
+        await asyncio.sleep(3.0)  # far more than give_up_after (10) refused attempts at this pace
+        sb.rotate_token(token)  # the credentials work again
+        sb.write("a", "app", "after")
+        await eventually(lambda: sink.messages() == [b"before", b"during", b"after"], within=10)
+        await asyncio.sleep(0.3)  # room for repeats to show up
+    assert sink.messages() == [b"before", b"during", b"after"]
+    assert not sink.kinds(NoticeKind.GAVE_UP)
