@@ -162,7 +162,10 @@ async def serve_logs(
     follow = opts.follow and inst is cont.current and inst.running
     resp = web.StreamResponse(status=200, headers={"Content-Type": "text/plain"})
     resp.enable_chunked_encoding()
-    await resp.prepare(request)  # the kubelet flushes headers before any log output
+    try:
+        await resp.prepare(request)  # the kubelet flushes headers before any log output
+    except (ConnectionResetError, ConnectionError):
+        return resp  # the client went away before the headers (a cancelled tail): nothing to serve
     stream = LogStream(namespace, name, cont.name, inst.log)
     driver.streams.add(stream)
     try:

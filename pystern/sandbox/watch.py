@@ -110,7 +110,10 @@ async def serve_watch(request: web.Request, driver: PodDriver, watch: WatchReque
     store = driver.store
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
     resp.enable_chunked_encoding()
-    await resp.prepare(request)  # headers go out before the first event, as the API server does
+    try:
+        await resp.prepare(request)  # headers go out before the first event, as the API server does
+    except (ConnectionResetError, ConnectionError):
+        return resp  # the client went away before the headers: nothing to watch for
     watcher = store.subscribe(watch.resource.name)
     loop = asyncio.get_running_loop()
     timeout = watch.timeout
