@@ -69,7 +69,8 @@ class StatusSource(Protocol):
         ...
 
     def lagging(self, target: Target) -> bool:
-        """The status may be behind the cluster: the watch that reports it ended and has not caught up."""
+        """The status may be behind the cluster: the watch that reports it ended and has not caught
+        up, or has been silent longer than ``RetryPolicy.quiet_watch`` (maybe half-open)."""
         ...
 
 
@@ -632,8 +633,7 @@ class Tail:
             self.streak_kind = kind
             self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
         if delay > waited:
-            unreachable = isinstance(error, (errors.ConnectionFailed, errors.ConnectionLost))
-            if self.follow and (unreachable or self._credentials(error)):
+            if self.follow and kind in ("unreachable", "401"):
                 # The server is unreachable, or refuses our credentials for now: the pod watch
                 # keeps trying, and its relist (or any change of this pod) wakes us as soon as it
                 # gets through; a pod terminating meanwhile may not wait for our own backoff.
@@ -646,7 +646,7 @@ class Tail:
         """Following, a 401 is waited out rather than counted towards giving up: credentials are
         renewed outside pystern (an exec plugin, a rotated token file, a new login), and a tail
         that gave up would stay silent once they work again."""
-        return self.follow and isinstance(error, errors.ApiError) and error.status == 401
+        return self.follow and errors.failure_kind(error) == "401"
 
     async def _settle(self) -> float:
         """Before reconnecting: wait up to ``eof_grace`` for the watch to report this container stopping.
