@@ -276,21 +276,24 @@ class Writer:
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
 
+    def _above(self, level: int) -> bool:
+        """More than ``level`` bytes are queued; at level 0, also any item the thread has not
+        finished (queued stderr lines count no bytes, and closing must wait for them too)."""
+        return self._queued > level or (level == 0 and self._inflight > 0)
+
     def _wait_below(self, level: int) -> None:
-        # Blocking the loop: flush(), or a producer that ignores drain() (the hard limit).  At
-        # level 0 the queued stderr lines (which count no bytes) must be written too.
+        # Blocking the loop: flush(), or a producer that ignores drain() (the hard limit).
         with self._idle:
-            while (self._queued > level or (level == 0 and self._inflight)) and self.error is None:
+            while self._above(level) and self.error is None:
                 self._idle.wait(0.05)
 
-    async def _wait_room(self, level: int, *, idle: bool = False) -> None:
-        """Wait (without blocking the loop) until at most ``level`` bytes are queued; with ``idle``,
-        until everything handed to the thread is written, stderr lines (which count no bytes) too."""
+    async def _wait_room(self, level: int) -> None:
+        """Wait (without blocking the loop) until ``_above(level)`` no longer holds."""
         while True:
             room = self._room_event()
             room.clear()
             with self._lock:
-                if (self._queued <= level and not (idle and self._inflight)) or self.error is not None:
+                if not self._above(level) or self.error is not None:
                     self._room_waiter = False
                     return
                 self._room_waiter = True
@@ -299,7 +302,7 @@ class Writer:
     async def aclose(self) -> None:
         """Write out everything and stop the thread."""
         self._handoff()
-        await self._wait_room(0, idle=True)
+        await self._wait_room(0)
         if self._thread is not None:
             self._put(_STOP, [], 0)
             self._thread = None
