@@ -10,8 +10,8 @@ It imports nothing above the bottom layer of pystern.
 
 Modules, bottom up: ``logstore`` (one container instance's log), ``pods`` (pod records
 and their JSON), ``store`` (objects, resourceVersions, watch fan-out), ``driver`` /
-``faults`` / ``deployments`` / ``workloads`` (the synchronous ScenarioDriver, layer by
-layer), ``status`` / ``params`` / ``resources`` / ``table`` (wire formats), ``watch`` and
+``containers`` / ``faults`` / ``deployments`` / ``workloads`` (the synchronous ScenarioDriver,
+layer by layer), ``status`` / ``params`` / ``resources`` / ``table`` (wire formats), ``watch`` and
 ``logs`` (the streaming endpoints), ``app`` (routing and auth), ``server`` (Sandbox),
 ``demo`` / ``churn`` (background scenarios), ``faultcycle`` (faults by name, for soaks),
 ``procstats`` (a process's RSS and open fds, for soaks and tests) and ``cli`` (``pystern-sandbox``).

@@ -1,4 +1,4 @@
-"""The scenario driver, part 3: Deployments, their ReplicaSets, rollouts and pod replacement.
+"""The scenario driver, part 4: Deployments, their ReplicaSets, rollouts and pod replacement.
 
 A Deployment owns ReplicaSets ``name-<pod-template-hash>``, which own pods
 ``name-<hash>-<5 chars>``; each level has ``spec.selector`` and template labels as the

@@ -1,4 +1,4 @@
-"""The scenario driver, part 2: faults and access control.
+"""The scenario driver, part 3: faults and access control.
 
 Cut log streams (reset mid-line, clean EOF, stall), end or corrupt watches, expire
 resourceVersions (410), inject Status errors (429 with Retry-After, 5xx, the kubelet's
@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from pystern.sandbox import status
-from pystern.sandbox.driver import PodDriver, as_bytes
+from pystern.sandbox.containers import ContainerDriver, as_bytes
 
 
 @dataclass(eq=False)
@@ -60,8 +60,8 @@ _DEFAULT_ERRORS = {
 }
 
 
-class FaultDriver(PodDriver):
-    """Fault injection on top of :class:`PodDriver`."""
+class FaultDriver(ContainerDriver):
+    """Fault injection on top of :class:`ContainerDriver`."""
 
     def __init__(self, token: str = "sandbox-token") -> None:
         super().__init__(token)

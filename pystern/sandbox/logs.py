@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from pystern.sandbox.driver import LogStream, PodDriver
+from pystern.sandbox.containers import ContainerDriver, LogStream
 from pystern.sandbox.logstore import LogBuffer
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.pods import Container, Instance, PodRecord
@@ -138,7 +138,7 @@ def _choose_instance(pod: PodRecord, cont: Container, previous: bool) -> Instanc
 
 
 async def serve_logs(
-    request: web.Request, driver: PodDriver, namespace: str, name: str
+    request: web.Request, driver: ContainerDriver, namespace: str, name: str
 ) -> web.StreamResponse:
     """Answer one log request."""
     try:
@@ -180,7 +180,7 @@ async def serve_logs(
 async def _pump(
     request: web.Request,
     resp: web.StreamResponse,
-    driver: PodDriver,
+    driver: ContainerDriver,
     stream: LogStream,
     opts: LogOptions,
     follow: bool,
@@ -244,7 +244,7 @@ async def _pump(
 
 
 async def _cut(request: web.Request, resp: web.StreamResponse, stream: LogStream, pos: int, ts: bool) -> None:
-    """Apply :meth:`PodDriver.break_log_streams` to one stream."""
+    """Apply :meth:`~pystern.sandbox.faults.FaultDriver.break_log_streams` to one stream."""
     if stream.cut == "eof":
         return
     buf = stream.buffer

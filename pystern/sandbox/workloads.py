@@ -1,4 +1,4 @@
-"""The scenario driver, part 4: StatefulSets, DaemonSets, Jobs, CronJobs, Services, RCs.
+"""The scenario driver, part 5: StatefulSets, DaemonSets, Jobs, CronJobs, Services, RCs.
 
 Objects carry what ``kubectl logs deploy/x`` and stern read: ``spec.selector``
 (matchLabels / matchExpressions, or a plain map for Services and RCs),
