@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pystern.kube.kubeconfig import list_contexts
+from pystern.kube.kubeconfigfiles import list_contexts
 from pystern.kube.objects import parse_pod
 from pystern.options import Connection
 

@@ -1,9 +1,10 @@
-"""Find, merge and resolve kubeconfig files the way kubectl does (stdlib + yaml only).
+"""Resolve a context of the merged kubeconfig the way kubectl does (stdlib only).
 
 Why our own loader instead of kubernetes_asyncio's ``KubeConfigMerger``:
 
 * kubectl lets the *first* file of ``$KUBECONFIG`` that sets ``current-context`` win;
-  kubernetes_asyncio lets the last one win, and freezes ``$KUBECONFIG`` at import time.
+  kubernetes_asyncio lets the last one win, and freezes ``$KUBECONFIG`` at import time
+  (finding and merging the files is :mod:`pystern.kube.kubeconfigfiles`).
 * stern's hidden kube flags (``--server``, ``--token``, ``--cluster``, ``--user``, ...)
   override single fields of the selected entries, which needs the entries as data.
 * Plain token / client-certificate users need no kubernetes_asyncio at all, which saves
@@ -25,25 +26,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-
 from pystern.errors import KubeconfigError, shorten
+from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged
 from pystern.options import Connection
 
-__all__ = [
-    "IN_CLUSTER_DIR",
-    "KubeTarget",
-    "find_kubeconfig_files",
-    "list_contexts",
-    "load_merged",
-    "resolve",
-]
+__all__ = ["IN_CLUSTER_DIR", "KubeTarget", "resolve"]
 
 IN_CLUSTER_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
-
-# Fields that hold file paths, resolved against the directory of the file that defines them.
-_CLUSTER_PATHS = ("certificate-authority",)
-_USER_PATHS = ("client-certificate", "client-key", "tokenFile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,142 +67,6 @@ class KubeTarget:
     sources: tuple[str, ...] = ()
     """Kubeconfig files that were read (empty for flags-only or in-cluster)."""
     in_cluster: bool = False
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _not_a_directory(path: Path, source: str) -> None:
-    # kubectl refuses a directory too ("read <path>: is a directory"); skipping it, or calling it
-    # missing, would send the user looking for a typo.
-    if path.is_dir():
-        raise KubeconfigError(f"kubeconfig {path} is a directory, not a file (from {source})")
-
-
-def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | None = None) -> list[Path]:
-    """The kubeconfig files to merge, highest precedence first.
-
-    ``--kubeconfig`` names exactly one file, which must exist (as in kubectl).  Otherwise
-    every existing entry of ``$KUBECONFIG`` counts (missing ones are skipped, a directory is
-    an error, as in kubectl), else
-    ``~/.kube/config`` when it exists.
-    """
-    env = os.environ if environ is None else environ
-    if connection.kubeconfig:
-        path = Path(connection.kubeconfig).expanduser()
-        _not_a_directory(path, "--kubeconfig")
-        if not path.is_file():
-            raise KubeconfigError(f"kubeconfig {path} does not exist (from --kubeconfig)")
-        return [path]
-    raw = env.get("KUBECONFIG", "")
-    if raw:
-        seen: list[Path] = []
-        for part in raw.split(os.pathsep):
-            if not part:
-                continue
-            path = Path(part).expanduser()
-            _not_a_directory(path, "$KUBECONFIG")
-            if path.is_file() and path not in seen:
-                seen.append(path)
-        return seen
-    home = env.get("HOME")
-    default = (Path(home) if home else Path.home()) / ".kube" / "config"
-    return [default] if default.is_file() else []
-
-
-def _read_file(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise KubeconfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise KubeconfigError(f"kubeconfig {path} is not UTF-8 text") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise KubeconfigError(f"kubeconfig {path} is not valid YAML{where}: {problem}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise KubeconfigError(f"kubeconfig {path} must be a mapping, not {type(data).__name__}")
-    return data
-
-
-def _named_entries(data: Mapping[str, Any], section: str, body: str, path: Path) -> list[tuple[str, Any]]:
-    items = data.get(section)
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise KubeconfigError(f"kubeconfig {path}: '{section}' must be a list")
-    out: list[tuple[str, Any]] = []
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
-            raise KubeconfigError(f"kubeconfig {path}: every entry of '{section}' needs a name")
-        entry = item.get(body)
-        if entry is None:
-            entry = {}
-        if not isinstance(entry, dict):
-            raise KubeconfigError(f"kubeconfig {path}: {section[:-1]} {item['name']!r} must be a mapping")
-        out.append((item["name"], entry))
-    return out
-
-
-def _absolute(entry: dict[str, Any], keys: tuple[str, ...], base: Path) -> dict[str, Any]:
-    entry = dict(entry)
-    for key in keys:
-        value = entry.get(key)
-        if isinstance(value, str) and value and not os.path.isabs(os.path.expanduser(value)):
-            entry[key] = str(base / value)
-        elif isinstance(value, str) and value:
-            entry[key] = os.path.expanduser(value)
-    return entry
-
-
-def _absolute_exec(user: dict[str, Any], base: Path) -> dict[str, Any]:
-    exec_cfg = user.get("exec")
-    if isinstance(exec_cfg, dict):
-        command = exec_cfg.get("command")
-        # client-go resolves the command only when it contains a path separator.
-        if isinstance(command, str) and os.sep in command and not os.path.isabs(command):
-            user = dict(user)
-            user["exec"] = {**exec_cfg, "command": str(base / command)}
-    return user
-
-
-def load_merged(paths: list[Path]) -> dict[str, Any]:
-    """Merge kubeconfig files with kubectl's rules: for every named cluster, user and
-    context, and for ``current-context``, the first file that sets it wins.
-
-    Relative file paths inside an entry are made absolute against that entry's file.
-    """
-    merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": ""}
-    for path in paths:
-        data = _read_file(path)
-        # Absolute but not through symlinks, as client-go's filepath.Abs: ~/.kube/config linked to
-        # a file elsewhere keeps its relative certificate paths beside the link.
-        base = Path(os.path.abspath(path)).parent
-        for name, cluster in _named_entries(data, "clusters", "cluster", path):
-            merged["clusters"].setdefault(name, _absolute(cluster, _CLUSTER_PATHS, base))
-        for name, user in _named_entries(data, "users", "user", path):
-            merged["users"].setdefault(name, _absolute_exec(_absolute(user, _USER_PATHS, base), base))
-        for name, ctx in _named_entries(data, "contexts", "context", path):
-            merged["contexts"].setdefault(name, ctx)
-        current = data.get("current-context")
-        if not merged["current-context"] and isinstance(current, str) and current:
-            merged["current-context"] = current
-    return merged
-
-
-def list_contexts(connection: Connection, environ: Mapping[str, str] | None = None) -> tuple[list[str], str]:
-    """Context names (file order, de-duplicated) and the current context ("" if unset)."""
-    merged = load_merged(find_kubeconfig_files(connection, environ))
-    return list(merged["contexts"]), str(merged["current-context"])
-
-
-# --------------------------------------------------------------------------- resolve
 
 
 def _b64(value: Any, what: str) -> bytes:
