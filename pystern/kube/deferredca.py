@@ -2,7 +2,7 @@
 
 When it is imported, aiohttp builds two default TLS contexts, and each loads the system CA
 bundle: about 70 ms on our machines, a fifth of pystern's time to its first line.  pystern's
-own requests never use them: each carries its own context (``transport.build_ssl_context``)
+own requests never use them: each carries its own context (``sockets.build_ssl_context``)
 or none (plain HTTP).  So during the import the loads are recorded instead of done, and
 ``load_deferred_certs()`` does them before anything that may use aiohttp's defaults runs
 (kubernetes_asyncio's credential plugins and OIDC refresh, see ``credentials``).  Until

@@ -19,13 +19,10 @@ Deliberate differences from kubernetes_asyncio's ``RESTClientObject``:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import json
 import os
-import socket
 import ssl
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TextIO
@@ -44,28 +41,11 @@ from pystern.kube.deferredca import aiohttp
 from pystern.kube.kubeconfig import KubeTarget
 from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
+from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
 from pystern.options import Connection
 
-__all__ = ["Transport", "api_error", "build_ssl_context", "keepalive_socket"]
+__all__ = ["Transport", "api_error"]
 
-# asyncio gives every TLS connection a 256 KiB read buffer (``SSLProtocol.max_size``),
-# allocated up front: 1000 followed containers cost 250 MiB before a byte of log arrives.
-# A TLS record holds at most 16 KiB, so 32 KiB per read loses no throughput (measured with
-# bench/run.py) and brings a connection's cost to about 75 KiB.  Python >= 3.11 reads the
-# class attribute when each connection is made.
-TLS_READ_BUFFER = 32 * 1024
-
-
-def _shrink_tls_read_buffer() -> None:
-    import asyncio.sslproto
-
-    if getattr(asyncio.sslproto.SSLProtocol, "max_size", 0) > TLS_READ_BUFFER:
-        asyncio.sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
-
-
-KEEPALIVE_IDLE = 30
-KEEPALIVE_INTERVAL = 10
-KEEPALIVE_COUNT = 3
 ONESHOT_READ_TIMEOUT = 60.0
 MAX_RETRIES = 3
 MAX_RETRY_WAIT = 10.0
@@ -74,76 +54,6 @@ VERBOSE_BODY_LIMIT = 10_000
 USER_AGENT = "pystern/0.1 (python; aiohttp)"
 
 Query = Sequence[tuple[str, str]]
-
-
-def keepalive_socket(addr_info: Any) -> socket.socket:
-    """aiohttp ``socket_factory``: a TCP socket with keepalive probes switched on."""
-    family, type_, proto = addr_info[0], addr_info[1], addr_info[2]
-    sock = socket.socket(family=family, type=type_, proto=proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
-    for option, value in (
-        (idle, KEEPALIVE_IDLE),
-        (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL),
-        (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_COUNT),
-    ):
-        if option is not None:
-            with contextlib.suppress(OSError):  # not every platform accepts every option
-                sock.setsockopt(socket.IPPROTO_TCP, option, value)
-    return sock
-
-
-def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, what: str) -> None:
-    # ssl only loads certificates from files: write -data values to a private temporary
-    # directory and delete them at once (kubernetes_asyncio leaves them until exit).
-    try:
-        if isinstance(cert, str) and isinstance(key, str):
-            ctx.load_cert_chain(cert, keyfile=key)
-            return
-        with tempfile.TemporaryDirectory(prefix="pystern-") as tmp:
-            paths = []
-            for name, value in (("cert.pem", cert), ("key.pem", key)):
-                if isinstance(value, str):
-                    paths.append(value)
-                    continue
-                path = os.path.join(tmp, name)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(value)
-                paths.append(path)
-            ctx.load_cert_chain(paths[0], keyfile=paths[1])
-    except (ssl.SSLError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
-        raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
-
-
-def build_ssl_context(
-    target: KubeTarget, exec_cert: tuple[str | bytes, str | bytes] | None = None
-) -> ssl.SSLContext:
-    """The TLS settings of a context (raises ``KubeconfigError`` on an unusable CA or key)."""
-    cluster = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
-    user = f'user "{target.user_name}"' if target.user_name else "the user"
-    try:
-        if target.ca_data is not None:
-            ctx = ssl.create_default_context(cadata=target.ca_data.decode("ascii", "replace"))
-        elif target.ca_file is not None:
-            ctx = ssl.create_default_context(cafile=target.ca_file)
-        else:
-            ctx = ssl.create_default_context()
-    except (ssl.SSLError, ValueError) as exc:
-        raise KubeconfigError(f"certificate-authority of {cluster} is not a valid PEM certificate") from exc
-    except OSError as exc:
-        raise KubeconfigError(f"cannot read certificate-authority of {cluster}: {exc.strerror}") from exc
-    if target.insecure:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    cert: str | bytes | None = target.cert_data if target.cert_data is not None else target.cert_file
-    key: str | bytes | None = target.key_data if target.key_data is not None else target.key_file
-    if exec_cert is not None:
-        cert, key = exec_cert
-    if cert is not None and key is not None:
-        _load_cert_chain(ctx, cert, key, user)
-    return ctx
 
 
 def _reason_of(exc: BaseException) -> str:
@@ -227,7 +137,7 @@ class Transport:
         self._ssl: ssl.SSLContext | bool = False
         if self.server.startswith("https://"):
             self._ssl = build_ssl_context(target, credentials.cert_files)
-            _shrink_tls_read_buffer()
+            shrink_tls_read_buffer()
         self._client_cert = credentials.cert_files
         kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
         connector: aiohttp.TCPConnector
@@ -266,7 +176,7 @@ class Transport:
         cert = self.credentials.cert_files
         if cert is not self._client_cert and cert is not None and isinstance(self._ssl, ssl.SSLContext):
             user = f'user "{self.target.user_name}"' if self.target.user_name else "the user"
-            _load_cert_chain(self._ssl, cert[0], cert[1], user)
+            load_cert_chain(self._ssl, cert[0], cert[1], user)
             self._client_cert = cert
             self.log(1, "client certificate renewed by the credential plugin")
 

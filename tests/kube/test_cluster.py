@@ -17,7 +17,7 @@ from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, Kubeconfi
 from pystern.kube import cluster as cluster_module
 from pystern.kube import connect, streams
 from pystern.kube.cluster import KubeCluster
-from pystern.kube.transport import keepalive_socket
+from pystern.kube.sockets import keepalive_socket
 from pystern.model import EventType, PodEvent
 from pystern.options import Connection
 from pystern.ports import LogRequest
