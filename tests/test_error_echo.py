@@ -13,7 +13,8 @@ from pystern.errors import (
     shorten,
     shorten_words,
 )
-from pystern.selectors import SelectorError, parse_field_selector, parse_label_selector
+from pystern.fieldselectors import parse_field_selector
+from pystern.selectors import SelectorError, parse_label_selector
 
 LONG = "a" * 5000
 

@@ -22,6 +22,7 @@ RANKS: dict[str, int] = {
     "timefmt": 0,
     "ports": 0,
     "selectors": 0,
+    "fieldselectors": 0,
     "kube": 1,
     "sandbox": 1,
     "options": 0,

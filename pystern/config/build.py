@@ -85,7 +85,7 @@ def _label_selector(text: str) -> str:
 
 
 def _field_selector(values: Values) -> str:
-    from pystern.selectors import parse_field_selector
+    from pystern.fieldselectors import parse_field_selector
 
     parts = [values.text("field-selector")]
     node = values.text("node")

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from pystern.fieldselectors import check_pod_field_selector, parse_field_selector, pod_field_values
 from pystern.sandbox import resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
@@ -18,13 +19,7 @@ from pystern.sandbox.resources import BY_PATH, Resource
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
 from pystern.sandbox.workloads import ScenarioDriver
-from pystern.selectors import (
-    SelectorError,
-    check_pod_field_selector,
-    parse_field_selector,
-    parse_label_selector,
-    pod_field_values,
-)
+from pystern.selectors import SelectorError, parse_label_selector
 
 DRIVER_KEY = web.AppKey("driver", ScenarioDriver)
 

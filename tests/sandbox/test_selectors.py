@@ -7,14 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pystern.errors import UsageError
-from pystern.selectors import (
-    SelectorError,
-    check_pod_field_selector,
-    label_selector_to_string,
-    parse_field_selector,
-    parse_label_selector,
-    pod_field_values,
-)
+from pystern.fieldselectors import check_pod_field_selector, parse_field_selector, pod_field_values
+from pystern.selectors import SelectorError, label_selector_to_string, parse_label_selector
 
 LABELS = {"app": "web", "tier": "fe", "version": "3", "example.com/team": "core"}
 
@@ -215,7 +209,7 @@ def test_field_parser_never_crashes(text: str) -> None:
 
 @given(st.dictionaries(st.sampled_from(["metadata.name", "status.phase"]), st.text(max_size=8), min_size=1))
 def test_field_escaping_round_trip(values: dict[str, str]) -> None:
-    from pystern.selectors import FieldRequirement, FieldSelector
+    from pystern.fieldselectors import FieldRequirement, FieldSelector
 
     sel = FieldSelector(tuple(FieldRequirement(k, "=", v) for k, v in values.items()))
     assert parse_field_selector(str(sel)) == sel
