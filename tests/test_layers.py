@@ -34,6 +34,7 @@ RANKS: dict[str, int] = {
     "tail": 3,
     "merge": 3,
     "run": 3,
+    "followtasks": 3,
     "config": 4,
     "completion": 4,
     "prompt": 4,
