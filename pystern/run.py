@@ -11,98 +11,24 @@ returns 1 if any stream failed, after the others finished.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
 
 from pystern import errors
 from pystern.containers import ContainerTable, DiscoveryEvent, TargetAdded
-from pystern.discovery import PodWatcher, retry_delay
-from pystern.filters import TargetFilter
+from pystern.discovery import retry_delay
 from pystern.followtasks import FollowSupervisor
 from pystern.merge import MergeChannel, SortingSink, StreamMerger
-from pystern.model import Notice, NoticeKind, Pod, Target
+from pystern.model import Notice, NoticeKind, Target
 from pystern.options import Config
 from pystern.ports import Cluster, Sink
 from pystern.tail import History, RetryPolicy, Tail
+from pystern.watchers import ResolveWorkload, build_watchers, naming, new_table
 
 Sleep = Callable[[float], Awaitable[None]]
 Unreachable = tuple[Cluster, errors.PysternError]
 """A cluster that did not answer when the run started, and the error it gave."""
-
-
-class WorkloadSelector(Protocol):
-    """What a workload query resolves to: a label selector plus an exact ownership check."""
-
-    @property
-    def label_selector(self) -> str:
-        """Selector sent to the API server (pods of the workload and maybe others)."""
-        ...
-
-    async def owns(self, pod: Pod) -> bool:
-        """Whether the workload really owns ``pod`` (ownerReferences, via ReplicaSets/Jobs)."""
-        ...
-
-
-class ResolveWorkload(Protocol):
-    """``pystern.kube.workloads.resolve_workload``, injected by the CLI (the engine cannot import kube)."""
-
-    async def __call__(self, cluster: Cluster, kind: str, name: str, namespace: str) -> WorkloadSelector:
-        """Resolve ``kind/name`` in ``namespace`` (raises ``errors.ApiError`` when it does not exist)."""
-        ...
-
-
-def _join_selectors(*parts: str) -> str:
-    return ",".join(p for p in parts if p)
-
-
-async def _watchers(
-    config: Config,
-    cluster: Cluster,
-    table: ContainerTable,
-    on_event: Callable[[DiscoveryEvent], None],
-    on_notice: Callable[[Notice], None],
-    resolve_workload: ResolveWorkload | None,
-    policy: RetryPolicy,
-    sleep: Sleep,
-) -> list[PodWatcher]:
-    """One watcher per namespace (one for all with -A), with the selector resolved for each."""
-    sel = config.selection
-    if sel.all_namespaces:
-        namespaces: list[str | None] = [None]
-    else:
-        namespaces = list(sel.namespaces or (cluster.default_namespace,))
-    watchers = []
-    for ns in namespaces:
-        label, fields, owns = sel.label_selector, sel.field_selector, None
-        if sel.resource is not None and sel.resource.kind == "pods":
-            # Let the server do the exact-name match too: one pod's events instead of all.
-            fields = _join_selectors(fields, f"metadata.name={sel.resource.name}")
-        elif sel.resource is not None:
-            if resolve_workload is None:
-                raise errors.UsageError(
-                    f"{sel.resource.kind}/{sel.resource.name}: workload queries are not available here"
-                )
-            workload = await resolve_workload(cluster, sel.resource.kind, sel.resource.name, ns or "")
-            label, owns = workload.label_selector, workload.owns
-            fields = _join_selectors(fields, str(getattr(workload, "field_selector", "") or ""))
-        watchers.append(
-            PodWatcher(
-                cluster,
-                ns,
-                table,
-                on_event,
-                on_notice,
-                label_selector=label,
-                field_selector=fields,
-                owns=owns,
-                policy=policy,
-                sleep=sleep,
-            )
-        )
-    return watchers
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -149,29 +75,6 @@ async def run(
         raise _first_error(group) from None
 
 
-@contextlib.contextmanager
-def _naming(cluster: Cluster, several: bool) -> Iterator[None]:
-    """With several clusters, a start-up error says which context it came from."""
-    try:
-        yield
-    except errors.PysternError as exc:
-        if several:
-            raise errors.from_context(exc, cluster.context) from exc.__cause__
-        raise
-
-
-def _table(
-    config: Config, cluster: Cluster, several: bool, policy: RetryPolicy, started_ns: int = 0
-) -> ContainerTable:
-    return ContainerTable(
-        TargetFilter(config.selection),
-        context=cluster.context if several else "",
-        quiet_watch=policy.quiet_watch,
-        started_ns=started_ns,
-        explain=config.connection.verbosity >= 1,
-    )
-
-
 async def _follow(
     config: Config,
     clusters: Sequence[Cluster],
@@ -193,7 +96,7 @@ async def _follow(
         tables = []
         starts: list[tuple[Cluster, errors.PysternError | None]] = [(c, None) for c in clusters]
         for cluster, error in [*starts, *unreachable]:
-            table = _table(config, cluster, several, policy, started_ns)
+            table = new_table(config, cluster, several, policy, started_ns)
             tables.append(table)
 
             def on_event(
@@ -224,8 +127,8 @@ async def _follow(
                     )
                 )
                 continue
-            with _naming(cluster, several):
-                watchers = await _watchers(
+            with naming(cluster, several):
+                watchers = await build_watchers(
                     config, cluster, table, on_event, out.notice, resolve_workload, policy, sleep
                 )
                 for watcher in watchers:
@@ -259,7 +162,7 @@ async def _follow_late(
     failures, reported = 1, error
     while True:
         try:
-            watchers = await _watchers(
+            watchers = await build_watchers(
                 config, cluster, table, on_event, on_notice, resolve_workload, policy, sleep
             )
             break
@@ -297,7 +200,7 @@ async def _no_follow(
         # Nothing to wait for: what exists is printed now, so this cluster's part is missing (exit 1).
         sink.notice(Notice(NoticeKind.ERROR, f'context "{cluster.context}": {error}; its logs are left out'))
     for cluster in clusters:
-        table = _table(config, cluster, several, policy)
+        table = new_table(config, cluster, several, policy)
         tables.append(table)
 
         def on_event(
@@ -306,8 +209,8 @@ async def _no_follow(
             if isinstance(event, TargetAdded):
                 planned.append((cluster, table, event))
 
-        with _naming(cluster, several):
-            for watcher in await _watchers(
+        with naming(cluster, several):
+            for watcher in await build_watchers(
                 config, cluster, table, on_event, sink.notice, resolve_workload, policy, sleep
             ):
                 await watcher.sync(initial=True)

@@ -35,6 +35,7 @@ RANKS: dict[str, int] = {
     "merge": 3,
     "run": 3,
     "followtasks": 3,
+    "watchers": 3,
     "config": 4,
     "completion": 4,
     "prompt": 4,
