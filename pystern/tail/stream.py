@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pystern import errors
 from pystern.model import ContainerStateName, ContainerStatus, Notice, NoticeKind, Target
@@ -131,7 +131,9 @@ class ServerView:
     PREVIOUS = "previous"
     """Replaced once: this instance's log is the container's previous log."""
     GONE = "gone"
-    """Replaced more than once, or the pod is gone or was recreated: the log is gone."""
+    """Replaced more than once, or the pod was recreated under its name: this instance's log is gone."""
+    DELETED = "deleted"
+    """No pod of that name any more: the server cannot say which instance a stream opened before served."""
     UNKNOWN = "unknown"
     """The server could not be asked (it may be restarting)."""
 
@@ -184,6 +186,8 @@ class Tail:
         self.final = False
         """The container has stopped: one last non-follow read picks up what the stream missed."""
         self.draining = False
+        """Busy with lines in hand (waiting for stdout, or for the server to confirm the instance):
+        the stream's silence meanwhile is not a stall."""
         self.mismatches = 0
         self.attempts = 0
         """Streams opened so far: every one after the first is a reconnect."""
@@ -256,10 +260,11 @@ class Tail:
         # the last read of a stopped container) may follow a restart the watch has not
         # reported, and so may any read while the watch is recovering: then the API server is
         # asked which instance the stream serves before anything is printed.  Asked once the
-        # stream has served lines, its answer holds for the moment the stream was opened.  (A
-        # previous log is read once the watch or the server said ours was replaced.)
+        # stream has served lines, its answer holds for the moment the stream was opened.  So is
+        # a read of the previous log: ours was replaced when it was sent, but the container may
+        # have restarted again before the server answered, and then it serves the next instance.
         unverifiable = not self.resume.ts
-        reread = self.attempts > 1 and not request.previous
+        uncertain = self.attempts > 1 or request.previous
         async with self.cluster.stream_log(request) as chunks:
             async for chunk in chunks:
                 self.last_data = clock()
@@ -267,8 +272,12 @@ class Tail:
                 if skipper is not None and not skipper.done:
                     lines = skipper.filter(lines)
                 if lines:
-                    if unverifiable and (reread or self.status_source.lagging(self.target)):
+                    if unverifiable and (uncertain or self.status_source.lagging(self.target)):
+                        # Busy, not silent: a slow answer (a 429's Retry-After) must not make the
+                        # watchdog cut the stream and drop the lines in hand.
+                        self.draining = True
                         await self._confirm_instance(request.previous)
+                        self.draining = False
                     unverifiable = False
                     if watch_instance and self._replaced():
                         raise errors.ConnectionLost(
@@ -328,10 +337,21 @@ class Tail:
                 terminating = self.status_source.deleting(self.target)
                 if terminating:
                     deleting_check = min(deleting_check * 2, self.policy.stall_check)
-                newer = await self._newer_lines_exist()
-                if attempt.done():  # it ended (or failed) while the probe ran: that outcome counts
+                # The probe is a request of its own, which may wait out the same fault as the
+                # stream: an attempt that ends meanwhile is acted on at once (a terminating pod's
+                # log is gone when its grace period ends; waiting for the probe lost its last lines).
+                probe = asyncio.create_task(self._newer_lines_exist())
+                racing: set[asyncio.Task[Any]] = {attempt, probe}
+                try:
+                    done, _ = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if not probe.done():
+                        probe.cancel()
+                        await asyncio.wait({probe})
+                if attempt in done:  # its outcome counts; the probe's answer is moot
                     attempt.result()
                     return
+                newer = probe.result()
                 if not newer:
                     continue
                 if not terminating:
@@ -364,8 +384,15 @@ class Tail:
         if view == (ServerView.PREVIOUS if previous else ServerView.SAME):
             return
         if view == ServerView.UNKNOWN:
+            if previous and not self._superseded(previous):
+                return  # the watch said ours was replaced, and not since: its word has to do
             raise errors.ConnectionLost("cannot ask the API server which instance the stream serves")
-        if view == ServerView.GONE:
+        if view == ServerView.DELETED and not self._superseded(previous):
+            # The pod was deleted after the stream opened (it served lines).  Unless the watch saw
+            # a later instance, whose own tail reads it, the stream served ours; and nobody can
+            # read those lines any more, so dropping them would lose them.
+            return
+        if view in (ServerView.GONE, ServerView.DELETED):
             raise InstanceGone("the container instance was replaced and its log is gone")
         self.previous = view == ServerView.PREVIOUS
         if self.previous:
@@ -430,6 +457,14 @@ class Tail:
         return (
             st is not None and bool(st.log_container_id) and st.log_container_id != self.target.container_id
         )
+
+    def _superseded(self, previous: bool) -> bool:
+        """The watch saw a later instance than the one a ``previous`` (or current) read serves."""
+        if not previous:
+            return self._replaced()
+        st = self.status_source.status(self.target)
+        last = st.last_terminated if st is not None else None
+        return last is not None and last.container_id != self.target.container_id
 
     def _instance_state(self) -> tuple[bool, bool]:
         """(same instance still known, same instance running) from the latest pod status."""
@@ -502,7 +537,7 @@ class Tail:
                     # what a restart looks like: ask the API server itself, not the watch,
                     # which may lag, before accepting the stream as a rotated log.
                     view = await self._server_view()
-                    if view in (ServerView.PREVIOUS, ServerView.GONE):
+                    if view in (ServerView.PREVIOUS, ServerView.GONE, ServerView.DELETED):
                         # Not a rotation: the instance was replaced and the watch has not said so.
                         self.previous = True
                         self.mismatches = 0
@@ -548,8 +583,9 @@ class Tail:
             if last is not None and last.container_id == t.container_id:
                 return ServerView.PREVIOUS
             return ServerView.GONE
-        # The pod is gone (or was recreated under the same name): whatever the stream serves is not ours.
-        return ServerView.GONE
+        if listed.pods:
+            return ServerView.GONE  # recreated under the same name: what a stream serves is not ours
+        return ServerView.DELETED
 
     def _read_rest_after_stop(self) -> bool:
         """After a clean end, the container has stopped: read once more, without following?
