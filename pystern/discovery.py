@@ -66,6 +66,8 @@ class PodWatcher:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.resource_version = ""
+        self._relisted = False
+        """A relist's statuses wait for the next watch to be accepted before they count as current."""
         self._owned: dict[str, bool] = {}
 
     async def _selected(self, pod: Pod) -> bool:
@@ -98,6 +100,13 @@ class PodWatcher:
     def _heard(self) -> None:
         self.table.watch_heard(self.namespace)
 
+    def _watch_open(self) -> None:
+        if self._relisted:
+            # The server accepted the watch from the list's resourceVersion: from now on it
+            # sends every change made since the list, in order.
+            self._relisted = False
+            self.table.watch_current(self.namespace)
+
     def _forget(self, uid: str) -> None:
         self._owned.pop(uid, None)
         for event in self.table.forget(uid):
@@ -118,8 +127,13 @@ class PodWatcher:
         for uid in self.table.known_uids(self.namespace) - seen:
             self._forget(uid)
         self.resource_version = listed.resource_version
-        self.table.watch_current(self.namespace)
-        if not initial:
+        if initial:
+            self.table.watch_current(self.namespace)
+        else:
+            # Current as of the list only: a change made before the next watch is accepted
+            # (which a client-side rate limit or a 429's Retry-After can delay) comes with that
+            # watch, so the statuses count as current once it is (``_watch_open``).
+            self._relisted = True
             self.table.wake_all(self.namespace)
 
     async def watch(self, *, reported: errors.PysternError | None = None) -> None:
@@ -146,6 +160,7 @@ class PodWatcher:
                     self.field_selector,
                     self.resource_version,
                     on_heard=self._heard,
+                    on_open=self._watch_open,
                 ):
                     failures, shown = 0, None
                     if not events:

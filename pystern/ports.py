@@ -61,13 +61,15 @@ class Cluster(Protocol):
         resource_version: str,
         timeout_seconds: int | None = None,
         on_heard: Callable[[], None] | None = None,
+        on_open: Callable[[], None] | None = None,
     ) -> AsyncIterator[PodEvent]:
         """Watch pods from ``resource_version``; ends when the server closes the watch.
 
         Raises ``errors.WatchExpired`` on a 410 and ``errors.ConnectionLost`` on a
         broken connection; the caller re-lists.  ``on_heard`` is called for every event and
         BOOKMARK the server sends: a watch that stays silent longer than the server's bookmark
-        interval may be half-open.
+        interval may be half-open.  ``on_open`` is called once the server has accepted the
+        watch: from then on it sends every change since ``resource_version``, in order.
         """
         ...
 

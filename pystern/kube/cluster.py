@@ -150,6 +150,7 @@ class KubeCluster:
         resource_version: str,
         timeout_seconds: int | None = None,
         on_heard: Callable[[], None] | None = None,
+        on_open: Callable[[], None] | None = None,
     ) -> PodWatch:
         """Watch pods from ``resource_version`` ("" = synthetic ADDED for every pod first).
 
@@ -168,6 +169,7 @@ class KubeCluster:
             query,
             seconds + WATCH_READ_MARGIN,
             on_heard=on_heard,
+            on_open=on_open,
         )
 
     # ------------------------------------------------------------------ logs

@@ -85,9 +85,11 @@ class PodWatch:
         read_timeout: float,
         *,
         on_heard: Callable[[], None] | None = None,
+        on_open: Callable[[], None] | None = None,
     ) -> None:
         self.resource_version = dict(query).get("resourceVersion", "")
         self._on_heard = on_heard
+        self._on_open = on_open
         self._transport = transport
         self._warn = warn
         self._path = path
@@ -117,6 +119,8 @@ class PodWatch:
             except BaseException:
                 self._done = True
                 raise
+            if self._on_open is not None:
+                self._on_open()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

@@ -217,7 +217,7 @@ async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
     assert _by_instance(sink) == expected
 
 
-@pytest.mark.parametrize("watch_fault", ["failing", "half-open"])
+@pytest.mark.parametrize("watch_fault", ["failing", "half-open", "relisted"])
 async def test_a_first_stream_opened_while_the_watch_lags_is_checked_with_the_server(
     sandbox: Any, cluster: Cluster, watch_fault: str
 ) -> None:
@@ -226,7 +226,9 @@ async def test_a_first_stream_opened_while_the_watch_lags_is_checked_with_the_se
     instance, which the watch cannot say yet.  The tail asks the API server before printing
     (a churn test lost the old instance's lines and printed the new one's twice).  The watch
     either fails (it is catching up) or goes silent without an error (half-open): then only
-    the missing bookmarks tell, once ``quiet_watch`` seconds have passed."""
+    the missing bookmarks tell, once ``quiet_watch`` seconds have passed.  Or it has relisted
+    and its next watch is kept waiting (a 429's Retry-After, the client's rate limit): the
+    statuses are current only once that watch is accepted."""
     sb = sandbox.cluster
     sb.bookmark_interval = 0.2
     sink = RecordingSink()
@@ -245,6 +247,10 @@ async def test_a_first_stream_opened_while_the_watch_lags_is_checked_with_the_se
             await eventually(
                 lambda: any("watching pods" in n.text for n in sink.notices), what="a failing watch"
             )
+        elif watch_fault == "relisted":
+            waiting = sb.fail_requests(429, times=1, path_contains="watch=true", retry_after=3)
+            sb.break_watches("reset")
+            await eventually(lambda: waiting.remaining == 0, what="the watch after the relist kept waiting")
         else:
             sb.break_watches("stall")
             await asyncio.sleep(1.5)  # past the quiet limit: no bookmark came
@@ -257,6 +263,8 @@ async def test_a_first_stream_opened_while_the_watch_lags_is_checked_with_the_se
         await eventually(lambda: b"old 2" in sink.messages(), within=10, what="the old instance's lines")
         if watch_fault == "failing":
             failing.remaining = 0  # the watch recovers and reports the new instance
+        elif watch_fault == "relisted":
+            pass  # the watch is accepted after its Retry-After and reports the new instance
         else:
             sb.break_watches("reset")  # the silent watch breaks at last and reports it
         await eventually(lambda: len(sink.lines) >= 3, within=10, what="every line")
