@@ -6,7 +6,7 @@ highlight, a list comprehension slices off the fixed-width kubelet timestamps, `
 decide for the whole batch (``LineFilter.keep_lines``), and one ``join`` puts the prefix in
 front of every line (``-o json``: ``jsonbatch.json_lines``, a few C passes per batch).
 With ``-t`` each distinct second is converted once; in a zone at UTC the lines go out as
-the kubelet wrote them, otherwise as ``zip`` rows joined once (``_stamped``).  ``--sort``
+the kubelet wrote them, otherwise as ``zip`` rows joined once (``stamped``).  ``--sort``
 hands over lines of many targets at once (``emit_merged``), rendered the same way with
 the prefix as a per-line column.  Anything else takes the per-line path (``perline``).
 Sanitising runs once over the rendered chunk, and the chunk goes to the single stdout
@@ -15,7 +15,7 @@ Sanitising runs once over the rendered chunk, and the chunk goes to the single s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, groupby, repeat
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
@@ -35,11 +35,10 @@ from pystern.render.linefilter import LineFilter
 from pystern.render.notices import NoticeRenderer
 from pystern.render.perline import PerLineRenderer, compile_template, template_data
 from pystern.render.sanitize import Sanitizer, escape_json_controls, escape_text
+from pystern.render.stamped import JSON_OPEN, stamped_parts
 from pystern.render.timestamps import TimestampFormatter, load_timezone
 from pystern.render.writer import Writer, same_file
 
-_JSON_OPEN = b'{"message":"'
-_JSON_STAMP = b'","timestamp":"'
 _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")
 _JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON)
@@ -151,7 +150,9 @@ class RenderSink:
                 kept = self.filter.keep_lines(msgs)
                 parts = self._render_messages(cached, kept) if kept else ()
         elif self.fast_stamped:
-            parts = self._stamped(lines, layout.head, b'"' + cached.json_rest)
+            parts = stamped_parts(
+                self.timestamps, self.format, self.sanitize, lines, layout.head, b'"' + cached.json_rest
+            )
         if parts is None:
             parts = (self.per_line.render(layout, data, self.per_line.records(lines, stdin=False)),)
         self._write(parts)
@@ -190,14 +191,21 @@ class RenderSink:
             heads[owner] = cached.layout.head
             closes[owner] = b'"' + cached.json_rest
         if self.fast_stamped:
-            return self._stamped(lines, map(heads.__getitem__, owners), map(closes.__getitem__, owners))
+            return stamped_parts(
+                self.timestamps,
+                self.format,
+                self.sanitize,
+                lines,
+                map(heads.__getitem__, owners),
+                map(closes.__getitem__, owners),
+            )
         msgs = _fixed_width_messages(lines)
         if msgs is None:
             return None
         if self.fast_filtered:
             msgs, owners = self.filter.keep_rows(msgs, list(owners))
         if self.format is OutputFormat.JSON:
-            rows = zip(repeat(_JSON_OPEN), escape_many(msgs), map(closes.__getitem__, owners))
+            rows = zip(repeat(JSON_OPEN), escape_many(msgs), map(closes.__getitem__, owners))
             return (b"".join(chain.from_iterable(rows)),)
         out = b"".join(chain.from_iterable(zip(map(heads.__getitem__, owners), msgs, repeat(b"\n"))))
         return (self.sanitize(out),) if self.sanitize is not None else (out,)
@@ -311,90 +319,6 @@ class RenderSink:
         if fmt is OutputFormat.JSON:
             return json_line_parts(msgs, cached.json_rest)
         return None
-
-    def _batch_seconds(
-        self, lines: Sequence[bytes]
-    ) -> tuple[list[bytes], dict[bytes, tuple[bytes, bytes]]] | None:
-        """Each line's whole second, and each distinct second formatted; None: use the per-line path.
-
-        For a batch whose lines all start with a 30-byte kubelet timestamp: the keys
-        (``YYYY-MM-DDTHH:MM:SS``, one per line) and, per distinct key, the formatter's
-        (local text, zone suffix), converted once per second.  None when a line has another
-        shape or a second is not a time: the per-line path decides those lines one by one.
-        """
-        stamps = self.timestamps
-        assert stamps is not None
-        try:
-            keys = [
-                line[:19]
-                for line in lines
-                if line[30] == 0x20 and line[29] == 0x5A and line[19] == 0x2E and line[10] == 0x54
-            ]
-        except IndexError:
-            return None
-        if len(keys) != len(lines):
-            return None
-        seconds = stamps.seconds
-        formatted = {}
-        for key in set(keys):
-            pair = seconds.get(key)
-            if pair is None:
-                pair = stamps.cache_second(key)
-                if pair is None:
-                    return None
-            formatted[key] = pair
-        return keys, formatted
-
-    def _stamp_columns(
-        self, lines: Sequence[bytes], keys: list[bytes], formatted: dict[bytes, tuple[bytes, bytes]]
-    ) -> list[Iterable[bytes]]:
-        """Each line's ``-t`` timestamp as columns that ``zip`` lays side by side (see ``_stamped``)."""
-        stamps = self.timestamps
-        assert stamps is not None
-        local = {key: pair[0] for key, pair in formatted.items()}
-        if stamps.short:
-            return [map(local.__getitem__, keys)]
-        suffix = {key: pair[1] for key, pair in formatted.items()}
-        return [map(local.__getitem__, keys), [line[19:29] for line in lines], map(suffix.__getitem__, keys)]
-
-    def _stamped(
-        self, lines: Sequence[bytes], head: bytes | Iterable[bytes], close: bytes | Iterable[bytes]
-    ) -> Sequence[bytes] | None:
-        """default/raw/json with ``-t`` and no filter or highlight: parts to write, or None.
-
-        ``head`` (default/raw) and ``close`` (json: the closing quote and the target's fields)
-        are one value for a batch of one target, or one per line (``emit_merged``).
-
-        A second whose zone offset is zero (UTC, or a local zone at UTC) prints in the default
-        layout exactly as the kubelet wrote it: a batch of one target and only such seconds
-        goes out as whole lines in one join.  Otherwise every record is a row of pieces
-        (prefix, local second, fraction, zone, message...), and ``zip``/``repeat``/``chain``
-        walk the rows in C for one ``join``: no Python step and no concatenation per line.
-        """
-        checked = self._batch_seconds(lines)
-        if checked is None:
-            return None
-        keys, formatted = checked
-        assert self.timestamps is not None
-        unchanged = not self.timestamps.short and all(pair == (key, b"Z") for key, pair in formatted.items())
-        json = self.format is OutputFormat.JSON
-        # The repeat() columns are endless: the rows end with the lines (hence strict=False).
-        if unchanged and not json:
-            if isinstance(head, bytes):
-                parts: Sequence[bytes] = (head, (b"\n" + head).join(lines), b"\n")
-            else:
-                parts = (b"".join(chain.from_iterable(zip(head, lines, repeat(b"\n"), strict=False))),)
-            return (self.sanitize(b"".join(parts)),) if self.sanitize is not None else parts
-        stamp = [[line[:30] for line in lines]] if unchanged else self._stamp_columns(lines, keys, formatted)
-        if json:  # (a terminal gets JSON's own control escapes in _write, not the text sanitiser)
-            escaped = escape_many([line[31:] for line in lines])
-            closes = repeat(close) if isinstance(close, bytes) else close
-            columns = [repeat(_JSON_OPEN), escaped, repeat(_JSON_STAMP), *stamp, closes]
-            return (b"".join(chain.from_iterable(zip(*columns, strict=False))),)
-        heads = repeat(head) if isinstance(head, bytes) else head
-        columns = [heads, *stamp, [line[30:] for line in lines], repeat(b"\n")]
-        out = b"".join(chain.from_iterable(zip(*columns, strict=False)))
-        return (self.sanitize(out),) if self.sanitize is not None else (out,)
 
 
 def build_sink(
