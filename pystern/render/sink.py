@@ -29,6 +29,7 @@ from pystern.render.colors import (
     color_enabled,
     palette_index,
 )
+from pystern.render.descriptors import same_file
 from pystern.render.jsonbatch import escape_many, json_line_parts
 from pystern.render.layout import TargetLayout, build_layout
 from pystern.render.linefilter import LineFilter
@@ -37,7 +38,7 @@ from pystern.render.perline import PerLineRenderer, compile_template, template_d
 from pystern.render.sanitize import Sanitizer, escape_json_controls, escape_text
 from pystern.render.stamped import JSON_OPEN, stamped_parts
 from pystern.render.timestamps import TimestampFormatter, load_timezone
-from pystern.render.writer import Writer, same_file
+from pystern.render.writer import Writer
 
 _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")

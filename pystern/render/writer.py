@@ -31,13 +31,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import os
-import select
-import stat
 import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import BinaryIO, TextIO
+
+from pystern.render.descriptors import (
+    RWF_NOWAIT,
+    Parts,
+    drop_written,
+    fileno_of,
+    watch_pipe_reader,
+    write_all,
+    write_nowait,
+)
 
 FLUSH_SIZE = 64 * 1024
 HIGH_WATER = 1024 * 1024
@@ -46,95 +53,6 @@ HARD_LIMIT = 8 * HIGH_WATER
 """Pending bytes at which ``write`` itself blocks: the bound for callers that never ``drain()``."""
 BATCH_LIMIT = LOW_WATER
 """Most bytes the thread joins into one write: a slow reader still sees ``pending`` fall in steps."""
-
-
-def _fileno(stream: object) -> int | None:
-    """The stream's fd after flushing its Python buffer, or None (BytesIO, StringIO).
-
-    The thread writes with ``os.write``: a daemon thread blocked inside a ``BufferedWriter``
-    holds its lock, and the interpreter aborts when it flushes that stream at exit.
-    """
-    try:
-        fd = stream.fileno()  # type: ignore[attr-defined]
-        stream.flush()  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        return None
-    return fd if isinstance(fd, int) and fd >= 0 else None
-
-
-def same_file(a: object, b: object) -> bool:
-    """Whether two streams write to the same file, pipe or terminal (``2>&1``)."""
-    fds = [_fileno(a), _fileno(b)]
-    if None in fds:
-        return False
-    try:
-        first, second = (os.fstat(fd) for fd in fds if fd is not None)
-    except (OSError, ValueError):
-        return False
-    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
-
-
-_RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
-_pwritev = getattr(os, "pwritev", None)
-_writev = getattr(os, "writev", None)
-try:
-    IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024)
-except (AttributeError, ValueError, OSError):
-    IOV_MAX = 16  # POSIX's minimum
-if IOV_MAX <= 0:
-    IOV_MAX = 16
-
-Parts = list[bytes]
-"""Chunks of complete lines, in order, written as one vectored write."""
-
-
-def _drop_written(parts: Sequence[bytes], written: int) -> Parts:
-    """What is left of ``parts`` after a write that took its first ``written`` bytes.
-
-    Leading empty parts go too, so a batch of nothing but empty parts ends the write loop.
-    """
-    for i, part in enumerate(parts):
-        if written < len(part):
-            rest = [part[written:]] if written else [part]
-            rest.extend(parts[i + 1 :])
-            return rest
-        written -= len(part)
-    return []
-
-
-def _write_nowait(fd: int, parts: Sequence[bytes]) -> int | None:
-    """Write what ``fd`` takes at once without blocking: bytes written, or None if unsupported.
-
-    ``pwritev2(RWF_NOWAIT)`` (Linux >= 5.8 for pipes) does not block even though the fd is
-    in blocking mode, so the event loop can write to a pipe itself, without the thread and
-    the GIL handoffs it costs, and without setting ``O_NONBLOCK`` on a file description
-    that other processes share.  Terminals and most files answer ``EOPNOTSUPP``.
-    """
-    if _RWF_NOWAIT is None or _pwritev is None:
-        return None
-    try:
-        written: int = _pwritev(fd, parts[:IOV_MAX], -1, _RWF_NOWAIT)
-    except BlockingIOError:
-        return 0
-    except BrokenPipeError:
-        raise
-    except OSError:
-        return None
-    return written
-
-
-def _write_all(fd: int, parts: Sequence[bytes]) -> None:
-    """Write every part, in order, with as few system calls as ``IOV_MAX`` allows."""
-    rest: Sequence[bytes] = parts
-    while rest:
-        batch = rest[:IOV_MAX]
-        try:
-            written = _writev(fd, batch) if _writev is not None else os.write(fd, batch[0])
-        except BlockingIOError:
-            # Someone left O_NONBLOCK on a shared terminal or pipe: wait until it takes more.
-            select.select([], [fd], [], 1.0)
-            continue
-        rest = _drop_written(rest, written)
 
 
 class OutputClosed(BrokenPipeError):
@@ -193,9 +111,9 @@ class Writer:
         """Largest number of bytes ever pending (for tests of the memory bound)."""
         self.writes = 0
         """Writes to stdout so far (each may carry many handoffs)."""
-        self._out_fd = _fileno(stdout)
-        self._err_fd = _fileno(stderr)
-        self._nowait = self._out_fd is not None and _RWF_NOWAIT is not None
+        self._out_fd = fileno_of(stdout)
+        self._err_fd = fileno_of(stderr)
+        self._nowait = self._out_fd is not None and RWF_NOWAIT is not None
         """Try writing from the event loop with RWF_NOWAIT first (off once the fd refuses it)."""
         self._inflight = 0
         """Items handed to the thread and not done yet.  Only the loop raises it, so a stale
@@ -241,7 +159,7 @@ class Writer:
             return
         encoding = getattr(self.stderr, "encoding", None) or "utf-8"
         with contextlib.suppress(OSError):
-            _write_all(self._err_fd, [text.encode(encoding, "backslashreplace")])
+            write_all(self._err_fd, [text.encode(encoding, "backslashreplace")])
 
     def _write_out_now(self, parts: Parts) -> None:
         self.writes += 1
@@ -249,7 +167,7 @@ class Writer:
             self.stdout.write(b"".join(parts))
             self.stdout.flush()
         else:
-            _write_all(self._out_fd, parts)
+            write_all(self._out_fd, parts)
 
     def pending(self) -> int:
         """Bytes buffered or queued but not yet written."""
@@ -323,7 +241,7 @@ class Writer:
         loop = asyncio.get_running_loop()
         self._loop = loop
         failed = self._failed_event()
-        watched = self._watch_reader(loop)
+        watched = self._out_fd is not None and watch_pipe_reader(loop, self._out_fd, self._reader_left)
         try:
             if self.error is None:
                 await failed.wait()
@@ -348,30 +266,8 @@ class Writer:
     def _signal_failed(self) -> None:
         self._failed_event().set()
 
-    def _watch_reader(self, loop: asyncio.AbstractEventLoop) -> bool:
-        """Watch a pipe on stdout for its reader closing; False where that cannot be seen."""
-        fd = self._out_fd
-        if fd is None or not hasattr(select, "poll"):
-            return False
-        try:
-            import fcntl  # POSIX only, like poll()
-
-            # Only a write-only pipe: a read-write one would poll readable with our own output.
-            write_only = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY
-            if not (write_only and stat.S_ISFIFO(os.fstat(fd).st_mode)):
-                return False
-            loop.add_reader(fd, self._on_pipe_event, fd)
-        except (ImportError, OSError, ValueError, NotImplementedError, RuntimeError):
-            return False
-        return True
-
-    def _on_pipe_event(self, fd: int) -> None:
-        poller = select.poll()
-        poller.register(fd, 0)  # no events asked: only POLLERR / POLLHUP can come back
-        if not poller.poll(0):
-            return
-        with contextlib.suppress(ValueError, OSError):
-            asyncio.get_running_loop().remove_reader(fd)
+    def _reader_left(self) -> None:
+        """The reader of the stdout pipe went away (``watch_pipe_reader``): stop as a failed write would."""
         if self.error is None:
             self.error = BrokenPipeError(errno.EPIPE, "the reader of stdout closed the pipe")
         self._signal_failed()
@@ -416,7 +312,7 @@ class Writer:
         """Write what the pipe takes now, from the loop thread; return the rest for the thread."""
         assert self._out_fd is not None
         try:
-            written = _write_nowait(self._out_fd, parts)
+            written = write_nowait(self._out_fd, parts)
         except BrokenPipeError as exc:
             self._fail(exc)
             return [], 0
@@ -425,7 +321,7 @@ class Writer:
             return parts, size
         if written:
             self.writes += 1
-        return _drop_written(parts, written), size - written
+        return drop_written(parts, written), size - written
 
     def _put(self, kind: str, payload: Parts | str, size: int) -> None:
         with self._has_work:
