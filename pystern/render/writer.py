@@ -23,28 +23,21 @@ keep the process alive after Ctrl-C.
 
 Whole chunks of complete lines are written, so lines never tear or interleave mid-line.
 When stdout is a terminal, stderr notices go through the same thread to keep their order
-with the log lines around them.
+with the log lines around them.  Telling that stdout is gone is ``closing.ClosedWatch``'s
+part; the system calls are in ``descriptors``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import BinaryIO, TextIO
 
-from pystern.render.descriptors import (
-    RWF_NOWAIT,
-    Parts,
-    drop_written,
-    fileno_of,
-    watch_pipe_reader,
-    write_all,
-    write_nowait,
-)
+from pystern.render.closing import ClosedWatch, OutputClosed
+from pystern.render.descriptors import RWF_NOWAIT, Parts, drop_written, fileno_of, write_all, write_nowait
 
 FLUSH_SIZE = 64 * 1024
 HIGH_WATER = 1024 * 1024
@@ -55,20 +48,12 @@ BATCH_LIMIT = LOW_WATER
 """Most bytes the thread joins into one write: a slow reader still sees ``pending`` fall in steps."""
 
 
-class OutputClosed(BrokenPipeError):
-    """stdout was closed by its reader (``| head -1``): stop quietly.
-
-    A ``BrokenPipeError`` rather than a ``PysternError`` on purpose: the tail loop retries
-    ``PysternError``s, and a closed stdout must end the run, not be retried.
-    """
-
-
 _OUT = "out"
 _ERR = "err"
 _STOP = "stop"
 
 
-class Writer:
+class Writer(ClosedWatch):
     """Buffered, thread-backed writer of stdout (and, optionally, ordered stderr text)."""
 
     def __init__(
@@ -105,7 +90,6 @@ class Writer:
         self._scheduled = False
         self._room: asyncio.Event | None = None
         self._failed: asyncio.Event | None = None
-        """Set (on the loop) once ``error`` is: what ``wait_closed()`` waits for."""
         self.error: BaseException | None = None
         self.max_pending = 0
         """Largest number of bytes ever pending (for tests of the memory bound)."""
@@ -228,49 +212,6 @@ class Writer:
             self._write_direct()
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
-
-    async def wait_closed(self) -> None:
-        """Return never while stdout works; raise ``OutputClosed`` once it has failed or its reader left.
-
-        A failed write is only raised by the next ``write``, and a reader that left is only
-        seen by a write: ``pystern . | grep -m1 READY`` would go on until two more lines came,
-        and a quiet pod may print none for hours.  The CLI runs this beside the engine.  For a
-        pipe the fd is also watched for its reader going away (the write end of a pipe polls as
-        an error then), so the run ends without waiting for a line at all, as ``tail -f`` does.
-        """
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        failed = self._failed_event()
-        watched = self._out_fd is not None and watch_pipe_reader(loop, self._out_fd, self._reader_left)
-        try:
-            if self.error is None:
-                await failed.wait()
-        finally:
-            if watched and self._out_fd is not None:
-                loop.remove_reader(self._out_fd)
-        raise OutputClosed("stdout was closed") from self.error
-
-    def _failed_event(self) -> asyncio.Event:
-        if self._failed is None:
-            self._failed = asyncio.Event()
-        return self._failed
-
-    def _fail(self, exc: BaseException) -> None:
-        """Record a failed write and wake ``wait_closed()`` (from the loop or the writer thread)."""
-        self.error = exc
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(self._signal_failed)
-
-    def _signal_failed(self) -> None:
-        self._failed_event().set()
-
-    def _reader_left(self) -> None:
-        """The reader of the stdout pipe went away (``watch_pipe_reader``): stop as a failed write would."""
-        if self.error is None:
-            self.error = BrokenPipeError(errno.EPIPE, "the reader of stdout closed the pipe")
-        self._signal_failed()
 
     # -- internals
     def _running_loop(self) -> asyncio.AbstractEventLoop | None:
