@@ -5,6 +5,7 @@
 ``render_stdin_line()``).  ``OutputClosed`` means the reader of stdout went away.
 """
 
+from pystern.render.closing import OutputClosed
 from pystern.render.colors import (
     DEFAULT_PALETTE,
     ColorPicker,
@@ -18,7 +19,6 @@ from pystern.render.colors import (
 )
 from pystern.render.sink import RenderSink, build_sink
 from pystern.render.timestamps import load_timezone
-from pystern.render.writer import OutputClosed
 
 __all__ = [
     "DEFAULT_PALETTE",

@@ -6,20 +6,19 @@ highlight, a list comprehension slices off the fixed-width kubelet timestamps, `
 decide for the whole batch (``LineFilter.keep_lines``), and one ``join`` puts the prefix in
 front of every line (``-o json``: ``jsonbatch.json_lines``, a few C passes per batch).
 With ``-t`` each distinct second is converted once; in a zone at UTC the lines go out as
-the kubelet wrote them, otherwise as ``zip`` rows joined once (``_stamped``).  ``--sort``
+the kubelet wrote them, otherwise as ``zip`` rows joined once (``stamped``).  ``--sort``
 hands over lines of many targets at once (``emit_merged``), rendered the same way with
-the prefix as a per-line column.  Anything else takes a tight loop that splits each
-record at its first space with byte operations.  Sanitising runs once over the rendered
-chunk, and the chunk goes to the single stdout ``Writer``.
+the prefix as a per-line column.  Anything else takes the per-line path (``perline``).
+Sanitising runs once over the rendered chunk, and the chunk goes to the single stdout
+``Writer``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, groupby, repeat
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
-from pystern.errors import PysternError
 from pystern.model import Notice, NoticeKind, Target
 from pystern.options import Output, OutputFormat, TimestampFormat
 from pystern.render.colors import (
@@ -30,25 +29,21 @@ from pystern.render.colors import (
     color_enabled,
     palette_index,
 )
-from pystern.render.jsonbatch import escape_many, json_line_parts, json_lines
-from pystern.render.jsontext import is_json, quote
-from pystern.render.layout import TargetLayout, build_layout, ext_line
+from pystern.render.descriptors import same_file
+from pystern.render.jsonbatch import escape_many, json_line_parts
+from pystern.render.layout import TargetLayout, build_layout
 from pystern.render.linefilter import LineFilter
 from pystern.render.notices import NoticeRenderer
+from pystern.render.perline import PerLineRenderer, compile_template, template_data
 from pystern.render.sanitize import Sanitizer, escape_json_controls, escape_text
+from pystern.render.stamped import JSON_OPEN, stamped_parts
 from pystern.render.timestamps import TimestampFormatter, load_timezone
-from pystern.render.writer import Writer, same_file
+from pystern.render.writer import Writer
 
-MISSING = b"[missing timestamp] "
-_JSON_OPEN = b'{"message":"'
-_JSON_STAMP = b'","timestamp":"'
 _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")
 _JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON)
 _ROW_FORMATS = (OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON)
-
-Record = tuple[bytes, bytes]
-"""(formatted timestamp or b"", message bytes ready for the format)."""
 
 
 class _Cached(NamedTuple):
@@ -100,7 +95,7 @@ class RenderSink:
         self.format = output.format
         self.template: Any = None
         if output.template is not None:
-            self.template = _compile_template(output.template, self.colored)
+            self.template = compile_template(output.template, self.colored)
         # JSON formats escape C0 controls themselves; on a terminal C1 and DEL are escaped too.
         self.sanitize_json: Callable[[bytes], bytes] | None = None
         if self.sanitize is not None and self.template is None and self.format in _JSON_FORMATS:
@@ -124,6 +119,16 @@ class RenderSink:
             show_context=output.show_context,
             only_log_lines=output.only_log_lines,
         )
+        self.per_line = PerLineRenderer(
+            self.format,
+            self.filter,
+            highlighting=self.highlighting,
+            timestamps=self.timestamps,
+            template=self.template,
+            sanitize=self.sanitize,
+            colored=self.colored,
+            write_err=self._write_err,
+        )
         self._layouts: dict[tuple[str, str, str, str], _Cached] = {}
 
     # -- ports.Sink
@@ -146,9 +151,11 @@ class RenderSink:
                 kept = self.filter.keep_lines(msgs)
                 parts = self._render_messages(cached, kept) if kept else ()
         elif self.fast_stamped:
-            parts = self._stamped(lines, layout.head, b'"' + cached.json_rest)
+            parts = stamped_parts(
+                self.timestamps, self.format, self.sanitize, lines, layout.head, b'"' + cached.json_rest
+            )
         if parts is None:
-            parts = (self._render(layout, data, self._records(lines, stdin=False)),)
+            parts = (self.per_line.render(layout, data, self.per_line.records(lines, stdin=False)),)
         self._write(parts)
 
     def emit_merged(self, targets: Sequence[Target], owners: Sequence[int], lines: Sequence[bytes]) -> None:
@@ -185,14 +192,21 @@ class RenderSink:
             heads[owner] = cached.layout.head
             closes[owner] = b'"' + cached.json_rest
         if self.fast_stamped:
-            return self._stamped(lines, map(heads.__getitem__, owners), map(closes.__getitem__, owners))
+            return stamped_parts(
+                self.timestamps,
+                self.format,
+                self.sanitize,
+                lines,
+                map(heads.__getitem__, owners),
+                map(closes.__getitem__, owners),
+            )
         msgs = _fixed_width_messages(lines)
         if msgs is None:
             return None
         if self.fast_filtered:
             msgs, owners = self.filter.keep_rows(msgs, list(owners))
         if self.format is OutputFormat.JSON:
-            rows = zip(repeat(_JSON_OPEN), escape_many(msgs), map(closes.__getitem__, owners))
+            rows = zip(repeat(JSON_OPEN), escape_many(msgs), map(closes.__getitem__, owners))
             return (b"".join(chain.from_iterable(rows)),)
         out = b"".join(chain.from_iterable(zip(map(heads.__getitem__, owners), msgs, repeat(b"\n"))))
         return (self.sanitize(out),) if self.sanitize is not None else (out,)
@@ -213,7 +227,7 @@ class RenderSink:
         if self.fast:
             parts = self._render_messages(cached, list(lines))
         if parts is None:
-            parts = (self._render(layout, data, self._records(lines, stdin=True)),)
+            parts = (self.per_line.render(layout, data, self.per_line.records(lines, stdin=True)),)
         self._write(parts)
 
     def _write(self, parts: Sequence[bytes]) -> None:
@@ -264,6 +278,10 @@ class RenderSink:
     def _warn(self, text: str) -> None:
         self.writer.write_err(f"pystern: {escape_text(text)}\n")
 
+    def _write_err(self, text: str) -> None:
+        # Looked up at each call: the writer can be replaced after construction (tests do).
+        self.writer.write_err(text)
+
     def _colors(self, target: Target) -> tuple[Sgr, Sgr]:
         pair = self.palette[self.picker.pick(target)]
         if self.output.diff_container:
@@ -282,7 +300,7 @@ class RenderSink:
             show_namespace=self.output.show_namespace,  # empty for --stdin, as stern prints it
             show_context=self.output.show_context and not stdin,
         )
-        data = _template_data(target, pod_color, container_color, self.colored) if self.template else None
+        data = template_data(target, pod_color, container_color, self.colored) if self.template else None
         if len(self._layouts) >= _LAYOUT_CACHE:
             self._layouts.clear()
         cached = _Cached(layout, data, layout.json_rest.encode(), b"\n" + layout.head)
@@ -302,214 +320,6 @@ class RenderSink:
         if fmt is OutputFormat.JSON:
             return json_line_parts(msgs, cached.json_rest)
         return None
-
-    def _batch_seconds(
-        self, lines: Sequence[bytes]
-    ) -> tuple[list[bytes], dict[bytes, tuple[bytes, bytes]]] | None:
-        """Each line's whole second, and each distinct second formatted; None: use the per-line path.
-
-        For a batch whose lines all start with a 30-byte kubelet timestamp: the keys
-        (``YYYY-MM-DDTHH:MM:SS``, one per line) and, per distinct key, the formatter's
-        (local text, zone suffix), converted once per second.  None when a line has another
-        shape or a second is not a time: the per-line path decides those lines one by one.
-        """
-        stamps = self.timestamps
-        assert stamps is not None
-        try:
-            keys = [
-                line[:19]
-                for line in lines
-                if line[30] == 0x20 and line[29] == 0x5A and line[19] == 0x2E and line[10] == 0x54
-            ]
-        except IndexError:
-            return None
-        if len(keys) != len(lines):
-            return None
-        seconds = stamps.seconds
-        formatted = {}
-        for key in set(keys):
-            pair = seconds.get(key)
-            if pair is None:
-                pair = stamps.cache_second(key)
-                if pair is None:
-                    return None
-            formatted[key] = pair
-        return keys, formatted
-
-    def _stamp_columns(
-        self, lines: Sequence[bytes], keys: list[bytes], formatted: dict[bytes, tuple[bytes, bytes]]
-    ) -> list[Iterable[bytes]]:
-        """Each line's ``-t`` timestamp as columns that ``zip`` lays side by side (see ``_stamped``)."""
-        stamps = self.timestamps
-        assert stamps is not None
-        local = {key: pair[0] for key, pair in formatted.items()}
-        if stamps.short:
-            return [map(local.__getitem__, keys)]
-        suffix = {key: pair[1] for key, pair in formatted.items()}
-        return [map(local.__getitem__, keys), [line[19:29] for line in lines], map(suffix.__getitem__, keys)]
-
-    def _stamped(
-        self, lines: Sequence[bytes], head: bytes | Iterable[bytes], close: bytes | Iterable[bytes]
-    ) -> Sequence[bytes] | None:
-        """default/raw/json with ``-t`` and no filter or highlight: parts to write, or None.
-
-        ``head`` (default/raw) and ``close`` (json: the closing quote and the target's fields)
-        are one value for a batch of one target, or one per line (``emit_merged``).
-
-        A second whose zone offset is zero (UTC, or a local zone at UTC) prints in the default
-        layout exactly as the kubelet wrote it: a batch of one target and only such seconds
-        goes out as whole lines in one join.  Otherwise every record is a row of pieces
-        (prefix, local second, fraction, zone, message...), and ``zip``/``repeat``/``chain``
-        walk the rows in C for one ``join``: no Python step and no concatenation per line.
-        """
-        checked = self._batch_seconds(lines)
-        if checked is None:
-            return None
-        keys, formatted = checked
-        assert self.timestamps is not None
-        unchanged = not self.timestamps.short and all(pair == (key, b"Z") for key, pair in formatted.items())
-        json = self.format is OutputFormat.JSON
-        # The repeat() columns are endless: the rows end with the lines (hence strict=False).
-        if unchanged and not json:
-            if isinstance(head, bytes):
-                parts: Sequence[bytes] = (head, (b"\n" + head).join(lines), b"\n")
-            else:
-                parts = (b"".join(chain.from_iterable(zip(head, lines, repeat(b"\n"), strict=False))),)
-            return (self.sanitize(b"".join(parts)),) if self.sanitize is not None else parts
-        stamp = [[line[:30] for line in lines]] if unchanged else self._stamp_columns(lines, keys, formatted)
-        if json:  # (a terminal gets JSON's own control escapes in _write, not the text sanitiser)
-            escaped = escape_many([line[31:] for line in lines])
-            closes = repeat(close) if isinstance(close, bytes) else close
-            columns = [repeat(_JSON_OPEN), escaped, repeat(_JSON_STAMP), *stamp, closes]
-            return (b"".join(chain.from_iterable(zip(*columns, strict=False))),)
-        heads = repeat(head) if isinstance(head, bytes) else head
-        columns = [heads, *stamp, [line[30:] for line in lines], repeat(b"\n")]
-        out = b"".join(chain.from_iterable(zip(*columns, strict=False)))
-        return (self.sanitize(out),) if self.sanitize is not None else (out,)
-
-    def _records(self, lines: Sequence[bytes], *, stdin: bool) -> list[Record]:
-        """Split, filter, highlight and format timestamps; missing-timestamp lines pass unfiltered."""
-        flt = self.filter
-        keep = flt.keep if flt.filters else None
-        highlight = flt.highlight if self.highlighting else None
-        stamps = None if stdin else self.timestamps
-        seconds = stamps.seconds if stamps is not None else {}
-        short = stamps is not None and stamps.short
-        records: list[Record] = []
-        append = records.append
-        for line in lines:
-            if stdin:
-                sp = -1
-                msg = line
-            else:
-                # The kubelet timestamp's shape (as tail.timestamp_of checks it), inlined: this runs per line.
-                sp = line.find(b" ", 0, 40)
-                if sp < 20 or line[4] != 0x2D or line[10] not in (0x54, 0x74):
-                    append((b"", MISSING + line))
-                    continue
-                msg = line[sp + 1 :]
-            if keep is not None or highlight is not None:
-                text = msg.decode("utf-8", "surrogateescape")
-                if keep is not None and not keep(text):
-                    continue
-                if highlight is not None:
-                    msg = highlight(text).encode("utf-8", "surrogateescape")
-            if stamps is None:
-                append((b"", msg))
-                continue
-            head = seconds.get(line[:19]) if sp == 30 and line[29] == 0x5A else None
-            frac = line[20:29]
-            if head is not None and line[19] == 0x2E and frac.isdigit():
-                append((head[0] if short else head[0] + b"." + frac + head[1], msg))
-                continue
-            ts = stamps.format(line[:sp])
-            append((b"", MISSING + line) if ts is None else (ts, msg))
-        return records
-
-    def _render(self, layout: TargetLayout, data: Any, records: list[Record]) -> bytes:
-        if not records:
-            return b""
-        if self.template is not None:
-            return self._render_template(data, records)
-        fmt = self.format
-        if fmt is OutputFormat.DEFAULT or fmt is OutputFormat.RAW:
-            head = layout.head
-            out = b"".join(
-                [head + ts + b" " + msg + b"\n" if ts else head + msg + b"\n" for ts, msg in records]
-            )
-            return self.sanitize(out) if self.sanitize is not None else out
-        if fmt is OutputFormat.JSON:
-            rest = layout.json_rest.encode()
-            msgs = [msg for _, msg in records]
-            if not any(ts for ts, _ in records):
-                return json_lines(msgs, rest)
-            return b"".join(
-                [
-                    b'{"message":"' + part + b'","timestamp":"' + ts + b'"' + rest
-                    if ts
-                    else b'{"message":"' + part + b'"' + rest
-                    for part, (ts, _) in zip(escape_many(msgs), records, strict=True)
-                ]
-            )
-        pretty = fmt is OutputFormat.PPEXTJSON
-        raw_ok = self.sanitize is None
-        return "".join(
-            [
-                ext_line(
-                    layout,
-                    pretty,
-                    ts.decode(),
-                    msg.decode() if is_json(msg) and (raw_ok or b"\r" not in msg) else quote(msg),
-                )
-                for ts, msg in records
-            ]
-        ).encode()
-
-    def _render_template(self, data: dict[str, Any], records: list[Record]) -> bytes:
-        out: list[bytes] = []
-        highlight = self.colored and self.filter.highlights
-        for ts, msg in records:
-            data["Message"] = msg.decode("utf-8", "surrogateescape")
-            data["Timestamp"] = ts.decode()
-            try:
-                text: str = self.template.execute(data)
-            except PysternError as exc:
-                self.writer.write_err(f"expanding template failed: {escape_text(str(exc))}\n")
-                continue
-            if highlight and not msg.startswith(MISSING):
-                text = self.filter.highlight(text)
-            out.append(text.encode("utf-8", "surrogateescape"))
-        joined = b"".join(out)
-        return self.sanitize(joined) if self.sanitize is not None and joined else joined
-
-
-def _compile_template(text: str, colored: bool) -> Any:
-    from pystern.gotemplate import parse, stern_funcs
-
-    return parse(text, funcs=stern_funcs(color=colored), name="log")
-
-
-def _template_data(target: Target, pod_color: Sgr, container_color: Sgr, colored: bool) -> dict[str, Any]:
-    from pystern.gotemplate.values import Color, StringMap, Struct
-
-    return Struct(
-        "stern.Log",
-        {
-            "Message": "",
-            "Timestamp": "",
-            "NodeName": target.node_name,
-            "Namespace": target.namespace,
-            "PodName": target.pod,
-            "ContainerName": target.container,
-            # pystern's own field (not in stern's struct, so not in ``{{json .}}``): the context
-            # column of ``--context a,b``, empty with one cluster.
-            "Context": target.context,
-            "Labels": StringMap(target.labels),
-            "Annotations": StringMap(target.annotations),
-            "PodColor": Color(pod_color.attrs, enabled=colored),
-            "ContainerColor": Color(container_color.attrs, enabled=colored),
-        },
-    )
 
 
 def build_sink(

@@ -23,21 +23,21 @@ keep the process alive after Ctrl-C.
 
 Whole chunks of complete lines are written, so lines never tear or interleave mid-line.
 When stdout is a terminal, stderr notices go through the same thread to keep their order
-with the log lines around them.
+with the log lines around them.  Telling that stdout is gone is ``closing.ClosedWatch``'s
+part; the system calls are in ``descriptors``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import os
-import select
-import stat
 import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import BinaryIO, TextIO
+
+from pystern.render.closing import ClosedWatch, OutputClosed
+from pystern.render.descriptors import RWF_NOWAIT, Parts, drop_written, fileno_of, write_all, write_nowait
 
 FLUSH_SIZE = 64 * 1024
 HIGH_WATER = 1024 * 1024
@@ -48,109 +48,12 @@ BATCH_LIMIT = LOW_WATER
 """Most bytes the thread joins into one write: a slow reader still sees ``pending`` fall in steps."""
 
 
-def _fileno(stream: object) -> int | None:
-    """The stream's fd after flushing its Python buffer, or None (BytesIO, StringIO).
-
-    The thread writes with ``os.write``: a daemon thread blocked inside a ``BufferedWriter``
-    holds its lock, and the interpreter aborts when it flushes that stream at exit.
-    """
-    try:
-        fd = stream.fileno()  # type: ignore[attr-defined]
-        stream.flush()  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        return None
-    return fd if isinstance(fd, int) and fd >= 0 else None
-
-
-def same_file(a: object, b: object) -> bool:
-    """Whether two streams write to the same file, pipe or terminal (``2>&1``)."""
-    fds = [_fileno(a), _fileno(b)]
-    if None in fds:
-        return False
-    try:
-        first, second = (os.fstat(fd) for fd in fds if fd is not None)
-    except (OSError, ValueError):
-        return False
-    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
-
-
-_RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
-_pwritev = getattr(os, "pwritev", None)
-_writev = getattr(os, "writev", None)
-try:
-    IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024)
-except (AttributeError, ValueError, OSError):
-    IOV_MAX = 16  # POSIX's minimum
-if IOV_MAX <= 0:
-    IOV_MAX = 16
-
-Parts = list[bytes]
-"""Chunks of complete lines, in order, written as one vectored write."""
-
-
-def _drop_written(parts: Sequence[bytes], written: int) -> Parts:
-    """What is left of ``parts`` after a write that took its first ``written`` bytes.
-
-    Leading empty parts go too, so a batch of nothing but empty parts ends the write loop.
-    """
-    for i, part in enumerate(parts):
-        if written < len(part):
-            rest = [part[written:]] if written else [part]
-            rest.extend(parts[i + 1 :])
-            return rest
-        written -= len(part)
-    return []
-
-
-def _write_nowait(fd: int, parts: Sequence[bytes]) -> int | None:
-    """Write what ``fd`` takes at once without blocking: bytes written, or None if unsupported.
-
-    ``pwritev2(RWF_NOWAIT)`` (Linux >= 5.8 for pipes) does not block even though the fd is
-    in blocking mode, so the event loop can write to a pipe itself, without the thread and
-    the GIL handoffs it costs, and without setting ``O_NONBLOCK`` on a file description
-    that other processes share.  Terminals and most files answer ``EOPNOTSUPP``.
-    """
-    if _RWF_NOWAIT is None or _pwritev is None:
-        return None
-    try:
-        written: int = _pwritev(fd, parts[:IOV_MAX], -1, _RWF_NOWAIT)
-    except BlockingIOError:
-        return 0
-    except BrokenPipeError:
-        raise
-    except OSError:
-        return None
-    return written
-
-
-def _write_all(fd: int, parts: Sequence[bytes]) -> None:
-    """Write every part, in order, with as few system calls as ``IOV_MAX`` allows."""
-    rest: Sequence[bytes] = parts
-    while rest:
-        batch = rest[:IOV_MAX]
-        try:
-            written = _writev(fd, batch) if _writev is not None else os.write(fd, batch[0])
-        except BlockingIOError:
-            # Someone left O_NONBLOCK on a shared terminal or pipe: wait until it takes more.
-            select.select([], [fd], [], 1.0)
-            continue
-        rest = _drop_written(rest, written)
-
-
-class OutputClosed(BrokenPipeError):
-    """stdout was closed by its reader (``| head -1``): stop quietly.
-
-    A ``BrokenPipeError`` rather than a ``PysternError`` on purpose: the tail loop retries
-    ``PysternError``s, and a closed stdout must end the run, not be retried.
-    """
-
-
 _OUT = "out"
 _ERR = "err"
 _STOP = "stop"
 
 
-class Writer:
+class Writer(ClosedWatch):
     """Buffered, thread-backed writer of stdout (and, optionally, ordered stderr text)."""
 
     def __init__(
@@ -187,15 +90,14 @@ class Writer:
         self._scheduled = False
         self._room: asyncio.Event | None = None
         self._failed: asyncio.Event | None = None
-        """Set (on the loop) once ``error`` is: what ``wait_closed()`` waits for."""
         self.error: BaseException | None = None
         self.max_pending = 0
         """Largest number of bytes ever pending (for tests of the memory bound)."""
         self.writes = 0
         """Writes to stdout so far (each may carry many handoffs)."""
-        self._out_fd = _fileno(stdout)
-        self._err_fd = _fileno(stderr)
-        self._nowait = self._out_fd is not None and _RWF_NOWAIT is not None
+        self._out_fd = fileno_of(stdout)
+        self._err_fd = fileno_of(stderr)
+        self._nowait = self._out_fd is not None and RWF_NOWAIT is not None
         """Try writing from the event loop with RWF_NOWAIT first (off once the fd refuses it)."""
         self._inflight = 0
         """Items handed to the thread and not done yet.  Only the loop raises it, so a stale
@@ -241,7 +143,7 @@ class Writer:
             return
         encoding = getattr(self.stderr, "encoding", None) or "utf-8"
         with contextlib.suppress(OSError):
-            _write_all(self._err_fd, [text.encode(encoding, "backslashreplace")])
+            write_all(self._err_fd, [text.encode(encoding, "backslashreplace")])
 
     def _write_out_now(self, parts: Parts) -> None:
         self.writes += 1
@@ -249,7 +151,7 @@ class Writer:
             self.stdout.write(b"".join(parts))
             self.stdout.flush()
         else:
-            _write_all(self._out_fd, parts)
+            write_all(self._out_fd, parts)
 
     def pending(self) -> int:
         """Bytes buffered or queued but not yet written."""
@@ -311,71 +213,6 @@ class Writer:
         if self.error is not None:
             raise OutputClosed("stdout was closed") from self.error
 
-    async def wait_closed(self) -> None:
-        """Return never while stdout works; raise ``OutputClosed`` once it has failed or its reader left.
-
-        A failed write is only raised by the next ``write``, and a reader that left is only
-        seen by a write: ``pystern . | grep -m1 READY`` would go on until two more lines came,
-        and a quiet pod may print none for hours.  The CLI runs this beside the engine.  For a
-        pipe the fd is also watched for its reader going away (the write end of a pipe polls as
-        an error then), so the run ends without waiting for a line at all, as ``tail -f`` does.
-        """
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        failed = self._failed_event()
-        watched = self._watch_reader(loop)
-        try:
-            if self.error is None:
-                await failed.wait()
-        finally:
-            if watched and self._out_fd is not None:
-                loop.remove_reader(self._out_fd)
-        raise OutputClosed("stdout was closed") from self.error
-
-    def _failed_event(self) -> asyncio.Event:
-        if self._failed is None:
-            self._failed = asyncio.Event()
-        return self._failed
-
-    def _fail(self, exc: BaseException) -> None:
-        """Record a failed write and wake ``wait_closed()`` (from the loop or the writer thread)."""
-        self.error = exc
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(self._signal_failed)
-
-    def _signal_failed(self) -> None:
-        self._failed_event().set()
-
-    def _watch_reader(self, loop: asyncio.AbstractEventLoop) -> bool:
-        """Watch a pipe on stdout for its reader closing; False where that cannot be seen."""
-        fd = self._out_fd
-        if fd is None or not hasattr(select, "poll"):
-            return False
-        try:
-            import fcntl  # POSIX only, like poll()
-
-            # Only a write-only pipe: a read-write one would poll readable with our own output.
-            write_only = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY
-            if not (write_only and stat.S_ISFIFO(os.fstat(fd).st_mode)):
-                return False
-            loop.add_reader(fd, self._on_pipe_event, fd)
-        except (ImportError, OSError, ValueError, NotImplementedError, RuntimeError):
-            return False
-        return True
-
-    def _on_pipe_event(self, fd: int) -> None:
-        poller = select.poll()
-        poller.register(fd, 0)  # no events asked: only POLLERR / POLLHUP can come back
-        if not poller.poll(0):
-            return
-        with contextlib.suppress(ValueError, OSError):
-            asyncio.get_running_loop().remove_reader(fd)
-        if self.error is None:
-            self.error = BrokenPipeError(errno.EPIPE, "the reader of stdout closed the pipe")
-        self._signal_failed()
-
     # -- internals
     def _running_loop(self) -> asyncio.AbstractEventLoop | None:
         try:
@@ -416,7 +253,7 @@ class Writer:
         """Write what the pipe takes now, from the loop thread; return the rest for the thread."""
         assert self._out_fd is not None
         try:
-            written = _write_nowait(self._out_fd, parts)
+            written = write_nowait(self._out_fd, parts)
         except BrokenPipeError as exc:
             self._fail(exc)
             return [], 0
@@ -425,7 +262,7 @@ class Writer:
             return parts, size
         if written:
             self.writes += 1
-        return _drop_written(parts, written), size - written
+        return drop_written(parts, written), size - written
 
     def _put(self, kind: str, payload: Parts | str, size: int) -> None:
         with self._has_work:

@@ -16,9 +16,10 @@ import pytest
 
 from pystern.model import Notice, NoticeKind, Target
 from pystern.options import ColorMode, Output, OutputFormat
-from pystern.render import OutputClosed, build_sink
+from pystern.render import OutputClosed, build_sink, descriptors
 from pystern.render import writer as writer_module
-from pystern.render.writer import Writer, _write_nowait
+from pystern.render.descriptors import write_nowait
+from pystern.render.writer import Writer
 from tests.render.conftest import TS
 
 NEVER = ColorMode.NEVER
@@ -271,7 +272,7 @@ async def test_handoffs_queued_behind_a_slow_write_go_out_in_one_write() -> None
 def _pipe_takes_nowait_writes() -> bool:
     read_fd, write_fd = os.pipe()
     try:
-        return _write_nowait(write_fd, [b"x"]) == 1
+        return write_nowait(write_fd, [b"x"]) == 1
     finally:
         os.close(read_fd)
         os.close(write_fd)
@@ -314,13 +315,13 @@ async def test_a_full_pipe_hands_the_rest_to_the_thread_in_order(monkeypatch: py
     """A chunk larger than the pipe: the loop writes what fits, the thread the rest, and
     later chunks queue behind the thread even when the pipe has room again."""
     gate = threading.Event()
-    real_write_all = writer_module._write_all
+    real_write_all = writer_module.write_all
 
     def gated_write_all(fd: int, data: Sequence[bytes]) -> None:
         gate.wait(5)  # the thread is slow to get going
         real_write_all(fd, data)
 
-    monkeypatch.setattr(writer_module, "_write_all", gated_write_all)
+    monkeypatch.setattr(writer_module, "write_all", gated_write_all)
     write_fd, received, thread = _small_pipe_with_reader()
     thread.start()
     big = b"".join(b"%05d " % i + b"x" * 94 + b"\n" for i in range(300))
@@ -357,19 +358,19 @@ async def test_a_file_that_refuses_nowait_writes_is_written_by_the_thread(tmp_pa
 @pytest.mark.parametrize("written", range(0, 7))
 def test_drop_written_keeps_exactly_the_unwritten_bytes(written: int) -> None:
     parts = [b"abc", b"de", b"f"]
-    rest = writer_module._drop_written(parts, written)
+    rest = descriptors.drop_written(parts, written)
     assert b"".join(rest) == b"abcdef"[written:]
     assert all(rest)  # no empty parts left to write
 
 
 def test_empty_parts_are_dropped_so_the_write_loop_ends() -> None:
-    assert writer_module._drop_written([b"", b""], 0) == []
-    assert writer_module._drop_written([b"", b"ab", b""], 1) == [b"b", b""]
+    assert descriptors.drop_written([b"", b""], 0) == []
+    assert descriptors.drop_written([b"", b"ab", b""], 1) == [b"b", b""]
 
 
 async def test_more_parts_than_one_vectored_write_takes_arrive_in_order(tmp_path: Path) -> None:
     """Parts are written with writev, IOV_MAX at a time, never joined: order and bytes are kept."""
-    parts = [b"part %05d\n" % i for i in range(3 * writer_module.IOV_MAX + 7)]
+    parts = [b"part %05d\n" % i for i in range(3 * descriptors.IOV_MAX + 7)]
     with (tmp_path / "out").open("wb", buffering=0) as stdout:
         writer = Writer(stdout, io.StringIO(), flush_size=1 << 30)
         writer.write_parts(parts[:10])
