@@ -308,7 +308,7 @@ def _request_timeout(text: str) -> float | None:
         return None
     try:
         # kubectl accepts a bare number of seconds as well as a duration.
-        seconds = float(text) if text.isdigit() else parse_go_duration(text)
+        seconds = float(text) if text.isascii() and text.isdigit() else parse_go_duration(text)
     except ValueError as exc:
         raise UsageError(
             f'invalid value "{shorten(text)}" for --request-timeout: {shorten_words(str(exc))}',
