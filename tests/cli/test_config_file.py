@@ -129,6 +129,15 @@ def test_stern_example_file(env: dict[str, str], tmp_path: Path) -> None:
     assert c.output.pod_colors == ("32", "33", "34", "35", "36", "37")
 
 
+def test_colors_with_spaces_from_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    # stern trims each SGR number (strings.TrimSpace before strconv.ParseInt), so a list written
+    # with spaces works there; the codes sent to the terminal are the numbers alone.
+    path = write(tmp_path / "c.yaml", 'pod-colors: "32, 33; 4"\ncontainer-colors: [" 34 ; 1", "+35;04"]\n')
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert c.output.pod_colors == ("32", "33;4")
+    assert c.output.container_colors == ("34;1", "35;4")
+
+
 def test_every_kind_from_the_file(env: dict[str, str], tmp_path: Path) -> None:
     path = write(
         tmp_path / "c.yaml",
