@@ -97,6 +97,11 @@ BAD = [
     (["--all-containers", "."], "unknown flag: --all-containers; pystern tails every container by default (-c REGEX picks some)"),
     (["--prefix", "."], "unknown flag: --prefix; pystern always shows pod and container (-o raw shows neither)"),
     (["--since-time=2024-01-01T00:00:00Z", "."], "unknown flag: --since-time; did you mean --since?"),
+    # kubectl's -v=N request logging: in stern (and pystern) -v is --version, the level is --verbosity.
+    (["web", "-v=6"], 'invalid value "6" for --version: expected true or false; -v is --version, request logs are --verbosity 6'),
+    (["web", "-v6"], "unknown shorthand flag: '6' in -v6; -v is --version, request logs are --verbosity 6"),
+    (["web", "--v=8"], "unknown flag: --v; -v is --version, request logs are --verbosity 8"),
+    (["web", "--v", "6"], "unknown flag: --v; -v is --version, request logs are --verbosity 6"),
     (["-Ax"], "unknown shorthand flag: 'x' in -Ax"),
     # A long flag written with one dash (Go's flag package allows it) reads as short flags:
     (["-tail", "5", "."], "unknown shorthand flag: 'a' in -tail; did you mean --tail?"),
