@@ -40,6 +40,11 @@ BAD = [
     (["-e", "[z-a]", "."], "failed to compile regular expression for exclusion filter: "),
     (["-i", "(?P<", "."], "failed to compile regular expression for inclusion filter: "),
     (["-H", "+", "."], "failed to compile regular expression for highlight filter: "),
+    # A shell-glob habit: Go's message, then the regex that was meant.
+    (["*web*"], 'failed to compile regular expression from query: error parsing regexp: missing argument to repetition operator: `*`; the query is a regular expression, not a glob: write "web" (it matches anywhere)'),
+    (["*"], 'failed to compile regular expression from query: error parsing regexp: missing argument to repetition operator: `*`; the query is a regular expression, not a glob: write "." (it matches anywhere)'),
+    (["-i", "*time*out", "."], 'failed to compile regular expression for inclusion filter: error parsing regexp: missing argument to repetition operator: `*`; --include is a regular expression, not a glob: write "time.*out" (it matches anywhere)'),
+    (["--exclude-pod", "*-canary-*", "."], 'failed to compile regular expression for excluded pod query: error parsing regexp: missing argument to repetition operator: `*`; --exclude-pod is a regular expression, not a glob: write "-canary-" (it matches anywhere)'),
     (["--color", "yes", "."], "color should be one of 'always', 'never', or 'auto'"),
     (["--timestamps=long", "."], "timestamps should be one of 'default', or 'short'"),
     (["-t=x", "."], "timestamps should be one of 'default', or 'short'"),
