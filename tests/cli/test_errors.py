@@ -72,6 +72,9 @@ BAD = [
     (["--since", "2d", "."], 'invalid value "2d" for --since: time: unknown unit "d" in duration "2d"; Go durations stop at hours: use 48h'),
     (["--since", "1.5w", "."], 'invalid value "1.5w" for --since: time: unknown unit "w" in duration "1.5w"; Go durations stop at hours: use 252h'),
     (["--since", "5", "."], 'invalid value "5" for --since: time: missing unit in duration "5"'),
+    # kubectl's -s is --server; stern's (and pystern's) is --since.
+    (["web", "-s", "https://10.0.0.1:6443"], 'invalid value "https://10.0.0.1:6443" for --since: time: invalid duration "https://10.0.0.1:6443"; -s is --since, the API server is --server'),
+    (["web", "-s", "localhost:8080"], 'invalid value "localhost:8080" for --since: time: invalid duration "localhost:8080"; -s is --since, the API server is --server'),
     (["--since", "10min", "."], 'invalid value "10min" for --since: time: unknown unit "min" in duration "10min"; the units are ns, us, ms, s, m and h (e.g. 1h30m)'),
     (["--since", "10000000h", "."], 'invalid value "10000000h" for --since: time: invalid duration "10000000h"'),
     (["-s", "abc", "."], 'invalid value "abc" for --since: time: invalid duration "abc"'),
