@@ -95,6 +95,9 @@ BAD = [
     (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),
     (["-n", "Kube_System", "."], '--namespace: invalid namespace "Kube_System"'),
     (["-n", "a" * 64, "."], "--namespace: invalid namespace"),
+    # An argument that is not UTF-8 shows its byte as Go prints it, not Python's surrogate (\udcff).
+    (["-n", "\udcff", "."], '--namespace: invalid namespace "\\xff"'),
+    (["--bogus\udce9"], "unknown flag: --bogus\\xe9"),
     (["--foo"], "unknown flag: --foo"),
     (["--namespce", "a"], "unknown flag: --namespce; did you mean --namespace?"),
     (["-x"], "unknown shorthand flag: 'x' in -x"),
