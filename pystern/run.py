@@ -300,20 +300,29 @@ async def _absent_namespaces(config: Config, clusters: Sequence[Cluster]) -> str
     """
     if config.selection.all_namespaces:
         return ""
-    absent: list[str] = []
+    looked_in = {c.context: config.selection.namespaces or (c.default_namespace,) for c in clusters}
+    # namespace -> the contexts that do not know it, in the order the namespaces were named
+    absent: dict[str, list[str]] = {ns: [] for names in looked_in.values() for ns in names}
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(_ABSENT_CHECK_SECONDS):  # a warning never waits long for its detail
             for cluster in clusters:
-                for namespace in config.selection.namespaces or (cluster.default_namespace,):
+                for namespace in looked_in[cluster.context]:
                     try:
                         await cluster.get_object("namespaces", "", namespace)
                     except errors.ApiError as exc:
                         if exc.status == 404:
-                            where = f' in context "{cluster.context}"' if len(clusters) > 1 else ""
-                            absent.append(f'namespace "{namespace}" does not exist{where}')
+                            absent[namespace].append(cluster.context)
                     except errors.PysternError:
                         pass
-    return f" ({'; '.join(absent)})" if absent else ""
+    notes = []
+    for namespace, contexts in absent.items():
+        if not contexts:
+            continue
+        where = (
+            "" if len(contexts) == len(clusters) else " in context " + ", ".join(f'"{c}"' for c in contexts)
+        )
+        notes.append(f'namespace "{namespace}" does not exist{where}')
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 _ABSENT_CHECK_SECONDS = 5.0
