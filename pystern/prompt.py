@@ -94,10 +94,12 @@ async def prompt_selector(
     stdout: BinaryIO,
     screen: TextIO,
     answers: TextIO | None = None,
+    color_stdout: bool = False,
 ) -> Config:
     """Run the ``--prompt`` dialogue; returns ``config`` with the chosen label selector.
 
-    ``interactive`` says whether stdin is a terminal (or ``answers`` stands in for one).
+    ``interactive`` says whether stdin is a terminal (or ``answers`` stands in for one);
+    ``color_stdout`` whether stdout gets colour (the selector is then blue, as in stern).
     Raises ``PysternError`` (exit 1, a fact about the cluster, as stern's error) for "No
     matching labels" and ``UsageError`` for a non-interactive stdin, checked in that order
     (the listing tells the user more than the missing terminal).
@@ -110,6 +112,7 @@ async def prompt_selector(
     color = config.output.color is not ColorMode.NEVER
     chosen = await asyncio.to_thread(choose, values, answers=answers, screen=screen, color=color)
     selector = f"{LABEL}={chosen}"
-    stdout.write(f"Selector: {selector}\n".encode())
+    shown = f"\x1b[34m{selector}\x1b[0m" if color_stdout else selector
+    stdout.write(f"Selector: {shown}\n".encode())
     stdout.flush()
     return replace(config, selection=replace(config.selection, label_selector=selector))

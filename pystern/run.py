@@ -11,6 +11,7 @@ returns 1 if any stream failed, after the others finished.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -138,6 +139,7 @@ async def _follow(
             # As kubectl get -w says "No resources found": silence reads as a hang or a typo.
             every = [*clusters, *(c for c, _ in unreachable)]
             text = _nothing_matched(config, every) + " yet; waiting for one" + _not_started(tables)
+            text += await _absent_namespaces(config, clusters)
             out.notice(Notice(NoticeKind.WARNING, text))
 
 
@@ -218,7 +220,8 @@ async def _no_follow(
     if not planned:
         # kubectl says "No resources found"; stern prints nothing, which users read as a hang or a
         # bug (stern's #155).  A warning, so --only-log-lines keeps it and stdout stays clean.
-        sink.notice(Notice(NoticeKind.WARNING, _nothing_matched(config, clusters) + _not_started(tables)))
+        text = _nothing_matched(config, clusters) + _not_started(tables)
+        sink.notice(Notice(NoticeKind.WARNING, text + await _absent_namespaces(config, clusters)))
     failures: list[tuple[Target, errors.PysternError]] = []
     merger = StreamMerger(sink) if config.output.sort else None
     limit = config.follow.max_log_requests
@@ -286,6 +289,43 @@ def _nothing_matched(config: Config, clusters: Sequence[Cluster]) -> str:
     if len(namespaces) == 1:
         return f'no container matched in namespace "{namespaces[0]}"'
     return "no container matched in namespaces " + ", ".join(f'"{ns}"' for ns in namespaces)
+
+
+async def _absent_namespaces(config: Config, clusters: Sequence[Cluster]) -> str:
+    """Named namespaces the API server does not know, for the nothing-matched warning ("" if none).
+
+    The API server lists pods of a namespace that does not exist as an empty list, so a typo in
+    ``-n`` looks like a quiet namespace.  Only a 404 counts: most users may not read Namespace
+    objects (403), and any other failure says nothing either.
+    """
+    if config.selection.all_namespaces:
+        return ""
+    looked_in = {c.context: config.selection.namespaces or (c.default_namespace,) for c in clusters}
+    # namespace -> the contexts that do not know it, in the order the namespaces were named
+    absent: dict[str, list[str]] = {ns: [] for names in looked_in.values() for ns in names}
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_ABSENT_CHECK_SECONDS):  # a warning never waits long for its detail
+            for cluster in clusters:
+                for namespace in looked_in[cluster.context]:
+                    try:
+                        await cluster.get_object("namespaces", "", namespace)
+                    except errors.ApiError as exc:
+                        if exc.status == 404:
+                            absent[namespace].append(cluster.context)
+                    except errors.PysternError:
+                        pass
+    notes = []
+    for namespace, contexts in absent.items():
+        if not contexts:
+            continue
+        where = (
+            "" if len(contexts) == len(clusters) else " in context " + ", ".join(f'"{c}"' for c in contexts)
+        )
+        notes.append(f'namespace "{namespace}" does not exist{where}')
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+_ABSENT_CHECK_SECONDS = 5.0
 
 
 def _not_started(tables: Sequence[ContainerTable]) -> str:

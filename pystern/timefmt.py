@@ -101,47 +101,91 @@ def format_rfc3339_seconds(ns: int) -> str:
     return dt.datetime.fromtimestamp(ns // NS_PER_SECOND, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Nanoseconds per unit, as Go's time.ParseDuration knows them (µ as U+00B5 or U+03BC).
 _DURATION_UNITS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": NS_PER_SECOND,
+    "m": 60 * NS_PER_SECOND,
+    "h": 3600 * NS_PER_SECOND,
 }
-_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_DIGITS = re.compile(r"[0-9]*")
+_UNIT = re.compile(r"[^0-9.]*")
+_INT64_LIMIT = 1 << 63
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``time.quote``: ``"`` and ``\\`` escaped, control and non-ASCII characters as ``\\x`` bytes."""
+    out = ['"']
+    for char in text:
+        if char < " " or char >= "\x80":
+            raw = char.encode("utf-8", "surrogateescape")  # a surrogate is an undecodable argv byte
+            out.extend(f"\\x{byte:02x}" for byte in raw)
+        elif char in '"\\':
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
 
 
 def parse_go_duration(text: str) -> float:
     """Parse Go's ``time.ParseDuration`` syntax to seconds (may be negative).
 
-    Raises ``ValueError`` with Go's message, e.g. ``time: invalid duration "1d"``.
+    Follows Go's rules: ASCII digits, a unit is every character up to the next digit or
+    ``.``, and a total beyond int64 nanoseconds (about 2562047h) is refused.  Raises
+    ``ValueError`` with Go's message, e.g. ``time: unknown unit "d" in duration "1d"``.
     """
-    raw = text
-    sign = 1.0
-    if text[:1] in ("+", "-"):
-        sign = -1.0 if text[0] == "-" else 1.0
-        text = text[1:]
-    if text == "0":
+    invalid = ValueError(f"time: invalid duration {_go_quote(text)}")
+    rest = text
+    negative = rest[:1] == "-"
+    if rest[:1] in ("+", "-"):
+        rest = rest[1:]
+    if rest == "0":
         return 0.0
-    if not text:
-        raise ValueError(f'time: invalid duration "{raw}"')
-    total = 0.0
+    if not rest:
+        raise invalid
+    total = 0  # nanoseconds, exact, as Go sums them
     pos = 0
-    while pos < len(text):
-        m = _DURATION_PART.match(text, pos)
-        if m is None:
-            if re.match(r"(\d+\.?\d*|\.\d+)\Z", text[pos:]):
-                raise ValueError(f'time: missing unit in duration "{raw}"')
-            unit = re.match(r"(?:\d+\.?\d*|\.\d+)([^\d.]+)", text[pos:])
-            if unit is not None:
-                raise ValueError(f'time: unknown unit "{unit.group(1)}" in duration "{raw}"')
-            raise ValueError(f'time: invalid duration "{raw}"')
-        total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
-        pos = m.end()
-    return sign * total
+    while pos < len(rest):
+        if rest[pos] != "." and not "0" <= rest[pos] <= "9":
+            raise invalid
+        whole = _DIGITS.match(rest, pos)
+        assert whole is not None  # [0-9]* always matches
+        pos = whole.end()
+        fraction = ""
+        if rest[pos : pos + 1] == ".":
+            digits = _DIGITS.match(rest, pos + 1)
+            assert digits is not None
+            fraction = digits.group()
+            pos = digits.end()
+        if not whole.group() and not fraction:
+            raise invalid  # "." alone, as in ".h"
+        unit_match = _UNIT.match(rest, pos)
+        assert unit_match is not None
+        unit = unit_match.group()
+        pos = unit_match.end()
+        if not unit:
+            raise ValueError(f"time: missing unit in duration {_go_quote(text)}")
+        scale = _DURATION_UNITS.get(unit)
+        if scale is None:
+            raise ValueError(f"time: unknown unit {_go_quote(unit)} in duration {_go_quote(text)}")
+        value = int(whole.group() or "0") * scale
+        if fraction:
+            # Go drops fraction digits past what int64 can hold (18 keep every nanosecond) and
+            # scales the rest in float64, truncating.
+            kept = fraction[:18]
+            value += int(float(int(kept)) * (scale / float(10 ** len(kept))))
+        total += value
+        if total > _INT64_LIMIT:
+            raise invalid
+    if total == _INT64_LIMIT and not negative:
+        raise invalid
+    seconds = total / NS_PER_SECOND
+    return -seconds if negative else seconds
 
 
 def format_go_duration(seconds: float) -> str:

@@ -79,6 +79,9 @@ def _silence_stdout(io: ProcessIO) -> None:
 
 
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+# An argument or file name that is not UTF-8 reaches Python as lone surrogates (U+DC80..U+DCFF,
+# surrogateescape); show the byte itself as Go does (\xff), not Python's \udcff.
+_CONTROL.update({0xDC00 + byte: f"\\x{byte:02x}" for byte in range(0x80, 0x100)})
 
 
 def one_line(text: str) -> str:

@@ -143,9 +143,11 @@ async def _until_output_closed(sink: RenderSink, work: Coroutine[Any, Any, int])
 async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: ProcessIO) -> Config:
     """``--prompt``: pick an ``app.kubernetes.io/instance`` value (see ``pystern.prompt``)."""
     from pystern.prompt import prompt_selector
+    from pystern.render.colors import color_enabled
 
+    color = color_enabled(config.output.color, stdout_isatty=io.stdout_isatty, env=io.env)
     return await prompt_selector(
-        config, clusters, interactive=io.stdin_isatty, stdout=io.stdout, screen=io.stderr
+        config, clusters, interactive=io.stdin_isatty, stdout=io.stdout, screen=io.stderr, color_stdout=color
     )
 
 

@@ -9,6 +9,7 @@ Values are converted by the flag's own parser as they are read, so errors name t
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -133,6 +134,25 @@ def _single_dash_hint(arg: str, exc: UsageError) -> UsageError:
     return UsageError(f"{text}; did you mean -{arg}?", flag=exc.flag)
 
 
+_KUBECTL_V = re.compile(r"--?v=?([0-9]+)")
+
+
+def _verbosity_hint(arg: str, rest: Sequence[str], exc: UsageError) -> UsageError:
+    """``exc`` with a hint when ``arg`` is kubectl's ``-v=6`` (request logs), which pflag cannot read here.
+
+    stern's ``-v`` is ``--version`` (a bool), so ``-v=6`` is a bad bool and ``--v`` unknown;
+    the level a kubectl user wants is ``--verbosity``.
+    """
+    match = _KUBECTL_V.fullmatch(arg)
+    level = match.group(1) if match else None
+    if arg == "--v" and rest and rest[0].isascii() and rest[0].isdigit():
+        level = rest[0]
+    if level is None:
+        return exc
+    text = str(exc).removesuffix(_SEE_HELP)
+    return UsageError(f"{text}; -v is --version, request logs are --verbosity {level}", flag=exc.flag)
+
+
 def parse_argv(argv: Sequence[str]) -> ParsedArgs:
     """Parse the arguments after the program name; raises ``UsageError``."""
     out = ParsedArgs()
@@ -144,12 +164,15 @@ def parse_argv(argv: Sequence[str]) -> ParsedArgs:
             out.positionals.extend(argv[i:])
             break
         if arg.startswith("--"):
-            i += _long(arg, argv[i:], out)
+            try:
+                i += _long(arg, argv[i:], out)
+            except UsageError as exc:
+                raise _verbosity_hint(arg, argv[i:], exc) from None
         elif arg.startswith("-") and arg != "-":
             try:
                 i += _short(arg, argv[i:], out)
             except UsageError as exc:
-                raise _single_dash_hint(arg, exc) from None
+                raise _verbosity_hint(arg, argv[i:], _single_dash_hint(arg, exc)) from None
             if _spells_long_flag(arg):
                 out.single_dash.append(arg)
         else:

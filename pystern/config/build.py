@@ -29,7 +29,7 @@ from pystern.options import (
 from pystern.timefmt import parse_go_duration
 
 _DNS_LABEL = regex.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_SGR = regex.compile(r"[0-9]{1,3}(;[0-9]{1,3})*\Z")
+_SGR_NUMBER = regex.compile(r"\+?[0-9]+\Z", flags=regex.ASCII)
 _CONDITIONS = {
     name.lower(): name
     for name in (
@@ -137,16 +137,21 @@ def _condition(text: str) -> tuple[str, str] | None:
     return _CONDITIONS[name], _CONDITION_VALUES[value]
 
 
+def _sgr(item: str, name: str) -> str:
+    # stern trims each number (strings.TrimSpace, then strconv.ParseInt: a '+' sign and leading
+    # zeros pass), so "33; 4" works; the terminal gets the numbers alone, "33;4".
+    parts = [part.strip() for part in item.split(";")]
+    if not all(_SGR_NUMBER.match(part) and int(part) <= 255 for part in parts):
+        raise UsageError(
+            f'invalid value "{shorten(item.strip())}" for --{name}: expected SGR numbers separated by ";" '
+            "(e.g. 91 or 38;2;255;97;136)",
+            flag=name,
+        )
+    return ";".join(str(int(part)) for part in parts)
+
+
 def _colors(values: Values, name: str) -> tuple[str, ...]:
-    items = tuple(item.strip() for item in values.items(name))
-    for item in items:
-        if not _SGR.match(item) or any(int(part) > 255 for part in item.split(";")):
-            raise UsageError(
-                f'invalid value "{shorten(item)}" for --{name}: expected SGR numbers separated by ";" '
-                "(e.g. 91 or 38;2;255;97;136)",
-                flag=name,
-            )
-    return items
+    return tuple(_sgr(item, name) for item in values.items(name))
 
 
 def _template(values: Values) -> str | None:
@@ -308,7 +313,7 @@ def _request_timeout(text: str) -> float | None:
         return None
     try:
         # kubectl accepts a bare number of seconds as well as a duration.
-        seconds = float(text) if text.isdigit() else parse_go_duration(text)
+        seconds = float(text) if text.isascii() and text.isdigit() else parse_go_duration(text)
     except ValueError as exc:
         raise UsageError(
             f'invalid value "{shorten(text)}" for --request-timeout: {shorten_words(str(exc))}',

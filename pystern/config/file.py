@@ -9,7 +9,8 @@ name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34
   path (``--config``, either variable) that does not exist is an error; a missing default
   file is not.  (stern lets ``$STERNCONFIG`` beat ``--config``; here the command line wins,
   as for every other setting.)
-* Values: a scalar is turned into text (``true``/``false`` for YAML booleans) and parsed
+* Values: YAML 1.2 scalars, as stern's yaml.v3 reads them (``yes``/``no``/``on``/``off`` are
+  text; a bool flag also takes them); a scalar is turned into text and parsed
   like the flag's command-line value; a YAML list sets a list flag to exactly those items
   (``exclude: []`` clears it); a scalar for an ARRAY flag is one item; a string for a
   SLICE flag is split on commas.
@@ -21,6 +22,8 @@ name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +72,32 @@ def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bo
     return None, False, False
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_YAML11_BOOLS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+
+
+@functools.cache
+def _loader() -> type:
+    """A SafeLoader whose booleans are YAML 1.2's (true/false), as stern's yaml.v3 reads them.
+
+    PyYAML follows YAML 1.1, where yes/no/on/off are booleans too: `exclude: [no]` would become
+    the regex "false".  Bool flags still take those words (see ``_convert``).
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(
+        _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return Loader
+
+
 def _text(value: object) -> str | None:
     """A YAML scalar as the text a user would have typed on the command line."""
     if isinstance(value, bool):
@@ -101,6 +130,8 @@ def _convert(flag: Flag, key: str, raw: object, path: Path) -> Value:
         raise bad(raw, "expected a plain value or a list")
     if flag.kind is Kind.SLICE:
         return split_slice(text)
+    if flag.kind is Kind.BOOL and isinstance(raw, str):
+        text = _YAML11_BOOLS.get(text.lower(), text)  # `no-follow: yes` reads as a YAML user means it
     try:
         return parse_scalar(flag, text)
     except FlagValueError as exc:
@@ -112,7 +143,7 @@ def _refuse_repeated_keys(text: str, path: Path) -> None:
     # hides an edit mistake (`tail: 10` added below an old `tail: 5`).
     import yaml
 
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=_loader())
     if not isinstance(node, yaml.MappingNode):
         return
     seen: set[str] = set()
@@ -130,7 +161,7 @@ def parse_config_text(text: str, path: Path) -> ConfigFile:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_loader())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

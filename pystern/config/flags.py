@@ -313,13 +313,22 @@ _DAYS = re.compile(r"(\d+(?:\.\d+)?)([dw])")
 _HOURS = {"d": 24, "w": 168}
 
 
-def _in_hours(text: str) -> str:
+_SERVER = re.compile(r"[a-z][a-z0-9+.-]*://|[a-z0-9.-]+:[0-9]+(/|\Z)", re.IGNORECASE)
+
+
+def _duration_hint(flag: Flag, text: str, reason: str) -> str:
+    if flag.name == "since" and _SERVER.match(text):
+        # `kubectl pystern -s https://...`: kubectl's -s is --server.
+        return "; -s is --since, the API server is --server"
     # `--since 2d` is the most common slip (Go durations have no days); name the working spelling.
     match = _DAYS.fullmatch(text)
-    if match is None:
-        return ""
-    hours = float(match.group(1)) * _HOURS[match.group(2)]
-    return f"; Go durations stop at hours: use {hours:g}h"
+    if match is not None:
+        hours = float(match.group(1)) * _HOURS[match.group(2)]
+        return f"; Go durations stop at hours: use {hours:g}h"
+    if "unknown unit" in reason:
+        # `10min`, `1hr`, `30sec`: Go names the unit but not the ones it knows.
+        return "; the units are ns, us, ms, s, m and h (e.g. 1h30m)"
+    return ""
 
 
 def parse_scalar(flag: Flag, text: str) -> Value:
@@ -344,7 +353,7 @@ def parse_scalar(flag: Flag, text: str) -> Value:
         try:
             return parse_go_duration(text.strip())
         except ValueError as exc:
-            raise _bad(flag, text, str(exc) + _in_hours(text.strip())) from None
+            raise _bad(flag, text, str(exc) + _duration_hint(flag, text.strip(), str(exc))) from None
     if kind is Kind.ARRAY:
         return (text,)
     if kind is Kind.SLICE:

@@ -50,7 +50,19 @@ def compile_regex(text: str, what: str, flag: str) -> regex.Pattern[str]:
     try:
         return regex.compile(translate(text))
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
-        raise UsageError(f"failed to compile regular expression {what}: {exc}", flag=flag) from None
+        raise UsageError(
+            f"failed to compile regular expression {what}: {exc}{_glob_hint(text, flag)}", flag=flag
+        ) from None
+
+
+def _glob_hint(text: str, flag: str) -> str:
+    # `pystern '*web*'` is a shell-glob habit; Go's "missing argument to repetition operator"
+    # does not say that a plain word already matches anywhere in the name.
+    if not text.startswith("*"):
+        return ""
+    meant = text.strip("*").replace("*", ".*") or "."
+    what = "the query" if flag == "query" else f"--{flag}"
+    return f'; {what} is a regular expression, not a glob: write "{shorten(meant)}" (it matches anywhere)'
 
 
 def parse_query(text: str) -> tuple[regex.Pattern[str], ResourceQuery | None]:

@@ -99,7 +99,8 @@ def _in_cluster(env: Mapping[str, str]) -> KubeTarget | None:
     if ":" in host:
         host = f"[{host}]"
     ns_file = IN_CLUSTER_DIR / "namespace"
-    namespace = ns_file.read_text().strip() if ns_file.is_file() else "default"
+    # client-go's order: $POD_NAMESPACE (set from the downward API) before the account's namespace.
+    namespace = env.get("POD_NAMESPACE") or (ns_file.read_text().strip() if ns_file.is_file() else "default")
     ca = IN_CLUSTER_DIR / "ca.crt"
     return KubeTarget(
         context="",

@@ -153,7 +153,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     token, user = _subject(request, driver.user)
     verb = "watch" if force_watch or flag(request.query, "watch") else ("get" if name else "list")
     full = f"{res.name}/{sub}" if sub else res.name
-    if res.namespaced and driver.is_forbidden(namespace, token, full, verb):
+    # A cluster-scoped resource (namespaces, nodes) is refused by a cluster-scope rule: forbid("", ...).
+    if driver.is_forbidden(namespace if res.namespaced else "", token, full, verb):
         return status.forbidden(user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
     if sub == "log":
         return await serve_logs(request, driver, namespace, name)

@@ -129,6 +129,35 @@ def test_stern_example_file(env: dict[str, str], tmp_path: Path) -> None:
     assert c.output.pod_colors == ("32", "33", "34", "35", "36", "37")
 
 
+def test_colors_with_spaces_from_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    # stern trims each SGR number (strings.TrimSpace before strconv.ParseInt), so a list written
+    # with spaces works there; the codes sent to the terminal are the numbers alone.
+    path = write(tmp_path / "c.yaml", 'pod-colors: "32, 33; 4"\ncontainer-colors: [" 34 ; 1", "+35;04"]\n')
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert c.output.pod_colors == ("32", "33;4")
+    assert c.output.container_colors == ("34;1", "35;4")
+
+
+def test_yaml_1_1_words_stay_text_for_text_flags(env: dict[str, str], tmp_path: Path) -> None:
+    # stern's yaml.v3 reads yes/no/on/off as strings (YAML 1.2); PyYAML's YAML 1.1 made them
+    # booleans, so `exclude: [no]` dropped lines matching "false" and `namespace: on` tailed "true".
+    path = write(
+        tmp_path / "c.yaml",
+        "container: On\nexclude: [no, off]\nnamespace: yes\ncontext: [on]\nselector: app=NO\n",
+    )
+    c = parse_invocation(["--config", str(path), "."], env).config
+    assert c.selection.container_query.pattern == "On"
+    assert [p.pattern for p in c.output.excludes] == ["no", "off"]
+    assert c.selection.namespaces == ("yes",)
+    assert c.connection.contexts == ("on",)
+
+
+@pytest.mark.parametrize(("word", "value"), [("yes", True), ("Off", False), ("true", True), ("FALSE", False)])
+def test_bool_flags_take_yaml_words(env: dict[str, str], tmp_path: Path, word: str, value: bool) -> None:
+    path = write(tmp_path / "c.yaml", f"no-follow: {word}\n")
+    assert parse_invocation(["--config", str(path), "."], env).config.follow.follow is not value
+
+
 def test_every_kind_from_the_file(env: dict[str, str], tmp_path: Path) -> None:
     path = write(
         tmp_path / "c.yaml",

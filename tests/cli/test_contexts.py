@@ -95,3 +95,25 @@ async def test_a_missing_context_is_named_once(sandbox: Sandbox, env: dict[str, 
         1,
         'pystern: error: context "nope" does not exist in the kubeconfig (known: good, stale)\n',
     )
+
+
+async def test_a_namespace_missing_in_one_context_is_named_with_it(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    # The nothing-matched warning says where a -n namespace does not exist: in some contexts
+    # (named) or in all of them (no context named).
+    sandbox.cluster.add_namespace("shop")
+    async with Sandbox.start() as other:
+        config = sandbox.kubeconfig_dict("a", "default")
+        second = other.kubeconfig_dict("b", "default")
+        for key in ("clusters", "users", "contexts"):
+            config[key] += second[key]
+        path = tmp_path / "kubeconfig"
+        path.write_text(yaml.safe_dump(config))
+        argv = ["nomatch", "--no-follow", "--kubeconfig", str(path), "--context", "a,b", "-n", "shop,nope"]
+        code, err = await _run(argv, env)
+    assert (code, err) == (
+        0,
+        '! no container matched in namespaces "shop", "nope" '
+        '(namespace "shop" does not exist in context "b"; namespace "nope" does not exist)\n',
+    )

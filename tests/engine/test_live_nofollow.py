@@ -92,6 +92,31 @@ async def test_no_follow_says_when_nothing_matched(sandbox: Any, cluster: Cluste
     assert [n.text for n in sink.kinds(NoticeKind.WARNING)] == ["no container matched in any namespace"]
 
 
+async def test_nothing_matched_names_a_namespace_that_does_not_exist(sandbox: Any, cluster: Cluster) -> None:
+    # `-n kube-sytem`: the API server lists pods of a missing namespace as an empty list, so
+    # stern shows nothing at all; the warning says which namespace is the typo.
+    sandbox.cluster.add_namespace("shop")
+    sink = RecordingSink()
+    config = Config(selection=Selection(namespaces=("shop", "shpo")), follow=Follow(follow=False))
+    assert await run(config, [cluster], sink, policy=FAST_POLICY) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert (
+        warning.text == 'no container matched in namespaces "shop", "shpo" (namespace "shpo" does not exist)'
+    )
+
+
+async def test_nothing_matched_says_nothing_of_namespaces_it_may_not_read(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # Most users may not read Namespace objects (a cluster-scope right): a 403 is no evidence.
+    sandbox.cluster.forbid("", resource="namespaces")
+    sink = RecordingSink()
+    config = Config(selection=Selection(namespaces=("shpo",)), follow=Follow(follow=False))
+    assert await run(config, [cluster], sink, policy=FAST_POLICY) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == 'no container matched in namespace "shpo"'
+
+
 async def test_no_follow_survives_a_transient_error(sandbox: Any, cluster: Cluster) -> None:
     sb = sandbox.cluster
     sb.add_pod("a")
@@ -153,6 +178,16 @@ async def test_follow_says_when_nothing_matches_yet(sandbox: Any, cluster: Clust
         await eventually(lambda: sink.messages() == [b"hello"])
     (warning,) = sink.kinds(NoticeKind.WARNING)
     assert warning.text == 'no container matched in namespace "default" yet; waiting for one'
+
+
+async def test_follow_names_a_namespace_that_does_not_exist(sandbox: Any, cluster: Cluster) -> None:
+    sink = RecordingSink()
+    config = Config(selection=Selection(namespaces=("kube-sytem",)), follow=Follow(tail_lines=0))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the warning")
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    missing = '(namespace "kube-sytem" does not exist)'
+    assert warning.text == f'no container matched in namespace "kube-sytem" yet; waiting for one {missing}'
 
 
 async def test_follow_is_silent_when_something_matched(sandbox: Any, cluster: Cluster) -> None:

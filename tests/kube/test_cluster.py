@@ -484,6 +484,20 @@ async def test_in_cluster_service_account(
     assert target.token_file == str(account / "token")
 
 
+def test_in_cluster_pod_namespace_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # client-go's in-cluster namespace: $POD_NAMESPACE (the downward API) before the account's file.
+    from pystern.kube import kubeconfig
+
+    account = tmp_path / "sa"
+    account.mkdir()
+    (account / "token").write_text("t")
+    (account / "namespace").write_text("team-a\n")
+    monkeypatch.setattr(kubeconfig, "IN_CLUSTER_DIR", account)
+    env = {"HOME": str(tmp_path), "KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}
+    assert kubeconfig.resolve(Connection(), None, {**env, "POD_NAMESPACE": "team-b"}).namespace == "team-b"
+    assert kubeconfig.resolve(Connection(), None, {**env, "POD_NAMESPACE": ""}).namespace == "team-a"
+
+
 async def test_lists_are_read_page_by_page(
     sandbox: Sandbox, cluster: KubeCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -112,15 +112,21 @@ async def test_color_never_also_holds_for_the_prompt(sandbox: Sandbox) -> None:
     assert b"\x1b[" not in screen, screen
 
 
-async def _through_a_pty(sandbox: Sandbox, term: str) -> bytes:
-    """Answer the menu of a real ``pystern -p --color=never`` on a terminal; returns the screen."""
+async def test_color_always_prints_the_selector_in_blue(sandbox: Sandbox) -> None:
+    # stern prints the chosen selector with color.BlueString: blue when colour is on.
+    await _through_a_pty(sandbox, "xterm-256color", color="always")
+
+
+async def _through_a_pty(sandbox: Sandbox, term: str, color: str = "never") -> bytes:
+    """Answer the menu of a real ``pystern -p --color=<color>`` on a terminal; returns the screen."""
     program = BIN / "pystern"
     if not program.exists():
         pytest.skip(f"pystern is not installed in {BIN}")
     _shop(sandbox)
     leader, follower = pty.openpty()
     env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent", "TERM": term}
-    argv = [str(program), "-p", "--no-follow", "--color=never", "--kubeconfig", str(sandbox.kubeconfig_path)]
+    kubeconfig = str(sandbox.kubeconfig_path)
+    argv = [str(program), "-p", "--no-follow", f"--color={color}", "--kubeconfig", kubeconfig]
     proc = await asyncio.create_subprocess_exec(
         *argv, env=env, stdin=follower, stderr=follower, stdout=asyncio.subprocess.PIPE
     )
@@ -142,6 +148,10 @@ async def _through_a_pty(sandbox: Sandbox, term: str) -> bytes:
             await proc.wait()
         os.close(leader)
     lines = out.decode().splitlines()
+    if color == "always":
+        assert lines[0] == f"Selector: \x1b[34m{LABEL}=shop\x1b[0m"
+        assert len(lines) == 3
+        return screen
     assert lines[0] == f"Selector: {LABEL}=shop"
     assert sorted(lines[1:]) == ["shop-1 app hello from shop-1", "shop-2 app hello from shop-2"]
     return screen
