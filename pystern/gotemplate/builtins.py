@@ -213,7 +213,8 @@ def _eq(a: Any, *others: Any) -> bool:
             continue
         if not _comparable(b):
             raise FuncError(f"non-comparable type {gofmt.sprint_value(b)}: {type_name(b)}")
-        if a is b or (type(a) is type(b) and a == b):
+        # A pointer (a *color.Color) is equal only to itself; other values compare by value.
+        if a is b or (type(a) is type(b) and ka != "ptr" and a == b):
             return True
     return False
 
