@@ -15,7 +15,7 @@ from pystern.errors import TemplateExecError
 from pystern.gotemplate.builtins import BUILTINS, ArgError, GoFunc, call_named, truth
 from pystern.gotemplate.gofmt import sprint_value, type_name
 from pystern.gotemplate.methods import METHODS, call_time_method
-from pystern.gotemplate.parser import Arg, Cmd, Node, Pipe, Tree
+from pystern.gotemplate.parser import UNBOUND, Arg, Cmd, Node, Pipe, Tree
 from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
 
 Vars = list[Any]
@@ -223,8 +223,12 @@ class Compiler:
         assert n.pipe is not None
         pipe = n.pipe
         decl = pipe.decl
-        # The range pipeline's own value is evaluated without its declarations.
+        # The range pipeline's own value is evaluated without its declarations (but Go assigns them
+        # once to the whole value first, which fails for a name it cannot find).
         source = self.pipe(Pipe(pipe.cmds, pipe.pos, pipe.src))
+        unbound = _unbound(pipe)
+        if unbound is not None:
+            source = _failing_after(source, *last_spot(pipe), unbound)
         body = self.block(n.body)
         other = self.block(n.else_body) if n.else_body is not None else None
         pos, src = last_spot(pipe)
@@ -265,6 +269,9 @@ class Compiler:
 
     # -- pipelines and commands ------------------------------------------------------------------
     def pipe(self, p: Pipe) -> Eval:
+        unbound = _unbound(p)
+        if unbound is not None:
+            return _failing_after(self.pipe(Pipe(p.cmds, p.pos, p.src)), *last_spot(p), unbound)
         cmds = [self.command(c, p.cmds[i - 1] if i else None) for i, c in enumerate(p.cmds)]
         decl = p.decl
         if len(cmds) == 1 and not decl:
@@ -381,6 +388,8 @@ class Compiler:
         chain = a.chain
         if a.kind == "var":
             slot: int = a.value  # type: ignore[assignment]
+            if slot == UNBOUND:
+                return _failing(*arg_spot(a), _undefined(a.src.split(".")[0]))
 
             def base(vars: Vars, dot: Any) -> Any:
                 return vars[slot]
@@ -510,6 +519,35 @@ class Compiler:
                 raise _fail(pos, src, f"error calling {name}: {exc}") from None
 
         return run
+
+
+def _unbound(p: Pipe) -> str | None:
+    """The message for the first declared variable the executor will not find, if any."""
+    for slot, name in zip(p.decl, p.names, strict=True):
+        if slot == UNBOUND:
+            return _undefined(name)
+    return None
+
+
+def _undefined(name: str) -> str:
+    return f"undefined variable: {name}"
+
+
+def _failing(pos: int, src: str, message: str) -> Eval:
+    def fail(vars: Vars, dot: Any) -> Any:
+        raise _fail(pos, src, message)
+
+    return fail
+
+
+def _failing_after(ev: Eval, pos: int, src: str, message: str) -> Eval:
+    """``ev``, then an error: Go evaluates a pipeline before it assigns to its variables."""
+
+    def fail(vars: Vars, dot: Any) -> Any:
+        ev(vars, dot)
+        raise _fail(pos, src, message)
+
+    return fail
 
 
 def _key(k: Any) -> Any:

@@ -45,6 +45,8 @@ class Pipe:
     src: str
     decl: list[int] = field(default_factory=list)
     assign: bool = False
+    names: tuple[str, ...] = ()
+    """The declared or assigned variables' names (``decl`` holds their slots)."""
 
 
 @dataclass
@@ -68,6 +70,10 @@ class Tree:
     text: str
     name: str
     defs: dict[str, Tree] = field(default_factory=dict)
+
+
+UNBOUND = -1
+"""The slot of a variable name the parser knows but the executor will not find (see ``pipeline``)."""
 
 
 class _Parser:
@@ -290,6 +296,12 @@ class _Parser:
                 decl, assign = [start, second], op.kind == "="
             else:
                 self.i = save
+        # Go's parser knows a declared (or assigned) name from here on, before its pipeline; the executor
+        # looks names up when it runs and binds a new variable only after the pipeline.  So a name that
+        # is not otherwise defined parses, and using it fails when it runs: ``{{$x := $x}}``.
+        for v in decl:
+            if not any(v.val in scope for scope in self.scopes):
+                self.scopes[-1][v.val] = UNBOUND
         cmds: list[Cmd] = []
         while True:
             tok = self.peek_ns()
@@ -318,7 +330,7 @@ class _Parser:
         if decl:
             src = ", ".join(v.val for v in decl) + (" = " if assign else " := ") + src
         slots = [self.lookup(v) if assign else self.declare(v.val) for v in decl]
-        return Pipe(cmds, pos, src, slots, assign)
+        return Pipe(cmds, pos, src, slots, assign, tuple(v.val for v in decl))
 
     def command(self) -> Cmd:
         args: list[Arg] = []

@@ -7,8 +7,35 @@ declared one after its pipeline is evaluated.  So ``{{$x := $x}}`` parses, and f
 
 from __future__ import annotations
 
+import pytest
+
 from pystern.gotemplate import Color, parse
 from tests.gotemplate.sample import PLAIN, stern_log
+from tests.gotemplate.test_gocompat import exec_error, run
+
+VARIABLES = [
+    ("declared-from-itself", "{{$x := $x}}", exec_error("1:8", "<$x>: undefined variable: $x")),
+    ("declared-from-its-field", "{{$x := $x.a}}", exec_error("1:10", "<$x.a>: undefined variable: $x")),
+    (
+        "with-declared-from-itself",
+        "{{with $x := $x}}{{end}}",
+        exec_error("1:13", "<$x>: undefined variable: $x"),
+    ),
+    ("shadowing-reads-the-outer-one", "{{$x := 1}}{{$x := $x}}{{$x}}", "1"),
+    ("shadowing-in-if-reads-the-outer-one", "{{$x := 2}}{{if true}}{{$x := $x}}{{$x}}{{end}}", "2"),
+    ("assigning-an-undeclared-variable", "{{$x = 1}}", exec_error("1:7", "<1>: undefined variable: $x")),
+    ("assigned-name-is-known-later", "{{if false}}{{$x = 1}}{{$x}}{{end}}ok", "ok"),
+    (
+        "declared-in-a-range-from-itself",
+        "{{range $x := $x}}{{end}}",
+        exec_error("1:14", "<$x>: undefined variable: $x"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in VARIABLES], ids=[c[0] for c in VARIABLES])
+def test_variables_are_checked_when_they_run(text: str, want: str) -> None:
+    assert run(text) == want
 
 
 def test_eq_compares_colours_by_identity() -> None:
