@@ -47,6 +47,15 @@ class ExecFailure(Exception):
         self.template: str | None = None  # the associated template that was executing, if any
 
 
+class _ElementFieldError(ExecFailure):
+    """A field of a ``range`` element that cannot be evaluated: the range names the element's type."""
+
+    def __init__(self, pos: int, context: str, name: str, typ: str, element_of: int) -> None:
+        super().__init__(pos, context, f"can't evaluate field {name} in type {typ}")
+        self.name = name
+        self.element_of = element_of
+
+
 def _fail(pos: int, context: str, message: str) -> ExecFailure:
     return ExecFailure(pos, context, message)
 
@@ -65,11 +74,20 @@ def _holds_interfaces(value: Any) -> bool:
     return isinstance(value, dict) and not isinstance(value, StringMap | Struct)
 
 
-def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool, iface: bool = False) -> Any:
+def field_of(
+    receiver: Any,
+    name: str,
+    pos: int,
+    src: str,
+    has_args: bool,
+    iface: bool = False,
+    element_of: int | None = None,
+) -> Any:
     """``receiver.name`` with Go's map/struct rules.
 
     ``iface``: the receiver came out of a ``map[string]interface{}``, so Go names its static type,
-    ``interface {}``, when the field cannot be evaluated.
+    ``interface {}``, when the field cannot be evaluated.  ``element_of``: the receiver is the element
+    of that ``range`` (by id), which knows whether its elements are interfaces.
     """
     if receiver is MISSING:
         return MISSING
@@ -90,6 +108,8 @@ def field_of(receiver: Any, name: str, pos: int, src: str, has_args: bool, iface
     if receiver is None:
         raise _fail(pos, src, f"nil pointer evaluating interface {{}}.{name}")
     typ = "interface {}" if iface else type_name(receiver)
+    if element_of is not None:
+        raise _ElementFieldError(pos, src, name, typ, element_of)
     raise _fail(pos, src, f"can't evaluate field {name} in type {typ}")
 
 
@@ -121,6 +141,11 @@ class Compiler:
         self.tree = tree
         self.funcs = funcs
         self.templates: dict[str, tuple[Run, int]] = {}
+        # Which range's element dot is while compiling (None: not an element), and which variables
+        # hold one: Go gives a []interface{} or map[string]interface{} element the type interface {}.
+        self.element: int | None = None
+        self.element_vars: dict[int, int] = {}
+        self.ranges = 0
 
     def compile(self) -> Run:
         for name, sub in self.tree.defs.items():
@@ -206,9 +231,13 @@ class Compiler:
     def conditional(self, n: Node) -> Run:
         assert n.pipe is not None
         cond = self.pipe(n.pipe)
-        body = self.block(n.body)
         other = self.block(n.else_body) if n.else_body is not None else None
         is_with = n.kind == "with"
+        outer = self.element
+        if is_with:  # Go's pipeline digs the value out of its interface: dot is no element inside
+            self.element = None
+        body = self.block(n.body)
+        self.element = outer
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
             value = cond(vars, dot)
@@ -229,8 +258,14 @@ class Compiler:
         unbound = _unbound(pipe)
         if unbound is not None:
             source = _failing_after(source, *last_spot(pipe), unbound)
-        body = self.block(n.body)
         other = self.block(n.else_body) if n.else_body is not None else None
+        self.ranges += 1
+        rid = self.ranges
+        outer, self.element = self.element, rid
+        if decl:
+            self.element_vars[decl[-1]] = rid
+        body = self.block(n.body)
+        self.element = outer
         pos, src = last_spot(pipe)
 
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
@@ -248,6 +283,7 @@ class Compiler:
                 items = ()
             else:
                 raise _fail(pos, src, f"range can't iterate over {sprint_value(value)}")
+            iface = isinstance(value, list | tuple) or _holds_interfaces(value)
             empty = True
             for key, elem in items:
                 empty = False
@@ -262,6 +298,11 @@ class Compiler:
                     continue
                 except _Break:
                     break
+                except _ElementFieldError as exc:
+                    if exc.element_of != rid or not iface:
+                        raise
+                    message = f"can't evaluate field {exc.name} in type interface {{}}"
+                    raise _fail(exc.pos, exc.context, message) from None
             if empty and other is not None:
                 other(vars, dot, out)
 
@@ -343,6 +384,7 @@ class Compiler:
         """``.a.b.Method arg...`` (or ``$x.Method``): only time values have methods; maps refuse args."""
         name = first.chain[-1]
         receiver = self.operand(Arg(first.kind, first.pos, first.src, first.value, first.chain[:-1]))
+        element_of = None if len(first.chain) > 1 else self.element_of(first)
         evs = [self.operand(a) for a in rest]
         pos, src = arg_spot(first)
 
@@ -360,7 +402,7 @@ class Compiler:
                 raise _fail(pos, src, f"{name} has arguments but cannot be invoked as function")
             if isinstance(recv, dict | Mapping) and not isinstance(recv, Struct):
                 raise _fail(pos, src, f"{name} is not a method but has arguments")
-            return field_of(recv, name, pos, src, False)
+            return field_of(recv, name, pos, src, False, False, element_of)
 
         return run
 
@@ -408,6 +450,7 @@ class Compiler:
         if not chain:
             return base
         pos, src = arg_spot(a)
+        element_of = self.element_of(a)
         if len(chain) == 1 and a.kind == "field":
             key = chain[0]
 
@@ -420,20 +463,31 @@ class Compiler:
                         return dot[key]
                     except KeyError:
                         pass
-                return field_of(dot, key, pos, src, False)
+                return field_of(dot, key, pos, src, False, False, element_of)
 
             return field1
 
         def chained(vars: Vars, dot: Any) -> Any:
             value = base(vars, dot)
             iface = False
+            first = element_of
             for name in chain:
                 receiver = value
-                value = field_of(receiver, name, pos, src, False, iface)
+                value = field_of(receiver, name, pos, src, False, iface, first)
                 iface = _holds_interfaces(receiver)
+                first = None
             return value
 
         return chained
+
+    def element_of(self, a: Arg) -> int | None:
+        """The range whose element operand ``a`` starts from (dot, or a range's element variable)."""
+        if a.kind == "field":
+            return self.element
+        if a.kind == "var":
+            slot: int = a.value  # type: ignore[assignment]
+            return self.element_vars.get(slot)
+        return None
 
     def call(self, name: str, args: list[Arg], c: Cmd, piped: bool) -> Callable[[Vars, Any, Any], Any]:
         fn = self.funcs[name]
