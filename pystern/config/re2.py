@@ -92,6 +92,10 @@ class _Translator:
     last: str = ""
     last_start: int = 0
     """Index in ``out`` where the previous atom begins (a quantifier may need to wrap it)."""
+    last_end: int = 0
+    """Index in ``out`` where the previous item ends: a flag group such as ``(?i)`` may follow it."""
+    gap: bool = False
+    """A flag group came after the previous item: Go then repeats a repetition (``a*(?i)*``)."""
     repeat_from: int = 0
     """Position in ``src`` of the previous quantifier (Go's nested-repetition message quotes it)."""
 
@@ -113,6 +117,7 @@ class _Translator:
                 self.out.append(")")
                 self.pos += 1
                 self.last_start, self.last = frame.start, "atom"
+                self._ended()
             elif ch in "*+?":
                 self._repeat(ch, self.pos + 1)
             elif ch == "{":
@@ -142,11 +147,17 @@ class _Translator:
         self.last_start = len(self.out)
         self.out.append(text)
         self.last = "atom"
+        self._ended()
 
     def _assertion(self, text: str) -> None:
         self.last_start = len(self.out)
         self.out.append(text)
         self.last = "assert"
+        self._ended()
+
+    def _ended(self) -> None:
+        self.last_end = len(self.out)
+        self.gap = False
 
     # -- groups and flags
     def _open(self) -> None:
@@ -198,6 +209,7 @@ class _Translator:
                 self.out.append(_flag_text(self.flags, flags, group=c == ":"))
                 self.flags = flags
                 self.pos = i
+                self.gap = c == ")"
                 return
             break
         text = src[start:i]
@@ -213,19 +225,27 @@ class _Translator:
         lazy = src.startswith("?", after)
         if lazy:
             after += 1
-        if self.last == "repeat":
+        if self.last == "repeat" and not self.gap:
             hint = _HINT_POSSESSIVE
             raise Re2Error("invalid nested repetition operator", src[self.repeat_from : after], hint)
         if not self.last:
             raise Re2Error("missing argument to repetition operator", src[before:after])
-        if self.last == "assert":
-            # Go repeats an empty-width assertion; ``regex`` needs it in a group to accept that.
+        # The operator goes right after its item, before any flag group that followed the item (the
+        # flags it sets apply to what comes next, and lazy/greedy is read from them already).
+        flag_text = self.out[self.last_end :]
+        del self.out[self.last_end :]
+        if self.last in ("assert", "repeat"):
+            # Go repeats an empty-width assertion, and a repetition a flag group separates from this
+            # operator; ``regex`` needs them in a group to accept that.
             self.out.insert(self.last_start, "(?:")
             self.out.append(")")
         if self.flags.ungreedy:
             lazy = not lazy
         self.out.append(op + ("?" if lazy else ""))
         self.last = "repeat"
+        self.last_end = len(self.out)
+        self.out.extend(flag_text)
+        self.gap = False
         self.repeat_from = before
         self.pos = after
 

@@ -65,6 +65,13 @@ MATCHES = [
     ("escaped-punct", r"\_\-\.", "_-.", "_-."),
     ("repeat-boundary", r"\b*x", "x", "x"),
     ("empty", r"", "x", ""),
+    # A flag group between an item and its repetition operator: the operator repeats the item.
+    ("flag-before-repeat-keeps-its-atom", r"xa(?i)*", "xaaA", "xaa"),
+    ("flag-between-repeats", r"a*(?i)*b", "aaB", "aaB"),
+    ("flag-between-counts", r"a{2}(?i){2}", "aaaaa", "aaaa"),
+    ("flag-after-assertion-applies-to-the-rest", r"^(?i)*A", "a", "a"),
+    ("nested-counts-at-the-limit", r"(?:a{10}){100}", "a" * 1001, "a" * 1000),
+    ("zero-count-hides-what-it-repeats", r"(?:(?:a{1000}){0}b){2}", "bb", "bb"),
 ]
 
 
