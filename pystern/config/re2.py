@@ -78,6 +78,8 @@ class _Frame:
 
     saved: _Flags
     start: int
+    outer_weight: int
+    """The enclosing group's ``group_weight``, restored when this group closes."""
 
 
 @dataclass(slots=True)
@@ -98,6 +100,12 @@ class _Translator:
     """A flag group came after the previous item: Go then repeats a repetition (``a*(?i)*``)."""
     repeat_from: int = 0
     """Position in ``src`` of the previous quantifier (Go's nested-repetition message quotes it)."""
+    # Go refuses counted repetitions nested so that their counts multiply to more than MAX_REPEAT
+    # (``(a{100}){11}``).  An item's weight is the largest such product inside it (0 under ``{0}``).
+    weight: int = 1
+    """The previous item's weight."""
+    group_weight: int = 1
+    """The largest weight of the open group's items before the previous one."""
 
     def run(self) -> str:
         src = self.src
@@ -106,6 +114,7 @@ class _Translator:
             if ch == "(":
                 self._open()
             elif ch == "|":
+                self._fold()
                 self.out.append("|")
                 self.pos += 1
                 self.last = ""
@@ -114,6 +123,8 @@ class _Translator:
                     raise Re2Error("unexpected )", src)
                 frame = self.frames.pop()
                 self.flags = frame.saved
+                self._fold()
+                self.weight, self.group_weight = self.group_weight, frame.outer_weight
                 self.out.append(")")
                 self.pos += 1
                 self.last_start, self.last = frame.start, "atom"
@@ -143,13 +154,25 @@ class _Translator:
         return "".join(self.out)
 
     # -- items
+    def _fold(self) -> None:
+        """The previous item can no longer be repeated: count it in its group's weight."""
+        self.group_weight = max(self.group_weight, self.weight)
+        self.weight = 1
+
+    def _group(self) -> None:
+        self._fold()
+        self.frames.append(_Frame(self.flags, len(self.out), self.group_weight))
+        self.group_weight = 1
+
     def _atom(self, text: str) -> None:
+        self._fold()
         self.last_start = len(self.out)
         self.out.append(text)
         self.last = "atom"
         self._ended()
 
     def _assertion(self, text: str) -> None:
+        self._fold()
         self.last_start = len(self.out)
         self.out.append(text)
         self.last = "assert"
@@ -163,7 +186,7 @@ class _Translator:
     def _open(self) -> None:
         src, start = self.src, self.pos
         if not src.startswith("(?", start):
-            self.frames.append(_Frame(self.flags, len(self.out)))
+            self._group()
             self.out.append("(")
             self.pos += 1
             self.last = ""
@@ -179,7 +202,7 @@ class _Translator:
             if name in self.names:
                 raise Re2Error("duplicate capture group name", name)
             self.names.add(name)
-            self.frames.append(_Frame(self.flags, len(self.out)))
+            self._group()
             # A plain group: nothing reads captures by name, Go allows names ``regex`` refuses
             # (``1st``), and names from several patterns must not clash when they are combined.
             self.out.append("(")
@@ -204,7 +227,7 @@ class _Translator:
                 continue
             if c in ":)" and not (sign < 0 and not saw):
                 if c == ":":
-                    self.frames.append(_Frame(self.flags, len(self.out)))
+                    self._group()
                     self.last = ""
                 self.out.append(_flag_text(self.flags, flags, group=c == ":"))
                 self.flags = flags
@@ -219,8 +242,8 @@ class _Translator:
         raise Re2Error("invalid or unsupported Perl syntax", text, hint)
 
     # -- repetition
-    def _repeat(self, op: str, after: int) -> None:
-        """A quantifier ``op`` (``*``, ``{2,3}``...) whose text ends at ``after``."""
+    def _repeat(self, op: str, after: int, count: tuple[int, int] | None = None) -> None:
+        """A quantifier ``op`` (``*``, ``{2,3}``...) whose text ends at ``after``; ``count``: (min, max)."""
         src, before = self.src, self.pos
         lazy = src.startswith("?", after)
         if lazy:
@@ -230,6 +253,12 @@ class _Translator:
             raise Re2Error("invalid nested repetition operator", src[self.repeat_from : after], hint)
         if not self.last:
             raise Re2Error("missing argument to repetition operator", src[before:after])
+        if count is not None:
+            low, high = count
+            # Go's repeatIsValid: {0} hides what it repeats, {n,} counts n times, {0,} once.
+            self.weight *= high if high >= 0 else max(low, 1)
+            if (low >= 2 or high >= 2) and self.weight > MAX_REPEAT:
+                raise Re2Error("invalid repeat count", src[before:after])
         # The operator goes right after its item, before any flag group that followed the item (the
         # flags it sets apply to what comes next, and lazy/greedy is read from them already).
         flag_text = self.out[self.last_end :]
@@ -261,7 +290,7 @@ class _Translator:
         if low > MAX_REPEAT or high > MAX_REPEAT or (high >= 0 and low > high):
             raise Re2Error("invalid repeat count", m.group(0))
         text = f"{{{low}}}" if m.group(2) is None else f"{{{low},{high if high >= 0 else ''}}}"
-        self._repeat(text, start + m.end())
+        self._repeat(text, start + m.end(), (low, high))
 
     # -- escapes
     def _escape(self) -> None:

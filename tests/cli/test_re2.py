@@ -103,6 +103,13 @@ ERRORS = [
     ("repeat-in-group-start", r"(+)", "missing argument to repetition operator: `+`"),
     ("count-too-big", r"a{1001}", "invalid repeat count: `{1001}`"),
     ("count-reversed", r"a{3,2}", "invalid repeat count: `{3,2}`"),
+    # Go also refuses nested counts whose product is over 1000 (regexp/syntax repeatIsValid).
+    ("nested-counts-too-big", r"(a{100}){11}", "invalid repeat count: `{11}`"),
+    ("nested-counts-through-groups-and-stars", r"(?:(a{10})*b{10}){101}", "invalid repeat count: `{101}`"),
+    ("nested-counts-lazy", r"(a{100}){11}?", "invalid repeat count: `{11}?`"),
+    ("nested-counts-across-a-flag", r"a{100}(?i){11}", "invalid repeat count: `{11}`"),
+    ("nested-open-count", r"(a{100}){11,}", "invalid repeat count: `{11,}`"),
+    ("open-count-from-zero-still-counts-inside", r"((a{600}){0,}){2}", "invalid repeat count: `{2}`"),
     ("trailing-backslash", "a\\", "trailing backslash at end of expression: ``"),
     ("open-class", r"[a", "missing closing ]: `[a`"),
     ("open-group", r"(a", "missing closing ): `(a`"),
