@@ -8,6 +8,8 @@ error, function arguments are type-checked, ``and``/``or`` short-circuit, ``rang
 from __future__ import annotations
 
 import functools
+import sys
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +24,13 @@ Vars = list[Any]
 Run = Callable[[Vars, Any, list[str]], None]
 Eval = Callable[[Vars, Any], Any]
 
+
+MAX_EXEC_DEPTH = 100_000
+"""Go's maxExecDepth: how deeply ``{{template}}`` calls may nest."""
+# Python's stack is much shorter than Go's: from this depth on, every eighth nested call checks that
+# the thread has room left for more levels, and else runs on a new thread (which has its own stack).
+_CHECK_FROM = 32
+_ROOM = 300  # frames kept free for eight levels and their own calls
 
 # The "no piped value" marker for the first command of a pipeline (Go's missingVal): distinct from
 # MISSING, which is a real (invalid) value that a later stage does receive.
@@ -140,16 +149,20 @@ class Compiler:
     def __init__(self, tree: Tree, funcs: Mapping[str, Any]) -> None:
         self.tree = tree
         self.funcs = funcs
-        self.templates: dict[str, tuple[Run, int]] = {}
+        self.templates: dict[str, tuple[Run, int]] = {}  # name -> (body, size of its variables)
         # Which range's element dot is while compiling (None: not an element), and which variables
         # hold one: Go gives a []interface{} or map[string]interface{} element the type interface {}.
         self.element: int | None = None
         self.element_vars: dict[int, int] = {}
         self.ranges = 0
+        self.recursive = False
 
     def compile(self) -> Run:
+        # Only templates that call themselves (through others or not) can nest deeply: without such a
+        # cycle, calls skip the depth bookkeeping.
+        self.recursive = _has_cycle({name: _calls(sub.nodes) for name, sub in self.tree.defs.items()})
         for name, sub in self.tree.defs.items():
-            self.templates[name] = (self.block(sub.nodes), sub.slots)
+            self.templates[name] = (self.block(sub.nodes), sub.slots + 1)
         return self.block(self.tree.nodes)
 
     def template_call(self, n: Node) -> Run:
@@ -159,25 +172,51 @@ class Compiler:
         quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         context = "{{template " + quoted + (" " + n.pipe.src if n.pipe is not None else "") + "}}"
 
+        if not self.recursive:
+
+            def run_once(vars: Vars, dot: Any, out: list[str]) -> None:
+                found = templates.get(name)
+                if found is None:
+                    raise _fail(n.pos, context, f"template {quoted} not defined")
+                value = arg(vars, dot) if arg is not None else None
+                body, size = found
+                inner: Vars = [None] * size
+                inner[0] = value
+                try:
+                    body(inner, value, out)
+                except ExecFailure as exc:
+                    if exc.template is None:
+                        exc.template = name
+                    raise
+
+            return run_once
+
         def run(vars: Vars, dot: Any, out: list[str]) -> None:
             # Looked up at run time (a template may call itself or one defined later), and before the
-            # argument is evaluated, as Go does.
+            # depth check and the argument, as Go does.
             found = templates.get(name)
             if found is None:
                 raise _fail(n.pos, context, f"template {quoted} not defined")
+            depth = vars[-1]
+            new_stack = False
+            if depth >= _CHECK_FROM:  # rare: only recursion gets here
+                if depth == MAX_EXEC_DEPTH:
+                    raise _fail(n.pos, context, f"exceeded maximum template depth ({MAX_EXEC_DEPTH})")
+                new_stack = not (depth & 7 or _stack_has_room())
             value = arg(vars, dot) if arg is not None else None
-            body, slots = found
-            inner: Vars = [None] * slots
+            body, size = found
+            inner: Vars = [None] * size  # what new_vars makes (inlined: a call costs here)
             inner[0] = value
+            inner[-1] = depth + 1
             try:
-                body(inner, value, out)
+                if new_stack:
+                    _run_on_new_stack(body, inner, value, out)
+                else:
+                    body(inner, value, out)
             except ExecFailure as exc:
                 if exc.template is None:
                     exc.template = name
                 raise
-            except RecursionError:
-                # Python's stack ends long before Go's limit of 100000 nested calls; say it Go's way.
-                raise _fail(n.pos, context, "exceeded maximum template depth (100000)") from None
 
         return run
 
@@ -573,6 +612,70 @@ class Compiler:
                 raise _fail(pos, src, f"error calling {name}: {exc}") from None
 
         return run
+
+
+def _calls(nodes: list[Node]) -> set[str]:
+    """The names of the templates ``nodes`` call."""
+    names: set[str] = set()
+    for n in nodes:
+        if n.kind == "template":
+            names.add(n.text)
+        names |= _calls(n.body)
+        if n.else_body is not None:
+            names |= _calls(n.else_body)
+    return names
+
+
+def _has_cycle(calls: Mapping[str, set[str]]) -> bool:
+    """Whether a template can call itself, directly or through others."""
+    done: set[str] = set()
+    for start in calls:
+        seen = {start}
+        todo = list(calls[start])
+        while todo:
+            name = todo.pop()
+            if name == start:
+                return True
+            if name in seen or name in done:
+                continue
+            seen.add(name)
+            todo.extend(calls.get(name, ()))
+        done.add(start)
+    return False
+
+
+def new_vars(slots: int, dot: Any, depth: int) -> Vars:
+    """The variables of one template execution: ``$`` first, the ``{{template}}`` depth last."""
+    inner: Vars = [None] * (slots + 1)
+    inner[0] = dot
+    inner[-1] = depth
+    return inner
+
+
+def _stack_has_room() -> bool:
+    try:
+        sys._getframe(sys.getrecursionlimit() - _ROOM)
+    except ValueError:
+        return True
+    return False
+
+
+def _run_on_new_stack(body: Run, vars: Vars, dot: Any, out: list[str]) -> None:
+    """``body(vars, dot, out)`` on a thread of its own, which starts with an empty stack."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            body(vars, dot, out)
+        except BaseException as exc:  # handed to the calling thread, which raises it
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="pystern-template", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        # Without the other thread's frames: an error from deep down would carry thousands.
+        raise failure[0].with_traceback(None)
 
 
 def _unbound(p: Pipe) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pystern.errors import TemplateExecError, TemplateParseError
 from pystern.gotemplate.builtins import BUILTINS
-from pystern.gotemplate.executor import Compiler, ExecFailure
+from pystern.gotemplate.executor import Compiler, ExecFailure, new_vars
 from pystern.gotemplate.parser import parse_tree
 
 
@@ -34,10 +34,8 @@ class Template:
     def execute(self, data: Any) -> str:
         """Render with ``data`` as dot and ``$``; raises ``TemplateExecError`` with Go's message."""
         out: list[str] = []
-        slots: list[Any] = [None] * self._slots
-        slots[0] = data
         try:
-            self._run(slots, data, out)
+            self._run(new_vars(self._slots, data, 0), data, out)
         except ExecFailure as exc:
             raise TemplateExecError(self._message(exc)) from None
         except RecursionError:

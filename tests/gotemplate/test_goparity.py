@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from pystern.errors import TemplateExecError
 from pystern.gotemplate import Color, parse
 from tests.gotemplate.sample import PLAIN, stern_log
 from tests.gotemplate.test_gocompat import exec_error, run
@@ -101,3 +102,35 @@ def test_eq_compares_colours_by_identity() -> None:
     log = stern_log("hi", PodColor=Color((32,)), ContainerColor=Color((32,)))
     text = "{{eq .PodColor .ContainerColor}} {{ne .PodColor .ContainerColor}} {{eq .PodColor .PodColor}}"
     assert parse(text, PLAIN, "log").execute(log) == "false true true"
+
+
+def _chain(links: int) -> dict[str, object]:
+    """``{"n": {"n": ... {"end": true}}}`` with ``links`` maps under the top one."""
+    top: dict[str, object] = {}
+    node = top
+    for _ in range(links):
+        node["n"] = node = {}
+    node["end"] = True
+    return top
+
+
+# Each call goes one map down: "r" runs once per map, at depths 1 to links + 1.
+WALK = '{{define "r"}}{{with .n}}{{template "r" .}}{{end}}{{end}}{{template "r" .}}ok'
+
+
+def test_template_calls_nest_as_deep_as_gos_limit() -> None:
+    # Go runs a template at depth 100000 (maxExecDepth) and refuses a call from there.
+    assert parse(WALK, PLAIN, "log").execute(_chain(99_999)) == "ok"
+
+
+def test_a_call_past_gos_limit_fails_with_gos_error() -> None:
+    with pytest.raises(TemplateExecError) as info:
+        parse(WALK, PLAIN, "log").execute(_chain(100_000))
+    assert str(info.value) == (
+        'template: log:1:36: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (100000)'
+    )
+
+
+def test_templates_calling_each_other_nest_deeper_than_pythons_stack() -> None:
+    text = '{{define "a"}}{{with .n}}{{template "b" .}}{{end}}{{end}}{{define "b"}}{{template "a" .}}{{end}}'
+    assert parse(text + '{{template "a" .}}ok', PLAIN, "log").execute(_chain(3000)) == "ok"
