@@ -25,7 +25,7 @@ from pystern.gotemplate.failures import (
 )
 from pystern.gotemplate.fields import holds_interfaces, print_text
 from pystern.gotemplate.gofmt import sprint_value
-from pystern.gotemplate.parser import Node, Pipe, Tree
+from pystern.gotemplate.nodes import Node, Pipe, Tree
 from pystern.gotemplate.pipelines import PipelineCompiler
 from pystern.gotemplate.recursion import (
     CHECK_FROM,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pystern.gotemplate.parser import UNBOUND, Arg, Cmd, Pipe
+from pystern.gotemplate.nodes import UNBOUND, Arg, Cmd, Pipe
 
 Vars = list[Any]
 Run = Callable[[Vars, Any, list[str]], None]

@@ -29,7 +29,7 @@ from pystern.gotemplate.failures import (
 )
 from pystern.gotemplate.fields import field_of, holds_interfaces
 from pystern.gotemplate.methods import METHODS, call_time_method
-from pystern.gotemplate.parser import UNBOUND, Arg, Cmd, Pipe
+from pystern.gotemplate.nodes import UNBOUND, Arg, Cmd, Pipe
 from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
 
 # The "no piped value" marker for the first command of a pipeline (Go's missingVal): distinct from

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pystern.gotemplate.failures import Run, Vars
-from pystern.gotemplate.parser import Node
+from pystern.gotemplate.nodes import Node
 
 MAX_EXEC_DEPTH = 100_000
 """Go's maxExecDepth: how deeply ``{{template}}`` calls may nest."""
