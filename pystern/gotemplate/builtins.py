@@ -15,6 +15,7 @@ from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
 from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
 from pystern.gotemplate.gofmt import Byte, type_name
+from pystern.gotemplate.sprintf import sprintf
 from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
 
 
@@ -358,7 +359,7 @@ def _urlquery(*args: Any) -> str:
 
 @gofunc("string", variadic="any")
 def _printf(fmt: str, *args: Any) -> str:
-    return gofmt.sprintf(fmt, *args)
+    return sprintf(fmt, *args)
 
 
 @gofunc("any")
