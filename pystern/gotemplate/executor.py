@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pystern.gotemplate.builtins import truth
 from pystern.gotemplate.failures import (
     Break,
     Continue,
@@ -36,6 +35,7 @@ from pystern.gotemplate.recursion import (
     run_on_new_stack,
     stack_has_room,
 )
+from pystern.gotemplate.signatures import truth
 from pystern.gotemplate.values import MISSING, Struct
 
 __all__ = ["Compiler", "ExecFailure", "new_vars"]

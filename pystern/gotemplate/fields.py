@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pystern.gotemplate.builtins import ArgError
 from pystern.gotemplate.failures import ElementFieldError, failure
 from pystern.gotemplate.gofmt import sprint_value, type_name
 from pystern.gotemplate.methods import METHODS, call_time_method
+from pystern.gotemplate.signatures import ArgError
 from pystern.gotemplate.values import MISSING, GoTime, StringMap, Struct
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystern.errors import TemplateExecError
-from pystern.gotemplate.builtins import BUILTINS, ArgError, GoFunc, call_named, truth
+from pystern.gotemplate.builtins import BUILTINS, call_named
 from pystern.gotemplate.failures import (
     Break,
     Continue,
@@ -30,6 +30,7 @@ from pystern.gotemplate.failures import (
 from pystern.gotemplate.fields import field_of, holds_interfaces
 from pystern.gotemplate.methods import METHODS, call_time_method
 from pystern.gotemplate.nodes import UNBOUND, Arg, Cmd, Pipe
+from pystern.gotemplate.signatures import ArgError, GoFunc, truth
 from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
 
 # The "no piped value" marker for the first command of a pipeline (Go's missingVal): distinct from

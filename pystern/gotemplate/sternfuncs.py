@@ -11,9 +11,10 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pystern.gotemplate.builtins import BUILTINS, FuncError, GoFunc, gofunc
+from pystern.gotemplate.builtins import BUILTINS
 from pystern.gotemplate.jsondec import GoJsonError, decode_first_number_object, decode_object, is_valid
 from pystern.gotemplate.jsonenc import go_json_dumps, go_json_indent
+from pystern.gotemplate.signatures import FuncError, GoFunc, gofunc
 from pystern.gotemplate.sprintf import sprintf
 from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout, load_location
 from pystern.gotemplate.timeparse import ZERO_TIME, to_time
