@@ -21,47 +21,22 @@ from dataclasses import dataclass, field, replace
 
 import regex
 
-MAX_RUNE = 0x10FFFF
+from pystern.config.re2chars import (
+    HINT_BACKREF,
+    Re2Error,
+    bracket_class,
+    literal,
+    parse_escape,
+    perl_class,
+    unicode_class,
+)
+
 MAX_REPEAT = 1000
 
-Ranges = list[tuple[int, int]]
-
-_PERL: dict[str, Ranges] = {
-    "d": [(0x30, 0x39)],
-    "s": [(0x09, 0x0A), (0x0C, 0x0D), (0x20, 0x20)],
-    "w": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)],
-}
-_POSIX: dict[str, Ranges] = {
-    "alnum": [(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)],
-    "alpha": [(0x41, 0x5A), (0x61, 0x7A)],
-    "ascii": [(0x00, 0x7F)],
-    "blank": [(0x09, 0x09), (0x20, 0x20)],
-    "cntrl": [(0x00, 0x1F), (0x7F, 0x7F)],
-    "digit": [(0x30, 0x39)],
-    "graph": [(0x21, 0x7E)],
-    "lower": [(0x61, 0x7A)],
-    "print": [(0x20, 0x7E)],
-    "punct": [(0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)],
-    "space": [(0x09, 0x0D), (0x20, 0x20)],
-    "upper": [(0x41, 0x5A)],
-    "word": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)],
-    "xdigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
-}
-_META = set("\\.^$*+?{}[]()|")
-_CLASS_META = set("\\]^-[&~|")
-_C_ESCAPES = {"a": 0x07, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
 _NAME = regex.compile(r"[A-Za-z0-9_]+\Z")
 # Why Go refuses them, added to its message: a stern user may expect Perl.
 _HINT_LOOKAROUND = " (RE2 syntax has no look-around)"
-_HINT_BACKREF = " (RE2 syntax has no backreferences)"
 _HINT_POSSESSIVE = " (RE2 syntax has no possessive or stacked repetition)"
-
-
-class Re2Error(ValueError):
-    """A pattern Go's ``regexp`` rejects; ``str()`` is Go's message (plus a hint for Perl-only forms)."""
-
-    def __init__(self, code: str, expr: str, hint: str = "") -> None:
-        super().__init__(f"error parsing regexp: {code}: `{expr}`{hint}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +122,7 @@ class _Translator:
                 self._atom(".")
                 self.pos += 1
             else:
-                self._atom(_literal(ch))
+                self._atom(literal(ch))
                 self.pos += 1
         if self.frames:
             raise Re2Error("missing closing )", src)
@@ -238,7 +213,7 @@ class _Translator:
         text = src[start:i]
         hint = _HINT_LOOKAROUND if text in ("(?=", "(?!") else ""
         if src.startswith(("(?P=", "(?P>"), start):
-            hint = _HINT_BACKREF
+            hint = HINT_BACKREF
         raise Re2Error("invalid or unsupported Perl syntax", text, hint)
 
     # -- repetition
@@ -309,89 +284,24 @@ class _Translator:
             text = src[start + 2 :] if end < 0 else src[start + 2 : end]
             self.pos = len(src) if end < 0 else end + 2
             for ch in text:  # each character is its own atom, as in Go (\Qab\E* repeats the b)
-                self._atom(_literal(ch))
+                self._atom(literal(ch))
             return
-        unicode_class = self._unicode_class()
-        if unicode_class is not None:
-            self._atom(unicode_class)
+        found = unicode_class(src, start)
+        if found is not None:
+            text, self.pos = found
+            self._atom(text)
             return
         if c in "dDsSwW":
-            ranges = _PERL[c.lower()]
             self.pos += 2
-            self._atom("[" + ("^" if c.isupper() else "") + _class_items(ranges) + "]")
+            self._atom(perl_class(c))
             return
-        rune, self.pos = _parse_escape(src, start)
-        self._atom(_literal(chr(rune)))
-
-    def _unicode_class(self) -> str | None:
-        """``\\pN``, ``\\p{Greek}``, ``\\p{^Greek}``, ``\\PN`` at ``pos`` -> ``regex`` text, or None."""
-        src, start = self.src, self.pos
-        if not src.startswith(("\\p", "\\P"), start) or start + 2 >= len(src):
-            return None
-        negate = src[start + 1] == "P"
-        if src[start + 2] == "{":
-            end = src.find("}", start)
-            if end < 0:
-                raise Re2Error("invalid character class range", src[start:])
-            name, self.pos = src[start + 3 : end], end + 1
-        else:
-            name, self.pos = src[start + 2], start + 3
-        if name.startswith("^"):
-            negate, name = not negate, name[1:]
-        text = ("\\P{" if negate else "\\p{") + name + "}"
-        try:
-            regex.compile(text)
-        except regex.error:
-            raise Re2Error("invalid character class range", src[start : self.pos]) from None
-        return text
+        rune, self.pos = parse_escape(src, start)
+        self._atom(literal(chr(rune)))
 
     # -- character classes
     def _class(self) -> None:
-        src, start = self.src, self.pos
-        i = start + 1
-        negate = src.startswith("^", i)
-        if negate:
-            i += 1
-        items: list[str] = []
-        first = True
-        while first or i >= len(src) or src[i] != "]":
-            if i >= len(src):
-                raise Re2Error("missing closing ]", src[start:])
-            first = False
-            if src.startswith("[:", i):
-                end = src.find(":]", i + 2)
-                if end >= 0:
-                    name = src[i + 2 : end]
-                    negated = name.startswith("^")
-                    ranges = _POSIX.get(name.lstrip("^"))
-                    if ranges is None or name.count("^") > 1:
-                        raise Re2Error("invalid character class range", src[i : end + 2])
-                    items.append(_class_items(_complement(ranges) if negated else ranges))
-                    i = end + 2
-                    continue
-            if src.startswith(("\\p", "\\P"), i):
-                self.pos = i
-                text = self._unicode_class()
-                if text is not None:
-                    items.append(text)
-                    i = self.pos
-                    continue
-            if src.startswith("\\", i) and src[i + 1 : i + 2] in tuple("dDsSwW"):
-                c = src[i + 1]
-                ranges = _PERL[c.lower()]
-                items.append(_class_items(_complement(ranges) if c.isupper() else ranges))
-                i += 2
-                continue
-            range_start = i
-            lo, i = _class_char(src, i, start)
-            hi = lo
-            if src.startswith("-", i) and i + 1 < len(src) and src[i + 1] != "]":
-                hi, i = _class_char(src, i + 1, start)
-                if hi < lo:
-                    raise Re2Error("invalid character class range", src[range_start:i])
-            items.append(_class_items([(lo, hi)]))
-        self.pos = i + 1
-        self._atom("[" + ("^" if negate else "") + "".join(items) + "]")
+        text, self.pos = bracket_class(self.src, self.pos)
+        self._atom(text)
 
 
 def _lookaround_hint(src: str, start: int) -> str:
@@ -415,94 +325,6 @@ def _flag_text(old: _Flags, new: _Flags, *, group: bool) -> str:
     if group:
         return f"(?{body}:" if body else "(?:"
     return f"(?{body})" if body else ""
-
-
-def _parse_escape(src: str, start: int) -> tuple[int, int]:
-    """Go's ``parseEscape``: a backslash escape that stands for one character -> (code point, next)."""
-    i = start + 1
-    c = src[i]
-    i += 1
-    if c.isascii() and not c.isalnum():
-        return ord(c), i
-    if c in "01234567":
-        if c != "0" and not (i < len(src) and src[i] in "01234567"):
-            raise Re2Error("invalid escape sequence", src[start:i], _HINT_BACKREF)
-        value = int(c)
-        for _ in range(2):
-            if i < len(src) and src[i] in "01234567":
-                value = value * 8 + int(src[i])
-                i += 1
-        return value, i
-    if c == "x" and i < len(src):
-        if src[i] == "{":
-            end = src.find("}", i)
-            digits = src[i + 1 : end] if end >= 0 else ""
-            if digits and all(d in "0123456789abcdefABCDEF" for d in digits) and int(digits, 16) <= MAX_RUNE:
-                return int(digits, 16), end + 1
-            raise Re2Error("invalid escape sequence", src[start : (end + 1 if end >= 0 else len(src))])
-        digits = src[i : i + 2]
-        if len(digits) == 2 and all(d in "0123456789abcdefABCDEF" for d in digits):
-            return int(digits, 16), i + 2
-        raise Re2Error("invalid escape sequence", src[start : i + len(digits)])
-    if c in _C_ESCAPES:
-        return _C_ESCAPES[c], i
-    hint = _HINT_BACKREF if c in "89gk" else ""
-    raise Re2Error("invalid escape sequence", src[start:i], hint)
-
-
-def _class_char(src: str, i: int, class_start: int) -> tuple[int, int]:
-    if i >= len(src):
-        raise Re2Error("missing closing ]", src[class_start:])
-    if src[i] == "\\":
-        if i + 1 >= len(src):
-            raise Re2Error("trailing backslash at end of expression", "")
-        return _parse_escape(src, i)
-    return ord(src[i]), i + 1
-
-
-def _complement(ranges: Ranges) -> Ranges:
-    out: Ranges = []
-    nxt = 0
-    for lo, hi in sorted(ranges):
-        if lo > nxt:
-            out.append((nxt, lo - 1))
-        nxt = max(nxt, hi + 1)
-    if nxt <= MAX_RUNE:
-        out.append((nxt, MAX_RUNE))
-    return out
-
-
-def _class_char_text(code: int) -> str:
-    ch = chr(code)
-    if ch in _CLASS_META:
-        return "\\" + ch
-    return _code_text(code) if _needs_code(code) else ch
-
-
-def _class_items(ranges: Ranges) -> str:
-    parts = []
-    for lo, hi in ranges:
-        parts.append(_class_char_text(lo) if lo == hi else f"{_class_char_text(lo)}-{_class_char_text(hi)}")
-    return "".join(parts)
-
-
-def _needs_code(code: int) -> bool:
-    return code < 0x20 or code == 0x7F or not chr(code).isprintable()
-
-
-def _code_text(code: int) -> str:
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def _literal(ch: str) -> str:
-    """One literal character as ``regex`` text (unchanged unless it is special or unprintable)."""
-    if ch in _META:
-        return "\\" + ch
-    return _code_text(ord(ch)) if _needs_code(ord(ch)) else ch
 
 
 def translate(pattern: str) -> str:
