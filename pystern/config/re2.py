@@ -300,7 +300,7 @@ class _Translator:
 
     # -- character classes
     def _class(self) -> None:
-        text, self.pos = bracket_class(self.src, self.pos)
+        text, self.pos = bracket_class(self.src, self.pos, self.flags.fold)
         self._atom(text)
 
 

@@ -161,13 +161,38 @@ def unicode_class(src: str, start: int) -> tuple[str, int] | None:
     return text, pos
 
 
+# Besides the other case, what ASCII letters fold to (Go's asciiFoldTable): the long s and the Kelvin sign.
+_FOLDS_BEYOND_ASCII = {ord("s"): 0x017F, ord("S"): 0x017F, ord("k"): 0x212A, ord("K"): 0x212A}
+
+
+def _negated(ranges: Ranges, fold: bool) -> Ranges:
+    """A group's complement; folded first under ``(?i)``, so no case of a letter in it is left."""
+    if not fold:
+        return complement(ranges)
+    folded = list(ranges)
+    for lo, hi in ranges:
+        for code in range(lo, min(hi, 0x7F) + 1):
+            ch = chr(code)
+            if ch.isalpha():
+                other = ord(ch.swapcase())
+                folded.append((other, other))
+            beyond = _FOLDS_BEYOND_ASCII.get(code)
+            if beyond is not None:
+                folded.append((beyond, beyond))
+    return complement(folded)
+
+
 def perl_class(letter: str) -> str:
     """``\\d``, ``\\S``, ``\\w``... (ASCII, as in Go) as ``regex`` text."""
     return "[" + ("^" if letter.isupper() else "") + class_items(PERL[letter.lower()]) + "]"
 
 
-def bracket_class(src: str, start: int) -> tuple[str, int]:
-    """The class ``[...]`` at ``start`` -> (``regex`` text, the position after its ``]``)."""
+def bracket_class(src: str, start: int, fold: bool) -> tuple[str, int]:
+    """The class ``[...]`` at ``start`` -> (``regex`` text, the position after its ``]``).
+
+    ``fold``: under ``(?i)``, where Go folds a Perl or POSIX group before it negates one (``regex``
+    folds the whole class when it matches, which is the same for everything else).
+    """
     i = start + 1
     negate = src.startswith("^", i)
     if negate:
@@ -186,7 +211,7 @@ def bracket_class(src: str, start: int) -> tuple[str, int]:
                 ranges = POSIX.get(name.lstrip("^"))
                 if ranges is None or name.count("^") > 1:
                     raise Re2Error("invalid character class range", src[i : end + 2])
-                items.append(class_items(complement(ranges) if negated else ranges))
+                items.append(class_items(_negated(ranges, fold) if negated else ranges))
                 i = end + 2
                 continue
         found = unicode_class(src, i)
@@ -197,7 +222,7 @@ def bracket_class(src: str, start: int) -> tuple[str, int]:
         if src.startswith("\\", i) and src[i + 1 : i + 2] in tuple("dDsSwW"):
             c = src[i + 1]
             ranges = PERL[c.lower()]
-            items.append(class_items(complement(ranges) if c.isupper() else ranges))
+            items.append(class_items(_negated(ranges, fold) if c.isupper() else ranges))
             i += 2
             continue
         range_start = i

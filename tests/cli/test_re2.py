@@ -72,6 +72,14 @@ MATCHES = [
     ("flag-after-assertion-applies-to-the-rest", r"^(?i)*A", "a", "a"),
     ("nested-counts-at-the-limit", r"(?:a{10}){100}", "a" * 1001, "a" * 1000),
     ("zero-count-hides-what-it-repeats", r"(?:(?:a{1000}){0}b){2}", "bb", "bb"),
+    # Under (?i) Go folds a class's Perl or POSIX group before negating it: no letter's case (nor the
+    # Kelvin sign, nor the long s, which fold to k and s) is left in [\W] or [[:^lower:]].
+    ("fold-negated-perl-in-class", r"(?i)[\W]+", "ks\u212a\u017f!?", "!?"),
+    ("fold-negated-posix-in-class", r"(?i)[[:^alpha:]]+", "aK\u212a1", "1"),
+    ("fold-negated-lower-in-class", r"(?i)[[:^lower:]]+", "aB1", "1"),
+    ("fold-double-negation", r"(?i)[^\W]+", "!k\u212a\u017fs!", "k\u212a\u017fs"),
+    ("no-fold-negated-perl-in-class", r"[\W]+", "k\u212a!", "\u212a!"),
+    ("fold-negated-perl", r"(?i)\W+", "k\u212a!", "!"),
 ]
 
 
