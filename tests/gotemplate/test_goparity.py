@@ -1,4 +1,5 @@
-"""More Go text/template parity, case by case (expected values derived from Go 1.26's text/template).
+"""More Go text/template parity, case by case (expected values derived from Go 1.26's text/template):
+variables, range elements, colour comparison, nested template calls.
 
 Variables: Go's parser adds a declared variable to its list before it parses the pipeline, and checks
 only that a name is in that list; the executor looks variables up by name when it runs, and pushes a
