@@ -209,7 +209,7 @@ def _slice(item: Any, *indexes: Any) -> Any:
 def _eval_args(args: tuple[Any, ...]) -> str:
     if len(args) == 1 and type(args[0]) is str:
         return str(args[0])
-    return gofmt.sprint(*args)
+    return gofmt.sprint(*args, printable=True)
 
 
 @gofunc(variadic="any")

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pystern.gotemplate.failures import ElementFieldError, failure
-from pystern.gotemplate.gofmt import sprint_value, type_name
+from pystern.gotemplate.gofmt import printable_text, sprint_value, type_name
 from pystern.gotemplate.methods import METHODS, call_time_method
 from pystern.gotemplate.signatures import ArgError
-from pystern.gotemplate.values import MISSING, GoTime, StringMap, Struct
+from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
 
 
 def print_text(value: Any) -> str:
@@ -18,6 +18,8 @@ def print_text(value: Any) -> str:
         return value
     if value is MISSING or value is None:
         return "<no value>"
+    if type(value) is Color:  # the only pointer: printed as what it points to (printableValue)
+        return printable_text(value)
     return sprint_value(value)
 
 

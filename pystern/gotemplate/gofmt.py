@@ -120,17 +120,33 @@ def _is_string(v: Any) -> bool:
     return isinstance(v, str)
 
 
-def sprint(*args: Any) -> str:
-    """``fmt.Sprint``: a space between operands when neither side is a string."""
+def sprint(*args: Any, printable: bool = False) -> str:
+    """``fmt.Sprint``: a space between operands when neither side is a string.
+
+    ``printable``: each operand goes through text/template's ``printableValue`` first (``printable_text``).
+    """
     out: list[str] = []
     prev_string = True
+    text = printable_text if printable else sprint_value
     for i, arg in enumerate(args):
         is_string = _is_string(arg)
         if i > 0 and not is_string and not prev_string:
             out.append(" ")
-        out.append(sprint_value(arg))
+        out.append(text(arg))
         prev_string = is_string
     return "".join(out)
+
+
+def printable_text(v: Any) -> str:
+    """``%v`` of text/template's ``printableValue(v)``, which follows a pointer to what it points to.
+
+    The only pointer in stern's data is a ``*color.Color``; fatih/color's ``Color{params, noColor}``
+    prints as ``{[31] <nil>}`` (``noColor`` is set only under ``NO_COLOR``, and Go would print its
+    address then).
+    """
+    if isinstance(v, Color):
+        return "{[" + " ".join(str(a) for a in v.attrs) + "] <nil>}"
+    return sprint_value(v)
 
 
 def sprintln(*args: Any) -> str:

@@ -98,6 +98,26 @@ def test_range_elements_are_interfaces(text: str, want: str) -> None:
     assert run(text) == want
 
 
+# text/template prints an action's value, and the arguments of html, js and urlquery, after
+# printableValue, which follows a pointer: stern's *color.Color prints as the struct it points to
+# (fatih/color's Color{params, noColor}); print and printf get the pointer itself.
+COLOUR_PRINTING = [
+    ("action", "{{.PodColor}}", "{[31] <nil>}"),
+    ("with-dot", "{{with .PodColor}}{{.}}{{end}}", "{[31] <nil>}"),
+    ("html", "{{html .PodColor}}", "{[31] &lt;nil&gt;}"),
+    ("html-of-two", '{{html .PodColor "x" .ContainerColor}}', "{[31] &lt;nil&gt;}x{[34] &lt;nil&gt;}"),
+    ("print", "{{print .PodColor}}", "&{[31] <nil>}"),
+    ("printf", '{{printf "%v" .PodColor}}', "&{[31] <nil>}"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in COLOUR_PRINTING], ids=[c[0] for c in COLOUR_PRINTING]
+)
+def test_colours_print_as_go_prints_them(text: str, want: str) -> None:
+    assert run(text) == want
+
+
 def test_eq_compares_colours_by_identity() -> None:
     # stern's colours are *color.Color pointers: two made from the same SGR attributes are not equal.
     log = stern_log("hi", PodColor=Color((32,)), ContainerColor=Color((32,)))
