@@ -135,6 +135,8 @@ def _len(v: Any) -> int:
         return len(v.encode("utf-8", "surrogateescape"))
     if isinstance(v, Struct):
         raise FuncError(f"len of type {v.go_type}")
+    if isinstance(v, Color):  # Go's length follows the pointer first
+        raise FuncError("len of type color.Color")
     if isinstance(v, Mapping | list | tuple):
         return len(v)
     raise FuncError(f"len of type {type_name(v)}")
@@ -157,6 +159,8 @@ def _index(item: Any, *indexes: Any) -> Any:
             raise FuncError("index of nil pointer")
         if isinstance(item, Struct):
             raise FuncError(f"can't index item of type {item.go_type}")
+        if isinstance(item, Color):  # Go's index follows the pointer first
+            raise FuncError("can't index item of type color.Color")
         if isinstance(item, Mapping):
             if x is None or x is MISSING:
                 raise FuncError("value is nil; should be of type string")

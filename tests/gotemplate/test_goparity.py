@@ -118,6 +118,29 @@ def test_colours_print_as_go_prints_them(text: str, want: str) -> None:
     assert run(text) == want
 
 
+# len and index follow a pointer (Go's indirect) before they name its type; slice does not.
+COLOUR_ARGUMENTS = [
+    ("len", "{{len .PodColor}}", "<len .PodColor>: error calling len: len of type color.Color"),
+    (
+        "index",
+        "{{index .PodColor 0}}",
+        "<index .PodColor 0>: error calling index: can't index item of type color.Color",
+    ),
+    (
+        "slice",
+        "{{slice .PodColor 0}}",
+        "<slice .PodColor 0>: error calling slice: can't slice item of type *color.Color",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in COLOUR_ARGUMENTS], ids=[c[0] for c in COLOUR_ARGUMENTS]
+)
+def test_len_and_index_name_what_a_colour_points_to(text: str, want: str) -> None:
+    assert run(text) == exec_error("1:2", want)
+
+
 def test_eq_compares_colours_by_identity() -> None:
     # stern's colours are *color.Color pointers: two made from the same SGR attributes are not equal.
     log = stern_log("hi", PodColor=Color((32,)), ContainerColor=Color((32,)))
