@@ -32,6 +32,8 @@ from pystern.config.re2chars import (
 )
 
 MAX_REPEAT = 1000
+MAX_HEIGHT = 1000
+"""Go's maxHeight: how high the parse tree of a pattern may be."""
 
 _NAME = regex.compile(r"[A-Za-z0-9_]+\Z")
 # Why Go refuses them, added to its message: a stern user may expect Perl.
@@ -55,6 +57,9 @@ class _Frame:
     start: int
     outer_weight: int
     """The enclosing group's ``group_weight``, restored when this group closes."""
+    outer_height: int
+    """The enclosing group's ``group_height``, restored when this group closes."""
+    capture: bool
 
 
 @dataclass(slots=True)
@@ -81,6 +86,13 @@ class _Translator:
     """The previous item's weight."""
     group_weight: int = 1
     """The largest weight of the open group's items before the previous one."""
+    # Go also refuses a parse tree higher than MAX_HEIGHT.  Each capture group and each repetition is a
+    # node above what it holds; counting only those gives a height no greater than Go's, so what is
+    # refused here Go refuses too.
+    height: int = 1
+    """The previous item's height."""
+    group_height: int = 1
+    """The largest height of the open group's items before the previous one."""
 
     def run(self) -> str:
         src = self.src
@@ -100,6 +112,8 @@ class _Translator:
                 self.flags = frame.saved
                 self._fold()
                 self.weight, self.group_weight = self.group_weight, frame.outer_weight
+                self.height, self.group_height = self.group_height + frame.capture, frame.outer_height
+                self._check_height()
                 self.out.append(")")
                 self.pos += 1
                 self.last_start, self.last = frame.start, "atom"
@@ -133,11 +147,17 @@ class _Translator:
         """The previous item can no longer be repeated: count it in its group's weight."""
         self.group_weight = max(self.group_weight, self.weight)
         self.weight = 1
+        self.group_height = max(self.group_height, self.height)
+        self.height = 1
 
-    def _group(self) -> None:
+    def _group(self, capture: bool) -> None:
         self._fold()
-        self.frames.append(_Frame(self.flags, len(self.out), self.group_weight))
-        self.group_weight = 1
+        self.frames.append(_Frame(self.flags, len(self.out), self.group_weight, self.group_height, capture))
+        self.group_weight = self.group_height = 1
+
+    def _check_height(self) -> None:
+        if self.height > MAX_HEIGHT:
+            raise Re2Error("expression nests too deeply", self.src)
 
     def _atom(self, text: str) -> None:
         self._fold()
@@ -161,7 +181,7 @@ class _Translator:
     def _open(self) -> None:
         src, start = self.src, self.pos
         if not src.startswith("(?", start):
-            self._group()
+            self._group(capture=True)
             self.out.append("(")
             self.pos += 1
             self.last = ""
@@ -177,7 +197,7 @@ class _Translator:
             if name in self.names:
                 raise Re2Error("duplicate capture group name", name)
             self.names.add(name)
-            self._group()
+            self._group(capture=True)
             # A plain group: nothing reads captures by name, Go allows names ``regex`` refuses
             # (``1st``), and names from several patterns must not clash when they are combined.
             self.out.append("(")
@@ -202,7 +222,7 @@ class _Translator:
                 continue
             if c in ":)" and not (sign < 0 and not saw):
                 if c == ":":
-                    self._group()
+                    self._group(capture=False)
                     self.last = ""
                 self.out.append(_flag_text(self.flags, flags, group=c == ":"))
                 self.flags = flags
@@ -228,6 +248,8 @@ class _Translator:
             raise Re2Error("invalid nested repetition operator", src[self.repeat_from : after], hint)
         if not self.last:
             raise Re2Error("missing argument to repetition operator", src[before:after])
+        self.height += 1
+        self._check_height()
         if count is not None:
             low, high = count
             # Go's repeatIsValid: {0} hides what it repeats, {n,} counts n times, {0,} once.
