@@ -216,7 +216,6 @@ class Compiler(PipelineCompiler):
                 items = ()
             else:
                 raise failure(pos, src, f"range can't iterate over {sprint_value(value)}")
-            iface = isinstance(value, list | tuple) or holds_interfaces(value)
             empty = True
             for key, elem in items:
                 empty = False
@@ -232,6 +231,8 @@ class Compiler(PipelineCompiler):
                 except Break:
                     break
                 except ElementFieldError as exc:
+                    # Only []interface{} and map[string]interface{} elements are interfaces.
+                    iface = isinstance(value, list | tuple) or holds_interfaces(value)
                     if exc.element_of != rid or not iface:
                         raise
                     message = f"can't evaluate field {exc.name} in type interface {{}}"
