@@ -7,6 +7,8 @@ matched case-insensitively like kubectl does, and an optional API group suffix
 
 from __future__ import annotations
 
+import sys
+
 import regex
 
 from pystern.config.re2 import translate
@@ -42,14 +44,23 @@ _GROUPS: dict[str, str] = {
 _NAME = regex.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 
+# The regex module parses a nested group a few Python frames deeper than its parent: patterns nested as
+# deeply as Go allows (1000) need more frames than Python's default limit of 1000.
+_COMPILE_FRAMES = 20_000
+
+
 def compile_regex(text: str, what: str, flag: str) -> regex.Pattern[str]:
     """Compile one user regex, read as Go RE2 syntax (``re2.translate``), as stern does.
 
     On error stern's ``failed to compile regular expression <what>: error parsing regexp: ...``.
     """
     try:
-        return regex.compile(translate(text))
-    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
+        return _compile(translate(text))
+    except RecursionError:
+        # Only groups that add no height in Go's parse tree (``(?:(?:...))``) can get this far.
+        message = "the pattern nests deeper than Python's regex module can follow"
+        raise UsageError(f"failed to compile regular expression {what}: {message}", flag=flag) from None
+    except (regex.error, ValueError, OverflowError) as exc:
         raise UsageError(
             f"failed to compile regular expression {what}: {exc}{_glob_hint(text, flag)}", flag=flag
         ) from None
@@ -63,6 +74,17 @@ def _glob_hint(text: str, flag: str) -> str:
     meant = text.strip("*").replace("*", ".*") or "."
     what = "the query" if flag == "query" else f"--{flag}"
     return f'; {what} is a regular expression, not a glob: write "{shorten(meant)}" (it matches anywhere)'
+
+
+def _compile(pattern: str) -> regex.Pattern[str]:
+    limit = sys.getrecursionlimit()
+    if limit >= _COMPILE_FRAMES:
+        return regex.compile(pattern)
+    sys.setrecursionlimit(_COMPILE_FRAMES)
+    try:
+        return regex.compile(pattern)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def parse_query(text: str) -> tuple[regex.Pattern[str], ResourceQuery | None]:

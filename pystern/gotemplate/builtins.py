@@ -1,148 +1,19 @@
-"""Go ``text/template``'s predefined functions and the typed-call wrapper for every function.
-
-:class:`GoFunc` records a Go signature (``string``, ``int``, ``any``, ``color``...) so that calls are
-checked the way Go's reflection checks them, with Go's messages.
-"""
+"""Go ``text/template``'s predefined functions (``eq``, ``index``, ``printf``, ``call``...), each with its
+Go signature (``signatures.gofunc``)."""
 
 from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from pystern.errors import TemplateExecError
 from pystern.gotemplate import gofmt
 from pystern.gotemplate.escapers import html_escape, js_escape, url_query_escape
 from pystern.gotemplate.gofmt import Byte, type_name
+from pystern.gotemplate.signatures import FuncError, GoFunc, gofunc, truth
+from pystern.gotemplate.sprintf import sprintf
 from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, StringMap, Struct
-
-
-class ArgError(TemplateExecError):
-    """A call whose arguments do not fit the function's Go signature (reported without a prefix).
-
-    ``index`` is the offending argument (Go reports the error at that operand), None for a count error.
-    """
-
-    def __init__(self, message: str, index: int | None = None) -> None:
-        super().__init__(message)
-        self.index = index
-
-
-class FuncError(Exception):
-    """A Go function returned an error (reported as ``error calling <name>: <message>``)."""
-
-
-def truth(v: Any) -> bool:
-    """Go's template truth: false, 0, nil, empty string/map/slice are false."""
-    if v is None or v is MISSING:
-        return False
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str | Mapping | list | tuple):
-        return len(v) > 0
-    if isinstance(v, int | float):
-        return v != 0
-    return True
-
-
-# stern's ``color`` takes a ``color.Color`` by value (the template data holds ``*color.Color``).
-_TYPE_NAMES = {"string": "string", "int": "int", "color": "color.Color", "attr": "color.Attribute",
-               "layout": "string"}  # fmt: skip
-
-
-class GoFunc:
-    """A Python callable with a Go signature.
-
-    ``params``: one type per fixed parameter (``any``, ``string``, ``int``, ``color``, ``value`` = raw,
-    untyped access including invalid values); ``variadic``: the type of ``...`` parameters, if any.
-    ``params=None`` means an untyped Python function: every argument is passed, invalid values as None.
-    """
-
-    __slots__ = ("fn", "params", "variadic")
-
-    def __init__(
-        self, fn: Callable[..., Any], params: Sequence[str] | None, variadic: str | None = None
-    ) -> None:
-        self.fn = fn
-        self.params = tuple(params) if params is not None else None
-        self.variadic = variadic
-
-    def __call__(self, *args: Any) -> Any:
-        return self.fn(*args)
-
-    def invoke(self, name: str, values: list[Any], consts: list[Any]) -> Any:
-        """Check ``values`` against the signature and call; ``consts`` marks literal arguments."""
-        params = self.params
-        if params is None:
-            return self.fn(*[None if v is MISSING else v for v in values])
-        n = len(values)
-        if self.variadic is None and n != len(params):
-            raise ArgError(f"wrong number of args for {name}: want {len(params)} got {n}")
-        if self.variadic is not None and n < len(params):
-            raise ArgError(f"wrong number of args for {name}: want at least {len(params)} got {n}")
-        args = []
-        for i, v in enumerate(values):
-            kind = params[i] if i < len(params) else self.variadic
-            # Fast path for the common, already-correct cases.
-            if (
-                (kind == "any" and v is not MISSING)
-                or kind == "value"
-                or (kind == "string" and type(v) is str)
-            ):
-                args.append(v)
-                continue
-            assert kind is not None
-            const = consts[i] if i < len(consts) else None
-            try:
-                args.append(_convert(v, kind, const))
-            except ArgError as exc:
-                exc.index = i
-                raise
-        return self.fn(*args)
-
-
-def _convert(v: Any, kind: str, const: Any) -> Any:
-    if kind == "value":
-        return v
-    if kind == "any":
-        return None if v is MISSING else v
-    want = _TYPE_NAMES.get(kind, kind)
-    if const is not None and const.kind == "nil":
-        raise ArgError(f"cannot assign nil to {want}")
-    if v is MISSING:
-        raise ArgError(f"invalid value; expected {want}")
-    if v is None:
-        # A JSON null reaches a typed parameter as a nil ``interface {}``.
-        raise ArgError(f"wrong type for value; expected {want}; got interface {{}}")
-    if kind == "string":
-        if type(v) is str:
-            return v
-        if const is not None:
-            raise ArgError(f"expected string; found {const.src}")
-    elif kind in ("int", "attr"):
-        if const is not None:
-            if const.const_kind == "int" or (const.const_kind == "float" and float(v).is_integer()):
-                return int(v)
-            raise ArgError(f"expected integer; found {const.src}")
-        if kind == "int" and type(v) is int:
-            return v
-    elif kind == "color":
-        if isinstance(v, Color):
-            return v
-        if const is not None:
-            raise ArgError(f"can't handle {const.src} for arg of type {want}")
-    raise ArgError(f"wrong type for value; expected {want}; got {type_name(v)}")
-
-
-def gofunc(*params: str, variadic: str | None = None) -> Callable[[Callable[..., Any]], GoFunc]:
-    """Decorator: give a Python function a Go signature."""
-
-    def wrap(fn: Callable[..., Any]) -> GoFunc:
-        return GoFunc(fn, params, variadic)
-
-    return wrap
-
 
 # --- comparison ----------------------------------------------------------------------------------
 
@@ -213,7 +84,8 @@ def _eq(a: Any, *others: Any) -> bool:
             continue
         if not _comparable(b):
             raise FuncError(f"non-comparable type {gofmt.sprint_value(b)}: {type_name(b)}")
-        if a is b or (type(a) is type(b) and a == b):
+        # A pointer (a *color.Color) is equal only to itself; other values compare by value.
+        if a is b or (type(a) is type(b) and ka != "ptr" and a == b):
             return True
     return False
 
@@ -263,6 +135,8 @@ def _len(v: Any) -> int:
         return len(v.encode("utf-8", "surrogateescape"))
     if isinstance(v, Struct):
         raise FuncError(f"len of type {v.go_type}")
+    if isinstance(v, Color):  # Go's length follows the pointer first
+        raise FuncError("len of type color.Color")
     if isinstance(v, Mapping | list | tuple):
         return len(v)
     raise FuncError(f"len of type {type_name(v)}")
@@ -285,6 +159,8 @@ def _index(item: Any, *indexes: Any) -> Any:
             raise FuncError("index of nil pointer")
         if isinstance(item, Struct):
             raise FuncError(f"can't index item of type {item.go_type}")
+        if isinstance(item, Color):  # Go's index follows the pointer first
+            raise FuncError("can't index item of type color.Color")
         if isinstance(item, Mapping):
             if x is None or x is MISSING:
                 raise FuncError("value is nil; should be of type string")
@@ -337,7 +213,7 @@ def _slice(item: Any, *indexes: Any) -> Any:
 def _eval_args(args: tuple[Any, ...]) -> str:
     if len(args) == 1 and type(args[0]) is str:
         return str(args[0])
-    return gofmt.sprint(*args)
+    return gofmt.sprint(*args, printable=True)
 
 
 @gofunc(variadic="any")
@@ -357,7 +233,7 @@ def _urlquery(*args: Any) -> str:
 
 @gofunc("string", variadic="any")
 def _printf(fmt: str, *args: Any) -> str:
-    return gofmt.sprintf(fmt, *args)
+    return sprintf(fmt, *args)
 
 
 @gofunc("any")
@@ -410,4 +286,4 @@ BUILTINS: Mapping[str, Any] = {
     "call": _call,
 }
 
-__all__ = ["BUILTINS", "ArgError", "FuncError", "GoFunc", "GoTime", "gofunc", "truth"]
+__all__ = ["BUILTINS", "call_named"]

@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from pystern.gotemplate.builtins import ArgError
 from pystern.gotemplate.gofmt import Named, type_name
+from pystern.gotemplate.signatures import ArgError
 from pystern.gotemplate.timelayout import (
     DAYS,
     MONTHS,

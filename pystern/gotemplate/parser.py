@@ -1,73 +1,15 @@
-"""Parser for Go ``text/template``: tokens -> a small node tree with variables resolved to slots.
-
-Variables are lexically scoped, so each ``$name`` is bound to a numbered slot at parse time and the
-executor keeps one flat list of slots per execution (``$`` is slot 0).
-"""
+"""Parser for Go ``text/template``: tokens -> a small node tree (``nodes``) with variables resolved to
+slots, reporting errors with Go's wording."""
 
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field
 
 from pystern.errors import TemplateParseError
 from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.lexer import Token, lex
 from pystern.gotemplate.literals import parse_char, parse_number, parse_string
-
-
-@dataclass
-class Arg:
-    """One operand: ``kind`` in field/var/dot/nil/const/ident/pipe, plus a field chain."""
-
-    kind: str
-    pos: int
-    src: str
-    value: object = None
-    chain: tuple[str, ...] = ()
-    const_kind: str = ""  # for constants: string, int, float, rune, bool
-
-
-@dataclass
-class Cmd:
-    """A pipeline stage: operands; the first one is the function, field or value."""
-
-    args: list[Arg]
-    pos: int
-    src: str
-
-
-@dataclass
-class Pipe:
-    """``[$a[, $b] (:=|=)] cmd | cmd ...``."""
-
-    cmds: list[Cmd]
-    pos: int
-    src: str
-    decl: list[int] = field(default_factory=list)
-    assign: bool = False
-
-
-@dataclass
-class Node:
-    """A list element: text, action, if, with, range, break, continue."""
-
-    kind: str
-    pos: int = 0
-    text: str = ""
-    pipe: Pipe | None = None
-    body: list[Node] = field(default_factory=list)
-    else_body: list[Node] | None = None
-
-
-@dataclass
-class Tree:
-    """A parsed template: its node list and how many variable slots it uses."""
-
-    nodes: list[Node]
-    slots: int
-    text: str
-    name: str
-    defs: dict[str, Tree] = field(default_factory=dict)
+from pystern.gotemplate.nodes import UNBOUND, Arg, Cmd, Node, Pipe, Tree
 
 
 class _Parser:
@@ -290,6 +232,12 @@ class _Parser:
                 decl, assign = [start, second], op.kind == "="
             else:
                 self.i = save
+        # Go's parser knows a declared (or assigned) name from here on, before its pipeline; the executor
+        # looks names up when it runs and binds a new variable only after the pipeline.  So a name that
+        # is not otherwise defined parses, and using it fails when it runs: ``{{$x := $x}}``.
+        for v in decl:
+            if not any(v.val in scope for scope in self.scopes):
+                self.scopes[-1][v.val] = UNBOUND
         cmds: list[Cmd] = []
         while True:
             tok = self.peek_ns()
@@ -318,7 +266,7 @@ class _Parser:
         if decl:
             src = ", ".join(v.val for v in decl) + (" = " if assign else " := ") + src
         slots = [self.lookup(v) if assign else self.declare(v.val) for v in decl]
-        return Pipe(cmds, pos, src, slots, assign)
+        return Pipe(cmds, pos, src, slots, assign, tuple(v.val for v in decl))
 
     def command(self) -> Cmd:
         args: list[Arg] = []

@@ -11,10 +11,11 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pystern.gotemplate import gofmt
-from pystern.gotemplate.builtins import BUILTINS, FuncError, GoFunc, gofunc
+from pystern.gotemplate.builtins import BUILTINS
 from pystern.gotemplate.jsondec import GoJsonError, decode_first_number_object, decode_object, is_valid
 from pystern.gotemplate.jsonenc import go_json_dumps, go_json_indent
+from pystern.gotemplate.signatures import FuncError, GoFunc, gofunc
+from pystern.gotemplate.sprintf import sprintf
 from pystern.gotemplate.timelayout import RFC3339_NANO, format_layout, load_location
 from pystern.gotemplate.timeparse import ZERO_TIME, to_time
 from pystern.gotemplate.values import Color, GoTime, JsonNumber, NilMap, StringMap, Struct
@@ -47,7 +48,7 @@ def _try_parse_json(text: str) -> dict[str, Any]:
 
 
 def _parts(obj: Mapping[str, Any], keys: tuple[str, ...]) -> str:
-    return ", ".join(gofmt.sprintf("%v", obj.get(k)) for k in keys)
+    return ", ".join(sprintf("%v", obj.get(k)) for k in keys)
 
 
 @gofunc("string", variadic="string")
@@ -85,7 +86,7 @@ def _pretty_json(value: Any) -> str:
     elif isinstance(value, Mapping) and not isinstance(value, StringMap | Struct):
         data = value
     else:
-        return gofmt.sprintf("%v", value)
+        return sprintf("%v", value)
     if isinstance(data, NilMap):
         return "null"
     return go_json_indent(data)
@@ -137,7 +138,7 @@ def stern_funcs(color: bool) -> Mapping[str, Callable[..., Any]]:
         @gofunc("string", variadic="any")
         def _paint(fmt: str, *args: Any) -> str:
             # fatih/color: with no arguments the text is used as-is, otherwise as a printf format.
-            return paint((code,), gofmt.sprintf(fmt, *args) if args else fmt)
+            return paint((code,), sprintf(fmt, *args) if args else fmt)
 
         return _paint
 

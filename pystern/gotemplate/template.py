@@ -7,14 +7,14 @@ from typing import Any
 
 from pystern.errors import TemplateExecError, TemplateParseError
 from pystern.gotemplate.builtins import BUILTINS
-from pystern.gotemplate.executor import Compiler, ExecFailure
+from pystern.gotemplate.executor import Compiler, ExecFailure, new_vars
 from pystern.gotemplate.parser import parse_tree
 
 
 class Template:
     """A parsed, compiled template; ``execute`` may be called any number of times (thread-safe)."""
 
-    __slots__ = ("_run", "_slots", "name", "text")
+    __slots__ = ("_blank", "_run", "name", "text")
 
     def __init__(self, text: str, funcs: Mapping[str, Callable[..., Any]], name: str) -> None:
         # Go's builtins are always there; a caller's function of the same name wins.
@@ -28,13 +28,14 @@ class Template:
             raise TemplateParseError(f"template: {name}: cannot parse template: {exc}") from None
         self.name = name
         self.text = text
-        self._slots = tree.slots
+        # What new_vars makes, $ aside, for depth 0 (copied per execution: a call to it costs here).
+        self._blank = new_vars(tree.slots, None, 0)
         self._run = Compiler(tree, funcs).compile()
 
     def execute(self, data: Any) -> str:
         """Render with ``data`` as dot and ``$``; raises ``TemplateExecError`` with Go's message."""
         out: list[str] = []
-        slots: list[Any] = [None] * self._slots
+        slots = self._blank.copy()
         slots[0] = data
         try:
             self._run(slots, data, out)

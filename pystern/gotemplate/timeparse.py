@@ -11,7 +11,8 @@ import datetime as dt
 import functools
 import re
 
-from pystern.gotemplate.gofmt import sprintf, type_name
+from pystern.gotemplate.gofmt import type_name
+from pystern.gotemplate.sprintf import sprintf
 from pystern.gotemplate.timelayout import MONTHS, chunks, civil_to_days, local_zone
 from pystern.gotemplate.values import GoTime, JsonNumber
 

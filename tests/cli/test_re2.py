@@ -65,6 +65,21 @@ MATCHES = [
     ("escaped-punct", r"\_\-\.", "_-.", "_-."),
     ("repeat-boundary", r"\b*x", "x", "x"),
     ("empty", r"", "x", ""),
+    # A flag group between an item and its repetition operator: the operator repeats the item.
+    ("flag-before-repeat-keeps-its-atom", r"xa(?i)*", "xaaA", "xaa"),
+    ("flag-between-repeats", r"a*(?i)*b", "aaB", "aaB"),
+    ("flag-between-counts", r"a{2}(?i){2}", "aaaaa", "aaaa"),
+    ("flag-after-assertion-applies-to-the-rest", r"^(?i)*A", "a", "a"),
+    ("nested-counts-at-the-limit", r"(?:a{10}){100}", "a" * 1001, "a" * 1000),
+    ("zero-count-hides-what-it-repeats", r"(?:(?:a{1000}){0}b){2}", "bb", "bb"),
+    # Under (?i) Go folds a class's Perl or POSIX group before negating it: no letter's case (nor the
+    # Kelvin sign, nor the long s, which fold to k and s) is left in [\W] or [[:^lower:]].
+    ("fold-negated-perl-in-class", r"(?i)[\W]+", "ks\u212a\u017f!?", "!?"),
+    ("fold-negated-posix-in-class", r"(?i)[[:^alpha:]]+", "aK\u212a1", "1"),
+    ("fold-negated-lower-in-class", r"(?i)[[:^lower:]]+", "aB1", "1"),
+    ("fold-double-negation", r"(?i)[^\W]+", "!k\u212a\u017fs!", "k\u212a\u017fs"),
+    ("no-fold-negated-perl-in-class", r"[\W]+", "k\u212a!", "\u212a!"),
+    ("fold-negated-perl", r"(?i)\W+", "k\u212a!", "!"),
 ]
 
 
@@ -96,6 +111,13 @@ ERRORS = [
     ("repeat-in-group-start", r"(+)", "missing argument to repetition operator: `+`"),
     ("count-too-big", r"a{1001}", "invalid repeat count: `{1001}`"),
     ("count-reversed", r"a{3,2}", "invalid repeat count: `{3,2}`"),
+    # Go also refuses nested counts whose product is over 1000 (regexp/syntax repeatIsValid).
+    ("nested-counts-too-big", r"(a{100}){11}", "invalid repeat count: `{11}`"),
+    ("nested-counts-through-groups-and-stars", r"(?:(a{10})*b{10}){101}", "invalid repeat count: `{101}`"),
+    ("nested-counts-lazy", r"(a{100}){11}?", "invalid repeat count: `{11}?`"),
+    ("nested-counts-across-a-flag", r"a{100}(?i){11}", "invalid repeat count: `{11}`"),
+    ("nested-open-count", r"(a{100}){11,}", "invalid repeat count: `{11,}`"),
+    ("open-count-from-zero-still-counts-inside", r"((a{600}){0,}){2}", "invalid repeat count: `{2}`"),
     ("trailing-backslash", "a\\", "trailing backslash at end of expression: ``"),
     ("open-class", r"[a", "missing closing ]: `[a`"),
     ("open-group", r"(a", "missing closing ): `(a`"),
@@ -145,3 +167,28 @@ def test_any_pattern_translates_to_one_that_compiles_or_says_why(pattern: str) -
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         regex.compile(out)
+
+
+# Go refuses a parse tree more than 1000 nodes high ("expression nests too deeply", quoting the whole
+# pattern); each capture group and each repetition is one node above what it holds.
+DEEP_CAPTURES = "(" * 999 + "a" + ")" * 999
+DEEP_STARS = "(?:" * 999 + "a" + ")*" * 999
+
+
+# (999 nested stars compile too, in about 3 s: 500 show the same without the wait.)
+@pytest.mark.parametrize(
+    "pattern", [DEEP_CAPTURES, "(?:" * 500 + "a" + ")*" * 500], ids=["captures", "stars"]
+)
+def test_nesting_up_to_gos_limit_compiles(pattern: str) -> None:
+    assert compile_regex(pattern, "from query", "query").search("xa") is not None
+
+
+@pytest.mark.parametrize(
+    "pattern", ["(" + DEEP_CAPTURES + ")", "(?:" + DEEP_STARS + ")+"], ids=["captures", "stars"]
+)
+def test_nesting_past_gos_limit_is_refused_with_gos_message(pattern: str) -> None:
+    with pytest.raises(UsageError) as info:
+        compile_regex(pattern, "from query", "query")
+    # Go quotes the whole pattern; pystern's errors shorten long quoted input.
+    prefix = "failed to compile regular expression from query: error parsing regexp: "
+    assert str(info.value).startswith(prefix + "expression nests too deeply: `" + pattern[:20])

@@ -115,7 +115,8 @@ MORE = [
         '{{with parseJSON `{"ts":123}`}}{{toRFC3339Nano .ts}}{{end}}',
         "0001-01-01T00:00:00Z",
     ),
-    ("color-struct-print", "{{.PodColor}}", "&{[31] <nil>}"),
+    # text/template prints an action's value after printableValue, which follows the *color.Color.
+    ("color-struct-print", "{{.PodColor}}", "{[31] <nil>}"),
     ("missing-through-chain", "{{.nope.deeper}}", "<no value>"),
     ("piped-missing-is-an-argument", '{{.nope | printf "%v"}} {{.nope | and 1}}', "<nil> <no value>"),
     ("builtins-always-there", '{{printf "%d" 1}}', "1"),

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pystern.gotemplate import StringMap
-from pystern.gotemplate.gofmt import quote, sprintf
+from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.literals import parse_string
+from pystern.gotemplate.sprintf import sprintf
 
 PRINTF = [
     ("verbs", "%d %s %v %q %t %%", (42, "s", [1, "a"], "q\n", True), '42 s [1 a] "q\\n" true %'),

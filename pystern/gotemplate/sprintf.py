@@ -1,0 +1,292 @@
+"""Go ``fmt.Sprintf``: verbs, flags, width and precision, argument indexes and Go's error markers."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pystern.gotemplate.gofloat import format_shortest
+from pystern.gotemplate.gofmt import Named, quote, sort_key, sprint_value, type_name
+from pystern.gotemplate.timelayout import go_time_string
+from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, Struct, struct_fields
+
+_SPEC = re.compile(r"%([-+# 0]*)(\[\d+\])?(\*|\d+)?(?:\.(\[\d+\])?(\*|\d*))?(\[\d+\])?(.)?", re.S)
+
+
+class _Flags:
+    __slots__ = ("minus", "plus", "plus_v", "prec", "sharp", "space", "width", "zero")
+
+    def __init__(self, flags: str, width: int | None, prec: int | None, verb: str = "") -> None:
+        self.minus = "-" in flags
+        # Go: with %v, "+" asks for field names (plusV) and no longer forces a sign.
+        self.plus_v = verb == "v" and "+" in flags
+        self.plus = "+" in flags and not self.plus_v
+        self.sharp = "#" in flags
+        self.space = " " in flags
+        self.zero = "0" in flags and not self.minus
+        self.width = width
+        self.prec = prec
+
+
+def sprintf(fmt: str, *args: Any) -> str:
+    """``fmt.Sprintf`` with Go's verbs and its ``%!verb(type=value)`` error markers."""
+    out: list[str] = []
+    argi = 0
+    pos = 0
+    reordered = False
+    n = len(fmt)
+    while pos < n:
+        pct = fmt.find("%", pos)
+        if pct < 0:
+            out.append(fmt[pos:])
+            break
+        out.append(fmt[pos:pct])
+        m = _SPEC.match(fmt, pct)
+        assert m is not None
+        flags, idx1, width_s, idx2, prec_s, idx3, verb = m.groups()
+        pos = m.end()
+        width: int | None = None
+        prec: int | None = None
+        bad = ""
+        if idx1:
+            argi = int(idx1[1:-1]) - 1
+            reordered = True
+        if width_s == "*":
+            if argi < len(args) and isinstance(args[argi], int) and not isinstance(args[argi], bool):
+                width = int(args[argi])
+                if width < 0:
+                    flags += "-"
+                    width = -width
+            else:
+                bad += "%!(BADWIDTH)"
+            argi += 1
+        elif width_s:
+            width = int(width_s)
+        if idx2:
+            argi = int(idx2[1:-1]) - 1
+            reordered = True
+        if prec_s == "*":
+            if argi < len(args) and isinstance(args[argi], int) and not isinstance(args[argi], bool):
+                prec = int(args[argi])
+                if prec < 0:
+                    prec = None
+            else:
+                bad += "%!(BADPREC)"
+            argi += 1
+        elif prec_s is not None:
+            prec = int(prec_s or "0")
+        if idx3:
+            argi = int(idx3[1:-1]) - 1
+            reordered = True
+        out.append(bad)
+        if verb is None:
+            out.append("%!(NOVERB)")
+            break
+        if verb == "%":
+            out.append("%")
+            continue
+        if argi >= len(args) or argi < 0:
+            out.append(f"%!{verb}(BADINDEX)" if reordered and argi >= 0 and idx1 else f"%!{verb}(MISSING)")
+            continue
+        arg = args[argi]
+        argi += 1
+        out.append(format_arg(arg, verb, _Flags(flags, width, prec, verb)))
+    if not reordered and argi < len(args):
+        extra = ", ".join(
+            f"{type_name(a)}={sprint_value(a)}" if a is not None else "<nil>" for a in args[argi:]
+        )
+        out.append(f"%!(EXTRA {extra})")
+    return "".join(out)
+
+
+def _pad(text: str, f: _Flags, mode: str = "text") -> str:
+    """Pad to the width: Go pads with zeros for the 0 flag (after the sign for numbers), else spaces."""
+    if f.width is None or len(text) >= f.width:
+        return text
+    fill = f.width - len(text)
+    if f.minus:
+        return text + " " * fill
+    if f.zero and mode == "number":
+        sign = text[:1] if text[:1] in "+- " else ""
+        return sign + "0" * fill + text[len(sign) :]
+    if f.zero and mode == "text":
+        return "0" * fill + text
+    return " " * fill + text
+
+
+def _bad(verb: str, arg: Any) -> str:
+    if arg is None or arg is MISSING:
+        return f"%!{verb}(<nil>)"
+    return f"%!{verb}({type_name(arg)}={sprint_value(arg)})"
+
+
+def format_arg(arg: Any, verb: str, f: _Flags) -> str:
+    """Format one operand for one verb."""
+    if verb == "T":
+        return _pad(type_name(arg), f)
+    if verb == "v" and f.sharp:
+        return _pad(_go_syntax(arg), f)
+    if arg is None or arg is MISSING:
+        return _pad("<nil>", f) if verb == "v" else _bad(verb, arg)
+    if isinstance(arg, bool):
+        if verb in "vt":
+            return _pad("true" if arg else "false", f)
+        return _bad(verb, arg)
+    if isinstance(arg, GoTime) and verb in "vs":
+        return _fmt_str(go_time_string(arg), "s", f)
+    if isinstance(arg, Named) and verb in "vsq":
+        # A Stringer: %v, %s and %q use its String() text.
+        return _fmt_str(arg.text, verb, f)
+    if isinstance(arg, str):
+        if verb in "vsqxX":
+            return _fmt_str(str(arg), verb, f)
+        return _bad(verb, arg)
+    if isinstance(arg, int):
+        if verb in "vdboOxXcqU":
+            return _fmt_int(int(arg), verb, f)
+        if verb in "eEfFgG":
+            return _bad(verb, arg)
+        return _bad(verb, arg)
+    if isinstance(arg, float):
+        if verb in "veEfFgGxX":
+            return _fmt_float(arg, verb, f)
+        return _bad(verb, arg)
+    if isinstance(arg, Struct):
+        # Field by field with the verb (names with %+v), in declaration order.
+        named = f.plus_v
+        parts = ((f"{k}:" if named else "") + format_arg(x, verb, f) for k, x in struct_fields(arg))
+        return "{" + " ".join(parts) + "}"
+    if isinstance(arg, Mapping):
+        items = sorted(arg.items(), key=lambda kv: sort_key(kv[0]))
+        inner = " ".join(f"{format_arg(k, verb, f)}:{format_arg(x, verb, f)}" for k, x in items)
+        return "map[" + inner + "]"
+    if isinstance(arg, list | tuple):
+        return "[" + " ".join(format_arg(x, verb, f) for x in arg) + "]"
+    if verb in "vs" or isinstance(arg, Color):
+        return _pad(sprint_value(arg), f) if verb == "v" else _bad(verb, arg)
+    return _bad(verb, arg)
+
+
+def _fmt_str(s: str, verb: str, f: _Flags) -> str:
+    if verb in "vs":
+        if f.prec is not None:
+            s = s[: f.prec]
+        return _pad(s, f)
+    if verb == "q":
+        if f.prec is not None:
+            s = s[: f.prec]
+        if f.sharp and "`" not in s and all(c == "\t" or (c.isprintable() and c != "\ufeff") for c in s):
+            return _pad("`" + s + "`", f)
+        return _pad(quote(s, ascii_only=f.plus), f)
+    data = s.encode("utf-8", "surrogateescape")
+    if f.prec is not None:
+        data = data[: f.prec]
+    digits = "0123456789abcdef" if verb == "x" else "0123456789ABCDEF"
+    parts = [digits[b >> 4] + digits[b & 15] for b in data]
+    prefix = ("0x" if verb == "x" else "0X") if f.sharp else ""
+    if f.space:
+        return _pad(" ".join(prefix + p for p in parts), f)
+    return _pad(prefix + "".join(parts), f)
+
+
+def _fmt_int(n: int, verb: str, f: _Flags) -> str:
+    if verb == "c":
+        return _pad(_chr(n), f)
+    if verb == "q":
+        ch = _chr(n)
+        if ch == "'":
+            return _pad("'\\''", f)
+        inner = quote(ch, ascii_only=f.plus)[1:-1].replace('\\"', '"')
+        return _pad("'" + inner + "'", f)
+    if verb == "U":
+        text = f"U+{n:04X}" if n >= 0 else f"U+{n & 0xFFFFFFFFFFFFFFFF:X}"
+        if f.sharp and 0 <= n <= 0x10FFFF and _chr(n).isprintable():
+            text += f" '{_chr(n)}'"
+        return _pad(text, f)
+    neg = n < 0
+    a = -n if neg else n
+    base = {"v": 10, "d": 10, "b": 2, "o": 8, "O": 8, "x": 16, "X": 16}[verb]
+    digits = _to_base(a, base, upper=verb == "X")
+    if f.prec is not None:
+        if f.prec == 0 and a == 0:
+            digits = ""
+        digits = digits.rjust(f.prec, "0")
+    prefix = ""
+    if verb == "O":
+        prefix = "0o"
+    elif f.sharp:
+        prefix = {"b": "0b", "o": "0", "x": "0x", "X": "0X"}.get(verb, "")
+        if verb == "o" and digits.startswith("0"):
+            prefix = ""
+    sign = "-" if neg else ("+" if f.plus else (" " if f.space else ""))
+    if f.zero and f.width is not None and f.prec is None:
+        # Go zero-fills the digits to the width (less the sign), then adds the 0x/0b prefix.
+        digits = digits.rjust(f.width - (1 if sign else 0), "0")
+    return _pad(sign + prefix + digits, f, mode="none")
+
+
+def _chr(n: int) -> str:
+    if 0 <= n <= 0x10FFFF and not 0xD800 <= n < 0xE000:
+        return chr(n)
+    return "\ufffd"
+
+
+def _to_base(a: int, base: int, upper: bool = False) -> str:
+    if base == 10:
+        return str(a)
+    if base == 16:
+        return f"{a:X}" if upper else f"{a:x}"
+    if base == 8:
+        return f"{a:o}"
+    return f"{a:b}"
+
+
+def _fmt_float(x: float, verb: str, f: _Flags) -> str:
+    if math.isnan(x) or math.isinf(x):
+        text = "NaN" if math.isnan(x) else ("-Inf" if x < 0 else "+Inf")
+        if text == "+Inf" and not f.plus:
+            text = " Inf" if f.space else "+Inf"
+        # Go never zero-pads NaN/Inf.
+        return _pad(text, f, mode="none")
+    if verb in "xX":
+        # Go writes at least two exponent digits: 0x1.8p+01.
+        text = re.sub(r"\.?0*p", "p", x.hex())
+        text = re.sub(r"p([+-])(\d)\Z", r"p\g<1>0\2", text)
+        return _pad(text.upper() if verb == "X" else text, f, mode="number")
+    v = "g" if verb == "v" else verb
+    if f.prec is None:
+        # %e and %f default to 6 digits; %g and %v use the shortest representation.
+        text = f"%{v}" % x if v in "eEfF" else format_shortest(x, "G" if v == "G" else "g")
+    else:
+        text = f"%.{f.prec}{v}" % x
+    if f.plus and not text.startswith("-"):
+        text = "+" + text
+    elif f.space and not text.startswith("-"):
+        text = " " + text
+    return _pad(text, f, mode="number")
+
+
+def _go_syntax(v: Any, nested: bool = False) -> str:
+    """``%#v``; ``nested``: inside a map or slice, where a nil is a typed ``interface {}(nil)``."""
+    if v is None or v is MISSING:
+        return "interface {}(nil)" if nested else "<nil>"
+    if isinstance(v, NilMap):
+        return "map[string]interface {}(nil)"
+    if isinstance(v, JsonNumber):
+        return quote(str(v))
+    if isinstance(v, str):
+        return quote(v)
+    if isinstance(v, bool | int):
+        return sprint_value(v)
+    if isinstance(v, float):
+        text = format_shortest(v, "g")
+        return text
+    if isinstance(v, Mapping):
+        items = sorted(v.items(), key=lambda kv: sort_key(kv[0]))
+        pairs = (f"{_go_syntax(k)}:{_go_syntax(x, True)}" for k, x in items)
+        return type_name(v) + "{" + ", ".join(pairs) + "}"
+    if isinstance(v, list | tuple):
+        return "[]interface {}{" + ", ".join(_go_syntax(x, True) for x in v) + "}"
+    return sprint_value(v)
