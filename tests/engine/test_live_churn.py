@@ -11,14 +11,36 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
+from pystern.kube import connect
 from pystern.model import Notice, NoticeKind
-from pystern.options import Config, Selection
+from pystern.options import Config, Connection, Selection
 from pystern.ports import Cluster
 from pystern.sandbox.churn import Churn
 from pystern.sandbox.faultcycle import inject
 from tests.engine.conftest import RecordingSink, engine, eventually
+
+RESTART_GAP = 2.0
+"""No container restarts twice within this: the kubelet keeps one previous log, so an instance
+replaced twice before its tail read the rest is gone for any client (test_live_rotation.py
+covers that case on its own)."""
+
+
+@pytest.fixture
+async def cluster(sandbox: Any) -> AsyncIterator[Cluster]:
+    """The kube client without its client-side rate limit.  The engine runs with FAST_POLICY,
+    which probes and retries about 200 times as often as the defaults; the rate limit (50
+    requests/s) is not scaled with it, and its queue (up to a second under these faults) then
+    outlasts the 1.5 s deletion grace of these pods."""
+    c = await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path), qps=0))
+    try:
+        yield c
+    finally:
+        await c.aclose()
 
 
 def _describe(notice: Notice) -> str:
@@ -55,7 +77,13 @@ async def _churn(sandbox: Any, cluster: Cluster, churn: Churn, faults: list[str]
 
 async def test_restarts_and_faults_print_every_line_exactly_once(sandbox: Any, cluster: Cluster) -> None:
     churn = Churn(
-        sandbox.cluster, pods=4, lines_per_second=400, pod_lifetime=600, restart_every=0.5, tick=0.01
+        sandbox.cluster,
+        pods=4,
+        lines_per_second=400,
+        pod_lifetime=600,
+        restart_every=0.5,
+        tick=0.01,
+        restart_gap=RESTART_GAP,
     )
     sink = await _churn(sandbox, cluster, churn, ["reset", "eof", "expire", "watch-reset", "reset", "eof"])
     assert max(printed(sink).values()) == 1
@@ -66,7 +94,13 @@ async def test_restarts_and_faults_print_every_line_exactly_once(sandbox: Any, c
 
 async def test_pods_coming_and_going_print_every_line_exactly_once(sandbox: Any, cluster: Cluster) -> None:
     churn = Churn(
-        sandbox.cluster, pods=4, lines_per_second=400, pod_lifetime=0.8, restart_every=0.7, tick=0.01
+        sandbox.cluster,
+        pods=4,
+        lines_per_second=400,
+        pod_lifetime=0.8,
+        restart_every=0.7,
+        tick=0.01,
+        restart_gap=RESTART_GAP,
     )
     sink = await _churn(sandbox, cluster, churn, ["none"] * 5)
     assert max(printed(sink).values()) == 1
@@ -85,6 +119,7 @@ async def test_every_fault_while_pods_come_and_go_prints_every_line_exactly_once
         restart_every=0.7,
         tick=0.01,
         deletion_grace=1.5,
+        restart_gap=RESTART_GAP,
     )
     # Malformed watch data and empty bodies have their own tests (test_live_empty_body.py,
     # tests/reliability): added here, a restart during a stall while the watch recovers can make

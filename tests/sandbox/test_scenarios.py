@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from pystern.sandbox import Sandbox
 from pystern.sandbox.churn import Churn
@@ -32,6 +33,39 @@ async def test_churn_replaces_pods_and_restarts(sandbox: Sandbox) -> None:
     assert min(int(name.split("-")[1]) for name in churn.live) > 2
     restarts = sum(c.restart_count for rec in sandbox.cluster.pods.values() for c in rec.containers)
     assert restarts > 0
+
+
+async def test_churn_keeps_restarts_of_one_container_apart(sandbox: Sandbox) -> None:
+    """With ``restart_gap``, no container is restarted again sooner than that (its previous log
+    would be gone before a tail could read it); without it, restarts come as they fall."""
+
+    def restart_intervals(restart_gap: float) -> list[float]:
+        churn = Churn(
+            sandbox.cluster,
+            namespace=f"gap-{restart_gap}",
+            pods=1,
+            pod_lifetime=60,
+            restart_every=0.02,
+            tick=0.01,
+            restart_gap=restart_gap,
+        )
+        churn.start(0.0)
+        restarted: dict[str, list[float]] = {}
+        for i in range(1, 201):  # stepped with its own clock, as above
+            before = {c.name: c.restart_count for c in sandbox.cluster.pod(*_only_pod(churn)).containers}
+            churn.step(i * 0.01)
+            for c in sandbox.cluster.pod(*_only_pod(churn)).containers:
+                if c.restart_count > before[c.name]:
+                    restarted.setdefault(c.name, []).append(i * 0.01)
+        return [b - a for times in restarted.values() for a, b in itertools.pairwise(times)]
+
+    assert min(restart_intervals(0.0)) < 0.5
+    assert min(restart_intervals(0.5)) >= 0.5
+
+
+def _only_pod(churn: Churn) -> tuple[str, str]:
+    (name,) = churn.live
+    return name, churn.namespace
 
 
 async def test_demo_setup_and_a_few_ticks(sandbox: Sandbox) -> None:
