@@ -625,7 +625,12 @@ class Tail:
                 await self.status_source.wait_change(t, self.policy.delay(self.not_ready, self.rng))
                 return None
             if error.status == 404:
-                self._notice(NoticeKind.WARNING, f"pod {t.namespace}/{t.pod} not found (deleted)")
+                # A stream that broke (or was never opened) cannot be read again: lines written
+                # since the last one shown may have gone with the pod, so say so.
+                self._notice(
+                    NoticeKind.WARNING,
+                    f"pod {t.namespace}/{t.pod} was deleted before its log was read to the end",
+                )
                 return (None if self.follow else error,)
             if error.status == 403:
                 self._notice(NoticeKind.ERROR, f"forbidden: pods/log {t.namespace}/{t.pod}: {error}")

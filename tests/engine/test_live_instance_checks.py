@@ -133,3 +133,23 @@ async def test_an_attempt_that_fails_while_the_watchdog_probes_is_retried_at_onc
         await eventually(lambda: len(sink.lines) >= 3, within=10, what="the lines written during the stall")
         await asyncio.sleep(0.3)  # room for repeats to show up
     assert sink.messages() == [b"before", b"during 1", b"during 2"]
+
+
+async def test_a_pod_deleted_while_its_stream_was_broken_is_named_in_a_warning(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """Its last lines may have gone with it: the warning says the log was not read to the end.
+    (When the watch reports the deletion first, the tail ends with its ``-`` line alone.)"""
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app",))
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink, policy=NO_WATCHDOG):
+        await streams_open(sandbox, 1)
+        refused = sb.fail_requests(503, times=3, path_contains="/log")
+        sb.break_log_streams("reset", mid_line=False)
+        await eventually(lambda: refused.remaining < 3, what="a refused reconnect")
+        sb.break_watches("stall")  # the deletion goes unreported: the next reconnect finds it
+        sb.delete_pod("web")
+        await eventually(lambda: sink.kinds(NoticeKind.STOPPED), within=10, what="the tail's end")
+    warnings = [n.text for n in sink.kinds(NoticeKind.WARNING)]
+    assert warnings == ["pod default/web was deleted before its log was read to the end"]
