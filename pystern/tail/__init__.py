@@ -1,4 +1,5 @@
-"""One container's log stream: ``lines`` (bytes-level splitting and resume) and ``stream`` (``Tail``).
+"""One container's log stream: ``lines`` (bytes-level splitting and resume) and ``stream`` (``Tail``,
+with its ``watchdog``, its ``retries`` and its ``instances`` checks; ``policy`` holds its settings).
 
 Re-exports the names the rest of the engine and the tests use.
 """
@@ -12,7 +13,8 @@ from pystern.tail.lines import (
     ResumePoint,
     timestamp_of,
 )
-from pystern.tail.stream import NO_FOLLOW_RETRIES, History, RetryPolicy, StatusSource, Tail
+from pystern.tail.policy import NO_FOLLOW_RETRIES, History, RetryPolicy, StatusSource
+from pystern.tail.stream import Tail
 
 __all__ = [
     "MAX_LINE",

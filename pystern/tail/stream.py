@@ -12,9 +12,12 @@ Beyond stern:
   verifies that a resumed stream contains the last line printed (or, having printed
   nothing, asks the API server which instance runs), stops a follow stream as soon as
   the watch reports a restart, and reads the rest with ``previous=true``;
-* a watchdog probes a silent stream for newer lines (a half-open connection) and cuts it;
+* a watchdog probes a silent stream for newer lines (a half-open connection) and cuts it
+  (``watchdog.py``);
 * backoff with jitter, one RETRYING notice per streak, a give-up rule for servers that
-  keep refusing, while an unreachable server is waited for.
+  keep refusing, while an unreachable server is waited for (``retries.py``).
+
+The API server's view of an instance is in ``instances.py``; settings in ``policy.py``.
 """
 
 from __future__ import annotations
@@ -23,128 +26,26 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
 
 from pystern import errors
-from pystern.model import ContainerStateName, ContainerStatus, Notice, NoticeKind, Target
+from pystern.model import ContainerStateName, Notice, NoticeKind, Target
 from pystern.ports import Cluster, LogRequest, Sink
+from pystern.tail.instances import InstanceGone, ServerView, server_view
 from pystern.tail.lines import LineSplitter, ResumeMismatch, ResumePoint, cut_timestamp, timestamp_of
+from pystern.tail.policy import (
+    ROTATION_MISMATCHES,
+    History,
+    RetryPolicy,
+    StatusSource,
+    transient,
+    waiting_error,
+)
+from pystern.tail.retries import RetryDecisions
+from pystern.tail.watchdog import StallWatchdog
 from pystern.timefmt import NS_PER_SECOND, format_rfc3339_seconds
 
-NO_FOLLOW_RETRIES = 3
-"""Transient failures a --no-follow stream survives (resuming) before it counts as failed."""
-ROTATION_MISMATCHES = 3
-"""Resumed streams in a row without the last line printed, with the same container instance
-still running, after which the log is taken to have been rotated and is accepted as it is."""
 
-
-class History:
-    """Where a new stream starts (plain string constants; compared by value)."""
-
-    CONFIGURED = "configured"
-    """``--tail``/``--since`` as given: containers already running when pystern started."""
-    ALL = "all"
-    """From the first line: containers that started after pystern did (stern's restart gap)."""
-    NONE = "none"
-    """Only new lines (``tailLines=0``): a pod that matches ``--condition`` again."""
-    PREVIOUS = "previous"
-    """All of an instance that had already stopped and been replaced when pystern first saw it
-    (``previous=true``): a container that restarted during an outage or between two watch events."""
-
-
-class StatusSource(Protocol):
-    """What a tail asks discovery: the latest status of its container, and change notification."""
-
-    def status(self, target: Target) -> ContainerStatus | None:
-        """The container's latest status, or None when the pod is gone."""
-        ...
-
-    async def wait_change(self, target: Target, within: float) -> None:
-        """Return when the target's pod changes, or after ``within`` seconds."""
-        ...
-
-    def deleting(self, target: Target) -> bool:
-        """The target's pod is terminating (it has a deletion timestamp)."""
-        ...
-
-    def lagging(self, target: Target) -> bool:
-        """The status may be behind the cluster: the watch that reports it ended and has not caught
-        up, or has been silent longer than ``RetryPolicy.quiet_watch`` (maybe half-open)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Backoff between reconnection attempts and when to give up."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.2
-    give_up_after: int = 10
-    """Consecutive failed attempts (error answers, no line received) before giving up.  Connection
-    failures do not count towards it: an API server that is down is waited for at ``maximum`` pace."""
-    healthy_after: float = 60.0
-    """An attempt that lasted this long resets the failure count even without lines."""
-    stall_check: float = 60.0
-    """Follow mode: after this many silent seconds, probe whether the log has newer lines than the
-    stream delivered (a half-open or stuck connection); 0 turns the watchdog off."""
-    eof_grace: float = 1.0
-    """After a clean EOF, how long to wait for a pod status change before deciding it was not the end."""
-    unreachable_poll: float = 2.0
-    """The longest pause between the pod watch's attempts to reach a server that refuses
-    connections; tails backing off are woken by the watch's relist once it is back."""
-    quiet_watch: float = 90.0
-    """A pod watch that sent no event and no BOOKMARK for this long may be half-open (API servers
-    send a bookmark about every minute): until it speaks again, the containers it reports count
-    as lagging (``StatusSource.lagging``), so a tail with no line printed yet checks its stream
-    with the API server before printing."""
-    deleting_check: float = 0.5
-    """Follow mode, pod terminating: the first stall probe after this many silent seconds, doubling
-    after each probe that finds nothing.  The log goes with the pod when its grace period ends, so
-    60 s of ``stall_check`` would be too late; the doubling bounds the probes a silent pod costs."""
-
-    def delay(self, failures: int, rng: random.Random) -> float:
-        """The pause before attempt ``failures + 1`` (``failures >= 1``), with jitter."""
-        base = min(self.maximum, self.initial * self.factor ** max(0, failures - 1))
-        return base * rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)
-
-
-def _waiting_error(exc: errors.ApiError) -> bool:
-    """Errors that mean "not ready yet": wait for the pod to change instead of hammering."""
-    text = exc.message or str(exc)
-    if exc.status == 404 and "pods/log" in text:
-        return True  # the kubelet does not know the pod yet
-    return exc.status == 400 and ("waiting to start" in text or "is not available" in text)
-
-
-class InstanceGone(errors.ConnectionLost):
-    """The API server shows neither this instance nor it as the container's previous one: its log is gone."""
-
-
-class ServerView:
-    """What the API server says of a tail's container instance (plain string constants)."""
-
-    SAME = "same"
-    """The kubelet serves this instance's log to a normal request."""
-    PREVIOUS = "previous"
-    """Replaced once: this instance's log is the container's previous log."""
-    GONE = "gone"
-    """Replaced more than once, or the pod was recreated under its name: this instance's log is gone."""
-    DELETED = "deleted"
-    """No pod of that name any more: the server cannot say which instance a stream opened before served."""
-    UNKNOWN = "unknown"
-    """The server could not be asked (it may be restarting)."""
-
-
-def _transient(exc: errors.PysternError) -> bool:
-    if isinstance(exc, errors.ApiError):
-        return exc.status in (401, 408, 429) or exc.status >= 500
-    return isinstance(exc, (errors.ConnectionLost, errors.ConnectionFailed))
-
-
-class Tail:
+class Tail(StallWatchdog, RetryDecisions):
     """Streams one container instance to the sink until it ends, resuming across failures."""
 
     def __init__(
@@ -293,86 +194,6 @@ class Tail:
                     self.draining = False
                     self.last_data = clock()
 
-    async def _guarded_attempt(self) -> None:
-        """One attempt; when following, a watchdog cuts a stream that stalled (issue 6).
-
-        The watchdog wakes on pod changes as well as on silence: a container that stopped is
-        read to its end at once with a non-follow request (no need to wait for the stream's EOF,
-        which a half-open connection never sends), and a terminating pod is probed soon, since
-        its log is gone once its grace period ends.
-        """
-        if not self.follow or self.policy.stall_check <= 0:
-            await self._attempt()
-            return
-        self.last_data = self.clock()
-        attempt = asyncio.create_task(self._attempt())
-        deleting_check = self.policy.deleting_check
-        try:
-            while True:
-                limit = self._silence_limit(deleting_check)
-                quiet = self.clock() - self.last_data
-                change = asyncio.create_task(
-                    self.status_source.wait_change(self.target, max(limit - quiet, 0.01))
-                )
-                try:
-                    done, _ = await asyncio.wait({attempt, change}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    if not change.done():
-                        change.cancel()
-                        await asyncio.wait({change})
-                if attempt in done:
-                    attempt.result()
-                    return
-                known, running = self._instance_state()
-                if known and not running and not (self.previous or self.final):
-                    # Stopped: a non-follow read from the resume point gets the rest losslessly.
-                    return
-                quiet_since = self.last_data
-                limit = self._silence_limit(deleting_check)
-                if self.draining or self.clock() - quiet_since < limit:
-                    continue  # a slow consumer is not a stalled stream
-                if not known and not self.previous:
-                    # The pod is gone or the instance replaced, and the stream is silent: it is over.
-                    return
-                terminating = self.status_source.deleting(self.target)
-                if terminating:
-                    deleting_check = min(deleting_check * 2, self.policy.stall_check)
-                # The probe is a request of its own, which may wait out the same fault as the
-                # stream: an attempt that ends meanwhile is acted on at once (a terminating pod's
-                # log is gone when its grace period ends; waiting for the probe lost its last lines).
-                probe = asyncio.create_task(self._newer_lines_exist())
-                racing: set[asyncio.Task[Any]] = {attempt, probe}
-                try:
-                    done, _ = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    if not probe.done():
-                        probe.cancel()
-                        await asyncio.wait({probe})
-                if attempt in done:  # its outcome counts; the probe's answer is moot
-                    attempt.result()
-                    return
-                newer = probe.result()
-                if not newer:
-                    continue
-                if not terminating:
-                    # Lines may just be in flight on the stream: give it a moment before cutting it.
-                    # (Not for a terminating pod: its log may be gone by then; a resumed read
-                    # skips whatever the old stream did deliver.)
-                    done, _ = await asyncio.wait({attempt}, timeout=min(limit, self.policy.eof_grace))
-                    if done:
-                        attempt.result()
-                        return
-                if self.last_data == quiet_since:
-                    raise errors.ConnectionLost("log stream stalled while newer lines exist")
-        finally:
-            if not attempt.done():
-                attempt.cancel()
-                await asyncio.wait({attempt})
-            if not attempt.cancelled():
-                # Another exit won the race with the attempt's own failure: that one is moot, but
-                # it must be retrieved (else asyncio logs "Task exception was never retrieved").
-                attempt.exception()
-
     async def _confirm_instance(self, previous: bool) -> None:
         """Raise unless the API server shows this instance where the request read (``previous`` or not).
 
@@ -380,7 +201,7 @@ class Tail:
         """
         if not self.target.container_id:
             return  # nothing to compare with
-        view = await self._server_view()
+        view = await server_view(self.cluster, self.target)
         if view == (ServerView.PREVIOUS if previous else ServerView.SAME):
             return
         if view == ServerView.UNKNOWN:
@@ -398,42 +219,6 @@ class Tail:
         if self.previous:
             raise errors.ConnectionLost("the container restarted; reading the rest of the old instance")
         raise errors.ConnectionLost("the instance still serves the container's log; reading it again")
-
-    def _silence_limit(self, deleting_check: float) -> float:
-        """Seconds of silence after which the watchdog acts, from what the watch says of the pod."""
-        known, _ = self._instance_state()
-        if not known and not self.previous:
-            # Gone: bytes still in flight are the only copy left, so let a flowing stream finish.
-            return self.policy.eof_grace
-        if self.status_source.deleting(self.target) and not (self.previous or self.final):
-            return min(deleting_check, self.policy.stall_check)
-        return self.policy.stall_check
-
-    async def _newer_lines_exist(self) -> bool:
-        """Probe with a short non-follow request whether the log has lines the stream did not deliver."""
-        t = self.target
-        since_time = self.resume.since_time()
-        if since_time is not None:
-            request = LogRequest(
-                t.namespace, t.pod, t.container, follow=False, since_time=since_time, limit_bytes=256 * 1024
-            )
-        elif self.history == History.ALL and self.lines_seen == 0:
-            request = LogRequest(t.namespace, t.pod, t.container, follow=False, limit_bytes=4096)
-        else:
-            return False
-        skipper = self.resume.skipper()
-        splitter = LineSplitter()
-        try:
-            async with self.cluster.stream_log(request) as chunks:
-                async for chunk in chunks:
-                    lines = splitter.feed(chunk)
-                    if skipper is not None:
-                        lines = skipper.filter(lines)
-                    if any(timestamp_of(line) for line in lines):
-                        return True
-        except errors.PysternError:
-            return False
-        return False
 
     def _emit_partial(self) -> None:
         rest = self.splitter.finish()
@@ -536,7 +321,7 @@ class Tail:
                     # The same evidence (a resumed stream without the last line printed) is
                     # what a restart looks like: ask the API server itself, not the watch,
                     # which may lag, before accepting the stream as a rotated log.
-                    view = await self._server_view()
+                    view = await server_view(self.cluster, self.target)
                     if view in (ServerView.PREVIOUS, ServerView.GONE, ServerView.DELETED):
                         # Not a rotation: the instance was replaced and the watch has not said so.
                         self.previous = True
@@ -550,42 +335,19 @@ class Tail:
             if isinstance(error, InstanceGone):
                 self._emit_partial()
                 return None
-            if self.final and isinstance(error, errors.ApiError) and not _transient(error):
+            if self.final and isinstance(error, errors.ApiError) and not transient(error):
                 return None  # the stopped container's log went away with its pod: nothing more to read
             if (
                 isinstance(error, errors.ApiError)
-                and not _waiting_error(error)
+                and not waiting_error(error)
                 and not self._credentials(error)
             ):
                 refusals += 1
             outcome = await self._after_error(error, failures + 1, refusals)
             if outcome is not None:
                 return outcome[0]
-            if not (isinstance(error, errors.ApiError) and _waiting_error(error)):
+            if not (isinstance(error, errors.ApiError) and waiting_error(error)):
                 failures += 1
-
-    async def _server_view(self) -> str:
-        """What the API server says of this container instance now (a :class:`ServerView`)."""
-        t = self.target
-        if not t.container_id:
-            return ServerView.SAME  # nothing to compare with
-        try:
-            listed = await self.cluster.list_pods(t.namespace, "", f"metadata.name={t.pod}")
-        except errors.PysternError:
-            return ServerView.UNKNOWN
-        for pod in listed.pods:
-            st = pod.status_of(t.container, t.kind) if pod.uid == t.pod_uid else None
-            if st is None:
-                continue
-            if st.log_container_id == t.container_id:
-                return ServerView.SAME
-            last = st.last_terminated
-            if last is not None and last.container_id == t.container_id:
-                return ServerView.PREVIOUS
-            return ServerView.GONE
-        if listed.pods:
-            return ServerView.GONE  # recreated under the same name: what a stream serves is not ours
-        return ServerView.DELETED
 
     def _read_rest_after_stop(self) -> bool:
         """After a clean end, the container has stopped: read once more, without following?
@@ -605,102 +367,3 @@ class Tail:
             self.previous = True
             return True
         return False
-
-    async def _after_error(
-        self, error: errors.PysternError, attempt: int, refusals: int
-    ) -> tuple[errors.PysternError | None] | None:
-        """Decide after a failed attempt: a 1-tuple with the final result, or None to retry."""
-        t = self.target
-        if isinstance(error, errors.ApiError) and not _transient(error):
-            if _waiting_error(error):
-                if not self.follow:
-                    return (error,)
-                known, _ = self._instance_state()
-                if not known:
-                    return (None,)
-                # A pod change (the container starting) wakes this at once; a running pod whose
-                # kubelet does not know it yet (404 pods/log) changes no more, so ask again with
-                # backoff instead of waiting the maximum.
-                self.not_ready += 1
-                await self.status_source.wait_change(t, self.policy.delay(self.not_ready, self.rng))
-                return None
-            if error.status == 404:
-                # A stream that broke (or was never opened) cannot be read again: lines written
-                # since the last one shown may have gone with the pod, so say so.
-                self._notice(
-                    NoticeKind.WARNING,
-                    f"pod {t.namespace}/{t.pod} was deleted before its log was read to the end",
-                )
-                return (None if self.follow else error,)
-            if error.status == 403:
-                self._notice(NoticeKind.ERROR, f"forbidden: pods/log {t.namespace}/{t.pod}: {error}")
-                return (error,)
-            if self.follow:
-                self._notice(NoticeKind.GAVE_UP, f"{error}")
-            return (error,)
-        waited = 0.0
-        if not self.follow:
-            if attempt > NO_FOLLOW_RETRIES or not _transient(error):
-                return (error,)
-        else:
-            # A terminating pod's containers are not restarted (nothing to settle), and its log
-            # is gone when the grace period ends: reconnect without waiting for the watch.
-            waited = 0.0 if self.previous or self.status_source.deleting(t) else await self._settle()
-            known, _ = self._instance_state()
-            if not known and not self.previous:
-                st = self.status_source.status(t)
-                last = st.last_terminated if st is not None else None
-                if last is None or last.container_id != t.container_id:
-                    # Pod deleted or the instance is older than the previous one: its log is gone.
-                    self._emit_partial()
-                    return (None,)
-                # The container restarted while our stream was broken: read the rest as "previous".
-                self.previous = True
-            # Unreachable servers are waited for (the pod is still there as far as we know);
-            # a server that keeps answering with errors is given up on.
-            if refusals >= self.policy.give_up_after:
-                self._notice(NoticeKind.GAVE_UP, f"giving up after {refusals} failed attempts: {error}")
-                return (error,)
-            if self.previous and refusals == 0:
-                return None  # the previous instance's log is there to read now
-        delay = self.policy.delay(attempt, self.rng)
-        if isinstance(error, errors.ApiError) and error.retry_after:
-            delay = max(delay, error.retry_after)
-        kind = errors.failure_kind(error)
-        if attempt == 1 or kind != self.streak_kind:
-            # One notice per streak of failures, and another when its kind changes (a token that
-            # expired while the server was failing: the 401 is what the user must act on); the
-            # give-up (if it comes) says the rest.
-            self.streak_kind = kind
-            self._notice(NoticeKind.RETRYING, f"{error}; retrying in {delay:.1f}s")
-        if delay > waited:
-            if self.follow and kind in ("unreachable", "401"):
-                # The server is unreachable, or refuses our credentials for now: the pod watch
-                # keeps trying, and its relist (or any change of this pod) wakes us as soon as it
-                # gets through; a pod terminating meanwhile may not wait for our own backoff.
-                await self.status_source.wait_change(t, delay - waited)
-            else:
-                await self.sleep(delay - waited)
-        return None
-
-    def _credentials(self, error: errors.PysternError) -> bool:
-        """Following, a 401 is waited out rather than counted towards giving up: credentials are
-        renewed outside pystern (an exec plugin, a rotated token file, a new login), and a tail
-        that gave up would stay silent once they work again."""
-        return self.follow and errors.failure_kind(error) == "401"
-
-    async def _settle(self) -> float:
-        """Before reconnecting: wait up to ``eof_grace`` for the watch to report this container stopping.
-
-        The log endpoint cannot be asked for one container instance: a reconnect after a
-        restart that the watch has not reported yet would read the *new* instance.  Returns
-        the seconds waited.
-        """
-        started = self.clock()
-        deadline = started + self.policy.eof_grace
-        while self._instance_state() == (True, True):
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                break
-            await self.status_source.wait_change(self.target, remaining)
-        return self.clock() - started
