@@ -93,12 +93,22 @@ def keepalive_socket(addr_info: Any) -> socket.socket:
     return sock
 
 
+class _EncryptedKey(Exception):
+    """Raised by the password callback: the client key needs a passphrase."""
+
+
+def _no_passphrase() -> bytes:
+    # Without a callback OpenSSL prompts on the terminal (or reads stdin) for the passphrase,
+    # so pystern sat waiting for typing; kubectl refuses such keys outright.
+    raise _EncryptedKey
+
+
 def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, what: str) -> None:
     # ssl only loads certificates from files: write -data values to a private temporary
     # directory and delete them at once (kubernetes_asyncio leaves them until exit).
     try:
         if isinstance(cert, str) and isinstance(key, str):
-            ctx.load_cert_chain(cert, keyfile=key)
+            ctx.load_cert_chain(cert, keyfile=key, password=_no_passphrase)
             return
         with tempfile.TemporaryDirectory(prefix="pystern-") as tmp:
             paths = []
@@ -111,7 +121,12 @@ def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, w
                 with os.fdopen(fd, "wb") as f:
                     f.write(value)
                 paths.append(path)
-            ctx.load_cert_chain(paths[0], keyfile=paths[1])
+            ctx.load_cert_chain(paths[0], keyfile=paths[1], password=_no_passphrase)
+    except _EncryptedKey:
+        raise KubeconfigError(
+            f"client key of {what} is encrypted with a passphrase; "
+            "pystern, like kubectl, needs an unencrypted key"
+        ) from None
     except (ssl.SSLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
         raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
