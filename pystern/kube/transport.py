@@ -407,7 +407,7 @@ class Transport:
         except aiohttp.ClientSSLError as exc:
             raise ConnectionFailed(f"TLS handshake with {server} failed: {_reason_of(exc)}") from exc
         except aiohttp.ClientConnectorError as exc:
-            raise ConnectionFailed(f"cannot connect to the server {server}: {_reason_of(exc)}") from exc
+            raise ConnectionFailed(f"cannot connect to {self._reached(exc)}: {_reason_of(exc)}") from exc
         except aiohttp.ServerTimeoutError as exc:
             connecting = isinstance(exc, getattr(aiohttp, "ConnectionTimeoutError", ()))
             if connecting or "connect" in str(exc).lower():
@@ -423,6 +423,20 @@ class Transport:
             raise ConnectionFailed(f"bad HTTP answer from {server}: {exc.message}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectionFailed(f"connection to the server {server} failed: {_reason_of(exc)}") from exc
+
+    def _reached(self, exc: aiohttp.ClientConnectorError) -> str:
+        """Which machine a failed connection was for: the server, or where it redirected us.
+
+        aiohttp follows redirects (as client-go does); a front such as an SSO proxy may send
+        the request to another host, and naming the API server for that host's failure sent
+        users looking at the wrong machine.
+        """
+        from yarl import URL  # aiohttp's own URL type, loaded with it
+
+        url = URL(self.server)
+        if (exc.host, exc.port) in ((url.host, url.port), (url.raw_host, url.port)):
+            return f"the server {self.server}"
+        return f"{exc.host}:{exc.port}, where the server {self.server} redirected"
 
     async def _error_body(self, resp: aiohttp.ClientResponse) -> bytes:
         try:

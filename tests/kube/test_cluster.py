@@ -512,3 +512,32 @@ async def test_a_list_whose_continue_expired_is_read_again_whole(
     listed = await cluster.list_pods("default", "", "")
     assert [p.name for p in listed.pods] == [f"p{i}" for i in range(5)]
     assert listed.resource_version == str(sandbox.cluster.store.rv)
+
+
+async def test_a_redirect_to_a_server_that_cannot_be_reached_names_where_it_led() -> None:
+    # A front (an SSO proxy, a moved endpoint) that redirects: the connection that fails is the
+    # redirect's, and naming the API server's URL sent users looking at the wrong machine.
+    from aiohttp import web
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://127.0.0.1:{closed}/login")
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", moved)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        with pytest.raises(ConnectionFailed) as caught:
+            await connect(Connection(server=url, connect_timeout=2))
+        assert str(caught.value) == (
+            f"cannot connect to 127.0.0.1:{closed}, where the server {url} redirected: Connection refused"
+        )
+    finally:
+        await runner.cleanup()
