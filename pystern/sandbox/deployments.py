@@ -132,7 +132,7 @@ class DeploymentDriver(FaultDriver):
             found, key=lambda rs: int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
         )
 
-    def _start_revision(self, name: str, namespace: str) -> dict[str, Any]:
+    def _start_revision(self, name: str, namespace: str, restarted_at: str = "") -> dict[str, Any]:
         deploy = self.store.get("deployments", namespace, name)
         if deploy is None:
             raise KeyError(f"no deployment {namespace}/{name}")
@@ -145,7 +145,9 @@ class DeploymentDriver(FaultDriver):
         # A new revision means a changed pod template (here as `kubectl rollout restart` changes
         # it): kubectl finds the new ReplicaSet as the one whose template equals the Deployment's.
         template = deploy["spec"]["template"]
-        stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        stamp = restarted_at or (
+            datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        )
         annotations = {**template["metadata"].get("annotations", {}), RESTARTED_AT: stamp}
         spec = {
             **deploy["spec"],
@@ -214,9 +216,12 @@ class DeploymentDriver(FaultDriver):
         self._sync_deployment_status(name, namespace)
         return pod
 
-    def rollout(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
-        """A new ReplicaSet revision whose pods replace every pod of the older ones at once."""
-        new_rs = self._start_revision(name, namespace)
+    def rollout(self, name: str, *, namespace: str = "default", restarted_at: str = "") -> dict[str, Any]:
+        """A new ReplicaSet revision whose pods replace every pod of the older ones at once.
+
+        ``restarted_at`` is the template annotation ``kubectl rollout restart`` sets (default: now).
+        """
+        new_rs = self._start_revision(name, namespace, restarted_at)
         old = [
             p
             for rs in self._replicasets_of(name, namespace)[:-1]
@@ -228,3 +233,20 @@ class DeploymentDriver(FaultDriver):
             self._rs_pod(new_rs, name)
         self._sync_deployment_status(name, namespace)
         return new_rs
+
+    def scale(self, name: str, replicas: int, *, namespace: str = "default") -> dict[str, Any]:
+        """``kubectl scale``: the newest ReplicaSet gets or loses pods (the newest go first)."""
+        deploy = self.store.get("deployments", namespace, name)
+        if deploy is None:
+            raise KeyError(f"no deployment {namespace}/{name}")
+        deploy = {**deploy, "spec": {**deploy["spec"], "replicas": replicas}}
+        self.store.put("deployments", deploy)
+        newest = self._replicasets_of(name, namespace)[-1]
+        pods = self._owned_pods(namespace, "ReplicaSet", newest["metadata"]["name"])
+        for _ in range(replicas - len(pods)):
+            self._rs_pod(newest, name)
+        # The ReplicaSet controller deletes the youngest pods first when scaling down.
+        for pod in sorted(pods, key=lambda p: self.pods[(namespace, p)].created_ns)[replicas:]:
+            self.delete_pod(pod, namespace=namespace)
+        self._sync_deployment_status(name, namespace)
+        return deploy
