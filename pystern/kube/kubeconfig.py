@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import yaml
 
@@ -352,7 +352,7 @@ def resolve(
     server = _str_or_none(cluster.get("server"))
     if server is None:
         raise KubeconfigError(f"{label} has no server defined")
-    server = _server_url(server.rstrip("/"), "--server" if connection.server else label)
+    server = _server_url(server, "--server" if connection.server else label)
 
     ca_file = ca_data = None
     if cluster.get("certificate-authority-data"):
@@ -458,15 +458,28 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 def _server_url(server: str, label: str) -> str:
     """The server as an http(s) URL; a bare ``host:port`` gets ``https://`` as kubectl gives it.
 
-    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``.
+    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``;
+    so is a URL with no host or one that does not parse (``https://[::1``, a port past 65535),
+    which used to surface as an internal error or a connection to a host named "https".
     """
     match = _SCHEME.match(server)
     if match is None:
-        return "https://" + server
-    scheme = match.group(1).lower()
-    if scheme not in ("https", "http"):
+        url = "https://" + server.rstrip("/")
+    else:
+        scheme = match.group(1).lower()
+        if scheme not in ("https", "http"):
+            raise KubeconfigError(
+                f'unsupported scheme "{shorten(match.group(1), 20)}" in the server URL "{shorten(server)}" '
+                f"of {label}; use https:// (or http://)"
+            )
+        url = scheme + server[len(scheme) :].rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+    except ValueError as exc:
         raise KubeconfigError(
-            f'unsupported scheme "{shorten(match.group(1), 20)}" in the server URL "{shorten(server)}" '
-            f"of {label}; use https:// (or http://)"
-        )
-    return scheme + server[len(scheme) :]
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL ({exc})'
+        ) from None
+    if not parts.hostname:
+        raise KubeconfigError(f'the server URL "{shorten(server)}" of {label} has no host')
+    return url

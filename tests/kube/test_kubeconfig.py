@@ -256,3 +256,21 @@ def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
     message = str(info.value)
     assert message.startswith(f'context "{"n" * 100}..." does not exist in the kubeconfig (known: ctx-0000, ')
     assert len(message) < 500, len(message)
+
+
+@pytest.mark.parametrize(
+    ("server", "reason"),
+    [
+        ("https://[::1", "is not a valid URL (Invalid IPv6 URL)"),  # was an 'internal error'
+        ("https://", "has no host"),  # was 'cannot connect to the server https://https:'
+        ("https://a:99999", "is not a valid URL (Port out of range 0-65535)"),
+        ("https://a:http", "is not a valid URL (Port could not be cast to integer value as 'http')"),
+    ],
+)
+def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str, reason: str) -> None:
+    path = write(tmp_path / "k", kubeconfig({"c": {"server": server}}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert str(info.value) == f'the server URL "{server}" of cluster "c" {reason}'
+    with pytest.raises(KubeconfigError, match=" of --server "):
+        resolve(Connection(kubeconfig=str(path), server=server), None, {})
