@@ -433,9 +433,16 @@ class Transport:
         """
         from yarl import URL  # aiohttp's own URL type, loaded with it
 
-        url = URL(self.server)
-        if (exc.host, exc.port) in ((url.host, url.port), (url.raw_host, url.port)):
+        def at(text: str) -> tuple[tuple[str | None, int | None], ...]:
+            url = URL(text)
+            return (url.host, url.port), (url.raw_host, url.port)
+
+        if (exc.host, exc.port) in at(self.server):
             return f"the server {self.server}"
+        # aiohttp reports a proxy it cannot resolve as a plain connector error.
+        proxy = self._extra.get("proxy")
+        if isinstance(proxy, str) and (exc.host, exc.port) in at(proxy):
+            return f"the proxy {self._proxy_shown} (for the server {self.server})"
         return f"{exc.host}:{exc.port}, where the server {self.server} redirected"
 
     async def _error_body(self, resp: aiohttp.ClientResponse) -> bytes:
