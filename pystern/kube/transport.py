@@ -343,7 +343,7 @@ class Transport:
                 self.log(1, f"waited {waited:.2f}s for client-side throttling (--qps/--burst)")
             header, generation = await self.credentials.header()
             self._follow_client_cert()
-            headers = {"Authorization": header} if header else {}
+            headers = self._authorization(header)
             if self.verbosity >= 8:
                 shown = {**headers, "Authorization": header.split(" ")[0] + " <masked>"} if header else {}
                 self.log(8, f"GET {url} headers {shown}")
@@ -424,6 +424,21 @@ class Transport:
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectionFailed(f"connection to the server {server} failed: {_reason_of(exc)}") from exc
 
+    def _authorization(self, header: str | None) -> dict[str, str]:
+        """The ``Authorization`` header to send; a value no header may carry is a KubeconfigError.
+
+        ``token: |`` in YAML keeps a final newline: aiohttp refused it with a ValueError that
+        reached the user as an internal error (kubectl: 'invalid header field value').
+        """
+        if not header:
+            return {}
+        if any(c in header for c in "\r\n\0"):
+            raise KubeconfigError(
+                f"the {self.credentials.description} holds a line break or a NUL character, "
+                "which an HTTP header cannot carry"
+            )
+        return {"Authorization": header}
+
     def _reached(self, exc: aiohttp.ClientConnectorError) -> str:
         """Which machine a failed connection was for: the server, or where it redirected us.
 
@@ -489,7 +504,7 @@ class Transport:
             async with asyncio.timeout(self.connect_timeout * 2):
                 header, _ = await self.credentials.header()
                 self._follow_client_cert()
-                headers = {"Authorization": header} if header else {}
+                headers = self._authorization(header)
                 resp = await self._send(self.url("/version"), (), headers, self.timeout(self.connect_timeout))
         except TimeoutError as exc:
             raise ConnectionFailed(
