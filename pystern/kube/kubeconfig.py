@@ -419,6 +419,13 @@ def resolve(
     )
 
 
+_IMPERSONATION_FIELDS = {
+    "Impersonate-User": "as",
+    "Impersonate-Uid": "as-uid",
+    "Impersonate-Group": "as-groups",
+}
+
+
 def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str], ...]:
     """The ``Impersonate-*`` headers client-go sends for a user's ``as*`` fields."""
     headers: list[tuple[str, str]] = []
@@ -444,6 +451,14 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
         for key, values in extra.items():
             # Header names cannot carry every character of an extra's key: client-go escapes them.
             headers.extend((f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values)
+    for name, value in headers:
+        if any(c in value for c in "\r\n\0"):
+            field = _IMPERSONATION_FIELDS.get(name, "as-user-extra")
+            # aiohttp refuses such a header with a ValueError (kubectl: 'invalid header field value').
+            raise KubeconfigError(
+                f"{field} of {ulabel} holds a line break or a NUL character, "
+                "which an HTTP header cannot carry"
+            )
     if headers and headers[0][0] != "Impersonate-User":
         # The API server refuses these without a user to act as; kubectl stops before sending them.
         raise KubeconfigError(
