@@ -231,6 +231,8 @@ def _readable(path: str, what: str) -> str:
             pass
     except OSError as exc:
         raise KubeconfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except ValueError:  # open() refuses a NUL; it reached the user as an internal error
+        raise KubeconfigError(f"cannot read {what} {path}: the path holds a NUL character") from None
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -274,3 +275,26 @@ def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str
     assert str(info.value) == f'the server URL "{server}" of cluster "c" {reason}'
     with pytest.raises(KubeconfigError, match=" of --server "):
         resolve(Connection(kubeconfig=str(path), server=server), None, {})
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "what"),
+    [
+        ({"certificate-authority": "/tmp/a\0b"}, {}, 'certificate-authority of cluster "c"'),
+        ({}, {"client-certificate": "/tmp/a\0b", "client-key": "/tmp/k"}, 'client-certificate of user "u"'),
+        ({}, {"tokenFile": "/tmp/a\0b"}, 'tokenFile of user "u"'),
+    ],
+)
+def test_a_file_path_holding_a_nul_is_one_error(
+    tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], what: str
+) -> None:
+    # open() raises ValueError for it, which reached the user as an 'internal error'.
+    path = write(
+        tmp_path / "k",
+        kubeconfig(
+            {"c": {"server": "https://a", **cluster}}, {"u": user}, {"x": {"cluster": "c", "user": "u"}}, "x"
+        ),
+    )
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert str(info.value) == f"cannot read {what} /tmp/a\0b: the path holds a NUL character"
