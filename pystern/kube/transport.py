@@ -186,9 +186,11 @@ def api_error(status: int, http_reason: str, body: bytes, retry_after: float | N
             seconds = details.get("retryAfterSeconds")
             if isinstance(seconds, int | float) and seconds > 0:
                 retry_after = float(seconds)
-    elif body:
-        text = body.decode("utf-8", "replace").strip()
-        message = " ".join(text.split())[:300]
+    elif body and status != 401:
+        # Not the API server's Status (an ingress's or proxy's page): the page alone did not
+        # say that it was an HTTP error, nor which.
+        text = " ".join(body.decode("utf-8", "replace").split())[:300]
+        message = f"the server answered {status} {http_reason}: {text}" if text else ""
     if not reason:
         reason = http_reason or ""
     if status == 401 and message in ("", "Unauthorized"):
