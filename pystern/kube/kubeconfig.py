@@ -236,6 +236,43 @@ def _readable(path: str, what: str) -> str:
     return path
 
 
+_CLUSTER_TEXT = (
+    "server",
+    "certificate-authority",
+    "certificate-authority-data",
+    "tls-server-name",
+    "proxy-url",
+)
+_CLUSTER_BOOLS = ("insecure-skip-tls-verify", "disable-compression")
+_USER_TEXT: tuple[str, ...] = (
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+)
+_USER_TEXT += ("token", "tokenFile", "username", "password")
+
+
+def _check_types(
+    section: Mapping[str, Any], text: tuple[str, ...], bools: tuple[str, ...], label: str
+) -> None:
+    """Refuse a field of the wrong YAML type, as kubectl's strict decoding does.
+
+    Ignored, they misled: ``token: 123456`` gave 'Unauthorized', a numeric CA path an untrusted
+    certificate, a quoted ``"yes"`` for insecure-skip-tls-verify turned verification on.
+    """
+    for key in text:
+        value = section.get(key)
+        if value is not None and not isinstance(value, str):
+            kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+            raise KubeconfigError(
+                f"{key} of {label} must be a string, not {kind.get(type(value), type(value).__name__)}"
+            )
+    for key in bools:
+        if section.get(key) not in (None, True, False, "true", "false", "True", "False"):
+            raise KubeconfigError(f"{key} of {label} must be true or false")
+
+
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -351,6 +388,10 @@ def resolve(
         cluster["tls-server-name"] = connection.tls_server_name
 
     label = f'cluster "{cluster_name}"' if cluster_name else "the cluster"
+    ulabel = f'user "{user_name}"' if user_name else "the user"
+    _check_types(cluster, _CLUSTER_TEXT, _CLUSTER_BOOLS, label)
+    _check_types(user, _USER_TEXT, (), ulabel)
+    _check_types(ctx, ("cluster", "user", "namespace"), (), f'context "{shorten(wanted)}"')
     server = _str_or_none(cluster.get("server"))
     if server is None:
         raise KubeconfigError(f"{label} has no server defined")
@@ -367,7 +408,6 @@ def resolve(
             "--certificate-authority and --insecure-skip-tls-verify cannot be used together"
         )
 
-    ulabel = f'user "{user_name}"' if user_name else "the user"
     cert_file = cert_data = key_file = key_data = None
     if user.get("client-certificate-data"):
         cert_data = _b64(user["client-certificate-data"], f"client-certificate-data of {ulabel}")

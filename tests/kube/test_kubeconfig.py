@@ -298,3 +298,41 @@ def test_a_file_path_holding_a_nul_is_one_error(
     with pytest.raises(KubeconfigError) as info:
         resolve(Connection(kubeconfig=str(path)), None, {})
     assert str(info.value) == f"cannot read {what} /tmp/a\0b: the path holds a NUL character"
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "context", "message"),
+    [
+        # Each was silently ignored: no CA (then 'certificate ... is not trusted'), no token (then
+        # 'Unauthorized'), the namespace "default", a cluster "has no server defined".
+        (
+            {"certificate-authority": 5},
+            {},
+            {},
+            'certificate-authority of cluster "c" must be a string, not a number',
+        ),
+        ({}, {"token": 123456}, {}, 'token of user "u" must be a string, not a number'),
+        ({}, {}, {"namespace": ["a"]}, 'namespace of context "x" must be a string, not a list'),
+        ({"server": 5}, {}, {}, 'server of cluster "c" must be a string, not a number'),
+        ({"proxy-url": True}, {}, {}, 'proxy-url of cluster "c" must be a string, not true/false'),
+        # A quoted "yes" is no bool: it turned verification on, not off.
+        (
+            {"insecure-skip-tls-verify": "yes"},
+            {},
+            {},
+            'insecure-skip-tls-verify of cluster "c" must be true or false',
+        ),
+    ],
+)
+def test_a_kubeconfig_field_of_the_wrong_type_is_named(
+    tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], context: dict[str, Any], message: str
+) -> None:
+    doc = kubeconfig(
+        {"c": {"server": "https://a", **cluster}},
+        {"u": {"token": "t", **user}},
+        {"x": {"cluster": "c", "user": "u", **context}},
+        "x",
+    )
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(write(tmp_path / "k", doc))), None, {})
+    assert str(info.value) == message
