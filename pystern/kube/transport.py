@@ -129,6 +129,11 @@ def _load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, w
         ) from None
     except (ssl.SSLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+        # OpenSSL's words ("[SSL] PEM lib (_ssl.c:3905)") do not tell a user what is wrong.
+        if isinstance(exc, ssl.SSLError) and "PEM lib" in str(exc):
+            reason = "the certificate or the key is not valid PEM"
+        elif reason == "KEY_VALUES_MISMATCH":
+            reason = "the key does not belong to the certificate"
         raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pystern.errors import ApiError
+from pystern.errors import ApiError, KubeconfigError
 from pystern.kube import connect, credentials
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
@@ -130,3 +130,32 @@ def test_an_encrypted_client_key_is_one_error_line_not_a_passphrase_prompt(
         'pystern: error: client key of user "sandbox" is encrypted with a passphrase; '
         "pystern, like kubectl, needs an unencrypted key\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        # OpenSSL's own words were "[SSL] PEM lib (_ssl.c:3905)" and "key values mismatch".
+        ("cert", "the certificate or the key is not valid PEM"),
+        ("key", "the certificate or the key is not valid PEM"),
+        ("other-key", "the key does not belong to the certificate"),
+    ],
+)
+async def test_an_unusable_client_certificate_says_why_in_words(
+    tls_sandbox: Sandbox, tmp_path: Path, broken: str, reason: str
+) -> None:
+    cert, key = tls_sandbox.issue_client_cert("frank")
+    if broken == "cert":
+        cert = b"garbage"
+    elif broken == "key":
+        key = b"garbage"
+    else:
+        key = tls_sandbox.issue_client_cert("grace")[1]
+    user = {
+        "client-certificate-data": base64.b64encode(cert).decode(),
+        "client-key-data": base64.b64encode(key).decode(),
+    }
+    path = write(tmp_path / "k", _config(tls_sandbox, user))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == f'client certificate/key of user "sandbox" cannot be used: {reason}'
