@@ -114,7 +114,7 @@ BAD = [
     # stern names its template "log" (template.New("log")), at parse time as when executing:
     (["--template", "{{foo .Message}}", "."], 'unable to parse template: template: log:1: function "foo" not defined'),
     (["--template-file", "/nonexistent/t.tmpl", "."], "--template-file: cannot read /nonexistent/t.tmpl: No such file or directory"),
-    (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist"),
+    (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist (from --config)"),
 ]  # fmt: skip
 
 
