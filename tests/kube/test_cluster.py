@@ -572,3 +572,19 @@ async def test_an_error_answer_that_is_no_status_names_the_http_status(
             await kube.list_pods("default", "", "")
     assert str(caught.value).startswith(message)
     assert caught.value.status == status
+
+
+async def test_a_refused_list_of_every_namespace_suggests_naming_namespaces(
+    sandbox: Sandbox, cluster: KubeCluster
+) -> None:
+    # Users with rights in their own namespaces meet this with -A; the API server's message
+    # alone ("... at the cluster scope") did not say what to do instead.
+    sandbox.cluster.forbid("")
+    with pytest.raises(ApiError) as caught:
+        await cluster.list_pods(None, "", "")
+    assert caught.value.status == 403
+    assert str(caught.value) == (
+        'pods is forbidden: User "sandbox-user" cannot list resource "pods" in API group "" at the cluster '
+        "scope; tailing every namespace (-A) needs that right: name the namespaces you may read with -n"
+    )
+    await cluster.list_pods("default", "", "")  # one namespace is still allowed
