@@ -15,6 +15,8 @@ from pystern.sandbox.faults import FaultDriver
 from pystern.sandbox.templates import label_selector, name_suffix, object_meta, pod_template, template_hash
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+REVISION_HISTORY = 10
+"""Old ReplicaSets a Deployment keeps (the API's default revisionHistoryLimit)."""
 
 
 class DeploymentDriver(FaultDriver):
@@ -51,6 +53,7 @@ class DeploymentDriver(FaultDriver):
                 "selector": label_selector(labels, match_expressions),
                 "template": pod_template(labels, containers),
                 "strategy": {"type": "RollingUpdate"},
+                "revisionHistoryLimit": REVISION_HISTORY,
             },
             "status": {
                 "observedGeneration": 1,
@@ -168,6 +171,22 @@ class DeploymentDriver(FaultDriver):
             return
         sets = self._replicasets_of(name, namespace)
         counts = [len(self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])) for rs in sets]
+        # The deployment controller deletes the oldest empty ReplicaSets past the history limit
+        # (the demo rolls web every minute: `kubectl get rs` grew without end).
+        limit = int(deploy["spec"].get("revisionHistoryLimit", REVISION_HISTORY))
+        owners = {
+            rec.owner[1]
+            for rec in self.pods.values()
+            if rec.owner is not None and rec.owner[0] == "ReplicaSet"
+        }
+        empty_old = [
+            rs for rs in sets[:-1] if rs["metadata"]["name"] not in owners
+        ]  # not even a Terminating pod
+        doomed = {rs["metadata"]["name"] for rs in empty_old[: max(0, len(empty_old) - limit)]}
+        for rs_name in doomed:
+            self.store.delete("replicasets", namespace, rs_name)
+        kept = [i for i, rs in enumerate(sets) if rs["metadata"]["name"] not in doomed]
+        sets, counts = [sets[i] for i in kept], [counts[i] for i in kept]
         for rs, count in zip(sets, counts, strict=True):
             # The deployment controller scales each ReplicaSet (spec) to the pods it keeps.
             if rs["status"].get("replicas") != count or rs["spec"]["replicas"] != count:

@@ -564,3 +564,21 @@ async def test_scale_changes_the_number_of_pods(kubectl: Kubectl) -> None:
     code, out, err = await kubectl.run("scale", "deployment/nope", "--replicas=1")
     assert code == 1
     assert 'deployments.apps "nope" not found' in err
+
+
+async def test_a_deployment_keeps_ten_old_replicasets(kubectl: Kubectl) -> None:
+    # The demo rolls web every minute: without the controller's revisionHistoryLimit (10),
+    # `kubectl get rs` grew by one ReplicaSet a minute for as long as the demo ran.
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=1)
+    for _ in range(13):
+        c.rollout("web")
+    code, out, err = await kubectl.run("get", "rs", "--no-headers")
+    assert code == 0, err
+    assert len(out.splitlines()) == 11  # the current one and ten old ones
+    code, out, err = await kubectl.run("get", "deploy", "web", "-o", "jsonpath={.spec.revisionHistoryLimit}")
+    assert out == "10", err
+    code, out, err = await kubectl.run("rollout", "history", "deployment/web")
+    assert code == 0, err
+    revisions = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+    assert revisions == [str(n) for n in range(4, 15)]
