@@ -111,6 +111,7 @@ _DURATION_UNITS = {
     "m": 60.0,
     "h": 3600.0,
 }
+_UNIT_NS = {unit: round(size * NS_PER_SECOND) for unit, size in _DURATION_UNITS.items()}
 _DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 
@@ -129,6 +130,7 @@ def parse_go_duration(text: str) -> float:
     if not text:
         raise ValueError(f'time: invalid duration "{raw}"')
     total = 0.0
+    exact_ns = 0  # Go adds up int64 nanoseconds and refuses a sum past the int64 range
     pos = 0
     while pos < len(text):
         m = _DURATION_PART.match(text, pos)
@@ -140,6 +142,11 @@ def parse_go_duration(text: str) -> float:
                 raise ValueError(f'time: unknown unit "{unit.group(1)}" in duration "{raw}"')
             raise ValueError(f'time: invalid duration "{raw}"')
         total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        whole, _, frac = m.group(1).partition(".")
+        unit_ns = _UNIT_NS[m.group(2)]
+        exact_ns += int(whole or 0) * unit_ns + (int(frac) * unit_ns // 10 ** len(frac) if frac else 0)
+        if exact_ns > (1 << 63) - (sign > 0):
+            raise ValueError(f'time: invalid duration "{raw}"')
         pos = m.end()
     return sign * total
 

@@ -64,6 +64,10 @@ BAD = [
     (["--since", "2d", "."], 'invalid value "2d" for --since: time: unknown unit "d" in duration "2d"; Go durations stop at hours: use 48h'),
     (["--since", "1.5w", "."], 'invalid value "1.5w" for --since: time: unknown unit "w" in duration "1.5w"; Go durations stop at hours: use 252h'),
     (["--since", "5", "."], 'invalid value "5" for --since: time: missing unit in duration "5"'),
+    # Past int64 nanoseconds (about 292 years) Go's ParseDuration fails; pystern accepted it.
+    (["--since", "2562048h", "."], 'invalid value "2562048h" for --since: time: invalid duration "2562048h"'),
+    (["--since", "9223372036854775808ns", "."], 'invalid value "9223372036854775808ns" for --since: time: invalid'),
+    (["--sort-window", "2562047h48m", "."], 'invalid value "2562047h48m" for --sort-window: time: invalid'),
     (["-s", "abc", "."], 'invalid value "abc" for --since: time: invalid duration "abc"'),
     (["--since", "-5m", "."], "--since must be at least 1s"),
     (["--sort-window", "x", "."], 'invalid value "x" for --sort-window'),
