@@ -44,8 +44,10 @@ async def patch_deployment(
         return _unsupported(name, others[0] if others else "spec")
     spec = body["spec"]
     replicas = spec.get("replicas")
-    annotations = (spec.get("template") or {}).get("metadata", {}).get("annotations", {})
-    restart = not scale and RESTARTED_AT in annotations
+    template = spec.get("template")
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    restart = not scale and isinstance(annotations, dict) and RESTARTED_AT in annotations
     if set(spec) - {"replicas", "template"} or ("template" in spec and not restart):
         return _unsupported(name, "spec")
     if replicas is not None:
@@ -55,7 +57,7 @@ async def patch_deployment(
                 "Deployment", name, [("spec.replicas", "FieldValueInvalid", detail)], "apps"
             )
         driver.scale(name, replicas, namespace=namespace)
-    if restart:
+    if restart and isinstance(annotations, dict):
         driver.rollout(name, namespace=namespace, restarted_at=str(annotations[RESTARTED_AT]))
     deploy = driver.store.get("deployments", namespace, name)
     assert deploy is not None

@@ -582,3 +582,11 @@ async def test_a_deployment_keeps_ten_old_replicasets(kubectl: Kubectl) -> None:
     assert code == 0, err
     revisions = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
     assert revisions == [str(n) for n in range(4, 15)]
+
+
+async def test_a_patch_the_sandbox_does_not_apply_is_refused_by_name(kubectl: Kubectl) -> None:
+    kubectl.sb.cluster.add_deployment("web", replicas=1)
+    for patch in ('{"spec":{"template":5}}', '{"spec":{"paused":true}}', '{"metadata":{"labels":{"a":"b"}}}'):
+        code, _, err = await kubectl.run("patch", "deployment", "web", "-p", patch)
+        assert code == 1, err
+        assert "the sandbox applies only a rollout restart or a replica count" in err, err
