@@ -260,12 +260,17 @@ class DeploymentDriver(FaultDriver):
             raise KeyError(f"no deployment {namespace}/{name}")
         deploy = {**deploy, "spec": {**deploy["spec"], "replicas": replicas}}
         self.store.put("deployments", deploy)
-        newest = self._replicasets_of(name, namespace)[-1]
-        pods = self._owned_pods(namespace, "ReplicaSet", newest["metadata"]["name"])
+        sets = self._replicasets_of(name, namespace)
+        # Every ReplicaSet's pods count (mid-rollout the older ones still have some): new pods go
+        # to the newest; scaling down takes the older ReplicaSets' pods first, then the youngest.
+        pods = [p for rs in sets for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])]
         for _ in range(replicas - len(pods)):
-            self._rs_pod(newest, name)
-        # The ReplicaSet controller deletes the youngest pods first when scaling down.
-        for pod in sorted(pods, key=lambda p: self.pods[(namespace, p)].created_ns)[replicas:]:
+            self._rs_pod(sets[-1], name)
+        newest = set(self._owned_pods(namespace, "ReplicaSet", sets[-1]["metadata"]["name"]))
+        keep_first = sorted(
+            pods, key=lambda p: (p in newest, -self.pods[(namespace, p)].created_ns), reverse=True
+        )
+        for pod in keep_first[replicas:]:
             self.delete_pod(pod, namespace=namespace)
         self._sync_deployment_status(name, namespace)
         return deploy

@@ -590,3 +590,19 @@ async def test_a_patch_the_sandbox_does_not_apply_is_refused_by_name(kubectl: Ku
         code, _, err = await kubectl.run("patch", "deployment", "web", "-p", patch)
         assert code == 1, err
         assert "the sandbox applies only a rollout restart or a replica count" in err, err
+
+
+async def test_scale_during_a_rolling_update_counts_every_replicaset(kubectl: Kubectl) -> None:
+    # The demo rolls web one pod a minute: `kubectl scale --replicas=0` then left the pods of the
+    # older ReplicaSet running (only the newest one was scaled).
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=3)
+    c.rolling_step("web")  # two pods in the old ReplicaSet, one in the new
+    code, out, err = await kubectl.run("scale", "deployment/web", "--replicas=0")
+    assert (code, out) == (0, "deployment.apps/web scaled\n"), err
+    assert _live_pods(c, "web-") == set()
+    code, out, err = await kubectl.run("scale", "deployment/web", "--replicas=2")
+    assert code == 0, err
+    assert len(_live_pods(c, "web-")) == 2
+    code, out, err = await kubectl.run("get", "deploy", "web", "--no-headers")
+    assert out.split()[1:3] == ["2/2", "2"], err
