@@ -200,7 +200,11 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if must_exist:
-            raise ConfigFileError(f"config file {path} does not exist") from None
+            # Name where the path came from: a stale export in a shell profile is easy to forget.
+            origin = (
+                "--config" if explicit else ("$PYSTERNCONFIG" if env.get("PYSTERNCONFIG") else "$STERNCONFIG")
+            )
+            raise ConfigFileError(f"config file {path} does not exist (from {origin})") from None
         return ConfigFile()
     except UnicodeDecodeError as exc:
         raise ConfigFileError(f"config file {path} {not_utf8(exc)}") from None

@@ -133,7 +133,15 @@ class KubeCluster:
     async def list_pods(self, namespace: str | None, label_selector: str, field_selector: str) -> PodList:
         """List pods (``namespace=None`` means all namespaces) with the RV to watch from."""
         query = _selectors(label_selector, field_selector)
-        items, rv, date_ns = await self._list_all(resource_path("pods", namespace), query)
+        try:
+            items, rv, date_ns = await self._list_all(resource_path("pods", namespace), query)
+        except ApiError as exc:
+            if namespace is not None or exc.status != 403 or type(exc) is not ApiError:
+                raise
+            # Users with rights in their own namespaces meet this with -A; the server's message
+            # alone ("... at the cluster scope") does not say what to do instead.
+            hint = "tailing every namespace (-A) needs that right: name the namespaces you may read with -n"
+            raise ApiError(403, exc.reason, f"{exc.message}; {hint}", retry_after=exc.retry_after) from exc
         pods = []
         for item in items:
             try:

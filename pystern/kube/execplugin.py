@@ -35,6 +35,8 @@ from pystern.timefmt import parse_rfc3339_ns
 __all__ = ["ExecPlugin", "ExecResult"]
 
 STDERR_KEPT = 4096
+API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+"""What client-go still speaks to a credential plugin (v1alpha1 went in Kubernetes 1.24)."""
 """Bytes of the plugin's stderr kept to quote when it fails."""
 
 
@@ -102,6 +104,21 @@ class ExecPlugin:
             if not (isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]):
                 raise KubeconfigError(f"{what}: every env entry needs a name and a value")
             self.env[item["name"]] = str(item.get("value") if item.get("value") is not None else "")
+        # The OS cannot take these: the stdlib raised ValueError (an 'internal error'), and uvloop
+        # cut the command at the NUL, so "tr\0ue" ran `tr`.
+        if "\0" in self.command:
+            raise KubeconfigError(f"{what}: command holds a NUL character")
+        if any("\0" in a for a in self.args):
+            raise KubeconfigError(f"{what}: args hold a NUL character")
+        for name, value in self.env.items():
+            if "\0" in name or "\0" in value:
+                raise KubeconfigError(f"{what}: env holds a NUL character")
+            if "=" in name:
+                raise KubeconfigError(f"{what}: env name {shorten(name, 30)!r} holds '='")
+        if self.api_version not in API_VERSIONS:
+            raise KubeconfigError(
+                f"{what}: apiVersion {shorten(self.api_version, 60)!r} is not {API_VERSIONS[0]} or v1beta1"
+            )
         self.mode = config.get("interactiveMode") or "IfAvailable"
         if self.mode not in ("Never", "IfAvailable", "Always"):
             raise KubeconfigError(

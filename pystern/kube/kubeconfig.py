@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged
@@ -84,7 +84,46 @@ def _readable(path: str, what: str) -> str:
             pass
     except OSError as exc:
         raise KubeconfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except ValueError:  # open() refuses a NUL; it reached the user as an internal error
+        raise KubeconfigError(f"cannot read {what} {path}: the path holds a NUL character") from None
     return path
+
+
+_CLUSTER_TEXT = (
+    "server",
+    "certificate-authority",
+    "certificate-authority-data",
+    "tls-server-name",
+    "proxy-url",
+)
+_CLUSTER_BOOLS = ("insecure-skip-tls-verify", "disable-compression")
+_USER_TEXT: tuple[str, ...] = (
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+)
+_USER_TEXT += ("token", "tokenFile", "username", "password")
+
+
+def _check_types(
+    section: Mapping[str, Any], text: tuple[str, ...], bools: tuple[str, ...], label: str
+) -> None:
+    """Refuse a field of the wrong YAML type, as kubectl's strict decoding does.
+
+    Ignored, they misled: ``token: 123456`` gave 'Unauthorized', a numeric CA path an untrusted
+    certificate, a quoted ``"yes"`` for insecure-skip-tls-verify turned verification on.
+    """
+    for key in text:
+        value = section.get(key)
+        if value is not None and not isinstance(value, str):
+            kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+            raise KubeconfigError(
+                f"{key} of {label} must be a string, not {kind.get(type(value), type(value).__name__)}"
+            )
+    for key in bools:
+        if section.get(key) not in (None, True, False, "true", "false", "True", "False"):
+            raise KubeconfigError(f"{key} of {label} must be true or false")
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -203,10 +242,14 @@ def resolve(
         cluster["tls-server-name"] = connection.tls_server_name
 
     label = f'cluster "{cluster_name}"' if cluster_name else "the cluster"
+    ulabel = f'user "{user_name}"' if user_name else "the user"
+    _check_types(cluster, _CLUSTER_TEXT, _CLUSTER_BOOLS, label)
+    _check_types(user, _USER_TEXT, (), ulabel)
+    _check_types(ctx, ("cluster", "user", "namespace"), (), f'context "{shorten(wanted)}"')
     server = _str_or_none(cluster.get("server"))
     if server is None:
         raise KubeconfigError(f"{label} has no server defined")
-    server = _server_url(server.rstrip("/"), "--server" if connection.server else label)
+    server = _server_url(server, "--server" if connection.server else label)
 
     ca_file = ca_data = None
     if cluster.get("certificate-authority-data"):
@@ -219,7 +262,6 @@ def resolve(
             "--certificate-authority and --insecure-skip-tls-verify cannot be used together"
         )
 
-    ulabel = f'user "{user_name}"' if user_name else "the user"
     cert_file = cert_data = key_file = key_data = None
     if user.get("client-certificate-data"):
         cert_data = _b64(user["client-certificate-data"], f"client-certificate-data of {ulabel}")
@@ -273,6 +315,13 @@ def resolve(
     )
 
 
+_IMPERSONATION_FIELDS = {
+    "Impersonate-User": "as",
+    "Impersonate-Uid": "as-uid",
+    "Impersonate-Group": "as-groups",
+}
+
+
 def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str], ...]:
     """The ``Impersonate-*`` headers client-go sends for a user's ``as*`` fields."""
     headers: list[tuple[str, str]] = []
@@ -298,6 +347,14 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
         for key, values in extra.items():
             # Header names cannot carry every character of an extra's key: client-go escapes them.
             headers.extend((f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values)
+    for name, value in headers:
+        if any(c in value for c in "\r\n\0"):
+            field = _IMPERSONATION_FIELDS.get(name, "as-user-extra")
+            # aiohttp refuses such a header with a ValueError (kubectl: 'invalid header field value').
+            raise KubeconfigError(
+                f"{field} of {ulabel} holds a line break or a NUL character, "
+                "which an HTTP header cannot carry"
+            )
     if headers and headers[0][0] != "Impersonate-User":
         # The API server refuses these without a user to act as; kubectl stops before sending them.
         raise KubeconfigError(
@@ -312,15 +369,28 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 def _server_url(server: str, label: str) -> str:
     """The server as an http(s) URL; a bare ``host:port`` gets ``https://`` as kubectl gives it.
 
-    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``.
+    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``;
+    so is a URL with no host or one that does not parse (``https://[::1``, a port past 65535),
+    which used to surface as an internal error or a connection to a host named "https".
     """
     match = _SCHEME.match(server)
     if match is None:
-        return "https://" + server
-    scheme = match.group(1).lower()
-    if scheme not in ("https", "http"):
+        url = "https://" + server.rstrip("/")
+    else:
+        scheme = match.group(1).lower()
+        if scheme not in ("https", "http"):
+            raise KubeconfigError(
+                f'unsupported scheme "{shorten(match.group(1), 20)}" in the server URL "{shorten(server)}" '
+                f"of {label}; use https:// (or http://)"
+            )
+        url = scheme + server[len(scheme) :].rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+    except ValueError as exc:
         raise KubeconfigError(
-            f'unsupported scheme "{shorten(match.group(1), 20)}" in the server URL "{shorten(server)}" '
-            f"of {label}; use https:// (or http://)"
-        )
-    return scheme + server[len(scheme) :]
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL ({exc})'
+        ) from None
+    if not parts.hostname:
+        raise KubeconfigError(f'the server URL "{shorten(server)}" of {label} has no host')
+    return url

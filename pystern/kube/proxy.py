@@ -27,6 +27,18 @@ def _checked(proxy: str, where: Callable[[str], str]) -> str:
     if proxy.split("://", 1)[0].lower() not in ("http", "https"):
         shown = shorten(shown_proxy(proxy))
         raise KubeconfigError(f"{where(shown)}: pystern can use only http:// and https:// proxies")
+    # Go's url.Parse refuses these too; unchecked, they surfaced as an internal error, as a
+    # fault blamed on the server URL, or (no host) as no proxy at all.
+    try:
+        url = urlsplit(proxy)
+        url.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+        problem = "a space in its host" if any(c.isspace() for c in url.netloc) else ""
+    except ValueError as exc:
+        problem = str(exc)
+    if problem:
+        raise KubeconfigError(f"{where(shorten(shown_proxy(proxy)))} is not a valid URL ({problem})")
+    if not url.hostname:
+        raise KubeconfigError(f"{where(shorten(shown_proxy(proxy)))} has no host")
     return proxy
 
 
@@ -103,11 +115,11 @@ def choose_proxy(target: KubeTarget, environ: Mapping[str, str] | None = None) -
 
 def shown_proxy(proxy: str) -> str:
     """The proxy URL for messages: any ``user:password@`` is left out."""
-    url = urlsplit(proxy)
+    try:
+        url = urlsplit(proxy)
+    except ValueError:  # an unparsable URL: cut any credentials by hand
+        scheme, sep, rest = proxy.rpartition("://")
+        return f"{scheme}{sep}{rest.rpartition('@')[2]}"
     if url.username is None and url.password is None:
         return proxy
-    host = url.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{url.port}" if url.port else host
-    return url._replace(netloc=netloc).geturl()
+    return url._replace(netloc=url.netloc.rpartition("@")[2]).geturl()

@@ -58,13 +58,23 @@ def keepalive_socket(addr_info: Any) -> socket.socket:
     return sock
 
 
+class _EncryptedKey(Exception):
+    """Raised by the password callback: the client key needs a passphrase."""
+
+
+def _no_passphrase() -> bytes:
+    # Without a callback OpenSSL prompts on the terminal (or reads stdin) for the passphrase,
+    # so pystern sat waiting for typing; kubectl refuses such keys outright.
+    raise _EncryptedKey
+
+
 def load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, what: str) -> None:
     """Load a client certificate and key (paths or PEM bytes) into ``ctx``; raises ``KubeconfigError``."""
     # ssl only loads certificates from files: write -data values to a private temporary
     # directory and delete them at once (kubernetes_asyncio leaves them until exit).
     try:
         if isinstance(cert, str) and isinstance(key, str):
-            ctx.load_cert_chain(cert, keyfile=key)
+            ctx.load_cert_chain(cert, keyfile=key, password=_no_passphrase)
             return
         with tempfile.TemporaryDirectory(prefix="pystern-") as tmp:
             paths = []
@@ -77,9 +87,19 @@ def load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, wh
                 with os.fdopen(fd, "wb") as f:
                     f.write(value)
                 paths.append(path)
-            ctx.load_cert_chain(paths[0], keyfile=paths[1])
+            ctx.load_cert_chain(paths[0], keyfile=paths[1], password=_no_passphrase)
+    except _EncryptedKey:
+        raise KubeconfigError(
+            f"client key of {what} is encrypted with a passphrase; "
+            "pystern, like kubectl, needs an unencrypted key"
+        ) from None
     except (ssl.SSLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+        # OpenSSL's words ("[SSL] PEM lib (_ssl.c:3905)") do not tell a user what is wrong.
+        if isinstance(exc, ssl.SSLError) and "PEM lib" in str(exc):
+            reason = "the certificate or the key is not valid PEM"
+        elif reason == "KEY_VALUES_MISMATCH":
+            reason = "the key does not belong to the certificate"
         raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
 
 

@@ -81,9 +81,11 @@ def api_error(status: int, http_reason: str, body: bytes, retry_after: float | N
             seconds = details.get("retryAfterSeconds")
             if isinstance(seconds, int | float) and seconds > 0:
                 retry_after = float(seconds)
-    elif body:
-        text = body.decode("utf-8", "replace").strip()
-        message = " ".join(text.split())[:300]
+    elif body and status != 401:
+        # Not the API server's Status (an ingress's or proxy's page): the page alone did not
+        # say that it was an HTTP error, nor which.
+        text = " ".join(body.decode("utf-8", "replace").split())[:300]
+        message = f"the server answered {status} {http_reason}: {text}" if text else ""
     if not reason:
         reason = http_reason or ""
     if status == 401 and message in ("", "Unauthorized"):
@@ -238,7 +240,7 @@ class Transport:
                 self.log(1, f"waited {waited:.2f}s for client-side throttling (--qps/--burst)")
             header, generation = await self.credentials.header()
             self._follow_client_cert()
-            headers = {"Authorization": header} if header else {}
+            headers = self._authorization(header)
             if self.verbosity >= 8:
                 shown = {**headers, "Authorization": header.split(" ")[0] + " <masked>"} if header else {}
                 self.log(8, f"GET {url} headers {shown}")
@@ -302,7 +304,7 @@ class Transport:
         except aiohttp.ClientSSLError as exc:
             raise ConnectionFailed(f"TLS handshake with {server} failed: {_reason_of(exc)}") from exc
         except aiohttp.ClientConnectorError as exc:
-            raise ConnectionFailed(f"cannot connect to the server {server}: {_reason_of(exc)}") from exc
+            raise ConnectionFailed(f"cannot connect to {self._reached(exc)}: {_reason_of(exc)}") from exc
         except aiohttp.ServerTimeoutError as exc:
             connecting = isinstance(exc, getattr(aiohttp, "ConnectionTimeoutError", ()))
             if connecting or "connect" in str(exc).lower():
@@ -318,6 +320,42 @@ class Transport:
             raise ConnectionFailed(f"bad HTTP answer from {server}: {exc.message}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectionFailed(f"connection to the server {server} failed: {_reason_of(exc)}") from exc
+
+    def _authorization(self, header: str | None) -> dict[str, str]:
+        """The ``Authorization`` header to send; a value no header may carry is a KubeconfigError.
+
+        ``token: |`` in YAML keeps a final newline: aiohttp refused it with a ValueError that
+        reached the user as an internal error (kubectl: 'invalid header field value').
+        """
+        if not header:
+            return {}
+        if any(c in header for c in "\r\n\0"):
+            raise KubeconfigError(
+                f"the {self.credentials.description} holds a line break or a NUL character, "
+                "which an HTTP header cannot carry"
+            )
+        return {"Authorization": header}
+
+    def _reached(self, exc: aiohttp.ClientConnectorError) -> str:
+        """Which machine a failed connection was for: the server, or where it redirected us.
+
+        aiohttp follows redirects (as client-go does); a front such as an SSO proxy may send
+        the request to another host, and naming the API server for that host's failure sent
+        users looking at the wrong machine.
+        """
+        from yarl import URL  # aiohttp's own URL type, loaded with it
+
+        def at(text: str) -> tuple[tuple[str | None, int | None], ...]:
+            url = URL(text)
+            return (url.host, url.port), (url.raw_host, url.port)
+
+        if (exc.host, exc.port) in at(self.server):
+            return f"the server {self.server}"
+        # aiohttp reports a proxy it cannot resolve as a plain connector error.
+        proxy = self._extra.get("proxy")
+        if isinstance(proxy, str) and (exc.host, exc.port) in at(proxy):
+            return f"the proxy {self._proxy_shown} (for the server {self.server})"
+        return f"{exc.host}:{exc.port}, where the server {self.server} redirected"
 
     async def _error_body(self, resp: aiohttp.ClientResponse) -> bytes:
         try:
@@ -363,7 +401,7 @@ class Transport:
             async with asyncio.timeout(self.connect_timeout * 2):
                 header, _ = await self.credentials.header()
                 self._follow_client_cert()
-                headers = {"Authorization": header} if header else {}
+                headers = self._authorization(header)
                 resp = await self._send(self.url("/version"), (), headers, self.timeout(self.connect_timeout))
         except TimeoutError as exc:
             raise ConnectionFailed(

@@ -15,6 +15,7 @@ from pystern.fieldselectors import check_pod_field_selector, parse_field_selecto
 from pystern.sandbox import resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
+from pystern.sandbox.patches import patch_deployment
 from pystern.sandbox.resources import BY_PATH, Resource
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
@@ -30,6 +31,11 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app[DRIVER_KEY] = driver
     app.router.add_route("GET", "/{tail:.*}", _dispatch)
     app.router.add_route("DELETE", "/api/v1/namespaces/{namespace}/pods/{name}", _delete_pod)
+    # kubectl rollout restart / kubectl scale.
+    app.router.add_route("PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}", _patch_deploy)
+    app.router.add_route(
+        "PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale", _patch_deploy
+    )
     # Last: any other method on any path (exec, patch, create...) is refused with a Status;
     # aiohttp's own 405 is plain text, which `kubectl exec` printed as an empty error.
     app.router.add_route("*", "/{tail:.*}", _not_allowed)
@@ -58,6 +64,18 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     else:
         driver.delete_pod(name, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+async def _patch_deploy(request: web.Request) -> web.StreamResponse:
+    """``kubectl rollout restart`` and ``kubectl scale`` of a Deployment."""
+    driver = request.app[DRIVER_KEY]
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    scale = request.path.endswith("/scale")
+    token, user = _subject(request, driver.user)
+    if driver.is_forbidden(namespace, token, "deployments/scale" if scale else "deployments", "patch"):
+        sub = "scale" if scale else ""
+        return status.forbidden(user, "patch", "deployments", namespace, name=name, sub=sub, group="apps")
+    return await patch_deployment(request, driver, namespace, name, scale)
 
 
 def _subject(request: web.Request, user: str) -> tuple[str, str]:

@@ -31,19 +31,19 @@ _AGENTS = ["curl/8.5.0", "Mozilla/5.0 (X11; Linux x86_64)", "kube-probe/1.32", "
 _WORK = ["resize-image", "send-email", "index-document", "charge-card", "sync-inventory"]
 
 
-def _access_line(rng: random.Random) -> str:
+def _access_line(rng: random.Random, when_ns: int) -> str:
     status = rng.choices([200, 201, 304, 404, 500], [70, 5, 10, 10, 5])[0]
-    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(when_ns // 1_000_000_000))
     return (
         f'10.244.{rng.randint(0, 3)}.{rng.randint(2, 250)} - - [{stamp}] "{rng.choice(["GET", "POST"])} '
         f'{rng.choice(_PATHS)} HTTP/1.1" {status} {rng.randint(120, 48000)} "-" "{rng.choice(_AGENTS)}"'
     )
 
 
-def _worker_line(rng: random.Random) -> str:
+def _worker_line(rng: random.Random, when_ns: int) -> str:
     level = rng.choices(["debug", "info", "warn", "error"], [15, 65, 15, 5])[0]
     record = {
-        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when_ns // 1_000_000_000)),
         "level": level,
         "msg": {"error": "job failed", "warn": "retrying job"}.get(level, "job processed"),
         "job": rng.choice(_WORK),
@@ -96,6 +96,9 @@ class Demo:
         c.add_pod("flaky", containers=("app",), labels={"app": "flaky", **shop})
         c.add_job("migrate", namespace="backend", containers=("migrate",))
         c.add_cronjob("report", namespace="backend", containers=("report",), schedule="*/2 * * * *")
+        # The history below reaches back before these objects were made: date them back, as a
+        # kubelet never logs before a container starts (kubectl said AGE 5s beside older lines).
+        c.date_back(HISTORY_SECONDS + 1)
         start = time.time_ns() - HISTORY_SECONDS * 1_000_000_000
         init = c.pod("db-0", "backend").container("init-schema")
         if init is not None and init.current is not None:
@@ -140,18 +143,19 @@ class Demo:
         """Write one line somewhere (at ``ts_ns``, default now)."""
         rng = self.rng
         c = _Stamped(self.c, ts_ns)
+        when = time.time_ns() if ts_ns is None else ts_ns  # a line's own clock agrees with the kubelet's
         roll = rng.random()
         if roll < 0.45:
             pods = self.pods_of("web")
             if pods:
-                c.write(rng.choice(pods), "app", _access_line(rng))
+                c.write(rng.choice(pods), "app", _access_line(rng, when))
         elif roll < 0.55:
             pods = self.pods_of("web")
             if pods:
                 c.write(rng.choice(pods), "proxy", f"upstream latency p99={rng.randint(5, 400)}ms")
         elif roll < 0.85:
             for pod in self.pods_of("worker", "backend"):
-                c.write(pod, "app", _worker_line(rng), namespace="backend")
+                c.write(pod, "app", _worker_line(rng, when), namespace="backend")
         elif roll < 0.92:
             if self._live("db-0", "postgres", "backend"):
                 c.write(

@@ -15,6 +15,8 @@ from pystern.sandbox.faults import FaultDriver
 from pystern.sandbox.templates import label_selector, name_suffix, object_meta, pod_template, template_hash
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+REVISION_HISTORY = 10
+"""Old ReplicaSets a Deployment keeps (the API's default revisionHistoryLimit)."""
 
 
 class DeploymentDriver(FaultDriver):
@@ -51,6 +53,7 @@ class DeploymentDriver(FaultDriver):
                 "selector": label_selector(labels, match_expressions),
                 "template": pod_template(labels, containers),
                 "strategy": {"type": "RollingUpdate"},
+                "revisionHistoryLimit": REVISION_HISTORY,
             },
             "status": {
                 "observedGeneration": 1,
@@ -132,7 +135,7 @@ class DeploymentDriver(FaultDriver):
             found, key=lambda rs: int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
         )
 
-    def _start_revision(self, name: str, namespace: str) -> dict[str, Any]:
+    def _start_revision(self, name: str, namespace: str, restarted_at: str = "") -> dict[str, Any]:
         deploy = self.store.get("deployments", namespace, name)
         if deploy is None:
             raise KeyError(f"no deployment {namespace}/{name}")
@@ -145,7 +148,9 @@ class DeploymentDriver(FaultDriver):
         # A new revision means a changed pod template (here as `kubectl rollout restart` changes
         # it): kubectl finds the new ReplicaSet as the one whose template equals the Deployment's.
         template = deploy["spec"]["template"]
-        stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        stamp = restarted_at or (
+            datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        )
         annotations = {**template["metadata"].get("annotations", {}), RESTARTED_AT: stamp}
         spec = {
             **deploy["spec"],
@@ -166,6 +171,22 @@ class DeploymentDriver(FaultDriver):
             return
         sets = self._replicasets_of(name, namespace)
         counts = [len(self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])) for rs in sets]
+        # The deployment controller deletes the oldest empty ReplicaSets past the history limit
+        # (the demo rolls web every minute: `kubectl get rs` grew without end).
+        limit = int(deploy["spec"].get("revisionHistoryLimit", REVISION_HISTORY))
+        owners = {
+            rec.owner[1]
+            for rec in self.pods.values()
+            if rec.owner is not None and rec.owner[0] == "ReplicaSet"
+        }
+        empty_old = [
+            rs for rs in sets[:-1] if rs["metadata"]["name"] not in owners
+        ]  # not even a Terminating pod
+        doomed = {rs["metadata"]["name"] for rs in empty_old[: max(0, len(empty_old) - limit)]}
+        for rs_name in doomed:
+            self.store.delete("replicasets", namespace, rs_name)
+        kept = [i for i, rs in enumerate(sets) if rs["metadata"]["name"] not in doomed]
+        sets, counts = [sets[i] for i in kept], [counts[i] for i in kept]
         for rs, count in zip(sets, counts, strict=True):
             # The deployment controller scales each ReplicaSet (spec) to the pods it keeps.
             if rs["status"].get("replicas") != count or rs["spec"]["replicas"] != count:
@@ -214,9 +235,12 @@ class DeploymentDriver(FaultDriver):
         self._sync_deployment_status(name, namespace)
         return pod
 
-    def rollout(self, name: str, *, namespace: str = "default") -> dict[str, Any]:
-        """A new ReplicaSet revision whose pods replace every pod of the older ones at once."""
-        new_rs = self._start_revision(name, namespace)
+    def rollout(self, name: str, *, namespace: str = "default", restarted_at: str = "") -> dict[str, Any]:
+        """A new ReplicaSet revision whose pods replace every pod of the older ones at once.
+
+        ``restarted_at`` is the template annotation ``kubectl rollout restart`` sets (default: now).
+        """
+        new_rs = self._start_revision(name, namespace, restarted_at)
         old = [
             p
             for rs in self._replicasets_of(name, namespace)[:-1]
@@ -228,3 +252,25 @@ class DeploymentDriver(FaultDriver):
             self._rs_pod(new_rs, name)
         self._sync_deployment_status(name, namespace)
         return new_rs
+
+    def scale(self, name: str, replicas: int, *, namespace: str = "default") -> dict[str, Any]:
+        """``kubectl scale``: the newest ReplicaSet gets or loses pods (the newest go first)."""
+        deploy = self.store.get("deployments", namespace, name)
+        if deploy is None:
+            raise KeyError(f"no deployment {namespace}/{name}")
+        deploy = {**deploy, "spec": {**deploy["spec"], "replicas": replicas}}
+        self.store.put("deployments", deploy)
+        sets = self._replicasets_of(name, namespace)
+        # Every ReplicaSet's pods count (mid-rollout the older ones still have some): new pods go
+        # to the newest; scaling down takes the older ReplicaSets' pods first, then the youngest.
+        pods = [p for rs in sets for p in self._owned_pods(namespace, "ReplicaSet", rs["metadata"]["name"])]
+        for _ in range(replicas - len(pods)):
+            self._rs_pod(sets[-1], name)
+        newest = set(self._owned_pods(namespace, "ReplicaSet", sets[-1]["metadata"]["name"]))
+        keep_first = sorted(
+            pods, key=lambda p: (p in newest, -self.pods[(namespace, p)].created_ns), reverse=True
+        )
+        for pod in keep_first[replicas:]:
+            self.delete_pod(pod, namespace=namespace)
+        self._sync_deployment_status(name, namespace)
+        return deploy

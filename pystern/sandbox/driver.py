@@ -18,7 +18,7 @@ from typing import Any
 
 from pystern.sandbox.pods import Container, PodRecord, now_ns, rfc3339
 from pystern.sandbox.store import Store
-from pystern.timefmt import NS_PER_SECOND
+from pystern.timefmt import NS_PER_SECOND, parse_rfc3339_ns
 
 Owner = tuple[str, str, str]
 """(kind, name, uid) of a controlling owner."""
@@ -235,6 +235,29 @@ class PodDriver:
             return self.pods[(namespace, name)]
         except KeyError:
             raise KeyError(f"no pod {namespace}/{name}") from None
+
+    def date_back(self, seconds: float) -> None:
+        """Make every pod, container instance and other object ``seconds`` older.
+
+        For a scenario that writes history from before it built its cluster (the demo's first
+        minute): a kubelet never logs before a container started.
+        """
+        shift = int(seconds * NS_PER_SECOND)
+        for pod in self.pods.values():
+            pod.created_ns -= shift
+            for cont in pod.containers:
+                for inst in cont.instances:
+                    inst.started_ns -= shift
+                    if inst.finished_ns:
+                        inst.finished_ns -= shift
+            self._publish(pod)
+        for resource in ("deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"):
+            for obj in self.store.items(resource):
+                meta, status = dict(obj["metadata"]), dict(obj.get("status") or {})
+                for fields, key in ((meta, "creationTimestamp"), (status, "startTime")):  # a Job's startTime
+                    if fields.get(key):
+                        fields[key] = rfc3339(parse_rfc3339_ns(fields[key]) - shift)
+                self.store.put(resource, {**obj, "metadata": meta, "status": status})
 
     def _publish(self, pod: PodRecord) -> dict[str, Any]:
         return self.store.put("pods", pod.to_json())

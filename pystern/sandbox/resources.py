@@ -48,7 +48,15 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("nodes", "", "Node", False, ("no",), "node"),
     Resource("services", "", "Service", True, ("svc",), "service"),
     Resource("replicationcontrollers", "", "ReplicationController", True, ("rc",), "replicationcontroller"),
-    Resource("deployments", "apps", "Deployment", True, ("deploy",), "deployment"),
+    Resource(
+        "deployments",
+        "apps",
+        "Deployment",
+        True,
+        ("deploy",),
+        "deployment",
+        ("get", "list", "patch", "watch"),
+    ),
     Resource("replicasets", "apps", "ReplicaSet", True, ("rs",), "replicaset"),
     Resource("statefulsets", "apps", "StatefulSet", True, ("sts",), "statefulset"),
     Resource("daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset"),
@@ -116,6 +124,9 @@ def resource_list(group: str) -> dict[str, Any] | None:
             entries.append(
                 {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
             )
+        if res.name == "deployments":  # kubectl scale patches it
+            scale = {"name": "deployments/scale", "singularName": "", "namespaced": True, "kind": "Scale"}
+            entries.append({**scale, "group": "autoscaling", "version": "v1", "verbs": ["patch"]})
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

@@ -366,3 +366,15 @@ def test_env_vars_that_are_not_settings_are_ignored(env: dict[str, str]) -> None
         {"PYSTERN_CONFIG": "/nonexistent", "PYSTERN_VERSION": "true", "PYSTERN_AS": "x", "PYSTERN_X": "1"}
     )
     assert parse_invocation(["."], env).config.follow.tail_lines == -1
+
+
+def test_a_missing_config_file_names_where_its_path_came_from(env: dict[str, str], tmp_path: Path) -> None:
+    # A stale export in a shell profile gave only "config file X does not exist".
+    gone = tmp_path / "gone.yaml"
+    with pytest.raises(ConfigFileError) as info:
+        parse_invocation(["--config", str(gone), "."], env)
+    assert str(info.value) == f"config file {gone} does not exist (from --config)"
+    for variable in ("PYSTERNCONFIG", "STERNCONFIG"):
+        with pytest.raises(ConfigFileError) as info:
+            parse_invocation(["."], {**env, variable: str(gone)})
+        assert str(info.value) == f"config file {gone} does not exist (from ${variable})"

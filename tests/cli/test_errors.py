@@ -77,6 +77,10 @@ BAD = [
     (["web", "-s", "localhost:8080"], 'invalid value "localhost:8080" for --since: time: invalid duration "localhost:8080"; -s is --since, the API server is --server'),
     (["--since", "10min", "."], 'invalid value "10min" for --since: time: unknown unit "min" in duration "10min"; the units are ns, us, ms, s, m and h (e.g. 1h30m)'),
     (["--since", "10000000h", "."], 'invalid value "10000000h" for --since: time: invalid duration "10000000h"'),
+    # Past int64 nanoseconds (about 292 years) Go's ParseDuration fails; pystern accepted it.
+    (["--since", "2562048h", "."], 'invalid value "2562048h" for --since: time: invalid duration "2562048h"'),
+    (["--since", "9223372036854775808ns", "."], 'invalid value "9223372036854775808ns" for --since: time: invalid'),
+    (["--sort-window", "2562047h48m", "."], 'invalid value "2562047h48m" for --sort-window: time: invalid'),
     (["-s", "abc", "."], 'invalid value "abc" for --since: time: invalid duration "abc"'),
     (["--since", "-5m", "."], "--since must be at least 1s"),
     (["--sort-window", "x", "."], 'invalid value "x" for --sort-window'),
@@ -136,7 +140,7 @@ BAD = [
     # stern names its template "log" (template.New("log")), at parse time as when executing:
     (["--template", "{{foo .Message}}", "."], 'unable to parse template: template: log:1: function "foo" not defined'),
     (["--template-file", "/nonexistent/t.tmpl", "."], "--template-file: cannot read /nonexistent/t.tmpl: No such file or directory"),
-    (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist"),
+    (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist (from --config)"),
 ]  # fmt: skip
 
 

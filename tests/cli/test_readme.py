@@ -39,3 +39,20 @@ def test_update_replaces_only_the_block(tmp_path: Path) -> None:
 
 def test_update_appends_a_section_when_markers_are_missing() -> None:
     assert updated("# x\n") == f"# x\n\n## Flags\n\n{flag_block()}\n"
+
+
+# Flags of other programs the README quotes: kubectl's, pystern-sandbox's, bench/'s, ruff's.
+OTHER_PROGRAMS_FLAGS = {
+    "all-containers", "follow", "prefix", "previous", "replicas",  # kubectl logs, kubectl scale
+    "host", "port", "scenario", "tls",  # pystern-sandbox (--kubeconfig and --token are pystern's too)
+    "quick", "rounds", "realtime", "minutes",  # bench/run.py, bench/soak.py
+    "check",  # ruff format --check
+}  # fmt: skip
+
+
+def test_every_flag_the_readme_names_exists() -> None:
+    # The README once promised a --connect-timeout that pystern never had.
+    import re
+
+    named = set(re.findall(r"(?<![\w-])--([a-z][a-z0-9-]*)", README.read_text(encoding="utf-8")))
+    assert named - {flag.name for flag in FLAGS} - OTHER_PROGRAMS_FLAGS == set()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pystern.errors import ApiError
+from pystern.errors import ApiError, KubeconfigError
 from pystern.kube import connect, credentials
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
@@ -97,3 +97,65 @@ async def test_a_renewed_plugin_certificate_is_used_for_new_connections(
         await tls_sandbox.restart(down_for=0.0)  # old connections go
         assert [p.name for p in (await cluster.list_pods("default", "", "")).pods] == ["a"]
     assert (tmp_path / "runs").read_text() == "2"
+
+
+def test_an_encrypted_client_key_is_one_error_line_not_a_passphrase_prompt(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # OpenSSL asks for the passphrase on the terminal (or stdin) when no password callback is
+    # given: pystern waited for typing. kubectl refuses such keys ("failed to parse private key").
+    import subprocess
+
+    from cryptography.hazmat.primitives import serialization
+
+    cert, key = tls_sandbox.issue_client_cert("erin")
+    locked = serialization.load_pem_private_key(key, password=None).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"secret"),
+    )
+    (tmp_path / "a.crt").write_bytes(cert)
+    (tmp_path / "a.key").write_bytes(locked)
+    path = write(tmp_path / "k", _config(tls_sandbox, {"client-certificate": "a.crt", "client-key": "a.key"}))
+    done = subprocess.run(
+        [sys.executable, "-m", "pystern", "--kubeconfig", str(path), ".", "--no-follow"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # no controlling terminal for OpenSSL to prompt on
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        'pystern: error: client key of user "sandbox" is encrypted with a passphrase; '
+        "pystern, like kubectl, needs an unencrypted key\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        # OpenSSL's own words were "[SSL] PEM lib (_ssl.c:3905)" and "key values mismatch".
+        ("cert", "the certificate or the key is not valid PEM"),
+        ("key", "the certificate or the key is not valid PEM"),
+        ("other-key", "the key does not belong to the certificate"),
+    ],
+)
+async def test_an_unusable_client_certificate_says_why_in_words(
+    tls_sandbox: Sandbox, tmp_path: Path, broken: str, reason: str
+) -> None:
+    cert, key = tls_sandbox.issue_client_cert("frank")
+    if broken == "cert":
+        cert = b"garbage"
+    elif broken == "key":
+        key = b"garbage"
+    else:
+        key = tls_sandbox.issue_client_cert("grace")[1]
+    user = {
+        "client-certificate-data": base64.b64encode(cert).decode(),
+        "client-key-data": base64.b64encode(key).decode(),
+    }
+    path = write(tmp_path / "k", _config(tls_sandbox, user))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == f'client certificate/key of user "sandbox" cannot be used: {reason}'

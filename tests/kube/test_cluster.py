@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import io
 import os
 import socket
 import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from aiohttp import web
 
 from pystern.errors import ApiError, ConnectionFailed, ConnectionLost, KubeconfigError, WatchExpired
 from pystern.kube import cluster as cluster_module
@@ -526,3 +529,76 @@ async def test_a_list_whose_continue_expired_is_read_again_whole(
     listed = await cluster.list_pods("default", "", "")
     assert [p.name for p in listed.pods] == [f"p{i}" for i in range(5)]
     assert listed.resource_version == str(sandbox.cluster.store.rv)
+
+
+@contextlib.asynccontextmanager
+async def _front(answer: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> AsyncIterator[str]:
+    """A server that is not an API server (an SSO proxy, an ingress) answering every GET; its URL."""
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_redirect_to_a_server_that_cannot_be_reached_names_where_it_led() -> None:
+    # A front (an SSO proxy, a moved endpoint) that redirects: the connection that fails is the
+    # redirect's, and naming the API server's URL sent users looking at the wrong machine.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://127.0.0.1:{closed}/login")
+
+    async with _front(moved) as url:
+        with pytest.raises(ConnectionFailed) as caught:
+            await connect(Connection(server=url, connect_timeout=2))
+    assert str(caught.value) == (
+        f"cannot connect to 127.0.0.1:{closed}, where the server {url} redirected: Connection refused"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        # An ingress or proxy in front of the API server: the page alone was the whole error.
+        (502, "<html><body>502 Bad Gateway</body></html>", "the server answered 502 Bad Gateway: <html>"),
+        (404, "404 page not found\n", "the server answered 404 Not Found: 404 page not found"),
+        (401, "<html>Unauthorized</html>", "You must be logged in to the server (Unauthorized)"),
+    ],
+)
+async def test_an_error_answer_that_is_no_status_names_the_http_status(
+    status: int, body: str, message: str
+) -> None:
+    async def page(request: web.Request) -> web.Response:
+        if request.path == "/version":
+            return web.json_response({"major": "1", "minor": "32"})
+        return web.Response(status=status, text=body, content_type="text/html")
+
+    async with _front(page) as url, await connect(Connection(server=url, connect_timeout=2)) as kube:
+        with pytest.raises(ApiError) as caught:
+            await kube.list_pods("default", "", "")
+    assert str(caught.value).startswith(message)
+    assert caught.value.status == status
+
+
+async def test_a_refused_list_of_every_namespace_suggests_naming_namespaces(
+    sandbox: Sandbox, cluster: KubeCluster
+) -> None:
+    # Users with rights in their own namespaces meet this with -A; the API server's message
+    # alone ("... at the cluster scope") did not say what to do instead.
+    sandbox.cluster.forbid("")
+    with pytest.raises(ApiError) as caught:
+        await cluster.list_pods(None, "", "")
+    assert caught.value.status == 403
+    assert str(caught.value) == (
+        'pods is forbidden: User "sandbox-user" cannot list resource "pods" in API group "" at the cluster '
+        "scope; tailing every namespace (-A) needs that right: name the namespaces you may read with -n"
+    )
+    await cluster.list_pods("default", "", "")  # one namespace is still allowed

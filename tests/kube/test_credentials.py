@@ -197,3 +197,16 @@ async def test_a_failed_early_renewal_keeps_a_token_that_has_not_expired(
             with pytest.raises(KubeconfigError, match="failed with exit code 1: SSO session expired"):
                 await cluster.list_pods("default", "", "")
     assert "SSO session expired; run sso login\n" in err.getvalue()
+
+
+async def test_a_token_with_a_line_break_is_one_error_line(sandbox: Sandbox, tmp_path: Path) -> None:
+    # `token: |` in YAML keeps a final newline; aiohttp refused the header with a ValueError,
+    # which reached the user as an 'internal error'. kubectl refuses it too.
+    doc = sandbox.kubeconfig_dict()
+    doc["users"][0]["user"] = {"token": sandbox.token + "\n"}
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        "the bearer token holds a line break or a NUL character, which an HTTP header cannot carry"
+    )

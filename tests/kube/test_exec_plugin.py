@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from pystern import errors
+from pystern.errors import KubeconfigError
 from pystern.kube import connect
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
@@ -137,3 +141,29 @@ async def test_interactive_plugins_of_several_contexts_take_turns(
     assert code == 0, err
     turns = log.read_text().split()[0::2]
     assert turns == ["start", "end", "start", "end"], log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("exec_config", "message"),
+    [
+        # The OS cuts at the NUL: "tr\0ue" ran `tr`, which complained about its operands.
+        ({"command": "tr\0ue"}, 'credential plugin "tr^@ue" of user "sandbox": command holds a NUL'),
+        ({"command": "true", "args": ["a\0b"]}, 'credential plugin "true" of user "sandbox": args hold'),
+        ({"command": "true", "env": [{"name": "A", "value": "\0"}]}, ": env holds a NUL character"),
+        ({"command": "true", "env": [{"name": "A=B", "value": "b"}]}, ": env name 'A=B' holds '='"),
+        # kubectl: 'exec plugin: invalid apiVersion' (client-go knows only v1 and v1beta1 now).
+        (
+            {"command": "true", "apiVersion": "client.authentication.k8s.io/v1alpha1"},
+            "apiVersion 'client.authentication.k8s.io/v1alpha1' is not client.authentication.k8s.io/v1 or",
+        ),
+    ],
+)
+async def test_an_exec_config_the_os_or_client_go_refuses_is_one_error(
+    sandbox: Sandbox, tmp_path: Path, exec_config: dict[str, Any], message: str
+) -> None:
+    doc = sandbox.kubeconfig_dict()
+    doc["users"][0]["user"] = {"exec": {"apiVersion": EXEC_API, **exec_config}}
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)), stderr=io.StringIO())
+    assert message in errors.escape_text(str(info.value))

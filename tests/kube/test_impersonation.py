@@ -41,6 +41,11 @@ async def test_requests_act_as_the_impersonated_user(sandbox: Sandbox, tmp_path:
         pytest.param({"as": 3}, 'as of user "sandbox" must be a string', id="as-not-string"),
         pytest.param({"as": "v", "as-groups": "team"}, "as-groups of user", id="groups-not-list"),
         pytest.param({"as": "v", "as-user-extra": {"k": "v"}}, "as-user-extra of user", id="extra-not-lists"),
+        # aiohttp refused these headers with a ValueError, shown as an 'internal error'.
+        pytest.param({"as": "a\nb"}, 'as of user "sandbox" holds a line break', id="as-line-break"),
+        pytest.param({"as": "v", "as-groups": ["g\r"]}, "as-groups of user .* holds a line", id="group-cr"),
+        pytest.param({"as": "v", "as-uid": "u\x00"}, "as-uid of user .* a NUL character", id="uid-nul"),
+        pytest.param({"as": "v", "as-user-extra": {"k": ["\n"]}}, "as-user-extra of user", id="extra-lf"),
     ],
 )
 async def test_malformed_impersonation_is_one_line(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,3 +257,82 @@ def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
     message = str(info.value)
     assert message.startswith(f'context "{"n" * 100}..." does not exist in the kubeconfig (known: ctx-0000, ')
     assert len(message) < 500, len(message)
+
+
+@pytest.mark.parametrize(
+    ("server", "reason"),
+    [
+        ("https://[::1", "is not a valid URL (Invalid IPv6 URL)"),  # was an 'internal error'
+        ("https://", "has no host"),  # was 'cannot connect to the server https://https:'
+        ("https://a:99999", "is not a valid URL (Port out of range 0-65535)"),
+        ("https://a:http", "is not a valid URL (Port could not be cast to integer value as 'http')"),
+    ],
+)
+def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str, reason: str) -> None:
+    path = write(tmp_path / "k", kubeconfig({"c": {"server": server}}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert str(info.value) == f'the server URL "{server}" of cluster "c" {reason}'
+    with pytest.raises(KubeconfigError, match=" of --server "):
+        resolve(Connection(kubeconfig=str(path), server=server), None, {})
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "what"),
+    [
+        ({"certificate-authority": "/tmp/a\0b"}, {}, 'certificate-authority of cluster "c"'),
+        ({}, {"client-certificate": "/tmp/a\0b", "client-key": "/tmp/k"}, 'client-certificate of user "u"'),
+        ({}, {"tokenFile": "/tmp/a\0b"}, 'tokenFile of user "u"'),
+    ],
+)
+def test_a_file_path_holding_a_nul_is_one_error(
+    tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], what: str
+) -> None:
+    # open() raises ValueError for it, which reached the user as an 'internal error'.
+    path = write(
+        tmp_path / "k",
+        kubeconfig(
+            {"c": {"server": "https://a", **cluster}}, {"u": user}, {"x": {"cluster": "c", "user": "u"}}, "x"
+        ),
+    )
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert str(info.value) == f"cannot read {what} /tmp/a\0b: the path holds a NUL character"
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "context", "message"),
+    [
+        # Each was silently ignored: no CA (then 'certificate ... is not trusted'), no token (then
+        # 'Unauthorized'), the namespace "default", a cluster "has no server defined".
+        (
+            {"certificate-authority": 5},
+            {},
+            {},
+            'certificate-authority of cluster "c" must be a string, not a number',
+        ),
+        ({}, {"token": 123456}, {}, 'token of user "u" must be a string, not a number'),
+        ({}, {}, {"namespace": ["a"]}, 'namespace of context "x" must be a string, not a list'),
+        ({"server": 5}, {}, {}, 'server of cluster "c" must be a string, not a number'),
+        ({"proxy-url": True}, {}, {}, 'proxy-url of cluster "c" must be a string, not true/false'),
+        # A quoted "yes" is no bool: it turned verification on, not off.
+        (
+            {"insecure-skip-tls-verify": "yes"},
+            {},
+            {},
+            'insecure-skip-tls-verify of cluster "c" must be true or false',
+        ),
+    ],
+)
+def test_a_kubeconfig_field_of_the_wrong_type_is_named(
+    tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], context: dict[str, Any], message: str
+) -> None:
+    doc = kubeconfig(
+        {"c": {"server": "https://a", **cluster}},
+        {"u": {"token": "t", **user}},
+        {"x": {"cluster": "c", "user": "u", **context}},
+        "x",
+    )
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(write(tmp_path / "k", doc))), None, {})
+    assert str(info.value) == message

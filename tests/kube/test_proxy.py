@@ -220,3 +220,48 @@ async def test_a_refused_proxy_scheme_is_named_without_its_password(
     with pytest.raises(KubeconfigError) as info:
         await connect(Connection(kubeconfig=str(path)))
     assert str(info.value).startswith('the proxy "socks5://127.0.0.1:1080" from $HTTP_PROXY: ')
+
+
+@pytest.mark.parametrize(
+    ("proxy", "reason"),
+    [
+        # Each was an 'internal error: ValueError', a 'not valid' blamed on the server URL, a
+        # failure named as a redirect of the server, or no proxy at all.
+        ("http://[::1", "is not a valid URL (Invalid IPv6 URL)"),
+        ("http://me:pw@p:99999", "is not a valid URL (Port out of range 0-65535)"),
+        ("http://", "has no host"),
+        ("garbage words", "is not a valid URL (a space in its host)"),
+    ],
+)
+async def test_a_proxy_url_that_does_not_parse_is_named(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: str, reason: str
+) -> None:
+    doc = sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["proxy-url"] = proxy
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    shown = proxy.replace("me:pw@", "") if "://" in proxy else "http://" + proxy
+    assert str(info.value) == f'proxy-url "{shown}" of cluster "sandbox" {reason}'
+    del doc["clusters"][0]["cluster"]["proxy-url"]
+    doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("127.0.0.1", "api.cluster.invalid")
+    write(path, doc)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == f'the proxy "{shown}" from $HTTP_PROXY {reason}'
+
+
+async def test_a_proxy_whose_name_does_not_resolve_is_named_as_the_proxy(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # aiohttp reports a proxy's DNS failure as a plain connector error: it was named as a
+    # redirect of the server ("cannot connect to proxy.invalid:3128, where the server ... redirected").
+    doc = sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["proxy-url"] = "http://me:s3cret@proxy.invalid:3128"
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(ConnectionFailed) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value).startswith(
+        f"cannot connect to the proxy http://proxy.invalid:3128 (for the server {sandbox.url}): "
+    )

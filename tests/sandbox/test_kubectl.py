@@ -524,3 +524,85 @@ async def test_an_unserved_method_is_a_status_kubectl_can_show(kubectl: Kubectl)
         code, _, err = await kubectl.run(*args)
         assert code == 1
         assert "the server does not allow this method on the requested resource" in err, err
+
+
+def _live_pods(c: object, prefix: str) -> set[str]:
+    pods = c.pods  # type: ignore[attr-defined]
+    return {name for (_, name), rec in pods.items() if name.startswith(prefix) and not rec.deleting_ns}
+
+
+async def test_rollout_restart_replaces_the_pods_through_a_new_replicaset(kubectl: Kubectl) -> None:
+    # What a user tries by hand beside `pystern deploy/web` (it was refused: MethodNotAllowed).
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=2)
+    before = _live_pods(c, "web-")
+    code, out, err = await kubectl.run("rollout", "restart", "deployment/web")
+    assert (code, out) == (0, "deployment.apps/web restarted\n"), err
+    after = _live_pods(c, "web-")
+    assert len(after) == 2
+    assert not after & before
+    code, out, err = await kubectl.run("rollout", "status", "deployment/web", "--timeout=10s")
+    assert code == 0, err
+    assert 'deployment "web" successfully rolled out' in out
+    code, out, err = await kubectl.run(
+        "get", "deploy", "web", "-o", "jsonpath={.spec.template.metadata.annotations}"
+    )
+    assert "kubectl.kubernetes.io/restartedAt" in out, err
+
+
+async def test_scale_changes_the_number_of_pods(kubectl: Kubectl) -> None:
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=3)
+    code, out, err = await kubectl.run("scale", "deployment/web", "--replicas=1")
+    assert (code, out) == (0, "deployment.apps/web scaled\n"), err
+    assert len(_live_pods(c, "web-")) == 1
+    code, out, err = await kubectl.run("scale", "deployment/web", "--replicas=4")
+    assert (code, out) == (0, "deployment.apps/web scaled\n"), err
+    assert len(_live_pods(c, "web-")) == 4
+    code, out, err = await kubectl.run("get", "deploy", "web", "--no-headers")
+    assert out.split()[1:3] == ["4/4", "4"], err
+    code, out, err = await kubectl.run("scale", "deployment/nope", "--replicas=1")
+    assert code == 1
+    assert 'deployments.apps "nope" not found' in err
+
+
+async def test_a_deployment_keeps_ten_old_replicasets(kubectl: Kubectl) -> None:
+    # The demo rolls web every minute: without the controller's revisionHistoryLimit (10),
+    # `kubectl get rs` grew by one ReplicaSet a minute for as long as the demo ran.
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=1)
+    for _ in range(13):
+        c.rollout("web")
+    code, out, err = await kubectl.run("get", "rs", "--no-headers")
+    assert code == 0, err
+    assert len(out.splitlines()) == 11  # the current one and ten old ones
+    code, out, err = await kubectl.run("get", "deploy", "web", "-o", "jsonpath={.spec.revisionHistoryLimit}")
+    assert out == "10", err
+    code, out, err = await kubectl.run("rollout", "history", "deployment/web")
+    assert code == 0, err
+    revisions = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+    assert revisions == [str(n) for n in range(4, 15)]
+
+
+async def test_a_patch_the_sandbox_does_not_apply_is_refused_by_name(kubectl: Kubectl) -> None:
+    kubectl.sb.cluster.add_deployment("web", replicas=1)
+    for patch in ('{"spec":{"template":5}}', '{"spec":{"paused":true}}', '{"metadata":{"labels":{"a":"b"}}}'):
+        code, _, err = await kubectl.run("patch", "deployment", "web", "-p", patch)
+        assert code == 1, err
+        assert "the sandbox applies only a rollout restart or a replica count" in err, err
+
+
+async def test_scale_during_a_rolling_update_counts_every_replicaset(kubectl: Kubectl) -> None:
+    # The demo rolls web one pod a minute: `kubectl scale --replicas=0` then left the pods of the
+    # older ReplicaSet running (only the newest one was scaled).
+    c = kubectl.sb.cluster
+    c.add_deployment("web", replicas=3)
+    c.rolling_step("web")  # two pods in the old ReplicaSet, one in the new
+    code, out, err = await kubectl.run("scale", "deployment/web", "--replicas=0")
+    assert (code, out) == (0, "deployment.apps/web scaled\n"), err
+    assert _live_pods(c, "web-") == set()
+    code, out, err = await kubectl.run("scale", "deployment/web", "--replicas=2")
+    assert code == 0, err
+    assert len(_live_pods(c, "web-")) == 2
+    code, out, err = await kubectl.run("get", "deploy", "web", "--no-headers")
+    assert out.split()[1:3] == ["2/2", "2"], err

@@ -111,3 +111,39 @@ async def test_cronjob_keeps_three_finished_jobs(sandbox: Sandbox) -> None:
     assert len(jobs) == 4  # every name distinct, no job replaced by a namesake
     pods_of = {rec.labels["job-name"] for rec in c.pods.values()}
     assert pods_of == jobs
+
+
+async def test_the_demos_history_starts_after_its_pods_and_containers(sandbox: Sandbox) -> None:
+    # The demo writes a minute of history when it starts: its pods must look that old, as a
+    # kubelet never logs before a container starts (kubectl get pods said AGE 5s beside
+    # log lines a minute old), and a line's own clock (access logs, JSON ts) agrees with it.
+    import datetime
+    import re
+
+    from pystern.timefmt import parse_rfc3339_ns
+
+    demo = Demo(sandbox.cluster, seed=1)
+    demo.setup()
+    c = sandbox.cluster
+    for (ns, name), rec in c.pods.items():
+        pod = c.store.get("pods", ns, name)
+        assert pod is not None
+        created = parse_rfc3339_ns(pod["metadata"]["creationTimestamp"])
+        for cont in rec.containers:
+            if cont.current is None:
+                continue
+            for line in c.log_of(name, cont.name, namespace=ns).splitlines():
+                stamp, _, text = line.partition(b" ")
+                ts = parse_rfc3339_ns(stamp.decode())
+                assert ts >= created // 10**9 * 10**9, (name, cont.name, line)
+                assert ts >= cont.current.started_ns // 10**9 * 10**9, (name, cont.name, line)
+                own = re.search(rb"\[(\d\d/\w+/\d{4}:\d\d:\d\d:\d\d) \+0000\]", text)
+                if own:
+                    when = datetime.datetime.strptime(own.group(1).decode(), "%d/%b/%Y:%H:%M:%S")
+                    assert abs(when.replace(tzinfo=datetime.UTC).timestamp() - ts / 1e9) < 1, line
+    deploy = c.store.get("deployments", "default", "web")
+    assert deploy is not None
+    assert parse_rfc3339_ns(deploy["metadata"]["creationTimestamp"]) <= created
+    job = c.store.get("jobs", "backend", "migrate")
+    assert job is not None
+    assert parse_rfc3339_ns(job["status"]["startTime"]) <= created  # kubectl's DURATION

@@ -279,6 +279,7 @@ async def test_discovery(api: Api) -> None:
     apps = await api.json("/apis/apps/v1")
     assert {r["name"] for r in apps["resources"]} == {  # type: ignore[attr-defined]
         "deployments",
+        "deployments/scale",
         "replicasets",
         "statefulsets",
         "daemonsets",
