@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,9 +34,17 @@ _HEARD = frozenset(("ADDED", "MODIFIED", "DELETED", "BOOKMARK"))
 
 
 def _broken(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """Why a long response broke, in words a user can act on (aiohttp's own text names its parser)."""
     if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
         return "no data before the read timeout"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the connection was closed in the middle of the answer"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection"
+    errno = getattr(exc, "errno", None)
+    if isinstance(exc, OSError) and errno:
+        return os.strerror(errno)  # "Connection reset by peer", not "[Errno 104] ..."
+    text = str(exc) or type(exc).__name__
     return " ".join(text.split())
 
 

@@ -326,3 +326,27 @@ async def test_a_tail_waits_out_refused_credentials_and_resumes_when_they_work_a
         await asyncio.sleep(0.3)  # room for repeats to show up
     assert sink.messages() == [b"before", b"during", b"after"]
     assert not sink.kinds(NoticeKind.GAVE_UP)
+
+
+async def test_a_broken_stream_is_reported_in_words_not_in_the_http_librarys(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    """A body cut short and a closed connection read as what happened; aiohttp's text named its
+    parser ("Response payload is not completed: <TransferEncodingError: 400, ...>")."""
+    sb = sandbox.cluster
+    sb.add_pod("web")
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await streams_open(sandbox, 1)
+        sb.write("web", "app", "one")
+        await eventually(lambda: len(sink.lines) == 1, what="the first line")
+        sb.break_log_streams("reset", mid_line=True)
+        sb.break_watches("reset")
+        await eventually(lambda: len(sink.kinds(NoticeKind.RETRYING)) >= 2, what="both notices")
+    texts = sorted(n.text for n in sink.kinds(NoticeKind.RETRYING))
+    assert texts[0].startswith(
+        "log stream of default/web app broke: the connection was closed in the middle of the answer;"
+    ), texts
+    assert texts[1].startswith(
+        "watching pods in namespace default: pod watch broke: the connection was closed in the middle"
+    ), texts
