@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pystern.errors import ApiError, ConnectionLost, WatchExpired
+from pystern.kube.answers import api_error
 from pystern.kube.deferredca import aiohttp
 from pystern.kube.objects import MalformedObject, parse_pod
-from pystern.kube.transport import Query, Transport, api_error
+from pystern.kube.transport import Query, Transport
 from pystern.model import EventType, PodEvent
 
 __all__ = ["MAX_EVENT_BYTES", "EmptyStream", "LogChunks", "PodWatch"]

@@ -19,12 +19,11 @@ Deliberate differences from kubernetes_asyncio's ``RESTClientObject``:
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import os
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
 
 from pystern.errors import (
@@ -33,9 +32,9 @@ from pystern.errors import (
     ConnectionLost,
     KubeconfigError,
     UntrustedCertificate,
-    WatchExpired,
     escape_text,
 )
+from pystern.kube.answers import api_error, date_ns, retry_after_of
 from pystern.kube.credentials import Credentials
 from pystern.kube.deferredca import aiohttp
 from pystern.kube.kubeconfig import KubeTarget
@@ -44,7 +43,7 @@ from pystern.kube.ratelimit import TokenBucket
 from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
 from pystern.options import Connection
 
-__all__ = ["Transport", "api_error"]
+__all__ = ["Transport"]
 
 ONESHOT_READ_TIMEOUT = 60.0
 MAX_RETRIES = 3
@@ -64,55 +63,6 @@ def _reason_of(exc: BaseException) -> str:
         return str(os_error.strerror)
     text = str(exc)
     return text.split(": ", 1)[-1] if text else type(exc).__name__
-
-
-def api_error(status: int, http_reason: str, body: bytes, retry_after: float | None = None) -> ApiError:
-    """Turn a non-2xx answer (ideally a ``Status`` JSON body) into ``ApiError``."""
-    reason, message = "", ""
-    try:
-        doc = json.loads(body) if body else None
-    except ValueError:
-        doc = None
-    if isinstance(doc, dict) and (doc.get("kind") == "Status" or "message" in doc):
-        reason = str(doc.get("reason") or "")
-        message = str(doc.get("message") or "")
-        details = doc.get("details")
-        if retry_after is None and isinstance(details, dict):
-            seconds = details.get("retryAfterSeconds")
-            if isinstance(seconds, int | float) and seconds > 0:
-                retry_after = float(seconds)
-    elif body and status != 401:
-        # Not the API server's Status (an ingress's or proxy's page): the page alone did not
-        # say that it was an HTTP error, nor which.
-        text = " ".join(body.decode("utf-8", "replace").split())[:300]
-        message = f"the server answered {status} {http_reason}: {text}" if text else ""
-    if not reason:
-        reason = http_reason or ""
-    if status == 401 and message in ("", "Unauthorized"):
-        message = "You must be logged in to the server (Unauthorized)"
-    if not message:
-        message = f"the server answered {status} {http_reason}".strip()
-    cls = WatchExpired if status == 410 else ApiError
-    return cls(status, reason, message, retry_after=retry_after)
-
-
-def _date_ns(value: str) -> int:
-    """An HTTP ``Date`` header (whole seconds) -> epoch nanoseconds; 0 when absent or unreadable."""
-    try:
-        return int(email.utils.parsedate_to_datetime(value).timestamp()) * 1_000_000_000
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return 0
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 class Transport:
@@ -261,7 +211,7 @@ class Transport:
                 if await self.credentials.renew(generation):
                     self.log(1, "credentials renewed after 401 Unauthorized; retrying")
                     continue
-            retry_after = _retry_after(resp.headers)
+            retry_after = retry_after_of(resp.headers)
             retryable = resp.status == 429 or (resp.status >= 500 and retry_after is not None)
             if retryable and retries < MAX_RETRIES:
                 retries += 1
@@ -388,7 +338,7 @@ class Transport:
             resp.release()
         self.log_body(body)
         try:
-            return json.loads(body), _date_ns(resp.headers.get("Date", ""))
+            return json.loads(body), date_ns(resp.headers.get("Date", ""))
         except ValueError as exc:
             what = "an empty body" if not body.strip() else "invalid JSON"
             raise ApiError(resp.status, "BadResponse", f"the server sent {what} for {path}") from exc
