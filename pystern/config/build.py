@@ -142,7 +142,9 @@ def _sgr(item: str, name: str) -> str:
     # leading zeros pass, and so does any number up to 2**31-1), so "33; 4" works; the terminal
     # gets the numbers alone, "33;4".  A minus sign stays refused: "\x1b[-1m" is no SGR sequence.
     parts = [part.strip() for part in item.split(";")]
-    if not all(_SGR_NUMBER.match(part) and int(part) < 2**31 for part in parts):
+    # Length first: int() of more than 4300 digits raises ValueError (Python's own limit).
+    fits = (_SGR_NUMBER.match(part) and len(part.lstrip("+0")) <= 10 and int(part) < 2**31 for part in parts)
+    if not all(fits):
         raise UsageError(
             f'invalid value "{shorten(item.strip())}" for --{name}: expected SGR numbers separated by ";" '
             "(e.g. 91 or 38;2;255;97;136; at most 2147483647)",
