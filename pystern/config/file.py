@@ -178,6 +178,9 @@ def parse_config_text(text: str, path: Path) -> ConfigFile:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigFileError(f"config file {path} is not valid YAML: {problem}{where}") from None
+    except ValueError:
+        # PyYAML's int() of a number over Python's 4300-digit limit; no flag takes such a number.
+        raise ConfigFileError(f"config file {path} holds a number too long to read") from None
     if data is None:
         return ConfigFile(path=path)
     if isinstance(data, dict):

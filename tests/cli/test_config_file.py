@@ -412,3 +412,10 @@ def test_other_floats_are_refused_for_integer_flags_as_go_prints_them(
     path = write(tmp_path / "c.yaml", text + "\n")
     with pytest.raises(ConfigFileError, match=re.escape(f'invalid value {shown} for "tail"')):
         parse_invocation(["--config", str(path), "."], env)
+
+
+def test_a_number_too_long_for_python_is_one_error(env: dict[str, str], tmp_path: Path) -> None:
+    # PyYAML's int() hits Python's 4300-digit limit with a ValueError, which was an internal error.
+    path = write(tmp_path / "c.yaml", "tail: " + "9" * 5000 + "\n")
+    with pytest.raises(ConfigFileError, match="too long"):
+        parse_invocation(["--config", str(path), "."], env)
