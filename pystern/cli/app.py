@@ -163,15 +163,18 @@ async def _connect_all(
     return list(clusters), list(unreachable)
 
 
-def _where(config: Config, clusters: Sequence[Cluster]) -> str:
-    """The namespaces a run looks in, for ``--verbosity 1`` (the connection line gives the context's)."""
+def _where(config: Config, clusters: Sequence[Cluster], source: str) -> str:
+    """The namespaces a run looks in, for ``--verbosity 1`` (the connection line gives the context's).
+
+    ``source`` says where ``-n``/``-A`` was set (``Invocation.namespace_source``).
+    """
     sel = config.selection
     if sel.all_namespaces:
-        return "all namespaces (-A)"
+        return f"all namespaces ({source})"
     namespaces = sel.namespaces or tuple(dict.fromkeys(c.default_namespace for c in clusters))
     names = ", ".join(f'"{ns}"' for ns in namespaces)
     plural = "namespaces" if len(namespaces) > 1 else "namespace"
-    return f"{plural} {names} " + ("(from -n)" if sel.namespaces else "(the context's)")
+    return f"{plural} {names} " + (f"({source})" if sel.namespaces else "(the context's)")
 
 
 def _say(stream: TextIO, line: str) -> None:
@@ -185,7 +188,7 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
     async with contextlib.AsyncExitStack() as stack:
         clusters, unreachable = await _connect_all(config, io, stack)
         if config.connection.verbosity >= 1:
-            _say(io.stderr, f"pystern: tailing {_where(config, clusters)}")
+            _say(io.stderr, f"pystern: tailing {_where(config, clusters, invocation.namespace_source)}")
         if invocation.prompt and not config.selection.resource:
             config = await _prompt_selector(config, clusters, io)
         from pystern.kube.workloads import resolve_workload

@@ -53,6 +53,8 @@ class Invocation:
     """One-line warnings for stderr (unknown config keys, argument pitfalls)."""
     notes: tuple[str, ...] = ()
     """Lines for stderr at ``--verbosity 1`` and up."""
+    namespace_source: str = "from -n"
+    """Where ``-n``/``-A`` was set, for ``--verbosity 1``: ``-n``, ``-A``, the file or a variable."""
 
 
 def _pitfalls(args: ParsedArgs, query: str) -> list[str]:
@@ -133,6 +135,17 @@ def _demo_wanted(merged: dict[str, Value], origin: Mapping[str, str]) -> bool:
     return True
 
 
+def _namespace_source(origin: Mapping[str, str], all_namespaces: bool) -> str:
+    """Where the namespaces (or ``-A``) came from, in the words ``--verbosity 1`` uses."""
+    name = "all-namespaces" if all_namespaces else "namespace"
+    came_from = origin.get(name)
+    if came_from == "file":
+        return "from the config file"
+    if came_from == "env":
+        return f"from ${env_name(BY_NAME[name])}"
+    return "-A" if all_namespaces else "from -n"
+
+
 def _file_error(exc: UsageError, key: str, path: Path) -> ConfigFileError:
     return ConfigFileError(f'invalid value for "{key}" in config file {path}: {exc}', flag=key)
 
@@ -201,6 +214,7 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         config_file=file.path,
         warnings=(*file.warnings, *_pitfalls(args, query), *_template_pitfall(config.output.template)),
         notes=tuple(notes),
+        namespace_source=_namespace_source(origin, config.selection.all_namespaces),
     )
 
 

@@ -138,13 +138,16 @@ def _condition(text: str) -> tuple[str, str] | None:
 
 
 def _sgr(item: str, name: str) -> str:
-    # stern trims each number (strings.TrimSpace, then strconv.ParseInt: a '+' sign and leading
-    # zeros pass), so "33; 4" works; the terminal gets the numbers alone, "33;4".
+    # stern trims each number (strings.TrimSpace, then strconv.ParseInt(s, 10, 32): a '+' sign and
+    # leading zeros pass, and so does any number up to 2**31-1), so "33; 4" works; the terminal
+    # gets the numbers alone, "33;4".  A minus sign stays refused: "\x1b[-1m" is no SGR sequence.
     parts = [part.strip() for part in item.split(";")]
-    if not all(_SGR_NUMBER.match(part) and int(part) <= 255 for part in parts):
+    # Length first: int() of more than 4300 digits raises ValueError (Python's own limit).
+    fits = (_SGR_NUMBER.match(part) and len(part.lstrip("+0")) <= 10 and int(part) < 2**31 for part in parts)
+    if not all(fits):
         raise UsageError(
             f'invalid value "{shorten(item.strip())}" for --{name}: expected SGR numbers separated by ";" '
-            "(e.g. 91 or 38;2;255;97;136)",
+            "(e.g. 91 or 38;2;255;97;136; at most 2147483647)",
             flag=name,
         )
     return ";".join(str(int(part)) for part in parts)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
 from pystern.errors import ConfigFileError, UsageError, not_utf8, shorten
+from pystern.gotemplate.gofloat import format_shortest
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,9 @@ def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bo
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$")
+"""yaml.v3's float pattern; it drops underscores first, as PyYAML's float constructor does."""
 _YAML11_BOOLS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
 
 
@@ -95,6 +99,9 @@ def _loader() -> type:
     Loader.add_implicit_resolver(
         _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
     )
+    # YAML 1.2 floats need no dot and no exponent sign (`1e3`, `2.5E2`), PyYAML's 1.1 ones do.
+    # Appended, so that the int resolver, tried first, still takes whole numbers like `10`.
+    Loader.add_implicit_resolver(_FLOAT_TAG, _YAML12_FLOAT, list("-+0123456789."))
     return Loader
 
 
@@ -102,7 +109,11 @@ def _text(value: object) -> str | None:
     """A YAML scalar as the text a user would have typed on the command line."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | str | dt.date):
+    if isinstance(value, float):
+        # stern sets a flag from fmt.Sprint(value): 1000.0 is "1000" (so `tail: 1e3` works) and
+        # 1e6 is "1e+06" (which an integer flag refuses, as in stern).
+        return format_shortest(value)
+    if isinstance(value, int | str | dt.date):
         return str(value)
     return None
 
@@ -167,6 +178,9 @@ def parse_config_text(text: str, path: Path) -> ConfigFile:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigFileError(f"config file {path} is not valid YAML: {problem}{where}") from None
+    except ValueError:
+        # PyYAML's int() of a number over Python's 4300-digit limit; no flag takes such a number.
+        raise ConfigFileError(f"config file {path} holds a number too long to read") from None
     if data is None:
         return ConfigFile(path=path)
     if isinstance(data, dict):

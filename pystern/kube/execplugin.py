@@ -119,6 +119,13 @@ class ExecPlugin:
             raise KubeconfigError(
                 f"{what}: apiVersion {shorten(self.api_version, 60)!r} is not {API_VERSIONS[0]} or v1beta1"
             )
+        # client-go (clientcmd's defaults and validation) fills in IfAvailable for v1beta1 only:
+        # a v1 plugin must say whether it wants the terminal, and kubectl refuses one that does not.
+        if not config.get("interactiveMode") and self.api_version == API_VERSIONS[0]:
+            raise KubeconfigError(
+                f"{what}: interactiveMode must be specified"
+                f" ({API_VERSIONS[0]} has no default: Never, IfAvailable or Always)"
+            )
         self.mode = config.get("interactiveMode") or "IfAvailable"
         if self.mode not in ("Never", "IfAvailable", "Always"):
             raise KubeconfigError(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -378,3 +379,43 @@ def test_a_missing_config_file_names_where_its_path_came_from(env: dict[str, str
         with pytest.raises(ConfigFileError) as info:
             parse_invocation(["."], {**env, variable: str(gone)})
         assert str(info.value) == f"config file {gone} does not exist (from ${variable})"
+
+
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        ("tail: 1e3", 1000),
+        ("tail: 10.0", 10),
+        ("tail: 2.5E2", 250),
+        ("tail: 1_0.0", 10),
+        ("tail: '1e3'", None),
+    ],
+)
+def test_whole_floats_set_integer_flags_as_in_stern(
+    env: dict[str, str], tmp_path: Path, text: str, tail: int | None
+) -> None:
+    # stern decodes the file with yaml.v3 (YAML 1.2: `1e3` is a float) into interface{} values and
+    # sets each flag from fmt.Sprint(value): 1000.0 is "1000", so `tail: 1e3` is --tail=1000.
+    path = write(tmp_path / "c.yaml", text + "\n")
+    if tail is None:
+        with pytest.raises(ConfigFileError, match="'1e3'"):
+            parse_invocation(["--config", str(path), "."], env)
+    else:
+        assert parse_invocation(["--config", str(path), "."], env).config.follow.tail_lines == tail
+
+
+@pytest.mark.parametrize(("text", "shown"), [("tail: 10.5", "'10.5'"), ("tail: 1e6", "'1e+06'")])
+def test_other_floats_are_refused_for_integer_flags_as_go_prints_them(
+    env: dict[str, str], tmp_path: Path, text: str, shown: str
+) -> None:
+    # fmt.Sprint(1e6) is "1e+06", which strconv.ParseInt refuses: stern says invalid value 1e+06.
+    path = write(tmp_path / "c.yaml", text + "\n")
+    with pytest.raises(ConfigFileError, match=re.escape(f'invalid value {shown} for "tail"')):
+        parse_invocation(["--config", str(path), "."], env)
+
+
+def test_a_number_too_long_for_python_is_one_error(env: dict[str, str], tmp_path: Path) -> None:
+    # PyYAML's int() hits Python's 4300-digit limit with a ValueError, which was an internal error.
+    path = write(tmp_path / "c.yaml", "tail: " + "9" * 5000 + "\n")
+    with pytest.raises(ConfigFileError, match="too long"):
+        parse_invocation(["--config", str(path), "."], env)

@@ -64,7 +64,8 @@ BAD = [
     (["--pod-colors", "red", "."], 'invalid value "red" for --pod-colors'),
     (["--pod-colors", "91;x", "."], 'invalid value "91;x" for --pod-colors'),
     (["--pod-colors", "91;", "."], 'invalid value "91;" for --pod-colors'),
-    (["--pod-colors", "91;256", "."], 'invalid value "91;256" for --pod-colors'),
+    (["--pod-colors", "9" * 5000, "."], 'invalid value "999'),  # was Python's 4300-digit int() limit
+    (["--pod-colors", "91;2147483648", "."], 'invalid value "91;2147483648" for --pod-colors'),  # stern: out of range
     (["--pod-colors", "9 1", "."], 'invalid value "9 1" for --pod-colors'),
     (["--max-log-requests", "-2", "."], "--max-log-requests must be -1"),
     (["--tail", "-2", "."], "--tail must be -1"),

@@ -133,6 +133,8 @@ def test_defaults(cfg: Cfg) -> None:
         (["--color=always", "."], lambda c: c.output.color is ColorMode.ALWAYS),
         (["--only-log-lines", "."], lambda c: c.output.only_log_lines),
         (["--pod-colors", "91,92", "--pod-colors", "38;2;1;2;3", "."], lambda c: c.output.pod_colors == ("91", "92", "38;2;1;2;3")),
+        # stern parses each number with strconv.ParseInt(s, 10, 32): anything up to 2**31-1 passes.
+        (["--pod-colors", "300,38;5;2147483647", "."], lambda c: c.output.pod_colors == ("300", "38;5;2147483647")),
         (
             ["--pod-colors", "91,92", "--container-colors", "31,32", "."],
             lambda c: c.output.container_colors == ("31", "32"),

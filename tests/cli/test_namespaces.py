@@ -73,3 +73,26 @@ async def test_verbosity_1_names_the_namespaces_tailed(sandbox: Sandbox, env: di
         lines = err.splitlines()
         assert 'context "sandbox"; default namespace "default"; server' in lines[0]
         assert lines[1] == line
+
+
+async def test_verbosity_1_names_where_the_namespaces_were_set(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    # "(from -n)" for a namespace the user never typed sends them hunting on the command line.
+    _two_namespaces(sandbox)
+    base = [".", "--no-follow", "--only-log-lines", "--color=never", "--verbosity=1"]
+    base += ["--kubeconfig", str(sandbox.kubeconfig_path)]
+    config = tmp_path / "config.yaml"
+    cases = {
+        ("namespace: shop\n", ()): 'pystern: tailing namespace "shop" (from the config file)',
+        ("all-namespaces: true\n", ()): "pystern: tailing all namespaces (from the config file)",
+        ("", (("PYSTERN_NAMESPACE", "shop"),)): 'pystern: tailing namespace "shop" (from $PYSTERN_NAMESPACE)',
+        ("", (("PYSTERN_ALL_NAMESPACES", "true"),)): (
+            "pystern: tailing all namespaces (from $PYSTERN_ALL_NAMESPACES)"
+        ),
+    }
+    for (text, extra_env), line in cases.items():
+        config.write_text(text)
+        code, _, err = await _run([*base, "--config", str(config)], {**env, **dict(extra_env)})
+        assert code == 0, err
+        assert line in err.splitlines()

@@ -156,6 +156,12 @@ async def test_interactive_plugins_of_several_contexts_take_turns(
             {"command": "true", "apiVersion": "client.authentication.k8s.io/v1alpha1"},
             "apiVersion 'client.authentication.k8s.io/v1alpha1' is not client.authentication.k8s.io/v1 or",
         ),
+        # client-go defaults interactiveMode to IfAvailable for v1beta1 only; v1 must say it.
+        (
+            {"command": "true", "apiVersion": "client.authentication.k8s.io/v1"},
+            'credential plugin "true" of user "sandbox": interactiveMode must be specified'
+            " (client.authentication.k8s.io/v1 has no default: Never, IfAvailable or Always)",
+        ),
     ],
 )
 async def test_an_exec_config_the_os_or_client_go_refuses_is_one_error(

@@ -90,7 +90,7 @@ def script(tmp: Path, name: str, body: str) -> str:
 
 
 def _exec(command: str, api: str | None = "client.authentication.k8s.io/v1") -> dict[str, Any]:
-    spec: dict[str, Any] = {"command": command}
+    spec: dict[str, Any] = {"command": command, "interactiveMode": "Never"}  # v1 requires it
     if api:
         spec["apiVersion"] = api
     return {"exec": spec}
