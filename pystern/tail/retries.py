@@ -32,12 +32,15 @@ class RetryDecisions:
     sleep: Callable[[float], Awaitable[None]]
 
     def _notice(self, kind: NoticeKind, text: str = "") -> None:
+        """Provided by ``Tail``."""
         raise NotImplementedError
 
     def _instance_state(self) -> tuple[bool, bool]:
+        """Provided by ``Tail``."""
         raise NotImplementedError
 
     def _emit_partial(self) -> None:
+        """Provided by ``Tail``."""
         raise NotImplementedError
 
     async def _after_error(

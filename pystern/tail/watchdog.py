@@ -38,9 +38,11 @@ class StallWatchdog:
     lines_seen: int
 
     async def _attempt(self) -> None:
+        """Provided by ``Tail``."""
         raise NotImplementedError
 
     def _instance_state(self) -> tuple[bool, bool]:
+        """Provided by ``Tail``."""
         raise NotImplementedError
 
     async def _guarded_attempt(self) -> None:
