@@ -36,11 +36,8 @@ async def cluster(sandbox: Any) -> AsyncIterator[Cluster]:
     which probes and retries about 200 times as often as the defaults; the rate limit (50
     requests/s) is not scaled with it, and its queue (up to a second under these faults) then
     outlasts the 1.5 s deletion grace of these pods."""
-    c = await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path), qps=0))
-    try:
+    async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path), qps=0)) as c:
         yield c
-    finally:
-        await c.aclose()
 
 
 def _describe(notice: Notice) -> str:
