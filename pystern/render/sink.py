@@ -2,9 +2,10 @@
 
 The hot path (design.md §2): ``emit`` gets a batch of complete lines of one target.  The
 target's constant prefix (and JSON tail) is built once and cached; with no ``-t`` and no
-highlight, a list comprehension slices off the fixed-width kubelet timestamps, ``-i``/``-e``
-decide for the whole batch (``LineFilter.keep_lines``), and one ``join`` puts the prefix in
-front of every line (``-o json``: ``jsonbatch.json_lines``, a few C passes per batch).
+highlight, the fixed-width kubelet timestamps are checked and sliced off for the whole
+batch, ``-i``/``-e`` decide for the whole batch (``LineFilter.keep_lines``), and one
+``join`` puts the prefix in front of every line (``-o json``: ``jsonbatch.json_lines``, a
+few C passes per batch).
 With ``-t`` each distinct second is converted once; in a zone at UTC the lines go out as
 the kubelet wrote them, otherwise as ``zip`` rows joined once (``stamped``).  ``--sort``
 hands over lines of many targets at once (``emit_merged``), rendered the same way with
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, groupby, repeat
+from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from pystern.model import Notice, NoticeKind, Target
@@ -44,6 +46,14 @@ _LAYOUT_CACHE = 4096
 _STDIN_TARGET = Target(namespace="", pod="", container="")
 _JSON_FORMATS = (OutputFormat.JSON, OutputFormat.EXTJSON, OutputFormat.PPEXTJSON)
 _ROW_FORMATS = (OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON)
+_TIMESTAMP_WIDTH = 31
+"""``2006-01-02T15:04:05.000000000Z`` (RFC3339NanoFixed in UTC) and the space after it."""
+_TIMESTAMP_PART = itemgetter(slice(None, _TIMESTAMP_WIDTH))
+_MESSAGE_PART = itemgetter(slice(_TIMESTAMP_WIDTH, None))
+_TIMESTAMP_PUNCTUATION = tuple(
+    (offset, bytes((byte,))) for offset, byte in enumerate(b"0000-00-00T00:00:00.000000000Z ") if byte != 0x30
+)
+"""Offset and byte of every non-digit in the fixed-width shape."""
 
 
 class _Cached(NamedTuple):
@@ -59,16 +69,23 @@ class _Cached(NamedTuple):
 
 
 def _fixed_width_messages(lines: Sequence[bytes]) -> list[bytes] | None:
-    """The messages when every line starts with a 30-byte kubelet timestamp, else None.
+    """The messages when every line starts with a 30-byte kubelet timestamp and a space, else None.
 
-    Kubelet timestamps are almost always 30 bytes (9 digits and ``Z``): one comprehension
-    slices them off; anything else (offsets, short lines, kubelet text) takes the general loop.
+    Kubelet timestamps are almost always 30 bytes (9 digits and ``Z``), so the messages are
+    the lines from byte 31 on.  The shape is checked for the whole batch with no Python step
+    per line: the lines' first 31 bytes are joined, and every punctuation byte of the shape
+    is compared at its stride.  (A list comprehension that tested three bytes of each line
+    was about 15% slower, and let through lines such as ``2023-01-27T13:20:48 123456789Z x``.)
+    Anything else (offsets, short lines, kubelet text) takes the general loop.
     """
-    try:
-        msgs = [line[31:] for line in lines if line[30] == 0x20 and line[10] == 0x54 and line[4] == 0x2D]
-    except IndexError:
-        return None
-    return msgs if len(msgs) == len(lines) else None
+    count = len(lines)
+    heads = b"".join(map(_TIMESTAMP_PART, lines))
+    if len(heads) != count * _TIMESTAMP_WIDTH:
+        return None  # a line shorter than a timestamp and its space
+    for offset, byte in _TIMESTAMP_PUNCTUATION:
+        if heads[offset::_TIMESTAMP_WIDTH] != byte * count:
+            return None
+    return list(map(_MESSAGE_PART, lines))
 
 
 class RenderSink:

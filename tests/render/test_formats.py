@@ -296,3 +296,22 @@ def test_fast_paths_match_the_general_path(make: Make, pod: Target, fmt: OutputF
     assert fast.out.getvalue()
     assert general.out.getvalue().startswith(fast.out.getvalue())
     assert len(general.out.getvalue()) > len(fast.out.getvalue())
+
+
+@pytest.mark.parametrize("fmt", [OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON])
+@pytest.mark.parametrize("case", ["plain", "-i"])
+def test_a_line_shaped_almost_like_a_timestamp_is_not_cut_by_the_fast_path(
+    make: Make, pod: Target, fmt: OutputFormat, case: str
+) -> None:
+    # A "-", a "T" and a space where a kubelet timestamp has them, but a space at 19 too: it
+    # is no timestamp, so the general path keeps the line whole, and the fast one must too.
+    lines = [TS + b" keep 1", b"2023-01-27T13:20:48 123456789Z keep me whole"]
+    odd = b"2023-01-27T13:21:00.5+00:00 keep odd"  # not 30 bytes: forces the general loop
+    batch = make(format=fmt, **PATH_CASES[case])
+    batch.sink.emit(pod, lines)
+    batch.sink.flush()
+    general = make(format=fmt, **PATH_CASES[case])
+    general.sink.emit(pod, [*lines, odd])
+    general.sink.flush()
+    assert b"13:20:48 123456789Z keep me whole" in batch.out.getvalue()
+    assert general.out.getvalue().startswith(batch.out.getvalue())
