@@ -94,7 +94,12 @@ def _query(args: ParsedArgs) -> str:
         if args.single_dash:
             word = args.single_dash[0]
             hint = f" ({word} is read as short flags; did you mean -{word}?)"
-        elif args.bare or any(p in ("true", "false", "short", "default") for p in args.positionals[1:]):
+        elif (
+            args.bare
+            or any(p in ("true", "false") for p in args.positionals)
+            or any(p in ("short", "default") for p in args.positionals[1:])
+        ):
+            # `--init-containers false .` puts the value first; a pod query "false" is no likelier.
             hint = " (flag values go after '=', e.g. --timestamps=short, --init-containers=false)"
         raise UsageError(f"expected at most one pod query, got {len(args.positionals)}: {shown}{hint}")
     return args.positionals[0] if args.positionals else ""

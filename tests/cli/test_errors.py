@@ -128,6 +128,8 @@ BAD = [
     (["-n"], "flag needs an argument: 'n' in -n"),
     (["a", "b"], "expected at most one pod query, got 2"),
     (["-t", "short", "web"], "expected at most one pod query, got 2: 'short' 'web' (flag values go after '='"),
+    # The value word comes first when the flag is typed before the query (stern: the query becomes "false").
+    (["--init-containers", "false", "."], "expected at most one pod query, got 2: 'false' '.' (flag values go after '='"),
     (["-demo"], "One of pod-query, --selector, --field-selector, --prompt or --stdin is required (-demo is read as short flags; did you mean --demo?)"),
     (["-namespace", "shop", "."], "expected at most one pod query, got 2: 'shop' '.' (-namespace is read as short flags; did you mean --namespace?)"),
     (["a/b/c"], 'resource must be specified in the form "<resource>/<name>"'),
