@@ -117,9 +117,11 @@ def _query(typed: str, state: LineState, env: Mapping[str, str]) -> Answer:
     kind = KINDS.get(kind_text.lower().partition(".")[0])
     if kind is None or "/" in prefix:
         return Answer((), NO_FILES)
-    if state.all_namespaces or len(set(state.namespaces)) > 1:
-        return Answer((), ERROR)  # stern: "multiple namespaces are not supported"
-    namespace = state.namespaces[0] if state.namespaces else ""
+    # stern completes nothing here ("multiple namespaces are not supported"), but the command
+    # takes `-A deploy/web` and `-n a,b deploy/web`, so offer what those namespaces hold.
+    namespace: str | tuple[str, ...] | None = tuple(dict.fromkeys(state.namespaces)) or ""
+    if state.all_namespaces:
+        namespace = None
     try:
         names = lookup.object_names(state.kubeconfig, _context(state), kind, namespace, env)
     except lookup.LookupFailed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pystern.errors import PysternError
 from pystern.options import Connection
@@ -39,7 +39,11 @@ def contexts(kubeconfig: str, env: Mapping[str, str]) -> list[str]:
 
 
 async def _names(
-    kubeconfig: str, context: str | None, kind: str, namespace: str | None, env: Mapping[str, str]
+    kubeconfig: str,
+    context: str | None,
+    kind: str,
+    namespaces: Sequence[str | None],
+    env: Mapping[str, str],
 ) -> list[str]:
     from pystern.kube.cluster import connect
 
@@ -48,23 +52,34 @@ async def _names(
     cluster = await connect(
         connection_for(kubeconfig), context, stderr=quiet, probe=False, environ=env, may_prompt=False
     )
+    names: set[str] = set()
     async with cluster:
-        if namespace == "":
-            namespace = cluster.default_namespace
-        items = await cluster.list_objects(kind, namespace)
-    names = [str((item.get("metadata") or {}).get("name", "")) for item in items if isinstance(item, dict)]
+        for namespace in namespaces:
+            if namespace == "":
+                namespace = cluster.default_namespace
+            items = await cluster.list_objects(kind, namespace)
+            names.update(
+                str((item.get("metadata") or {}).get("name", "")) for item in items if isinstance(item, dict)
+            )
     return sorted(name for name in names if name)
 
 
 def object_names(
-    kubeconfig: str, context: str | None, kind: str, namespace: str | None, env: Mapping[str, str]
+    kubeconfig: str,
+    context: str | None,
+    kind: str,
+    namespace: str | Sequence[str] | None,
+    env: Mapping[str, str],
 ) -> list[str]:
-    """Names of the objects of ``kind`` (plural resource) in ``namespace``.
+    """Names of the objects of ``kind`` (plural resource) in ``namespace``, sorted and distinct.
 
-    ``namespace=""`` means the context's default namespace; ``None`` is for cluster-scoped
-    kinds (namespaces, nodes).  Raises ``LookupFailed`` on any error or after ``TIMEOUT``.
+    ``namespace=""`` means the context's default namespace; ``None`` means every namespace
+    (and is what cluster-scoped kinds, namespaces and nodes, take); a sequence of namespaces
+    gives the names found in any of them.  Raises ``LookupFailed`` on any error or after
+    ``TIMEOUT`` (for all the look-ups together).
     """
+    namespaces = [namespace] if namespace is None or isinstance(namespace, str) else list(namespace)
     try:
-        return asyncio.run(asyncio.wait_for(_names(kubeconfig, context, kind, namespace, env), TIMEOUT))
+        return asyncio.run(asyncio.wait_for(_names(kubeconfig, context, kind, namespaces, env), TIMEOUT))
     except (PysternError, OSError, ValueError, TimeoutError) as exc:
         raise LookupFailed(str(exc) or type(exc).__name__) from None

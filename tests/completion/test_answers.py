@@ -68,13 +68,6 @@ def test_one_query_at_most() -> None:
     assert values("pod/web", "dep") == []
 
 
-def test_names_refused_with_several_namespaces() -> None:
-    # stern: "multiple namespaces are not supported"; nothing is completed, no cluster is asked.
-    assert complete(["-A", "deployment/"], NO_CLUSTER).directive == ERROR
-    assert complete(["-n", "a,b", "deployment/"], NO_CLUSTER).directive == ERROR
-    assert complete(["-n", "a", "-n", "b", "deployment/w"], NO_CLUSTER).directive == ERROR
-
-
 def test_unknown_kind_completes_nothing() -> None:
     assert complete(["secret/x"], NO_CLUSTER).candidates == ()
 

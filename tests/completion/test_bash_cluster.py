@@ -69,8 +69,18 @@ async def test_kinds_and_names(cluster: Sandbox, tmp_path: Path) -> None:
         "deployment/web",
         "deployment/worker",
     ]
-    assert await bash_complete("pystern -A deployment/", env) == []
-    assert await bash_complete("pystern -n team-a -n team-b deployment/", env) == []
+    # The command takes `-A deployment/web` (and `-n a,b`): the names of every namespace it would search.
+    assert await bash_complete("pystern -A deployment/", env) == [
+        "deployment/api",
+        "deployment/batch",
+        "deployment/web",
+        "deployment/worker",
+    ]
+    assert await bash_complete("pystern -n team-a -n team-b deployment/w", env) == [
+        "deployment/web",
+        "deployment/worker",
+    ]
+    assert await bash_complete("pystern -n default,team-b deploy/", env) == ["deploy/api", "deploy/batch"]
 
 
 async def test_fixed_values_through_bash(cluster: Sandbox, tmp_path: Path) -> None:
@@ -138,7 +148,12 @@ async def test_config_file_and_environment_values_are_honoured(cluster: Sandbox,
     ]
     other = tmp_path / "other.yaml"
     other.write_text(f"kubeconfig: {cluster.kubeconfig_path}\nall-namespaces: true\n")
-    assert await bash_complete(f"pystern --config {other} deployment/", env) == []
+    assert await bash_complete(f"pystern --config {other} deployment/", env) == [
+        "deployment/api",
+        "deployment/batch",
+        "deployment/web",
+        "deployment/worker",
+    ]
     # As in the command, -n on the line beats the file's all-namespaces.
     assert await bash_complete(f"pystern --config {other} -n team-b deployment/", env) == ["deployment/batch"]
     # A broken file completes as if there were none (the command itself reports it).

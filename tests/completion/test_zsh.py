@@ -16,5 +16,5 @@ async def test_zsh_script(tls_sandbox: Sandbox, tmp_path: Path) -> None:
     assert await zsh_complete("pystern sta", env) == ["<no space>", "statefulset/"]
     assert await zsh_complete("pystern -n te", env) == ["team-a"]
     assert await zsh_complete("pystern -n team-a deployment/", env) == ["deployment/web"]
-    assert await zsh_complete("pystern -A deployment/", env) == []
+    assert await zsh_complete("pystern -A deployment/", env) == ["deployment/web"]
     assert await zsh_complete("pystern --kubeconfig ", env) == ["<files>"]
