@@ -115,10 +115,14 @@ DEMO_CONFLICTS = (
     "client-certificate",
     "client-key",
     "insecure-skip-tls-verify",
+    "tls-server-name",
     "cluster",
     "user",
+    "as",
+    "as-group",
+    "as-uid",
 )
-"""Flags that choose another source of lines than the demo's own sandbox cluster."""
+"""Flags that choose another source of lines than the demo's own sandbox cluster, or an identity on it."""
 
 
 def _demo_wanted(merged: dict[str, Value], origin: Mapping[str, str]) -> bool:

@@ -33,6 +33,11 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
         (["--insecure-skip-tls-verify"], "--insecure-skip-tls-verify"),
         (["--cluster", "c"], "--cluster"),
         (["--user", "u"], "--user"),
+        (["--tls-server-name", "api.prod"], "--tls-server-name"),
+        # Impersonation names someone on the user's cluster; the demo would drop it unsaid.
+        (["--as", "bob"], "--as"),
+        (["--as-group", "g"], "--as-group"),
+        (["--as-uid", "1"], "--as-uid"),
         (["--stdin"], "--stdin"),
     ],
 )
