@@ -165,7 +165,7 @@ FLAGS: tuple[Flag, ...] = (
        metavar="ZONE"),
     _f("color", _K.STRING, "auto", _G.OUTPUT, "Colour: auto (when stdout is a terminal), always or never.",
        metavar="WHEN", choices=("auto", "always", "never")),
-    _f("only-log-lines", _K.BOOL, False, _G.OUTPUT, "Print only log lines (no '+'/'-' notices)."),
+    _f("only-log-lines", _K.BOOL, False, _G.OUTPUT, "Print only log lines (no +/- or termination notices)."),
     _f("pod-colors", _K.SLICE, (), _G.OUTPUT, "SGR colours for pod names, e.g. 91,92,93 or 38;2;255;97;136.",
        metavar="SGR"),
     _f("container-colors", _K.SLICE, (), _G.OUTPUT, "SGR colours for container names (same count as "
