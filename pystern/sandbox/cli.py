@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import tempfile
@@ -66,13 +67,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _CannotListen(Exception):
+    """The server socket cannot be opened (port in use, unknown host): one line, exit 1."""
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    # asyncio's bind error repeats the errno and the address tuple; say the address once, in words.
+    reason = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else (exc.strerror or str(exc))
+    where = f"{host}:{port}" if port else f"{host} (any free port)"
+    return f"cannot listen on {where}: {reason}"
+
+
 async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
-    async with (
-        Sandbox.start(
-            port=args.port, tls=args.tls, token=args.token, scenario=args.scenario, host=args.host
-        ) as sb,
-        contextlib.AsyncExitStack() as cleanup,
-    ):
+    async with contextlib.AsyncExitStack() as cleanup:
+        try:
+            sb = await cleanup.enter_async_context(
+                Sandbox.start(
+                    port=args.port, tls=args.tls, token=args.token, scenario=args.scenario, host=args.host
+                )
+            )
+        except OSError as exc:
+            raise _CannotListen(_listen_error(args.host, args.port, exc)) from None
         if args.kubeconfig is not None:
             path = _write_kubeconfig(sb, args.kubeconfig)
         else:
@@ -118,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     except _BadKubeconfigPath as exc:
         print(f"pystern-sandbox: error: {exc}", file=sys.stderr)
         return 2
+    except _CannotListen as exc:
+        print(f"pystern-sandbox: error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"pystern-sandbox: error: {exc}", file=sys.stderr)
         return 1

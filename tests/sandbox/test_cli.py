@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -102,3 +103,19 @@ def test_kubeconfig_that_cannot_be_written_is_one_line(
     )
     assert "Errno" not in captured.err
     assert captured.err.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line_naming_the_address(capsys: pytest.CaptureFixture[str]) -> None:
+    from pystern.sandbox.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["--scenario", "empty", "--port", str(port)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    # Not asyncio's "[Errno 98] error while attempting to bind on address ('127.0.0.1', N): ...".
+    assert (
+        captured.err == f"pystern-sandbox: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
