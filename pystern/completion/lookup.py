@@ -52,16 +52,17 @@ async def _names(
     cluster = await connect(
         connection_for(kubeconfig), context, stderr=quiet, probe=False, environ=env, may_prompt=False
     )
-    names: set[str] = set()
+    names: set[str] | None = None
     async with cluster:
         for namespace in namespaces:
             if namespace == "":
                 namespace = cluster.default_namespace
             items = await cluster.list_objects(kind, namespace)
-            names.update(
-                str((item.get("metadata") or {}).get("name", "")) for item in items if isinstance(item, dict)
-            )
-    return sorted(name for name in names if name)
+            found = {str((i.get("metadata") or {}).get("name", "")) for i in items if isinstance(i, dict)}
+            # With `-n a,b` the command looks the object up in each namespace and stops at the first
+            # that lacks it, so only the names every one of them holds are worth offering.
+            names = found if names is None else names & found
+    return sorted(name for name in names or () if name)
 
 
 def object_names(
@@ -75,7 +76,7 @@ def object_names(
 
     ``namespace=""`` means the context's default namespace; ``None`` means every namespace
     (and is what cluster-scoped kinds, namespaces and nodes, take); a sequence of namespaces
-    gives the names found in any of them.  Raises ``LookupFailed`` on any error or after
+    gives the names found in each of them.  Raises ``LookupFailed`` on any error or after
     ``TIMEOUT`` (for all the look-ups together).
     """
     namespaces = [namespace] if namespace is None or isinstance(namespace, str) else list(namespace)

@@ -76,11 +76,11 @@ async def test_kinds_and_names(cluster: Sandbox, tmp_path: Path) -> None:
         "deployment/web",
         "deployment/worker",
     ]
-    assert await bash_complete("pystern -n team-a -n team-b deployment/w", env) == [
-        "deployment/web",
-        "deployment/worker",
-    ]
-    assert await bash_complete("pystern -n default,team-b deploy/", env) == ["deploy/api", "deploy/batch"]
+    # With several -n the command needs the object in each of them (as stern), so only those are offered.
+    assert await bash_complete("pystern -n team-a -n team-b deployment/", env) == []
+    cluster.cluster.add_deployment("api", namespace="team-b")
+    assert await bash_complete("pystern -n default,team-b deploy/", env) == ["deploy/api"]
+    assert await bash_complete("pystern -A deploy/a", env) == ["deploy/api"]
 
 
 async def test_fixed_values_through_bash(cluster: Sandbox, tmp_path: Path) -> None:
