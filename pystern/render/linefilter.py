@@ -9,7 +9,7 @@ A user regex can backtrack for ever (``(a|aa)+$``).  A per-call ``timeout=`` cos
 ``regex`` module about 3 µs, so it is only used for patterns whose shape can explode
 (a repeated group holding a quantifier or an alternation, or a backreference).  When
 it fires the line counts as not matching (or is printed un-highlighted) and stderr
-says so once per pattern.
+says so once per flag, in the terms the user typed (the flag, not the translated regex).
 
 ``keep_lines`` filters a whole batch of raw lines: plain-word patterns without any regex
 (``literals``), others with one decode per batch and the searches driven by ``map``.
@@ -32,6 +32,12 @@ DEFAULT_TIMEOUT = 0.1
 _ESC_GROUP = "pysternsgr"
 _SGR_ALT = rf"(?P<{_ESC_GROUP}>\x1b\[[0-9;:]*m)"
 _QUANTIFIERS = "*+{"
+_NOT_MATCHING = (
+    "{flag} regex took over {{limit}} on a line; such lines count as not matching it (reported once)"
+)
+_UNHIGHLIGHTED = (
+    "{flag} regex took over {{limit}} on a line; such lines are printed without highlighting (reported once)"
+)
 
 
 def risky(pattern: str) -> bool:
@@ -122,12 +128,16 @@ def _combine(patterns: Sequence[regex.Pattern[str]], extra: str = "") -> regex.P
 class _Matcher:
     """``search`` over a set of patterns, with a time limit where the shape asks for one."""
 
-    def __init__(self, patterns: Sequence[regex.Pattern[str]], report: Callable[[str], None]) -> None:
+    def __init__(
+        self, patterns: Sequence[regex.Pattern[str]], report: Callable[[str], None], timeout_note: str
+    ) -> None:
         combined = _combine(patterns) if len(patterns) > 1 else (patterns[0] if patterns else None)
         self.patterns: list[regex.Pattern[str]] = [combined] if combined is not None else list(patterns)
         self.slow = [risky(p.pattern) for p in self.patterns]
         self.report = report
-        self.timed_out: set[str] = set()
+        self.timeout_note = timeout_note
+        """What the user reads when a time limit fires: the flag and what happens to the line."""
+        self.timed_out = False
 
     def search(self, text: str) -> bool | None:
         """True/False, or None when a time limit fired."""
@@ -140,17 +150,20 @@ class _Matcher:
                 if pattern.search(text, timeout=DEFAULT_TIMEOUT) is not None:
                     return True
             except TimeoutError:
-                self.timed_out_once(pattern.pattern)
+                self.timed_out_once()
                 return None
         return False
 
-    def timed_out_once(self, pattern: str) -> None:
-        if pattern not in self.timed_out:
-            self.timed_out.add(pattern)
-            self.report(
-                f"regex {pattern!r} took over {DEFAULT_TIMEOUT * 1000:.0f} ms on a line; such lines count "
-                "as not matching (reported once)"
-            )
+    def timed_out_once(self) -> None:
+        """Report the first time limit that fired.
+
+        In the user's terms: the patterns here are pystern's translation of the RE2 the user
+        typed (and, for highlights, combined with a group for escape codes), so they are not
+        quoted; the flag is named instead.
+        """
+        if not self.timed_out:
+            self.timed_out = True
+            self.report(self.timeout_note.format(limit=f"{DEFAULT_TIMEOUT * 1000:.0f} ms"))
 
 
 class LineFilter:
@@ -163,8 +176,12 @@ class LineFilter:
         highlights: Sequence[regex.Pattern[str]],
         report: Callable[[str], None],
     ) -> None:
-        self._includes = _Matcher(includes, report) if includes else None
-        self._excludes = _Matcher(excludes, report) if excludes else None
+        self._includes = (
+            _Matcher(includes, report, _NOT_MATCHING.format(flag="an --include")) if includes else None
+        )
+        self._excludes = (
+            _Matcher(excludes, report, _NOT_MATCHING.format(flag="an --exclude")) if excludes else None
+        )
         self.filters = bool(includes or excludes)
         self.keep: Callable[[str], bool] = self._fast_keep() or self._keep
         self._include_words = words_of(includes) if includes else None
@@ -180,7 +197,14 @@ class LineFilter:
         self._hl_plain = plain if plain is not None and plain.search("") is None else None
         self._hl_each = [(p, risky(p.pattern)) for p in marked] if self._hl is None else []
         self._hl_slow = risky("|".join(p.pattern for p in marked)) if marked else False
-        self._hl_matcher = _Matcher(marked, report) if marked else None
+        marking = (
+            "a --highlight"
+            if not includes
+            else "an --include"
+            if not highlights
+            else "a --highlight or --include"
+        )
+        self._hl_matcher = _Matcher(marked, report, _UNHIGHLIGHTED.format(flag=marking)) if marked else None
 
     def _fast_keep(self) -> Callable[[str], bool] | None:
         """Direct ``search`` calls when each side is one combined pattern that needs no time limit."""
@@ -259,7 +283,7 @@ class LineFilter:
                 return self._hl.sub(_wrap, text)
             except TimeoutError:
                 assert self._hl_matcher is not None
-                self._hl_matcher.timed_out_once(self._hl.pattern)
+                self._hl_matcher.timed_out_once()
                 return text
         return self._highlight_each(text)
 
@@ -272,7 +296,7 @@ class LineFilter:
                 spans.extend((m.start(), rank, m.end()) for m in found if m.end() > m.start())
             except TimeoutError:
                 assert self._hl_matcher is not None
-                self._hl_matcher.timed_out_once(pattern.pattern)
+                self._hl_matcher.timed_out_once()
                 return text
         if not spans:
             return text

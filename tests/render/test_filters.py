@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import regex
 
+from pystern.config.query import compile_regex
 from pystern.model import Target
 from pystern.options import ColorMode, OutputFormat
 from pystern.render.linefilter import LineFilter, risky
@@ -99,6 +101,31 @@ def test_catastrophic_highlight_prints_plain(make: Make, pod: Target) -> None:
     out = r.emit(pod, b"a" * 60 + b"!")
     assert out.endswith(b" " + b"a" * 60 + b"!\n")
     assert "took over" in r.err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("option", "wording"),
+    [
+        ("includes", "an --include regex took over 100 ms on a line; such lines count as not matching"),
+        ("excludes", "an --exclude regex took over 100 ms on a line; such lines count as not matching"),
+        (
+            "highlights",
+            "a --highlight regex took over 100 ms on a line; such lines are printed without highlighting",
+        ),
+    ],
+)
+def test_a_regex_time_limit_is_reported_in_the_users_terms(
+    make: Make, pod: Target, option: str, wording: str
+) -> None:
+    # The user typed RE2: the report must not quote pystern's translation of it (\w spelled out,
+    # $ as \z) or the highlight regex's internal group for escape codes.
+    r = make(color=ColorMode.ALWAYS, **{option: (compile_regex(r"(\w|aa)+$", "for a filter", "include"),)})
+    r.emit(pod, b"a" * 60 + b"!")
+    err = r.err.getvalue()
+    assert wording in err
+    assert err.count("took over") == 1
+    for internal in ("pysternsgr", "0-9A-Z", "\\z"):
+        assert internal not in err
 
 
 def test_template_output_highlighted_once_and_message_parsed_clean(make: Make, pod: Target) -> None:
