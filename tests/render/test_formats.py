@@ -282,20 +282,28 @@ PATH_CASES = {
 }
 
 
+def _batch_and_general(
+    make: Make, pod: Target, fmt: OutputFormat, case: str, lines: list[bytes]
+) -> tuple[bytes, bytes]:
+    """``lines`` as one batch, and (the reference) followed by a line that forces the general loop."""
+    odd = b"2023-01-27T13:21:00.5+00:00 keep odd"  # not 30 bytes: forces the general loop
+    batch = make(format=fmt, **PATH_CASES[case])
+    batch.sink.emit(pod, lines)
+    batch.sink.flush()
+    general = make(format=fmt, **PATH_CASES[case])
+    general.sink.emit(pod, [*lines, odd])
+    general.sink.flush()
+    return batch.out.getvalue(), general.out.getvalue()
+
+
 @pytest.mark.parametrize("fmt", list(OutputFormat))
 @pytest.mark.parametrize("case", list(PATH_CASES))
 def test_fast_paths_match_the_general_path(make: Make, pod: Target, fmt: OutputFormat, case: str) -> None:
     regular = [TS + b" keep <1>", TS + b" drop 2", b"2023-01-27T13:20:59.000000001Z keep \xff 3"]
-    odd = b"2023-01-27T13:21:00.5+00:00 keep odd"  # not 30 bytes: forces the general loop
-    fast = make(format=fmt, **PATH_CASES[case])
-    fast.sink.emit(pod, regular)
-    fast.sink.flush()
-    general = make(format=fmt, **PATH_CASES[case])
-    general.sink.emit(pod, [*regular, odd])
-    general.sink.flush()
-    assert fast.out.getvalue()
-    assert general.out.getvalue().startswith(fast.out.getvalue())
-    assert len(general.out.getvalue()) > len(fast.out.getvalue())
+    fast, general = _batch_and_general(make, pod, fmt, case, regular)
+    assert fast
+    assert general.startswith(fast)
+    assert len(general) > len(fast)
 
 
 @pytest.mark.parametrize("fmt", [OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON])
@@ -306,12 +314,6 @@ def test_a_line_shaped_almost_like_a_timestamp_is_not_cut_by_the_fast_path(
     # A "-", a "T" and a space where a kubelet timestamp has them, but a space at 19 too: it
     # is no timestamp, so the general path keeps the line whole, and the fast one must too.
     lines = [TS + b" keep 1", b"2023-01-27T13:20:48 123456789Z keep me whole"]
-    odd = b"2023-01-27T13:21:00.5+00:00 keep odd"  # not 30 bytes: forces the general loop
-    batch = make(format=fmt, **PATH_CASES[case])
-    batch.sink.emit(pod, lines)
-    batch.sink.flush()
-    general = make(format=fmt, **PATH_CASES[case])
-    general.sink.emit(pod, [*lines, odd])
-    general.sink.flush()
-    assert b"13:20:48 123456789Z keep me whole" in batch.out.getvalue()
-    assert general.out.getvalue().startswith(batch.out.getvalue())
+    batch, general = _batch_and_general(make, pod, fmt, case, lines)
+    assert b"13:20:48 123456789Z keep me whole" in batch
+    assert general.startswith(batch)
