@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import regex
@@ -272,7 +273,7 @@ def test_stdin_batch_equals_single_lines(make: Make) -> None:
         assert single.out.getvalue().count(b"\n") == len(lines) * (5 if fmt is OutputFormat.PPEXTJSON else 1)
 
 
-PATH_CASES = {
+PATH_CASES: dict[str, dict[str, Any]] = {
     "plain": {},
     "-t": {"timestamps": TimestampFormat.DEFAULT, "timezone": "Asia/Tokyo"},
     "-t short": {"timestamps": TimestampFormat.SHORT, "timezone": "UTC"},
