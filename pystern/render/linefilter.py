@@ -197,12 +197,11 @@ class LineFilter:
         self._hl_plain = plain if plain is not None and plain.search("") is None else None
         self._hl_each = [(p, risky(p.pattern)) for p in marked] if self._hl is None else []
         self._hl_slow = risky("|".join(p.pattern for p in marked)) if marked else False
+        # Include matches are highlighted too, so either flag's regex can be the slow one.
         marking = (
-            "a --highlight"
-            if not includes
-            else "an --include"
-            if not highlights
-            else "a --highlight or --include"
+            "a --highlight or --include"
+            if includes and highlights
+            else ("an --include" if includes else "a --highlight")
         )
         self._hl_matcher = _Matcher(marked, report, _UNHIGHLIGHTED.format(flag=marking)) if marked else None
 

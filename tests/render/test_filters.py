@@ -128,6 +128,15 @@ def test_a_regex_time_limit_is_reported_in_the_users_terms(
         assert internal not in err
 
 
+def test_a_highlight_time_limit_with_includes_names_both_flags(make: Make, pod: Target) -> None:
+    # Include matches are highlighted too, so the slow regex may be either flag's.
+    slow = compile_regex(r"(\w|aa)+$", "for a filter", "highlight")
+    r = make(color=ColorMode.ALWAYS, includes=(RX("a"),), highlights=(slow,))
+    out = r.emit(pod, b"a" * 60 + b"!")
+    assert out.endswith(b" " + b"a" * 60 + b"!\n")  # kept by -i, printed without highlighting
+    assert "a --highlight or --include regex took over 100 ms" in r.err.getvalue()
+
+
 def test_template_output_highlighted_once_and_message_parsed_clean(make: Make, pod: Target) -> None:
     import pytest
 
