@@ -32,12 +32,9 @@ DEFAULT_TIMEOUT = 0.1
 _ESC_GROUP = "pysternsgr"
 _SGR_ALT = rf"(?P<{_ESC_GROUP}>\x1b\[[0-9;:]*m)"
 _QUANTIFIERS = "*+{"
-_NOT_MATCHING = (
-    "{flag} regex took over {{limit}} on a line; such lines count as not matching it (reported once)"
-)
-_UNHIGHLIGHTED = (
-    "{flag} regex took over {{limit}} on a line; such lines are printed without highlighting (reported once)"
-)
+_TOOK_OVER = f"regex took over {DEFAULT_TIMEOUT * 1000:.0f} ms on a line"
+_NOT_MATCHING = "{flag} " + _TOOK_OVER + "; such lines count as not matching it (reported once)"
+_UNHIGHLIGHTED = "{flag} " + _TOOK_OVER + "; such lines are printed without highlighting (reported once)"
 
 
 def risky(pattern: str) -> bool:
@@ -163,7 +160,7 @@ class _Matcher:
         """
         if not self.timed_out:
             self.timed_out = True
-            self.report(self.timeout_note.format(limit=f"{DEFAULT_TIMEOUT * 1000:.0f} ms"))
+            self.report(self.timeout_note)
 
 
 class LineFilter:
