@@ -3,16 +3,18 @@
 Most filters people type are words or alternations of words (``-i 'error|warn'``,
 ``-e healthz``, ``-i '(?i)timeout'``).  For those, "the regex finds a match in this line"
 is exactly "one of the words occurs in this line", so no regex needs to run: the batch is
-joined once, every occurrence of every word is replaced by a marker byte that the batch
-does not contain (C-level ``split`` and ``join``), everything but markers and newlines is
-deleted (``translate``) and the small rest is split at the newlines: a line matched when its
-piece is not empty.  No decode, no Python call and no regex search per line.
+joined once, every occurrence of every word is overwritten by a marker byte and filler
+bytes that the batch does not contain (a same-length ``replace``: one search pass and one
+copy), everything but markers and newlines is deleted (``translate``) and the small rest is
+split at the newlines: a line matched when its piece is not empty.  No decode, no Python
+call and no regex search per line.
 
 Exactness: a word is printable ASCII, so it matches the same bytes in the raw message as
 characters in its ``surrogateescape`` decoding (non-ASCII bytes never decode to ASCII); it
 holds no newline, so an occurrence never spans two lines; the marker is a control byte absent
 from the batch and the words, so replacing one word can neither create nor hide an
-occurrence in a line that is not already marked.  ``(?i)`` words are compared lower-cased,
+occurrence in a line that is not already marked (the overwritten bytes are control bytes, which
+no word holds).  ``(?i)`` words are compared lower-cased,
 only in all-ASCII batches (Unicode case folding has non-ASCII partners such as the Kelvin
 sign for ``k``); other batches take the regex route.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import regex
 
@@ -71,13 +74,17 @@ def hits(words: Words, messages: Sequence[bytes]) -> list[bytes] | None:
         if not joined.isascii():
             return None
         joined = joined.lower()
-    mark = next((m for m in _MARKS if m not in joined), None)
-    if mark is None:
+    # A marker and a filler: the rest of an occurrence is filler, which translate deletes below,
+    # so that a line with one occurrence keeps a one-byte piece (Python shares those).
+    free = list(islice((m for m in _MARKS if m not in joined), 2))
+    if len(free) < 2:
         return None
+    mark, fill = free
     for word in words.words:
-        # split + join rather than ``replace``: replace searches the batch twice (once to count,
-        # once to copy) and measured twice as slow on log text where a word is in every 4th line.
-        joined = mark.join(joined.split(word))
+        # A replacement of the same length is one search pass and one copy of the batch (a
+        # different length counts first, then copies), and makes no piece per occurrence as
+        # split + join does: about 10% cheaper for the whole decision on JSON log lines.
+        joined = joined.replace(word, mark + fill * (len(word) - 1))
     if mark not in joined:
         return [b""] * len(messages)
     # Keep only markers and newlines: splitting that tiny buffer gives each line's markers, and

@@ -113,6 +113,8 @@ def test_hits_leave_batches_they_cannot_mark() -> None:
     assert hits(folded, ["\u212a".encode()]) is None  # non-ASCII under (?i): the regex decides
     every_control = bytes(b for b in range(0x20) if b != 0x0A)
     assert hits(Words((b"a",), False), [every_control + b"a"]) is None  # no free marker byte
+    assert hits(Words((b"a",), False), [every_control[1:] + b"a"]) is None  # a marker but no filler
+    assert hits(Words((b"ab",), False), [every_control[2:] + b"ab"]) == [b"\x00"]
     assert hits(Words((b"a",), False), [b"a\na"]) is None  # a newline inside a line
 
 
