@@ -202,3 +202,23 @@ def test_follow_window_emits_every_line_exactly_once(
             assert batch == sorted(batch)
     sink.close()
     assert sorted(line for _, line in inner.lines) == sorted(sent)
+
+
+def test_a_channel_holds_one_batch_until_the_merger_has_taken_it() -> None:
+    """Backpressure per batch: in a flood a batch is a whole socket buffer, so one is queued at most."""
+
+    async def go() -> None:
+        channel = StreamMerger(RecordingSink()).channel(target(0))
+        await asyncio.wait_for(channel.drain(), 1)  # room while nothing is queued
+        channel.emit(target(0), [ts(BASE) + b" a", ts(BASE + 1) + b" b"])
+        drained = asyncio.ensure_future(channel.drain())
+        await asyncio.sleep(0.01)
+        assert not drained.done()
+        channel.key_queued()
+        channel.take((ts(BASE), 0), 0)  # the first line only: the rest still waits
+        await asyncio.sleep(0.01)
+        assert not drained.done()
+        channel.take(None, 0)
+        await asyncio.wait_for(drained, 1)
+
+    asyncio.run(go())
