@@ -205,22 +205,29 @@ async def _run_clusters(invocation: Invocation, config: Config, io: ProcessIO) -
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def demo_connection(user: Connection, kubeconfig: str) -> Connection:
+    """The demo's connection: its sandbox's ``kubeconfig`` and only the client tuning of ``user``.
+
+    A server, token or context from the config file belongs to the user's real cluster and
+    must not be sent anywhere by the demo.
+    """
+    return Connection(
+        kubeconfig=kubeconfig,
+        qps=user.qps,
+        burst=user.burst,
+        request_timeout=user.request_timeout,
+        verbosity=user.verbosity,
+        disable_compression=user.disable_compression,
+    )
+
+
 async def _run_demo(invocation: Invocation, config: Config, io: ProcessIO) -> int:
     from pystern.sandbox import Sandbox
 
     async with Sandbox.start(scenario="demo") as sandbox:
         with tempfile.TemporaryDirectory(prefix="pystern-demo-") as tmp:
             path = sandbox.write_kubeconfig(Path(tmp) / "kubeconfig")
-            # Only the client tuning carries over: a server, token or context from the config file
-            # belongs to the user's real cluster and must not be sent anywhere by the demo.
-            user = config.connection
-            connection = Connection(
-                kubeconfig=str(path),
-                qps=user.qps,
-                burst=user.burst,
-                request_timeout=user.request_timeout,
-                verbosity=user.verbosity,
-            )
+            connection = demo_connection(config.connection, str(path))
             output = replace(config.output, show_context=False)
             return await _run_clusters(invocation, replace(config, connection=connection, output=output), io)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pystern.cli import ProcessIO, parse_invocation, run_cli
+from pystern.cli.app import demo_connection
 from pystern.cli.invocation import Source
 from pystern.errors import UsageError
 
@@ -93,3 +94,16 @@ def test_the_config_files_namespace_is_not_the_demos(env: dict[str, str], tmp_pa
     assert (chosen.all_namespaces, chosen.namespaces) == (False, ("backend",))
     config.write_text("all-namespaces: false\n")
     assert parse_invocation(["--demo"], env).config.selection.all_namespaces
+
+
+def test_the_client_tuning_reaches_the_demo_and_the_cluster_choice_does_not(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("server: http://127.0.0.1:1\ntoken: secret\n")
+    env["PYSTERNCONFIG"] = str(config)
+    argv = ["--demo", "--disable-compression", "--qps", "7", "--request-timeout", "9s", "--verbosity", "6"]
+    user = parse_invocation(argv, env).config.connection
+    demo = demo_connection(user, "/sandbox/kubeconfig")
+    assert (demo.disable_compression, demo.qps, demo.request_timeout, demo.verbosity) == (True, 7, 9, 6)
+    assert (demo.kubeconfig, demo.server, demo.token) == ("/sandbox/kubeconfig", None, None)
