@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,8 +121,11 @@ def _text(value: object) -> str | None:
 
 def _convert(flag: Flag, key: str, raw: object, path: Path) -> Value:
     def bad(shown: object, reason: str) -> ConfigFileError:
+        # Shown as YAML/JSON writes it (`"ten"`, `null`, `[1, 2]`): in double quotes like a
+        # flag's value in its error, and no Python spelling (`'ten'`, `None`) in front of users.
+        text = json.dumps(shown, ensure_ascii=False, default=str)
         return ConfigFileError(
-            f'invalid value {shorten(repr(shown))} for "{key}" in config file {path}: {reason}', flag=key
+            f'invalid value {shorten(text)} for "{key}" in config file {path}: {reason}', flag=key
         )
 
     if isinstance(raw, list):
