@@ -6,6 +6,7 @@ where a bad value came from (command line or config file).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import regex
@@ -310,13 +311,17 @@ def _output(values: Values, selection: Selection, contexts: tuple[str, ...]) -> 
     )
 
 
+_SIGNED_INT = re.compile(r"[+-]?[0-9]+")
+
+
 def _request_timeout(text: str) -> float | None:
     text = text.strip()
     if text in ("", "0"):
         return None
     try:
-        # kubectl accepts a bare number of seconds as well as a duration.
-        seconds = float(text) if text.isascii() and text.isdigit() else parse_go_duration(text)
+        # kubectl (clientcmd.ParseTimeout) takes a whole number of seconds first, as Go's ParseInt
+        # reads it (a sign allowed, `+5`), if it is not negative; anything else as a duration.
+        seconds = float(text) if _SIGNED_INT.fullmatch(text) and int(text) >= 0 else parse_go_duration(text)
     except ValueError as exc:
         raise UsageError(
             f'invalid value "{shorten(text)}" for --request-timeout: {shorten_words(str(exc))}',

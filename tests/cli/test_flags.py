@@ -156,6 +156,9 @@ def test_defaults(cfg: Cfg) -> None:
         (["--request-timeout", "5s", "."], lambda c: c.connection.request_timeout == 5.0),
         (["--request-timeout", "30", "."], lambda c: c.connection.request_timeout == 30.0),
         (["--request-timeout", "0", "."], lambda c: c.connection.request_timeout is None),
+        # kubectl reads a whole number as Go's ParseInt does: a sign is allowed.
+        (["--request-timeout", "+5", "."], lambda c: c.connection.request_timeout == 5.0),
+        (["--request-timeout=-0", "."], lambda c: c.connection.request_timeout is None),
         (["--debug", "."], lambda c: c.debug),
         (["--", "-weird-pod"], lambda c: c.selection.pod_query.pattern == "-weird-pod"),
         (["-nkube-system", "."], lambda c: c.selection.namespaces == ("kube-system",)),
