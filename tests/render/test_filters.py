@@ -8,6 +8,7 @@ import regex
 from pystern.config.query import compile_regex
 from pystern.model import Target
 from pystern.options import ColorMode, OutputFormat
+from pystern.render import linefilter
 from pystern.render.linefilter import LineFilter, risky
 from tests.render.conftest import Make
 
@@ -72,9 +73,16 @@ def test_no_highlight_without_colour_or_in_json(make: Make, pod: Target) -> None
     assert b"\x1b" not in r.emit(pod, b"x")
 
 
-def test_patterns_that_do_not_combine_still_highlight() -> None:
-    flt = LineFilter([], [], [RX("(?P<n>a)(?P=n)"), RX("(?P<n>b)")], lambda _: None)
-    assert flt.highlight("xaab b") == "x\x1b[31;1maa\x1b[0;22m\x1b[31;1mb\x1b[0;22m \x1b[31;1mb\x1b[0;22m"
+def test_patterns_that_do_not_combine_still_highlight(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every pattern that compiles alone combines in `regex` (even duplicate group names), so only a
+    # resource limit could make the alternation fail: forced here, the patterns run one by one.
+    monkeypatch.setattr(linefilter, "_combine", lambda patterns, extra="": None)
+    flt = LineFilter([], [], [RX("a"), RX("aa"), RX("b"), RX("3")], lambda _: None)
+    hl = "\x1b[31;1m{}\x1b[0;22m".format
+    # Overlapping matches: the longer pattern wins where both start; never inside an escape code.
+    assert flt.highlight("xaab \x1b[31mb3\x1b[0m a") == (
+        f"x{hl('aa')}{hl('b')} \x1b[31m{hl('b')}{hl('3')}\x1b[0m {hl('a')}"
+    )
 
 
 def test_empty_matches_are_not_wrapped() -> None:
