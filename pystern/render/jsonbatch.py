@@ -86,12 +86,12 @@ def escape_lines(joined: bytes) -> bytes | None:
 
 
 def _orjson_batch(messages: Sequence[bytes]) -> bytes | None:
-    """The batch as one quoted JSON string with a raw DEL between messages; None: not this route."""
+    """The batch as one quoted JSON string with a raw DEL between messages; None: not this route.
+
+    A message may hold DEL itself (JSON leaves it raw), which could not be told from a
+    separator: the callers check that they found exactly one separator fewer than messages.
+    """
     if _dumps is None:
-        return None
-    # A message holding DEL itself could not be told from a separator.  (A second join plus a
-    # memchr is four times cheaper than counting the separators in the joined batch.)
-    if _DEL in b"".join(messages):
         return None
     joined = _DEL.join(messages)
     wide = not joined.isascii()
@@ -127,7 +127,12 @@ def json_line_parts(messages: Sequence[bytes], rest: bytes) -> tuple[bytes, ...]
     close = b'"' + rest
     quoted = _orjson_batch(messages)
     if quoted is not None:  # quoted starts and ends with the string's own quotes
-        return (_OPEN[:-1], quoted.replace(_DEL, close + _OPEN), rest)
+        separator = close + _OPEN
+        body = quoted.replace(_DEL, separator)
+        # The separators replaced, counted from the growth: free, where a check for DEL in
+        # the messages beforehand cost a join and a scan of the batch (6% of this route).
+        if len(body) - len(quoted) == (len(messages) - 1) * (len(separator) - 1):
+            return (_OPEN[:-1], body, rest)
     escaped = _escaped_batch(messages)
     return (_OPEN, escaped.replace(b"\n", close + _OPEN), close)
 
@@ -143,5 +148,7 @@ def escape_many(messages: Sequence[bytes]) -> list[bytes]:
         return []
     quoted = _orjson_batch(messages)
     if quoted is not None:
-        return quoted[1:-1].split(_DEL)
+        parts = quoted[1:-1].split(_DEL)
+        if len(parts) == len(messages):  # else a message held DEL itself
+            return parts
     return _escaped_batch(messages).split(b"\n")
