@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,9 @@ def _expand(path: str, env: Mapping[str, str]) -> Path:
     home = env.get("HOME")
     if home and (path == "~" or path.startswith("~/")):
         return Path(home + path[1:])
-    return Path(path).expanduser()
+    # os.path, not Path.expanduser: "~nosuchuser/x" stays as typed (as a shell leaves it) instead of
+    # raising RuntimeError, which reached the user as an internal error.
+    return Path(os.path.expanduser(path))
 
 
 def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bool]:

@@ -213,7 +213,7 @@ def resolve(
     if connection.server:
         cluster["server"] = connection.server
     if connection.certificate_authority:
-        cluster["certificate-authority"] = str(Path(connection.certificate_authority).expanduser())
+        cluster["certificate-authority"] = os.path.expanduser(connection.certificate_authority)
         cluster.pop("certificate-authority-data", None)
     if connection.insecure_skip_tls_verify:
         cluster["insecure-skip-tls-verify"] = True
@@ -224,10 +224,10 @@ def resolve(
             user.pop(key, None)
         user["token"] = connection.token
     if connection.client_certificate:
-        user["client-certificate"] = str(Path(connection.client_certificate).expanduser())
+        user["client-certificate"] = os.path.expanduser(connection.client_certificate)
         user.pop("client-certificate-data", None)
     if connection.client_key:
-        user["client-key"] = str(Path(connection.client_key).expanduser())
+        user["client-key"] = os.path.expanduser(connection.client_key)
         user.pop("client-key-data", None)
     # --as, --as-group and --as-uid replace single fields, as kubectl's overrides do: --as alone keeps the
     # kubeconfig's as-groups.

@@ -45,7 +45,7 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
     """
     env = os.environ if environ is None else environ
     if connection.kubeconfig:
-        path = Path(connection.kubeconfig).expanduser()
+        path = Path(os.path.expanduser(connection.kubeconfig))
         _not_a_directory(path, "--kubeconfig")
         if not path.is_file():
             raise KubeconfigError(f"kubeconfig {path} does not exist (from --kubeconfig)")
@@ -56,7 +56,7 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
         for part in raw.split(os.pathsep):
             if not part:
                 continue
-            path = Path(part).expanduser()
+            path = Path(os.path.expanduser(part))
             _not_a_directory(path, "$KUBECONFIG")
             if path.is_file() and path not in seen:
                 seen.append(path)

@@ -144,6 +144,9 @@ BAD = [
     (["--template", "{{foo .Message}}", "."], 'unable to parse template: template: log:1: function "foo" not defined'),
     (["--template-file", "/nonexistent/t.tmpl", "."], "--template-file: cannot read /nonexistent/t.tmpl: No such file or directory"),
     (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist (from --config)"),
+    # ~user of a user that does not exist stays as typed, as a shell leaves it (was an internal error).
+    (["--template-file", "~no-such-user-pystern/t", "."], "--template-file: cannot read ~no-such-user-pystern/t: No such file or directory"),
+    (["--config", "~no-such-user-pystern/c.yaml", "."], "config file ~no-such-user-pystern/c.yaml does not exist (from --config)"),
 ]  # fmt: skip
 
 

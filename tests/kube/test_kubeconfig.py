@@ -223,6 +223,18 @@ def test_kubeconfig_that_is_a_directory(tmp_path: Path) -> None:
         resolve(Connection(), None, {**env(home=tmp_path), "KUBECONFIG": str(tmp_path)})
 
 
+def test_a_home_of_a_user_that_does_not_exist_is_left_as_typed(tmp_path: Path) -> None:
+    # Path.expanduser raised RuntimeError for "~nosuchuser", which reached the user as an internal error.
+    path = "~no-such-user-pystern/config"
+    with pytest.raises(KubeconfigError, match=rf"^kubeconfig {path} does not exist \(from --kubeconfig\)$"):
+        resolve(Connection(kubeconfig=path), None, {})
+    with pytest.raises(KubeconfigError, match=r"^no kubeconfig found"):
+        resolve(Connection(), None, {**env(home=tmp_path), "KUBECONFIG": path})
+    kc = write(tmp_path / "k", kubeconfig({"c": CLUSTER}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(KubeconfigError, match=f"cannot read .*{path}/ca: No such file"):
+        resolve(Connection(kubeconfig=str(kc), certificate_authority=f"{path}/ca"), None, {})
+
+
 @pytest.mark.parametrize(
     ("server", "expected"),
     [
