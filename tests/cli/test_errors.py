@@ -357,3 +357,14 @@ def test_junk_command_lines_end_with_one_line_and_exit_0_1_or_2(argv: list[str],
     if code:
         assert err.endswith("\n")
         assert err.splitlines()[-1].startswith("pystern: error: ")
+
+
+@pytest.mark.parametrize("flag", [f.name for f in FLAGS if f.kind is Kind.INT])
+def test_an_integer_of_thousands_of_digits_is_out_of_range(flag: str, env: dict[str, str]) -> None:
+    # int() refuses over 4300 digits, and its advice (sys.set_int_max_str_digits) was the reason shown.
+    code, _, err = run([f"--{flag}", "9" * 5000, "."], env)
+    assert code == 2
+    assert err.endswith(f'..." for --{flag}: out of range\n'), err
+    code, _, err = run(["."], {**env, f"PYSTERN_{flag.upper().replace('-', '_')}": "1" * 4400})
+    assert code == 2
+    assert err.endswith(": out of range\n"), err
