@@ -80,6 +80,17 @@ def _read_file(path: Path) -> dict[str, Any]:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise KubeconfigError(f"kubeconfig {path} is not valid YAML{where}: {problem}") from exc
+    except RecursionError:
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: it nests too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # PyYAML's constructors fail with Python's own errors, which were internal errors:
+        # `!!bool maybe` (KeyError), `!!int abc` (ValueError), a number over Python's 4300 digits.
+        reason = (
+            "holds a number too long to read"
+            if "digits" in str(exc)
+            else "has a value that does not fit its tag"
+        )
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: it {reason}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
