@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged
@@ -249,7 +249,7 @@ def resolve(
     server = _str_or_none(cluster.get("server"))
     if server is None:
         raise KubeconfigError(f"{label} has no server defined")
-    server = _server_url(server, "--server" if connection.server else label)
+    server, url_login = _server_url(server, "--server" if connection.server else label)
 
     ca_file = ca_data = None
     if cluster.get("certificate-authority-data"):
@@ -286,6 +286,13 @@ def resolve(
         raise KubeconfigError(f"auth-provider of {ulabel} needs a name")
 
     impersonate = _impersonation(user, ulabel)
+    username = _str_or_none(user.get("username"))
+    password = _str_or_none(user.get("password"))
+    authorized = any(user.get(key) for key in ("token", "tokenFile", "exec", "auth-provider"))
+    if url_login is not None and not (authorized or username is not None or password is not None):
+        # Go's HTTP client sends a URL's user:password as basic auth when nothing else sets the
+        # Authorization header; beside one, aiohttp refused the URL (an internal error).
+        username, password = url_login
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
@@ -306,8 +313,8 @@ def resolve(
         key_data=key_data,
         token=_str_or_none(user.get("token")),
         token_file=token_file,
-        username=_str_or_none(user.get("username")),
-        password=_str_or_none(user.get("password")),
+        username=username,
+        password=password,
         exec_config=exec_config,
         auth_provider=provider,
         impersonate=impersonate,
@@ -366,12 +373,14 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def _server_url(server: str, label: str) -> str:
-    """The server as an http(s) URL; a bare ``host:port`` gets ``https://`` as kubectl gives it.
+def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
+    """The server as an http(s) URL, and the ``user:password`` it held (taken out of the URL).
 
-    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``;
-    so is a URL with no host or one that does not parse (``https://[::1``, a port past 65535),
-    which used to surface as an internal error or a connection to a host named "https".
+    A bare ``host:port`` gets ``https://`` as kubectl gives it.  Any other scheme (``ftp://x``)
+    is an error naming it, not a URL like ``https://ftp://x``; so is a URL with no host or one
+    that does not parse (``https://[::1``, a port past 65535), which used to surface as an
+    internal error or a connection to a host named "https".  The login is kept out of the URL
+    so that no error message or log line shows the password.
     """
     match = _SCHEME.match(server)
     if match is None:
@@ -393,4 +402,7 @@ def _server_url(server: str, label: str) -> str:
         ) from None
     if not parts.hostname:
         raise KubeconfigError(f'the server URL "{shorten(server)}" of {label} has no host')
-    return url
+    if "@" not in parts.netloc:
+        return url, None
+    login = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])), login

@@ -248,6 +248,8 @@ def test_a_home_of_a_user_that_does_not_exist_is_left_as_typed(tmp_path: Path) -
         ("Http://a", "http://a"),
         ("a.example:6443", "https://a.example:6443"),  # kubectl adds https:// to a bare host:port
         ("localhost", "https://localhost"),
+        # The login is taken out (basic auth, see test_plain_http), so no message shows the password.
+        ("https://u:secret@a:6443/", "https://a:6443"),
     ],
 )
 def test_server_url_scheme(tmp_path: Path, server: str, expected: str) -> None:
