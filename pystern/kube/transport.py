@@ -65,6 +65,13 @@ def _reason_of(exc: BaseException) -> str:
     return text.split(": ", 1)[-1] if text else type(exc).__name__
 
 
+def _idna_reason(exc: UnicodeError) -> str:
+    # "encoding with 'idna' codec failed (UnicodeError: label empty or too long)": the inner part.
+    text = str(exc)
+    inner = text.rpartition("UnicodeError: ")[2].rstrip(")")
+    return inner or text or "not a valid host name"
+
+
 class Transport:
     """Opens requests against one API server with auth, throttling, retries and logging."""
 
@@ -264,6 +271,12 @@ class Transport:
             raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
         except TimeoutError as exc:
             raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
+        except UnicodeError as exc:
+            # The resolver encodes the host name with the idna codec, which refuses a part that is
+            # empty or over 63 characters; this was an internal error (Go: "no such host").
+            raise ConnectionFailed(
+                f"cannot connect to the server {server}: invalid host name ({_idna_reason(exc)})"
+            ) from exc
         except aiohttp.InvalidURL as exc:
             raise KubeconfigError(f"the server URL {server!r} is not valid") from exc
         except aiohttp.ClientResponseError as exc:
