@@ -208,6 +208,9 @@ class ExecPlugin:
             first = out.decode("utf-8", "replace").strip().split("\n", 1)[0]
             shown = f" (it printed {shorten(first, 60)!r})" if first else " (it printed nothing)"
             raise KubeconfigError(f"{what} printed no ExecCredential JSON on stdout{shown}") from None
+        except RecursionError:
+            deep = f"{what} printed JSON that nests too deeply to be an ExecCredential"
+            raise KubeconfigError(deep) from None
         if not isinstance(doc, dict) or doc.get("kind") != "ExecCredential":
             raise KubeconfigError(f"{what} printed JSON that is not an ExecCredential")
         if doc.get("apiVersion") != self.api_version:

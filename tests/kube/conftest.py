@@ -23,6 +23,9 @@ if mode == "fail":
 if mode == "junk":
     print("this is not json")
     sys.exit(0)
+if mode == "deep":
+    print("[" * 100000 + "]" * 100000)
+    sys.exit(0)
 if mode == "empty-status":
     print(json.dumps({{"apiVersion": "{EXEC_API}", "kind": "ExecCredential", "status": {{}}}}))
     sys.exit(0)

@@ -41,6 +41,8 @@ async def test_exec_plugin_token_is_used(sandbox: Sandbox, tmp_path: Path, plugi
             "junk", "printed no ExecCredential JSON on stdout (it printed 'this is not json')", id="junk"
         ),
         pytest.param("empty-status", "returned neither a token nor a client certificate", id="no-token"),
+        # json.loads raised RecursionError: an internal error.
+        pytest.param("deep", "printed JSON that nests too deeply to be an ExecCredential", id="deep"),
     ],
 )
 async def test_broken_exec_plugin_is_one_line(
