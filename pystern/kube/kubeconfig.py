@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -303,7 +304,10 @@ def resolve(
         ca_file=ca_file,
         ca_data=ca_data,
         insecure=insecure,
-        tls_server_name=_str_or_none(cluster.get("tls-server-name")),
+        tls_server_name=_tls_server_name(
+            _str_or_none(cluster.get("tls-server-name")),
+            ("--tls-server-name", "") if connection.tls_server_name else ("tls-server-name", f" of {label}"),
+        ),
         disable_compression=connection.disable_compression
         or cluster.get("disable-compression") in (True, "true", "True"),
         proxy_url=_str_or_none(cluster.get("proxy-url")),
@@ -368,6 +372,30 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
             f"{ulabel} impersonates groups, a UID or extra fields but no user: set its as (or --as)"
         )
     return tuple(headers)
+
+
+def _tls_server_name(name: str | None, where: tuple[str, str]) -> str | None:
+    """The name to check the server's certificate against, refused here if TLS cannot send it.
+
+    The ssl module encodes it with the idna codec during the handshake: a NUL, an empty part
+    (``a..b``) or one over 63 characters failed there, and uvloop printed the traceback on
+    stderr before pystern's own 'internal error' line.
+    """
+    if name is None:
+        return None
+    reason = "it holds a NUL character" if "\0" in name else None
+    if reason is None:
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            try:
+                name.encode("idna")
+            except UnicodeError as exc:
+                reason = str(exc).rpartition("UnicodeError: ")[2].rstrip(")") or "not a host name"
+    if reason is not None:
+        field, owner = where
+        raise KubeconfigError(f'{field} "{shorten(name)}"{owner} is not a valid host name ({reason})')
+    return name
 
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")

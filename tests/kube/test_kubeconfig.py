@@ -355,3 +355,25 @@ def test_a_kubeconfig_field_of_the_wrong_type_is_named(
     with pytest.raises(KubeconfigError) as info:
         resolve(Connection(kubeconfig=str(write(tmp_path / "k", doc))), None, {})
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("a..b", "label empty or too long"), ("a" * 64, "label too long"), ("a\0b", "it holds a NUL character")],
+)
+def test_a_tls_server_name_that_tls_cannot_send_is_named(tmp_path: Path, name: str, reason: str) -> None:
+    # The handshake's idna encoding failed: uvloop printed a traceback, then an 'internal error'.
+    cluster = {"server": "https://a:6443", "tls-server-name": name}
+    path = write(tmp_path / "k", kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert str(info.value) == f'tls-server-name "{name}" of cluster "c" is not a valid host name ({reason})'
+    with pytest.raises(KubeconfigError, match=r'^--tls-server-name ".*" is not a valid host name'):
+        resolve(Connection(kubeconfig=str(path), tls_server_name=name), None, {})
+
+
+@pytest.mark.parametrize("name", ["api.example", "::1", "10.0.0.1", "bücher.example"])
+def test_a_tls_server_name_that_tls_can_send_is_kept(tmp_path: Path, name: str) -> None:
+    cluster = {"server": "https://a:6443", "tls-server-name": name}
+    path = write(tmp_path / "k", kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x"))
+    assert resolve(Connection(kubeconfig=str(path)), None, {}).tls_server_name == name
