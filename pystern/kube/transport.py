@@ -274,8 +274,12 @@ class Transport:
         except UnicodeError as exc:
             # The resolver encodes the host name with the idna codec, which refuses a part that is
             # empty or over 63 characters; this was an internal error (Go: "no such host").
+            # Behind a proxy the name looked up here is the proxy's, not the server's.
+            where = f"the server {server}"
+            if self._proxy_shown:
+                where = f"the proxy {self._proxy_shown} (for the server {server})"
             raise ConnectionFailed(
-                f"cannot connect to the server {server}: invalid host name ({_idna_reason(exc)})"
+                f"cannot connect to {where}: invalid host name ({_idna_reason(exc)})"
             ) from exc
         except aiohttp.InvalidURL as exc:
             raise KubeconfigError(f"the server URL {server!r} is not valid") from exc
