@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from pystern.errors import KubeconfigError
+from pystern.errors import KubeconfigError, not_utf8
 from pystern.kube.deferredca import load_deferred_certs
 from pystern.kube.execplugin import ExecPlugin
 from pystern.kube.kubeconfig import KubeTarget
@@ -86,7 +86,11 @@ class TokenFileCredentials(Credentials):
         except (OSError, UnicodeDecodeError) as exc:
             if self._fallback:
                 return self._fallback
-            raise KubeconfigError(f"cannot read token file {self._path}: {exc}") from exc
+            # Not Python's wording ("[Errno 21] ...", "'utf-8' codec can't decode byte ...").
+            reason = (
+                f"it {not_utf8(exc)}" if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+            )
+            raise KubeconfigError(f"cannot read token file {self._path}: {reason}") from exc
         if not token:
             if self._fallback:
                 return self._fallback

@@ -153,6 +153,18 @@ async def test_token_file_wins_over_a_token_beside_it(sandbox: Sandbox, tmp_path
         await cluster.list_pods("default", "", "")
 
 
+async def test_a_token_file_that_is_not_utf8_is_named_in_the_users_terms(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # It showed Python's "'utf-8' codec can't decode byte 0xff in position 3: invalid start byte".
+    token = tmp_path / "token"
+    token.write_bytes(b"abc\xff\n")
+    path = write(tmp_path / "k", config_with_user(sandbox, {"tokenFile": str(token)}))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == f"cannot read token file {token}: it is not valid UTF-8 (byte 0xff on line 1)"
+
+
 RENEWAL_FAILS = f"""\
 import json, pathlib, sys
 here = pathlib.Path(sys.argv[0]).parent
