@@ -34,6 +34,7 @@ from pathlib import Path
 from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
 from pystern.errors import ECHO_LIMIT, ConfigFileError, UsageError, not_utf8, shorten
 from pystern.gotemplate.gofloat import format_shortest
+from pystern.textfiles import read_limited
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +265,7 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
     if path is None:
         return ConfigFile()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except FileNotFoundError:
         if must_exist:
             # Name where the path came from: a stale export in a shell profile is easy to forget.

@@ -19,6 +19,7 @@ import yaml
 
 from pystern.errors import KubeconfigError
 from pystern.options import Connection
+from pystern.textfiles import FileTooLarge, read_limited
 
 __all__ = ["find_kubeconfig_files", "list_contexts", "load_merged"]
 
@@ -68,9 +69,11 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except OSError as exc:
         raise KubeconfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from exc
+    except FileTooLarge as exc:
+        raise KubeconfigError(f"cannot read kubeconfig {path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise KubeconfigError(f"kubeconfig {path} is not UTF-8 text") from exc
     try:

@@ -147,6 +147,9 @@ BAD = [
     # ~user of a user that does not exist stays as typed, as a shell leaves it (was an internal error).
     (["--template-file", "~no-such-user-pystern/t", "."], "--template-file: cannot read ~no-such-user-pystern/t: No such file or directory"),
     (["--config", "~no-such-user-pystern/c.yaml", "."], "config file ~no-such-user-pystern/c.yaml does not exist (from --config)"),
+    # A file that never ends filled memory (MemoryError, or the kernel killed pystern).
+    (["--template-file", "/dev/zero", "."], "--template-file: cannot read /dev/zero: it is larger than 16 MiB"),
+    (["--config", "/dev/zero", "."], "cannot read config file /dev/zero: it is larger than 16 MiB"),
 ]  # fmt: skip
 
 

@@ -165,6 +165,15 @@ async def test_a_token_file_that_is_not_utf8_is_named_in_the_users_terms(
     assert str(info.value) == f"cannot read token file {token}: it is not valid UTF-8 (byte 0xff on line 1)"
 
 
+async def test_a_token_file_that_never_ends_is_one_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    # Read whole, /dev/zero filled memory until the kernel killed pystern.
+    path = write(tmp_path / "k", config_with_user(sandbox, {"tokenFile": "/dev/zero"}))
+    with pytest.raises(
+        KubeconfigError, match=r"^cannot read token file /dev/zero: it is larger than 16 MiB$"
+    ):
+        await connect(Connection(kubeconfig=str(path)))
+
+
 RENEWAL_FAILS = f"""\
 import json, pathlib, sys
 here = pathlib.Path(sys.argv[0]).parent
