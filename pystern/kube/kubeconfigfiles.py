@@ -49,7 +49,9 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
         path = Path(os.path.expanduser(connection.kubeconfig))
         _not_a_directory(path, "--kubeconfig")
         if not path.is_file():
-            raise KubeconfigError(f"kubeconfig {path} does not exist (from --kubeconfig)")
+            # A device or a pipe (`--kubeconfig <(...)`, read more than once) is not "missing".
+            why = "is not a regular file" if path.exists() else "does not exist"
+            raise KubeconfigError(f"kubeconfig {path} {why} (from --kubeconfig)")
         return [path]
     raw = env.get("KUBECONFIG", "")
     if raw:

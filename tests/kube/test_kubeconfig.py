@@ -220,6 +220,16 @@ def test_missing_explicit_kubeconfig_and_no_kubeconfig_at_all(tmp_path: Path) ->
         resolve(Connection(), None, env(home=tmp_path))
 
 
+def test_kubeconfig_that_is_a_device_or_a_pipe_is_not_called_missing(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        with pytest.raises(
+            KubeconfigError, match=r"^kubeconfig .* is not a regular file \(from --kubeconfig\)$"
+        ):
+            resolve(Connection(kubeconfig=path), None, {})
+
+
 def test_kubeconfig_that_is_a_directory(tmp_path: Path) -> None:
     # kubectl: 'read <path>: is a directory'; "does not exist" sent users looking for a typo.
     with pytest.raises(KubeconfigError, match=r"^kubeconfig .* is a directory, not a file \(from --kube"):
