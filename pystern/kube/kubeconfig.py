@@ -410,6 +410,11 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
     internal error or a connection to a host named "https".  The login is kept out of the URL
     so that no error message or log line shows the password.
     """
+    if server != server.strip():
+        # Go's url.Parse refuses it too; " https://x" became a connection to a host named " https".
+        raise KubeconfigError(
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL (it has white space around it)'
+        )
     match = _SCHEME.match(server)
     if match is None:
         url = "https://" + server.rstrip("/")

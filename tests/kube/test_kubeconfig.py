@@ -295,6 +295,9 @@ def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
         ("https://", "has no host"),  # was 'cannot connect to the server https://https:'
         ("https://a:99999", "is not a valid URL (Port out of range 0-65535)"),
         ("https://a:http", "is not a valid URL (Port could not be cast to integer value as 'http')"),
+        # It was "cannot connect to the server https:// https://a:1: Name or service not known".
+        (" https://a:1", "is not a valid URL (it has white space around it)"),
+        ("https://a:1\t", "is not a valid URL (it has white space around it)"),
     ],
 )
 def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str, reason: str) -> None:
