@@ -163,7 +163,12 @@ def load_merged(paths: list[Path]) -> dict[str, Any]:
         for name, ctx in _named_entries(data, "contexts", "context", path):
             merged["contexts"].setdefault(name, ctx)
         current = data.get("current-context")
-        if not merged["current-context"] and isinstance(current, str) and current:
+        if current is not None and not isinstance(current, str):
+            # `current-context: 5` read as "sets no current-context"; kubectl's decoding refuses it.
+            kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+            shown = kind.get(type(current), type(current).__name__)
+            raise KubeconfigError(f"kubeconfig {path}: current-context must be a string, not {shown}")
+        if not merged["current-context"] and current:
             merged["current-context"] = current
     return merged
 

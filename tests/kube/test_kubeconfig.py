@@ -188,6 +188,12 @@ BAD = [
     ),
     # PyYAML's constructors raised Python's own errors here, each an internal error:
     pytest.param("a: " + "[" * 3000 + "]" * 3000 + "\n", "is not valid YAML: it nests too deeply", id="deep"),
+    pytest.param(
+        "current-context: 5\n", ": current-context must be a string, not a number", id="current-number"
+    ),
+    pytest.param(
+        "current-context: [a]\n", ": current-context must be a string, not a list", id="current-list"
+    ),
     pytest.param("current-context: !!bool maybe\n", "has a value that does not fit its tag", id="bool-tag"),
     pytest.param("current-context: !!int abc\n", "has a value that does not fit its tag", id="int-tag"),
     pytest.param("a: " + "9" * 5000 + "\n", "holds a number too long to read", id="long-number"),
