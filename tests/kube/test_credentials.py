@@ -43,6 +43,10 @@ async def test_exec_plugin_token_is_used(sandbox: Sandbox, tmp_path: Path, plugi
         pytest.param("empty-status", "returned neither a token nor a client certificate", id="no-token"),
         # json.loads raised RecursionError: an internal error.
         pytest.param("deep", "printed JSON that nests too deeply to be an ExecCredential", id="deep"),
+        # Read whole, endless output filled memory (MemoryError, or the kernel killed pystern).
+        pytest.param(
+            "flood", "printed more than 16 MiB on stdout (an ExecCredential is a few kilobytes)", id="flood"
+        ),
     ],
 )
 async def test_broken_exec_plugin_is_one_line(
