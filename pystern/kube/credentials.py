@@ -136,10 +136,13 @@ def _jwt_expiry(header: str | None) -> float | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # not a JWT; deep nesting was an internal error
         return None
     exp = payload.get("exp") if isinstance(payload, dict) else None
-    return float(exp) if isinstance(exp, int | float) else None
+    try:
+        return float(exp) if isinstance(exp, int | float) else None
+    except OverflowError:  # "exp": 1e400 written as a whole number; was an internal error
+        return None
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import io
 import sys
@@ -153,6 +154,23 @@ async def test_token_file_wins_over_a_token_beside_it(sandbox: Sandbox, tmp_path
     # A file that cannot be read leaves the token to use.
     token.unlink()
     path = write(tmp_path / "k", config_with_user(sandbox, {"token": sandbox.token, "tokenFile": str(token)}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+
+
+@pytest.mark.parametrize(
+    "payload", [b"[" * 1100 + b"]" * 1100, b'{"exp": 1' + b"0" * 400 + b"}"], ids=["deep", "huge-exp"]
+)
+async def test_a_plugin_token_shaped_like_a_jwt_with_an_odd_payload_is_used(
+    sandbox: Sandbox, tmp_path: Path, plugin: Path, payload: bytes
+) -> None:
+    # Its expiry is read from the payload: json.loads' RecursionError and float()'s OverflowError
+    # were internal errors. Such a token is used as it is, like any token.
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    token = f"eyJhbGciOiJub25lIn0.{body}.sig"
+    (plugin.parent / "token").write_text(token)
+    sandbox.cluster.rotate_token(token)
+    path = write(tmp_path / "k", config_with_user(sandbox, exec_user(plugin)))
     async with await connect(Connection(kubeconfig=str(path))) as cluster:
         await cluster.list_pods("default", "", "")
 
