@@ -187,6 +187,17 @@ def test_config_file_not_utf8(env: dict[str, str], tmp_path: Path) -> None:
     assert err == f"pystern: error: config file {path} is not valid UTF-8 (byte 0xff on line 2)\n"
 
 
+@pytest.mark.parametrize(
+    "argv", [["--since", "--debug", "."], ["-s", "--debug", "."], [".", "--", "--debug"]]
+)
+def test_a_debug_word_that_is_not_the_flag_shows_no_traceback(argv: list[str], env: dict[str, str]) -> None:
+    # pflag takes "--debug" as --since's value (or, after "--", as a query); a traceback came with the error.
+    code, _, err = run(argv, env)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert err.startswith("pystern: error: "), err
+
+
 def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
     code, _, err = run(["--debug", "--since", "1d", "."], env)
     assert code == 2
