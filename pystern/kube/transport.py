@@ -356,7 +356,7 @@ class Transport:
         self.log_body(body)
         try:
             return json.loads(body), date_ns(resp.headers.get("Date", ""))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than json can read
             what = "an empty body" if not body.strip() else "invalid JSON"
             raise ApiError(resp.status, "BadResponse", f"the server sent {what} for {path}") from exc
 
