@@ -23,6 +23,7 @@ RANKS: dict[str, int] = {
     "ports": 0,
     "selectors": 0,
     "fieldselectors": 0,
+    "textfiles": 0,
     "kube": 1,
     "sandbox": 1,
     "options": 0,

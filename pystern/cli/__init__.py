@@ -22,6 +22,7 @@ from pystern import __version__
 from pystern.cli.app import ProcessIO, body, real_io, run_with_signals
 from pystern.cli.help import flag_table_markdown, print_help, print_hidden
 from pystern.cli.invocation import Action, Invocation, Source, parse_config, parse_invocation
+from pystern.config.flags import BY_NAME, BY_SHORT, Kind
 from pystern.errors import PysternError
 
 __all__ = [
@@ -93,12 +94,33 @@ def one_line(text: str) -> str:
     return " ".join(text.split("\n")).translate(_CONTROL)
 
 
+def _takes_the_next_word(arg: str) -> bool:
+    """Whether ``arg`` is a flag that takes the following word as its value (``--since 5m``)."""
+    if arg.startswith("--") and "=" not in arg:
+        flag = BY_NAME.get(arg[2:])
+    elif arg.startswith("-") and len(arg) == 2:
+        flag = BY_SHORT.get(arg[1])
+    else:
+        return False
+    return flag is not None and flag.kind is not Kind.BOOL and flag.bare_value is None
+
+
 def _debug_requested(argv: Sequence[str]) -> bool:
-    return any(
-        arg == "--debug"
-        or (arg.startswith("--debug=") and arg[8:] in ("1", "t", "T", "true", "TRUE", "True"))
-        for arg in argv
-    )
+    """``--debug`` before the flags are parsed (a parse error is reported with its traceback).
+
+    A ``--debug`` that is another flag's value (``--since --debug``) is not one: it showed a
+    traceback for the error about that very value.
+    """
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            return False
+        if index and _takes_the_next_word(argv[index - 1]):
+            continue
+        if arg == "--debug" or (
+            arg.startswith("--debug=") and arg[8:] in ("1", "t", "T", "true", "TRUE", "True")
+        ):
+            return True
+    return False
 
 
 def _report(exc: BaseException, io: ProcessIO, debug: bool) -> int:

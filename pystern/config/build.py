@@ -6,8 +6,8 @@ where a bad value came from (command line or config file).
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 import regex
 
@@ -27,6 +27,7 @@ from pystern.options import (
     Selection,
     TimestampFormat,
 )
+from pystern.textfiles import read_limited
 from pystern.timefmt import parse_go_duration
 
 _DNS_LABEL = regex.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
@@ -163,7 +164,7 @@ def _template(values: Values) -> str | None:
     if path:
         try:
             # As Go reads it: bytes as written (read_text would turn CRLF and a lone CR into "\n").
-            text = Path(path).expanduser().read_bytes().decode("utf-8")
+            text = read_limited(os.path.expanduser(path)).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UsageError(f"--template-file: {path} {not_utf8(exc)}", flag="template-file") from None
         except (OSError, ValueError) as exc:

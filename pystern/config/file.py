@@ -21,17 +21,20 @@ name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, parse_scalar, split_slice
-from pystern.errors import ConfigFileError, UsageError, not_utf8, shorten
+from pystern.errors import ECHO_LIMIT, ConfigFileError, UsageError, not_utf8, shorten
 from pystern.gotemplate.gofloat import format_shortest
+from pystern.textfiles import read_limited
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,9 @@ def _expand(path: str, env: Mapping[str, str]) -> Path:
     home = env.get("HOME")
     if home and (path == "~" or path.startswith("~/")):
         return Path(home + path[1:])
-    return Path(path).expanduser()
+    # os.path, not Path.expanduser: "~nosuchuser/x" stays as typed (as a shell leaves it) instead of
+    # raising RuntimeError, which reached the user as an internal error.
+    return Path(os.path.expanduser(path))
 
 
 def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bool]:
@@ -119,13 +124,50 @@ def _text(value: object) -> str | None:
     return None
 
 
+class _Enough(Exception):
+    """Raised inside :func:`_shown` once the text is long enough to be cut."""
+
+
+def _shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A YAML value as YAML/JSON writes it (``"ten"``, ``null``, ``[1, 2]``), cut like user input.
+
+    Built piece by piece and stopped at ``limit``: YAML aliases can make a value that refers to
+    itself (``&x [*x]``, endless for ``json.dumps``) or one of billions of items from a few lines.
+    """
+    parts: list[str] = []
+    size = 0
+
+    def emit(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size > limit:
+            raise _Enough
+
+    def walk(item: object) -> None:
+        if isinstance(item, list | dict):
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            emit("{" if isinstance(item, dict) else "[")
+            for index, (name, inner) in enumerate(pairs):
+                emit(", " if index else "")
+                if isinstance(item, dict):
+                    emit(json.dumps(str(name), ensure_ascii=False) + ": ")
+                walk(inner)
+            emit("}" if isinstance(item, dict) else "]")
+        else:
+            emit(json.dumps(item, ensure_ascii=False, default=str))
+
+    with contextlib.suppress(_Enough):
+        walk(value)
+    return shorten("".join(parts), limit)
+
+
 def _convert(flag: Flag, key: str, raw: object, path: Path) -> Value:
     def bad(shown: object, reason: str) -> ConfigFileError:
-        # Shown as YAML/JSON writes it (`"ten"`, `null`, `[1, 2]`): in double quotes like a
-        # flag's value in its error, and no Python spelling (`'ten'`, `None`) in front of users.
-        text = json.dumps(shown, ensure_ascii=False, default=str)
+        # Shown as YAML/JSON writes it, in double quotes like a flag's value in its error, and no
+        # Python spelling (`'ten'`, `None`) in front of users.
         return ConfigFileError(
-            f'invalid value {shorten(text)} for "{key}" in config file {path}: {reason}', flag=key
+            f'invalid value {_shown(shown)} for "{key}" in config file {path}: {reason}', flag=key
         )
 
     if isinstance(raw, list):
@@ -182,9 +224,17 @@ def parse_config_text(text: str, path: Path) -> ConfigFile:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigFileError(f"config file {path} is not valid YAML: {problem}{where}") from None
-    except ValueError:
-        # PyYAML's int() of a number over Python's 4300-digit limit; no flag takes such a number.
-        raise ConfigFileError(f"config file {path} holds a number too long to read") from None
+    except RecursionError:
+        raise ConfigFileError(f"config file {path} is not valid YAML: it nests too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if "digits" in str(exc):
+            # PyYAML's int() of a number over Python's 4300-digit limit; no flag takes such a number.
+            raise ConfigFileError(f"config file {path} holds a number too long to read") from None
+        # PyYAML's constructor of an explicit tag fails with Python's own errors: `!!bool maybe`
+        # (KeyError), `!!int abc` (ValueError), `!!timestamp x` (AttributeError).
+        raise ConfigFileError(
+            f"config file {path} is not valid YAML: a value does not fit its tag (like `!!int abc`)"
+        ) from None
     if data is None:
         return ConfigFile(path=path)
     if isinstance(data, dict):
@@ -215,7 +265,7 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
     if path is None:
         return ConfigFile()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except FileNotFoundError:
         if must_exist:
             # Name where the path came from: a stale export in a shell profile is easy to forget.

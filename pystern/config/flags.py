@@ -293,6 +293,10 @@ def parse_go_int(text: str) -> int:
         raise ValueError("not an integer")
     if "_" in digits and not _UNDERSCORES.match(digits):
         raise ValueError("not an integer")
+    if base == 10 and len(body) > 19:
+        # Past int64 anyway; and int() refuses over 4300 decimal digits with Python's own advice
+        # (sys.set_int_max_str_digits), which reached the user as the reason.
+        raise ValueError("out of range")
     magnitude = int(body, base) if body else 0
     if magnitude > _INT64 or (magnitude == _INT64 and text[0] != "-"):
         raise ValueError("out of range")

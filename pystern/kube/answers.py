@@ -18,7 +18,7 @@ def api_error(status: int, http_reason: str, body: bytes, retry_after: float | N
     reason, message = "", ""
     try:
         doc = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json reads: an internal error
         doc = None
     if isinstance(doc, dict) and (doc.get("kind") == "Status" or "message" in doc):
         reason = str(doc.get("reason") or "")

@@ -25,13 +25,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TextIO
 
-from pystern.errors import KubeconfigError
+from pystern.errors import KubeconfigError, not_utf8
 from pystern.kube.deferredca import load_deferred_certs
 from pystern.kube.execplugin import ExecPlugin
 from pystern.kube.kubeconfig import KubeTarget
+from pystern.textfiles import FileTooLarge, read_limited
 
 __all__ = ["Credentials", "build_credentials"]
 
@@ -82,11 +82,17 @@ class TokenFileCredentials(Credentials):
 
     def _read(self) -> str:
         try:
-            token = Path(self._path).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
+            token = read_limited(self._path).decode("utf-8").strip()
+        except (OSError, UnicodeDecodeError, FileTooLarge) as exc:
             if self._fallback:
                 return self._fallback
-            raise KubeconfigError(f"cannot read token file {self._path}: {exc}") from exc
+            # Not Python's wording ("[Errno 21] ...", "'utf-8' codec can't decode byte ...").
+            reason = str(exc)
+            if isinstance(exc, UnicodeDecodeError):
+                reason = f"it {not_utf8(exc)}"
+            elif isinstance(exc, OSError) and exc.strerror:
+                reason = exc.strerror
+            raise KubeconfigError(f"cannot read token file {self._path}: {reason}") from exc
         if not token:
             if self._fallback:
                 return self._fallback
@@ -130,10 +136,13 @@ def _jwt_expiry(header: str | None) -> float | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # not a JWT; deep nesting was an internal error
         return None
     exp = payload.get("exp") if isinstance(payload, dict) else None
-    return float(exp) if isinstance(exp, int | float) else None
+    try:
+        return float(exp) if isinstance(exp, int | float) else None
+    except OverflowError:  # "exp": 1e400 written as a whole number; was an internal error
+        return None
 
 
 def _one_line(text: str, limit: int = 300) -> str:

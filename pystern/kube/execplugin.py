@@ -35,6 +35,8 @@ from pystern.timefmt import parse_rfc3339_ns
 __all__ = ["ExecPlugin", "ExecResult"]
 
 STDERR_KEPT = 4096
+STDOUT_LIMIT = 16 * 1024 * 1024
+"""Bytes of a plugin's stdout read at most; past them it is stopped and the run with it."""
 API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 """What client-go still speaks to a credential plugin (v1alpha1 went in Kubernetes 1.24)."""
 """Bytes of the plugin's stderr kept to quote when it fails."""
@@ -172,21 +174,45 @@ class ExecPlugin:
             raise KubeconfigError(f"{self._what} cannot be run: permission denied") from exc
         except OSError as exc:
             raise KubeconfigError(f"{self._what} cannot be run: {exc.strerror or exc}") from exc
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        forward = asyncio.create_task(self._forward(proc.stderr))
         try:
-            assert proc.stdout is not None
-            assert proc.stderr is not None
-            out, err_tail = await asyncio.gather(proc.stdout.read(), self._forward(proc.stderr))
+            out = await self._read_stdout(proc.stdout)
+            err_tail = await forward
             code = await proc.wait()
         finally:
-            if proc.returncode is None:  # cancelled (Ctrl-C): the plugin goes with us
+            if proc.returncode is None:  # cancelled (Ctrl-C) or too much output: the plugin goes
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
+            if not forward.done():
+                forward.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await forward
         if code != 0:
             last = err_tail.decode("utf-8", "replace").strip().splitlines()
             said = f": {shorten(last[-1], 200)}" if last else ""
             raise KubeconfigError(f"{self._what} failed with exit code {code}{said}")
         return self._parse(out)
+
+    async def _read_stdout(self, pipe: asyncio.StreamReader) -> bytes:
+        """The plugin's stdout, refused past ``STDOUT_LIMIT``.
+
+        A plugin that never stops printing (a wrong command such as ``yes``) filled memory until
+        MemoryError, an internal error, or until the kernel killed pystern.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await pipe.read(65536):
+            size += len(chunk)
+            if size > STDOUT_LIMIT:
+                raise KubeconfigError(
+                    f"{self._what} printed more than {STDOUT_LIMIT // (1024 * 1024)} MiB on stdout "
+                    "(an ExecCredential is a few kilobytes)"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def _forward(self, pipe: asyncio.StreamReader) -> bytes:
         """Copy the plugin's stderr to ours as it comes (prompts need no newline); keep its tail."""
@@ -208,6 +234,9 @@ class ExecPlugin:
             first = out.decode("utf-8", "replace").strip().split("\n", 1)[0]
             shown = f" (it printed {shorten(first, 60)!r})" if first else " (it printed nothing)"
             raise KubeconfigError(f"{what} printed no ExecCredential JSON on stdout{shown}") from None
+        except RecursionError:
+            deep = f"{what} printed JSON that nests too deeply to be an ExecCredential"
+            raise KubeconfigError(deep) from None
         if not isinstance(doc, dict) or doc.get("kind") != "ExecCredential":
             raise KubeconfigError(f"{what} printed JSON that is not an ExecCredential")
         if doc.get("apiVersion") != self.api_version:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged
@@ -213,7 +214,7 @@ def resolve(
     if connection.server:
         cluster["server"] = connection.server
     if connection.certificate_authority:
-        cluster["certificate-authority"] = str(Path(connection.certificate_authority).expanduser())
+        cluster["certificate-authority"] = os.path.expanduser(connection.certificate_authority)
         cluster.pop("certificate-authority-data", None)
     if connection.insecure_skip_tls_verify:
         cluster["insecure-skip-tls-verify"] = True
@@ -224,10 +225,10 @@ def resolve(
             user.pop(key, None)
         user["token"] = connection.token
     if connection.client_certificate:
-        user["client-certificate"] = str(Path(connection.client_certificate).expanduser())
+        user["client-certificate"] = os.path.expanduser(connection.client_certificate)
         user.pop("client-certificate-data", None)
     if connection.client_key:
-        user["client-key"] = str(Path(connection.client_key).expanduser())
+        user["client-key"] = os.path.expanduser(connection.client_key)
         user.pop("client-key-data", None)
     # --as, --as-group and --as-uid replace single fields, as kubectl's overrides do: --as alone keeps the
     # kubeconfig's as-groups.
@@ -249,7 +250,7 @@ def resolve(
     server = _str_or_none(cluster.get("server"))
     if server is None:
         raise KubeconfigError(f"{label} has no server defined")
-    server = _server_url(server, "--server" if connection.server else label)
+    server, url_login = _server_url(server, "--server" if connection.server else label)
 
     ca_file = ca_data = None
     if cluster.get("certificate-authority-data"):
@@ -286,6 +287,13 @@ def resolve(
         raise KubeconfigError(f"auth-provider of {ulabel} needs a name")
 
     impersonate = _impersonation(user, ulabel)
+    username = _str_or_none(user.get("username"))
+    password = _str_or_none(user.get("password"))
+    authorized = any(user.get(key) for key in ("token", "tokenFile", "exec", "auth-provider"))
+    if url_login is not None and not (authorized or username is not None or password is not None):
+        # Go's HTTP client sends a URL's user:password as basic auth when nothing else sets the
+        # Authorization header; beside one, aiohttp refused the URL (an internal error).
+        username, password = url_login
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
@@ -296,7 +304,10 @@ def resolve(
         ca_file=ca_file,
         ca_data=ca_data,
         insecure=insecure,
-        tls_server_name=_str_or_none(cluster.get("tls-server-name")),
+        tls_server_name=_tls_server_name(
+            _str_or_none(cluster.get("tls-server-name")),
+            ("--tls-server-name", "") if connection.tls_server_name else ("tls-server-name", f" of {label}"),
+        ),
         disable_compression=connection.disable_compression
         or cluster.get("disable-compression") in (True, "true", "True"),
         proxy_url=_str_or_none(cluster.get("proxy-url")),
@@ -306,8 +317,8 @@ def resolve(
         key_data=key_data,
         token=_str_or_none(user.get("token")),
         token_file=token_file,
-        username=_str_or_none(user.get("username")),
-        password=_str_or_none(user.get("password")),
+        username=username,
+        password=password,
         exec_config=exec_config,
         auth_provider=provider,
         impersonate=impersonate,
@@ -363,16 +374,47 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
     return tuple(headers)
 
 
+def _tls_server_name(name: str | None, where: tuple[str, str]) -> str | None:
+    """The name to check the server's certificate against, refused here if TLS cannot send it.
+
+    The ssl module encodes it with the idna codec during the handshake: a NUL, an empty part
+    (``a..b``) or one over 63 characters failed there, and uvloop printed the traceback on
+    stderr before pystern's own 'internal error' line.
+    """
+    if name is None:
+        return None
+    reason = "it holds a NUL character" if "\0" in name else None
+    if reason is None:
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            try:
+                name.encode("idna")
+            except UnicodeError as exc:
+                reason = str(exc).rpartition("UnicodeError: ")[2].rstrip(")") or "not a host name"
+    if reason is not None:
+        field, owner = where
+        raise KubeconfigError(f'{field} "{shorten(name)}"{owner} is not a valid host name ({reason})')
+    return name
+
+
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def _server_url(server: str, label: str) -> str:
-    """The server as an http(s) URL; a bare ``host:port`` gets ``https://`` as kubectl gives it.
+def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
+    """The server as an http(s) URL, and the ``user:password`` it held (taken out of the URL).
 
-    Any other scheme (``ftp://x``) is an error naming it, not a URL like ``https://ftp://x``;
-    so is a URL with no host or one that does not parse (``https://[::1``, a port past 65535),
-    which used to surface as an internal error or a connection to a host named "https".
+    A bare ``host:port`` gets ``https://`` as kubectl gives it.  Any other scheme (``ftp://x``)
+    is an error naming it, not a URL like ``https://ftp://x``; so is a URL with no host or one
+    that does not parse (``https://[::1``, a port past 65535), which used to surface as an
+    internal error or a connection to a host named "https".  The login is kept out of the URL
+    so that no error message or log line shows the password.
     """
+    if server != server.strip():
+        # Go's url.Parse refuses it too; " https://x" became a connection to a host named " https".
+        raise KubeconfigError(
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL (it has white space around it)'
+        )
     match = _SCHEME.match(server)
     if match is None:
         url = "https://" + server.rstrip("/")
@@ -393,4 +435,7 @@ def _server_url(server: str, label: str) -> str:
         ) from None
     if not parts.hostname:
         raise KubeconfigError(f'the server URL "{shorten(server)}" of {label} has no host')
-    return url
+    if "@" not in parts.netloc:
+        return url, None
+    login = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])), login

@@ -19,6 +19,7 @@ import yaml
 
 from pystern.errors import KubeconfigError
 from pystern.options import Connection
+from pystern.textfiles import FileTooLarge, read_limited
 
 __all__ = ["find_kubeconfig_files", "list_contexts", "load_merged"]
 
@@ -45,10 +46,12 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
     """
     env = os.environ if environ is None else environ
     if connection.kubeconfig:
-        path = Path(connection.kubeconfig).expanduser()
+        path = Path(os.path.expanduser(connection.kubeconfig))
         _not_a_directory(path, "--kubeconfig")
         if not path.is_file():
-            raise KubeconfigError(f"kubeconfig {path} does not exist (from --kubeconfig)")
+            # A device or a pipe (`--kubeconfig <(...)`, read more than once) is not "missing".
+            why = "is not a regular file" if path.exists() else "does not exist"
+            raise KubeconfigError(f"kubeconfig {path} {why} (from --kubeconfig)")
         return [path]
     raw = env.get("KUBECONFIG", "")
     if raw:
@@ -56,7 +59,7 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
         for part in raw.split(os.pathsep):
             if not part:
                 continue
-            path = Path(part).expanduser()
+            path = Path(os.path.expanduser(part))
             _not_a_directory(path, "$KUBECONFIG")
             if path.is_file() and path not in seen:
                 seen.append(path)
@@ -68,9 +71,11 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except OSError as exc:
         raise KubeconfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from exc
+    except FileTooLarge as exc:
+        raise KubeconfigError(f"cannot read kubeconfig {path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise KubeconfigError(f"kubeconfig {path} is not UTF-8 text") from exc
     try:
@@ -80,6 +85,17 @@ def _read_file(path: Path) -> dict[str, Any]:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise KubeconfigError(f"kubeconfig {path} is not valid YAML{where}: {problem}") from exc
+    except RecursionError:
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: it nests too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # PyYAML's constructors fail with Python's own errors, which were internal errors:
+        # `!!bool maybe` (KeyError), `!!int abc` (ValueError), a number over Python's 4300 digits.
+        reason = (
+            "holds a number too long to read"
+            if "digits" in str(exc)
+            else "has a value that does not fit its tag"
+        )
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: it {reason}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -147,7 +163,12 @@ def load_merged(paths: list[Path]) -> dict[str, Any]:
         for name, ctx in _named_entries(data, "contexts", "context", path):
             merged["contexts"].setdefault(name, ctx)
         current = data.get("current-context")
-        if not merged["current-context"] and isinstance(current, str) and current:
+        if current is not None and not isinstance(current, str):
+            # `current-context: 5` read as "sets no current-context"; kubectl's decoding refuses it.
+            kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+            shown = kind.get(type(current), type(current).__name__)
+            raise KubeconfigError(f"kubeconfig {path}: current-context must be a string, not {shown}")
+        if not merged["current-context"] and current:
             merged["current-context"] = current
     return merged
 

@@ -65,6 +65,13 @@ def _reason_of(exc: BaseException) -> str:
     return text.split(": ", 1)[-1] if text else type(exc).__name__
 
 
+def _idna_reason(exc: UnicodeError) -> str:
+    # "encoding with 'idna' codec failed (UnicodeError: label empty or too long)": the inner part.
+    text = str(exc)
+    inner = text.rpartition("UnicodeError: ")[2].rstrip(")")
+    return inner or text or "not a valid host name"
+
+
 class Transport:
     """Opens requests against one API server with auth, throttling, retries and logging."""
 
@@ -264,6 +271,16 @@ class Transport:
             raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
         except TimeoutError as exc:
             raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
+        except UnicodeError as exc:
+            # The resolver encodes the host name with the idna codec, which refuses a part that is
+            # empty or over 63 characters; this was an internal error (Go: "no such host").
+            # Behind a proxy the name looked up here is the proxy's, not the server's.
+            where = f"the server {server}"
+            if self._proxy_shown:
+                where = f"the proxy {self._proxy_shown} (for the server {server})"
+            raise ConnectionFailed(
+                f"cannot connect to {where}: invalid host name ({_idna_reason(exc)})"
+            ) from exc
         except aiohttp.InvalidURL as exc:
             raise KubeconfigError(f"the server URL {server!r} is not valid") from exc
         except aiohttp.ClientResponseError as exc:
@@ -339,7 +356,7 @@ class Transport:
         self.log_body(body)
         try:
             return json.loads(body), date_ns(resp.headers.get("Date", ""))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than json can read
             what = "an empty body" if not body.strip() else "invalid JSON"
             raise ApiError(resp.status, "BadResponse", f"the server sent {what} for {path}") from exc
 

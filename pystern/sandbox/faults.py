@@ -31,6 +31,8 @@ class InjectedError:
     details: dict[str, Any] | None = None
     empty: bool = False
     """Serve ``200 OK`` with ``Content-Length: 0`` instead of the Status (malformed server data)."""
+    body: bytes | None = None
+    """Serve ``status`` with exactly these bytes as a JSON body instead of the Status (malformed data)."""
 
     def response(self, path: str) -> web.Response:
         """The answer to send in place of the real one to a request for ``path``."""
@@ -38,6 +40,8 @@ class InjectedError:
             # The kubelet's log answers are text/plain; everything else the API server sends is JSON.
             kind = "text/plain" if path.endswith("/log") else "application/json"
             return web.Response(status=200, body=b"", content_type=kind)
+        if self.body is not None:
+            return web.Response(status=self.status, body=self.body, content_type="application/json")
         resp = status.status_response(self.status, self.reason, self.message, self.details)
         if self.retry_after is not None:
             resp.headers["Retry-After"] = str(self.retry_after)
@@ -155,6 +159,17 @@ class FaultDriver(ContainerDriver):
         JSON at all.  Log requests get ``text/plain``, others ``application/json``.
         """
         injected = InjectedError(200, "", "", times, path_contains, empty=True)
+        self.injected.append(injected)
+        return injected
+
+    def raw_responses(
+        self, body: bytes, *, status: int = 200, times: int = 1, path_contains: str = ""
+    ) -> InjectedError:
+        """The next ``times`` matching requests get ``status`` with ``body`` as it is (JSON or not).
+
+        Matching is as in :meth:`fail_requests`.  For answers no real API server sends.
+        """
+        injected = InjectedError(status, "", "", times, path_contains, body=body)
         self.injected.append(injected)
         return injected
 

@@ -419,3 +419,32 @@ def test_a_number_too_long_for_python_is_one_error(env: dict[str, str], tmp_path
     path = write(tmp_path / "c.yaml", "tail: " + "9" * 5000 + "\n")
     with pytest.raises(ConfigFileError, match="too long"):
         parse_invocation(["--config", str(path), "."], env)
+
+
+_LEVELS = "".join(f"l{n}: &l{n} [{', '.join([f'*l{n - 1}' if n else 'x'] * 10)}]\n" for n in range(8))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Aliases: a value that holds itself (json.dumps raised 'Circular reference detected', an
+        # internal error) and 10^8 items from eight lines (its quote took seconds, one more line minutes).
+        ("include: &x [*x]\n", 'invalid value [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[... for "include"'),
+        ("tail: &x {a: *x}\n", 'invalid value {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a"... for "tail"'),
+        (_LEVELS + "include: *l7\n", 'invalid value [[[[[[[["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"], ["x", "x", "x", "x", "x", "x", "x", "x", ... for "include"'),
+        # PyYAML's own errors, each an internal error (or "holds a number too long to read"):
+        ("tail: " + "[" * 3000 + "]" * 3000 + "\n", "is not valid YAML: it nests too deeply"),
+        ("no-follow: !!bool maybe\n", "is not valid YAML: a value does not fit its tag (like `!!int abc`)"),
+        ("tail: !!int abc\n", "is not valid YAML: a value does not fit its tag"),
+        ("since: !!timestamp soon\n", "is not valid YAML: a value does not fit its tag"),
+        ("since: !!timestamp 2024-13-45\n", "is not valid YAML: a value does not fit its tag"),
+    ],
+    ids=["self", "self-map", "billion", "deep", "bool", "int", "timestamp", "date"],
+)  # fmt: skip
+def test_yaml_that_pyyaml_cannot_take_is_one_error(
+    env: dict[str, str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path / "c.yaml", text)
+    with pytest.raises(ConfigFileError) as info:
+        parse_invocation(["--config", str(path), "."], env)
+    assert message in str(info.value)

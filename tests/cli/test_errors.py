@@ -144,6 +144,12 @@ BAD = [
     (["--template", "{{foo .Message}}", "."], 'unable to parse template: template: log:1: function "foo" not defined'),
     (["--template-file", "/nonexistent/t.tmpl", "."], "--template-file: cannot read /nonexistent/t.tmpl: No such file or directory"),
     (["--config", "/nonexistent/c.yaml", "."], "config file /nonexistent/c.yaml does not exist (from --config)"),
+    # ~user of a user that does not exist stays as typed, as a shell leaves it (was an internal error).
+    (["--template-file", "~no-such-user-pystern/t", "."], "--template-file: cannot read ~no-such-user-pystern/t: No such file or directory"),
+    (["--config", "~no-such-user-pystern/c.yaml", "."], "config file ~no-such-user-pystern/c.yaml does not exist (from --config)"),
+    # A file that never ends filled memory (MemoryError, or the kernel killed pystern).
+    (["--template-file", "/dev/zero", "."], "--template-file: cannot read /dev/zero: it is larger than 16 MiB"),
+    (["--config", "/dev/zero", "."], "cannot read config file /dev/zero: it is larger than 16 MiB"),
 ]  # fmt: skip
 
 
@@ -179,6 +185,17 @@ def test_config_file_not_utf8(env: dict[str, str], tmp_path: Path) -> None:
     code, out, err = run(["--stdin", "--config", str(path)], env, stdin=b"x\n")
     assert (code, out) == (2, "")
     assert err == f"pystern: error: config file {path} is not valid UTF-8 (byte 0xff on line 2)\n"
+
+
+@pytest.mark.parametrize(
+    "argv", [["--since", "--debug", "."], ["-s", "--debug", "."], [".", "--", "--debug"]]
+)
+def test_a_debug_word_that_is_not_the_flag_shows_no_traceback(argv: list[str], env: dict[str, str]) -> None:
+    # pflag takes "--debug" as --since's value (or, after "--", as a query); a traceback came with the error.
+    code, _, err = run(argv, env)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert err.startswith("pystern: error: "), err
 
 
 def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
@@ -354,3 +371,14 @@ def test_junk_command_lines_end_with_one_line_and_exit_0_1_or_2(argv: list[str],
     if code:
         assert err.endswith("\n")
         assert err.splitlines()[-1].startswith("pystern: error: ")
+
+
+@pytest.mark.parametrize("flag", [f.name for f in FLAGS if f.kind is Kind.INT])
+def test_an_integer_of_thousands_of_digits_is_out_of_range(flag: str, env: dict[str, str]) -> None:
+    # int() refuses over 4300 digits, and its advice (sys.set_int_max_str_digits) was the reason shown.
+    code, _, err = run([f"--{flag}", "9" * 5000, "."], env)
+    assert code == 2
+    assert err.endswith(f'..." for --{flag}: out of range\n'), err
+    code, _, err = run(["."], {**env, f"PYSTERN_{flag.upper().replace('-', '_')}": "1" * 4400})
+    assert code == 2
+    assert err.endswith(": out of range\n"), err

@@ -23,6 +23,12 @@ if mode == "fail":
 if mode == "junk":
     print("this is not json")
     sys.exit(0)
+if mode == "flood":
+    while True:
+        sys.stdout.write("y\\n" * 65536)
+if mode == "deep":
+    print("[" * 100000 + "]" * 100000)
+    sys.exit(0)
 if mode == "empty-status":
     print(json.dumps({{"apiVersion": "{EXEC_API}", "kind": "ExecCredential", "status": {{}}}}))
     sys.exit(0)

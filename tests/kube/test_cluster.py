@@ -102,6 +102,17 @@ async def test_watch_410_raises_watch_expired(sandbox: Sandbox, cluster: KubeClu
         assert (await anext(ok)).pod.name == "b"
 
 
+@pytest.mark.parametrize("status", [200, 500])
+async def test_json_nested_past_what_json_reads_is_an_api_error(
+    sandbox: Sandbox, cluster: KubeCluster, status: int
+) -> None:
+    # json.loads raised RecursionError: an internal error for a list (200) or an error's Status (500).
+    sandbox.cluster.raw_responses(b"[" * 100000 + b"]" * 100000, status=status, path_contains="/pods")
+    with pytest.raises(ApiError) as info:
+        await cluster.list_pods("default", "", "")
+    assert info.value.status == status
+
+
 async def test_malformed_watch_lines_are_skipped_and_reported(sandbox: Sandbox, cluster: KubeCluster) -> None:
     warnings: list[str] = []
     cluster.on_warning = warnings.append

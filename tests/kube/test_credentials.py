@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import io
 import sys
@@ -41,6 +42,12 @@ async def test_exec_plugin_token_is_used(sandbox: Sandbox, tmp_path: Path, plugi
             "junk", "printed no ExecCredential JSON on stdout (it printed 'this is not json')", id="junk"
         ),
         pytest.param("empty-status", "returned neither a token nor a client certificate", id="no-token"),
+        # json.loads raised RecursionError: an internal error.
+        pytest.param("deep", "printed JSON that nests too deeply to be an ExecCredential", id="deep"),
+        # Read whole, endless output filled memory (MemoryError, or the kernel killed pystern).
+        pytest.param(
+            "flood", "printed more than 16 MiB on stdout (an ExecCredential is a few kilobytes)", id="flood"
+        ),
     ],
 )
 async def test_broken_exec_plugin_is_one_line(
@@ -149,6 +156,44 @@ async def test_token_file_wins_over_a_token_beside_it(sandbox: Sandbox, tmp_path
     path = write(tmp_path / "k", config_with_user(sandbox, {"token": sandbox.token, "tokenFile": str(token)}))
     async with await connect(Connection(kubeconfig=str(path))) as cluster:
         await cluster.list_pods("default", "", "")
+
+
+@pytest.mark.parametrize(
+    "payload", [b"[" * 1100 + b"]" * 1100, b'{"exp": 1' + b"0" * 400 + b"}"], ids=["deep", "huge-exp"]
+)
+async def test_a_plugin_token_shaped_like_a_jwt_with_an_odd_payload_is_used(
+    sandbox: Sandbox, tmp_path: Path, plugin: Path, payload: bytes
+) -> None:
+    # Its expiry is read from the payload: json.loads' RecursionError and float()'s OverflowError
+    # were internal errors. Such a token is used as it is, like any token.
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    token = f"eyJhbGciOiJub25lIn0.{body}.sig"
+    (plugin.parent / "token").write_text(token)
+    sandbox.cluster.rotate_token(token)
+    path = write(tmp_path / "k", config_with_user(sandbox, exec_user(plugin)))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+
+
+async def test_a_token_file_that_is_not_utf8_is_named_in_the_users_terms(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # It showed Python's "'utf-8' codec can't decode byte 0xff in position 3: invalid start byte".
+    token = tmp_path / "token"
+    token.write_bytes(b"abc\xff\n")
+    path = write(tmp_path / "k", config_with_user(sandbox, {"tokenFile": str(token)}))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == f"cannot read token file {token}: it is not valid UTF-8 (byte 0xff on line 1)"
+
+
+async def test_a_token_file_that_never_ends_is_one_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    # Read whole, /dev/zero filled memory until the kernel killed pystern.
+    path = write(tmp_path / "k", config_with_user(sandbox, {"tokenFile": "/dev/zero"}))
+    with pytest.raises(
+        KubeconfigError, match=r"^cannot read token file /dev/zero: it is larger than 16 MiB$"
+    ):
+        await connect(Connection(kubeconfig=str(path)))
 
 
 RENEWAL_FAILS = f"""\

@@ -186,6 +186,17 @@ BAD = [
         'exec of user "u" needs a command (a string; arguments go in args)',
         id="exec-command-list",
     ),
+    # PyYAML's constructors raised Python's own errors here, each an internal error:
+    pytest.param("a: " + "[" * 3000 + "]" * 3000 + "\n", "is not valid YAML: it nests too deeply", id="deep"),
+    pytest.param(
+        "current-context: 5\n", ": current-context must be a string, not a number", id="current-number"
+    ),
+    pytest.param(
+        "current-context: [a]\n", ": current-context must be a string, not a list", id="current-list"
+    ),
+    pytest.param("current-context: !!bool maybe\n", "has a value that does not fit its tag", id="bool-tag"),
+    pytest.param("current-context: !!int abc\n", "has a value that does not fit its tag", id="int-tag"),
+    pytest.param("a: " + "9" * 5000 + "\n", "holds a number too long to read", id="long-number"),
 ]
 
 
@@ -215,12 +226,34 @@ def test_missing_explicit_kubeconfig_and_no_kubeconfig_at_all(tmp_path: Path) ->
         resolve(Connection(), None, env(home=tmp_path))
 
 
+def test_kubeconfig_that_is_a_device_or_a_pipe_is_not_called_missing(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        with pytest.raises(
+            KubeconfigError, match=r"^kubeconfig .* is not a regular file \(from --kubeconfig\)$"
+        ):
+            resolve(Connection(kubeconfig=path), None, {})
+
+
 def test_kubeconfig_that_is_a_directory(tmp_path: Path) -> None:
     # kubectl: 'read <path>: is a directory'; "does not exist" sent users looking for a typo.
     with pytest.raises(KubeconfigError, match=r"^kubeconfig .* is a directory, not a file \(from --kube"):
         resolve(Connection(kubeconfig=str(tmp_path)), None, {})
     with pytest.raises(KubeconfigError, match=r"is a directory, not a file \(from \$KUBECONFIG\)$"):
         resolve(Connection(), None, {**env(home=tmp_path), "KUBECONFIG": str(tmp_path)})
+
+
+def test_a_home_of_a_user_that_does_not_exist_is_left_as_typed(tmp_path: Path) -> None:
+    # Path.expanduser raised RuntimeError for "~nosuchuser", which reached the user as an internal error.
+    path = "~no-such-user-pystern/config"
+    with pytest.raises(KubeconfigError, match=rf"^kubeconfig {path} does not exist \(from --kubeconfig\)$"):
+        resolve(Connection(kubeconfig=path), None, {})
+    with pytest.raises(KubeconfigError, match=r"^no kubeconfig found"):
+        resolve(Connection(), None, {**env(home=tmp_path), "KUBECONFIG": path})
+    kc = write(tmp_path / "k", kubeconfig({"c": CLUSTER}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(KubeconfigError, match=f"cannot read .*{path}/ca: No such file"):
+        resolve(Connection(kubeconfig=str(kc), certificate_authority=f"{path}/ca"), None, {})
 
 
 @pytest.mark.parametrize(
@@ -231,6 +264,8 @@ def test_kubeconfig_that_is_a_directory(tmp_path: Path) -> None:
         ("Http://a", "http://a"),
         ("a.example:6443", "https://a.example:6443"),  # kubectl adds https:// to a bare host:port
         ("localhost", "https://localhost"),
+        # The login is taken out (basic auth, see test_plain_http), so no message shows the password.
+        ("https://u:secret@a:6443/", "https://a:6443"),
     ],
 )
 def test_server_url_scheme(tmp_path: Path, server: str, expected: str) -> None:
@@ -266,6 +301,9 @@ def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
         ("https://", "has no host"),  # was 'cannot connect to the server https://https:'
         ("https://a:99999", "is not a valid URL (Port out of range 0-65535)"),
         ("https://a:http", "is not a valid URL (Port could not be cast to integer value as 'http')"),
+        # It was "cannot connect to the server https:// https://a:1: Name or service not known".
+        (" https://a:1", "is not a valid URL (it has white space around it)"),
+        ("https://a:1\t", "is not a valid URL (it has white space around it)"),
     ],
 )
 def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str, reason: str) -> None:
@@ -336,3 +374,25 @@ def test_a_kubeconfig_field_of_the_wrong_type_is_named(
     with pytest.raises(KubeconfigError) as info:
         resolve(Connection(kubeconfig=str(write(tmp_path / "k", doc))), None, {})
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("a..b", "label empty or too long"), ("a" * 64, "label too long"), ("a\0b", "it holds a NUL character")],
+)
+def test_a_tls_server_name_that_tls_cannot_send_is_named(tmp_path: Path, name: str, reason: str) -> None:
+    # The handshake's idna encoding failed: uvloop printed a traceback, then an 'internal error'.
+    cluster = {"server": "https://a:6443", "tls-server-name": name}
+    path = write(tmp_path / "k", kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x"))
+    with pytest.raises(KubeconfigError) as info:
+        resolve(Connection(kubeconfig=str(path)), None, {})
+    assert str(info.value) == f'tls-server-name "{name}" of cluster "c" is not a valid host name ({reason})'
+    with pytest.raises(KubeconfigError, match=r'^--tls-server-name ".*" is not a valid host name'):
+        resolve(Connection(kubeconfig=str(path), tls_server_name=name), None, {})
+
+
+@pytest.mark.parametrize("name", ["api.example", "::1", "10.0.0.1", "bücher.example"])
+def test_a_tls_server_name_that_tls_can_send_is_kept(tmp_path: Path, name: str) -> None:
+    cluster = {"server": "https://a:6443", "tls-server-name": name}
+    path = write(tmp_path / "k", kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x"))
+    assert resolve(Connection(kubeconfig=str(path)), None, {}).tls_server_name == name

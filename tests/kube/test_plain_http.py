@@ -81,3 +81,27 @@ async def test_a_loopback_http_server_gets_the_token(sandbox: Sandbox) -> None:
     async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path)), stderr=err) as cluster:
         await cluster.list_pods("default", "", "")
     assert err.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("user", "sent"),
+    [
+        # Beside a token aiohttp refused the URL ("Cannot combine AUTHORIZATION header ..."): an
+        # internal error. Go's HTTP client uses a URL's login only when nothing else set the header.
+        pytest.param({}, "Bearer {token}", id="token-wins"),
+        pytest.param({"token": None}, "Basic YSB4OnBAc3M=", id="basic-from-url"),  # "a x:p@ss"
+    ],
+)
+async def test_a_login_in_the_server_url_is_basic_auth_only_when_nothing_else_authorizes(
+    sandbox: Sandbox, tmp_path: Path, user: dict[str, Any], sent: str
+) -> None:
+    doc = sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["server"] = f"http://a%20x:p%40ss@{sandbox.host_port}"
+    doc["users"][0]["user"].update(user)
+    sandbox.cluster.token = None if "token" in user else sandbox.cluster.token
+    path = str(write(tmp_path / "k", doc))
+    err = io.StringIO()
+    async with await connect(Connection(kubeconfig=path), stderr=err) as cluster:
+        await cluster.list_pods("default", "", "")
+    assert err.getvalue() == ""
+    assert sandbox.cluster.header_values("Authorization")[-1] == [sent.format(token=sandbox.cluster.token)]

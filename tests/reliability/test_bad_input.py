@@ -117,6 +117,19 @@ KUBECONFIGS: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("server refuses", {}, "127.0.0.1:1"),
     ("server not a URL", {"cluster": {"server": "not a url"}}, "not a url"),
+    # The resolver's idna codec refuses a part over 63 characters: it was an internal error.
+    (
+        "host name part too long",
+        {"cluster": {"server": "https://" + "a" * 64 + ".invalid:1"}},
+        "invalid host name",
+    ),
+    ("empty host name part", {"cluster": {"server": "https://a..invalid:1"}}, "invalid host name"),
+    # ... and behind a proxy the name refused is the proxy's: the message named the server.
+    (
+        "proxy host name part empty",
+        {"cluster": {"server": REFUSED, "proxy-url": "http://a..invalid:1"}},
+        "cannot connect to the proxy http://a..invalid:1 (for the server",
+    ),
     ("empty context", {"context": {}}, "no server"),
     ("context names a missing cluster", {"context": {"cluster": "nope", "user": "u"}}, "nope"),
     ("unknown current-context", {"current": "zzz"}, "zzz"),
