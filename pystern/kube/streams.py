@@ -186,6 +186,9 @@ class PodWatch:
         except ValueError:
             self._warn(f"skipped a watch line that is not JSON: {line[:80]!r}")
             return None
+        except RecursionError:  # nested past what json reads: it ended the run as an internal error
+            self._warn("skipped a watch line nested too deeply to read")
+            return None
         if not isinstance(doc, dict):
             self._warn("skipped a watch line that is not a JSON object")
             return None

@@ -123,11 +123,13 @@ async def test_malformed_watch_lines_are_skipped_and_reported(sandbox: Sandbox, 
         sandbox.cluster.send_watch_raw(b'{"type":"ADDED","object":{"metadata":{}}}\n')
         sandbox.cluster.send_watch_raw(b'{"type":"SURPRISE","object":{}}\n')
         sandbox.cluster.send_watch_raw(b"[1,2]\n")
+        sandbox.cluster.send_watch_raw(b"[" * 100000 + b"]" * 100000 + b"\n")
         sandbox.cluster.add_pod("real")
         event = await anext(watch)
     assert event.pod.name == "real"
-    assert cluster.skipped_watch_lines == 4
+    assert cluster.skipped_watch_lines == 5
     assert any("not JSON" in w for w in warnings)
+    assert "skipped a watch line nested too deeply to read" in warnings
     assert any("malformed ADDED" in w for w in warnings)
 
 
