@@ -51,20 +51,27 @@ def _output_closed(exc: BaseException) -> bool:
     return isinstance(exc, BrokenPipeError) or (isinstance(closed, type) and isinstance(exc, closed))
 
 
-def _write_failure(exc: BaseException) -> OSError | None:
+def _write_failure(exc: BaseException) -> BaseException | None:
     """The error behind a write to stdout that failed for a reason other than its reader leaving.
 
-    A closed pipe or socket (``| head``) ends the run quietly; a full disk or an I/O error
-    means lines the user asked for were lost, so it is reported (exit 1), as ``cat`` does.
+    A closed pipe or socket (``| head``) ends the run quietly; a full disk, an I/O error or
+    anything else that stopped the writer means lines the user asked for were lost, so it is
+    reported (exit 1), as ``cat`` does.
     """
     cause = exc.__cause__ if _output_closed(exc) else None
-    if isinstance(cause, OSError) and not isinstance(cause, BrokenPipeError | ConnectionResetError):
-        return cause
-    return None
+    if cause is None or isinstance(cause, BrokenPipeError | ConnectionResetError):
+        return None
+    return cause
 
 
-def _stdout_error(exc: OSError) -> str:
-    return f"cannot write to standard output: {exc.strerror or exc}"
+def _stdout_error(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+    elif isinstance(exc, MemoryError):
+        reason = "out of memory"
+    else:
+        reason = f"internal error {exc!r}; run with --debug for details"
+    return f"cannot write to standard output: {reason}"
 
 
 def _silence_stdout(io: ProcessIO) -> None:

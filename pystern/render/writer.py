@@ -321,7 +321,9 @@ class Writer(ClosedWatch):
                 else:
                     assert isinstance(payload, str)
                     self._write_err_now(payload)
-            except (BrokenPipeError, ValueError, OSError) as exc:
+            except Exception as exc:
+                # Whatever stops a write is recorded, and the run ends with it: a thread that died
+                # of, say, a MemoryError left everything after it queued and pystern waiting for ever.
                 if kind == _OUT:
                     self._fail(exc)
             finally:

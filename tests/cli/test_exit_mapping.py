@@ -10,11 +10,18 @@ import pytest
 import pystern.cli
 from pystern.cli import Invocation, ProcessIO, run_cli
 from pystern.errors import ApiError, ConnectionFailed, KubeconfigError
+from pystern.render import OutputClosed
 
 
 def _io(env: dict[str, str]) -> tuple[ProcessIO, io.StringIO]:
     err = io.StringIO()
     return ProcessIO(io.BytesIO(), io.BytesIO(), err, False, False, env), err
+
+
+def _closed_by(cause: BaseException) -> OutputClosed:
+    closed = OutputClosed("stdout was closed")
+    closed.__cause__ = cause
+    return closed
 
 
 def _raising(exc: BaseException) -> Callable[[Invocation, ProcessIO], Callable[[], Awaitable[int]]]:
@@ -51,6 +58,15 @@ def _raising(exc: BaseException) -> Callable[[Invocation, ProcessIO], Callable[[
         ),
         (BrokenPipeError(), 0, ""),
         (KeyboardInterrupt(), 130, ""),
+        # The writer thread stopped by something other than the reader leaving: lines were lost.
+        (_closed_by(MemoryError()), 1, "pystern: error: cannot write to standard output: out of memory\n"),
+        (
+            _closed_by(RuntimeError("boom")),
+            1,
+            "pystern: error: cannot write to standard output: internal error RuntimeError('boom'); "
+            "run with --debug for details\n",
+        ),
+        (_closed_by(BrokenPipeError()), 0, ""),
     ],
 )
 def test_mapping(

@@ -132,6 +132,28 @@ async def test_wait_closed_reports_a_failed_write_at_once() -> None:
     assert raised.value.__cause__.errno == errno.ENOSPC
 
 
+class Exploding(io.RawIOBase):
+    """A stdout whose writes fail with something other than an OSError (a bug, a MemoryError)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise RuntimeError("boom")
+
+
+async def test_an_unexpected_error_in_the_writer_thread_ends_the_run_instead_of_a_hang() -> None:
+    sink = build_sink(Output(), stdout=Exploding(), stderr=io.StringIO(), stdout_isatty=False, env={})
+    target = Target("n", "p", "c")
+    watch = asyncio.create_task(sink.wait_closed())
+    sink.emit(target, _records("p", 3))
+    with pytest.raises(OutputClosed) as raised:
+        await asyncio.wait_for(watch, 5)
+    assert isinstance(raised.value.__cause__, RuntimeError)
+    with pytest.raises(OutputClosed):
+        sink.emit(target, _records("p", 1))
+
+
 def test_broken_pipe_without_a_loop() -> None:
     read_fd, write_fd = os.pipe()
     os.close(read_fd)
