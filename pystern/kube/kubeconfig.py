@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pystern.errors import KubeconfigError, shorten
-from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged
+from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged, yaml_kind
 from pystern.options import Connection
 
 __all__ = ["IN_CLUSTER_DIR", "KubeTarget", "resolve"]
@@ -118,10 +118,7 @@ def _check_types(
     for key in text:
         value = section.get(key)
         if value is not None and not isinstance(value, str):
-            kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
-            raise KubeconfigError(
-                f"{key} of {label} must be a string, not {kind.get(type(value), type(value).__name__)}"
-            )
+            raise KubeconfigError(f"{key} of {label} must be a string, not {yaml_kind(value)}")
     for key in bools:
         if section.get(key) not in (None, True, False, "true", "false", "True", "False"):
             raise KubeconfigError(f"{key} of {label} must be true or false")
@@ -374,6 +371,12 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
     return tuple(headers)
 
 
+def idna_reason(exc: UnicodeError) -> str:
+    """Why the idna codec refused a host name: the inner part of "encoding with 'idna' codec failed
+    (UnicodeError: label empty or too long)"."""
+    return str(exc).rpartition("UnicodeError: ")[2].rstrip(")") or "not a valid host name"
+
+
 def _tls_server_name(name: str | None, where: tuple[str, str]) -> str | None:
     """The name to check the server's certificate against, refused here if TLS cannot send it.
 
@@ -391,7 +394,7 @@ def _tls_server_name(name: str | None, where: tuple[str, str]) -> str | None:
             try:
                 name.encode("idna")
             except UnicodeError as exc:
-                reason = str(exc).rpartition("UnicodeError: ")[2].rstrip(")") or "not a host name"
+                reason = idna_reason(exc)
     if reason is not None:
         field, owner = where
         raise KubeconfigError(f'{field} "{shorten(name)}"{owner} is not a valid host name ({reason})')

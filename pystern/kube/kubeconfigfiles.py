@@ -21,7 +21,7 @@ from pystern.errors import KubeconfigError
 from pystern.options import Connection
 from pystern.textfiles import FileTooLarge, read_limited
 
-__all__ = ["find_kubeconfig_files", "list_contexts", "load_merged"]
+__all__ = ["find_kubeconfig_files", "list_contexts", "load_merged", "yaml_kind"]
 
 
 # Fields that hold file paths, resolved against the directory of the file that defines them.
@@ -67,6 +67,14 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
     home = env.get("HOME")
     default = (Path(home) if home else Path.home()) / ".kube" / "config"
     return [default] if default.is_file() else []
+
+
+_YAML_KINDS = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+
+
+def yaml_kind(value: object) -> str:
+    """What a YAML value is, in a user's words (``a number``), for 'must be a string, not ...'."""
+    return _YAML_KINDS.get(type(value), type(value).__name__)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -165,9 +173,9 @@ def load_merged(paths: list[Path]) -> dict[str, Any]:
         current = data.get("current-context")
         if current is not None and not isinstance(current, str):
             # `current-context: 5` read as "sets no current-context"; kubectl's decoding refuses it.
-            kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
-            shown = kind.get(type(current), type(current).__name__)
-            raise KubeconfigError(f"kubeconfig {path}: current-context must be a string, not {shown}")
+            raise KubeconfigError(
+                f"kubeconfig {path}: current-context must be a string, not {yaml_kind(current)}"
+            )
         if not merged["current-context"] and current:
             merged["current-context"] = current
     return merged

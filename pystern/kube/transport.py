@@ -37,7 +37,7 @@ from pystern.errors import (
 from pystern.kube.answers import api_error, date_ns, retry_after_of
 from pystern.kube.credentials import Credentials
 from pystern.kube.deferredca import aiohttp
-from pystern.kube.kubeconfig import KubeTarget
+from pystern.kube.kubeconfig import KubeTarget, idna_reason
 from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
@@ -63,13 +63,6 @@ def _reason_of(exc: BaseException) -> str:
         return str(os_error.strerror)
     text = str(exc)
     return text.split(": ", 1)[-1] if text else type(exc).__name__
-
-
-def _idna_reason(exc: UnicodeError) -> str:
-    # "encoding with 'idna' codec failed (UnicodeError: label empty or too long)": the inner part.
-    text = str(exc)
-    inner = text.rpartition("UnicodeError: ")[2].rstrip(")")
-    return inner or text or "not a valid host name"
 
 
 class Transport:
@@ -279,7 +272,7 @@ class Transport:
             if self._proxy_shown:
                 where = f"the proxy {self._proxy_shown} (for the server {server})"
             raise ConnectionFailed(
-                f"cannot connect to {where}: invalid host name ({_idna_reason(exc)})"
+                f"cannot connect to {where}: invalid host name ({idna_reason(exc)})"
             ) from exc
         except aiohttp.InvalidURL as exc:
             raise KubeconfigError(f"the server URL {server!r} is not valid") from exc
