@@ -93,13 +93,12 @@ def _orjson_batch(messages: Sequence[bytes]) -> bytes | None:
     """
     if _dumps is None:
         return None
-    joined = _DEL.join(messages)
-    wide = not joined.isascii()
     try:
-        text = joined.decode("utf-8")
+        text = _DEL.join(messages).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return _go_extras(_dumps(text), wide)
+    # str.isascii reads a flag the decoder set: no second scan of the batch.
+    return _go_extras(_dumps(text), not text.isascii())
 
 
 def _escaped_batch(messages: Sequence[bytes]) -> bytes:
