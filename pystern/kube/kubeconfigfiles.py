@@ -48,10 +48,8 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
     if connection.kubeconfig:
         path = Path(os.path.expanduser(connection.kubeconfig))
         _not_a_directory(path, "--kubeconfig")
-        if not path.is_file():
-            # A device or a pipe (`--kubeconfig <(...)`, read more than once) is not "missing".
-            why = "is not a regular file" if path.exists() else "does not exist"
-            raise KubeconfigError(f"kubeconfig {path} {why} (from --kubeconfig)")
+        if not path.exists():
+            raise KubeconfigError(f"kubeconfig {path} does not exist (from --kubeconfig)")
         return [path]
     raw = env.get("KUBECONFIG", "")
     if raw:
@@ -61,7 +59,7 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
                 continue
             path = Path(os.path.expanduser(part))
             _not_a_directory(path, "$KUBECONFIG")
-            if path.is_file() and path not in seen:
+            if path.exists() and path not in seen:
                 seen.append(path)
         return seen
     home = env.get("HOME")
@@ -77,9 +75,28 @@ def yaml_kind(value: object) -> str:
     return _YAML_KINDS.get(type(value), type(value).__name__)
 
 
+_PIPED: dict[Path, bytes] = {}
+"""What each kubeconfig that is not a regular file held, read once (see ``_read_bytes``)."""
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; a pipe (``--kubeconfig <(sops -d ...)``) is read once per process.
+
+    pystern resolves the kubeconfig once per context (and again for completion), and a pipe
+    can be read only once: the second open would wait for a writer that has gone.  Regular
+    files are read each time, so a kubeconfig edited during a run is seen as it is now.
+    """
+    if path in _PIPED:
+        return _PIPED[path]
+    data = read_limited(path)
+    if not path.is_file():
+        _PIPED[path] = data
+    return data
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        text = read_limited(path).decode("utf-8")
+        text = _read_bytes(path).decode("utf-8")
     except OSError as exc:
         raise KubeconfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from exc
     except FileTooLarge as exc:

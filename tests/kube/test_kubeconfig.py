@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pystern.errors import KubeconfigError
 from pystern.kube import list_contexts
@@ -226,14 +228,51 @@ def test_missing_explicit_kubeconfig_and_no_kubeconfig_at_all(tmp_path: Path) ->
         resolve(Connection(), None, env(home=tmp_path))
 
 
-def test_kubeconfig_that_is_a_device_or_a_pipe_is_not_called_missing(tmp_path: Path) -> None:
+def _fill_pipe(fifo: Path, text: str) -> threading.Thread:
+    """A writer for ``fifo`` that writes ``text`` once and closes, as ``<(cat file)`` does."""
+
+    def fill() -> None:
+        with fifo.open("w") as out:
+            out.write(text)
+
+    thread = threading.Thread(target=fill, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("source", ["--kubeconfig", "$KUBECONFIG"])
+def test_a_kubeconfig_from_a_pipe_is_read_once_and_serves_every_context(tmp_path: Path, source: str) -> None:
+    # `--kubeconfig <(sops -d config)`: kubectl reads it; pystern resolves each context (and
+    # completion) from it again, and a second open of the pipe would wait for ever.
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for path in ("/dev/zero", str(fifo)):
-        with pytest.raises(
-            KubeconfigError, match=r"^kubeconfig .* is not a regular file \(from --kubeconfig\)$"
-        ):
-            resolve(Connection(kubeconfig=path), None, {})
+    text = kubeconfig(
+        {"c1": CLUSTER, "c2": {"server": "https://b:1"}},
+        {},
+        {"one": {"cluster": "c1"}, "two": {"cluster": "c2"}},
+        "one",
+    )
+    writer = _fill_pipe(fifo, yaml.safe_dump(text))
+    connection = Connection(kubeconfig=str(fifo)) if source == "--kubeconfig" else Connection()
+    environ = {} if source == "--kubeconfig" else env(fifo)
+    assert resolve(connection, None, environ).server == "https://a.example:6443"
+    writer.join(5)
+    assert resolve(connection, "two", environ).server == "https://b:1"
+    assert list_contexts(connection, environ) == (["one", "two"], "one")
+
+
+def test_a_regular_kubeconfig_is_read_again_each_time(tmp_path: Path) -> None:
+    path = write(tmp_path / "k", kubeconfig({"c": CLUSTER}, {}, {"x": {"cluster": "c"}}, "x"))
+    assert resolve(Connection(kubeconfig=str(path)), None, {}).server == "https://a.example:6443"
+    write(path, kubeconfig({"c": {"server": "https://edited:1"}}, {}, {"x": {"cluster": "c"}}, "x"))
+    assert resolve(Connection(kubeconfig=str(path)), None, {}).server == "https://edited:1"
+
+
+def test_a_kubeconfig_that_never_ends_is_refused_past_16_mib() -> None:
+    with pytest.raises(
+        KubeconfigError, match=r"^cannot read kubeconfig /dev/zero: it is larger than 16 MiB$"
+    ):
+        resolve(Connection(kubeconfig="/dev/zero"), None, {})
 
 
 def test_kubeconfig_that_is_a_directory(tmp_path: Path) -> None:
