@@ -213,7 +213,9 @@ def _slice(item: Any, *indexes: Any) -> Any:
 def _eval_args(args: tuple[Any, ...]) -> str:
     if len(args) == 1 and type(args[0]) is str:
         return str(args[0])
-    return gofmt.sprint(*args, printable=True)
+    # Go's evalArgs passes each argument through printableValue, which makes a nil interface the
+    # string "<no value>" (a string to fmt.Sprint, so no space is put beside it).
+    return gofmt.sprint(*["<no value>" if a is None or a is MISSING else a for a in args], printable=True)
 
 
 @gofunc(variadic="any")
