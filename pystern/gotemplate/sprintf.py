@@ -12,88 +12,162 @@ from pystern.gotemplate.gofmt import Named, quote, sort_key, sprint_value, type_
 from pystern.gotemplate.timelayout import go_time_string
 from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, Struct, struct_fields
 
-_SPEC = re.compile(r"%([-+# 0]*)(\[\d+\])?(\*|\d+)?(?:\.(\[\d+\])?(\*|\d*))?(\[\d+\])?(.)?", re.S)
+# fmt's parsenum gives up past a million (a width or precision that large is not a number).
+_TOO_LARGE = 1_000_000
 
 
 class _Flags:
-    __slots__ = ("minus", "plus", "plus_v", "prec", "sharp", "space", "width", "zero")
+    __slots__ = ("minus", "plus", "plus_v", "prec", "sharp", "sharp_v", "space", "width", "zero")
 
     def __init__(self, flags: str, width: int | None, prec: int | None, verb: str = "") -> None:
         self.minus = "-" in flags
-        # Go: with %v, "+" asks for field names (plusV) and no longer forces a sign.
+        # Go: with %v, "+" asks for field names (plusV) and "#" for Go syntax (sharpV); neither is
+        # then the plain flag any more.
         self.plus_v = verb == "v" and "+" in flags
         self.plus = "+" in flags and not self.plus_v
-        self.sharp = "#" in flags
+        self.sharp_v = verb == "v" and "#" in flags
+        self.sharp = "#" in flags and not self.sharp_v
         self.space = " " in flags
         self.zero = "0" in flags and not self.minus
         self.width = width
         self.prec = prec
 
 
+def _parsenum(fmt: str, i: int, end: int) -> tuple[int | None, int]:
+    """fmt's parsenum: the digits at ``i`` (None if there are none) and where they stop.
+
+    A number past a million is not a number, and the whole rest of the format is taken (``end``).
+    """
+    num = 0
+    j = i
+    while j < end and "0" <= fmt[j] <= "9":
+        if num > _TOO_LARGE:
+            return None, end
+        num = num * 10 + ord(fmt[j]) - 48
+        j += 1
+    return (num if j > i else None), j
+
+
+def _arg_index(fmt: str, i: int, nargs: int) -> tuple[int | None, int, bool]:
+    """fmt's argNumber at ``fmt[i]``: (the 0-based index or None if bad, the new ``i``, found).
+
+    ``found`` is False when there is no ``[`` here; a ``[`` with no number and ``]`` after it is a
+    bad index that consumes one byte, or up to its ``]``.
+    """
+    if i >= len(fmt) or fmt[i] != "[":
+        return None, i, False
+    close = fmt.find("]", i + 1)
+    if len(fmt) - i < 3 or close < 0:
+        return None, i + 1, True
+    num, stop = _parsenum(fmt, i + 1, close)
+    if num is None or stop != close or not 1 <= num <= nargs:
+        return None, close + 1, True
+    return num - 1, close + 1, True
+
+
+def _int_arg(args: tuple[Any, ...], argi: int) -> tuple[int | None, int]:
+    """fmt's intFromArg: the int operand for a ``*`` (None if it is not one) and the next index."""
+    if argi >= len(args):
+        return None, argi
+    a = args[argi]
+    if isinstance(a, int) and not isinstance(a, bool) and -_TOO_LARGE <= a <= _TOO_LARGE:
+        return int(a), argi + 1
+    return None, argi + 1
+
+
 def sprintf(fmt: str, *args: Any) -> str:
-    """``fmt.Sprintf`` with Go's verbs and its ``%!verb(type=value)`` error markers."""
+    """``fmt.Sprintf`` with Go's verbs and its ``%!verb(type=value)`` error markers.
+
+    The directive is read as Go's doPrintf reads it: flags, an optional ``[n]``, a width (digits or
+    ``*``), an optional ``.`` precision with its own ``[n]``, another ``[n]``, then the verb.
+    """
     out: list[str] = []
     argi = 0
-    pos = 0
     reordered = False
-    n = len(fmt)
-    while pos < n:
-        pct = fmt.find("%", pos)
+    nargs = len(args)
+    end = len(fmt)
+    i = 0
+    while i < end:
+        pct = fmt.find("%", i)
         if pct < 0:
-            out.append(fmt[pos:])
+            out.append(fmt[i:])
             break
-        out.append(fmt[pos:pct])
-        m = _SPEC.match(fmt, pct)
-        assert m is not None
-        flags, idx1, width_s, idx2, prec_s, idx3, verb = m.groups()
-        pos = m.end()
+        out.append(fmt[i:pct])
+        i = pct + 1
+        good = True
+        j = i
+        while j < end and fmt[j] in "#0+- ":
+            j += 1
+        flags = fmt[i:j]
+        i = j
+        idx, i, after = _arg_index(fmt, i, nargs)
+        if after:
+            reordered = True
+            if idx is None:
+                good = False
+            else:
+                argi = idx
         width: int | None = None
         prec: int | None = None
-        bad = ""
-        if idx1:
-            argi = int(idx1[1:-1]) - 1
-            reordered = True
-        if width_s == "*":
-            if argi < len(args) and isinstance(args[argi], int) and not isinstance(args[argi], bool):
-                width = int(args[argi])
-                if width < 0:
-                    flags += "-"
-                    width = -width
-            else:
-                bad += "%!(BADWIDTH)"
-            argi += 1
-        elif width_s:
-            width = int(width_s)
-        if idx2:
-            argi = int(idx2[1:-1]) - 1
-            reordered = True
-        if prec_s == "*":
-            if argi < len(args) and isinstance(args[argi], int) and not isinstance(args[argi], bool):
-                prec = int(args[argi])
-                if prec < 0:
+        if i < end and fmt[i] == "*":
+            i += 1
+            width, argi = _int_arg(args, argi)
+            if width is None:
+                out.append("%!(BADWIDTH)")
+            elif width < 0:
+                flags += "-"
+                width = -width
+            after = False
+        else:
+            width, i = _parsenum(fmt, i, end)
+            if after and width is not None:  # "%[3]2d"
+                good = False
+        if i + 1 < end and fmt[i] == ".":
+            i += 1
+            if after:  # "%[3].2d"
+                good = False
+            idx, i, after = _arg_index(fmt, i, nargs)
+            if after:
+                reordered = True
+                if idx is None:
+                    good = False
+                else:
+                    argi = idx
+            if i < end and fmt[i] == "*":
+                i += 1
+                prec, argi = _int_arg(args, argi)
+                if prec is not None and prec < 0:
                     prec = None
+                if prec is None:
+                    out.append("%!(BADPREC)")
+                after = False
             else:
-                bad += "%!(BADPREC)"
-            argi += 1
-        elif prec_s is not None:
-            prec = int(prec_s or "0")
-        if idx3:
-            argi = int(idx3[1:-1]) - 1
-            reordered = True
-        out.append(bad)
-        if verb is None:
+                prec, i = _parsenum(fmt, i, end)
+                if prec is None:
+                    prec = 0
+        if not after:
+            idx, i, after = _arg_index(fmt, i, nargs)
+            if after:
+                reordered = True
+                if idx is None:
+                    good = False
+                else:
+                    argi = idx
+        if i >= end:
             out.append("%!(NOVERB)")
             break
+        verb = fmt[i]
+        i += 1
         if verb == "%":
             out.append("%")
-            continue
-        if argi >= len(args) or argi < 0:
-            out.append(f"%!{verb}(BADINDEX)" if reordered and argi >= 0 and idx1 else f"%!{verb}(MISSING)")
-            continue
-        arg = args[argi]
-        argi += 1
-        out.append(format_arg(arg, verb, _Flags(flags, width, prec, verb)))
-    if not reordered and argi < len(args):
+        elif not good:
+            out.append(f"%!{verb}(BADINDEX)")
+        elif argi >= nargs:
+            out.append(f"%!{verb}(MISSING)")
+        else:
+            out.append(format_arg(args[argi], verb, _Flags(flags, width, prec, verb)))
+            argi += 1
+    if not reordered and argi < nargs:
         extra = ", ".join(
             f"{type_name(a)}={sprint_value(a)}" if a is not None else "<nil>" for a in args[argi:]
         )
@@ -116,7 +190,7 @@ def _pad(text: str, f: _Flags, mode: str = "text") -> str:
     return " " * fill + text
 
 
-def _bad(verb: str, arg: Any) -> str:
+def _bad(verb: str, arg: Any, f: _Flags) -> str:
     if arg is None or arg is MISSING:
         return f"%!{verb}(<nil>)"
     return f"%!{verb}({type_name(arg)}={sprint_value(arg)})"
@@ -126,14 +200,14 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
     """Format one operand for one verb."""
     if verb == "T":
         return _pad(type_name(arg), f)
-    if verb == "v" and f.sharp:
+    if f.sharp_v:
         return _pad(_go_syntax(arg), f)
     if arg is None or arg is MISSING:
-        return _pad("<nil>", f) if verb == "v" else _bad(verb, arg)
+        return _pad("<nil>", f) if verb == "v" else _bad(verb, arg, f)
     if isinstance(arg, bool):
         if verb in "vt":
             return _pad("true" if arg else "false", f)
-        return _bad(verb, arg)
+        return _bad(verb, arg, f)
     if isinstance(arg, GoTime) and verb in "vs":
         return _fmt_str(go_time_string(arg), "s", f)
     if isinstance(arg, Named) and verb in "vsq":
@@ -142,17 +216,15 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
     if isinstance(arg, str):
         if verb in "vsqxX":
             return _fmt_str(str(arg), verb, f)
-        return _bad(verb, arg)
+        return _bad(verb, arg, f)
     if isinstance(arg, int):
         if verb in "vdboOxXcqU":
             return _fmt_int(int(arg), verb, f)
-        if verb in "eEfFgG":
-            return _bad(verb, arg)
-        return _bad(verb, arg)
+        return _bad(verb, arg, f)
     if isinstance(arg, float):
         if verb in "veEfFgGxX":
             return _fmt_float(arg, verb, f)
-        return _bad(verb, arg)
+        return _bad(verb, arg, f)
     if isinstance(arg, Struct):
         # Field by field with the verb (names with %+v), in declaration order.
         named = f.plus_v
@@ -165,8 +237,8 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
     if isinstance(arg, list | tuple):
         return "[" + " ".join(format_arg(x, verb, f) for x in arg) + "]"
     if verb in "vs" or isinstance(arg, Color):
-        return _pad(sprint_value(arg), f) if verb == "v" else _bad(verb, arg)
-    return _bad(verb, arg)
+        return _pad(sprint_value(arg), f) if verb == "v" else _bad(verb, arg, f)
+    return _bad(verb, arg, f)
 
 
 def _fmt_str(s: str, verb: str, f: _Flags) -> str:

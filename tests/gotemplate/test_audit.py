@@ -28,3 +28,30 @@ ESCAPER_NILS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in ESCAPER_NILS], ids=[c[0] for c in ESCAPER_NILS])
 def test_escapers_print_a_nil_argument_as_no_value(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# fmt reads a directive as doPrintf does: "%[n]" must hold a number from 1 to the argument count,
+# and an index followed by a width or a precision ("%[2]5d", "%[1].2f") is a bad index too; "." at
+# the end of the format is not a precision but the verb; a width or precision past a million is not
+# a number (parsenum gives up), which leaves no verb.
+DIRECTIVES = [
+    ("index-zero", '{{printf "%[0]d" 1}}', "%!d(BADINDEX)"),
+    ("index-not-a-number", '{{printf "%[x]d" 1}}', "%!d(BADINDEX)"),
+    ("index-negative", '{{printf "%[-1]d" 1}}', "%!d(BADINDEX)"),
+    ("index-then-width", '{{printf "%[2]5d" 1 2}}', "%!d(BADINDEX)"),
+    ("index-then-precision", '{{printf "%[1].2f" 3.14159}}', "%!f(BADINDEX)"),
+    ("index-then-star-width", '{{printf "%[1]*d" 5 3}}', "    3"),
+    ("star-then-index", '{{printf "%[2]*[1]d" 1 5}}', "    1"),
+    ("index-at-the-end", '{{printf "%[1]" 1}}', "%!(NOVERB)"),
+    ("dot-at-the-end-is-the-verb", '{{printf "%." 1}}', "%!.(int=1)"),
+    ("lone-dot-without-argument", '{{printf "%."}}', "%!.(MISSING)"),
+    ("huge-width", '{{printf "%99999999999d|" 1}}', "%!(NOVERB)%!(EXTRA int=1)"),
+    ("huge-precision", '{{printf "%.99999999999f" 1.5}}', "%!(NOVERB)%!(EXTRA float64=1.5)"),
+    ("huge-star-width", '{{printf "%*d" 10000000 1}}', "%!(BADWIDTH)1"),
+    ("percent-ignores-width", '{{printf "%5%"}}', "%"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in DIRECTIVES], ids=[c[0] for c in DIRECTIVES])
+def test_printf_reads_directives_as_go_does(text: str, want: str) -> None:
+    assert run(text) == want
