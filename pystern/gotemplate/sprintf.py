@@ -191,9 +191,11 @@ def _pad(text: str, f: _Flags, mode: str = "text") -> str:
 
 
 def _bad(verb: str, arg: Any, f: _Flags) -> str:
+    """``%!verb(type=value)``; Go prints the value as ``%v`` with the directive's own flags, width
+    and precision (badVerb does not clear them)."""
     if arg is None or arg is MISSING:
         return f"%!{verb}(<nil>)"
-    return f"%!{verb}({type_name(arg)}={sprint_value(arg)})"
+    return f"%!{verb}({type_name(arg)}={format_arg(arg, 'v', f)})"
 
 
 def format_arg(arg: Any, verb: str, f: _Flags) -> str:

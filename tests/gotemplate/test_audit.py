@@ -55,3 +55,22 @@ DIRECTIVES = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in DIRECTIVES], ids=[c[0] for c in DIRECTIVES])
 def test_printf_reads_directives_as_go_does(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# A verb that does not fit its operand prints "%!verb(type=value)", and fmt prints that value with
+# the directive's own width, precision and flags (badVerb calls printArg(arg, 'v') without
+# clearing them).
+BAD_VERBS = [
+    ("width", '{{printf "%5d|" "x"}}', "%!d(string=    x)|"),
+    ("left-width", '{{printf "%-5t|" 3}}', "%!t(int=3    )|"),
+    ("precision-cuts-a-string", '{{printf "%.2d" "xyz"}}', "%!d(string=xy)"),
+    ("width-and-precision", '{{printf "%5.1d" "xyz"}}', "%!d(string=    x)"),
+    ("plus", '{{printf "%+s" 5}}', "%!s(int=+5)"),
+    ("width-before-a-dot-verb", '{{printf "%5." 1}}', "%!.(int=    1)"),
+    ("inside-a-list", '{{printf "%4s" (parseJSON `{"a":[1]}`).a}}', "[%!s(float64=   1)]"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in BAD_VERBS], ids=[c[0] for c in BAD_VERBS])
+def test_a_bad_verb_prints_its_operand_with_the_directives_flags(text: str, want: str) -> None:
+    assert run(text) == want
