@@ -198,6 +198,14 @@ def _bad(verb: str, arg: Any, f: _Flags) -> str:
     return f"%!{verb}({type_name(arg)}={format_arg(arg, 'v', f)})"
 
 
+def _element(x: Any, verb: str, f: _Flags) -> str:
+    """An element of a map, slice or struct: a nil interface there is written as ``<nil>`` whatever
+    the verb, unpadded (fmt's printValue)."""
+    if x is None or x is MISSING:
+        return "<nil>"
+    return format_arg(x, verb, f)
+
+
 def format_arg(arg: Any, verb: str, f: _Flags) -> str:
     """Format one operand for one verb."""
     if verb == "T":
@@ -230,14 +238,14 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
     if isinstance(arg, Struct):
         # Field by field with the verb (names with %+v), in declaration order.
         named = f.plus_v
-        parts = ((f"{k}:" if named else "") + format_arg(x, verb, f) for k, x in struct_fields(arg))
+        parts = ((f"{k}:" if named else "") + _element(x, verb, f) for k, x in struct_fields(arg))
         return "{" + " ".join(parts) + "}"
     if isinstance(arg, Mapping):
         items = sorted(arg.items(), key=lambda kv: sort_key(kv[0]))
-        inner = " ".join(f"{format_arg(k, verb, f)}:{format_arg(x, verb, f)}" for k, x in items)
+        inner = " ".join(f"{_element(k, verb, f)}:{_element(x, verb, f)}" for k, x in items)
         return "map[" + inner + "]"
     if isinstance(arg, list | tuple):
-        return "[" + " ".join(format_arg(x, verb, f) for x in arg) + "]"
+        return "[" + " ".join(_element(x, verb, f) for x in arg) + "]"
     if verb in "vs" or isinstance(arg, Color):
         return _pad(sprint_value(arg), f) if verb == "v" else _bad(verb, arg, f)
     return _bad(verb, arg, f)

@@ -74,3 +74,19 @@ BAD_VERBS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in BAD_VERBS], ids=[c[0] for c in BAD_VERBS])
 def test_a_bad_verb_prints_its_operand_with_the_directives_flags(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# Inside a map or a slice a nil element is an interface with nothing in it: fmt writes "<nil>" as
+# it is, whatever the verb, with no padding (printValue's Interface case).
+NESTED_NILS = [
+    ("d-in-a-list", '{{printf "%d" (parseJSON `{"a":[1,null]}`).a}}', "[%!d(float64=1) <nil>]"),
+    ("width-in-a-list", '{{printf "%6v|" (parseJSON `{"a":[1,null]}`).a}}', "[     1 <nil>]|"),
+    ("x-in-a-map", '{{printf "%x" (parseJSON `{"n":null}`)}}', "map[6e:<nil>]"),
+    ("s-in-a-map", '{{printf "%s" (parseJSON `{"n":null}`)}}', "map[n:<nil>]"),
+    ("top-level-nil-is-still-a-bad-verb", '{{printf "%d" nil}}', "%!d(<nil>)"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in NESTED_NILS], ids=[c[0] for c in NESTED_NILS])
+def test_a_nil_element_prints_as_nil_for_every_verb(text: str, want: str) -> None:
+    assert run(text) == want
