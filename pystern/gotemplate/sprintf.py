@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Mapping
 from typing import Any
 
@@ -232,7 +233,7 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
             return _fmt_int(int(arg), verb, f)
         return _bad(verb, arg, f)
     if isinstance(arg, float):
-        if verb in "veEfFgGxX":
+        if verb in "veEfFgGxXb":
             return _fmt_float(arg, verb, f)
         return _bad(verb, arg, f)
     if isinstance(arg, Struct):
@@ -332,6 +333,8 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
             text = " Inf" if f.space else "+Inf"
         # Go never zero-pads NaN/Inf.
         return _pad(text, f, mode="none")
+    if verb == "b":
+        return _pad(_binary_exponent(x, f), f, mode="number")
     if verb in "xX":
         # Go writes at least two exponent digits: 0x1.8p+01.
         text = re.sub(r"\.?0*p", "p", x.hex())
@@ -348,6 +351,19 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
     elif f.space and not text.startswith("-"):
         text = " " + text
     return _pad(text, f, mode="number")
+
+
+def _binary_exponent(x: float, f: _Flags) -> str:
+    """strconv's ``'b'`` form of a float64: the integer mantissa, ``p`` and the power of two."""
+    bits = struct.unpack("<Q", struct.pack("<d", x))[0]
+    biased = (bits >> 52) & 0x7FF
+    mant = bits & ((1 << 52) - 1)
+    if biased:
+        mant |= 1 << 52
+    # A denormal has the smallest exponent; the mantissa's 52 fraction bits move into the power.
+    exp = max(biased, 1) - 1023 - 52
+    sign = "-" if bits >> 63 else ("+" if f.plus else (" " if f.space else ""))
+    return f"{sign}{mant}p{'+' if exp >= 0 else '-'}{abs(exp)}"
 
 
 def _go_syntax(v: Any, nested: bool = False) -> str:

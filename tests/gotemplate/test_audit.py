@@ -90,3 +90,19 @@ NESTED_NILS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in NESTED_NILS], ids=[c[0] for c in NESTED_NILS])
 def test_a_nil_element_prints_as_nil_for_every_verb(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# %b of a float is strconv's binary exponent form: the 53-bit mantissa as an integer, "p", and the
+# power of two.
+FLOAT_B = [
+    ("one", '{{printf "%b" 1.0}}', "4503599627370496p-52"),
+    ("negative-half", '{{printf "%b" -0.5}}', "-4503599627370496p-53"),
+    ("zero", '{{printf "%b" 0.0}}', "0p-1074"),
+    ("smallest-denormal", '{{printf "%b" 5e-324}}', "1p-1074"),
+    ("plus-and-width", '{{printf "%+24b|" 1.0}}', "   +4503599627370496p-52|"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in FLOAT_B], ids=[c[0] for c in FLOAT_B])
+def test_b_verb_formats_a_float(text: str, want: str) -> None:
+    assert run(text) == want
