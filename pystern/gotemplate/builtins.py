@@ -129,7 +129,11 @@ def _ge(a: Any, b: Any) -> bool:
 
 @gofunc("value")
 def _len(v: Any) -> int:
-    if v is None or v is MISSING:
+    if v is MISSING:
+        # Go's length asks an invalid value for its type (only pointers and interfaces are followed
+        # first), and reflect panics; the call fails with reflect's message.
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")
+    if v is None:
         raise FuncError("len of nil pointer")
     if isinstance(v, str):
         return len(v.encode("utf-8", "surrogateescape"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gotemplate.test_gocompat import run
+from tests.gotemplate.test_gocompat import exec_error, run
 
 # html, js and urlquery format their arguments with text/template's evalArgs: each one goes through
 # printableValue first, which turns a nil interface into the string "<no value>" (so fmt.Sprint then
@@ -106,3 +106,37 @@ FLOAT_B = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in FLOAT_B], ids=[c[0] for c in FLOAT_B])
 def test_b_verb_formats_a_float(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# len follows pointers and interfaces (indirect) but not an invalid value: Go's length then asks the
+# invalid value for its type, reflect panics, and the call fails with reflect's message.  An
+# untyped nil, a missing key, and anything that went through a pipeline or a variable (where a nil
+# interface is dug out to an invalid value) get there; a JSON null read straight from its map is
+# still a nil interface: "len of nil pointer".
+ZERO_VALUE = "reflect: call of reflect.Value.Type on zero Value"
+LEN_OF_NOTHING = [
+    ("nil-literal", "{{len nil}}", "1:2", "<len nil>", ZERO_VALUE),
+    ("missing-key", '{{len (parseJSON "{}").x}}', "1:2", '<len (parseJSON "{}").x>', ZERO_VALUE),
+    ("piped-null", '{{(parseJSON `{"a":null}`).a | len}}', "1:31", "<len>", ZERO_VALUE),
+    (
+        "variable-holding-null",
+        '{{$x := (parseJSON `{"a":null}`).a}}{{len $x}}',
+        "1:38",
+        "<len $x>",
+        ZERO_VALUE,
+    ),
+    (
+        "null-from-its-map",
+        '{{len (parseJSON `{"a":null}`).a}}',
+        "1:2",
+        '<len (parseJSON `{"a":null}`).a>',
+        "len of nil pointer",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "where", "why"), [c[1:] for c in LEN_OF_NOTHING], ids=[c[0] for c in LEN_OF_NOTHING]
+)
+def test_len_of_an_invalid_value_fails_as_go_does(text: str, at: str, where: str, why: str) -> None:
+    assert run(text) == exec_error(at, f"{where}: error calling len: {why}")
