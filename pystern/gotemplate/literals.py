@@ -18,7 +18,9 @@ def _unescape(body: str, quote: str) -> str:
 
     def flush() -> None:
         if pending:
-            out.append(pending.decode("utf-8", "replace"))
+            # Go keeps each escaped byte: bytes that are not UTF-8 stay bytes (surrogateescape, as the
+            # output is encoded), so len counts them and they are written out unchanged.
+            out.append(pending.decode("utf-8", "surrogateescape"))
             pending.clear()
 
     pos = 0

@@ -140,3 +140,26 @@ LEN_OF_NOTHING = [
 )
 def test_len_of_an_invalid_value_fails_as_go_does(text: str, at: str, where: str, why: str) -> None:
     assert run(text) == exec_error(at, f"{where}: error calling len: {why}")
+
+
+# strconv.Unquote: \x and octal escapes in a string are single bytes, kept as they are even when they
+# are not UTF-8 (the output carries the byte).
+BYTE_ESCAPES = [
+    ("lone-byte-length", '{{len "\\x80"}}', "1"),
+    ("cut-sequence-length", '{{len "\\xe2\\x82"}}', "2"),
+    ("quoted-byte", '{{printf "%q" "\\xff"}}', '"\\xff"'),
+    ("whole-sequence", '{{"\\xe2\\x82\\xac"}}', "€"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in BYTE_ESCAPES], ids=[c[0] for c in BYTE_ESCAPES])
+def test_byte_escapes_are_bytes(text: str, want: str) -> None:
+    assert run(text) == want
+
+
+def test_a_byte_escape_reaches_the_output_as_that_byte() -> None:
+    from pystern.gotemplate import parse
+    from tests.gotemplate.sample import PLAIN, stern_log
+
+    text = parse('{{"a\\xffb"}}', PLAIN, "log").execute(stern_log("hi"))
+    assert text.encode("utf-8", "surrogateescape") == b"a\xffb"
