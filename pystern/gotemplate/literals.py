@@ -8,6 +8,7 @@ import re
 _ESC = re.compile(
     r"\\(?:([abfnrtv\\'\"])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3})|(.))"
 )
+_BYTE_ESC = re.compile(r"\\x([0-9a-fA-F]{2})|\\([0-7]{3})")
 _SIMPLE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\",
            "'": "'", '"': '"'}  # fmt: skip
 
@@ -36,7 +37,10 @@ def _unescape(body: str, quote: str) -> str:
             out.append(_SIMPLE[simple])
         elif hx is not None or octal is not None:
             # \x and octal escapes are bytes: several may form one UTF-8 character.
-            pending.append(int(hx, 16) if hx is not None else int(octal, 8) & 0xFF)
+            byte = int(hx, 16) if hx is not None else int(octal, 8)
+            if byte > 0xFF:
+                raise ValueError("invalid syntax")
+            pending.append(byte)
         else:
             flush()
             code = int(u4 or u8, 16)
@@ -58,6 +62,11 @@ def parse_string(tok: str) -> str:
 
 def parse_char(tok: str) -> int:
     """The code point of a ``'c'`` rune constant."""
+    m = _BYTE_ESC.fullmatch(tok, 1, len(tok) - 1)
+    if m is not None:
+        # In a rune constant a \x or octal escape is the code point itself ('\x80' is 128).
+        _unescape(m.group(0), "'")  # the same syntax checks as in a string
+        return int(m.group(1), 16) if m.group(1) else int(m.group(2), 8)
     value = _unescape(tok[1:-1], "'")
     if len(value) != 1:
         raise ValueError(f"malformed character constant: {tok}")

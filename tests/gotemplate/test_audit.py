@@ -143,12 +143,17 @@ def test_len_of_an_invalid_value_fails_as_go_does(text: str, at: str, where: str
 
 
 # strconv.Unquote: \x and octal escapes in a string are single bytes, kept as they are even when they
-# are not UTF-8 (the output carries the byte).
+# are not UTF-8 (the output carries the byte); in a rune constant they are the code point itself; an
+# octal escape above \377 is a syntax error.
 BYTE_ESCAPES = [
+    ("hex-rune", "{{'\\x80'}}", "128"),
+    ("octal-rune", "{{'\\377'}}", "255"),
     ("lone-byte-length", '{{len "\\x80"}}', "1"),
     ("cut-sequence-length", '{{len "\\xe2\\x82"}}', "2"),
     ("quoted-byte", '{{printf "%q" "\\xff"}}', '"\\xff"'),
     ("whole-sequence", '{{"\\xe2\\x82\\xac"}}', "€"),
+    ("octal-string-too-big", '{{"\\400"}}', "ERR template: log:1: invalid syntax"),
+    ("octal-rune-too-big", "{{'\\400'}}", "ERR template: log:1: invalid syntax"),
 ]
 
 
