@@ -168,3 +168,27 @@ def test_a_byte_escape_reaches_the_output_as_that_byte() -> None:
 
     text = parse('{{"a\\xffb"}}', PLAIN, "log").execute(stern_log("hi"))
     assert text.encode("utf-8", "surrogateescape") == b"a\xffb"
+
+
+# Go's lexer scans a number loosely (digits and "_" of its base, a fraction, an exponent, a final
+# "i") and leaves the value to the parser, which calls what it cannot read "illegal"; a number
+# followed at once by "+" or "-" is the start of a complex constant, "bad" unless it ends in "i".
+NUMBER_SCANS = [
+    ("sign-after-a-number", "{{3-}}", 'bad number syntax: "3-"'),
+    ("subtraction", "{{1-1}}", 'bad number syntax: "1-1"'),
+    ("subtraction-then-letter", "{{1-1x}}", 'bad number syntax: "1-1x"'),
+    ("hex-then-sign", "{{0x1e+3}}", 'bad number syntax: "0x1e+3"'),
+    ("exponent-without-digits", "{{1e}}", 'illegal number syntax: "1e"'),
+    ("prefix-without-digits", "{{0b}}", 'illegal number syntax: "0b"'),
+    ("letter-after-a-number", "{{3x}}", 'bad number syntax: "3x"'),
+]
+
+
+@pytest.mark.parametrize(("text", "why"), [c[1:] for c in NUMBER_SCANS], ids=[c[0] for c in NUMBER_SCANS])
+def test_numbers_are_scanned_as_go_scans_them(text: str, why: str) -> None:
+    assert run(text) == f"ERR template: log:1: {why}"
+
+
+def test_a_complex_constant_is_read_whole_and_refused() -> None:
+    # Go would print (1+2i); pystern does not support complex numbers (README), but names the constant.
+    assert run("{{1+2i}}") == "ERR template: log:1: complex numbers are not supported: 1+2i"
