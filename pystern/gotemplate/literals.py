@@ -75,15 +75,19 @@ def parse_char(tok: str) -> int:
 
 def parse_number(tok: str) -> tuple[int | float, str]:
     """An untyped Go number constant: ``(value, "int"|"float")``; ``ValueError`` for bad syntax."""
-    text = tok.replace("_", "")
-    if text.endswith("i"):
+    if tok.endswith("i"):
         raise ValueError(f"complex numbers are not supported: {tok}")
+    if "_" in tok and not _underscores_ok(tok):
+        raise ValueError(f"illegal number syntax: {_quote(tok)}")
+    text = tok.replace("_", "")
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-")
     try:
         low = body.lower()
         if low.startswith("0x"):
             if "." in low or "p" in low:
+                if "p" not in low:
+                    raise ValueError  # strconv: a hex mantissa needs a 'p' exponent
                 value = sign * float.fromhex(body)
                 if math.isinf(value):
                     raise ValueError
@@ -95,6 +99,9 @@ def parse_number(tok: str) -> tuple[int | float, str]:
             return _prefixed(sign * int(body[2:], 8)), "int"
         if re.fullmatch(r"0[0-7]+", body):
             return _int64(sign * int(body, 8), tok), "int"
+        if re.fullmatch(r"0\d+", body):
+            # Not octal, so only ParseFloat reads it, and Go refuses a float with an integer's look.
+            raise ValueError(f"integer overflow: {_quote(tok)}")
         if re.fullmatch(r"\d+", body):
             return _int64(sign * int(body), tok), "int"
         value = sign * float(body)
@@ -107,6 +114,28 @@ def parse_number(tok: str) -> tuple[int | float, str]:
         raise ValueError(f"illegal number syntax: {_quote(tok)}")
     # Go keeps an integral float constant usable as an int ("1e3" -> 1000 for an int argument).
     return value, "float"
+
+
+def _underscores_ok(tok: str) -> bool:
+    """strconv's underscoreOK: each "_" sits between digits, or between a base prefix and a digit."""
+    s = tok[1:] if tok[:1] in "+-" else tok
+    saw = "^"  # ^ start, 0 a digit or base prefix, _ an underscore, ! anything else
+    i = 0
+    hexa = False
+    if len(s) >= 2 and s[0] == "0" and s[1] in "bBoOxX":
+        i, saw, hexa = 2, "0", s[1] in "xX"
+    for c in s[i:]:
+        if c.isdigit() or (hexa and c in "abcdefABCDEF"):
+            saw = "0"
+        elif c == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        elif saw == "_":
+            return False
+        else:
+            saw = "!"
+    return saw != "_"
 
 
 def _prefixed(value: int) -> int:

@@ -192,3 +192,24 @@ def test_numbers_are_scanned_as_go_scans_them(text: str, why: str) -> None:
 def test_a_complex_constant_is_read_whole_and_refused() -> None:
     # Go would print (1+2i); pystern does not support complex numbers (README), but names the constant.
     assert run("{{1+2i}}") == "ERR template: log:1: complex numbers are not supported: 1+2i"
+
+
+# The parser reads a number with strconv (ParseUint, ParseInt, then ParseFloat): "_" only between
+# digits (or after a base prefix), a hex fraction needs its "p" exponent, and a decimal integer with a
+# leading zero that is not octal parses only as a float that "looks like an integer", which Go calls
+# an integer overflow.
+NUMBER_VALUES = [
+    ("double-underscore", "{{1__0}}", 'ERR template: log:1: illegal number syntax: "1__0"'),
+    ("underscore-before-a-point", "{{1_.5}}", 'ERR template: log:1: illegal number syntax: "1_.5"'),
+    ("trailing-underscore", "{{1_}}", 'ERR template: log:1: illegal number syntax: "1_"'),
+    ("underscore-after-a-prefix", "{{0x_1F}}", "31"),
+    ("underscores-in-a-float", "{{1_000.5}}", "1000.5"),
+    ("octal-with-an-eight", "{{08}}", 'ERR template: log:1: integer overflow: "08"'),
+    ("octal-still-octal", "{{017}}", "15"),
+    ("hex-fraction-without-exponent", "{{0x1.8}}", 'ERR template: log:1: illegal number syntax: "0x1.8"'),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in NUMBER_VALUES], ids=[c[0] for c in NUMBER_VALUES])
+def test_numbers_are_read_as_strconv_reads_them(text: str, want: str) -> None:
+    assert run(text) == want
