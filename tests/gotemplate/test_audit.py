@@ -213,3 +213,16 @@ NUMBER_VALUES = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in NUMBER_VALUES], ids=[c[0] for c in NUMBER_VALUES])
 def test_numbers_are_read_as_strconv_reads_them(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# An {{else}} that ends a define or block body is reported with the clause it ended.
+CLAUSE_ELSE = [
+    ("define", '{{define "a"}}{{else}}{{end}}', "unexpected {{else}} in define clause"),
+    ("block", '{{block "a" .}}{{else}}{{end}}', "unexpected {{else}} in block clause"),
+    ("define-else-if", '{{define "a"}}x{{else if 1}}{{end}}{{end}}', "unexpected {{else}} in define clause"),
+]
+
+
+@pytest.mark.parametrize(("text", "why"), [c[1:] for c in CLAUSE_ELSE], ids=[c[0] for c in CLAUSE_ELSE])
+def test_else_in_a_definition_names_the_clause(text: str, why: str) -> None:
+    assert run(text) == f"ERR template: log:1: {why}"
