@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pystern.gotemplate.gofloat import format_shortest
-from pystern.gotemplate.gofmt import Named, quote, sort_key, sprint_value, type_name
-from pystern.gotemplate.timelayout import go_time_string
+from pystern.gotemplate.gofmt import Byte, Named, quote, sort_key, sprint_value, type_name
+from pystern.gotemplate.timelayout import go_time_gostring, go_time_string
 from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, Struct, struct_fields
 
 # fmt's parsenum gives up past a million (a width or precision that large is not a number).
@@ -221,8 +221,8 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
         return _bad(verb, arg, f)
     if isinstance(arg, GoTime) and verb in "vs":
         return _fmt_str(go_time_string(arg), "s", f)
-    if isinstance(arg, Named) and verb in "vsq":
-        # A Stringer: %v, %s and %q use its String() text.
+    if isinstance(arg, Named) and verb in "vsqxX":
+        # A Stringer: %v, %s, %q, %x and %X use its String() text.
         return _fmt_str(arg.text, verb, f)
     if isinstance(arg, str):
         if verb in "vsqxX":
@@ -376,8 +376,13 @@ def _go_syntax(v: Any, nested: bool = False) -> str:
         return quote(str(v))
     if isinstance(v, str):
         return quote(v)
+    if isinstance(v, GoTime):
+        return go_time_gostring(v)
+    if isinstance(v, Byte):
+        return f"0x{int(v):x}"  # an unsigned integer: Go syntax is hex
     if isinstance(v, bool | int):
-        return sprint_value(v)
+        # time.Month and time.Weekday have String but no GoString: %#v shows the integer.
+        return str(v).lower() if isinstance(v, bool) else str(int(v))
     if isinstance(v, float):
         text = format_shortest(v, "g")
         return text

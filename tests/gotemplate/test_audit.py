@@ -226,3 +226,21 @@ CLAUSE_ELSE = [
 @pytest.mark.parametrize(("text", "why"), [c[1:] for c in CLAUSE_ELSE], ids=[c[0] for c in CLAUSE_ELSE])
 def test_else_in_a_definition_names_the_clause(text: str, why: str) -> None:
     assert run(text) == f"ERR template: log:1: {why}"
+
+
+# %#v asks for Go syntax: a time.Time has a GoString method (time.Date(...)); time.Month and
+# time.Weekday have only String, which %#v does not use, so they print as their integer; a byte
+# (uint8, from index of a string) prints in hex.  %x and %X do use String.
+T = '(toUTC "2024-03-05T07:08:09.5Z")'
+GO_SYNTAX = [
+    ("time", f'{{{{printf "%#v" {T}}}}}', "time.Date(2024, time.March, 5, 7, 8, 9, 500000000, time.UTC)"),
+    ("month", f'{{{{printf "%#v" {T}.Month}}}}', "3"),
+    ("weekday", f'{{{{printf "%#v" {T}.Weekday}}}}', "2"),
+    ("byte", '{{printf "%#v" (index "a" 0)}}', "0x61"),
+    ("month-hex-uses-string", f'{{{{printf "%x" {T}.Month}}}}', "4d61726368"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in GO_SYNTAX], ids=[c[0] for c in GO_SYNTAX])
+def test_go_syntax_of_typed_values(text: str, want: str) -> None:
+    assert run(text) == want
