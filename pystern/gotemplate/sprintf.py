@@ -11,7 +11,16 @@ from typing import Any
 from pystern.gotemplate.gofloat import format_shortest
 from pystern.gotemplate.gofmt import Byte, Named, quote, sort_key, sprint_value, type_name
 from pystern.gotemplate.timelayout import go_time_gostring, go_time_string
-from pystern.gotemplate.values import MISSING, Color, GoTime, JsonNumber, NilMap, Struct, struct_fields
+from pystern.gotemplate.values import (
+    MISSING,
+    Color,
+    GoTime,
+    JsonNumber,
+    NilMap,
+    StringMap,
+    Struct,
+    struct_fields,
+)
 
 # fmt's parsenum gives up past a million (a width or precision that large is not a number).
 _TOO_LARGE = 1_000_000
@@ -372,6 +381,19 @@ def _go_syntax(v: Any, nested: bool = False) -> str:
         return "interface {}(nil)" if nested else "<nil>"
     if isinstance(v, NilMap):
         return "map[string]interface {}(nil)"
+    if isinstance(v, StringMap) and not v:
+        # Pod labels/annotations are a nil map in Go when there are none (json prints null too).
+        return "map[string]string(nil)"
+    if isinstance(v, Color):
+        # fatih/color's Color{params []Attribute; noColor *bool}: "&" + the struct at the top level,
+        # only its address inside another value.
+        if nested:
+            return f"(*color.Color)(0x{id(v):x})"
+        params = ", ".join(str(a) for a in v.attrs)
+        return f"&color.Color{{params:[]color.Attribute{{{params}}}, noColor:(*bool)(nil)}}"
+    if isinstance(v, Struct):
+        fields = (f"{k}:{_go_syntax(x, True)}" for k, x in struct_fields(v))
+        return v.go_type + "{" + ", ".join(fields) + "}"
     if isinstance(v, JsonNumber):
         return quote(str(v))
     if isinstance(v, str):

@@ -6,6 +6,8 @@ print.go and format.go), not taken from pystern's output.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.gotemplate.test_gocompat import exec_error, run
@@ -244,3 +246,23 @@ GO_SYNTAX = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in GO_SYNTAX], ids=[c[0] for c in GO_SYNTAX])
 def test_go_syntax_of_typed_values(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# %#v of stern's Log struct: Go syntax names each field, unquoted, in declaration order; the colour
+# fields are pointers inside a struct, printed as (*color.Color)(0x...) with an address that differs
+# from run to run.  At the top level a pointer to a struct prints as &color.Color{...}.
+def test_go_syntax_of_the_log_struct() -> None:
+    got = run('{{printf "%#v" .}}')
+    pointer = r"\(\*color\.Color\)\(0x[0-9a-f]+\)"
+    assert re.fullmatch(
+        r'stern\.Log\{Message:"hi", Timestamp:"", NodeName:"node1", Namespace:"ns1", PodName:"pod1", '
+        r'ContainerName:"container1", Labels:map\[string\]string\{"app":"nginx", "env":"prod"\}, '
+        r'Annotations:map\[string\]string\{"version":"1\.23\.4"\}, '
+        rf"PodColor:{pointer}, ContainerColor:{pointer}\}}",
+        got,
+    ), got
+
+
+def test_go_syntax_of_a_colour() -> None:
+    want = "&color.Color{params:[]color.Attribute{31}, noColor:(*bool)(nil)}"
+    assert run('{{printf "%#v" .PodColor}}') == want
