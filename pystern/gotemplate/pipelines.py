@@ -42,6 +42,10 @@ def _invalid(vars: Vars, dot: Any) -> Any:
     return MISSING
 
 
+def _constant(value: Any, vars: Vars, dot: Any) -> Any:
+    return value
+
+
 class PipelineCompiler:
     """The pipeline half of the compiler; :class:`~pystern.gotemplate.executor.Compiler` adds the nodes."""
 
@@ -242,6 +246,10 @@ class PipelineCompiler:
                 kind = fn.params[i] if i < len(fn.params) else fn.variadic
                 if a.kind == "nil" and kind == "value":
                     evs[i] = _invalid
+                elif a.kind == "const" and kind not in ("any", "value"):
+                    # A typed parameter reads the constant's node itself (Go's evalInteger and
+                    # evalString), so an int64 overflow is "expected integer", not "overflows int".
+                    evs[i] = functools.partial(_constant, a.value)
         pos, src = c.pos, c.src
         if name in ("and", "or"):
             want = name == "or"

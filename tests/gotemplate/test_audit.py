@@ -266,3 +266,27 @@ def test_go_syntax_of_the_log_struct() -> None:
 def test_go_syntax_of_a_colour() -> None:
     want = "&color.Color{params:[]color.Attribute{31}, noColor:(*bool)(nil)}"
     assert run('{{printf "%#v" .PodColor}}') == want
+
+
+# An integer parameter (colorCustom's color.Attribute) takes a constant Go's parser marked IsInt: a
+# rune constant is one ('a' is 97); a constant beyond int64 is not, even when it is integral.
+INTEGER_ARGUMENTS = [
+    ("rune", "{{colorCustom \"x\" 'a'}}", "x"),
+    (
+        "past-int64",
+        '{{colorCustom "x" 9223372036854775808}}',
+        exec_error("1:18", "<9223372036854775808>: expected integer; found 9223372036854775808"),
+    ),
+    (
+        "float-past-int64",
+        '{{colorCustom "x" 1e19}}',
+        exec_error("1:18", "<1e19>: expected integer; found 1e19"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in INTEGER_ARGUMENTS], ids=[c[0] for c in INTEGER_ARGUMENTS]
+)
+def test_integer_parameters_take_what_go_calls_an_integer(text: str, want: str) -> None:
+    assert run(text) == want
