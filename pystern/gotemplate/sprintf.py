@@ -355,11 +355,30 @@ def _fmt_float(x: float, verb: str, f: _Flags) -> str:
         text = f"%{v}" % x if v in "eEfF" else format_shortest(x, "G" if v == "G" else "g")
     else:
         text = f"%.{f.prec}{v}" % x
+    if f.sharp:
+        text = _keep_point(text, v, f.prec)
     if f.plus and not text.startswith("-"):
         text = "+" + text
     elif f.space and not text.startswith("-"):
         text = " " + text
     return _pad(text, f, mode="number")
+
+
+def _keep_point(text: str, verb: str, prec: int | None) -> str:
+    """The "#" flag on a float: always a decimal point, and for %g the zeros that make ``prec``
+    significant digits (6 when there is no precision), ahead of any exponent."""
+    cut = len(text)
+    for mark in "eE":
+        if mark in text:
+            cut = text.index(mark)
+    mant, tail = text[:cut], text[cut:]
+    want = (6 if prec is None or prec < 0 else prec) if verb in "gG" else 0
+    digits = mant.lstrip("-").replace(".", "").lstrip("0")
+    # A lone "0" is one significant digit; otherwise count from the first digit that is not zero.
+    have = 1 if mant.lstrip("-") == "0" else len(digits)
+    if "." not in mant:
+        mant += "."
+    return mant + "0" * max(want - have, 0) + tail
 
 
 def _binary_exponent(x: float, f: _Flags) -> str:

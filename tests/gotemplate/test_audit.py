@@ -290,3 +290,23 @@ INTEGER_ARGUMENTS = [
 )
 def test_integer_parameters_take_what_go_calls_an_integer(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# "#" with a float verb keeps the decimal point, and for %g (and %v) the trailing zeros up to the
+# precision (6 when none is given), as fmt's fmtFloat restores them after strconv.
+SHARP_FLOATS = [
+    ("g-integral", '{{printf "%#g" 1.0}}', "1.00000"),
+    ("g-zero", '{{printf "%#g" 0.0}}', "0.00000"),
+    ("g-small", '{{printf "%#g" 0.001}}', "0.00100000"),
+    ("g-exponent", '{{printf "%#g" 1e21}}', "1.00000e+21"),
+    ("g-long", '{{printf "%#g" 123456789.0}}', "1.23456789e+08"),
+    ("g-precision", '{{printf "%#.3g" 2.0}}', "2.00"),
+    ("e-no-digits", '{{printf "%#.0e" 2.0}}', "2.e+00"),
+    ("f-no-digits", '{{printf "%#.0f" 2.0}}', "2."),
+    ("bad-verb-value", '{{printf "%#d" 1.5}}', "%!d(float64=1.50000)"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in SHARP_FLOATS], ids=[c[0] for c in SHARP_FLOATS])
+def test_sharp_flag_keeps_a_floats_point_and_zeros(text: str, want: str) -> None:
+    assert run(text) == want
