@@ -361,7 +361,7 @@ def _is_empty(nodes: list[Node]) -> bool:
 
 
 def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quote(text)  # Go's %q
 
 
 def _desc(tok: Token) -> str:

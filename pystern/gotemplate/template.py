@@ -8,6 +8,7 @@ from typing import Any
 from pystern.errors import TemplateExecError, TemplateParseError
 from pystern.gotemplate.builtins import BUILTINS
 from pystern.gotemplate.executor import Compiler, ExecFailure, new_vars
+from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.parser import parse_tree
 
 
@@ -53,8 +54,8 @@ class Template:
         line = before.count("\n") + 1
         # Go counts the column in bytes.
         col = len(before[before.rfind("\n") + 1 :].encode("utf-8", "surrogateescape"))
-        running = exc.template or self.name
-        return f'template: {self.name}:{line}:{col}: executing "{running}" at <{exc.context}>: {exc.message}'
+        running = quote(exc.template or self.name)  # Go's %q
+        return f"template: {self.name}:{line}:{col}: executing {running} at <{exc.context}>: {exc.message}"
 
 
 def parse(

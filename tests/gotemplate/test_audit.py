@@ -310,3 +310,29 @@ SHARP_FLOATS = [
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in SHARP_FLOATS], ids=[c[0] for c in SHARP_FLOATS])
 def test_sharp_flag_keeps_a_floats_point_and_zeros(text: str, want: str) -> None:
     assert run(text) == want
+
+
+# Go quotes template names with %q (strconv.Quote), so a control character in a name is escaped
+# and the error stays on one line.
+QUOTED_NAMES = [
+    (
+        "executing",
+        '{{define "x\\ny"}}{{.Foo}}{{end}}{{template "x\\ny" .}}',
+        'template: log:1:19: executing "x\\ny" at <.Foo>: can\'t evaluate field Foo in type stern.Log',
+    ),
+    (
+        "not-defined",
+        '{{template "x\\ny"}}',
+        'template: log:1:11: executing "log" at <{{template "x\\ny"}}>: template "x\\ny" not defined',
+    ),
+    (
+        "defined-twice",
+        '{{define "a\\tb"}}x{{end}}{{define "a\\tb"}}y{{end}}',
+        'template: log:1: template: multiple definition of template "a\\tb"',
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in QUOTED_NAMES], ids=[c[0] for c in QUOTED_NAMES])
+def test_template_names_are_quoted_as_go_quotes_them(text: str, want: str) -> None:
+    assert run(text) == "ERR " + want
