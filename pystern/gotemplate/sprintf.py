@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pystern.gotemplate.gofloat import format_shortest
-from pystern.gotemplate.gofmt import Byte, Named, quote, sort_key, sprint_value, type_name
+from pystern.gotemplate.gofmt import Byte, Named, pointer_text, quote, sort_key, sprint_value, type_name
 from pystern.gotemplate.timelayout import go_time_gostring, go_time_string
 from pystern.gotemplate.values import (
     MISSING,
@@ -213,6 +213,8 @@ def _element(x: Any, verb: str, f: _Flags) -> str:
     the verb, unpadded (fmt's printValue)."""
     if x is None or x is MISSING:
         return "<nil>"
+    if isinstance(x, Color) and verb == "v":
+        return _pad(pointer_text(x), f)  # a pointer below the top level is not followed
     return format_arg(x, verb, f)
 
 
@@ -407,7 +409,7 @@ def _go_syntax(v: Any, nested: bool = False) -> str:
         # fatih/color's Color{params []Attribute; noColor *bool}: "&" + the struct at the top level,
         # only its address inside another value.
         if nested:
-            return f"(*color.Color)(0x{id(v):x})"
+            return f"(*color.Color)({pointer_text(v)})"
         params = ", ".join(str(a) for a in v.attrs)
         return f"&color.Color{{params:[]color.Attribute{{{params}}}, noColor:(*bool)(nil)}}"
     if isinstance(v, Struct):
