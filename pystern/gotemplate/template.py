@@ -31,7 +31,12 @@ class Template:
         self.text = text
         # What new_vars makes, $ aside, for depth 0 (copied per execution: a call to it costs here).
         self._blank = new_vars(tree.slots, None, 0)
-        self._run = Compiler(tree, funcs).compile()
+        try:
+            self._run = Compiler(tree, funcs).compile()
+        except RecursionError as exc:
+            # The compiler recurses once per nesting level, like the parser: a tree that the parser
+            # just managed can still be too deep for it (Go nests without such a limit).
+            raise TemplateParseError(f"template: {name}: cannot parse template: {exc}") from None
 
     def execute(self, data: Any) -> str:
         """Render with ``data`` as dot and ``$``; raises ``TemplateExecError`` with Go's message."""

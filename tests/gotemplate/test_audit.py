@@ -369,3 +369,22 @@ def test_a_pointer_inside_a_struct_prints_as_an_address(text: str, pattern: str)
     log = stern_log("hi")
     # The same colour is the same pointer on every line.
     assert parse(text, PLAIN, "log").execute(log) == parse(text, PLAIN, "log").execute(log)
+
+
+def test_a_template_nested_past_pythons_stack_is_refused_cleanly() -> None:
+    # Go nests if/with/range without limit; pystern's parser and compiler recurse per level, and a
+    # template nested deeper than Python's stack allows must still fail as one clean parse error.
+    from pystern.errors import TemplateParseError
+    from pystern.gotemplate import parse
+    from tests.gotemplate.sample import PLAIN
+
+    # Where parsing stops fitting and where compiling does depends on the stack already in use, so
+    # walk through the depths around both.
+    for depth in [*range(100, 700, 7), 2000]:
+        text = "{{if 1}}" * depth + "x" + "{{end}}" * depth
+        failures: list[str] = []
+        try:
+            parse(text, PLAIN, "log")
+        except TemplateParseError as exc:
+            failures.append(str(exc))
+        assert all(f.startswith("template: log: cannot parse template: ") for f in failures), failures
