@@ -79,10 +79,33 @@ def lex(text: str, name: str) -> list[Token]:
     return toks
 
 
+class LineCounter:
+    """Line numbers of positions in one text, asked for in increasing order as the lexer goes:
+    each question counts on from the last one, so the whole text is scanned once."""
+
+    __slots__ = ("line", "pos", "scanned", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.scanned = 0
+
+    def at(self, p: int) -> int:
+        """The 1-based line of ``text[p]``."""
+        if p < self.pos:
+            return self.text.count("\n", 0, p) + 1
+        self.line += self.text.count("\n", self.pos, p)
+        self.scanned += p - self.pos
+        self.pos = p
+        return self.line
+
+
 def _lex(text: str, name: str, toks: list[Token]) -> None:
     pos = 0
     n = len(text)
     trim_next = False
+    lines = LineCounter(text)
 
     def fail(msg: str, at: int, action: int | None = None) -> TemplateParseError:
         line = text.count("\n", 0, at) + 1
@@ -106,12 +129,12 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
         if trim_left:
             chunk = chunk.rstrip(_SPACE)
         if chunk:
-            toks.append(Token("text", chunk, pos, text.count("\n", 0, pos) + 1))
+            toks.append(Token("text", chunk, pos, lines.at(pos)))
         if start < 0:
             break
         trim_next = False
         i = start + (4 if trim_left else 2)
-        toks.append(Token("{{", "{{", start, text.count("\n", 0, start) + 1))
+        toks.append(Token("{{", "{{", start, lines.at(start)))
         # Comments: {{/* ... */}} with optional trim markers.
         if text.startswith("/*", i):
             close = text.find("*/", i + 2)
@@ -129,7 +152,7 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 raise fail("comment ends before closing delimiter", start)
             toks.pop()
             continue
-        line = text.count("\n", 0, i) + 1
+        line = lines.at(i)
         depth = 0
         while True:
             if i >= n:

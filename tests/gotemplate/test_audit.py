@@ -388,3 +388,17 @@ def test_a_template_nested_past_pythons_stack_is_refused_cleanly() -> None:
         except TemplateParseError as exc:
             failures.append(str(exc))
         assert all(f.startswith("template: log: cannot parse template: ") for f in failures), failures
+
+
+def test_line_numbers_are_counted_once_through_the_text() -> None:
+    # The lexer asks for the line of each token in turn; counting from the start each time made a
+    # template of many actions quadratic to parse (a 500 kB one took 20 s).
+    from pystern.gotemplate.lexer import LineCounter, lex
+
+    text = "x\n{{1}}" * 3 + "{{2}}" * 1000
+    lines = LineCounter(text)
+    assert [lines.at(p) for p in (0, 1, 2, 4, 9, 18, len(text))] == [1, 1, 2, 2, 3, 4, 4]
+    assert lines.scanned == len(text)
+    assert lines.at(3) == 2  # a position behind the last one is counted afresh
+    toks = lex(text, "log")
+    assert [t.line for t in toks if t.kind == "number"][:4] == [2, 3, 4, 4]
