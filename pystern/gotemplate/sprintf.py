@@ -230,8 +230,9 @@ def format_arg(arg: Any, verb: str, f: _Flags) -> str:
         if verb in "vt":
             return _pad("true" if arg else "false", f)
         return _bad(verb, arg, f)
-    if isinstance(arg, GoTime) and verb in "vs":
-        return _fmt_str(go_time_string(arg), "s", f)
+    if isinstance(arg, GoTime) and verb in "vsqxX":
+        # A Stringer: these verbs format its String() text.
+        return _fmt_str(go_time_string(arg), "s" if verb == "v" else verb, f)
     if isinstance(arg, Named) and verb in "vsqxX":
         # A Stringer: %v, %s, %q, %x and %X use its String() text.
         return _fmt_str(arg.text, verb, f)

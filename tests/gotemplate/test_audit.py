@@ -402,3 +402,13 @@ def test_line_numbers_are_counted_once_through_the_text() -> None:
     assert lines.at(3) == 2  # a position behind the last one is counted afresh
     toks = lex(text, "log")
     assert [t.line for t in toks if t.kind == "number"][:4] == [2, 3, 4, 4]
+
+
+# time.Time is a Stringer: %q, %x and %X format its String() text, as %v and %s do.
+def test_a_time_is_quoted_and_hexed_through_its_string() -> None:
+    t = '(toUTC "2024-03-05T07:08:09Z")'
+    assert run(f'{{{{printf "%q" {t}}}}}') == '"2024-03-05 07:08:09 +0000 UTC"'
+    assert (
+        run(f'{{{{printf "%.4x|%X" {t} (toUTC "1970-01-01T00:00:00Z")}}}}')
+        == "32303234|" + b"1970-01-01 00:00:00 +0000 UTC".hex().upper()
+    )
