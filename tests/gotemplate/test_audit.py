@@ -412,3 +412,13 @@ def test_a_time_is_quoted_and_hexed_through_its_string() -> None:
         run(f'{{{{printf "%.4x|%X" {t} (toUTC "1970-01-01T00:00:00Z")}}}}')
         == "32303234|" + b"1970-01-01 00:00:00 +0000 UTC".hex().upper()
     )
+
+
+# spf13/cast v1.10.0 (stern's) knows "3:04PM" and the Stamp layouts as times of day, but not
+# "15:04:05": such a string is not a date.
+def test_a_bare_clock_time_is_not_a_date() -> None:
+    assert run('{{toRFC3339Nano "12:34:56"}}') == "0001-01-01T00:00:00Z"
+    assert run('{{toTimestamp "12:34:56" "15:04"}}') == exec_error(
+        "1:2", '<toTimestamp "12:34:56" "15:04">: error calling toTimestamp: unable to parse date: 12:34:56'
+    )
+    assert run('{{toRFC3339Nano "3:04PM"}}') == "0000-01-01T15:04:00Z"
