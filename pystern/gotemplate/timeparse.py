@@ -50,7 +50,9 @@ _CAST_LAYOUTS = [
 _STD_RE = {
     "2006": r"(?P<year>\d{4})", "06": r"(?P<yy>\d{2})", "01": r"(?P<month>\d{2})", "1": r"(?P<month>\d{1,2})",
     "January": r"(?P<monthname>[A-Za-z]{3,9})", "Jan": r"(?P<mon>[A-Za-z]{3})",
-    "Monday": r"[A-Za-z]{6,9}", "Mon": r"[A-Za-z]{3}",
+    # time.Parse looks weekday names up (any case), though it does not check them against the date.
+    "Monday": r"(?i:sunday|monday|tuesday|wednesday|thursday|friday|saturday)",
+    "Mon": r"(?i:sun|mon|tue|wed|thu|fri|sat)",
     "02": r"(?P<day>\d{2})", "2": r"(?P<day>\d{1,2})", "_2": r" ?(?P<day>\d{1,2})",
     "15": r"(?P<hour>\d{1,2})", "03": r"(?P<hour12>\d{2})", "3": r"(?P<hour12>\d{1,2})",
     "04": r"(?P<minute>\d{2})", "4": r"(?P<minute>\d{1,2})",

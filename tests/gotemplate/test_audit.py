@@ -422,3 +422,20 @@ def test_a_bare_clock_time_is_not_a_date() -> None:
         "1:2", '<toTimestamp "12:34:56" "15:04">: error calling toTimestamp: unable to parse date: 12:34:56'
     )
     assert run('{{toRFC3339Nano "3:04PM"}}') == "0000-01-01T15:04:00Z"
+
+
+# time.Parse checks a weekday name against the day names (ignoring case), though not against the
+# date; a string with another word there matches no layout of cast's list.
+WEEKDAYS = [
+    ("unknown-short", "Xyz, 05 Mar 2024 07:08:09 +0000", "0001-01-01T00:00:00Z"),
+    ("unknown-long", "Someday, 05-Mar-24 07:08:09 UTC", "0001-01-01T00:00:00Z"),
+    ("unknown-ansic", "Xyz Mar  5 07:08:09 2024", "0001-01-01T00:00:00Z"),
+    ("any-case", "tue, 05 mar 2024 07:08:09 +0000", "2024-03-05T07:08:09Z"),
+    ("wrong-day-of-the-date", "Sun, 05 Mar 2024 07:08:09 +0000", "2024-03-05T07:08:09Z"),
+    ("long", "TUESDAY, 05-Mar-24 07:08:09 UTC", "2024-03-05T07:08:09Z"),
+]
+
+
+@pytest.mark.parametrize(("value", "want"), [c[1:] for c in WEEKDAYS], ids=[c[0] for c in WEEKDAYS])
+def test_weekday_names_are_checked(value: str, want: str) -> None:
+    assert run(f'{{{{toRFC3339Nano "{value}"}}}}') == want
