@@ -439,3 +439,28 @@ WEEKDAYS = [
 @pytest.mark.parametrize(("value", "want"), [c[1:] for c in WEEKDAYS], ids=[c[0] for c in WEEKDAYS])
 def test_weekday_names_are_checked(value: str, want: str) -> None:
     assert run(f'{{{{toRFC3339Nano "{value}"}}}}') == want
+
+
+# time.Parse's zones: a numeric offset may reach 24 hours and 60 minutes ("+05:60" is +06:00) but
+# no more; a zone name is UTC, GMT with an hour, +hh, three capitals, or four or five ending in T.
+ZONES = [
+    ("offset-past-24h", "2024-03-05T07:08:09+99:00", "0001-01-01T00:00:00Z"),
+    ("sixty-minutes", "2024-03-05T07:08:09+05:60", "2024-03-05T07:08:09+06:00"),
+    ("four-capitals", "2024-03-05 07:08:09.5 +0900 ABCD", "0001-01-01T00:00:00Z"),
+    ("four-capitals-ending-in-t", "Tue Mar  5 07:08:09 CEST 2024", "2024-03-05T07:08:09Z"),
+    ("signed-hours-name", "2024-03-05 07:08:09.5 +0900 +09", "2024-03-05T07:08:09.5+09:00"),
+    ("signed-long-name", "2024-03-05 07:08:09.5 +0900 +0900", "0001-01-01T00:00:00Z"),
+    ("gmt-with-hours", "Tue Mar  5 07:08:09 GMT+1 2024", "2024-03-05T07:08:09Z"),
+]
+
+
+@pytest.mark.parametrize(("value", "want"), [c[1:] for c in ZONES], ids=[c[0] for c in ZONES])
+def test_zones_are_read_as_time_parse_reads_them(value: str, want: str) -> None:
+    assert run(f'{{{{toRFC3339Nano "{value}"}}}}') == want
+
+
+def test_an_offset_out_of_range_is_not_a_date() -> None:
+    value = "2024-03-05T07:08:09+99:00"
+    assert run(f'{{{{toTimestamp "{value}" "2006"}}}}') == exec_error(
+        "1:2", f'<toTimestamp "{value}" "2006">: error calling toTimestamp: unable to parse date: {value}'
+    )
