@@ -464,3 +464,20 @@ def test_an_offset_out_of_range_is_not_a_date() -> None:
     assert run(f'{{{{toTimestamp "{value}" "2006"}}}}') == exec_error(
         "1:2", f'<toTimestamp "{value}" "2006">: error calling toTimestamp: unable to parse date: {value}'
     )
+
+
+# encoding/json replaces each invalid UTF-8 byte inside a JSON string with U+FFFD when it decodes
+# (a log line's undecodable bytes reach the template as surrogate escapes).
+def test_json_decoding_replaces_invalid_bytes_in_strings() -> None:
+    from pystern.gotemplate import parse
+    from tests.gotemplate.sample import PLAIN, stern_log
+
+    message = b'{"k":"a\xffb","\xfe":1}'.decode("utf-8", "surrogateescape")
+
+    def render(text: str) -> bytes:
+        return parse(text, PLAIN, "log").execute(stern_log(message)).encode("utf-8", "surrogateescape")
+
+    assert render('{{(tryParseJSON .Message).k | printf "%q"}}') == '"a\ufffdb"'.encode()
+    assert render("{{len (parseJSON .Message).k}}") == b"5"
+    assert render("{{range $k, $v := parseJSON .Message}}{{$k}};{{end}}") == "k;\ufffd;".encode()
+    assert render("{{prettyJSON .Message}}") == '{\n  "k": "a\ufffdb",\n  "\ufffd": 1\n}'.encode()
