@@ -129,7 +129,11 @@ def _ge(a: Any, b: Any) -> bool:
 
 @gofunc("value")
 def _len(v: Any) -> int:
-    if v is None or v is MISSING:
+    if v is MISSING:
+        # Go's length asks an invalid value for its type (only pointers and interfaces are followed
+        # first), and reflect panics; the call fails with reflect's message.
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")
+    if v is None:
         raise FuncError("len of nil pointer")
     if isinstance(v, str):
         return len(v.encode("utf-8", "surrogateescape"))
@@ -213,7 +217,9 @@ def _slice(item: Any, *indexes: Any) -> Any:
 def _eval_args(args: tuple[Any, ...]) -> str:
     if len(args) == 1 and type(args[0]) is str:
         return str(args[0])
-    return gofmt.sprint(*args, printable=True)
+    # Go's evalArgs passes each argument through printableValue, which makes a nil interface the
+    # string "<no value>" (a string to fmt.Sprint, so no space is put beside it).
+    return gofmt.sprint(*["<no value>" if a is None or a is MISSING else a for a in args], printable=True)
 
 
 @gofunc(variadic="any")

@@ -23,7 +23,7 @@ from pystern.gotemplate.failures import (
     unbound_variable,
 )
 from pystern.gotemplate.fields import holds_interfaces, print_text
-from pystern.gotemplate.gofmt import sprint_value
+from pystern.gotemplate.gofmt import quote, sprint_value
 from pystern.gotemplate.nodes import Node, Pipe, Tree
 from pystern.gotemplate.pipelines import PipelineCompiler
 from pystern.gotemplate.recursion import (
@@ -63,7 +63,7 @@ class Compiler(PipelineCompiler):
         name = n.text
         arg = self.pipe(n.pipe) if n.pipe is not None else None
         templates = self.templates
-        quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        quoted = quote(name)  # Go's %q
         context = "{{template " + quoted + (" " + n.pipe.src if n.pipe is not None else "") + "}}"
 
         if not self.recursive:

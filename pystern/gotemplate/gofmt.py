@@ -91,10 +91,12 @@ def sprint_value(v: Any, verb: str = "v", plus: bool = False) -> str:
         return format_shortest(v, "g")
     if isinstance(v, Struct):
         # Go prints a struct as its field values in order: {a b c}; %+v names them: {A:a B:b C:c}.
-        fields = struct_fields(v)
+        # A pointer field (a colour) is only its address: fmt follows pointers at the top level.
+        fields = [(k, pointer_text(x) if isinstance(x, Color) else sprint_value(x, verb, plus))
+                  for k, x in struct_fields(v)]  # fmt: skip
         if plus:
-            return "{" + " ".join(f"{k}:{sprint_value(x, verb, plus)}" for k, x in fields) + "}"
-        return "{" + " ".join(sprint_value(x) for _, x in fields) + "}"
+            return "{" + " ".join(f"{k}:{x}" for k, x in fields) + "}"
+        return "{" + " ".join(x for _, x in fields) + "}"
     if isinstance(v, Mapping):
         items = sorted(v.items(), key=lambda kv: sort_key(kv[0]))
         return "map[" + " ".join(f"{sprint_value(k)}:{sprint_value(x)}" for k, x in items) + "]"
@@ -107,6 +109,12 @@ def sprint_value(v: Any, verb: str = "v", plus: bool = False) -> str:
     if callable(v):
         return "0x1"
     return str(v)
+
+
+def pointer_text(v: Any) -> str:
+    """How fmt prints a pointer it does not follow: its address (the Python object's, stable for as
+    long as the value lives; Go's differs from run to run anyway)."""
+    return f"0x{id(v):x}"
 
 
 def sort_key(k: Any) -> tuple[int, Any]:

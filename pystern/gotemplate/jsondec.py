@@ -40,7 +40,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _clean(value: Any) -> Any:
-    """Go decodes an unpaired surrogate escape as U+FFFD; Python keeps the surrogate (unprintable)."""
+    """Go decodes an unpaired surrogate escape, and each invalid UTF-8 byte, as U+FFFD; Python keeps
+    the surrogate (unprintable)."""
     if isinstance(value, str):
         return type(value)(_SURROGATE.sub("\ufffd", value)) if _SURROGATE.search(value) else value
     if isinstance(value, dict):
@@ -48,6 +49,11 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
+
+
+def _needs_cleaning(text: str) -> bool:
+    # A lone surrogate escape, or an undecodable byte of the line (a surrogate in ``text``).
+    return _LONE_SURROGATE_ESCAPE.search(text) is not None or _SURROGATE.search(text) is not None
 
 
 _NUMBERS = json.JSONDecoder(parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=_reject_constant)
@@ -160,7 +166,7 @@ def decode_object(text: str) -> dict[str, Any]:
         raise
     except ValueError as exc:
         raise _go_error(text, exc) from None
-    if _LONE_SURROGATE_ESCAPE.search(text):
+    if _needs_cleaning(text):
         value = _clean(value)
     if value is None:
         return NilMap()
@@ -178,7 +184,7 @@ def decode_first_number_object(text: str) -> dict[str, Any] | None:
         value, _ = _NUMBERS.raw_decode(text, start)
     except ValueError:
         return None
-    if _LONE_SURROGATE_ESCAPE.search(text):
+    if _needs_cleaning(text):
         value = _clean(value)
     return value if isinstance(value, dict) else None
 

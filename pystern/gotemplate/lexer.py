@@ -21,15 +21,48 @@ KEYWORDS = frozenset(
     ["if", "else", "end", "range", "with", "break", "continue", "template", "define", "block", "nil"]
 )
 _SPACE = " \t\r\n"
-_NUMBER = re.compile(
-    r"[+-]?(?:0[xX](?:_?[0-9a-fA-F])+(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?\d+)?|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
-    r"|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d+)?)i?"
-)
+_DECIMAL = "0123456789_"
+_HEX = "0123456789abcdefABCDEF_"
+_PREFIX_DIGITS = {"x": _HEX, "X": _HEX, "o": "01234567_", "O": "01234567_", "b": "01_", "B": "01_"}
 # Go: a letter or "_", then letters, digits and "_" (Unicode classes, as unicode.IsLetter/IsDigit).
 _IDENT = re.compile(r"[^\W0-9][\w]*")
 _WORD = re.compile(r"\w*")
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CHAR = re.compile(r"'(?:[^'\\\n]|\\.)*'")
+
+
+def _scan_number(text: str, i: int, n: int) -> tuple[bool, int]:
+    """Go's scanNumber from ``i``: (whether it ends well, where it ends).
+
+    It takes a sign, a base prefix, that base's digits and "_", a fraction, an exponent ("e" for
+    decimal, "p" for hex) and a final "i", and leaves checking the value to the parser.  A letter or
+    digit right after it is taken too, and the number is bad.
+    """
+    j = i + 1 if i < n and text[i] in "+-" else i
+    digits = _DECIMAL
+    if j < n and text[j] == "0":
+        j += 1
+        if j < n and text[j] in _PREFIX_DIGITS:
+            digits = _PREFIX_DIGITS[text[j]]
+            j += 1
+    while j < n and text[j] in digits:
+        j += 1
+    if j < n and text[j] == ".":
+        j += 1
+        while j < n and text[j] in digits:
+            j += 1
+    exponent = "eE" if digits is _DECIMAL else ("pP" if digits is _HEX else "")
+    if j < n and text[j] in exponent:
+        j += 1
+        if j < n and text[j] in "+-":
+            j += 1
+        while j < n and text[j] in _DECIMAL:
+            j += 1
+    if j < n and text[j] == "i":
+        j += 1
+    if j < n and (text[j].isalnum() or text[j] == "_"):
+        return False, j + 1
+    return True, j
 
 
 def lex(text: str, name: str) -> list[Token]:
@@ -46,10 +79,33 @@ def lex(text: str, name: str) -> list[Token]:
     return toks
 
 
+class LineCounter:
+    """Line numbers of positions in one text, asked for in increasing order as the lexer goes:
+    each question counts on from the last one, so the whole text is scanned once."""
+
+    __slots__ = ("line", "pos", "scanned", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.scanned = 0
+
+    def at(self, p: int) -> int:
+        """The 1-based line of ``text[p]``."""
+        if p < self.pos:
+            return self.text.count("\n", 0, p) + 1
+        self.line += self.text.count("\n", self.pos, p)
+        self.scanned += p - self.pos
+        self.pos = p
+        return self.line
+
+
 def _lex(text: str, name: str, toks: list[Token]) -> None:
     pos = 0
     n = len(text)
     trim_next = False
+    lines = LineCounter(text)
 
     def fail(msg: str, at: int, action: int | None = None) -> TemplateParseError:
         line = text.count("\n", 0, at) + 1
@@ -73,12 +129,12 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
         if trim_left:
             chunk = chunk.rstrip(_SPACE)
         if chunk:
-            toks.append(Token("text", chunk, pos, text.count("\n", 0, pos) + 1))
+            toks.append(Token("text", chunk, pos, lines.at(pos)))
         if start < 0:
             break
         trim_next = False
         i = start + (4 if trim_left else 2)
-        toks.append(Token("{{", "{{", start, text.count("\n", 0, start) + 1))
+        toks.append(Token("{{", "{{", start, lines.at(start)))
         # Comments: {{/* ... */}} with optional trim markers.
         if text.startswith("/*", i):
             close = text.find("*/", i + 2)
@@ -96,7 +152,7 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 raise fail("comment ends before closing delimiter", start)
             toks.pop()
             continue
-        line = text.count("\n", 0, i) + 1
+        line = lines.at(i)
         depth = 0
         while True:
             if i >= n:
@@ -165,11 +221,14 @@ def _lex(text: str, name: str, toks: list[Token]) -> None:
                 i = j
                 continue
             if c.isdigit() or c in "+-" or (c == "." and i + 1 < n and text[i + 1].isdigit()):
-                m = _NUMBER.match(text, i)
-                j = m.end() if m else i + 1
-                if j < n and (text[j].isalnum() or text[j] == "_"):
-                    # Like Go: the number plus the one offending character (".Labels.app-name" -> "-n").
-                    raise fail(f'bad number syntax: "{text[i : j + 1]}"', i, start)
+                ok, j = _scan_number(text, i, n)
+                if ok and j < n and text[j] in "+-":
+                    # Go reads "1+2i" as one complex constant: a second number that must end in "i".
+                    ok, j = _scan_number(text, j, n)
+                    ok = ok and text[j - 1] == "i"
+                if not ok:
+                    # Like Go: the text scanned, with the one offending character (".x.app-name" -> "-n").
+                    raise fail(f'bad number syntax: "{text[i:j]}"', i, start)
                 toks.append(Token("number", text[i:j], i, line))
                 i = j
                 continue

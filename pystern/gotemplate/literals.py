@@ -8,6 +8,7 @@ import re
 _ESC = re.compile(
     r"\\(?:([abfnrtv\\'\"])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3})|(.))"
 )
+_BYTE_ESC = re.compile(r"\\x([0-9a-fA-F]{2})|\\([0-7]{3})")
 _SIMPLE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\",
            "'": "'", '"': '"'}  # fmt: skip
 
@@ -18,7 +19,9 @@ def _unescape(body: str, quote: str) -> str:
 
     def flush() -> None:
         if pending:
-            out.append(pending.decode("utf-8", "replace"))
+            # Go keeps each escaped byte: bytes that are not UTF-8 stay bytes (surrogateescape, as the
+            # output is encoded), so len counts them and they are written out unchanged.
+            out.append(pending.decode("utf-8", "surrogateescape"))
             pending.clear()
 
     pos = 0
@@ -34,7 +37,10 @@ def _unescape(body: str, quote: str) -> str:
             out.append(_SIMPLE[simple])
         elif hx is not None or octal is not None:
             # \x and octal escapes are bytes: several may form one UTF-8 character.
-            pending.append(int(hx, 16) if hx is not None else int(octal, 8) & 0xFF)
+            byte = int(hx, 16) if hx is not None else int(octal, 8)
+            if byte > 0xFF:
+                raise ValueError("invalid syntax")
+            pending.append(byte)
         else:
             flush()
             code = int(u4 or u8, 16)
@@ -56,6 +62,11 @@ def parse_string(tok: str) -> str:
 
 def parse_char(tok: str) -> int:
     """The code point of a ``'c'`` rune constant."""
+    m = _BYTE_ESC.fullmatch(tok, 1, len(tok) - 1)
+    if m is not None:
+        # In a rune constant a \x or octal escape is the code point itself ('\x80' is 128).
+        _unescape(m.group(0), "'")  # the same syntax checks as in a string
+        return int(m.group(1), 16) if m.group(1) else int(m.group(2), 8)
     value = _unescape(tok[1:-1], "'")
     if len(value) != 1:
         raise ValueError(f"malformed character constant: {tok}")
@@ -64,15 +75,19 @@ def parse_char(tok: str) -> int:
 
 def parse_number(tok: str) -> tuple[int | float, str]:
     """An untyped Go number constant: ``(value, "int"|"float")``; ``ValueError`` for bad syntax."""
-    text = tok.replace("_", "")
-    if text.endswith("i"):
+    if tok.endswith("i"):
         raise ValueError(f"complex numbers are not supported: {tok}")
+    if "_" in tok and not _underscores_ok(tok):
+        raise ValueError(f"illegal number syntax: {_quote(tok)}")
+    text = tok.replace("_", "")
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-")
     try:
         low = body.lower()
         if low.startswith("0x"):
             if "." in low or "p" in low:
+                if "p" not in low:
+                    raise ValueError  # strconv: a hex mantissa needs a 'p' exponent
                 value = sign * float.fromhex(body)
                 if math.isinf(value):
                     raise ValueError
@@ -84,6 +99,9 @@ def parse_number(tok: str) -> tuple[int | float, str]:
             return _prefixed(sign * int(body[2:], 8)), "int"
         if re.fullmatch(r"0[0-7]+", body):
             return _int64(sign * int(body, 8), tok), "int"
+        if re.fullmatch(r"0\d+", body):
+            # Not octal, so only ParseFloat reads it, and Go refuses a float with an integer's look.
+            raise ValueError(f"integer overflow: {_quote(tok)}")
         if re.fullmatch(r"\d+", body):
             return _int64(sign * int(body), tok), "int"
         value = sign * float(body)
@@ -96,6 +114,28 @@ def parse_number(tok: str) -> tuple[int | float, str]:
         raise ValueError(f"illegal number syntax: {_quote(tok)}")
     # Go keeps an integral float constant usable as an int ("1e3" -> 1000 for an int argument).
     return value, "float"
+
+
+def _underscores_ok(tok: str) -> bool:
+    """strconv's underscoreOK: each "_" sits between digits, or between a base prefix and a digit."""
+    s = tok[1:] if tok[:1] in "+-" else tok
+    saw = "^"  # ^ start, 0 a digit or base prefix, _ an underscore, ! anything else
+    i = 0
+    hexa = False
+    if len(s) >= 2 and s[0] == "0" and s[1] in "bBoOxX":
+        i, saw, hexa = 2, "0", s[1] in "xX"
+    for c in s[i:]:
+        if c.isdigit() or (hexa and c in "abcdefABCDEF"):
+            saw = "0"
+        elif c == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        elif saw == "_":
+            return False
+        else:
+            saw = "!"
+    return saw != "_"
 
 
 def _prefixed(value: int) -> int:

@@ -178,15 +178,15 @@ class _Parser:
         """``{{define "name"}} body {{end}}``: parsed with its own variables ($ = its dot)."""
         name = self.template_name(word)
         self.expect_close("define clause")
-        tree = self.sub_tree(name)
+        tree = self.sub_tree(name, "define clause")
         self.add(tree, self.toks[self.i - 1])
 
-    def sub_tree(self, name: str) -> Tree:
+    def sub_tree(self, name: str, context: str) -> Tree:
         saved = (self.scopes, self.slots, self.range_depth)
         self.scopes, self.slots, self.range_depth = [{"$": 0}], 1, 0
         body, stop = self.item_list()
         if stop != "end":
-            raise self.fail("unexpected {{else}}")
+            raise self.fail(f"unexpected {{{{else}}}} in {context}")
         tree = Tree(body, self.slots, self.text, name)
         self.scopes, self.slots, self.range_depth = saved
         return tree
@@ -203,7 +203,7 @@ class _Parser:
         if word.val == "block":
             if pipe is None:
                 raise self.fail("missing value for block clause", word)
-            tree = self.sub_tree(name)
+            tree = self.sub_tree(name, "block clause")
             self.add(tree, self.toks[self.i - 1])
         return Node("template", pos, name, pipe=pipe)
 
@@ -361,7 +361,7 @@ def _is_empty(nodes: list[Node]) -> bool:
 
 
 def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quote(text)  # Go's %q
 
 
 def _desc(tok: Token) -> str:

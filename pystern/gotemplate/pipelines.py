@@ -38,6 +38,14 @@ from pystern.gotemplate.values import MISSING, Color, GoTime, StringMap, Struct
 _NOFINAL: Any = object()
 
 
+def _invalid(vars: Vars, dot: Any) -> Any:
+    return MISSING
+
+
+def _constant(value: Any, vars: Vars, dot: Any) -> Any:
+    return value
+
+
 class PipelineCompiler:
     """The pipeline half of the compiler; :class:`~pystern.gotemplate.executor.Compiler` adds the nodes."""
 
@@ -231,6 +239,17 @@ class PipelineCompiler:
     def call(self, name: str, args: list[Arg], c: Cmd, piped: bool) -> Callable[[Vars, Any, Any], Any]:
         fn = self.funcs[name]
         evs = [self.operand(a) for a in args]
+        if isinstance(fn, GoFunc) and fn.params is not None:
+            # An untyped nil given to a reflect.Value parameter is reflect.Zero of reflect.Value: the
+            # invalid value (a missing key's), not a nil interface.
+            for i, a in enumerate(args):
+                kind = fn.params[i] if i < len(fn.params) else fn.variadic
+                if a.kind == "nil" and kind == "value":
+                    evs[i] = _invalid
+                elif a.kind == "const" and kind not in ("any", "value"):
+                    # A typed parameter reads the constant's node itself (Go's evalInteger and
+                    # evalString), so an int64 overflow is "expected integer", not "overflows int".
+                    evs[i] = functools.partial(_constant, a.value)
         pos, src = c.pos, c.src
         if name in ("and", "or"):
             want = name == "or"

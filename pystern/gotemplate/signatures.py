@@ -42,6 +42,10 @@ def truth(v: Any) -> bool:
     return True
 
 
+def _fits_int64(n: int) -> bool:
+    return -(2**63) <= n < 2**63
+
+
 # stern's ``color`` takes a ``color.Color`` by value (the template data holds ``*color.Color``).
 _TYPE_NAMES = {"string": "string", "int": "int", "color": "color.Color", "attr": "color.Attribute",
                "layout": "string"}  # fmt: skip
@@ -118,7 +122,9 @@ def _convert(v: Any, kind: str, const: Any) -> Any:
             raise ArgError(f"expected string; found {const.src}")
     elif kind in ("int", "attr"):
         if const is not None:
-            if const.const_kind == "int" or (const.const_kind == "float" and float(v).is_integer()):
+            # Go's parser marks a constant IsInt when it fits int64: an integer, a rune, or an
+            # integral float.
+            if const.const_kind in ("int", "rune", "float") and float(v).is_integer() and _fits_int64(int(v)):
                 return int(v)
             raise ArgError(f"expected integer; found {const.src}")
         if kind == "int" and type(v) is int:

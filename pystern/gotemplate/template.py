@@ -8,6 +8,7 @@ from typing import Any
 from pystern.errors import TemplateExecError, TemplateParseError
 from pystern.gotemplate.builtins import BUILTINS
 from pystern.gotemplate.executor import Compiler, ExecFailure, new_vars
+from pystern.gotemplate.gofmt import quote
 from pystern.gotemplate.parser import parse_tree
 
 
@@ -30,7 +31,12 @@ class Template:
         self.text = text
         # What new_vars makes, $ aside, for depth 0 (copied per execution: a call to it costs here).
         self._blank = new_vars(tree.slots, None, 0)
-        self._run = Compiler(tree, funcs).compile()
+        try:
+            self._run = Compiler(tree, funcs).compile()
+        except RecursionError as exc:
+            # The compiler recurses once per nesting level, like the parser: a tree that the parser
+            # just managed can still be too deep for it (Go nests without such a limit).
+            raise TemplateParseError(f"template: {name}: cannot parse template: {exc}") from None
 
     def execute(self, data: Any) -> str:
         """Render with ``data`` as dot and ``$``; raises ``TemplateExecError`` with Go's message."""
@@ -53,8 +59,8 @@ class Template:
         line = before.count("\n") + 1
         # Go counts the column in bytes.
         col = len(before[before.rfind("\n") + 1 :].encode("utf-8", "surrogateescape"))
-        running = exc.template or self.name
-        return f'template: {self.name}:{line}:{col}: executing "{running}" at <{exc.context}>: {exc.message}'
+        running = quote(exc.template or self.name)  # Go's %q
+        return f"template: {self.name}:{line}:{col}: executing {running} at <{exc.context}>: {exc.message}"
 
 
 def parse(

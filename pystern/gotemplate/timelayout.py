@@ -193,6 +193,14 @@ def go_time_string(t: GoTime) -> str:
     return format_layout(t, TIME_STRING)
 
 
+def go_time_gostring(t: GoTime) -> str:
+    """``time.Time.GoString()`` (what ``%#v`` prints): ``time.Date(2024, time.March, 5, ...)``."""
+    year, month, day, hour, minute, sec = (int(x) for x in format_layout(t, "2006 1 2 15 4 5").split())
+    zone = {"UTC": "time.UTC", "Local": "time.Local"}.get(t.loc) or f'time.Location("{t.loc}")'
+    nsec = t.ns % 1_000_000_000
+    return f"time.Date({year}, time.{MONTHS[month - 1]}, {day}, {hour}, {minute}, {sec}, {nsec}, {zone})"
+
+
 @functools.lru_cache(maxsize=1)
 def local_zone() -> tuple[dt.tzinfo, str]:
     """Go's ``time.Local``: ``$TZ`` if set (empty = UTC), else /etc/localtime, else UTC."""

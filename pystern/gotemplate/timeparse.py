@@ -45,18 +45,21 @@ _CAST_LAYOUTS = [
     ("Jan _2 15:04:05.000", "wall"),
     ("Jan _2 15:04:05.000000", "wall"),
     ("Jan _2 15:04:05.000000000", "wall"),
-    ("15:04:05", "wall"),
 ]
 
 _STD_RE = {
     "2006": r"(?P<year>\d{4})", "06": r"(?P<yy>\d{2})", "01": r"(?P<month>\d{2})", "1": r"(?P<month>\d{1,2})",
     "January": r"(?P<monthname>[A-Za-z]{3,9})", "Jan": r"(?P<mon>[A-Za-z]{3})",
-    "Monday": r"[A-Za-z]{6,9}", "Mon": r"[A-Za-z]{3}",
+    # time.Parse looks weekday names up (any case), though it does not check them against the date.
+    "Monday": r"(?i:sunday|monday|tuesday|wednesday|thursday|friday|saturday)",
+    "Mon": r"(?i:sun|mon|tue|wed|thu|fri|sat)",
     "02": r"(?P<day>\d{2})", "2": r"(?P<day>\d{1,2})", "_2": r" ?(?P<day>\d{1,2})",
     "15": r"(?P<hour>\d{1,2})", "03": r"(?P<hour12>\d{2})", "3": r"(?P<hour12>\d{1,2})",
     "04": r"(?P<minute>\d{2})", "4": r"(?P<minute>\d{1,2})",
     "05": r"(?P<second>\d{2})(?:[.,](?P<frac>\d+))?", "5": r"(?P<second>\d{1,2})(?:[.,](?P<frac>\d+))?",
-    "PM": r"(?P<pm>AM|PM)", "pm": r"(?P<pm>am|pm)", "MST": r"(?P<zname>[A-Z]{3,5}|[+-]\d{4})",
+    "PM": r"(?P<pm>AM|PM)", "pm": r"(?P<pm>am|pm)",
+    # time.Parse's zone names: UTC, ChST/MeST, GMT+h, +hh, three capitals, four or five ending in T.
+    "MST": r"(?P<zname>UTC|ChST|MeST|GMT(?:[+-]\d+)?|[+-]\d+|WITA|[A-Z]{4}T|[A-Z]{3}T?)",
     "Z07:00": r"(?P<zone>Z|[+-]\d{2}:\d{2})", "Z0700": r"(?P<zone>Z|[+-]\d{4})",
     "-07:00": r"(?P<zone>[+-]\d{2}:\d{2})", "-0700": r"(?P<zone>[+-]\d{4})",
 }  # fmt: skip
@@ -121,16 +124,19 @@ def _parse_layout(text: str, layout: str, mode: str) -> GoTime | None:
     frac = (g.get("frac") or "")[:9].ljust(9, "0")
     days = civil_to_days(year, month, day)
     ns = ((days * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000_000) + int(frac)
+    zname = g.get("zname") or ""
+    signed = zname[3:] if zname.startswith("GMT") else zname
+    if signed[:1] in ("+", "-") and int(signed[1:]) > 23:
+        return None  # time.Parse takes "+hh" (or GMT+hh) as a zone name only up to 23 hours
     zone = g.get("zone")
     if mode == "num" and zone and zone != "Z":
         digits = zone.replace(":", "")
-        offset = int(digits[1:3]) * 3600 + int(digits[3:5]) * 60
+        hours, minutes = int(digits[1:3]), int(digits[3:5])
+        # time.Parse allows up to 24 hours and 60 minutes; Python's zones stop short of 24 hours.
+        if hours > 24 or minutes > 60 or hours * 60 + minutes >= 24 * 60:
+            return None
+        offset = hours * 3600 + minutes * 60
         offset = -offset if digits[0] == "-" else offset
-        ns -= offset * 1_000_000_000
-        return GoTime(ns, dt.timezone(dt.timedelta(seconds=offset)), "")
-    zname = g.get("zname") if mode == "num" else None
-    if zname and zname[0] in "+-":
-        offset = (int(zname[1:3]) * 3600 + int(zname[3:5]) * 60) * (-1 if zname[0] == "-" else 1)
         ns -= offset * 1_000_000_000
         return GoTime(ns, dt.timezone(dt.timedelta(seconds=offset)), "")
     return GoTime(ns, dt.UTC, "UTC")

@@ -546,16 +546,6 @@ def test_template_calls(text: str, want: str) -> None:
 
 STRUCT_PRINTING = [
     (
-        "printf-v",
-        '{{printf "%v" .}}',
-        "{hi  node1 ns1 pod1 container1 map[app:nginx env:prod] map[version:1.23.4] &{[31] <nil>} &{[34] <nil>}}",
-    ),
-    (
-        "printf-plus-v-names-fields",
-        '{{printf "%+v" .}}',
-        "{Message:hi Timestamp: NodeName:node1 Namespace:ns1 PodName:pod1 ContainerName:container1 Labels:map[app:nginx env:prod] Annotations:map[version:1.23.4] PodColor:&{[31] <nil>} ContainerColor:&{[34] <nil>}}",
-    ),
-    (
         "plus-v-adds-no-sign",
         '{{printf "%+v|%+v|%+d|%+.1f" 5 1.5 5 1.5}}|{{printf "%+v" (parseJSON `{"a":1}`)}}',
         "5|1.5|+5|+1.5|map[a:1]",
