@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pystern.completion import lookup
 from pystern.completion.line import LineState, read_line
-from pystern.config.flags import BY_NAME, FLAGS, Flag, Kind
+from pystern.config.flags import BY_NAME, BY_SHORT, FLAGS, Flag, Kind
 
 ERROR = 1
 NO_SPACE = 2
@@ -164,6 +164,32 @@ def _fill_from_settings(state: LineState, env: Mapping[str, str]) -> None:
     state.all_namespaces = settings.get("all-namespaces") is True
 
 
+def _short_with_value(typed: str) -> tuple[Flag, str, str] | None:
+    """``-o=j`` / ``-oj`` / ``-Ao=j``: (the flag waiting for a value, the word's head, the value so far).
+
+    pflag reads bool letters (and ``-t``, whose bare form needs no value) and then the first
+    letter that takes a value, which gets the rest of the word, after an optional ``=``.
+    None when the word holds no value yet (``-o``: a space comes next) or is not such a word.
+    """
+    if not typed.startswith("-") or typed.startswith("--"):
+        return None
+    letters = typed[1:]
+    for i, letter in enumerate(letters):
+        flag = BY_SHORT.get(letter)
+        if flag is None:
+            return None
+        if flag.kind is Kind.BOOL or flag.bare_value is not None:
+            if letters[i + 1 : i + 2] == "=":
+                return None  # -A=false, -t=short: a value for this letter, not a flag after it
+            continue
+        rest = letters[i + 1 :]
+        if not rest:
+            return None
+        head = typed[: i + 2] + ("=" if rest.startswith("=") else "")
+        return flag, head, rest.removeprefix("=")
+    return None
+
+
 def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
     """Answer ``__complete <args...>``: the last argument is the word under the cursor."""
     words, typed = list(args[:-1]), (args[-1] if args else "")
@@ -178,6 +204,11 @@ def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
             return Answer((), NO_FILES)
         answer = _flag_values(flag, value, state, env)
         return Answer(tuple(f"--{name}={c}" for c in answer.candidates), answer.directive)
+    short = None if state.after_dashdash else _short_with_value(typed)
+    if short is not None:
+        flag, head, value = short
+        answer = _flag_values(flag, value, state, env)
+        return Answer(tuple(head + c for c in answer.candidates), answer.directive)
     if not state.after_dashdash and typed.startswith("-"):
         return _flag_names(typed) if typed.startswith("--") or typed == "-" else Answer((), NO_FILES)
     if state.positionals:

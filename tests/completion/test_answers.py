@@ -95,3 +95,20 @@ def test_hidden_value_flags_take_the_next_word_without_file_names(flag: str) -> 
 
 def test_render_format() -> None:
     assert complete(["--color", "n"], NO_CLUSTER).render() == "never\n:4\n"
+
+
+def test_short_flag_with_its_value_in_the_same_word() -> None:
+    # pflag reads `-o=json`, `-ojson` and `-Ao=json` (bool letters first), and cobra completes
+    # `-o=j<TAB>`; the candidates keep the typed head so the shell replaces the whole word.
+    assert values("-o=j") == ["-o=json"]
+    assert values("-oext") == ["-oextjson"]
+    assert values("-Ado=pp") == ["-Ado=ppextjson"]
+    assert values("-tc", "x") == []  # -t takes no next word: -tc is -t then -c, waiting for x
+    assert values("-c=") == []  # a regex: nothing to offer
+    assert complete(["-o"], NO_CLUSTER) == Answer((), NO_FILES)  # the flag itself: a space comes next
+
+
+def test_short_namespace_flag_with_its_value_in_the_same_word(tmp_path: Path) -> None:
+    # A cluster look-up behind `-n=`: with no cluster it fails as `-n <TAB>` does.
+    env = {"KUBECONFIG": str(tmp_path / "missing"), "HOME": str(tmp_path)}
+    assert complete(["-n=b"], env) == Answer((), ERROR)

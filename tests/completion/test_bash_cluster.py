@@ -46,6 +46,8 @@ async def test_namespaces(cluster: Sandbox, tmp_path: Path) -> None:
     assert await bash_complete("pystern -n team", env) == ["team-a", "team-b"]
     assert set(await bash_complete("pystern --namespace ", env)) >= {"default", "team-a", "team-b"}
     assert await bash_complete("pystern -n team-a,team-", env) == ["team-a,team-a", "team-a,team-b"]
+    # `-n=team<TAB>`: readline replaces the text after '=', so bash gets the names alone.
+    assert await bash_complete("pystern -An=team", env) == ["team-a", "team-b"]
 
 
 async def test_nodes_and_contexts(cluster: Sandbox, tmp_path: Path) -> None:
