@@ -89,7 +89,8 @@ _ZSH = r"""#compdef pystern kubectl-pystern
 _pystern() {
     local -a answer values descriptions
     local directive line
-    answer=("${(@f)$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    # The words before the cursor without their quotes ('my file' is the value my file).
+    answer=("${(@f)$("${words[1]}" __complete "${(@Q)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
     [[ "${answer[-1]}" == :* ]] || return 1
     directive="${answer[-1]#:}"
     (( directive & 1 )) && return 1
