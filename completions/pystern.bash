@@ -42,7 +42,10 @@ _pystern_complete() {
             break
         fi
     done
-    local cut=$(( ${#current} - ${#rest} ))
+    local cut=$(( ${#current} - ${#rest} )) flag=""
+    if [[ "$current" == -*=* ]]; then
+        flag="${current%%=*}="  # --color=al: the answer holds the values alone
+    fi
     local -a answer=()
     mapfile -t answer < <("${words[0]}" __complete "${words[@]:1}" 2>/dev/null)
     COMPREPLY=()
@@ -56,6 +59,7 @@ _pystern_complete() {
     fi
     for candidate in "${answer[@]:0:n-1}"; do
         candidate="${candidate%%$'\t'*}"
+        candidate="$flag$candidate"
         [[ -n "$candidate" ]] && COMPREPLY+=("${candidate:cut}")
     done
     if (( directive & 2 )); then

@@ -13,8 +13,10 @@ function __pystern_complete
     set -l directive (string sub -s 2 -- $answer[-1])
     test (math "$directive % 2") -eq 1; and return
     set -e answer[-1]
+    # --color=al: the answer holds the values alone; the flag goes back in front.
+    set -l flag (string match -r -- '^-[^=]*=' $current)
     for line in $answer
-        test -n "$line"; and echo $line
+        test -n "$line"; and echo "$flag$line"
     end
 end
 

@@ -2,7 +2,9 @@
 
 The answer is one candidate per line (``value`` or ``value<TAB>description``) and a last
 line ``:<directive>``, the protocol cobra programs (stern, kubectl) speak, which is also
-what kubectl expects from a ``kubectl_complete-<plugin>`` executable.  The directive is a
+what kubectl expects from a ``kubectl_complete-<plugin>`` executable.  For a word holding a
+flag and ``=`` (``--color=al``, ``-n=te``) the candidates are the values alone: the shell
+script puts the ``--flag=`` back, as cobra's scripts do.  The directive is a
 bit set: 1 error (complete nothing), 2 no space after the candidate, 4 no file names.
 """
 
@@ -202,12 +204,15 @@ def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
         flag = BY_NAME.get(name)
         if flag is None:
             return Answer((), NO_FILES)
-        answer = _flag_values(flag, value, state, env)
-        return Answer(tuple(f"--{name}={c}" for c in answer.candidates), answer.directive)
+        # The value alone, as cobra answers `--flag=<TAB>` (kubectl's scripts and ours add
+        # the `--flag=` back in front).
+        return _flag_values(flag, value, state, env)
     short = None if state.after_dashdash else _short_with_value(typed)
     if short is not None:
         flag, head, value = short
         answer = _flag_values(flag, value, state, env)
+        if head.endswith("="):
+            return answer  # -o=j: the value alone, as for --output=j
         return Answer(tuple(head + c for c in answer.candidates), answer.directive)
     if not state.after_dashdash and typed.startswith("-"):
         return _flag_names(typed) if typed.startswith("--") or typed == "-" else Answer((), NO_FILES)

@@ -53,7 +53,10 @@ _pystern_complete() {
             break
         fi
     done
-    local cut=$(( ${#current} - ${#rest} ))
+    local cut=$(( ${#current} - ${#rest} )) flag=""
+    if [[ "$current" == -*=* ]]; then
+        flag="${current%%=*}="  # --color=al: the answer holds the values alone
+    fi
     local -a answer=()
     mapfile -t answer < <("${words[0]}" __complete "${words[@]:1}" 2>/dev/null)
     COMPREPLY=()
@@ -67,6 +70,7 @@ _pystern_complete() {
     fi
     for candidate in "${answer[@]:0:n-1}"; do
         candidate="${candidate%%$'\t'*}"
+        candidate="$flag$candidate"
         [[ -n "$candidate" ]] && COMPREPLY+=("${candidate:cut}")
     done
     if (( directive & 2 )); then
@@ -88,14 +92,17 @@ _ZSH = r"""#compdef pystern kubectl-pystern
 
 _pystern() {
     local -a answer values descriptions
-    local directive line
+    local directive line flag=""
     # The words before the cursor without their quotes ('my file' is the value my file).
     answer=("${(@f)$("${words[1]}" __complete "${(@Q)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
     [[ "${answer[-1]}" == :* ]] || return 1
     directive="${answer[-1]#:}"
     (( directive & 1 )) && return 1
+    # --color=al: the answer holds the values alone; the flag goes back in front.
+    [[ "${words[CURRENT]}" == -*=* ]] && flag="${words[CURRENT]%%=*}="
     for line in "${(@)answer[1,-2]}"; do
         [[ -n "$line" ]] || continue
+        line="$flag$line"
         values+=("${line%%$'\t'*}")
         if [[ "$line" == *$'\t'* ]]; then
             descriptions+=("${line%%$'\t'*}  -- ${line#*$'\t'}")
@@ -137,8 +144,10 @@ function __pystern_complete
     set -l directive (string sub -s 2 -- $answer[-1])
     test (math "$directive % 2") -eq 1; and return
     set -e answer[-1]
+    # --color=al: the answer holds the values alone; the flag goes back in front.
+    set -l flag (string match -r -- '^-[^=]*=' $current)
     for line in $answer
-        test -n "$line"; and echo $line
+        test -n "$line"; and echo "$flag$line"
     end
 end
 
