@@ -46,7 +46,8 @@ async def instance_values(config: Config, clusters: Sequence[Cluster]) -> list[s
             for namespace in namespaces(cluster)
         )
     )
-    return sorted({pod.labels[LABEL] for listed in lists for pod in listed.pods if LABEL in pod.labels})
+    # An empty value is no instance (stern skips it too): it would select the unlabelled pods.
+    return sorted({pod.labels[LABEL] for listed in lists for pod in listed.pods if pod.labels.get(LABEL)})
 
 
 class _Answers:

@@ -237,3 +237,13 @@ async def test_ctrl_c_at_the_menu_exits_130(sandbox: Sandbox) -> None:
             proc.kill()
             await proc.wait()
         os.close(leader)
+
+
+async def test_an_empty_label_value_is_not_offered(sandbox: Sandbox) -> None:
+    # stern skips pods whose app.kubernetes.io/instance is empty: a blank menu entry would
+    # select `app.kubernetes.io/instance=`, the pods that have no such instance at all.
+    _shop(sandbox)
+    sandbox.cluster.add_pod("blank-1", labels={LABEL: ""})
+    selector, _, screen = await _dialogue(sandbox, [], "1\n")
+    assert selector == f"{LABEL}=cart"
+    assert "[1/2]" in screen  # cart and shop only
