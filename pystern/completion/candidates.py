@@ -181,9 +181,11 @@ def _short_with_value(typed: str) -> tuple[Flag, str, str] | None:
         if flag is None:
             return None
         if flag.kind is Kind.BOOL or flag.bare_value is not None:
-            if letters[i + 1 : i + 2] == "=":
-                return None  # -A=false, -t=short: a value for this letter, not a flag after it
-            continue
+            if letters[i + 1 : i + 2] != "=":
+                continue
+            if flag.kind is Kind.BOOL:
+                return None  # -A=false: nothing to offer
+            return flag, typed[: i + 3], letters[i + 2 :]  # -t=s: --timestamps' values
         rest = letters[i + 1 :]
         if not rest:
             return None

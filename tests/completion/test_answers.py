@@ -104,6 +104,8 @@ def test_short_flag_with_its_value_in_the_same_word() -> None:
     assert values("-o=j") == ["json"]
     assert values("-Ado=pp") == ["ppextjson"]
     assert values("-oext") == ["-oextjson"]
+    assert values("-t=s") == ["short"]  # -t alone means default; its other value goes after '='
+    assert values("-A=t") == []
     assert values("-tc", "x") == []  # -t takes no next word: -tc is -t then -c, waiting for x
     assert values("-c=") == []  # a regex: nothing to offer
     assert complete(["-o"], NO_CLUSTER) == Answer((), NO_FILES)  # the flag itself: a space comes next
