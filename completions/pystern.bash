@@ -3,16 +3,36 @@
 # Candidates come from the program itself: `pystern __complete <words before the cursor>`.
 
 _pystern_complete() {
-    local line="${COMP_LINE:0:COMP_POINT}"
+    # The words up to the cursor as the command will see them. COMP_WORDS keeps a quoted
+    # value whole (-i 'a b') but splits at COMP_WORDBREAKS (--color=al is --color = al),
+    # so pieces with no blank between them in the line are glued back together.
+    local line="${COMP_LINE:0:COMP_POINT}" pos=0 i word rest trimmed
     local -a words=()
-    read -r -a words <<< "$line"
+    for (( i=0; i<=COMP_CWORD && i<${#COMP_WORDS[@]}; i++ )); do
+        rest="${line:pos}"
+        trimmed="${rest#"${rest%%[![:space:]]*}"}"
+        pos=$(( pos + ${#rest} - ${#trimmed} ))
+        word="${COMP_WORDS[i]}"
+        if [[ $i -eq $COMP_CWORD ]]; then
+            word="${line:pos}"
+        fi
+        if [[ $i -gt 0 && ${#rest} -eq ${#trimmed} ]]; then
+            words[${#words[@]}-1]+="$word"
+        else
+            words+=("$word")
+        fi
+        pos=$(( pos + ${#word} ))
+    done
     if [[ ${#words[@]} -eq 0 ]]; then
         return 0
     fi
-    if [[ "$line" == *[[:space:]] ]]; then
-        words+=("")
-    fi
     local current="${words[${#words[@]}-1]}"
+    for (( i=1; i<${#words[@]}-1; i++ )); do
+        # a value typed in quotes ('a b', "x") reaches the command without them
+        if [[ "${words[i]}" == \'*\' || "${words[i]}" == \"*\" ]] && (( ${#words[i]} > 1 )); then
+            words[i]="${words[i]:1:${#words[i]}-2}"
+        fi
+    done
     # readline replaces only the text after the last COMP_WORDBREAKS character (for
     # --color=al that is "al"; for a context a:b:c, "c"), so candidates are cut to it.
     local breaks="${COMP_WORDBREAKS//[[:space:]]/}" rest="$current" i
@@ -22,7 +42,10 @@ _pystern_complete() {
             break
         fi
     done
-    local cut=$(( ${#current} - ${#rest} ))
+    local cut=$(( ${#current} - ${#rest} )) flag=""
+    if [[ "$current" == -*=* ]]; then
+        flag="${current%%=*}="  # --color=al: the answer holds the values alone
+    fi
     local -a answer=()
     mapfile -t answer < <("${words[0]}" __complete "${words[@]:1}" 2>/dev/null)
     COMPREPLY=()
@@ -36,6 +59,7 @@ _pystern_complete() {
     fi
     for candidate in "${answer[@]:0:n-1}"; do
         candidate="${candidate%%$'\t'*}"
+        candidate="$flag$candidate"
         [[ -n "$candidate" ]] && COMPREPLY+=("${candidate:cut}")
     done
     if (( directive & 2 )); then

@@ -3,20 +3,29 @@
 # or save it as ~/.config/fish/completions/pystern.fish
 # Candidates come from the program itself: `pystern __complete <words before the cursor>`.
 
-function __pystern_complete
+# __pystern_prepare puts the candidates in $__pystern_results; it fails (so that fish
+# completes file names, as for --kubeconfig) when the program offers nothing and allows files.
+function __pystern_prepare
+    set -g __pystern_results
     set -l words (commandline -opc)
     set -l current (commandline -ct)
     set -l answer ($words[1] __complete $words[2..-1] $current 2>/dev/null)
-    or return
-    test (count $answer) -gt 0; or return
-    string match -q -r '^:[0-9]+$' -- $answer[-1]; or return
+    or return 0
+    test (count $answer) -gt 0; or return 0
+    string match -q -r '^:[0-9]+$' -- $answer[-1]; or return 0
     set -l directive (string sub -s 2 -- $answer[-1])
-    test (math "$directive % 2") -eq 1; and return
+    test (math "$directive % 2") -eq 1; and return 0
     set -e answer[-1]
+    # --color=al: the answer holds the values alone; the flag goes back in front.
+    set -l flag (string match -r -- '^-[^=]*=' $current)
     for line in $answer
-        test -n "$line"; and echo $line
+        test -n "$line"; and set -a __pystern_results "$flag$line"
     end
+    if test (count $__pystern_results) -eq 0; and test (math "floor($directive / 4) % 2") -eq 0
+        return 1
+    end
+    return 0
 end
 
-complete -c pystern -f -a '(__pystern_complete)'
-complete -c kubectl-pystern -f -a '(__pystern_complete)'
+complete -c pystern -n __pystern_prepare -f -a '$__pystern_results'
+complete -c kubectl-pystern -n __pystern_prepare -f -a '$__pystern_results'

@@ -5,13 +5,17 @@
 
 _pystern() {
     local -a answer values descriptions
-    local directive line
-    answer=("${(@f)$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    local directive line flag=""
+    # The words before the cursor without their quotes ('my file' is the value my file).
+    answer=("${(@f)$("${words[1]}" __complete "${(@Q)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
     [[ "${answer[-1]}" == :* ]] || return 1
     directive="${answer[-1]#:}"
     (( directive & 1 )) && return 1
+    # --color=al: the answer holds the values alone; the flag goes back in front.
+    [[ "${words[CURRENT]}" == -*=* ]] && flag="${words[CURRENT]%%=*}="
     for line in "${(@)answer[1,-2]}"; do
         [[ -n "$line" ]] || continue
+        line="$flag$line"
         values+=("${line%%$'\t'*}")
         if [[ "$line" == *$'\t'* ]]; then
             descriptions+=("${line%%$'\t'*}  -- ${line#*$'\t'}")

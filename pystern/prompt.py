@@ -4,13 +4,18 @@ Like stern, every pod of the selected namespaces is listed (no label selector), 
 distinct values of the label are sorted and offered; the choice becomes the label
 selector (replacing ``-l``; a resource query, handled by the caller, still wins).
 The menu is written to stderr so that stdout carries only ``Selector: ...`` and the
-log lines; the answer is read from an injectable text stream (tests, pseudo-terminals).
+log lines; the answer is read from an injectable text stream (tests) or the terminal's
+file descriptor, in a daemon thread: Ctrl-C at the menu ends the run at once (an executor
+thread blocked reading the terminal would hold the process until the clean-up limit).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
 
@@ -41,7 +46,8 @@ async def instance_values(config: Config, clusters: Sequence[Cluster]) -> list[s
             for namespace in namespaces(cluster)
         )
     )
-    return sorted({pod.labels[LABEL] for listed in lists for pod in listed.pods if LABEL in pod.labels})
+    # An empty value is no instance (stern skips it too): it would select the unlabelled pods.
+    return sorted({pod.labels[LABEL] for listed in lists for pod in listed.pods if pod.labels.get(LABEL)})
 
 
 class _Answers:
@@ -59,6 +65,54 @@ class _Answers:
         if not line:
             raise EOFError
         return line.removesuffix("\n")  # as input() returns it, so Enter alone is ""
+
+
+class _Terminal:
+    """Lines typed on the terminal, read from its file descriptor.
+
+    The descriptor, not ``sys.stdin``: a daemon thread left blocked inside the buffered reader
+    would hold its lock, and interpreter shutdown then aborts ("could not acquire lock").
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def readline(self) -> str:
+        """The next line with its newline, as a text stream gives it ("" at the end)."""
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = os.read(self._fd, 4096)  # a terminal in canonical mode gives one line a read
+            if not chunk:
+                break
+            data += chunk
+        return data.decode(errors="replace")
+
+
+async def _in_daemon_thread(work: Callable[[], str]) -> str:
+    """``work()`` in a daemon thread: cancelling the await leaves it behind without waiting for it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(value: str, error: Exception | None) -> None:
+        if future.done():  # cancelled: nobody waits for the answer any more
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def run() -> None:
+        error: Exception | None = None
+        value = ""
+        try:
+            value = work()
+        except Exception as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the run ended (Ctrl-C at the menu)
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=run, name="pystern-prompt", daemon=True).start()
+    return await future
 
 
 def choose(values: Sequence[str], *, answers: TextIO | None, screen: TextIO, color: bool = True) -> str:
@@ -94,11 +148,13 @@ async def prompt_selector(
     stdout: BinaryIO,
     screen: TextIO,
     answers: TextIO | None = None,
+    terminal: int | None = None,
     color_stdout: bool = False,
 ) -> Config:
     """Run the ``--prompt`` dialogue; returns ``config`` with the chosen label selector.
 
     ``interactive`` says whether stdin is a terminal (or ``answers`` stands in for one);
+    ``terminal`` is that terminal's file descriptor, read when no ``answers`` are given;
     ``color_stdout`` whether stdout gets colour (the selector is then blue, as in stern).
     Raises ``PysternError`` (exit 1, a fact about the cluster, as stern's error) for "No
     matching labels" and ``UsageError`` for a non-interactive stdin, checked in that order
@@ -110,7 +166,14 @@ async def prompt_selector(
     if not interactive:
         raise UsageError("--prompt needs a terminal on stdin", flag="prompt")
     color = config.output.color is not ColorMode.NEVER
-    chosen = await asyncio.to_thread(choose, values, answers=answers, screen=screen, color=color)
+    if answers is None and terminal is not None:
+        answers = cast(TextIO, _Terminal(terminal))
+    try:
+        chosen = await _in_daemon_thread(lambda: choose(values, answers=answers, screen=screen, color=color))
+    except asyncio.CancelledError:
+        screen.write("\n")  # Ctrl-C: end the menu's line (the terminal echoed ^C on it)
+        screen.flush()
+        raise
     selector = f"{LABEL}={chosen}"
     shown = f"\x1b[34m{selector}\x1b[0m" if color_stdout else selector
     stdout.write(f"Selector: {shown}\n".encode())

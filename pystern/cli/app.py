@@ -146,8 +146,18 @@ async def _prompt_selector(config: Config, clusters: Sequence[Cluster], io: Proc
     from pystern.render.colors import color_enabled
 
     color = color_enabled(config.output.color, stdout_isatty=io.stdout_isatty, env=io.env)
+    try:
+        terminal: int | None = io.stdin.fileno() if io.stdin_isatty else None
+    except (OSError, ValueError, AttributeError):
+        terminal = None
     return await prompt_selector(
-        config, clusters, interactive=io.stdin_isatty, stdout=io.stdout, screen=io.stderr, color_stdout=color
+        config,
+        clusters,
+        interactive=io.stdin_isatty,
+        stdout=io.stdout,
+        screen=io.stderr,
+        terminal=terminal,
+        color_stdout=color,
     )
 
 

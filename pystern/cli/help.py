@@ -67,7 +67,14 @@ def print_help(out: TextIO, *, color: bool) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
-    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False)
+    class _HelpConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own handler exits with status 1; the CLI treats a reader that left
+            # (`pystern --help | head -1`) as it does for log lines: quietly, status 0.
+            self.quiet = True
+            raise BrokenPipeError
+
+    console = _HelpConsole(file=out, force_terminal=color, no_color=not color, highlight=False)
     console.print(Text(f"Usage: {USAGE}", style="bold"))
     console.print()
     console.print(Text(DESCRIPTION))

@@ -2,7 +2,9 @@
 
 The answer is one candidate per line (``value`` or ``value<TAB>description``) and a last
 line ``:<directive>``, the protocol cobra programs (stern, kubectl) speak, which is also
-what kubectl expects from a ``kubectl_complete-<plugin>`` executable.  The directive is a
+what kubectl expects from a ``kubectl_complete-<plugin>`` executable.  For a word holding a
+flag and ``=`` (``--color=al``, ``-n=te``) the candidates are the values alone: the shell
+script puts the ``--flag=`` back, as cobra's scripts do.  The directive is a
 bit set: 1 error (complete nothing), 2 no space after the candidate, 4 no file names.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from pystern.completion import lookup
 from pystern.completion.line import LineState, read_line
-from pystern.config.flags import BY_NAME, FLAGS, Flag, Kind
+from pystern.config.flags import BY_NAME, BY_SHORT, FLAGS, Flag, Kind
 
 ERROR = 1
 NO_SPACE = 2
@@ -164,6 +166,34 @@ def _fill_from_settings(state: LineState, env: Mapping[str, str]) -> None:
     state.all_namespaces = settings.get("all-namespaces") is True
 
 
+def _short_with_value(typed: str) -> tuple[Flag, str, str] | None:
+    """``-o=j`` / ``-oj`` / ``-Ao=j``: (the flag waiting for a value, the word's head, the value so far).
+
+    pflag reads bool letters (and ``-t``, whose bare form needs no value) and then the first
+    letter that takes a value, which gets the rest of the word, after an optional ``=``.
+    None when the word holds no value yet (``-o``: a space comes next) or is not such a word.
+    """
+    if not typed.startswith("-") or typed.startswith("--"):
+        return None
+    letters = typed[1:]
+    for i, letter in enumerate(letters):
+        flag = BY_SHORT.get(letter)
+        if flag is None:
+            return None
+        if flag.kind is Kind.BOOL or flag.bare_value is not None:
+            if letters[i + 1 : i + 2] != "=":
+                continue
+            if flag.kind is Kind.BOOL:
+                return None  # -A=false: nothing to offer
+            return flag, typed[: i + 3], letters[i + 2 :]  # -t=s: --timestamps' values
+        rest = letters[i + 1 :]
+        if not rest:
+            return None
+        head = typed[: i + 2] + ("=" if rest.startswith("=") else "")
+        return flag, head, rest.removeprefix("=")
+    return None
+
+
 def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
     """Answer ``__complete <args...>``: the last argument is the word under the cursor."""
     words, typed = list(args[:-1]), (args[-1] if args else "")
@@ -176,8 +206,16 @@ def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
         flag = BY_NAME.get(name)
         if flag is None:
             return Answer((), NO_FILES)
+        # The value alone, as cobra answers `--flag=<TAB>` (kubectl's scripts and ours add
+        # the `--flag=` back in front).
+        return _flag_values(flag, value, state, env)
+    short = None if state.after_dashdash else _short_with_value(typed)
+    if short is not None:
+        flag, head, value = short
         answer = _flag_values(flag, value, state, env)
-        return Answer(tuple(f"--{name}={c}" for c in answer.candidates), answer.directive)
+        if head.endswith("="):
+            return answer  # -o=j: the value alone, as for --output=j
+        return Answer(tuple(head + c for c in answer.candidates), answer.directive)
     if not state.after_dashdash and typed.startswith("-"):
         return _flag_names(typed) if typed.startswith("--") or typed == "-" else Answer((), NO_FILES)
     if state.positionals:

@@ -94,6 +94,9 @@ class Flag:
             return format_go_duration(self.default)
         if self.kind is Kind.BOOL:
             return "true" if self.default else "false"
+        if self.kind is Kind.FLOAT:
+            assert isinstance(self.default, float)
+            return repr(self.default).removesuffix(".0")  # Go's shortest form: 0, not 0.0
         if isinstance(self.default, tuple):
             return "[" + ",".join(self.default) + "]"
         return str(self.default)

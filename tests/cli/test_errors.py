@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pystern.cli import ProcessIO, run_cli
-from pystern.config.flags import FLAGS, Kind
+from pystern.config.flags import BY_NAME, FLAGS, Kind
 
 
 def run(argv: list[str], env: dict[str, str], stdin: bytes = b"") -> tuple[int, str, str]:
@@ -232,6 +232,9 @@ def test_help_mentions_every_visible_flag_and_the_hidden_hint(env: dict[str, str
     assert "[default: 48h0m0s]" in out
     assert "[default: [all]]" in out
     assert '{{"\\n"}}' in out
+    # A zero default is not shown, the float --qps included (pflag prints its 0 as "0", not "0.0").
+    assert "[default: 0" not in out
+    assert BY_NAME["qps"].shown_default() == "0"
 
 
 def test_show_hidden_options(env: dict[str, str]) -> None:

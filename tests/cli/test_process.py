@@ -109,3 +109,19 @@ def test_a_signal_while_the_loop_closes_exits_quietly(signum: int, code: int) ->
     # The run is over (the reader of stdout left, say) and the user presses Ctrl-C as it shuts down.
     status, _, err = _signal_script(_SLOW_CLOSE, "closing\n", signum, delay=0.3)
     assert (status, err) == (code, "")
+
+
+@pytest.mark.parametrize(
+    "flag", [["--help"], ["--show-hidden-options"], ["--version"], ["--completion", "bash"]], ids=str
+)
+def test_a_reader_that_left_ends_help_and_version_quietly(flag: list[str]) -> None:
+    # `pystern --help | head -1`: status 0 and no message, as for log lines (README).
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first write
+    try:
+        done = subprocess.run(
+            [str(BIN / "pystern"), *flag], stdout=write_end, stderr=subprocess.PIPE, timeout=30, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, b"")

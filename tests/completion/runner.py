@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import re
+import select
 import shutil
+import signal
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -119,3 +124,47 @@ async def zsh_complete(line: str, env: Mapping[str, str]) -> list[str]:
     _, out, err = await run([zsh, "-f", "-c", ZSH_CALL], {**env, "SCRIPT": str(script), "LINE": line})
     assert err == "", err
     return [word for word in out.split("\n") if word]
+
+
+_READLINE_SETUP = r"""source "$SCRIPT"; bind -x '"\C-x": printf "\n@@[%s]@@\n" "$READLINE_LINE"'"""
+_READLINE_LINE = re.compile(rb"@@\[(.*)\]@@\r?\n")
+
+
+def _bash_in_a_pty(bash: str, line: str, env: Mapping[str, str], limit: float) -> str:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: an interactive bash whose line editor is readline itself
+        os.execve(bash, [bash, "--norc", "--noprofile", "-i"], dict(env))
+    try:
+        os.write(fd, _READLINE_SETUP.encode() + b"\n")
+        # TAB completes; Ctrl-X (bound above) then prints the edited line between markers.
+        os.write(fd, line.encode() + b"\t\x18")
+        seen = b""
+        deadline = time.monotonic() + limit
+        while (found := _READLINE_LINE.search(seen)) is None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise AssertionError(f"bash did not answer; it printed {seen!r}")
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:  # EIO: bash has gone
+                raise AssertionError(f"bash ended; it printed {seen!r}") from None
+        return found.group(1).decode()
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+async def bash_readline(line: str, env: Mapping[str, str], limit: float = 20.0) -> str:
+    """The command line after typing ``line`` and TAB in an interactive bash (real readline).
+
+    Unlike ``bash_complete``, readline itself splits the words (quotes, COMP_WORDBREAKS) and
+    inserts the answer, so this checks what a user sees.
+    """
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    installed()
+    script = ROOT / "completions" / "pystern.bash"
+    full = {**env, "SCRIPT": str(script), "TERM": "dumb", "PS1": "$ "}
+    return await asyncio.to_thread(_bash_in_a_pty, bash, line, full, limit)

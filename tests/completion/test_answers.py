@@ -35,8 +35,9 @@ def test_fixed_choices_after_the_flag(flag: str, name: str) -> None:
 
 def test_fixed_choices_filter_by_prefix() -> None:
     assert values("-o", "ext") == ["extjson"]
-    assert values("--color=al") == ["--color=always"]
-    assert values("-n", "x", "--timestamps=s") == ["--timestamps=short"]
+    # A flag and '=' in one word: the values alone, as cobra answers (the scripts add --color=).
+    assert values("--color=al") == ["always"]
+    assert values("-n", "x", "--timestamps=s") == ["short"]
 
 
 def test_slice_flag_completes_the_last_item() -> None:
@@ -95,3 +96,22 @@ def test_hidden_value_flags_take_the_next_word_without_file_names(flag: str) -> 
 
 def test_render_format() -> None:
     assert complete(["--color", "n"], NO_CLUSTER).render() == "never\n:4\n"
+
+
+def test_short_flag_with_its_value_in_the_same_word() -> None:
+    # pflag reads `-o=json`, `-ojson` and `-Ado=json` (bool letters first), and cobra completes
+    # `-o=j<TAB>` with the values alone; a value glued to its letter keeps the typed head.
+    assert values("-o=j") == ["json"]
+    assert values("-Ado=pp") == ["ppextjson"]
+    assert values("-oext") == ["-oextjson"]
+    assert values("-t=s") == ["short"]  # -t alone means default; its other value goes after '='
+    assert values("-A=t") == []
+    assert values("-tc", "x") == []  # -t takes no next word: -tc is -t then -c, waiting for x
+    assert values("-c=") == []  # a regex: nothing to offer
+    assert complete(["-o"], NO_CLUSTER) == Answer((), NO_FILES)  # the flag itself: a space comes next
+
+
+def test_short_namespace_flag_with_its_value_in_the_same_word(tmp_path: Path) -> None:
+    # A cluster look-up behind `-n=`: with no cluster it fails as `-n <TAB>` does.
+    env = {"KUBECONFIG": str(tmp_path / "missing"), "HOME": str(tmp_path)}
+    assert complete(["-n=b"], env) == Answer((), ERROR)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pystern.sandbox import Sandbox
-from tests.completion.runner import bash_complete, installed, program_env, run
+from tests.completion.runner import bash_complete, bash_readline, installed, program_env, run
 
 
 @pytest.fixture
@@ -46,6 +46,8 @@ async def test_namespaces(cluster: Sandbox, tmp_path: Path) -> None:
     assert await bash_complete("pystern -n team", env) == ["team-a", "team-b"]
     assert set(await bash_complete("pystern --namespace ", env)) >= {"default", "team-a", "team-b"}
     assert await bash_complete("pystern -n team-a,team-", env) == ["team-a,team-a", "team-a,team-b"]
+    # `-n=team<TAB>`: readline replaces the text after '=', so bash gets the names alone.
+    assert await bash_complete("pystern -An=team", env) == ["team-a", "team-b"]
 
 
 async def test_nodes_and_contexts(cluster: Sandbox, tmp_path: Path) -> None:
@@ -159,3 +161,25 @@ async def test_config_file_and_environment_values_are_honoured(cluster: Sandbox,
     # A broken file completes as if there were none (the command itself reports it).
     config.write_text("tail: [not, a, number]\n")
     assert await bash_complete("pystern deployment/", env) == []
+
+
+async def test_readline_words_quotes_and_word_breaks(cluster: Sandbox, tmp_path: Path) -> None:
+    # Real readline splits the words: a quoted value with a blank is one word, and
+    # --color=al reaches the script as three pieces that must be glued back.
+    env = env_for(cluster, tmp_path)
+    assert await bash_readline("pystern -i 'GET /x' -n team-a dep", env) == (
+        "pystern -i 'GET /x' -n team-a deployment/"
+    )
+    template = "--template '{{.PodName}} {{.Message}}'"
+    assert await bash_readline(f"pystern {template} -n team-a deployment/wo", env) == (
+        f"pystern {template} -n team-a deployment/worker "
+    )
+    assert await bash_readline("pystern --color=al", env) == "pystern --color=always "
+    # A quoted path reaches the program without its quotes.
+    assert cluster.kubeconfig_path is not None
+    spaced = tmp_path / "my kube config"
+    spaced.write_text(cluster.kubeconfig_path.read_text())
+    del env["KUBECONFIG"]
+    assert await bash_readline(f"pystern --kubeconfig '{spaced}' -n team-b deployment/", env) == (
+        f"pystern --kubeconfig '{spaced}' -n team-b deployment/batch "
+    )

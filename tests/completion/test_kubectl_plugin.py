@@ -36,6 +36,12 @@ async def test_kubectl_completes_plugin_arguments(tls_sandbox: Sandbox, tmp_path
     assert out.splitlines() == ["deployment/web", ":4"]
     code, out, err = await run([binary, "__complete", "pystern", "stat"], env)
     assert out.splitlines() == ["statefulset/", ":6"]
+    # A flag and '=' in one word: cobra's answer is the values alone (kubectl's scripts put
+    # the flag back); "--color=always" would not match the "al" they compare against.
+    code, out, err = await run([binary, "__complete", "pystern", "--color=al"], env)
+    assert out.splitlines() == ["always", ":4"]
+    code, out, err = await run([binary, "__complete", "pystern", "-n=team-"], env)
+    assert out.splitlines() == ["team-a", ":4"]
 
 
 async def test_kubectl_pystern_tails(tls_sandbox: Sandbox, tmp_path: Path) -> None:

@@ -74,7 +74,12 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
         pytest.skip("fish is not installed (apt-get install fish); fish completion not exercised")
     installed()
     script = ROOT / "completions" / "pystern.fish"
-    commands = f'source "{script}"; complete -C "pystern --color=a"; complete -C "pystern --time"'
+    (tmp_path / "my-kubeconfig").write_text("")
+    kubeconfig = tmp_path / "my-kube"
+    commands = (
+        f'source "{script}"; complete -C "pystern --color=a"; complete -C "pystern --time"; '
+        f'complete -C "pystern --kubeconfig {kubeconfig}"; complete -C "pystern -o=j"'
+    )
     result = subprocess.run(
         [fish, "--no-config", "-c", commands],
         env=program_env(tmp_path, None),
@@ -85,5 +90,7 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:2] == ["--color=always", "--color=auto"]
-    assert [line.split("\t")[0] for line in lines[2:]] == ["--timestamps=", "--timezone"]
+    assert [line.split("\t")[0] for line in lines[2:4]] == ["--timestamps=", "--timezone"]
+    # A file flag: the program offers nothing, so fish completes file names.
+    assert lines[4:] == [f"{kubeconfig}config", "-o=json"]
     assert lines[2].split("\t")[1].startswith("Show timestamps")

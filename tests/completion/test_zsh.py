@@ -18,3 +18,13 @@ async def test_zsh_script(tls_sandbox: Sandbox, tmp_path: Path) -> None:
     assert await zsh_complete("pystern -n team-a deployment/", env) == ["deployment/web"]
     assert await zsh_complete("pystern -A deployment/", env) == ["deployment/web"]
     assert await zsh_complete("pystern --kubeconfig ", env) == ["<files>"]
+
+
+async def test_zsh_passes_quoted_words_without_their_quotes(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    tls_sandbox.cluster.add_namespace("team-a")
+    assert tls_sandbox.kubeconfig_path is not None
+    spaced = tmp_path / "my kube config"
+    spaced.write_text(tls_sandbox.kubeconfig_path.read_text())
+    env = program_env(tmp_path, None)
+    assert await zsh_complete(f"pystern --kubeconfig '{spaced}' -n te", env) == ["team-a"]
+    assert await zsh_complete(f'pystern --kubeconfig "{spaced}" -i "a b" -n te', env) == ["team-a"]

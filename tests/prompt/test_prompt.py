@@ -6,7 +6,9 @@ import asyncio
 import io
 import os
 import pty
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,84 @@ async def test_the_demo_has_values_to_pick(tmp_path: Path) -> None:
         selector, _, screen = await _dialogue(demo, ["-A"], "2\n")
     assert "1  jobs" in screen
     assert selector == f"{LABEL}=storefront"
+
+
+def test_cancelling_the_menu_does_not_wait_for_the_terminal(tmp_path: Path) -> None:
+    # Ctrl-C at the menu cancels the run; the thread reading the terminal must not hold the
+    # event loop's shutdown (it did, until the 3 s clean-up limit ended the process).
+    read_end, write_end = os.pipe()  # a "terminal" on which nobody types
+    asked = threading.Event()
+
+    class Screen(io.StringIO):
+        def write(self, text: str) -> int:
+            if "Number" in text:
+                asked.set()
+            return super().write(text)
+
+    screen = Screen()
+
+    async def scenario() -> None:
+        async with Sandbox.start() as sandbox:
+            _shop(sandbox)
+            kubeconfig = sandbox.write_kubeconfig(tmp_path / "kubeconfig")
+            env = {"HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig)}
+            config = parse_config(["-p"], env)
+            async with await connect(config.connection, environ=env) as cluster:
+                dialogue = asyncio.create_task(
+                    prompt_selector(
+                        config,
+                        [cluster],
+                        interactive=True,
+                        stdout=io.BytesIO(),
+                        screen=screen,
+                        terminal=read_end,
+                    )
+                )
+                assert await asyncio.to_thread(asked.wait, 15)
+                dialogue.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await dialogue
+
+    try:
+        asyncio.run(scenario())  # returns only once the loop's executor has shut down
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+    assert screen.getvalue().endswith("\n")  # the menu's line is ended
+
+
+async def test_ctrl_c_at_the_menu_exits_130(sandbox: Sandbox) -> None:
+    program = BIN / "pystern"
+    if not program.exists():
+        pytest.skip(f"pystern is not installed in {BIN}")
+    _shop(sandbox)
+    leader, follower = pty.openpty()
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent", "TERM": "dumb"}
+    argv = [str(program), "-p", "--color=never", "--kubeconfig", str(sandbox.kubeconfig_path)]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdin=follower, stderr=follower, stdout=follower
+    )
+    os.close(follower)
+    try:
+        screen = b""
+        while b"Number" not in screen:
+            chunk = await asyncio.wait_for(asyncio.to_thread(os.read, leader, 4096), 15)
+            assert chunk, screen
+            screen += chunk
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 20) == 130
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        os.close(leader)
+
+
+async def test_an_empty_label_value_is_not_offered(sandbox: Sandbox) -> None:
+    # stern skips pods whose app.kubernetes.io/instance is empty: a blank menu entry would
+    # select `app.kubernetes.io/instance=`, the pods that have no such instance at all.
+    _shop(sandbox)
+    sandbox.cluster.add_pod("blank-1", labels={LABEL: ""})
+    selector, _, screen = await _dialogue(sandbox, [], "1\n")
+    assert selector == f"{LABEL}=cart"
+    assert "[1/2]" in screen  # cart and shop only
