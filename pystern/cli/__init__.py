@@ -186,7 +186,7 @@ def _inform(invocation: Invocation, io: ProcessIO) -> None:
     """Print the help, version, hidden options or completion script the invocation asks for."""
     if invocation.action is Action.HELP:
         out = _text_stdout(io)
-        print_help(out, color=io.stdout_isatty)
+        print_help(out, color=io.stdout_isatty, program=io.program)
         out.flush()
     elif invocation.action is Action.VERSION:
         io.stdout.write(f"version: {__version__}\n".encode())

@@ -40,6 +40,8 @@ class ProcessIO:
     stdout_isatty: bool
     stdin_isatty: bool
     env: Mapping[str, str]
+    program: str = "pystern"
+    """How the user runs pystern, for the help screen: ``kubectl pystern`` as the kubectl plugin."""
 
 
 async def _read_stdin(stream: BinaryIO, on_chunk: Callable[[bytes], None]) -> None:
@@ -354,4 +356,6 @@ def real_io() -> ProcessIO:
         stdout_isatty=sys.stdout.isatty(),
         stdin_isatty=sys.stdin.isatty(),
         env=os.environ,
+        # kubectl runs a plugin by the path of its executable, kubectl-pystern.
+        program="kubectl pystern" if os.path.basename(sys.argv[0]) == "kubectl-pystern" else "pystern",
     )

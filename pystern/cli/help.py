@@ -10,7 +10,7 @@ from typing import TextIO
 
 from pystern.config.flags import FLAGS, Flag, Group, Kind
 
-USAGE = "pystern [QUERY] [flags]"
+USAGE = "{program} [QUERY] [flags]"
 DESCRIPTION = (
     "Tail the logs of many Kubernetes pods and containers at once. "
     "QUERY is a regular expression matched anywhere in pod names ('.' = every pod), or "
@@ -25,7 +25,7 @@ EXAMPLES = (
     ("pystern . --no-follow -o raw | grep ERROR", "print what exists, no prefix, and exit"),
     ("pystern --demo", "try it on a built-in simulated cluster"),
 )
-HIDDEN_HINT = 'Use "pystern --show-hidden-options" for a list of hidden command-line options.'
+HIDDEN_HINT = 'Use "{program} --show-hidden-options" for a list of hidden command-line options.'
 
 
 def flag_names(flag: Flag) -> str:
@@ -61,8 +61,8 @@ def _table(flags: list[Flag]) -> object:
     return table
 
 
-def print_help(out: TextIO, *, color: bool) -> None:
-    """Write the help screen to ``out``."""
+def print_help(out: TextIO, *, color: bool, program: str = "pystern") -> None:
+    """Write the help screen to ``out``; ``program`` is how the user runs pystern (``kubectl pystern``)."""
     from rich.console import Console
     from rich.panel import Panel
     from rich.text import Text
@@ -75,7 +75,7 @@ def print_help(out: TextIO, *, color: bool) -> None:
             raise BrokenPipeError
 
     console = _HelpConsole(file=out, force_terminal=color, no_color=not color, highlight=False)
-    console.print(Text(f"Usage: {USAGE}", style="bold"))
+    console.print(Text("Usage: " + USAGE.format(program=program), style="bold"))
     console.print()
     console.print(Text(DESCRIPTION))
     console.print()
@@ -85,7 +85,7 @@ def print_help(out: TextIO, *, color: bool) -> None:
         flags = [flag for flag in FLAGS if flag.group is group and not flag.hidden]
         if flags:
             console.print(Panel(_table(flags), title=group.value, title_align="left", border_style="dim"))  # type: ignore[arg-type]
-    console.print(Text(HIDDEN_HINT))
+    console.print(Text(HIDDEN_HINT.format(program=program)))
 
 
 def _examples_table() -> object:

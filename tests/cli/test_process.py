@@ -37,6 +37,10 @@ def test_kubectl_plugin() -> None:
         pytest.skip("kubectl is not installed")
     done = _run([kubectl, "pystern", "--version"])
     assert (done.returncode, done.stdout) == (0, f"version: {__version__}\n")
+    helped = _run([kubectl, "pystern", "--help"])
+    assert helped.returncode == 0
+    assert helped.stdout.startswith("Usage: kubectl pystern [QUERY] [flags]\n")
+    assert 'Use "kubectl pystern --show-hidden-options"' in helped.stdout
     bad = _run([kubectl, "pystern", "--tail", "x", "."])
     assert bad.returncode == 2
     assert bad.stderr == 'pystern: error: invalid value "x" for --tail: not an integer\n'
