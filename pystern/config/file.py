@@ -3,10 +3,10 @@
 Format (stern's, so a stern file can be copied over): one YAML mapping of long flag
 name -> value, e.g. ``tail: 10``, ``timestamps: short``, ``pod-colors: "32,33,34"``.
 
-* Where: ``--config PATH``, else ``$PYSTERNCONFIG``, else ``$XDG_CONFIG_HOME/pystern/config.yaml``
-  (``~/.config/pystern/config.yaml``); if that does not exist, stern's
-  file is read instead: ``$STERNCONFIG``, else ``~/.config/stern/config.yaml``.  An explicit
-  path (``--config``, either variable) that does not exist is an error; a missing default
+* Where: ``--config PATH``, else ``$PYSTERN_CONFIG`` or ``$PYSTERNCONFIG``, else
+  ``$XDG_CONFIG_HOME/pystern/config.yaml`` (``~/.config/pystern/config.yaml``); if that does
+  not exist, stern's file is read instead: ``$STERNCONFIG``, else ``~/.config/stern/config.yaml``.
+  An explicit path (``--config``, any of the variables) that does not exist is an error; a missing default
   file is not.  (stern lets ``$STERNCONFIG`` beat ``--config``; here the command line wins,
   as for every other setting.)
 * Values: YAML 1.2 scalars, as stern's yaml.v3 reads them (``yes``/``no``/``on``/``off`` are
@@ -58,12 +58,22 @@ def _expand(path: str, env: Mapping[str, str]) -> Path:
     return Path(os.path.expanduser(path))
 
 
+def config_variable(env: Mapping[str, str]) -> str:
+    """The variable naming the config file, or "".
+
+    ``PYSTERN_CONFIG`` (the ``PYSTERN_<FLAG>`` rule for ``--config``, which the help screen
+    promises for every flag) before ``PYSTERNCONFIG`` (the name after stern's ``STERNCONFIG``).
+    """
+    return next((name for name in ("PYSTERN_CONFIG", "PYSTERNCONFIG") if env.get(name)), "")
+
+
 def locate(explicit: str, env: Mapping[str, str]) -> tuple[Path | None, bool, bool]:
     """Find the config file: (path or None, must_exist, is_stern_file)."""
     if explicit:
         return _expand(explicit, env), True, False
-    if env.get("PYSTERNCONFIG"):
-        return _expand(env["PYSTERNCONFIG"], env), True, False
+    variable = config_variable(env)
+    if variable:
+        return _expand(env[variable], env), True, False
     home = Path(env["HOME"]) if env.get("HOME") else Path.home()
     xdg = env.get("XDG_CONFIG_HOME")
     base = Path(xdg) if xdg else home / ".config"
@@ -269,9 +279,7 @@ def load_config_file(explicit: str, env: Mapping[str, str]) -> ConfigFile:
     except FileNotFoundError:
         if must_exist:
             # Name where the path came from: a stale export in a shell profile is easy to forget.
-            origin = (
-                "--config" if explicit else ("$PYSTERNCONFIG" if env.get("PYSTERNCONFIG") else "$STERNCONFIG")
-            )
+            origin = "--config" if explicit else "$" + (config_variable(env) or "STERNCONFIG")
             raise ConfigFileError(f"config file {path} does not exist (from {origin})") from None
         return ConfigFile()
     except UnicodeDecodeError as exc:

@@ -62,6 +62,17 @@ def test_env_var_picks_the_file(env: dict[str, str], tmp_path: Path) -> None:
     assert parse_invocation(["."], env).config.follow.tail_lines == 14
 
 
+def test_pystern_config_variable_picks_the_file_as_for_every_flag(env: dict[str, str], tmp_path: Path) -> None:
+    # The help promises $PYSTERN_<FLAG> for any flag; $PYSTERN_CONFIG was silently ignored.
+    env["PYSTERNCONFIG"] = str(write(tmp_path / "old.yaml", "tail: 14\n"))
+    env["PYSTERN_CONFIG"] = str(write(tmp_path / "flag.yaml", "tail: 15\n"))
+    assert parse_invocation(["."], env).config.follow.tail_lines == 15
+    assert parse_invocation(["--config", str(tmp_path / "old.yaml"), "."], env).config.follow.tail_lines == 14
+    env["PYSTERN_CONFIG"] = str(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigFileError, match=r"missing.yaml does not exist \(from \$PYSTERN_CONFIG\)$"):
+        parse_invocation(["."], env)
+
+
 def test_sternconfig_locates_the_stern_file(env: dict[str, str], tmp_path: Path) -> None:
     # A stern user's $STERNCONFIG points at their stern file: pystern reads it where it would
     # read stern's default file, rather than ignoring it.
@@ -364,7 +375,7 @@ def test_bad_env_var(env: dict[str, str], name: str, value: str, message: str) -
 
 def test_env_vars_that_are_not_settings_are_ignored(env: dict[str, str]) -> None:
     env.update(
-        {"PYSTERN_CONFIG": "/nonexistent", "PYSTERN_VERSION": "true", "PYSTERN_AS": "x", "PYSTERN_X": "1"}
+        {"PYSTERN_VERSION": "true", "PYSTERN_HELP": "true", "PYSTERN_AS": "x", "PYSTERN_X": "1"}
     )
     assert parse_invocation(["."], env).config.follow.tail_lines == -1
 
