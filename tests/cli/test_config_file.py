@@ -62,7 +62,9 @@ def test_env_var_picks_the_file(env: dict[str, str], tmp_path: Path) -> None:
     assert parse_invocation(["."], env).config.follow.tail_lines == 14
 
 
-def test_pystern_config_variable_picks_the_file_as_for_every_flag(env: dict[str, str], tmp_path: Path) -> None:
+def test_pystern_config_variable_picks_the_file_as_for_every_flag(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     # The help promises $PYSTERN_<FLAG> for any flag; $PYSTERN_CONFIG was silently ignored.
     env["PYSTERNCONFIG"] = str(write(tmp_path / "old.yaml", "tail: 14\n"))
     env["PYSTERN_CONFIG"] = str(write(tmp_path / "flag.yaml", "tail: 15\n"))
@@ -374,9 +376,7 @@ def test_bad_env_var(env: dict[str, str], name: str, value: str, message: str) -
 
 
 def test_env_vars_that_are_not_settings_are_ignored(env: dict[str, str]) -> None:
-    env.update(
-        {"PYSTERN_VERSION": "true", "PYSTERN_HELP": "true", "PYSTERN_AS": "x", "PYSTERN_X": "1"}
-    )
+    env.update({"PYSTERN_VERSION": "true", "PYSTERN_HELP": "true", "PYSTERN_AS": "x", "PYSTERN_X": "1"})
     assert parse_invocation(["."], env).config.follow.tail_lines == -1
 
 
