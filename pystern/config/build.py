@@ -387,7 +387,8 @@ def build_config(values: Values, query: str = "") -> Config:
     timestamps = _timestamps(values)
     timezone = _timezone(values.text("timezone"))
     # pystern's own checks (stern has no such errors, or meets them only once it runs).
-    namespaces = _namespaces(values)
+    # -A ignores -n (as in stern), so a name there that could not exist stops nothing.
+    namespaces = () if values.flag("all-namespaces") else _namespaces(values)
     follow = _follow(values)
     sort_window = values.number("sort-window")
     if sort_window < 0:
