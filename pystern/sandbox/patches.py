@@ -4,8 +4,9 @@
 Only those shapes are understood: for a Deployment, a pod-template annotation (a restart: a
 new revision replaces the pods) and ``spec.replicas`` (on the Deployment or its ``/scale``
 subresource); for a Pod, ``metadata.labels`` and ``metadata.annotations`` (a null value removes
-a key), so that a pod can be moved in and out of a label selector by hand.  Anything else in a
-patch is refused with 422, so nothing is silently ignored.
+a key), so that a pod can be moved in and out of a label selector by hand, and new entries of
+``spec.ephemeralContainers`` on its ``/ephemeralcontainers`` subresource (``kubectl debug``).
+Anything else in a patch is refused with 422, so nothing is silently ignored.
 """
 
 from __future__ import annotations
@@ -77,6 +78,47 @@ async def patch_pod(request: web.Request, driver: ScenarioDriver, namespace: str
     if annotations != rec.annotations:
         driver.set_annotations(name, annotations, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+async def patch_ephemeral(
+    request: web.Request, driver: ScenarioDriver, namespace: str, name: str
+) -> web.Response:
+    """Add the ephemeral containers a ``kubectl debug`` patch names to Pod ``namespace/name``.
+
+    Each new one appears as the kubelet reports it, waiting and then running (an empty log).
+    """
+    body, refused = await _patch_body(request)
+    if refused is not None:
+        return refused
+    rec = driver.pods.get((namespace, name))
+    if rec is None:
+        return status.not_found("pods", name)
+    spec = body.get("spec") if isinstance(body, dict) else None
+    entries = spec.get("ephemeralContainers") if isinstance(spec, dict) else None
+    # A strategic merge patch also states the list's order ("$setElementOrder/..."); a list with
+    # one entry per container keeps it anyway.
+    keys = {k for k in spec if not k.startswith("$setElementOrder/")} if isinstance(spec, dict) else set()
+    if not isinstance(body, dict) or set(body) != {"spec"} or keys != {"ephemeralContainers"}:
+        return _unsupported_ephemeral(name, "spec")
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("image"), str)
+        for e in entries
+    ):
+        return _unsupported_ephemeral(name, "spec.ephemeralContainers")
+    for i, entry in enumerate(entries):
+        existing = rec.container(entry["name"])
+        if existing is None:
+            driver.add_ephemeral_container(name, entry["name"], namespace=namespace, image=entry["image"])
+        elif existing.kind != "ephemeral":
+            detail = f'Duplicate value: "{entry["name"]}"'
+            field = f"spec.ephemeralContainers[{i}].name"
+            return status.invalid("Pod", name, [(field, "FieldValueDuplicate", detail)])
+    return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+def _unsupported_ephemeral(name: str, field: str) -> web.Response:
+    detail = "Unsupported value: the sandbox adds only named ephemeral containers with an image"
+    return status.invalid("Pod", name, [(field, "FieldValueNotSupported", detail)])
 
 
 def _merged(old: dict[str, str], changes: dict[str, str | None] | None) -> dict[str, str]:

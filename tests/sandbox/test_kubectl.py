@@ -643,3 +643,30 @@ async def test_label_and_annotate_change_a_pod_as_watchers_see_it(kubectl: Kubec
 def stdout_of(proc: asyncio.subprocess.Process) -> asyncio.StreamReader:
     assert proc.stdout is not None
     return proc.stdout
+
+
+async def test_debug_adds_an_ephemeral_container_that_runs(kubectl: Kubectl) -> None:
+    # To try --ephemeral-containers by hand (kubectl debug was refused: MethodNotAllowed).
+    c = kubectl.sb.cluster
+    c.add_pod("web")
+    code, out, err = await kubectl.run(
+        "debug", "web", "--image=busybox", "-c", "dbg", "--attach=false", "--profile=general"
+    )
+    assert code == 0, err
+    assert out == ""
+    cont = c.pod("web").container("dbg")
+    assert cont is not None
+    assert cont.kind == "ephemeral"
+    code, out, err = await kubectl.run(
+        "get", "pod", "web", "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state.running}"
+    )
+    assert code == 0, err
+    assert "startedAt" in out
+    c.write("web", "dbg", "from the debugger")
+    code, out, err = await kubectl.run("logs", "web", "-c", "dbg")
+    assert (code, out) == (0, "from the debugger\n"), err
+    code, _, err = await kubectl.run("debug", "web", "--image=busybox", "-c", "web", "--attach=false")
+    assert code == 0, err  # a new name is fine; the same name as a regular container is not:
+    code, _, err = await kubectl.run("debug", "web", "--image=busybox", "-c", "app", "--attach=false")
+    assert code == 1, err
+    assert "Duplicate value" in err
