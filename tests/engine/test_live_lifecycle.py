@@ -96,6 +96,31 @@ async def test_nothing_to_tail_says_which_pods_have_not_started(sandbox: Any, cl
     assert sink.kinds(NoticeKind.WARNING)[0].text.endswith("waiting for one")
 
 
+async def test_nothing_to_tail_names_the_chosen_container_that_has_not_started(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # `pystern web -c side --no-follow` while side is still being created: the pod has started app,
+    # so "no container matched" alone reads as a typo in -c.  A container -c leaves out is no reason.
+    from pystern.run import run
+
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app", "side"), running=False)
+    sb.set_running("web", "app")
+    selection = Selection(pod_query=regex.compile("web"), container_query=regex.compile("side"))
+    sink = RecordingSink()
+    assert await run(Config(selection=selection, follow=Follow(follow=False)), [cluster], sink) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == (
+        'no container matched in namespace "default" (pod "web" has not started container "side" yet)'
+    )
+    sb.add_pod("api", containers=("app",), running=False)
+    selection = Selection(pod_query=regex.compile("api"), container_query=regex.compile("nope"))
+    sink = RecordingSink()
+    assert await run(Config(selection=selection, follow=Follow(follow=False)), [cluster], sink) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == 'no container matched in namespace "default"'
+
+
 @pytest.mark.parametrize("ephemeral", [True, False])
 async def test_a_debug_container_added_to_a_running_pod_is_followed(
     sandbox: Any, cluster: Cluster, ephemeral: bool
