@@ -187,6 +187,24 @@ async def test_container_state_running_skips_a_crashed_instance_for_good(
     assert sink.messages() == [b"running again"]
 
 
+async def test_container_state_does_not_filter_a_pod_created_later(sandbox: Any, cluster: Cluster) -> None:
+    # stern.md 3.2: a new pod shows up with no container ID first (ContainerCreating), so its
+    # containers are tailed whatever their state; --container-state filters what ran at start-up.
+    from pystern.options import ContainerState
+
+    sb = sandbox.cluster
+    sb.add_pod("old")
+    sb.write("old", "app", "old is running")
+    sink = RecordingSink()
+    config = Config(selection=Selection(container_states=frozenset({ContainerState.TERMINATED})))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("new")
+        sb.write("new", "app", "new is running")
+        await eventually(lambda: sink.messages() == [b"new is running"], what="the new pod's line")
+    assert [n.target.pod for n in sink.kinds(NoticeKind.STARTED) if n.target] == ["new"]
+
+
 async def test_a_pod_relabelled_into_the_selector_gets_the_start_up_window(
     sandbox: Any, cluster: Cluster
 ) -> None:

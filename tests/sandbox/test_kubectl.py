@@ -105,13 +105,15 @@ async def test_get_pods_watch_sees_new_pod(kubectl: Kubectl) -> None:
         await read_until(proc.stdout, "first")
         kubectl.sb.cluster.add_pod("second")
         line = await read_until(proc.stdout, "second")
+        assert "ContainerCreating" in line  # as a real new pod, then running
+        line = await read_until(proc.stdout, "second")
         assert "Running" in line
     finally:
         await stop(proc)
 
 
 async def test_a_controllers_new_pod_is_pending_before_it_runs(kubectl: Kubectl) -> None:
-    # As on a real cluster: ContainerCreating (Pending) first, then Running.
+    # As on a real cluster: ContainerCreating (Pending) first, then Running (a bare pod too).
     kubectl.sb.cluster.add_pod("first")
     proc = await kubectl.spawn("get", "pods", "-w", "--no-headers")
     try:
