@@ -21,7 +21,7 @@ from pystern.containers import ContainerTable, DiscoveryEvent, TargetAdded
 from pystern.discovery import retry_delay
 from pystern.followtasks import FollowSupervisor
 from pystern.merge import MergeChannel, SortingSink, StreamMerger
-from pystern.model import Notice, NoticeKind, Target
+from pystern.model import Notice, NoticeKind, Pod, Target
 from pystern.options import Config
 from pystern.ports import Cluster, Sink
 from pystern.tail import History, RetryPolicy, Tail
@@ -329,19 +329,26 @@ _ABSENT_CHECK_SECONDS = 5.0
 
 
 def _not_started(tables: Sequence[ContainerTable]) -> str:
-    """Matched pods without a started container, for the nothing-matched warning ("" if none).
+    """Matched pods whose chosen containers have not started, for the nothing-matched warning ("" if none).
 
     A Pending pod is the usual reason a right query finds nothing; saying so keeps the user
-    from hunting for a typo.
+    from hunting for a typo.  Only the containers the filters choose count (``-c side`` while
+    side is being created, beside a running app); a pod with no container status yet counts.
     """
-    pods = [
-        pod
-        for table in tables
-        for pod in table.pods.values()
-        if not any(status.log_container_id for status in pod.statuses)
-    ]
-    if not pods:
+    waiting: list[tuple[Pod, list[str]]] = []
+    for table in tables:
+        for pod in table.pods.values():
+            chosen = table.target_filter.candidates(pod)
+            if pod.statuses and (not chosen or any(s.log_container_id for s in chosen)):
+                continue
+            started = any(s.log_container_id for s in pod.statuses)
+            waiting.append((pod, [s.name for s in chosen] if started else []))
+    if not waiting:
         return ""
-    if len(pods) == 1:
-        return f' (pod "{pods[0].name}" has not started a container yet)'
-    return f" ({len(pods)} pods have not started a container yet)"
+    if len(waiting) == 1:
+        pod, names = waiting[0]
+        if names:
+            which = ", ".join(f'"{name}"' for name in names)
+            return f' (pod "{pod.name}" has not started container{"s" if len(names) > 1 else ""} {which} yet)'
+        return f' (pod "{pod.name}" has not started a container yet)'
+    return f" ({len(waiting)} pods have not started a container yet)"

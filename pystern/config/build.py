@@ -199,31 +199,30 @@ def _timezone(name: str) -> str:
     return name
 
 
-def _selection(values: Values, query: str) -> Selection:
-    pod_query = regex.compile("")
-    resource: ResourceQuery | None = None
-    if query:
-        pod_query, resource = parse_query(query)
-    label_selector = values.text("selector")
-    if label_selector and resource is not None:
+def _validate(values: Values, query: str) -> None:
+    """stern's ``Validate``: the checks of flags that do not fit together, before any value's own."""
+    selects = (
+        query
+        or values.text("selector")
+        or values.text("field-selector")
+        or values.text("node")
+        or values.flag("prompt")
+        or values.flag("stdin")
+        or values.flag("demo")
+    )
+    if not selects:
+        raise UsageError("One of pod-query, --selector, --field-selector, --prompt or --stdin is required")
+    if values.text("selector") and "/" in query:
         raise UsageError(
             "--selector and the <resource>/<name> query cannot be set at the same time", flag="selector"
         )
-    return Selection(
-        pod_query=pod_query,
-        resource=resource,
-        namespaces=_namespaces(values),
-        all_namespaces=values.flag("all-namespaces"),
-        label_selector=_label_selector(label_selector) if label_selector else "",
-        field_selector=_field_selector(values),
-        exclude_pods=_regexes(values, "exclude-pod", "for excluded pod query"),
-        container_query=compile_regex(values.text("container"), "for container query", "container"),
-        exclude_containers=_regexes(values, "exclude-container", "for excluded container query"),
-        init_containers=values.flag("init-containers"),
-        ephemeral_containers=values.flag("ephemeral-containers"),
-        container_states=_container_states(values),
-        condition=_condition(values.text("condition")),
-    )
+    no_follow, tail = values.flag("no-follow"), values.integer("tail")
+    if no_follow and tail == 0:
+        raise UsageError("--no-follow cannot be used with --tail=0", flag="no-follow")
+    if values.text("condition") and not (tail == 0 or no_follow):
+        raise UsageError(
+            "--condition is currently only supported with --tail=0 or --no-follow", flag="condition"
+        )
 
 
 def _follow(values: Values) -> Follow:
@@ -240,12 +239,6 @@ def _follow(values: Values) -> Follow:
         raise UsageError(
             "--tail must be -1 (all lines), 0 (only new lines) or a positive number", flag="tail"
         )
-    if no_follow and tail == 0:
-        raise UsageError("--no-follow cannot be used with --tail=0", flag="no-follow")
-    if values.text("condition") and not (tail == 0 or no_follow):
-        raise UsageError(
-            "--condition is currently only supported with --tail=0 or --no-follow", flag="condition"
-        )
     max_requests = values.integer("max-log-requests")
     if max_requests < -1:
         raise UsageError(
@@ -258,7 +251,8 @@ def _follow(values: Values) -> Follow:
     return Follow(follow=not no_follow, since_seconds=since, tail_lines=tail, max_log_requests=max_requests)
 
 
-def _output(values: Values, selection: Selection, contexts: tuple[str, ...]) -> Output:
+def _output_format(values: Values) -> tuple[str | None, OutputFormat]:
+    """The template (``-T`` over ``--template``), else the ``-o`` format, checked as stern does."""
     template = _template(values)
     fmt = OutputFormat.DEFAULT
     if template is None:
@@ -269,6 +263,10 @@ def _output(values: Values, selection: Selection, contexts: tuple[str, ...]) -> 
                 "output should be one of 'default', 'raw', 'json', 'extjson', and 'ppextjson'",
             )
         )
+    return template, fmt
+
+
+def _timestamps(values: Values) -> TimestampFormat:
     timestamps = values.text("timestamps")
     if timestamps:
         try:
@@ -280,36 +278,18 @@ def _output(values: Values, selection: Selection, contexts: tuple[str, ...]) -> 
             raise UsageError(
                 f"{exc}; use default (a bare -t or --timestamps means it)", flag="timestamps"
             ) from None
-    color = _choice(values, "color", "color should be one of 'always', 'never', or 'auto'")
+    return TimestampFormat(timestamps)
+
+
+def _color_lists(values: Values) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--pod-colors`` and ``--container-colors``, checked together (stern's ``SetColorList``)."""
     pod_colors = _colors(values, "pod-colors")
     container_colors = _colors(values, "container-colors")
     if container_colors and not pod_colors:
         raise UsageError("pod-colors must not be empty", flag="container-colors")
     if container_colors and len(container_colors) != len(pod_colors):
         raise UsageError("pod-colors and container-colors must have the same length", flag="container-colors")
-    sort_window = values.number("sort-window")
-    if sort_window < 0:
-        raise UsageError("--sort-window must not be negative", flag="sort-window")
-    return Output(
-        format=fmt,
-        template=template,
-        timestamps=TimestampFormat(timestamps),
-        timezone=_timezone(values.text("timezone")),
-        color=ColorMode(color),
-        only_log_lines=values.flag("only-log-lines"),
-        includes=_regexes(values, "include", "for inclusion filter"),
-        excludes=_regexes(values, "exclude", "for exclusion filter"),
-        highlights=_regexes(values, "highlight", "for highlight filter"),
-        pod_colors=pod_colors,
-        container_colors=container_colors,
-        diff_container=values.flag("diff-container"),
-        sort=values.flag("sort"),
-        sort_window=sort_window,
-        raw_bytes=values.flag("no-sanitize"),
-        # Counted after de-duplication (stern counts -n values before it: `-n a -n a` shows the namespace).
-        show_namespace=selection.all_namespaces or len(selection.namespaces) > 1,
-        show_context=len(contexts) > 1,
-    )
+    return pod_colors, container_colors
 
 
 _SIGNED_INT = re.compile(r"[+-]?[0-9]+")
@@ -382,25 +362,77 @@ def _connection(values: Values, contexts: tuple[str, ...]) -> Connection:
 
 
 def build_config(values: Values, query: str = "") -> Config:
-    """Validate and convert; raises ``UsageError`` naming the flag on the first problem."""
-    selection = _selection(values, query)
-    selects = (
-        query
-        or selection.label_selector
-        or selection.field_selector
-        or values.flag("prompt")
-        or values.flag("stdin")
-        or values.flag("demo")
-    )
-    if not selects:
-        raise UsageError("One of pod-query, --selector, --field-selector, --prompt or --stdin is required")
+    """Validate and convert; raises ``UsageError`` naming the flag on the first problem.
+
+    The checks run in stern's order (``Validate``, the colour lists, then its run configuration
+    flag by flag), so that of two bad values the one stern names is named; pystern's own checks
+    follow, and a ``kind/name`` it cannot use comes last, as stern finds that only when it runs.
+    """
+    _validate(values, query)
+    pod_colors, container_colors = _color_lists(values)
+    pod_query = regex.compile("") if "/" in query else compile_regex(query, "from query", "query")
+    exclude_pods = _regexes(values, "exclude-pod", "for excluded pod query")
+    container_query = compile_regex(values.text("container"), "for container query", "container")
+    exclude_containers = _regexes(values, "exclude-container", "for excluded container query")
+    excludes = _regexes(values, "exclude", "for exclusion filter")
+    includes = _regexes(values, "include", "for inclusion filter")
+    highlights = _regexes(values, "highlight", "for highlight filter")
+    condition = _condition(values.text("condition"))
+    container_states = _container_states(values)
+    label_selector = values.text("selector")
+    label_selector = _label_selector(label_selector) if label_selector else ""
+    field_selector = _field_selector(values)
+    color = ColorMode(_choice(values, "color", "color should be one of 'always', 'never', or 'auto'"))
+    template, fmt = _output_format(values)
+    timestamps = _timestamps(values)
+    timezone = _timezone(values.text("timezone"))
+    # pystern's own checks (stern has no such errors, or meets them only once it runs).
+    # -A ignores -n (as in stern), so a name there that could not exist stops nothing.
+    namespaces = () if values.flag("all-namespaces") else _namespaces(values)
     follow = _follow(values)
+    sort_window = values.number("sort-window")
+    if sort_window < 0:
+        raise UsageError("--sort-window must not be negative", flag="sort-window")
     contexts = _contexts(values)
-    output = _output(values, selection, contexts)
+    connection = _connection(values, contexts)
+    resource: ResourceQuery | None = None
+    if "/" in query:
+        pod_query, resource = parse_query(query)
+    selection = Selection(
+        pod_query=pod_query,
+        resource=resource,
+        namespaces=namespaces,
+        all_namespaces=values.flag("all-namespaces"),
+        label_selector=label_selector,
+        field_selector=field_selector,
+        exclude_pods=exclude_pods,
+        container_query=container_query,
+        exclude_containers=exclude_containers,
+        init_containers=values.flag("init-containers"),
+        ephemeral_containers=values.flag("ephemeral-containers"),
+        container_states=container_states,
+        condition=condition,
+    )
+    output = Output(
+        format=fmt,
+        template=template,
+        timestamps=timestamps,
+        timezone=timezone,
+        color=color,
+        only_log_lines=values.flag("only-log-lines"),
+        includes=includes,
+        excludes=excludes,
+        highlights=highlights,
+        pod_colors=pod_colors,
+        container_colors=container_colors,
+        diff_container=values.flag("diff-container"),
+        sort=values.flag("sort"),
+        sort_window=sort_window,
+        raw_bytes=values.flag("no-sanitize"),
+        # Counted after de-duplication (stern counts -n values before it: `-n a -n a` shows the namespace).
+        show_namespace=values.flag("all-namespaces") or len(namespaces) > 1,
+        show_context=len(contexts) > 1,
+    )
     return Config(
-        selection=selection,
-        follow=follow,
-        output=output,
-        connection=_connection(values, contexts),
-        debug=values.flag("debug"),
+        selection=selection, follow=follow, output=output, connection=connection, debug=values.flag("debug")
     )

@@ -15,7 +15,7 @@ from pystern.fieldselectors import check_pod_field_selector, parse_field_selecto
 from pystern.sandbox import resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
-from pystern.sandbox.patches import patch_deployment
+from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
 from pystern.sandbox.resources import BY_PATH, Resource
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
@@ -31,6 +31,12 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app[DRIVER_KEY] = driver
     app.router.add_route("GET", "/{tail:.*}", _dispatch)
     app.router.add_route("DELETE", "/api/v1/namespaces/{namespace}/pods/{name}", _delete_pod)
+    # kubectl label / annotate (a pod moved in and out of a label selector by hand).
+    app.router.add_route("PATCH", "/api/v1/namespaces/{namespace}/pods/{name}", _patch_pod)
+    # kubectl debug (an ephemeral container; attaching to it is not served).
+    app.router.add_route(
+        "PATCH", "/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers", _patch_pod
+    )
     # kubectl rollout restart / kubectl scale.
     app.router.add_route("PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}", _patch_deploy)
     app.router.add_route(
@@ -64,6 +70,22 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     else:
         driver.delete_pod(name, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+async def _patch_pod(request: web.Request) -> web.StreamResponse:
+    """``kubectl label``, ``kubectl annotate`` and ``kubectl debug`` of a Pod."""
+    driver = request.app[DRIVER_KEY]
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    token, user = _subject(request, driver.user)
+    debug = request.path.endswith("/ephemeralcontainers")
+    resource = "pods/ephemeralcontainers" if debug else "pods"
+    if driver.is_forbidden(namespace, token, resource, "patch"):
+        return status.forbidden(
+            user, "patch", "pods", namespace, name=name, sub="ephemeralcontainers" if debug else ""
+        )
+    if debug:
+        return await patch_ephemeral(request, driver, namespace, name)
+    return await patch_pod(request, driver, namespace, name)
 
 
 async def _patch_deploy(request: web.Request) -> web.StreamResponse:

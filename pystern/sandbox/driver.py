@@ -172,6 +172,9 @@ class PodDriver:
     ) -> dict[str, Any]:
         """Create a pod; ``running`` starts its containers (each with a fresh containerID).
 
+        Watchers see it first Pending with its containers being created (no ID yet), then
+        running, as from a real cluster.
+
         ``age`` (seconds) dates its creation and its containers' start back, as for a pod that
         ran long before the client started.
 
@@ -207,12 +210,12 @@ class PodDriver:
             pod.pod_ip = self._next_ip()
         pod.created_ns -= int(age * NS_PER_SECOND)
         if running and node:
-            if owner is not None:
-                # A controller's pod is first seen Pending (ContainerCreating) and then Running, as
-                # a real one is: watchers meet its containers without an ID first.
-                _creating(conts, (*init_containers, *sidecar_inits))
-                self.pods[(namespace, name)] = pod
-                self._publish(pod)
+            # Every pod is first seen Pending (ContainerCreating) and then Running, as a real one
+            # is (a bare one too): watchers meet its containers without an ID first, which is what
+            # stern's --container-state first-sighting rule counts on.
+            _creating(conts, (*init_containers, *sidecar_inits))
+            self.pods[(namespace, name)] = pod
+            self._publish(pod)
             for c in conts:
                 c.start().started_ns = pod.created_ns
                 if c.kind == "init" and not c.sidecar:

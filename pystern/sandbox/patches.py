@@ -1,7 +1,11 @@
-"""PATCH of Deployments: what ``kubectl rollout restart`` and ``kubectl scale`` send.
+"""PATCH of Deployments and Pods: what ``kubectl rollout restart``, ``scale``, ``label`` and
+``annotate`` send.
 
-Only those two shapes are understood: a pod-template annotation (a restart: a new revision
-replaces the pods) and ``spec.replicas`` (on the Deployment or its ``/scale`` subresource).
+Only those shapes are understood: for a Deployment, a pod-template annotation (a restart: a
+new revision replaces the pods) and ``spec.replicas`` (on the Deployment or its ``/scale``
+subresource); for a Pod, ``metadata.labels`` and ``metadata.annotations`` (a null value removes
+a key), so that a pod can be moved in and out of a label selector by hand, and new entries of
+``spec.ephemeralContainers`` on its ``/ephemeralcontainers`` subresource (``kubectl debug``).
 Anything else in a patch is refused with 422, so nothing is silently ignored.
 """
 
@@ -22,23 +26,127 @@ PATCH_TYPES = (
 )
 
 
-async def patch_deployment(
-    request: web.Request, driver: ScenarioDriver, namespace: str, name: str, scale: bool
-) -> web.Response:
-    """Apply a restart or replica-count patch to Deployment ``namespace/name`` (or its scale)."""
+async def _patch_body(request: web.Request) -> tuple[Any, web.Response | None]:
+    """The JSON body of a merge patch, or the API server's answer to one it cannot read."""
     if request.content_type not in PATCH_TYPES:
         accepted = ", ".join(PATCH_TYPES)
         message = (
             f"the body of the request was in an unknown format - accepted media types include: {accepted}"
         )
-        return status.status_response(415, "UnsupportedMediaType", message)
+        return None, status.status_response(415, "UnsupportedMediaType", message)
+    try:
+        return json.loads(await request.read()), None
+    except ValueError:
+        return None, status.bad_request("the patch is not valid JSON")
+
+
+_POD_META = ("labels", "annotations")
+
+
+async def patch_pod(request: web.Request, driver: ScenarioDriver, namespace: str, name: str) -> web.Response:
+    """Apply a labels/annotations merge patch (``kubectl label``/``annotate``) to Pod ``namespace/name``."""
+    body, refused = await _patch_body(request)
+    if refused is not None:
+        return refused
+    rec = driver.pods.get((namespace, name))
+    if rec is None:
+        return status.not_found("pods", name)
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or set(body) != {"metadata"} or not isinstance(meta, dict):
+        others = sorted(set(body) - {"metadata"}) if isinstance(body, dict) else []
+        return _unsupported_pod(name, others[0] if others else "metadata")
+    for key in sorted(set(meta) - {*_POD_META, "resourceVersion"}):
+        return _unsupported_pod(name, f"metadata.{key}")
+    for key in _POD_META:
+        changes = meta.get(key, {})
+        if not isinstance(changes, dict) or not all(isinstance(v, str | None) for v in changes.values()):
+            return _unsupported_pod(name, f"metadata.{key}")
+    current = driver.store.get("pods", namespace, name)
+    version = meta.get("resourceVersion")
+    if version is not None and current is not None and version != current["metadata"]["resourceVersion"]:
+        message = (
+            f'Operation cannot be fulfilled on pods "{name}": the object has been modified; '
+            "please apply your changes to the latest version and try again"
+        )
+        return status.status_response(409, "Conflict", message, {"name": name, "kind": "pods"})
+    labels, annotations = (
+        _merged(rec.labels, meta.get("labels")),
+        _merged(rec.annotations, meta.get("annotations")),
+    )
+    if labels != rec.labels:
+        driver.set_labels(name, labels, namespace=namespace)
+    if annotations != rec.annotations:
+        driver.set_annotations(name, annotations, namespace=namespace)
+    return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+async def patch_ephemeral(
+    request: web.Request, driver: ScenarioDriver, namespace: str, name: str
+) -> web.Response:
+    """Add the ephemeral containers a ``kubectl debug`` patch names to Pod ``namespace/name``.
+
+    Each new one appears as the kubelet reports it, waiting and then running (an empty log).
+    """
+    body, refused = await _patch_body(request)
+    if refused is not None:
+        return refused
+    rec = driver.pods.get((namespace, name))
+    if rec is None:
+        return status.not_found("pods", name)
+    spec = body.get("spec") if isinstance(body, dict) else None
+    entries = spec.get("ephemeralContainers") if isinstance(spec, dict) else None
+    # A strategic merge patch also states the list's order ("$setElementOrder/..."); a list with
+    # one entry per container keeps it anyway.
+    keys = {k for k in spec if not k.startswith("$setElementOrder/")} if isinstance(spec, dict) else set()
+    if not isinstance(body, dict) or set(body) != {"spec"} or keys != {"ephemeralContainers"}:
+        return _unsupported_ephemeral(name, "spec")
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("image"), str)
+        for e in entries
+    ):
+        return _unsupported_ephemeral(name, "spec.ephemeralContainers")
+    for i, entry in enumerate(entries):
+        existing = rec.container(entry["name"])
+        if existing is None:
+            driver.add_ephemeral_container(name, entry["name"], namespace=namespace, image=entry["image"])
+        elif existing.kind != "ephemeral":
+            detail = f'Duplicate value: "{entry["name"]}"'
+            field = f"spec.ephemeralContainers[{i}].name"
+            return status.invalid("Pod", name, [(field, "FieldValueDuplicate", detail)])
+    return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+def _unsupported_ephemeral(name: str, field: str) -> web.Response:
+    detail = "Unsupported value: the sandbox adds only named ephemeral containers with an image"
+    return status.invalid("Pod", name, [(field, "FieldValueNotSupported", detail)])
+
+
+def _merged(old: dict[str, str], changes: dict[str, str | None] | None) -> dict[str, str]:
+    """A JSON merge patch of a string map: a value sets its key, null removes it."""
+    merged = dict(old)
+    for key, value in (changes or {}).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _unsupported_pod(name: str, field: str) -> web.Response:
+    detail = "Unsupported value: the sandbox applies only labels and annotations to a pod"
+    return status.invalid("Pod", name, [(field, "FieldValueNotSupported", detail)])
+
+
+async def patch_deployment(
+    request: web.Request, driver: ScenarioDriver, namespace: str, name: str, scale: bool
+) -> web.Response:
+    """Apply a restart or replica-count patch to Deployment ``namespace/name`` (or its scale)."""
+    body, refused = await _patch_body(request)
+    if refused is not None:
+        return refused
     deploy = driver.store.get("deployments", namespace, name)
     if deploy is None:
         return status.not_found("deployments", name, "apps")
-    try:
-        body = json.loads(await request.read())
-    except ValueError:
-        return status.bad_request("the patch is not valid JSON")
     if not isinstance(body, dict) or set(body) != {"spec"} or not isinstance(body["spec"], dict):
         others = sorted(set(body) - {"spec"}) if isinstance(body, dict) else []
         return _unsupported(name, others[0] if others else "spec")

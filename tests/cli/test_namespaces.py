@@ -96,3 +96,14 @@ async def test_verbosity_1_names_where_the_namespaces_were_set(
         code, _, err = await _run([*base, "--config", str(config)], {**env, **dict(extra_env)})
         assert code == 0, err
         assert line in err.splitlines()
+
+
+async def test_all_namespaces_ignores_n_even_a_name_that_is_not_valid(
+    sandbox: Sandbox, env: dict[str, str]
+) -> None:
+    # stern: "-A ... -n is then ignored", so whatever -n holds (a config file's, say) cannot stop the run.
+    _two_namespaces(sandbox)
+    argv = [".", "-A", "-n", "Not_A_Namespace", "--no-follow", "--only-log-lines", "--color=never"]
+    code, out, err = await _run([*argv, "--kubeconfig", str(sandbox.kubeconfig_path)], env)
+    assert (code, err) == (0, "")
+    assert sorted(out.splitlines()) == ["default web app from default", "shop cart app from shop"]

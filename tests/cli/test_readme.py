@@ -44,6 +44,7 @@ def test_update_appends_a_section_when_markers_are_missing() -> None:
 # Flags of other programs the README quotes: kubectl's, pystern-sandbox's, bench/'s, ruff's.
 OTHER_PROGRAMS_FLAGS = {
     "all-containers", "follow", "prefix", "previous", "replicas",  # kubectl logs, kubectl scale
+    "image", "attach",  # kubectl debug
     "host", "port", "scenario", "tls",  # pystern-sandbox (--kubeconfig and --token are pystern's too)
     "quick", "rounds", "realtime", "minutes",  # bench/run.py, bench/soak.py
     "check",  # ruff format --check

@@ -259,3 +259,24 @@ async def test_a_quiet_container_that_restarts_keeps_the_history_window(
         await eventually(lambda: sink.messages() == [b"new 1"], what="the new instance's line")
         await asyncio.sleep(0.5)  # room for the old instance's read to print what it should not
     assert sink.messages() == [b"new 1"]
+
+
+async def test_names_that_join_alike_are_told_apart(sandbox: Any, cluster: Cluster) -> None:
+    # stern keys its container table by "<ns>-<pod>-<container>": pod web's api-proxy and pod
+    # web-api's proxy share a key, so each status update of one started another tail of the other.
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("api-proxy",))
+    sb.add_pod("web-api", containers=("proxy",))
+    sink = RecordingSink()
+    async with engine(Config(), [cluster], sink):
+        await streams_open(sandbox, 2)
+        for status in ("False", "True", "False"):
+            sb.set_condition("web", "Ready", status)
+            sb.set_condition("web-api", "Ready", status)
+        sb.write("web", "api-proxy", "from web")
+        sb.write("web-api", "proxy", "from web-api")
+        await eventually(lambda: len(sink.lines) == 2, what="one line from each")
+        await asyncio.sleep(0.3)  # a duplicate tail would print its copy meanwhile
+    assert sorted(sink.messages()) == [b"from web", b"from web-api"]
+    started = sorted((n.target.pod, n.target.container) for n in sink.kinds(NoticeKind.STARTED) if n.target)
+    assert started == [("web", "api-proxy"), ("web-api", "proxy")]

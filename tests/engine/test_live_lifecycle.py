@@ -96,6 +96,31 @@ async def test_nothing_to_tail_says_which_pods_have_not_started(sandbox: Any, cl
     assert sink.kinds(NoticeKind.WARNING)[0].text.endswith("waiting for one")
 
 
+async def test_nothing_to_tail_names_the_chosen_container_that_has_not_started(
+    sandbox: Any, cluster: Cluster
+) -> None:
+    # `pystern web -c side --no-follow` while side is still being created: the pod has started app,
+    # so "no container matched" alone reads as a typo in -c.  A container -c leaves out is no reason.
+    from pystern.run import run
+
+    sb = sandbox.cluster
+    sb.add_pod("web", containers=("app", "side"), running=False)
+    sb.set_running("web", "app")
+    selection = Selection(pod_query=regex.compile("web"), container_query=regex.compile("side"))
+    sink = RecordingSink()
+    assert await run(Config(selection=selection, follow=Follow(follow=False)), [cluster], sink) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == (
+        'no container matched in namespace "default" (pod "web" has not started container "side" yet)'
+    )
+    sb.add_pod("api", containers=("app",), running=False)
+    selection = Selection(pod_query=regex.compile("api"), container_query=regex.compile("nope"))
+    sink = RecordingSink()
+    assert await run(Config(selection=selection, follow=Follow(follow=False)), [cluster], sink) == 0
+    (warning,) = sink.kinds(NoticeKind.WARNING)
+    assert warning.text == 'no container matched in namespace "default"'
+
+
 @pytest.mark.parametrize("ephemeral", [True, False])
 async def test_a_debug_container_added_to_a_running_pod_is_followed(
     sandbox: Any, cluster: Cluster, ephemeral: bool
@@ -160,6 +185,24 @@ async def test_container_state_running_skips_a_crashed_instance_for_good(
         await eventually(lambda: b"running again" in sink.messages(), what="the new instance")
         await asyncio.sleep(0.2)
     assert sink.messages() == [b"running again"]
+
+
+async def test_container_state_does_not_filter_a_pod_created_later(sandbox: Any, cluster: Cluster) -> None:
+    # stern.md 3.2: a new pod shows up with no container ID first (ContainerCreating), so its
+    # containers are tailed whatever their state; --container-state filters what ran at start-up.
+    from pystern.options import ContainerState
+
+    sb = sandbox.cluster
+    sb.add_pod("old")
+    sb.write("old", "app", "old is running")
+    sink = RecordingSink()
+    config = Config(selection=Selection(container_states=frozenset({ContainerState.TERMINATED})))
+    async with engine(config, [cluster], sink):
+        await eventually(lambda: bool(sink.kinds(NoticeKind.WARNING)), what="the nothing-matched notice")
+        sb.add_pod("new")
+        sb.write("new", "app", "new is running")
+        await eventually(lambda: sink.messages() == [b"new is running"], what="the new pod's line")
+    assert [n.target.pod for n in sink.kinds(NoticeKind.STARTED) if n.target] == ["new"]
 
 
 async def test_a_pod_relabelled_into_the_selector_gets_the_start_up_window(

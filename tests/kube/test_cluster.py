@@ -88,6 +88,7 @@ async def test_watch_410_raises_watch_expired(sandbox: Sandbox, cluster: KubeClu
     sandbox.cluster.add_pod("a")
     first = await anext(watch)
     assert first.pod.name == "a"
+    assert (await anext(watch)).pod.name == "a"  # created, then running
     sandbox.cluster.expire_watches()
     with pytest.raises(WatchExpired) as info:
         await anext(watch)
@@ -138,6 +139,7 @@ async def test_broken_watch_is_connection_lost(sandbox: Sandbox, cluster: KubeCl
     watch = cluster.watch_pods("default", "", "", listed.resource_version)
     sandbox.cluster.add_pod("a")
     await anext(watch)
+    await anext(watch)  # created, then running
     sandbox.cluster.break_watches("reset")
     with pytest.raises(ConnectionLost, match="pod watch broke"):
         await anext(watch)

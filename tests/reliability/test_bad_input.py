@@ -351,8 +351,9 @@ LONG_INPUTS = [
     ["-n", LONG],
     ["--context", LONG],
     ["--cluster", LONG],
-    ["--condition", LONG],
-    ["--condition", "ready=" + LONG],
+    # --tail=0: without it stern's first error is that --condition needs it, not the value.
+    ["--condition", LONG, "--tail=0"],
+    ["--condition", "ready=" + LONG, "--tail=0"],
     ["--container-state", LONG],
     ["--output", LONG],
     ["--request-timeout", LONG],

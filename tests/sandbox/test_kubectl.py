@@ -105,13 +105,15 @@ async def test_get_pods_watch_sees_new_pod(kubectl: Kubectl) -> None:
         await read_until(proc.stdout, "first")
         kubectl.sb.cluster.add_pod("second")
         line = await read_until(proc.stdout, "second")
+        assert "ContainerCreating" in line  # as a real new pod, then running
+        line = await read_until(proc.stdout, "second")
         assert "Running" in line
     finally:
         await stop(proc)
 
 
 async def test_a_controllers_new_pod_is_pending_before_it_runs(kubectl: Kubectl) -> None:
-    # As on a real cluster: ContainerCreating (Pending) first, then Running.
+    # As on a real cluster: ContainerCreating (Pending) first, then Running (a bare pod too).
     kubectl.sb.cluster.add_pod("first")
     proc = await kubectl.spawn("get", "pods", "-w", "--no-headers")
     try:
@@ -517,10 +519,10 @@ async def test_describe_node_shows_capacity_and_condition_times(kubectl: Kubectl
 
 
 async def test_an_unserved_method_is_a_status_kubectl_can_show(kubectl: Kubectl) -> None:
-    # The sandbox serves reads and pod deletion only; anything else must say so, as a Status
-    # (a plain-text 405 made `kubectl exec` print "Error from server: " and nothing more).
+    # The sandbox serves reads, pod deletion and a few patches only; anything else must say so, as a
+    # Status (a plain-text 405 made `kubectl exec` print "Error from server: " and nothing more).
     kubectl.sb.cluster.add_pod("a")
-    for args in (("exec", "a", "--", "ls"), ("label", "pod", "a", "x=y")):
+    for args in (("exec", "a", "--", "ls"), ("run", "b", "--image=busybox")):
         code, _, err = await kubectl.run(*args)
         assert code == 1
         assert "the server does not allow this method on the requested resource" in err, err
@@ -606,3 +608,67 @@ async def test_scale_during_a_rolling_update_counts_every_replicaset(kubectl: Ku
     assert len(_live_pods(c, "web-")) == 2
     code, out, err = await kubectl.run("get", "deploy", "web", "--no-headers")
     assert out.split()[1:3] == ["2/2", "2"], err
+
+
+async def test_label_and_annotate_change_a_pod_as_watchers_see_it(kubectl: Kubectl) -> None:
+    # To move a pod in and out of `pystern -l ...` by hand (it was refused: MethodNotAllowed).
+    c = kubectl.sb.cluster
+    c.add_pod("web", labels={"app": "web"})
+    watch = await kubectl.spawn("get", "pods", "-l", "tier=fe", "-w", "--no-headers")
+    try:
+        code, out, err = await kubectl.run("label", "pod", "web", "tier=fe")
+        assert (code, out) == (0, "pod/web labeled\n"), err
+        assert "web" in await read_until(stdout_of(watch), "web")
+    finally:
+        await stop(watch)
+    assert dict(c.pod("web").labels) == {"app": "web", "tier": "fe"}
+    code, _, err = await kubectl.run("label", "pod", "web", "app=api")
+    assert code == 1, err
+    assert "--overwrite is false" in err  # kubectl's own check, from the pod it read
+    code, out, err = await kubectl.run("label", "pod", "web", "app=api", "--overwrite")
+    assert (code, out) == (0, "pod/web labeled\n"), err
+    code, out, err = await kubectl.run("label", "pod", "web", "tier-")
+    assert (code, out) == (0, "pod/web unlabeled\n"), err
+    code, out, err = await kubectl.run("get", "pods", "-l", "app=api", "-o", "name")
+    assert (code, out) == (0, "pod/web\n"), err
+    code, out, err = await kubectl.run("annotate", "pod", "web", "note=hello")
+    assert (code, out) == (0, "pod/web annotated\n"), err
+    assert dict(c.pod("web").annotations) == {"note": "hello"}
+    code, _, err = await kubectl.run("label", "pod", "nope", "a=b")
+    assert code == 1, err
+    assert 'pods "nope" not found' in err
+    code, _, err = await kubectl.run("patch", "pod", "web", "-p", '{"spec":{"activeDeadlineSeconds":5}}')
+    assert code == 1, err
+    assert "the sandbox applies only labels and annotations" in err
+
+
+def stdout_of(proc: asyncio.subprocess.Process) -> asyncio.StreamReader:
+    assert proc.stdout is not None
+    return proc.stdout
+
+
+async def test_debug_adds_an_ephemeral_container_that_runs(kubectl: Kubectl) -> None:
+    # To try --ephemeral-containers by hand (kubectl debug was refused: MethodNotAllowed).
+    c = kubectl.sb.cluster
+    c.add_pod("web")
+    code, out, err = await kubectl.run(
+        "debug", "web", "--image=busybox", "-c", "dbg", "--attach=false", "--profile=general"
+    )
+    assert code == 0, err
+    assert out == ""
+    cont = c.pod("web").container("dbg")
+    assert cont is not None
+    assert cont.kind == "ephemeral"
+    code, out, err = await kubectl.run(
+        "get", "pod", "web", "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state.running}"
+    )
+    assert code == 0, err
+    assert "startedAt" in out
+    c.write("web", "dbg", "from the debugger")
+    code, out, err = await kubectl.run("logs", "web", "-c", "dbg")
+    assert (code, out) == (0, "from the debugger\n"), err
+    code, _, err = await kubectl.run("debug", "web", "--image=busybox", "-c", "web", "--attach=false")
+    assert code == 0, err  # a new name is fine; the same name as a regular container is not:
+    code, _, err = await kubectl.run("debug", "web", "--image=busybox", "-c", "app", "--attach=false")
+    assert code == 1, err
+    assert "Duplicate value" in err

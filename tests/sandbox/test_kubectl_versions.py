@@ -317,7 +317,10 @@ async def case_get_watch(k: Kubectl, sb: Sandbox, version: str) -> None:
     try:
         assert (await read_until(proc.stdout, "first")).split()[:4] == ["ADDED", "first", "1/1", "Running"]
         c.add_pod("second", namespace=ns)
-        assert (await read_until(proc.stdout, "second")).split()[:2] == ["ADDED", "second"]
+        added = (await read_until(proc.stdout, "second")).split()
+        assert added[:4] == ["ADDED", "second", "0/1", "ContainerCreating"]
+        running = (await read_until(proc.stdout, "second")).split()
+        assert running[:4] == ["MODIFIED", "second", "1/1", "Running"]
         c.set_waiting("second", "app", "CrashLoopBackOff", namespace=ns)
         line = await read_until(proc.stdout, "second")
         assert line.split()[:4] == ["MODIFIED", "second", "0/1", "CrashLoopBackOff"]

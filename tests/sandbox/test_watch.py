@@ -76,7 +76,8 @@ async def test_watch_initial_added_then_changes(sandbox: Sandbox, api: Api) -> N
         assert first["object"]["kind"] == "Pod"
         assert first["object"]["apiVersion"] == "v1"
         c.add_pod("b")
-        assert summary(await next_event(resp)) == ("ADDED", "b")
+        assert summary(await next_event(resp)) == ("ADDED", "b")  # creating its container
+        assert summary(await next_event(resp)) == ("MODIFIED", "b")  # running
         c.restart_container("b", "app")
         modified = await next_event(resp)
         assert summary(modified) == ("MODIFIED", "b")
@@ -493,3 +494,24 @@ async def test_a_deleted_pod_with_a_failed_container_ends_failed(sandbox: Sandbo
         stopped = await next_event(resp)
         assert stopped["object"]["status"]["phase"] == "Failed"
         assert summary(await next_event(resp)) == ("DELETED", "a")
+
+
+async def test_a_new_bare_pod_is_first_seen_creating_its_containers(sandbox: Sandbox, api: Api) -> None:
+    # As from a real API server: no container has an ID at a watcher's first sight of a new pod, so
+    # --container-state (applied at a container's first sighting with an ID) does not filter it.
+    c = sandbox.cluster
+    async with api.get(PODS + "?watch=1") as resp:
+        c.add_pod("b", init_containers=("setup",))
+        created = await next_event(resp)
+        assert summary(created) == ("ADDED", "b")
+        status = created["object"]["status"]
+        assert status["phase"] == "Pending"
+        assert status["initContainerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+        assert status["containerStatuses"][0]["state"]["waiting"]["reason"] == "PodInitializing"
+        assert all(
+            "containerID" not in s for s in status["initContainerStatuses"] + status["containerStatuses"]
+        )
+        running = await next_event(resp)
+        assert summary(running) == ("MODIFIED", "b")
+        assert running["object"]["status"]["phase"] == "Running"
+        assert running["object"]["status"]["containerStatuses"][0]["containerID"]
