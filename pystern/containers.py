@@ -101,9 +101,17 @@ def _started_before(pod: Pod, cutoff_ns: int) -> set[str]:
 
 
 def workload_of(pod: Pod) -> str:
-    """The owner group used for colours: the controller owner, else ``generateName``."""
+    """The owner group used for colours: the controller owner, else ``generateName``.
+
+    A Deployment's ReplicaSet is named ``<deployment>-<pod-template-hash>``; its pods are grouped
+    under the Deployment, so that during a rolling update the old and new ReplicaSets' pods still
+    get distinct colours (the README promises that for the replicas of one workload).
+    """
     for owner in pod.owners:
         if owner.controller:
+            suffix = "-" + pod.labels.get("pod-template-hash", "")
+            if owner.kind == "ReplicaSet" and len(suffix) > 1 and owner.name.endswith(suffix):
+                return f"Deployment/{owner.name[: -len(suffix)]}"
             return f"{owner.kind}/{owner.name}"
     return pod.generate_name
 

@@ -7,7 +7,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pystern.containers import ContainerTable, TargetAdded, TargetRemoved
+from pystern.containers import ContainerTable, TargetAdded, TargetRemoved, workload_of
 from pystern.filters import TargetFilter
 from pystern.model import (
     ContainerKind,
@@ -269,3 +269,19 @@ def test_a_crash_looping_container_is_not_read_twice() -> None:
         initial=True,
     )
     assert added(events) == [("app", "o2", History.CONFIGURED)]
+
+
+def _owned(name: str, kind: str, owner: str, pod_template_hash: str = "") -> Pod:
+    labels = {"pod-template-hash": pod_template_hash} if pod_template_hash else {}
+    owners = (OwnerReference(kind, owner, "u", controller=True),)
+    return Pod("default", name, name, labels=labels, owners=owners)
+
+
+def test_a_deployments_replicasets_are_one_colour_group() -> None:
+    # During a rolling update the old and new ReplicaSets' pods are replicas of one Deployment.
+    old = workload_of(_owned("web-aaaa-1", "ReplicaSet", "web-aaaa", "aaaa"))
+    new = workload_of(_owned("web-bbbb-1", "ReplicaSet", "web-bbbb", "bbbb"))
+    assert old == new == "Deployment/web"
+    assert workload_of(_owned("api-1", "ReplicaSet", "api")) == "ReplicaSet/api"  # a ReplicaSet of its own
+    assert workload_of(_owned("x-1", "ReplicaSet", "x-other", "aaaa")) == "ReplicaSet/x-other"
+    assert workload_of(_owned("db-0", "StatefulSet", "db", "aaaa")) == "StatefulSet/db"
