@@ -283,12 +283,14 @@ async def _no_follow(
 def _nothing_matched(config: Config, clusters: Sequence[Cluster]) -> str:
     """Where nothing matched, for the warning at the start of a run (follow or ``--no-follow``)."""
     sel = config.selection
+    # With several clusters, say which were searched: "default" alone could be any of them.
+    of = " of contexts " + ", ".join(f'"{c.context}"' for c in clusters) if len(clusters) > 1 else ""
     if sel.all_namespaces:
-        return "no container matched in any namespace"
+        return "no container matched in any namespace" + of
     namespaces = sel.namespaces or tuple(dict.fromkeys(c.default_namespace for c in clusters))
     if len(namespaces) == 1:
-        return f'no container matched in namespace "{namespaces[0]}"'
-    return "no container matched in namespaces " + ", ".join(f'"{ns}"' for ns in namespaces)
+        return f'no container matched in namespace "{namespaces[0]}"' + of
+    return "no container matched in namespaces " + ", ".join(f'"{ns}"' for ns in namespaces) + of
 
 
 async def _absent_namespaces(config: Config, clusters: Sequence[Cluster]) -> str:

@@ -114,6 +114,6 @@ async def test_a_namespace_missing_in_one_context_is_named_with_it(
         code, err = await _run(argv, env)
     assert (code, err) == (
         0,
-        '! no container matched in namespaces "shop", "nope" '
+        '! no container matched in namespaces "shop", "nope" of contexts "a", "b" '
         '(namespace "shop" does not exist in context "b"; namespace "nope" does not exist)\n',
     )
