@@ -17,6 +17,7 @@ from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
 from pystern.sandbox.resources import BY_PATH, Resource
+from pystern.sandbox.review import self_subject_access_review
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
 from pystern.sandbox.workloads import ScenarioDriver
@@ -42,6 +43,8 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app.router.add_route(
         "PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale", _patch_deploy
     )
+    # kubectl auth can-i.
+    app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", _access_review)
     # Last: any other method on any path (exec, patch, create...) is refused with a Status;
     # aiohttp's own 405 is plain text, which `kubectl exec` printed as an empty error.
     app.router.add_route("*", "/{tail:.*}", _not_allowed)
@@ -98,6 +101,13 @@ async def _patch_deploy(request: web.Request) -> web.StreamResponse:
         sub = "scale" if scale else ""
         return status.forbidden(user, "patch", "deployments", namespace, name=name, sub=sub, group="apps")
     return await patch_deployment(request, driver, namespace, name, scale)
+
+
+async def _access_review(request: web.Request) -> web.StreamResponse:
+    """``kubectl auth can-i``: judged by the rules that judge the requests themselves."""
+    driver = request.app[DRIVER_KEY]
+    token, _ = _subject(request, driver.user)
+    return await self_subject_access_review(request, driver, token)
 
 
 def _subject(request: web.Request, user: str) -> tuple[str, str]:

@@ -672,3 +672,23 @@ async def test_debug_adds_an_ephemeral_container_that_runs(kubectl: Kubectl) -> 
     code, _, err = await kubectl.run("debug", "web", "--image=busybox", "-c", "app", "--attach=false")
     assert code == 1, err
     assert "Duplicate value" in err
+
+
+async def test_auth_can_i_answers_from_the_sandboxs_rbac_rules(kubectl: Kubectl) -> None:
+    # `kubectl auth can-i` asks the API server (a SelfSubjectAccessReview): "yes" exits 0, "no" exits 1.
+    c = kubectl.sb.cluster
+    c.forbid("prod", resource="pods/log")
+    c.forbid("", verb="list")  # no listing across all namespaces
+    cases = [
+        (("get", "pods"), 0, "yes\n"),
+        (("get", "pods", "--subresource", "log", "-n", "prod"), 1, "no\n"),
+        (("get", "pods", "--subresource", "log"), 0, "yes\n"),
+        (("list", "pods", "-A"), 1, "no\n"),
+        (("watch", "deployments.apps", "-A"), 0, "yes\n"),
+        (("get", "/healthz"), 0, "yes\n"),
+    ]
+    for args, code, out in cases:
+        assert await kubectl.run("auth", "can-i", *args) == (code, out, ""), args
+    c.forbid("default", "viewer", verb="delete")
+    assert await kubectl.run("--as", "viewer", "auth", "can-i", "delete", "pods") == (1, "no\n", "")
+    assert await kubectl.run("auth", "can-i", "delete", "pods") == (0, "yes\n", "")

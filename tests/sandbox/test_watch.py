@@ -515,3 +515,24 @@ async def test_a_new_bare_pod_is_first_seen_creating_its_containers(sandbox: San
         assert summary(running) == ("MODIFIED", "b")
         assert running["object"]["status"]["phase"] == "Running"
         assert running["object"]["status"]["containerStatuses"][0]["containerID"]
+
+
+async def test_access_review_in_json_and_its_validation(sandbox: Sandbox, api: Api) -> None:
+    # kubectl POSTs protobuf (test_kubectl.py); other clients POST JSON and get the same answer.
+    sandbox.cluster.forbid("prod", resource="pods/log")
+    url = sandbox.url + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+
+    async def review(spec: dict[str, Any]) -> tuple[int, Any]:
+        doc = {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "spec": spec}
+        async with api.session.post(url, json=doc, headers=headers) as resp:
+            return resp.status, await resp.json()
+
+    attrs = {"namespace": "prod", "verb": "get", "resource": "pods", "subresource": "log"}
+    code, body = await review({"resourceAttributes": attrs})
+    assert (code, body["status"], body["spec"]["resourceAttributes"]) == (201, {"allowed": False}, attrs)
+    code, body = await review({"resourceAttributes": {**attrs, "namespace": "dev"}})
+    assert body["status"] == {"allowed": True}
+    code, body = await review({})
+    assert (code, body["reason"]) == (422, "Invalid")
+    assert body["details"]["causes"][0]["field"] == "spec.resourceAttributes"
