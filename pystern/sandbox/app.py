@@ -293,7 +293,9 @@ async def _list_or_watch(
         return await serve_watch(request, driver, watch)
     token = query.get("continue", "")
     if token:
-        snapshot = driver.list_pages.pop(token, None)
+        # Not popped: a real token is reusable (it encodes the start key and the snapshot's RV),
+        # so a client retrying a page gets that page again.
+        snapshot = driver.list_pages.get(token)
         if snapshot is None:
             return status.status_response(410, "Expired", _CONTINUE_EXPIRED)
         items, list_rv = snapshot

@@ -536,3 +536,16 @@ async def test_access_review_in_json_and_its_validation(sandbox: Sandbox, api: A
     code, body = await review({})
     assert (code, body["reason"]) == (422, "Invalid")
     assert body["details"]["causes"][0]["field"] == "spec.resourceAttributes"
+
+
+async def test_a_continue_token_can_be_used_again(sandbox: Sandbox, api: Api) -> None:
+    # A real token encodes where the page starts and the snapshot's resourceVersion: a client that
+    # retries a page (after a 429 or a dropped connection) gets the same page again.
+    for i in range(3):
+        sandbox.cluster.add_pod(f"p{i}")
+    token = (await api.json(PODS + "?limit=1"))["metadata"]["continue"]  # type: ignore[index]
+    pages = [await api.json(PODS + f"?limit=1&continue={token}") for _ in range(2)]
+    names = [[p["metadata"]["name"] for p in page["items"]] for page in pages]  # type: ignore[attr-defined]
+    assert names == [["p1"], ["p1"]]
+    last = await api.json(PODS + f"?limit=1&continue={pages[1]['metadata']['continue']}")  # type: ignore[index]
+    assert [p["metadata"]["name"] for p in last["items"]] == ["p2"]  # type: ignore[attr-defined]
