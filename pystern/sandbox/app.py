@@ -17,7 +17,7 @@ from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
 from pystern.sandbox.resources import BY_PATH, Resource
-from pystern.sandbox.review import self_subject_access_review
+from pystern.sandbox.review import self_subject_access_review, self_subject_review
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
 from pystern.sandbox.workloads import ScenarioDriver
@@ -45,6 +45,10 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     )
     # kubectl auth can-i.
     app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", _access_review)
+    # kubectl auth whoami (v1 since 1.28; older clients ask v1beta1, then v1alpha1).
+    app.router.add_route(
+        "POST", "/apis/authentication.k8s.io/{version:v1|v1beta1|v1alpha1}/selfsubjectreviews", _whoami
+    )
     # Last: any other method on any path (exec, patch, create...) is refused with a Status;
     # aiohttp's own 405 is plain text, which `kubectl exec` printed as an empty error.
     app.router.add_route("*", "/{tail:.*}", _not_allowed)
@@ -108,6 +112,12 @@ async def _access_review(request: web.Request) -> web.StreamResponse:
     driver = request.app[DRIVER_KEY]
     token, _ = _subject(request, driver.user)
     return await self_subject_access_review(request, driver, token)
+
+
+async def _whoami(request: web.Request) -> web.StreamResponse:
+    """``kubectl auth whoami``."""
+    _, user = _subject(request, request.app[DRIVER_KEY].user)
+    return await self_subject_review(request, request.match_info["version"], user)
 
 
 def _subject(request: web.Request, user: str) -> tuple[str, str]:

@@ -1,8 +1,9 @@
-"""``SelfSubjectAccessReview``: what ``kubectl auth can-i`` asks the API server.
+"""Reviews about the caller: ``kubectl auth can-i`` and ``kubectl auth whoami``.
 
-The answer comes from the same ``forbid`` rules that refuse real requests, so "can-i" and
-the request itself agree.  Non-resource paths (``/healthz``) are always allowed: the rules
-name resources only.  kubectl POSTs the review as protobuf; JSON (other clients) works too.
+``SelfSubjectAccessReview``: the answer comes from the same ``forbid`` rules that refuse real
+requests, so "can-i" and the request itself agree.  Non-resource paths (``/healthz``) are
+always allowed: the rules name resources only.  kubectl POSTs the review as protobuf; JSON
+(other clients) works too.
 """
 
 from __future__ import annotations
@@ -80,5 +81,25 @@ async def self_subject_access_review(request: web.Request, driver: FaultDriver, 
         "metadata": {"creationTimestamp": None},
         "spec": spec,
         "status": {"allowed": allowed},
+    }
+    return web.Response(status=201, body=status.dumps(answer), content_type="application/json")
+
+
+async def self_subject_review(request: web.Request, version: str, user: str) -> web.Response:
+    """``kubectl auth whoami``: the user the request authenticated (or impersonated) as.
+
+    As the API server's impersonation filter does, the ``Impersonate-Group`` groups come first
+    and ``system:authenticated`` is added for every non-anonymous user.
+    """
+    groups = (
+        list(request.headers.getall("Impersonate-Group", [])) if "Impersonate-User" in request.headers else []
+    )
+    if "system:authenticated" not in groups:
+        groups.append("system:authenticated")
+    answer = {
+        "kind": "SelfSubjectReview",
+        "apiVersion": f"authentication.k8s.io/{version}",
+        "metadata": {"creationTimestamp": None},
+        "status": {"userInfo": {"username": user, "groups": groups}},
     }
     return web.Response(status=201, body=status.dumps(answer), content_type="application/json")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -692,3 +693,17 @@ async def test_auth_can_i_answers_from_the_sandboxs_rbac_rules(kubectl: Kubectl)
     c.forbid("default", "viewer", verb="delete")
     assert await kubectl.run("--as", "viewer", "auth", "can-i", "delete", "pods") == (1, "no\n", "")
     assert await kubectl.run("auth", "can-i", "delete", "pods") == (0, "yes\n", "")
+
+
+async def test_auth_whoami_names_the_user_the_sandbox_judges(kubectl: Kubectl) -> None:
+    # `kubectl auth whoami` POSTs a SelfSubjectReview; the API server answers with the request's user.
+    code, out, err = await kubectl.run("auth", "whoami", "-o", "jsonpath={.status.userInfo}")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"username": "sandbox-user", "groups": ["system:authenticated"]}
+    code, out, err = await kubectl.run("--as", "viewer", "--as-group", "team", "auth", "whoami")
+    assert (code, err) == (0, "")
+    assert [line.split(None, 1) for line in out.splitlines()] == [
+        ["ATTRIBUTE", "VALUE"],
+        ["Username", "viewer"],
+        ["Groups", "[team system:authenticated]"],
+    ]
