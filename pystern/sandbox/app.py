@@ -218,7 +218,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return status.forbidden(user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
     if sub == "log":
         return await serve_logs(request, driver, namespace, name)
-    if name and not (force_watch or flag(request.query, "watch")):
+    watching = force_watch or flag(request.query, "watch")
+    if not watching and (too_large := _too_large_resource_version(request.query, driver)) is not None:
+        return too_large
+    if name and not watching:
         obj = driver.store.get(res.name, namespace, name)
         if obj is None:
             return status.not_found(res.name, name, res.group)
@@ -226,6 +229,25 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             return _json(table(res.name, [obj], obj["metadata"].get("resourceVersion", "")))
         return _json({"kind": res.kind, "apiVersion": res.group_version, **obj})
     return await _list_or_watch(request, driver, res, namespace, name, force_watch)
+
+
+def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Response | None:
+    """504 for a get or list at a resourceVersion the store has not reached, else None.
+
+    The watch cache waits a few seconds for such an RV and then gives up with this Status and a
+    ``Retry-After`` header; the sandbox answers at once instead of waiting.
+    """
+    raw = query.get("resourceVersion", "")
+    try:
+        wanted = int(raw)
+    except ValueError:
+        return None
+    if wanted <= driver.store.rv:
+        return None
+    body = status.too_large_status(wanted, driver.store.rv)
+    return web.Response(
+        status=504, body=status.dumps(body), content_type="application/json", headers={"Retry-After": "1"}
+    )
 
 
 def _not_found_path() -> web.Response:

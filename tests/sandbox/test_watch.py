@@ -137,6 +137,19 @@ async def test_too_large_resource_version(sandbox: Sandbox, api: Api) -> None:
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 504
     assert event["object"]["message"].startswith("Timeout: Too large resource version: 999999, current: ")
+    # A list or get at a resourceVersion the server has not reached: the watch cache waits for it,
+    # then answers 504 Timeout with Retry-After (client-go retries on that header).
+    sandbox.cluster.add_pod("a")
+    current = sandbox.cluster.store.rv
+    for path in (PODS, PODS + "/a"):
+        async with api.get(path + "?resourceVersion=999999") as resp:
+            body = await resp.json()
+            assert (resp.status, resp.headers.get("Retry-After")) == (504, "1"), body
+        assert body["reason"] == "Timeout"
+        assert body["message"] == f"Timeout: Too large resource version: 999999, current: {current}"
+        assert body["details"]["retryAfterSeconds"] == 1
+    for rv in ("0", str(current), "1"):  # any, the current one, an older one: served
+        await api.json(PODS + f"?resourceVersion={rv}")
 
 
 async def test_timeout_seconds_ends_cleanly(sandbox: Sandbox, api: Api) -> None:
