@@ -707,3 +707,18 @@ async def test_auth_whoami_names_the_user_the_sandbox_judges(kubectl: Kubectl) -
         ["Username", "viewer"],
         ["Groups", "[team system:authenticated]"],
     ]
+
+
+async def test_a_new_cluster_has_the_system_namespaces_and_the_kubernetes_service(kubectl: Kubectl) -> None:
+    # Every cluster starts with these; `kubectl get ns` / `get svc` on a fresh one show them.
+    code, out, err = await kubectl.run("get", "ns", "-o", "name")
+    assert (code, err) == (0, "")
+    assert out.split() == [
+        f"namespace/{ns}" for ns in ("default", "kube-node-lease", "kube-public", "kube-system")
+    ]
+    code, out, err = await kubectl.run("get", "svc", "--no-headers")
+    assert (code, err) == (0, "")
+    assert out.split()[:5] == ["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"]
+    code, out, err = await kubectl.run("logs", "svc/kubernetes")
+    assert code == 1
+    assert "Service is defined without a selector" in err
