@@ -17,6 +17,7 @@ from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
 from pystern.sandbox.resources import BY_PATH, Resource
+from pystern.sandbox.review import self_subject_access_review, self_subject_review
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
 from pystern.sandbox.workloads import ScenarioDriver
@@ -41,6 +42,12 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app.router.add_route("PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}", _patch_deploy)
     app.router.add_route(
         "PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale", _patch_deploy
+    )
+    # kubectl auth can-i.
+    app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", _access_review)
+    # kubectl auth whoami (v1 since 1.28; older clients ask v1beta1, then v1alpha1).
+    app.router.add_route(
+        "POST", "/apis/authentication.k8s.io/{version:v1|v1beta1|v1alpha1}/selfsubjectreviews", _whoami
     )
     # Last: any other method on any path (exec, patch, create...) is refused with a Status;
     # aiohttp's own 405 is plain text, which `kubectl exec` printed as an empty error.
@@ -98,6 +105,19 @@ async def _patch_deploy(request: web.Request) -> web.StreamResponse:
         sub = "scale" if scale else ""
         return status.forbidden(user, "patch", "deployments", namespace, name=name, sub=sub, group="apps")
     return await patch_deployment(request, driver, namespace, name, scale)
+
+
+async def _access_review(request: web.Request) -> web.StreamResponse:
+    """``kubectl auth can-i``: judged by the rules that judge the requests themselves."""
+    driver = request.app[DRIVER_KEY]
+    token, _ = _subject(request, driver.user)
+    return await self_subject_access_review(request, driver, token)
+
+
+async def _whoami(request: web.Request) -> web.StreamResponse:
+    """``kubectl auth whoami``."""
+    _, user = _subject(request, request.app[DRIVER_KEY].user)
+    return await self_subject_review(request, request.match_info["version"], user)
 
 
 def _subject(request: web.Request, user: str) -> tuple[str, str]:
@@ -198,7 +218,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return status.forbidden(user, verb, res.name, namespace, name=name, sub=sub, group=res.group)
     if sub == "log":
         return await serve_logs(request, driver, namespace, name)
-    if name and not (force_watch or flag(request.query, "watch")):
+    watching = force_watch or flag(request.query, "watch")
+    if not watching and (too_large := _too_large_resource_version(request.query, driver)) is not None:
+        return too_large
+    if name and not watching:
         obj = driver.store.get(res.name, namespace, name)
         if obj is None:
             return status.not_found(res.name, name, res.group)
@@ -206,6 +229,25 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             return _json(table(res.name, [obj], obj["metadata"].get("resourceVersion", "")))
         return _json({"kind": res.kind, "apiVersion": res.group_version, **obj})
     return await _list_or_watch(request, driver, res, namespace, name, force_watch)
+
+
+def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Response | None:
+    """504 for a get or list at a resourceVersion the store has not reached, else None.
+
+    The watch cache waits a few seconds for such an RV and then gives up with this Status and a
+    ``Retry-After`` header; the sandbox answers at once instead of waiting.
+    """
+    raw = query.get("resourceVersion", "")
+    try:
+        wanted = int(raw)
+    except ValueError:
+        return None
+    if wanted <= driver.store.rv:
+        return None
+    body = status.too_large_status(wanted, driver.store.rv)
+    return web.Response(
+        status=504, body=status.dumps(body), content_type="application/json", headers={"Retry-After": "1"}
+    )
 
 
 def _not_found_path() -> web.Response:
@@ -283,7 +325,9 @@ async def _list_or_watch(
         return await serve_watch(request, driver, watch)
     token = query.get("continue", "")
     if token:
-        snapshot = driver.list_pages.pop(token, None)
+        # Not popped: a real token is reusable (it encodes the start key and the snapshot's RV),
+        # so a client retrying a page gets that page again.
+        snapshot = driver.list_pages.get(token)
         if snapshot is None:
             return status.status_response(410, "Expired", _CONTINUE_EXPIRED)
         items, list_rv = snapshot

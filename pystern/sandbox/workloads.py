@@ -23,6 +23,16 @@ class ScenarioDriver(DeploymentDriver):
         super().__init__(token)
         self._cron_minutes: dict[tuple[str, str], int] = {}
         """The minute in each CronJob's newest Job name (names are never reused)."""
+        # What every new cluster has: the system namespaces and the API server's own Service.
+        for namespace in ("kube-system", "kube-public"):
+            self.add_namespace(namespace)
+        kubernetes = self.add_service("kubernetes", {})
+        kubernetes["metadata"]["labels"] = {"component": "apiserver", "provider": "kubernetes"}
+        kubernetes["spec"].update(
+            clusterIP="10.96.0.1",
+            ports=[{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+        )
+        del kubernetes["spec"]["selector"]
 
     def replace_pod(self, pod: str, *, namespace: str = "default", grace: float = 0.0) -> dict[str, Any]:
         """Delete a controller-owned pod and let its controller create a replacement."""

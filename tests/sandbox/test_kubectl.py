@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -672,3 +673,52 @@ async def test_debug_adds_an_ephemeral_container_that_runs(kubectl: Kubectl) -> 
     code, _, err = await kubectl.run("debug", "web", "--image=busybox", "-c", "app", "--attach=false")
     assert code == 1, err
     assert "Duplicate value" in err
+
+
+async def test_auth_can_i_answers_from_the_sandboxs_rbac_rules(kubectl: Kubectl) -> None:
+    # `kubectl auth can-i` asks the API server (a SelfSubjectAccessReview): "yes" exits 0, "no" exits 1.
+    c = kubectl.sb.cluster
+    c.forbid("prod", resource="pods/log")
+    c.forbid("", verb="list")  # no listing across all namespaces
+    cases = [
+        (("get", "pods"), 0, "yes\n"),
+        (("get", "pods", "--subresource", "log", "-n", "prod"), 1, "no\n"),
+        (("get", "pods", "--subresource", "log"), 0, "yes\n"),
+        (("list", "pods", "-A"), 1, "no\n"),
+        (("watch", "deployments.apps", "-A"), 0, "yes\n"),
+        (("get", "/healthz"), 0, "yes\n"),
+    ]
+    for args, code, out in cases:
+        assert await kubectl.run("auth", "can-i", *args) == (code, out, ""), args
+    c.forbid("default", "viewer", verb="delete")
+    assert await kubectl.run("--as", "viewer", "auth", "can-i", "delete", "pods") == (1, "no\n", "")
+    assert await kubectl.run("auth", "can-i", "delete", "pods") == (0, "yes\n", "")
+
+
+async def test_auth_whoami_names_the_user_the_sandbox_judges(kubectl: Kubectl) -> None:
+    # `kubectl auth whoami` POSTs a SelfSubjectReview; the API server answers with the request's user.
+    code, out, err = await kubectl.run("auth", "whoami", "-o", "jsonpath={.status.userInfo}")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"username": "sandbox-user", "groups": ["system:authenticated"]}
+    code, out, err = await kubectl.run("--as", "viewer", "--as-group", "team", "auth", "whoami")
+    assert (code, err) == (0, "")
+    assert [line.split(None, 1) for line in out.splitlines()] == [
+        ["ATTRIBUTE", "VALUE"],
+        ["Username", "viewer"],
+        ["Groups", "[team system:authenticated]"],
+    ]
+
+
+async def test_a_new_cluster_has_the_system_namespaces_and_the_kubernetes_service(kubectl: Kubectl) -> None:
+    # Every cluster starts with these; `kubectl get ns` / `get svc` on a fresh one show them.
+    code, out, err = await kubectl.run("get", "ns", "-o", "name")
+    assert (code, err) == (0, "")
+    assert out.split() == [
+        f"namespace/{ns}" for ns in ("default", "kube-node-lease", "kube-public", "kube-system")
+    ]
+    code, out, err = await kubectl.run("get", "svc", "--no-headers")
+    assert (code, err) == (0, "")
+    assert out.split()[:5] == ["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"]
+    code, out, err = await kubectl.run("logs", "svc/kubernetes")
+    assert code == 1
+    assert "Service is defined without a selector" in err

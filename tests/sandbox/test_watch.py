@@ -137,6 +137,19 @@ async def test_too_large_resource_version(sandbox: Sandbox, api: Api) -> None:
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 504
     assert event["object"]["message"].startswith("Timeout: Too large resource version: 999999, current: ")
+    # A list or get at a resourceVersion the server has not reached: the watch cache waits for it,
+    # then answers 504 Timeout with Retry-After (client-go retries on that header).
+    sandbox.cluster.add_pod("a")
+    current = sandbox.cluster.store.rv
+    for path in (PODS, PODS + "/a"):
+        async with api.get(path + "?resourceVersion=999999") as resp:
+            body = await resp.json()
+            assert (resp.status, resp.headers.get("Retry-After")) == (504, "1"), body
+        assert body["reason"] == "Timeout"
+        assert body["message"] == f"Timeout: Too large resource version: 999999, current: {current}"
+        assert body["details"]["retryAfterSeconds"] == 1
+    for rv in ("0", str(current), "1"):  # any, the current one, an older one: served
+        await api.json(PODS + f"?resourceVersion={rv}")
 
 
 async def test_timeout_seconds_ends_cleanly(sandbox: Sandbox, api: Api) -> None:
@@ -515,3 +528,37 @@ async def test_a_new_bare_pod_is_first_seen_creating_its_containers(sandbox: San
         assert summary(running) == ("MODIFIED", "b")
         assert running["object"]["status"]["phase"] == "Running"
         assert running["object"]["status"]["containerStatuses"][0]["containerID"]
+
+
+async def test_access_review_in_json_and_its_validation(sandbox: Sandbox, api: Api) -> None:
+    # kubectl POSTs protobuf (test_kubectl.py); other clients POST JSON and get the same answer.
+    sandbox.cluster.forbid("prod", resource="pods/log")
+    url = sandbox.url + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+
+    async def review(spec: dict[str, Any]) -> tuple[int, Any]:
+        doc = {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "spec": spec}
+        async with api.session.post(url, json=doc, headers=headers) as resp:
+            return resp.status, await resp.json()
+
+    attrs = {"namespace": "prod", "verb": "get", "resource": "pods", "subresource": "log"}
+    code, body = await review({"resourceAttributes": attrs})
+    assert (code, body["status"], body["spec"]["resourceAttributes"]) == (201, {"allowed": False}, attrs)
+    code, body = await review({"resourceAttributes": {**attrs, "namespace": "dev"}})
+    assert body["status"] == {"allowed": True}
+    code, body = await review({})
+    assert (code, body["reason"]) == (422, "Invalid")
+    assert body["details"]["causes"][0]["field"] == "spec.resourceAttributes"
+
+
+async def test_a_continue_token_can_be_used_again(sandbox: Sandbox, api: Api) -> None:
+    # A real token encodes where the page starts and the snapshot's resourceVersion: a client that
+    # retries a page (after a 429 or a dropped connection) gets the same page again.
+    for i in range(3):
+        sandbox.cluster.add_pod(f"p{i}")
+    token = (await api.json(PODS + "?limit=1"))["metadata"]["continue"]  # type: ignore[index]
+    pages = [await api.json(PODS + f"?limit=1&continue={token}") for _ in range(2)]
+    names = [[p["metadata"]["name"] for p in page["items"]] for page in pages]  # type: ignore[attr-defined]
+    assert names == [["p1"], ["p1"]]
+    last = await api.json(PODS + f"?limit=1&continue={pages[1]['metadata']['continue']}")  # type: ignore[index]
+    assert [p["metadata"]["name"] for p in last["items"]] == ["p2"]  # type: ignore[attr-defined]
