@@ -291,6 +291,10 @@ def resolve(
         # Go's HTTP client sends a URL's user:password as basic auth when nothing else sets the
         # Authorization header; beside one, aiohttp refused the URL (an internal error).
         username, password = url_login
+    if _str_or_none(user.get("token")) or token_file or (username is not None and password is not None):
+        # client-go's exec and auth-provider round trippers step aside for a request that already
+        # carries an Authorization header: beside a token or basic auth, kubectl never runs them.
+        exec_config = provider = None
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
