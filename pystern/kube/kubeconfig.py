@@ -259,6 +259,12 @@ def resolve(
         raise KubeconfigError(
             "--certificate-authority and --insecure-skip-tls-verify cannot be used together"
         )
+    if insecure and (ca_file or ca_data):
+        # client-go refuses this pair; pystern silently skipped the check the CA was there for.
+        raise KubeconfigError(
+            f"{label} sets insecure-skip-tls-verify beside a certificate-authority; "
+            "kubectl refuses the pair: remove one of them"
+        )
 
     cert_file = cert_data = key_file = key_data = None
     if user.get("client-certificate-data"):
@@ -291,7 +297,15 @@ def resolve(
         # Go's HTTP client sends a URL's user:password as basic auth when nothing else sets the
         # Authorization header; beside one, aiohttp refused the URL (an internal error).
         username, password = url_login
-    if _str_or_none(user.get("token")) or token_file or (username is not None and password is not None):
+    token = _str_or_none(user.get("token"))
+    if (token and (username or password)) or (token_file and username):
+        # kubectl refuses both ("only one is allowed"); pystern used the token and ignored the rest.
+        raise KubeconfigError(
+            f"{ulabel} has both a token and a username/password; kubectl allows only one of them"
+        )
+    if exec_config is not None and provider is not None:
+        raise KubeconfigError(f"{ulabel} has both exec and auth-provider; kubectl allows only one of them")
+    if token or token_file or (username is not None and password is not None):
         # client-go's exec and auth-provider round trippers step aside for a request that already
         # carries an Authorization header: beside a token or basic auth, kubectl never runs them.
         exec_config = provider = None

@@ -435,3 +435,43 @@ def test_a_tls_server_name_that_tls_can_send_is_kept(tmp_path: Path, name: str) 
     cluster = {"server": "https://a:6443", "tls-server-name": name}
     path = write(tmp_path / "k", kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x"))
     assert resolve(Connection(kubeconfig=str(path)), None, {}).tls_server_name == name
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "message"),
+    [
+        pytest.param(
+            {"insecure-skip-tls-verify": True},
+            {},
+            'cluster "sandbox" sets insecure-skip-tls-verify beside a certificate-authority',
+            id="insecure-with-ca",
+        ),
+        pytest.param(
+            {},
+            {"username": "a", "password": "b"},
+            'user "sandbox" has both a token and a username/password',
+            id="token-and-basic",
+        ),
+        pytest.param(
+            {},
+            {"exec": {"command": "x"}, "auth-provider": {"name": "oidc"}},
+            'user "sandbox" has both exec and auth-provider',
+            id="exec-and-auth-provider",
+        ),
+    ],
+)
+async def test_settings_kubectl_refuses_together_are_one_error(
+    tls_sandbox: Any, tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], message: str
+) -> None:
+    # kubectl 1.33 refuses each of these before sending a request; pystern connected anyway,
+    # silently dropping one of the two settings.
+    from pystern.kube import connect
+
+    doc = tls_sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"].update(cluster)
+    doc["users"][0]["user"].update(user)
+    if "exec" in user:
+        del doc["users"][0]["user"]["token"]
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError, match=message):
+        await connect(Connection(kubeconfig=str(path)))
