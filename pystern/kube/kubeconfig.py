@@ -213,6 +213,8 @@ def resolve(
     if connection.certificate_authority:
         cluster["certificate-authority"] = os.path.expanduser(connection.certificate_authority)
         cluster.pop("certificate-authority-data", None)
+        # clientcmd replaces the cluster's CA and its insecure-skip-tls-verify together.
+        cluster.pop("insecure-skip-tls-verify", None)
     if connection.insecure_skip_tls_verify:
         cluster["insecure-skip-tls-verify"] = True
         cluster.pop("certificate-authority", None)

@@ -475,3 +475,21 @@ async def test_settings_kubectl_refuses_together_are_one_error(
     path = write(tmp_path / "k", doc)
     with pytest.raises(KubeconfigError, match=message):
         await connect(Connection(kubeconfig=str(path)))
+
+
+async def test_certificate_authority_flag_replaces_the_kubeconfigs_insecure_skip(
+    tls_sandbox: Any, tmp_path: Path
+) -> None:
+    # clientcmd: a --certificate-authority override replaces the cluster's CA and its
+    # insecure-skip-tls-verify alike; pystern called the pair of flags "used together".
+    from pystern.kube import connect
+
+    doc = tls_sandbox.kubeconfig_dict()
+    cluster = doc["clusters"][0]["cluster"]
+    del cluster["certificate-authority-data"]
+    cluster["insecure-skip-tls-verify"] = True
+    path = write(tmp_path / "k", doc)
+    connection = Connection(kubeconfig=str(path), certificate_authority=str(tls_sandbox.ca_path))
+    async with await connect(connection) as cluster_client:
+        await cluster_client.list_pods("default", "", "")
+    assert resolve(connection).insecure is False
