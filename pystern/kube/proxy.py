@@ -50,10 +50,28 @@ def _variable(environ: Mapping[str, str], name: str) -> tuple[str, str]:
     return "", ""
 
 
+def _host_and_port(entry: str) -> tuple[str, str]:
+    """Split ``host:port`` / ``[v6]:port`` as Go's ``net.SplitHostPort``; ``(entry, "")`` if it fails."""
+    if entry.startswith("["):
+        inside, bracket, rest = entry[1:].partition("]")
+        if bracket and rest.startswith(":") and "[" not in inside:
+            return inside, rest[1:]
+        return entry, ""
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        return host, port
+    return entry, ""
+
+
 def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
-    """Go's NO_PROXY rules: ``*``, a host or domain (``.example.com`` or ``example.com`` also
-    covers its subdomains), an IP or CIDR range, each with an optional ``:port``."""
-    host = host.lower().rstrip(".")
+    """Go's NO_PROXY rules (golang.org/x/net/http/httpproxy), which kubectl follows.
+
+    ``*`` alone; an IP or CIDR range; ``example.com`` (itself and its subdomains); ``.example.com``
+    or ``*.example.com`` (subdomains only, not ``example.com``); each name or IP with an optional
+    ``:port`` (``[v6]:port`` for IPv6) that must then equal the server's.
+    """
+    host = host.lower()
+    wanted = str(port) if port is not None else ""
     try:
         ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
     except ValueError:
@@ -64,20 +82,32 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
             continue
         if entry == "*":
             return True
-        if ip is not None:
+        if "/" in entry:
             try:
-                if ip in ipaddress.ip_network(entry.strip("[]"), strict=False):
-                    return True
+                network = ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                pass
-        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-        if entry_port and (not entry_port.isdigit() or int(entry_port) != port):
+                pass  # Go then reads it as a name, which a host name cannot match
+            else:
+                if ip is not None and ip in network:
+                    return True
+                continue
+        name, entry_port = _host_and_port(entry)
+        if not name:
             continue
-        name = name.lstrip("*").rstrip(".")
-        if name.startswith("."):
-            if host.endswith(name) or host == name[1:]:
+        if entry_port and entry_port != wanted:
+            continue
+        try:
+            entry_ip = ipaddress.ip_address(name)
+        except ValueError:
+            entry_ip = None
+        if entry_ip is not None:
+            if entry_ip == ip:
                 return True
-        elif host == name or host.endswith("." + name):
+            continue
+        if name.startswith("*."):
+            name = name[1:]
+        # A leading dot covers subdomains only; a bare name covers itself too.
+        if host.endswith(name if name.startswith(".") else "." + name) or host == name:
             return True
     return False
 

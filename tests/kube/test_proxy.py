@@ -125,6 +125,25 @@ async def test_a_loopback_server_is_not_sent_through_the_environments_proxy(
         await cluster.list_pods("default", "", "")
 
 
+async def test_a_dot_domain_in_no_proxy_leaves_the_bare_domain_to_the_proxy(
+    tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kubectl 1.33 sends https://invalid:PORT through HTTPS_PROXY with NO_PROXY=.invalid (or
+    # *.invalid); pystern bypassed the proxy and failed to resolve "invalid".
+    doc = tls_sandbox.kubeconfig_dict()
+    port = tls_sandbox.host_port.rsplit(":", 1)[1]
+    doc["clusters"][0]["cluster"]["server"] = f"https://invalid:{port}"
+    doc["clusters"][0]["cluster"]["tls-server-name"] = "localhost"
+    path = write(tmp_path / "k", doc)
+    async with ConnectProxy().running() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        for no_proxy in (".invalid", "*.invalid"):
+            monkeypatch.setenv("NO_PROXY", no_proxy)
+            async with await connect(Connection(kubeconfig=str(path))) as cluster:
+                await cluster.list_pods("default", "", "")
+    assert proxy.requests
+
+
 async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
     tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,7 +170,16 @@ async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
         pytest.param("api.example.com", 443, "", False, id="empty"),
         pytest.param("api.example.com", 443, "*", True, id="star"),
         pytest.param("api.example.com", 443, "example.com", True, id="domain-covers-subdomain"),
-        pytest.param("example.com", 443, ".example.com", True, id="dot-domain-covers-itself"),
+        # Go's httpproxy (checked against kubectl 1.33): a leading dot or "*." covers subdomains only.
+        pytest.param("example.com", 443, ".example.com", False, id="dot-domain-is-not-itself"),
+        pytest.param("example.com", 443, "*.example.com", False, id="star-dot-domain-is-not-itself"),
+        pytest.param("api.example.com", 443, "*.example.com", True, id="star-dot-domain-covers-subdomain"),
+        pytest.param("api.example.com", 443, "*example.com", False, id="star-without-dot-is-literal"),
+        pytest.param("10.1.2.3", 6443, "10.1.2.3:6443", True, id="ipv4-port"),
+        pytest.param("10.1.2.3", 443, "10.1.2.3:6443", False, id="ipv4-other-port"),
+        pytest.param("fd00::1", 6443, "[fd00::1]:6443", True, id="ipv6-port"),
+        pytest.param("fd00::1", 443, "[fd00::1]:6443", False, id="ipv6-other-port"),
+        pytest.param("fd00::1", 443, "fd00::1", True, id="ipv6-bare"),
         pytest.param("badexample.com", 443, "example.com", False, id="suffix-is-not-a-domain"),
         pytest.param("api.example.com", 443, "other.org, API.example.com", True, id="list-and-case"),
         pytest.param("api.example.com", 6443, "api.example.com:443", False, id="other-port"),
