@@ -54,6 +54,9 @@ USER_AGENT = "pystern/0.1 (python; aiohttp)"
 
 Query = Sequence[tuple[str, str]]
 
+_NAME_MISMATCH = (62, 64)
+"""OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH."""
+
 
 def _reason_of(exc: BaseException) -> str:
     os_error = getattr(exc, "os_error", None)
@@ -237,6 +240,12 @@ class Transport:
         except aiohttp.ClientConnectorCertificateError as exc:
             err = exc.certificate_error
             why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
+            if getattr(err, "verify_code", None) in _NAME_MISMATCH:
+                # The CA is fine here: pointing at certificate-authority sent users to the wrong setting.
+                raise UntrustedCertificate(
+                    f"TLS certificate of {server} does not match the name it was reached by "
+                    f"({str(why).rstrip('.')}); check the server URL or tls-server-name"
+                ) from exc
             raise UntrustedCertificate(
                 f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
                 "certificate-authority (or --certificate-authority)"
