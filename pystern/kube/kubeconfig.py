@@ -62,6 +62,8 @@ class KubeTarget:
     username: str | None = None
     password: str | None = None
     exec_config: Mapping[str, Any] | None = None
+    exec_cluster_config: Any = None
+    """The cluster's ``client.authentication.k8s.io/exec`` extension: ``spec.cluster.config`` for plugins."""
     auth_provider: Mapping[str, Any] | None = None
     impersonate: tuple[tuple[str, str], ...] = ()
     """``Impersonate-*`` headers from the user's ``as``, ``as-uid``, ``as-groups`` and ``as-user-extra``."""
@@ -337,10 +339,25 @@ def resolve(
         username=username,
         password=password,
         exec_config=exec_config,
+        exec_cluster_config=_exec_extension(cluster) if exec_config is not None else None,
         auth_provider=provider,
         impersonate=impersonate,
         sources=sources,
     )
+
+
+EXEC_EXTENSION = "client.authentication.k8s.io/exec"
+
+
+def _exec_extension(cluster: Mapping[str, Any]) -> Any:
+    """The cluster's extension for exec plugins (client-go passes it as ``spec.cluster.config``)."""
+    extensions = cluster.get("extensions")
+    if not isinstance(extensions, list):
+        return None
+    for item in extensions:
+        if isinstance(item, dict) and item.get("name") == EXEC_EXTENSION:
+            return item.get("extension")
+    return None
 
 
 _IMPERSONATION_FIELDS = {
