@@ -2,9 +2,9 @@
 
 The cluster's ``proxy-url`` wins; else ``HTTPS_PROXY`` / ``HTTP_PROXY`` by the server's
 scheme (upper case before lower case), unless ``NO_PROXY`` names the host or the host is
-localhost or a loopback address.  aiohttp speaks HTTP CONNECT only, so a ``socks5://``
-proxy, which kubectl can use, is one clear error here rather than an HTTP request sent to
-a SOCKS server ("bad HTTP answer from the server").  Messages never show a proxy's password.
+localhost or a loopback address.  http://, https:// and socks5:// proxies are accepted, as by
+Go (``socks`` runs the SOCKS5 ones); any other scheme is one clear error.  Messages never show
+a proxy's password.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ def _checked(proxy: str, where: Callable[[str], str]) -> str:
     """``proxy`` with a scheme; ``where(shown URL)`` names it in the error."""
     if "://" not in proxy:
         proxy = "http://" + proxy  # Go reads a bare host:port as an http proxy
-    if proxy.split("://", 1)[0].lower() not in ("http", "https"):
+    if proxy.split("://", 1)[0].lower() not in ("http", "https", "socks5"):
         shown = shorten(shown_proxy(proxy))
-        raise KubeconfigError(f"{where(shown)}: pystern can use only http:// and https:// proxies")
+        raise KubeconfigError(
+            f"{where(shown)}: pystern, like kubectl, can use only http://, https:// and socks5:// proxies"
+        )
     # Go's url.Parse refuses these too; unchecked, they surfaced as an internal error, as a
     # fault blamed on the server URL, or (no host) as no proxy at all.
     try:

@@ -41,6 +41,7 @@ from pystern.kube.kubeconfig import KubeTarget, idna_reason
 from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
+from pystern.kube.socks import Socks5Connector, SocksRefused, is_socks
 from pystern.options import Connection
 
 __all__ = ["Transport"]
@@ -96,10 +97,14 @@ class Transport:
         self._client_cert = credentials.cert_files
         kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
         connector: aiohttp.TCPConnector
-        try:
-            connector = aiohttp.TCPConnector(socket_factory=keepalive_socket, **kwargs)
-        except TypeError:  # aiohttp < 3.12 has no socket_factory; streams then lack keepalive
-            connector = aiohttp.TCPConnector(**kwargs)
+        self._socks = is_socks(proxy)
+        if proxy and self._socks:
+            connector = Socks5Connector(proxy, socket_factory=keepalive_socket, **kwargs)
+        else:
+            try:
+                connector = aiohttp.TCPConnector(socket_factory=keepalive_socket, **kwargs)
+            except TypeError:  # aiohttp < 3.12 has no socket_factory; streams then lack keepalive
+                connector = aiohttp.TCPConnector(**kwargs)
         self.session = aiohttp.ClientSession(
             connector=connector,
             # The proxy is chosen by choose_proxy as kubectl would; aiohttp's own reading of the
@@ -118,7 +123,8 @@ class Transport:
             self._extra["server_hostname"] = target.tls_server_name
         self._proxy_shown = ""
         if proxy:
-            self._extra["proxy"] = proxy
+            if not self._socks:  # a SOCKS proxy is the connector's business
+                self._extra["proxy"] = proxy
             self._proxy_shown = shown_proxy(proxy)
 
     def _follow_client_cert(self) -> None:
@@ -250,6 +256,10 @@ class Transport:
                 f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
                 "certificate-authority (or --certificate-authority)"
             ) from exc
+        except SocksRefused as exc:
+            raise ConnectionFailed(
+                f"the proxy {self._proxy_shown} refused the connection to the server {server}: {exc.reason}"
+            ) from exc
         except aiohttp.ClientProxyConnectionError as exc:
             proxy = self._proxy_shown
             raise ConnectionFailed(
@@ -318,6 +328,9 @@ class Transport:
             url = URL(text)
             return (url.host, url.port), (url.raw_host, url.port)
 
+        if self._socks and isinstance(exc, aiohttp.ClientConnectorDNSError):
+            # Only the SOCKS proxy's own name is looked up here; the proxy resolves the server's.
+            return f"the proxy {self._proxy_shown} (for the server {self.server})"
         if (exc.host, exc.port) in at(self.server):
             return f"the server {self.server}"
         # aiohttp reports a proxy it cannot resolve as a plain connector error.
