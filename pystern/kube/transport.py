@@ -246,6 +246,14 @@ class Transport:
         except aiohttp.ClientConnectorCertificateError as exc:
             err = exc.certificate_error
             why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
+            if self._is_proxy(exc):
+                # An https:// proxy's certificate is checked with the cluster's TLS settings, as
+                # Go's transport does; blaming the server's certificate sent users to the wrong machine.
+                raise UntrustedCertificate(
+                    f"TLS certificate of the proxy {self._proxy_shown} (for the server {server}) is not "
+                    f"trusted ({str(why).rstrip('.')}); it is checked with the cluster's "
+                    "certificate-authority, as kubectl does"
+                ) from exc
             if getattr(err, "verify_code", None) in _NAME_MISMATCH:
                 # The CA is fine here: pointing at certificate-authority sent users to the wrong setting.
                 raise UntrustedCertificate(
@@ -314,6 +322,16 @@ class Transport:
                 "which an HTTP header cannot carry"
             )
         return {"Authorization": header}
+
+    def _is_proxy(self, exc: aiohttp.ClientConnectorError) -> bool:
+        """Whether a failed connection was the one to an HTTP(S) proxy (not the tunnel through it)."""
+        from yarl import URL  # aiohttp's own URL type, loaded with it
+
+        proxy = self._extra.get("proxy")
+        if not isinstance(proxy, str):
+            return False
+        url = URL(proxy)
+        return (exc.host, exc.port) in ((url.host, url.port), (url.raw_host, url.port))
 
     def _reached(self, exc: aiohttp.ClientConnectorError) -> str:
         """Which machine a failed connection was for: the server, or where it redirected us.

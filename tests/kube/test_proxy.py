@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ from tests.kube.socksproxy import SocksProxy
 class ConnectProxy:
     """An HTTP CONNECT proxy on 127.0.0.1 that sends every tunnel to 127.0.0.1 (any host name)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[str] = []
         self.port = 0
+        self.tls = tls
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
@@ -50,7 +52,7 @@ class ConnectProxy:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[ConnectProxy]:
-        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = server.sockets[0].getsockname()[1]
         async with server:
             yield self
@@ -80,6 +82,32 @@ async def test_proxy_url_tunnels_through_an_http_proxy(tls_sandbox: Sandbox, tmp
             await cluster.list_pods("default", "", "")
     assert proxy.requests
     assert all(r.startswith(f"CONNECT {tls_sandbox.host_port} ") for r in proxy.requests)
+
+
+async def test_an_https_proxy_is_checked_with_the_clusters_ca_and_named_when_untrusted(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # As Go's transport does, the proxy's certificate is checked with the cluster's TLS settings
+    # (kubectl: "proxyconnect tcp: tls: failed to verify certificate"). An untrusted proxy was
+    # reported as the API server's certificate, sending users to the cluster's CA.
+    import trustme
+
+    trusted = tls_sandbox.server_tls_context("127.0.0.1")
+    async with ConnectProxy(trusted).running() as proxy:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"https://127.0.0.1:{proxy.port}"))
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+    assert proxy.requests
+    other = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(other)
+    async with ConnectProxy(other).running() as proxy:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"https://me:pw@127.0.0.1:{proxy.port}"))
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value).startswith(
+        f"TLS certificate of the proxy https://127.0.0.1:{proxy.port} (for the server https://api.cluster.invalid:"
+    )
+    assert "checked with the cluster's certificate-authority, as kubectl does" in str(info.value)
 
 
 @pytest.mark.parametrize("scheme", ["socks5h", "socks4", "ftp"])
