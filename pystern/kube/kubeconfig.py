@@ -240,6 +240,9 @@ def resolve(
     ):
         if value:
             user[key] = value
+    if connection.tls_server_name or connection.server:
+        # clientcmd: the kubeconfig's tls-server-name belongs to its server URL, so --server drops it.
+        cluster.pop("tls-server-name", None)
     if connection.tls_server_name:
         cluster["tls-server-name"] = connection.tls_server_name
 

@@ -493,3 +493,20 @@ async def test_certificate_authority_flag_replaces_the_kubeconfigs_insecure_skip
     async with await connect(connection) as cluster_client:
         await cluster_client.list_pods("default", "", "")
     assert resolve(connection).insecure is False
+
+
+async def test_the_server_flag_clears_the_kubeconfigs_tls_server_name(
+    tls_sandbox: Any, tmp_path: Path
+) -> None:
+    # clientcmd: --server also replaces tls-server-name (with --tls-server-name's value, or none),
+    # since the kubeconfig's name belongs to its own server URL. kubectl 1.33 connects here;
+    # pystern checked the certificate against the stale name.
+    from pystern.kube import connect
+
+    doc = tls_sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["tls-server-name"] = "wrong.example"
+    path = write(tmp_path / "k", doc)
+    connection = Connection(kubeconfig=str(path), server=tls_sandbox.url)
+    async with await connect(connection) as cluster_client:
+        await cluster_client.list_pods("default", "", "")
+    assert resolve(connection).tls_server_name is None
