@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from pystern.errors import KubeconfigError, shorten
-from pystern.kube.kubeconfig import KubeTarget
+from pystern.kube.kubeconfig import EXEC_EXTENSION, KubeTarget
 from pystern.timefmt import parse_rfc3339_ns
 
 __all__ = ["ExecPlugin", "ExecResult"]
@@ -135,12 +135,21 @@ class ExecPlugin:
             )
         self.install_hint = " ".join(str(config.get("installHint") or "").split())
         self.cluster = _cluster_info(target) if config.get("provideClusterInfo") is True else None
+        try:
+            # The cluster's exec extension is free-form YAML: a date, a non-string key or a
+            # self-referencing anchor must be one error line here, not a traceback at run time.
+            self._exec_info(False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise KubeconfigError(
+                f"{what}: the cluster's {EXEC_EXTENSION} extension cannot be passed to it as JSON"
+            ) from exc
 
     def _exec_info(self, interactive: bool) -> str:
         spec: dict[str, Any] = {"interactive": interactive}
         if self.cluster is not None:
             spec["cluster"] = self.cluster
-        return json.dumps({"kind": "ExecCredential", "apiVersion": self.api_version, "spec": spec})
+        info = {"kind": "ExecCredential", "apiVersion": self.api_version, "spec": spec}
+        return json.dumps(info, default=str)  # default: YAML dates in the exec extension
 
     async def run(self) -> ExecResult:
         """Run the plugin once; raises ``KubeconfigError`` with one line when it fails."""
@@ -285,4 +294,8 @@ def _cluster_info(target: KubeTarget) -> dict[str, Any]:
         info["certificate-authority-data"] = base64.b64encode(ca).decode()
     if target.proxy_url:
         info["proxy-url"] = target.proxy_url
+    if target.disable_compression:
+        info["disable-compression"] = True
+    if target.exec_cluster_config is not None:
+        info["config"] = target.exec_cluster_config
     return info

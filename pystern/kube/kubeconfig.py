@@ -62,6 +62,8 @@ class KubeTarget:
     username: str | None = None
     password: str | None = None
     exec_config: Mapping[str, Any] | None = None
+    exec_cluster_config: Any = None
+    """The cluster's ``client.authentication.k8s.io/exec`` extension: ``spec.cluster.config`` for plugins."""
     auth_provider: Mapping[str, Any] | None = None
     impersonate: tuple[tuple[str, str], ...] = ()
     """``Impersonate-*`` headers from the user's ``as``, ``as-uid``, ``as-groups`` and ``as-user-extra``."""
@@ -213,6 +215,8 @@ def resolve(
     if connection.certificate_authority:
         cluster["certificate-authority"] = os.path.expanduser(connection.certificate_authority)
         cluster.pop("certificate-authority-data", None)
+        # clientcmd replaces the cluster's CA and its insecure-skip-tls-verify together.
+        cluster.pop("insecure-skip-tls-verify", None)
     if connection.insecure_skip_tls_verify:
         cluster["insecure-skip-tls-verify"] = True
         cluster.pop("certificate-authority", None)
@@ -236,6 +240,9 @@ def resolve(
     ):
         if value:
             user[key] = value
+    if connection.tls_server_name or connection.server:
+        # clientcmd: the kubeconfig's tls-server-name belongs to its server URL, so --server drops it.
+        cluster.pop("tls-server-name", None)
     if connection.tls_server_name:
         cluster["tls-server-name"] = connection.tls_server_name
 
@@ -258,6 +265,12 @@ def resolve(
     if insecure and connection.certificate_authority:
         raise KubeconfigError(
             "--certificate-authority and --insecure-skip-tls-verify cannot be used together"
+        )
+    if insecure and (ca_file or ca_data):
+        # client-go refuses this pair; pystern silently skipped the check the CA was there for.
+        raise KubeconfigError(
+            f"{label} sets insecure-skip-tls-verify beside a certificate-authority; "
+            "kubectl refuses the pair: remove one of them"
         )
 
     cert_file = cert_data = key_file = key_data = None
@@ -291,6 +304,18 @@ def resolve(
         # Go's HTTP client sends a URL's user:password as basic auth when nothing else sets the
         # Authorization header; beside one, aiohttp refused the URL (an internal error).
         username, password = url_login
+    token = _str_or_none(user.get("token"))
+    if (token and (username or password)) or (token_file and username):
+        # kubectl refuses both ("only one is allowed"); pystern used the token and ignored the rest.
+        raise KubeconfigError(
+            f"{ulabel} has both a token and a username/password; kubectl allows only one of them"
+        )
+    if exec_config is not None and provider is not None:
+        raise KubeconfigError(f"{ulabel} has both exec and auth-provider; kubectl allows only one of them")
+    if token or token_file or (username is not None and password is not None):
+        # client-go's exec and auth-provider round trippers step aside for a request that already
+        # carries an Authorization header: beside a token or basic auth, kubectl never runs them.
+        exec_config = provider = None
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
@@ -317,10 +342,25 @@ def resolve(
         username=username,
         password=password,
         exec_config=exec_config,
+        exec_cluster_config=_exec_extension(cluster) if exec_config is not None else None,
         auth_provider=provider,
         impersonate=impersonate,
         sources=sources,
     )
+
+
+EXEC_EXTENSION = "client.authentication.k8s.io/exec"
+
+
+def _exec_extension(cluster: Mapping[str, Any]) -> Any:
+    """The cluster's extension for exec plugins (client-go passes it as ``spec.cluster.config``)."""
+    extensions = cluster.get("extensions")
+    if not isinstance(extensions, list):
+        return None
+    for item in extensions:
+        if isinstance(item, dict) and item.get("name") == EXEC_EXTENSION:
+            return item.get("extension")
+    return None
 
 
 _IMPERSONATION_FIELDS = {

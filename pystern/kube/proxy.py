@@ -2,9 +2,9 @@
 
 The cluster's ``proxy-url`` wins; else ``HTTPS_PROXY`` / ``HTTP_PROXY`` by the server's
 scheme (upper case before lower case), unless ``NO_PROXY`` names the host or the host is
-localhost or a loopback address.  aiohttp speaks HTTP CONNECT only, so a ``socks5://``
-proxy, which kubectl can use, is one clear error here rather than an HTTP request sent to
-a SOCKS server ("bad HTTP answer from the server").  Messages never show a proxy's password.
+localhost or a loopback address.  http://, https:// and socks5:// proxies are accepted, as by
+Go (``socks`` runs the SOCKS5 ones); any other scheme is one clear error.  Messages never show
+a proxy's password.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ def _checked(proxy: str, where: Callable[[str], str]) -> str:
     """``proxy`` with a scheme; ``where(shown URL)`` names it in the error."""
     if "://" not in proxy:
         proxy = "http://" + proxy  # Go reads a bare host:port as an http proxy
-    if proxy.split("://", 1)[0].lower() not in ("http", "https"):
+    if proxy.split("://", 1)[0].lower() not in ("http", "https", "socks5"):
         shown = shorten(shown_proxy(proxy))
-        raise KubeconfigError(f"{where(shown)}: pystern can use only http:// and https:// proxies")
+        raise KubeconfigError(
+            f"{where(shown)}: pystern, like kubectl, can use only http://, https:// and socks5:// proxies"
+        )
     # Go's url.Parse refuses these too; unchecked, they surfaced as an internal error, as a
     # fault blamed on the server URL, or (no host) as no proxy at all.
     try:
@@ -50,10 +52,28 @@ def _variable(environ: Mapping[str, str], name: str) -> tuple[str, str]:
     return "", ""
 
 
+def _host_and_port(entry: str) -> tuple[str, str]:
+    """Split ``host:port`` / ``[v6]:port`` as Go's ``net.SplitHostPort``; ``(entry, "")`` if it fails."""
+    if entry.startswith("["):
+        inside, bracket, rest = entry[1:].partition("]")
+        if bracket and rest.startswith(":") and "[" not in inside:
+            return inside, rest[1:]
+        return entry, ""
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        return host, port
+    return entry, ""
+
+
 def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
-    """Go's NO_PROXY rules: ``*``, a host or domain (``.example.com`` or ``example.com`` also
-    covers its subdomains), an IP or CIDR range, each with an optional ``:port``."""
-    host = host.lower().rstrip(".")
+    """Go's NO_PROXY rules (golang.org/x/net/http/httpproxy), which kubectl follows.
+
+    ``*`` alone; an IP or CIDR range; ``example.com`` (itself and its subdomains); ``.example.com``
+    or ``*.example.com`` (subdomains only, not ``example.com``); each name or IP with an optional
+    ``:port`` (``[v6]:port`` for IPv6) that must then equal the server's.
+    """
+    host = host.lower()
+    wanted = str(port) if port is not None else ""
     try:
         ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
     except ValueError:
@@ -64,20 +84,32 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
             continue
         if entry == "*":
             return True
-        if ip is not None:
+        if "/" in entry:
             try:
-                if ip in ipaddress.ip_network(entry.strip("[]"), strict=False):
-                    return True
+                network = ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                pass
-        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-        if entry_port and (not entry_port.isdigit() or int(entry_port) != port):
+                pass  # Go then reads it as a name, which a host name cannot match
+            else:
+                if ip is not None and ip in network:
+                    return True
+                continue
+        name, entry_port = _host_and_port(entry)
+        if not name:
             continue
-        name = name.lstrip("*").rstrip(".")
-        if name.startswith("."):
-            if host.endswith(name) or host == name[1:]:
+        if entry_port and entry_port != wanted:
+            continue
+        try:
+            entry_ip = ipaddress.ip_address(name)
+        except ValueError:
+            entry_ip = None
+        if entry_ip is not None:
+            if entry_ip == ip:
                 return True
-        elif host == name or host.endswith("." + name):
+            continue
+        if name.startswith("*."):
+            name = name[1:]
+        # A leading dot covers subdomains only; a bare name covers itself too.
+        if host.endswith(name if name.startswith(".") else "." + name) or host == name:
             return True
     return False
 

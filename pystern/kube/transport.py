@@ -41,6 +41,7 @@ from pystern.kube.kubeconfig import KubeTarget, idna_reason
 from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
+from pystern.kube.socks import Socks5Connector, SocksRefused, is_socks
 from pystern.options import Connection
 
 __all__ = ["Transport"]
@@ -53,6 +54,9 @@ VERBOSE_BODY_LIMIT = 10_000
 USER_AGENT = "pystern/0.1 (python; aiohttp)"
 
 Query = Sequence[tuple[str, str]]
+
+_NAME_MISMATCH = (62, 64)
+"""OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH."""
 
 
 def _reason_of(exc: BaseException) -> str:
@@ -93,10 +97,14 @@ class Transport:
         self._client_cert = credentials.cert_files
         kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
         connector: aiohttp.TCPConnector
-        try:
-            connector = aiohttp.TCPConnector(socket_factory=keepalive_socket, **kwargs)
-        except TypeError:  # aiohttp < 3.12 has no socket_factory; streams then lack keepalive
-            connector = aiohttp.TCPConnector(**kwargs)
+        self._socks = is_socks(proxy)
+        if proxy and self._socks:
+            connector = Socks5Connector(proxy, socket_factory=keepalive_socket, **kwargs)
+        else:
+            try:
+                connector = aiohttp.TCPConnector(socket_factory=keepalive_socket, **kwargs)
+            except TypeError:  # aiohttp < 3.12 has no socket_factory; streams then lack keepalive
+                connector = aiohttp.TCPConnector(**kwargs)
         self.session = aiohttp.ClientSession(
             connector=connector,
             # The proxy is chosen by choose_proxy as kubectl would; aiohttp's own reading of the
@@ -115,7 +123,8 @@ class Transport:
             self._extra["server_hostname"] = target.tls_server_name
         self._proxy_shown = ""
         if proxy:
-            self._extra["proxy"] = proxy
+            if not self._socks:  # a SOCKS proxy is the connector's business
+                self._extra["proxy"] = proxy
             self._proxy_shown = shown_proxy(proxy)
 
     def _follow_client_cert(self) -> None:
@@ -237,9 +246,27 @@ class Transport:
         except aiohttp.ClientConnectorCertificateError as exc:
             err = exc.certificate_error
             why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
+            if self._is_proxy(exc):
+                # An https:// proxy's certificate is checked with the cluster's TLS settings, as
+                # Go's transport does; blaming the server's certificate sent users to the wrong machine.
+                raise UntrustedCertificate(
+                    f"TLS certificate of the proxy {self._proxy_shown} (for the server {server}) is not "
+                    f"trusted ({str(why).rstrip('.')}); it is checked with the cluster's "
+                    "certificate-authority, as kubectl does"
+                ) from exc
+            if getattr(err, "verify_code", None) in _NAME_MISMATCH:
+                # The CA is fine here: pointing at certificate-authority sent users to the wrong setting.
+                raise UntrustedCertificate(
+                    f"TLS certificate of {server} does not match the name it was reached by "
+                    f"({str(why).rstrip('.')}); check the server URL or tls-server-name"
+                ) from exc
             raise UntrustedCertificate(
                 f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
                 "certificate-authority (or --certificate-authority)"
+            ) from exc
+        except SocksRefused as exc:
+            raise ConnectionFailed(
+                f"the proxy {self._proxy_shown} refused the connection to the server {server}: {exc.reason}"
             ) from exc
         except aiohttp.ClientProxyConnectionError as exc:
             proxy = self._proxy_shown
@@ -296,6 +323,16 @@ class Transport:
             )
         return {"Authorization": header}
 
+    def _is_proxy(self, exc: aiohttp.ClientConnectorError) -> bool:
+        """Whether a failed connection was the one to an HTTP(S) proxy (not the tunnel through it)."""
+        from yarl import URL  # aiohttp's own URL type, loaded with it
+
+        proxy = self._extra.get("proxy")
+        if not isinstance(proxy, str):
+            return False
+        url = URL(proxy)
+        return (exc.host, exc.port) in ((url.host, url.port), (url.raw_host, url.port))
+
     def _reached(self, exc: aiohttp.ClientConnectorError) -> str:
         """Which machine a failed connection was for: the server, or where it redirected us.
 
@@ -309,6 +346,9 @@ class Transport:
             url = URL(text)
             return (url.host, url.port), (url.raw_host, url.port)
 
+        if self._socks and isinstance(exc, aiohttp.ClientConnectorDNSError):
+            # Only the SOCKS proxy's own name is looked up here; the proxy resolves the server's.
+            return f"the proxy {self._proxy_shown} (for the server {self.server})"
         if (exc.host, exc.port) in at(self.server):
             return f"the server {self.server}"
         # aiohttp reports a proxy it cannot resolve as a plain connector error.

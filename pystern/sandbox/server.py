@@ -59,6 +59,14 @@ class Sandbox:
         leaf = self._ca.issue_cert(common_name=user)
         return leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes()
 
+    def server_tls_context(self, *names: str) -> ssl.SSLContext:
+        """A server-side TLS context for ``names``, signed by the sandbox's CA (a proxy in front of it)."""
+        if self._ca is None:
+            raise ValueError("certificates need a TLS sandbox (Sandbox.start(tls=True))")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert(*names).configure_cert(ctx)
+        return ctx
+
     @property
     def host_port(self) -> str:
         """``127.0.0.1:PORT``."""

@@ -321,6 +321,23 @@ async def test_tls_with_the_sandbox_ca_and_a_wrong_ca(tmp_path: Path) -> None:
             await connect(Connection(kubeconfig=str(good), certificate_authority=str(garbage)))
 
 
+async def test_a_certificate_for_another_host_names_the_host_not_the_ca(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # The CA is right; the name is not. The advice to check certificate-authority sent users to
+    # the wrong setting (kubectl: "x509: certificate is valid for localhost, not wrong.example").
+    doc = tls_sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["tls-server-name"] = "wrong.example"
+    path = tmp_path / "k"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConnectionFailed) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    message = str(info.value)
+    assert "is not valid for 'wrong.example'" in message
+    assert "certificate-authority" not in message
+    assert "the server URL or tls-server-name" in message
+
+
 async def test_unreachable_server_fails_within_the_connect_timeout() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -255,3 +255,26 @@ async def test_a_token_with_a_line_break_is_one_error_line(sandbox: Sandbox, tmp
     assert str(info.value) == (
         "the bearer token holds a line break or a NUL character, which an HTTP header cannot carry"
     )
+
+
+@pytest.mark.parametrize("source", ["token", "tokenFile"])
+async def test_a_token_beside_an_exec_plugin_is_used_without_running_it(
+    sandbox: Sandbox, tmp_path: Path, plugin: Path, source: str
+) -> None:
+    # client-go's exec (and auth-provider) round tripper steps aside when the request already
+    # carries an Authorization header: kubectl never runs this failing plugin.
+    token = tmp_path / "token"
+    token.write_text(sandbox.token)
+    static = {"token": sandbox.token} if source == "token" else {"tokenFile": str(token)}
+    path = write(tmp_path / "k", config_with_user(sandbox, {**exec_user(plugin, "fail"), **static}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+    assert plugin_runs(plugin) == 0
+
+
+async def test_a_token_beside_an_auth_provider_is_used(sandbox: Sandbox, tmp_path: Path) -> None:
+    provider = {"name": "oidc", "config": {"id-token": "not-a-jwt", "idp-issuer-url": "https://127.0.0.1:1"}}
+    user = {"token": sandbox.token, "auth-provider": provider}
+    path = write(tmp_path / "k", config_with_user(sandbox, user))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")

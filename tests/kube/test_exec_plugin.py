@@ -173,3 +173,61 @@ async def test_an_exec_config_the_os_or_client_go_refuses_is_one_error(
     with pytest.raises(KubeconfigError) as info:
         await connect(Connection(kubeconfig=str(path)), stderr=io.StringIO())
     assert message in errors.escape_text(str(info.value))
+
+
+async def test_provide_cluster_info_passes_the_clusters_exec_extension_and_compression(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # kubectl 1.33 hands the plugin spec.cluster.config (the cluster's extension named
+    # client.authentication.k8s.io/exec) and disable-compression; pystern left both out, so a
+    # plugin configured through the extension (its audience, its region) could not work.
+    (tmp_path / "plugin").mkdir()
+    (tmp_path / "plugin" / "go").write_text("")
+    doc = _config(
+        sandbox, _prompting_user(tmp_path, sandbox.token, interactiveMode="Never", provideClusterInfo=True)
+    )
+    cluster = doc["clusters"][0]["cluster"]
+    cluster["disable-compression"] = True
+    extension = {"audience": "api.example", "regions": ["a", "b"]}
+    cluster["extensions"] = [
+        {"name": "other/extension", "extension": {"ignored": True}},
+        {"name": "client.authentication.k8s.io/exec", "extension": extension},
+    ]
+    path = write(tmp_path / "k", doc)
+    async with await connect(Connection(kubeconfig=str(path))) as cluster_client:
+        await cluster_client.list_pods("default", "", "")
+    info = json.loads((tmp_path / "plugin" / "exec-info.json").read_text())
+    assert info["spec"]["cluster"] == {
+        "server": sandbox.url,
+        "disable-compression": True,
+        "config": extension,
+    }
+
+
+@pytest.mark.parametrize(
+    "extension",
+    ["when: 2024-01-01\n", "2024-01-01: c\n", "&loop [*loop]\n"],
+    ids=["date", "date-key", "self-reference"],
+)
+async def test_an_exec_extension_json_cannot_carry_is_one_error(
+    sandbox: Sandbox, tmp_path: Path, extension: str
+) -> None:
+    import yaml
+
+    doc = _config(
+        sandbox, _prompting_user(tmp_path, sandbox.token, interactiveMode="Never", provideClusterInfo=True)
+    )
+    (tmp_path / "plugin" / "go").write_text("")
+    doc["clusters"][0]["cluster"]["extensions"] = [
+        {"name": "client.authentication.k8s.io/exec", "extension": yaml.safe_load(extension)}
+    ]
+    if extension.startswith("when"):  # a date is passed as text, as in kubectl
+        path = write(tmp_path / "k", doc)
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+        info = json.loads((tmp_path / "plugin" / "exec-info.json").read_text())
+        assert info["spec"]["cluster"]["config"] == {"when": "2024-01-01"}
+        return
+    path = write(tmp_path / "k", yaml.dump(doc))  # yaml.dump keeps the odd key / the anchor
+    with pytest.raises(KubeconfigError, match="extension cannot be passed to it as JSON"):
+        await connect(Connection(kubeconfig=str(path)))

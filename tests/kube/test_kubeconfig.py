@@ -435,3 +435,78 @@ def test_a_tls_server_name_that_tls_can_send_is_kept(tmp_path: Path, name: str) 
     cluster = {"server": "https://a:6443", "tls-server-name": name}
     path = write(tmp_path / "k", kubeconfig({"c": cluster}, {}, {"x": {"cluster": "c"}}, "x"))
     assert resolve(Connection(kubeconfig=str(path)), None, {}).tls_server_name == name
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user", "message"),
+    [
+        pytest.param(
+            {"insecure-skip-tls-verify": True},
+            {},
+            'cluster "sandbox" sets insecure-skip-tls-verify beside a certificate-authority',
+            id="insecure-with-ca",
+        ),
+        pytest.param(
+            {},
+            {"username": "a", "password": "b"},
+            'user "sandbox" has both a token and a username/password',
+            id="token-and-basic",
+        ),
+        pytest.param(
+            {},
+            {"exec": {"command": "x"}, "auth-provider": {"name": "oidc"}},
+            'user "sandbox" has both exec and auth-provider',
+            id="exec-and-auth-provider",
+        ),
+    ],
+)
+async def test_settings_kubectl_refuses_together_are_one_error(
+    tls_sandbox: Any, tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], message: str
+) -> None:
+    # kubectl 1.33 refuses each of these before sending a request; pystern connected anyway,
+    # silently dropping one of the two settings.
+    from pystern.kube import connect
+
+    doc = tls_sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"].update(cluster)
+    doc["users"][0]["user"].update(user)
+    if "exec" in user:
+        del doc["users"][0]["user"]["token"]
+    path = write(tmp_path / "k", doc)
+    with pytest.raises(KubeconfigError, match=message):
+        await connect(Connection(kubeconfig=str(path)))
+
+
+async def test_certificate_authority_flag_replaces_the_kubeconfigs_insecure_skip(
+    tls_sandbox: Any, tmp_path: Path
+) -> None:
+    # clientcmd: a --certificate-authority override replaces the cluster's CA and its
+    # insecure-skip-tls-verify alike; pystern called the pair of flags "used together".
+    from pystern.kube import connect
+
+    doc = tls_sandbox.kubeconfig_dict()
+    cluster = doc["clusters"][0]["cluster"]
+    del cluster["certificate-authority-data"]
+    cluster["insecure-skip-tls-verify"] = True
+    path = write(tmp_path / "k", doc)
+    connection = Connection(kubeconfig=str(path), certificate_authority=str(tls_sandbox.ca_path))
+    async with await connect(connection) as cluster_client:
+        await cluster_client.list_pods("default", "", "")
+    assert resolve(connection).insecure is False
+
+
+async def test_the_server_flag_clears_the_kubeconfigs_tls_server_name(
+    tls_sandbox: Any, tmp_path: Path
+) -> None:
+    # clientcmd: --server also replaces tls-server-name (with --tls-server-name's value, or none),
+    # since the kubeconfig's name belongs to its own server URL. kubectl 1.33 connects here;
+    # pystern checked the certificate against the stale name.
+    from pystern.kube import connect
+
+    doc = tls_sandbox.kubeconfig_dict()
+    doc["clusters"][0]["cluster"]["tls-server-name"] = "wrong.example"
+    path = write(tmp_path / "k", doc)
+    connection = Connection(kubeconfig=str(path), server=tls_sandbox.url)
+    async with await connect(connection) as cluster_client:
+        await cluster_client.list_pods("default", "", "")
+    assert resolve(connection).tls_server_name is None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,14 +17,16 @@ from pystern.kube import proxy as kube_proxy
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
 from tests.kube.conftest import write
+from tests.kube.socksproxy import SocksProxy
 
 
 class ConnectProxy:
     """An HTTP CONNECT proxy on 127.0.0.1 that sends every tunnel to 127.0.0.1 (any host name)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[str] = []
         self.port = 0
+        self.tls = tls
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
@@ -48,7 +52,7 @@ class ConnectProxy:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[ConnectProxy]:
-        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = server.sockets[0].getsockname()[1]
         async with server:
             yield self
@@ -80,12 +84,37 @@ async def test_proxy_url_tunnels_through_an_http_proxy(tls_sandbox: Sandbox, tmp
     assert all(r.startswith(f"CONNECT {tls_sandbox.host_port} ") for r in proxy.requests)
 
 
-@pytest.mark.parametrize("scheme", ["socks5", "socks5h", "ftp"])
+async def test_an_https_proxy_is_checked_with_the_clusters_ca_and_named_when_untrusted(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # As Go's transport does, the proxy's certificate is checked with the cluster's TLS settings
+    # (kubectl: "proxyconnect tcp: tls: failed to verify certificate"). An untrusted proxy was
+    # reported as the API server's certificate, sending users to the cluster's CA.
+    import trustme
+
+    trusted = tls_sandbox.server_tls_context("127.0.0.1")
+    async with ConnectProxy(trusted).running() as proxy:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"https://127.0.0.1:{proxy.port}"))
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+    assert proxy.requests
+    other = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(other)
+    async with ConnectProxy(other).running() as proxy:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"https://me:pw@127.0.0.1:{proxy.port}"))
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value).startswith(
+        f"TLS certificate of the proxy https://127.0.0.1:{proxy.port} (for the server https://api.cluster.invalid:"
+    )
+    assert "checked with the cluster's certificate-authority, as kubectl does" in str(info.value)
+
+
+@pytest.mark.parametrize("scheme", ["socks5h", "socks4", "ftp"])
 async def test_a_proxy_scheme_pystern_cannot_speak_is_one_clear_line(
     sandbox: Sandbox, tmp_path: Path, scheme: str
 ) -> None:
-    # kubectl speaks SOCKS5 too; aiohttp would send an HTTP CONNECT to the SOCKS server and
-    # report a "bad HTTP answer" from the API server instead.
+    # kubectl refuses these too ("unsupported scheme, must be http, https, or socks5").
     doc = sandbox.kubeconfig_dict()
     proxy = f"{scheme}://127.0.0.1:{_free_port()}"
     doc["clusters"][0]["cluster"]["proxy-url"] = proxy
@@ -93,22 +122,86 @@ async def test_a_proxy_scheme_pystern_cannot_speak_is_one_clear_line(
     with pytest.raises(KubeconfigError) as info:
         await connect(Connection(kubeconfig=str(path)))
     assert str(info.value) == (
-        f'proxy-url "{proxy}" of cluster "sandbox": pystern can use only http:// and https:// proxies'
+        f'proxy-url "{proxy}" of cluster "sandbox": '
+        "pystern, like kubectl, can use only http://, https:// and socks5:// proxies"
     )
 
 
-async def test_a_socks_proxy_in_the_environment_is_one_clear_line(
-    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _behind_proxy(sandbox: Sandbox, proxy_url: str | None = None) -> dict[str, Any]:
+    """The sandbox's kubeconfig with a server name only the (test) proxy can resolve."""
     doc = sandbox.kubeconfig_dict()
-    doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("127.0.0.1", "api.cluster.invalid")
-    path = write(tmp_path / "k", doc)
-    monkeypatch.setenv("http_proxy", "socks5://127.0.0.1:1080")
-    with pytest.raises(KubeconfigError) as info:
+    cluster = doc["clusters"][0]["cluster"]
+    cluster["server"] = f"https://api.cluster.invalid:{sandbox.host_port.rsplit(':', 1)[1]}"
+    cluster["tls-server-name"] = "localhost"  # the certificate is checked against this name
+    if proxy_url:
+        cluster["proxy-url"] = proxy_url
+    return doc
+
+
+async def test_a_socks5_proxy_url_tunnels_with_its_login(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    # kubectl 1.33 reaches the cluster through socks5:// (the name is resolved by the proxy, the
+    # URL's percent-encoded login is sent); pystern refused the scheme.
+    port = int(tls_sandbox.host_port.rsplit(":", 1)[1])
+    async with SocksProxy(login=("us@r", "p:ss")).running() as proxy:
+        doc = _behind_proxy(tls_sandbox, f"socks5://us%40r:p%3Ass@127.0.0.1:{proxy.port}")
+        path = write(tmp_path / "k", doc)
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+    assert proxy.requests
+    assert set(proxy.requests) == {("api.cluster.invalid", port, ("us@r", "p:ss"))}
+
+
+async def test_a_socks5_proxy_from_the_environment_is_used(
+    tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with SocksProxy().running() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"socks5://127.0.0.1:{proxy.port}")
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox))
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            await cluster.list_pods("default", "", "")
+    assert proxy.requests
+
+
+@pytest.mark.parametrize(
+    ("proxy_kwargs", "login", "reason"),
+    [
+        pytest.param({"refuse": 5}, "", "connection refused", id="refused"),
+        pytest.param({"refuse": 2}, "", "connection not allowed by ruleset", id="ruleset"),
+        pytest.param(
+            {"login": ("a", "b")}, "", "no acceptable authentication methods (it wants a login)", id="login"
+        ),
+        pytest.param({"login": ("a", "b")}, "a:x@", "it refused the user name and password", id="bad-login"),
+    ],
+)
+async def test_a_socks5_proxy_that_refuses_is_one_line_naming_it(
+    tls_sandbox: Sandbox, tmp_path: Path, proxy_kwargs: dict[str, Any], login: str, reason: str
+) -> None:
+    async with SocksProxy(**proxy_kwargs).running() as proxy:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://{login}127.0.0.1:{proxy.port}"))
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(path)))
+    server = f"https://api.cluster.invalid:{tls_sandbox.host_port.rsplit(':', 1)[1]}"
+    assert str(info.value) == (
+        f"the proxy socks5://127.0.0.1:{proxy.port} refused the connection to the server {server}: {reason}"
+    )
+
+
+async def test_a_socks5_proxy_that_is_down_or_unknown_is_named_as_the_proxy(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    server = f"https://api.cluster.invalid:{tls_sandbox.host_port.rsplit(':', 1)[1]}"
+    dead = _free_port()
+    path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://me:s3cret@127.0.0.1:{dead}"))
+    with pytest.raises(ConnectionFailed) as info:
         await connect(Connection(kubeconfig=str(path)))
     assert str(info.value) == (
-        'the proxy "socks5://127.0.0.1:1080" from $HTTP_PROXY: '
-        "pystern can use only http:// and https:// proxies"
+        f"cannot connect to the proxy socks5://127.0.0.1:{dead} (for the server {server}): Connection refused"
+    )
+    path = write(tmp_path / "k", _behind_proxy(tls_sandbox, "socks5://socks.invalid:1080"))
+    with pytest.raises(ConnectionFailed) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value).startswith(
+        f"cannot connect to the proxy socks5://socks.invalid:1080 (for the server {server}): "
     )
 
 
@@ -123,6 +216,25 @@ async def test_a_loopback_server_is_not_sent_through_the_environments_proxy(
     assert sandbox.kubeconfig_path is not None
     async with await connect(Connection(kubeconfig=str(sandbox.kubeconfig_path))) as cluster:
         await cluster.list_pods("default", "", "")
+
+
+async def test_a_dot_domain_in_no_proxy_leaves_the_bare_domain_to_the_proxy(
+    tls_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kubectl 1.33 sends https://invalid:PORT through HTTPS_PROXY with NO_PROXY=.invalid (or
+    # *.invalid); pystern bypassed the proxy and failed to resolve "invalid".
+    doc = tls_sandbox.kubeconfig_dict()
+    port = tls_sandbox.host_port.rsplit(":", 1)[1]
+    doc["clusters"][0]["cluster"]["server"] = f"https://invalid:{port}"
+    doc["clusters"][0]["cluster"]["tls-server-name"] = "localhost"
+    path = write(tmp_path / "k", doc)
+    async with ConnectProxy().running() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        for no_proxy in (".invalid", "*.invalid"):
+            monkeypatch.setenv("NO_PROXY", no_proxy)
+            async with await connect(Connection(kubeconfig=str(path))) as cluster:
+                await cluster.list_pods("default", "", "")
+    assert proxy.requests
 
 
 async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
@@ -151,7 +263,16 @@ async def test_https_proxy_from_the_environment_is_used_for_other_hosts(
         pytest.param("api.example.com", 443, "", False, id="empty"),
         pytest.param("api.example.com", 443, "*", True, id="star"),
         pytest.param("api.example.com", 443, "example.com", True, id="domain-covers-subdomain"),
-        pytest.param("example.com", 443, ".example.com", True, id="dot-domain-covers-itself"),
+        # Go's httpproxy (checked against kubectl 1.33): a leading dot or "*." covers subdomains only.
+        pytest.param("example.com", 443, ".example.com", False, id="dot-domain-is-not-itself"),
+        pytest.param("example.com", 443, "*.example.com", False, id="star-dot-domain-is-not-itself"),
+        pytest.param("api.example.com", 443, "*.example.com", True, id="star-dot-domain-covers-subdomain"),
+        pytest.param("api.example.com", 443, "*example.com", False, id="star-without-dot-is-literal"),
+        pytest.param("10.1.2.3", 6443, "10.1.2.3:6443", True, id="ipv4-port"),
+        pytest.param("10.1.2.3", 443, "10.1.2.3:6443", False, id="ipv4-other-port"),
+        pytest.param("fd00::1", 6443, "[fd00::1]:6443", True, id="ipv6-port"),
+        pytest.param("fd00::1", 443, "[fd00::1]:6443", False, id="ipv6-other-port"),
+        pytest.param("fd00::1", 443, "fd00::1", True, id="ipv6-bare"),
         pytest.param("badexample.com", 443, "example.com", False, id="suffix-is-not-a-domain"),
         pytest.param("api.example.com", 443, "other.org, API.example.com", True, id="list-and-case"),
         pytest.param("api.example.com", 6443, "api.example.com:443", False, id="other-port"),
@@ -206,20 +327,20 @@ async def test_a_refused_proxy_scheme_is_named_without_its_password(
     sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     doc = sandbox.kubeconfig_dict()
-    doc["clusters"][0]["cluster"]["proxy-url"] = "socks5://me:s3cret@127.0.0.1:1080"
+    doc["clusters"][0]["cluster"]["proxy-url"] = "socks4://me:s3cret@127.0.0.1:1080"
     path = write(tmp_path / "k", doc)
     with pytest.raises(KubeconfigError) as info:
         await connect(Connection(kubeconfig=str(path)))
-    assert str(info.value).startswith('proxy-url "socks5://127.0.0.1:1080" of cluster "sandbox": ')
+    assert str(info.value).startswith('proxy-url "socks4://127.0.0.1:1080" of cluster "sandbox": ')
     # The upper-case variable wins over the lower-case one, as in Go.
     del doc["clusters"][0]["cluster"]["proxy-url"]
     doc["clusters"][0]["cluster"]["server"] = sandbox.url.replace("127.0.0.1", "api.cluster.invalid")
     write(path, doc)
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
-    monkeypatch.setenv("HTTP_PROXY", "socks5://me:s3cret@127.0.0.1:1080")
+    monkeypatch.setenv("HTTP_PROXY", "socks4://me:s3cret@127.0.0.1:1080")
     with pytest.raises(KubeconfigError) as info:
         await connect(Connection(kubeconfig=str(path)))
-    assert str(info.value).startswith('the proxy "socks5://127.0.0.1:1080" from $HTTP_PROXY: ')
+    assert str(info.value).startswith('the proxy "socks4://127.0.0.1:1080" from $HTTP_PROXY: ')
 
 
 @pytest.mark.parametrize(
