@@ -18,7 +18,13 @@ from typing import Any
 from pystern.errors import KubeconfigError
 from pystern.kube.kubeconfig import KubeTarget
 
-__all__ = ["build_ssl_context", "keepalive_socket", "load_cert_chain", "shrink_tls_read_buffer"]
+__all__ = [
+    "build_ssl_context",
+    "enable_keepalive",
+    "keepalive_socket",
+    "load_cert_chain",
+    "shrink_tls_read_buffer",
+]
 
 # asyncio gives every TLS connection a 256 KiB read buffer (``SSLProtocol.max_size``),
 # allocated up front: 1000 followed containers cost 250 MiB before a byte of log arrives.
@@ -44,7 +50,11 @@ KEEPALIVE_COUNT = 3
 def keepalive_socket(addr_info: Any) -> socket.socket:
     """aiohttp ``socket_factory``: a TCP socket with keepalive probes switched on."""
     family, type_, proto = addr_info[0], addr_info[1], addr_info[2]
-    sock = socket.socket(family=family, type=type_, proto=proto)
+    return enable_keepalive(socket.socket(family=family, type=type_, proto=proto))
+
+
+def enable_keepalive(sock: socket.socket) -> socket.socket:
+    """Switch on keepalive probes (idle 30 s, then 3 probes 10 s apart) for ``sock``; returns it."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
     for option, value in (

@@ -165,12 +165,17 @@ async def test_a_socks5_proxy_from_the_environment_is_used(
 @pytest.mark.parametrize(
     ("proxy_kwargs", "login", "reason"),
     [
-        pytest.param({"refuse": 5}, "", "connection refused", id="refused"),
+        pytest.param({"refuse": 5}, "", "connection refused by destination host", id="refused"),
         pytest.param({"refuse": 2}, "", "connection not allowed by ruleset", id="ruleset"),
         pytest.param(
-            {"login": ("a", "b")}, "", "no acceptable authentication methods (it wants a login)", id="login"
+            {"login": ("a", "b")},
+            "",
+            "no acceptable authentication methods were offered (it wants a login)",
+            id="login",
         ),
-        pytest.param({"login": ("a", "b")}, "a:x@", "it refused the user name and password", id="bad-login"),
+        pytest.param(
+            {"login": ("a", "b")}, "a:x@", "username and password authentication failure", id="bad-login"
+        ),
     ],
 )
 async def test_a_socks5_proxy_that_refuses_is_one_line_naming_it(
