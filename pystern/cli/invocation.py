@@ -167,7 +167,7 @@ def parse_invocation(argv: Sequence[str], env: Mapping[str, str]) -> Invocation:
         return Invocation(Action.HELP)
     if given.get("version"):
         return Invocation(Action.VERSION)
-    if "completion" in given:
+    if given.get("completion"):  # as in stern, an empty --completion= asks for nothing
         shell = str(given["completion"])
         if shell not in BY_NAME["completion"].choices:
             raise UsageError(f'unsupported shell type: "{shell}" (use bash, zsh or fish)', flag="completion")

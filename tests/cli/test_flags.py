@@ -258,6 +258,8 @@ def test_actions(inv: Callable[..., object]) -> None:
     completion = inv("--completion", "zsh")
     assert completion.action is Action.COMPLETION  # type: ignore[attr-defined]
     assert completion.completion_shell == "zsh"  # type: ignore[attr-defined]
+    # An empty --completion= asks for no script: stern runs as usual (its `if o.completion != ""`).
+    assert inv("--completion=", ".").action is Action.RUN  # type: ignore[attr-defined]
     assert inv("--stdin").source is Source.STDIN  # type: ignore[attr-defined]
     assert inv("--demo").source is Source.DEMO  # type: ignore[attr-defined]
     assert inv(".").source is Source.CLUSTER  # type: ignore[attr-defined]
