@@ -14,6 +14,15 @@ import struct
 from collections.abc import AsyncIterator
 
 
+async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy one direction of a tunnel until it ends (the test proxies' data path)."""
+    with contextlib.suppress(OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.close()
+
+
 class SocksProxy:
     """Records what clients asked for: ``requests`` holds (host, port, login or None)."""
 
@@ -22,13 +31,6 @@ class SocksProxy:
         self.refuse = refuse
         self.requests: list[tuple[str, int, tuple[str, str] | None]] = []
         self.port = 0
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -66,7 +68,7 @@ class SocksProxy:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + struct.pack("!H", port))
             await writer.drain()
-            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+            await asyncio.gather(relay(reader, up_writer), relay(up_reader, writer))
         except (asyncio.IncompleteReadError, OSError):
             pass
         finally:

@@ -17,7 +17,7 @@ from pystern.kube import proxy as kube_proxy
 from pystern.options import Connection
 from pystern.sandbox import Sandbox
 from tests.kube.conftest import write
-from tests.kube.socksproxy import SocksProxy
+from tests.kube.socksproxy import SocksProxy, relay
 
 
 class ConnectProxy:
@@ -27,13 +27,6 @@ class ConnectProxy:
         self.requests: list[str] = []
         self.port = 0
         self.tls = tls
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         request = (await reader.readline()).decode()
@@ -48,7 +41,7 @@ class ConnectProxy:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", int(target.rsplit(":", 1)[1]))
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(relay(reader, up_writer), relay(up_reader, writer))
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[ConnectProxy]:
