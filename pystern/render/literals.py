@@ -4,8 +4,8 @@ Most filters people type are words or alternations of words (``-i 'error|warn'``
 ``-e healthz``, ``-i '(?i)timeout'``).  For those, "the regex finds a match in this line"
 is exactly "one of the words occurs in this line", so no regex needs to run: the batch is
 joined once, every occurrence of every word is overwritten by a marker byte and filler
-bytes that the batch does not contain (a same-length ``replace``: one search pass and one
-copy), everything but markers and newlines is deleted (``translate``) and the small rest is
+bytes that the batch does not contain (one search pass and one copy: stringzilla's SIMD
+``split`` joined with the marked copy, or a same-length ``replace``), everything but markers and newlines is deleted (``translate``) and the small rest is
 split at the newlines: a line matched when its piece is not empty.  No decode, no Python
 call and no regex search per line.
 
@@ -21,9 +21,11 @@ Kelvin sign for ``k``); other batches take the regex route.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
+from typing import Any
 
 import regex
 
@@ -35,6 +37,22 @@ _NO_FLAGS = regex.U | regex.V0 | regex.V1
 _MARKS = [bytes((b,)) for b in (*range(0x0A), *range(0x0B, 0x20))]
 # Per marker: every byte but the marker and the newline (the bytes ``translate`` deletes).
 _KEEP = {m[0]: bytes(b for b in range(256) if b not in (m[0], 0x0A)) for m in _MARKS}
+
+
+@cache
+def _simd_split() -> Callable[[bytes, bytes], Iterable[Any]] | None:
+    """stringzilla's ``split`` (the ``fast`` extra), imported when the first batch needs it, or None.
+
+    Its SIMD search finds a short word in log text about ten times faster than CPython's
+    ``bytes`` search (4 against 42 ns a line for ``error`` in the benchmark's JSON lines), and
+    its pieces are views of the batch that ``join`` reads in place.  Like ``replace`` it
+    takes the occurrences left to right without overlaps, so both routes give the same bytes.
+    """
+    try:
+        from stringzilla import split
+    except ImportError:
+        return None
+    return split  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +97,15 @@ def hits(words: Words, messages: Sequence[bytes]) -> list[bytes] | None:
     if len(free) < 2:
         return None
     mark, fill = free
+    split = _simd_split()
     for word in words.words:
-        # A replacement of the same length is one search pass and one copy of the batch (a
-        # different length counts first, then copies), and makes no piece per occurrence as
-        # split + join does: about 8% cheaper for the whole decision on JSON log lines.
-        joined = joined.replace(word, mark + fill * (len(word) - 1))
+        marked = mark + fill * (len(word) - 1)
+        # stringzilla: views of the pieces between occurrences, joined with the marked copy, the
+        # same bytes as the replace in about a third of its time (the -i benchmark's render went
+        # from 263 to 200 ns a line).  Without it: a replacement of the same length is one search
+        # pass and one copy of the batch, and makes no piece per occurrence as bytes.split + join
+        # does (about 8% cheaper for the whole decision on JSON log lines).
+        joined = marked.join(split(joined, word)) if split is not None else joined.replace(word, marked)
     if mark not in joined:
         return [b""] * len(messages)
     # Keep only markers and newlines: splitting that tiny buffer gives each line's markers, and

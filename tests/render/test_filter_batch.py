@@ -7,6 +7,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pystern.render import literals
 from pystern.render.linefilter import LineFilter
 from pystern.render.literals import Words, hits, words_of
 
@@ -106,6 +107,27 @@ def test_hits_counts_occurrences_per_line() -> None:
     assert found is not None
     assert list(map(len, found)) == [2, 0, 1, 0]
     assert hits(words, [b"ok", b"fine"]) == [b"", b""]
+
+
+# Words that overlap themselves or each other, and pieces that build such occurrences.
+OVERLAPPING = [b"aa", b"aba", b"ab", b"ba", b"b", b"aaa"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(OVERLAPPING), min_size=1, max_size=3, unique=True),
+    st.lists(st.lists(st.sampled_from([b"a", b"b", b"ab", b" ", b"\x01"]), max_size=8).map(b"".join)),
+)
+def test_hits_are_the_same_with_and_without_the_simd_search(words: list[bytes], batch: list[bytes]) -> None:
+    if literals._simd_split() is None:
+        pytest.skip("stringzilla (the fast extra) is not installed")
+    marked = hits(Words(tuple(words), False), batch)
+    cached = literals._simd_split
+    literals._simd_split = lambda: None  # type: ignore[assignment]  # the bytes.replace route
+    try:
+        assert hits(Words(tuple(words), False), batch) == marked
+    finally:
+        literals._simd_split = cached
 
 
 def test_hits_leave_batches_they_cannot_mark() -> None:
