@@ -111,23 +111,29 @@ def test_hits_counts_occurrences_per_line() -> None:
 
 # Words that overlap themselves or each other, and pieces that build such occurrences.
 OVERLAPPING = [b"aa", b"aba", b"ab", b"ba", b"b", b"aaa"]
+FOLD_PIECES = [b"a", b"B", b"Ab", b" ", b"\x01", b"\xff"]
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.sampled_from(OVERLAPPING), min_size=1, max_size=3, unique=True),
-    st.lists(st.lists(st.sampled_from([b"a", b"b", b"ab", b" ", b"\x01"]), max_size=8).map(b"".join)),
+    st.booleans(),
+    st.lists(
+        st.lists(st.sampled_from([b"a", b"B", b"Ab", b" ", b"\x01", b"\xff"]), max_size=8).map(b"".join)
+    ),
 )
-def test_hits_are_the_same_with_and_without_the_simd_search(words: list[bytes], batch: list[bytes]) -> None:
-    if literals._simd_split() is None:
+def test_hits_are_the_same_with_and_without_stringzilla(
+    words: list[bytes], fold: bool, batch: list[bytes]
+) -> None:
+    if literals._stringzilla() is None:
         pytest.skip("stringzilla (the fast extra) is not installed")
-    marked = hits(Words(tuple(words), False), batch)
-    cached = literals._simd_split
-    literals._simd_split = lambda: None  # type: ignore[assignment]  # the bytes.replace route
+    marked = hits(Words(tuple(words), fold), batch)
+    cached = literals._stringzilla
+    literals._stringzilla = lambda: None  # type: ignore[assignment]  # CPython's bytes methods
     try:
-        assert hits(Words(tuple(words), False), batch) == marked
+        assert hits(Words(tuple(words), fold), batch) == marked
     finally:
-        literals._simd_split = cached
+        literals._stringzilla = cached
 
 
 def test_hits_leave_batches_they_cannot_mark() -> None:
