@@ -24,6 +24,7 @@ RANKS: dict[str, int] = {
     "selectors": 0,
     "fieldselectors": 0,
     "textfiles": 0,
+    "yamltext": 0,
     "kube": 1,
     "sandbox": 1,
     "options": 0,

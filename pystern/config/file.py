@@ -35,6 +35,7 @@ from pystern.config.flags import BY_NAME, Flag, FlagValueError, Kind, Value, par
 from pystern.errors import ECHO_LIMIT, ConfigFileError, UsageError, not_utf8, shorten
 from pystern.gotemplate.gofloat import format_shortest
 from pystern.textfiles import read_limited
+from pystern.yamltext import YamlProblem, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,26 +226,10 @@ def _refuse_repeated_keys(text: str, path: Path) -> None:
 
 def parse_config_text(text: str, path: Path) -> ConfigFile:
     """Parse a config file's text (YAML); raises ``ConfigFileError``."""
-    import yaml
-
     try:
-        data = yaml.load(text, Loader=_loader())  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigFileError(f"config file {path} is not valid YAML: {problem}{where}") from None
-    except RecursionError:
-        raise ConfigFileError(f"config file {path} is not valid YAML: it nests too deeply") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        if "digits" in str(exc):
-            # PyYAML's int() of a number over Python's 4300-digit limit; no flag takes such a number.
-            raise ConfigFileError(f"config file {path} holds a number too long to read") from None
-        # PyYAML's constructor of an explicit tag fails with Python's own errors: `!!bool maybe`
-        # (KeyError), `!!int abc` (ValueError), `!!timestamp x` (AttributeError).
-        raise ConfigFileError(
-            f"config file {path} is not valid YAML: a value does not fit its tag (like `!!int abc`)"
-        ) from None
+        data = load_yaml(text, _loader())
+    except YamlProblem as exc:
+        raise ConfigFileError(f"config file {path} {exc}") from None
     if data is None:
         return ConfigFile(path=path)
     if isinstance(data, dict):

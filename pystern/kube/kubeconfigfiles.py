@@ -15,11 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pystern.errors import KubeconfigError
 from pystern.options import Connection
 from pystern.textfiles import FileTooLarge, read_limited
+from pystern.yamltext import YamlProblem, load_yaml
 
 __all__ = ["find_kubeconfig_files", "list_contexts", "load_merged", "yaml_kind"]
 
@@ -104,23 +103,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise KubeconfigError(f"kubeconfig {path} is not UTF-8 text") from exc
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise KubeconfigError(f"kubeconfig {path} is not valid YAML{where}: {problem}") from exc
-    except RecursionError:
-        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: it nests too deeply") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # PyYAML's constructors fail with Python's own errors, which were internal errors:
-        # `!!bool maybe` (KeyError), `!!int abc` (ValueError), a number over Python's 4300 digits.
-        reason = (
-            "holds a number too long to read"
-            if "digits" in str(exc)
-            else "has a value that does not fit its tag"
-        )
-        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: it {reason}") from None
+        data = load_yaml(text)
+    except YamlProblem as exc:
+        raise KubeconfigError(f"kubeconfig {path} {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -141,7 +141,11 @@ def test_server_and_token_flags_need_no_kubeconfig(tmp_path: Path) -> None:
 
 
 BAD = [
-    pytest.param("clusters: [", "is not valid YAML (line", id="yaml"),
+    pytest.param(
+        "clusters: [",
+        "is not valid YAML: expected the node content, but found '<stream end>' (line 1, column 12)",
+        id="yaml",
+    ),
     pytest.param("- a\n- b\n", "must be a mapping", id="not-a-mapping"),
     pytest.param("clusters: {a: 1}\n", "'clusters' must be a list", id="clusters-not-list"),
     pytest.param("clusters:\n- cluster: {server: x}\n", "needs a name", id="unnamed"),
@@ -196,8 +200,12 @@ BAD = [
     pytest.param(
         "current-context: [a]\n", ": current-context must be a string, not a list", id="current-list"
     ),
-    pytest.param("current-context: !!bool maybe\n", "has a value that does not fit its tag", id="bool-tag"),
-    pytest.param("current-context: !!int abc\n", "has a value that does not fit its tag", id="int-tag"),
+    pytest.param(
+        "current-context: !!bool maybe\n", "is not valid YAML: a value does not fit its tag", id="bool-tag"
+    ),
+    pytest.param(
+        "current-context: !!int abc\n", "is not valid YAML: a value does not fit its tag", id="int-tag"
+    ),
     pytest.param("a: " + "9" * 5000 + "\n", "holds a number too long to read", id="long-number"),
 ]
 
