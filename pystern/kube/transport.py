@@ -277,9 +277,10 @@ class Transport:
         except UnicodeError as exc:
             # The resolver encodes the host name with the idna codec, which refuses a part that is
             # empty or over 63 characters; this was an internal error (Go: "no such host").
-            # Behind a proxy the name looked up here is the proxy's, not the server's.
+            # Behind an HTTP proxy the name looked up here is the proxy's; a SOCKS proxy is sent the
+            # server's name, which is then the one that could not be encoded.
             where = f"the server {server}"
-            if self._proxy_shown:
+            if self._proxy_shown and not self._socks:
                 where = f"the proxy {self._proxy_shown} (for the server {server})"
             raise ConnectionFailed(
                 f"cannot connect to {where}: invalid host name ({idna_reason(exc)})"

@@ -249,6 +249,21 @@ async def test_a_socks5_proxy_that_never_answers_times_out_naming_it(
     )
 
 
+async def test_a_server_name_a_socks5_proxy_cannot_be_sent_is_named_as_the_servers(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # The SOCKS proxy is sent the server's name; when that name cannot be encoded it is the
+    # server's URL that is wrong, not the proxy's (the message blamed the proxy).
+    async with SocksProxy().running() as proxy:
+        doc = _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{proxy.port}")
+        doc["clusters"][0]["cluster"]["server"] = "https://a..invalid:1"
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(write(tmp_path / "k", doc))))
+    assert str(info.value) == (
+        "cannot connect to the server https://a..invalid:1: invalid host name (label empty or too long)"
+    )
+
+
 async def test_a_socks5_tunnel_has_keepalive_probes(tls_sandbox: Sandbox, tmp_path: Path) -> None:
     # The tunnel's socket is opened by the SOCKS library, not by aiohttp's socket factory; without
     # probes a proxy that vanished under a quiet log stream would hang that stream for ever.
