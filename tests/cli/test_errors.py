@@ -95,6 +95,10 @@ BAD = [
     (["--burst", "-1", "."], "--burst must not be negative"),
     (["--verbosity", "-1", "."], "--verbosity must not be negative"),
     (["--request-timeout", "soon", "."], 'invalid value "soon" for --request-timeout'),
+    # kubectl: a negative whole number is not seconds, and as a duration it lacks a unit.
+    (["--request-timeout=-5", "."], 'invalid value "-5" for --request-timeout: time: missing unit in duration "-5"'),
+    # kubectl refuses a value with a space around it (Go's parsers take none).
+    (["--request-timeout", " 5s", "."], 'invalid value " 5s" for --request-timeout: time: invalid duration " 5s"'),
     (["--request-timeout", "\u0663", "."], 'invalid value "\u0663" for --request-timeout: time: invalid duration'),
     (["--no-follow=maybe", "."], 'invalid value "maybe" for --no-follow: expected true or false'),
     (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),

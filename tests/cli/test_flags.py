@@ -159,6 +159,9 @@ def test_defaults(cfg: Cfg) -> None:
         # kubectl reads a whole number as Go's ParseInt does: a sign is allowed.
         (["--request-timeout", "+5", "."], lambda c: c.connection.request_timeout == 5.0),
         (["--request-timeout=-0", "."], lambda c: c.connection.request_timeout is None),
+        # kubectl accepts a negative duration, and client-go then sets no deadline at all.
+        (["--request-timeout=-1s", "."], lambda c: c.connection.request_timeout is None),
+        (["--request-timeout=-1m30s", "."], lambda c: c.connection.request_timeout is None),
         (["--debug", "."], lambda c: c.debug),
         (["--", "-weird-pod"], lambda c: c.selection.pod_query.pattern == "-weird-pod"),
         (["-nkube-system", "."], lambda c: c.selection.namespaces == ("kube-system",)),
