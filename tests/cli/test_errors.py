@@ -91,6 +91,10 @@ BAD = [
     (["--tail", "99999999999999999999", "."], 'invalid value "99999999999999999999" for --tail: out of range'),
     (["--qps", "fast", "."], 'invalid value "fast" for --qps: not a number'),
     (["--qps", "nan", "."], 'invalid value "nan" for --qps: not a finite number'),
+    # stern reads --qps with Go's ParseFloat(s, 32): no space around it, nothing past float32.
+    (["--qps", " 5", "."], 'invalid value " 5" for --qps: not a number'),
+    (["--qps", "\uff15", "."], 'invalid value "\uff15" for --qps: not a number'),
+    (["--qps", "1e39", "."], 'invalid value "1e39" for --qps: out of range'),
     (["--qps", "-2", "."], "--qps must be -1"),
     (["--burst", "-1", "."], "--burst must not be negative"),
     (["--verbosity", "-1", "."], "--verbosity must not be negative"),

@@ -147,6 +147,9 @@ def test_defaults(cfg: Cfg) -> None:
         (["--kubeconfig", "/k", "."], lambda c: c.connection.kubeconfig == "/k"),
         (["--qps", "7.5", "--burst", "9", "."], lambda c: (c.connection.qps, c.connection.burst) == (7.5, 9)),
         (["--qps=-1", "."], lambda c: c.connection.qps == -1),
+        # Go's ParseFloat reads hexadecimal floats; a value below float32's range is 0, the default.
+        (["--qps", "0x1p4", "."], lambda c: c.connection.qps == 16),
+        (["--qps", "1e-50", "."], lambda c: c.connection.qps == 50),
         (["--verbosity", "6", "."], lambda c: c.connection.verbosity == 6),
         (["--server", "https://x:6443", "--token", "t", "."], lambda c: (c.connection.server, c.connection.token) == ("https://x:6443", "t")),
         (["--certificate-authority", "ca", "--client-certificate", "cc", "--client-key", "ck", "."],
