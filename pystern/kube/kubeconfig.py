@@ -312,6 +312,10 @@ def resolve(
         )
     if exec_config is not None and provider is not None:
         raise KubeconfigError(f"{ulabel} has both exec and auth-provider; kubectl allows only one of them")
+    if username is None:
+        password = None  # client-go sends basic auth only with a username (HasBasicAuth)...
+    elif password is None:
+        password = ""  # ...and then with the password it has, none being an empty one
     if token or token_file or (username is not None and password is not None):
         # client-go's exec and auth-provider round trippers step aside for a request that already
         # carries an Authorization header: beside a token or basic auth, kubectl never runs them.
