@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from pystern.errors import KubeconfigError
+from pystern.errors import KubeconfigError, shorten
 from pystern.options import Connection
 from pystern.textfiles import FileTooLarge, read_limited
 
@@ -135,9 +135,17 @@ def _named_entries(data: Mapping[str, Any], section: str, body: str, path: Path)
     if not isinstance(items, list):
         raise KubeconfigError(f"kubeconfig {path}: '{section}' must be a list")
     out: list[tuple[str, Any]] = []
+    seen: set[str] = set()
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise KubeconfigError(f"kubeconfig {path}: every entry of '{section}' needs a name")
+        if item["name"] in seen:
+            # client-go's conversion refuses it ("duplicate name ... in list"), whichever one is used.
+            raise KubeconfigError(
+                f'kubeconfig {path}: {section[:-1]} "{shorten(item["name"])}" is defined twice '
+                "(kubectl refuses a name used twice in one file)"
+            )
+        seen.add(item["name"])
         entry = item.get(body)
         if entry is None:
             entry = {}

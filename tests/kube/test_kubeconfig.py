@@ -199,6 +199,24 @@ BAD = [
     pytest.param("current-context: !!bool maybe\n", "has a value that does not fit its tag", id="bool-tag"),
     pytest.param("current-context: !!int abc\n", "has a value that does not fit its tag", id="int-tag"),
     pytest.param("a: " + "9" * 5000 + "\n", "holds a number too long to read", id="long-number"),
+    # kubectl refuses a file naming two entries alike ("duplicate name"); pystern used the first.
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}, {name: x, context: {cluster: c, namespace: b}}]\n"
+        "current-context: x\n",
+        ': context "x" is defined twice (kubectl refuses a name used twice in one file)',
+        id="duplicate-context",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}, {name: c, cluster: {server: 'https://y'}}]\n",
+        ': cluster "c" is defined twice',
+        id="duplicate-cluster",
+    ),
+    pytest.param(
+        "users: [{name: u, user: {}}, {name: u, user: {token: t}}]\n",
+        ': user "u" is defined twice',
+        id="duplicate-user",
+    ),
 ]
 
 
