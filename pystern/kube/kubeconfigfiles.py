@@ -125,7 +125,28 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise KubeconfigError(f"kubeconfig {path} must be a mapping, not {type(data).__name__}")
+    _check_kind(data, path)
     return data
+
+
+def _check_kind(data: Mapping[str, Any], path: Path) -> None:
+    """Refuse a file of another kind (a Pod manifest named by mistake), as kubectl's decoder does.
+
+    Left out, ``apiVersion`` and ``kind`` default to ``v1`` and ``Config``; anything else
+    (``kind: Pod``, ``apiVersion: v2``) is refused by kubectl.  pystern read such a file as an
+    empty kubeconfig and blamed a missing current-context, or, with others in ``$KUBECONFIG``,
+    ignored it.
+    """
+    for key in ("apiVersion", "kind"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise KubeconfigError(f"kubeconfig {path}: {key} must be a string, not {yaml_kind(value)}")
+    api, kind = data.get("apiVersion") or "v1", data.get("kind") or "Config"
+    if (api, kind) != ("v1", "Config"):
+        raise KubeconfigError(
+            f'kubeconfig {path} is not a kubeconfig: it holds kind "{shorten(str(kind), 40)}" '
+            f'of apiVersion "{shorten(str(api), 40)}" (a kubeconfig is kind Config, apiVersion v1)'
+        )
 
 
 def _named_entries(data: Mapping[str, Any], section: str, body: str, path: Path) -> list[tuple[str, Any]]:

@@ -217,6 +217,19 @@ BAD = [
         ': user "u" is defined twice',
         id="duplicate-user",
     ),
+    # kubectl refuses another kind of file ("no kind \"Pod\" is registered"); pystern read a Pod
+    # manifest named by mistake as an empty kubeconfig and blamed a missing current-context.
+    pytest.param(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
+        ' is not a kubeconfig: it holds kind "Pod" of apiVersion "v1" '
+        "(a kubeconfig is kind Config, apiVersion v1)",
+        id="pod-manifest",
+    ),
+    pytest.param(
+        "apiVersion: v2\nkind: Config\n", 'holds kind "Config" of apiVersion "v2"', id="apiversion-v2"
+    ),
+    pytest.param("kind: config\n", 'holds kind "config" of apiVersion "v1"', id="kind-lower-case"),
+    pytest.param("apiVersion: 1\n", ": apiVersion must be a string, not a number", id="apiversion-number"),
 ]
 
 
