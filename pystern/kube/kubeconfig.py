@@ -75,6 +75,12 @@ class KubeTarget:
 def _b64(value: Any, what: str) -> bytes:
     if not isinstance(value, str | bytes):
         raise KubeconfigError(f"{what} must be a base64 string")
+    # Go's base64 decoder skips line breaks: `base64` wraps its output at 76 columns, and such
+    # data pasted into a YAML block is read by kubectl.
+    if isinstance(value, str):
+        value = value.replace("\r", "").replace("\n", "")
+    else:
+        value = value.replace(b"\r", b"").replace(b"\n", b"")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:

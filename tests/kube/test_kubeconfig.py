@@ -130,6 +130,22 @@ def test_overrides_replace_fields_like_kubectl(tmp_path: Path) -> None:
     assert target.ca_data is None
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_base64_data_wrapped_over_lines_is_read(tmp_path: Path, newline: str) -> None:
+    # `base64` wraps at 76 columns; Go's decoder skips line breaks and kubectl 1.33 reads such
+    # data. pystern refused it as "not valid base64".
+    pem = b"-----BEGIN CERTIFICATE-----\n" + b"x" * 200 + b"\n-----END CERTIFICATE-----\n"
+    encoded = base64.b64encode(pem).decode()
+    wrapped = newline.join(encoded[i : i + 76] for i in range(0, len(encoded), 76)) + newline
+    cluster = {**CLUSTER, "certificate-authority-data": wrapped}
+    user = {"client-certificate-data": wrapped, "client-key-data": wrapped}
+    path = write(
+        tmp_path / "k", kubeconfig({"c": cluster}, {"u": user}, {"x": {"cluster": "c", "user": "u"}}, "x")
+    )
+    target = resolve(Connection(kubeconfig=str(path)), None, {})
+    assert target.ca_data == target.cert_data == target.key_data == pem
+
+
 def test_server_and_token_flags_need_no_kubeconfig(tmp_path: Path) -> None:
     target = resolve(Connection(server="http://127.0.0.1:1", token="t"), None, env(home=tmp_path))
     assert (target.server, target.token, target.context, target.namespace) == (
@@ -230,6 +246,13 @@ BAD = [
     ),
     pytest.param("kind: config\n", 'holds kind "config" of apiVersion "v1"', id="kind-lower-case"),
     pytest.param("apiVersion: 1\n", ": apiVersion must be a string, not a number", id="apiversion-number"),
+    # Line breaks are skipped (as by Go), but a space is not base64.
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority-data: 'YW Jj'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+        'certificate-authority-data of cluster "c" is not valid base64',
+        id="base64-with-a-space",
+    ),
 ]
 
 
