@@ -67,7 +67,14 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
     return [default] if default.is_file() else []
 
 
-_YAML_KINDS = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+_YAML_KINDS = {
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 def yaml_kind(value: object) -> str:
