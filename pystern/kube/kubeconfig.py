@@ -479,6 +479,12 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
                 f"of {label}; use https:// (or http://)"
             )
         url = scheme + server[len(scheme) :].rstrip("/")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        # Go refuses them ("invalid control character in URL"); urlsplit silently drops a tab or a
+        # line break, so "https://a\tb" went to a host named "ab".
+        raise KubeconfigError(
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL (a control character)'
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
@@ -488,6 +494,11 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
         ) from None
     if not parts.hostname:
         raise KubeconfigError(f'the server URL "{shorten(server)}" of {label} has no host')
+    if " " in parts.netloc.rpartition("@")[2]:
+        # Go's url.Parse refuses it ("invalid character in host name"); pystern looked the name up.
+        raise KubeconfigError(
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL (a space in its host)'
+        )
     if "@" not in parts.netloc:
         return url, None
     login = (unquote(parts.username or ""), unquote(parts.password or ""))

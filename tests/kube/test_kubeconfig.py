@@ -397,6 +397,11 @@ def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
         # It was "cannot connect to the server https:// https://a:1: Name or service not known".
         (" https://a:1", "is not a valid URL (it has white space around it)"),
         ("https://a:1\t", "is not a valid URL (it has white space around it)"),
+        # Go's url.Parse refuses these ("invalid character in host name"); pystern looked them up.
+        ("https://not a url", "is not a valid URL (a space in its host)"),
+        # urlsplit drops a tab or line break: the host became "ab".
+        ("https://a\tb:1", "is not a valid URL (a control character)"),
+        ("https://a\nb:1", "is not a valid URL (a control character)"),
     ],
 )
 def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str, reason: str) -> None:
