@@ -457,7 +457,8 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
     """The server as an http(s) URL, and the ``user:password`` it held (taken out of the URL).
 
-    A bare ``host:port`` gets ``https://`` as kubectl gives it.  Any other scheme (``ftp://x``)
+    A bare ``host:port`` gets ``http://``, as kubectl 1.27-1.33 give it (``kubectl proxy`` serves
+    plain HTTP on ``localhost:8001``).  Any other scheme (``ftp://x``)
     is an error naming it, not a URL like ``https://ftp://x``; so is a URL with no host or one
     that does not parse (``https://[::1``, a port past 65535), which used to surface as an
     internal error or a connection to a host named "https".  The login is kept out of the URL
@@ -470,7 +471,9 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
         )
     match = _SCHEME.match(server)
     if match is None:
-        url = "https://" + server.rstrip("/")
+        # client-go decides on TLS from the host alone (IsConfigTransportTLS, before it has read the
+        # CA or the user): without a scheme that is plain HTTP, whatever the TLS settings say.
+        url = "http://" + server.rstrip("/")
     else:
         scheme = match.group(1).lower()
         if scheme not in ("https", "http"):

@@ -355,8 +355,10 @@ def test_a_home_of_a_user_that_does_not_exist_is_left_as_typed(tmp_path: Path) -
         ("https://a:6443/", "https://a:6443"),
         ("HTTPS://a:6443", "https://a:6443"),
         ("Http://a", "http://a"),
-        ("a.example:6443", "https://a.example:6443"),  # kubectl adds https:// to a bare host:port
-        ("localhost", "https://localhost"),
+        # kubectl 1.27-1.33 talk plain HTTP to a bare host:port (`kubectl proxy` on localhost:8001), even
+        # beside a CA or insecure-skip-tls-verify; pystern used https://.
+        ("a.example:6443", "http://a.example:6443"),
+        ("localhost", "http://localhost"),
         # The login is taken out (basic auth, see test_plain_http), so no message shows the password.
         ("https://u:secret@a:6443/", "https://a:6443"),
     ],
