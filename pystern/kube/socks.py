@@ -16,6 +16,7 @@ import socket
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pystern.errors import KubeconfigError
 from pystern.kube.deferredca import aiohttp
 from pystern.kube.sockets import enable_keepalive
 
@@ -33,13 +34,23 @@ def socks_connector(proxy: str, **kwargs: Any) -> aiohttp.TCPConnector:
     """A connector whose every connection is a tunnel through the SOCKS5 proxy ``proxy``.
 
     ``kwargs`` are TCPConnector's (``limit``, ``ssl``).  The proxy's own name is looked up here;
-    the server's is sent to the proxy as it is (``rdns``), as Go does.
+    the server's is sent to the proxy as it is (``rdns``), as Go does.  A login it cannot send
+    is a ``KubeconfigError``.
     """
     from aiohttp_socks import ProxyConnector, ProxyType
 
     url = urlsplit(proxy)
     user = unquote(url.username) if url.username is not None else None
     password = unquote(url.password or "") if user is not None else None
+    for part in (user or "", password or ""):
+        if not part.isascii() or len(part) > 255:
+            # python-socks sends the login as ASCII (RFC 1929 allows 255 bytes each) and raised a
+            # UnicodeEncodeError, reported as an invalid host name; Go would send UTF-8.
+            shown = url._replace(netloc=url.netloc.rpartition("@")[2]).geturl()
+            raise KubeconfigError(
+                f"the proxy {shown}: pystern can send a SOCKS5 proxy only an ASCII user name and "
+                "password of at most 255 characters each"
+            )
     return ProxyConnector(
         host=url.hostname or "",
         port=url.port or DEFAULT_PORT,

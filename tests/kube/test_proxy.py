@@ -264,6 +264,21 @@ async def test_a_server_name_a_socks5_proxy_cannot_be_sent_is_named_as_the_serve
     )
 
 
+async def test_a_socks5_login_that_cannot_be_sent_is_one_line_naming_the_proxy(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # python-socks sends the login as ASCII: a UnicodeEncodeError was reported as "invalid host name".
+    async with SocksProxy(login=("\u00fcser", "pw")).running() as proxy:
+        port = proxy.port
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://%C3%BCser:pw@127.0.0.1:{port}"))
+        with pytest.raises(KubeconfigError) as info:
+            await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        f"the proxy socks5://127.0.0.1:{port}: pystern can send a SOCKS5 proxy only an ASCII user name "
+        "and password of at most 255 characters each"
+    )
+
+
 async def test_a_socks5_tunnel_has_keepalive_probes(tls_sandbox: Sandbox, tmp_path: Path) -> None:
     # The tunnel's socket is opened by the SOCKS library, not by aiohttp's socket factory; without
     # probes a proxy that vanished under a quiet log stream would hang that stream for ever.
