@@ -326,6 +326,8 @@ def resolve(
         # client-go's exec and auth-provider round trippers step aside for a request that already
         # carries an Authorization header: beside a token or basic auth, kubectl never runs them.
         exec_config = provider = None
+    if provider is not None and provider["name"] not in ("oidc", "gcp"):
+        raise KubeconfigError(_unknown_provider(str(provider["name"]), ulabel))
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
@@ -419,6 +421,15 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
             f"{ulabel} impersonates groups, a UID or extra fields but no user: set its as (or --as)"
         )
     return tuple(headers)
+
+
+def _unknown_provider(name: str, ulabel: str) -> str:
+    """Why an auth-provider other than oidc and gcp cannot run (it did nothing, then "returned neither a
+    token nor a client certificate"); kubectl: 'no Auth Provider found', or 'has been removed'."""
+    what = f'auth-provider "{shorten(name, 40)}" of {ulabel}'
+    if name == "azure":
+        return f"{what} has been removed from kubectl; use the kubelogin credential plugin (exec) instead"
+    return f"{what} is not known: pystern, like kubectl, runs the oidc auth-provider (and gcp)"
 
 
 def idna_reason(exc: UnicodeError) -> str:

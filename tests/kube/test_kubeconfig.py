@@ -246,6 +246,23 @@ BAD = [
     ),
     pytest.param("kind: config\n", 'holds kind "config" of apiVersion "v1"', id="kind-lower-case"),
     pytest.param("apiVersion: 1\n", ": apiVersion must be a string, not a number", id="apiversion-number"),
+    # kubectl: 'no Auth Provider found for name "OIDC"' / 'The azure auth plugin has been removed'.
+    # pystern ran them through kubernetes_asyncio, which did nothing, and said the provider
+    # "returned neither a token nor a client certificate".
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {auth-provider: {name: OIDC}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        'auth-provider "OIDC" of user "u" is not known: pystern, like kubectl, runs the oidc auth-provider',
+        id="provider-unknown",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {auth-provider: {name: azure}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        'auth-provider "azure" of user "u" has been removed from kubectl; use the kubelogin',
+        id="provider-azure",
+    ),
     # Line breaks are skipped (as by Go), but a space is not base64.
     pytest.param(
         "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority-data: 'YW Jj'}}]\n"
