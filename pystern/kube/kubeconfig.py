@@ -31,7 +31,7 @@ from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged, yaml_kind
 from pystern.options import Connection
 
-__all__ = ["IN_CLUSTER_DIR", "KubeTarget", "resolve"]
+__all__ = ["IN_CLUSTER_DIR", "KubeTarget", "header_trouble", "resolve"]
 
 IN_CLUSTER_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
@@ -408,19 +408,31 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
             # Header names cannot carry every character of an extra's key: client-go escapes them.
             headers.extend((f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values)
     for name, value in headers:
-        if any(c in value for c in "\r\n\0"):
+        trouble = header_trouble(value)
+        if trouble:
             field = _IMPERSONATION_FIELDS.get(name, "as-user-extra")
             # aiohttp refuses such a header with a ValueError (kubectl: 'invalid header field value').
-            raise KubeconfigError(
-                f"{field} of {ulabel} holds a line break or a NUL character, "
-                "which an HTTP header cannot carry"
-            )
+            raise KubeconfigError(f"{field} of {ulabel} holds {trouble}, which an HTTP header cannot carry")
     if headers and headers[0][0] != "Impersonate-User":
         # The API server refuses these without a user to act as; kubectl stops before sending them.
         raise KubeconfigError(
             f"{ulabel} impersonates groups, a UID or extra fields but no user: set its as (or --as)"
         )
     return tuple(headers)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def header_trouble(value: str) -> str:
+    """What in ``value`` an HTTP header cannot carry, in a user's words; "" when it can be sent.
+
+    Go's net/http (and aiohttp) refuse every control character but the tab; aiohttp's
+    ValueError for one reached the user as an internal error.
+    """
+    if any(c in value for c in "\r\n\0"):
+        return "a line break or a NUL character"
+    return "a control character" if _CONTROL.search(value) else ""
 
 
 def _unknown_provider(name: str, ulabel: str) -> str:

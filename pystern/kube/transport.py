@@ -38,7 +38,7 @@ from pystern.errors import (
 from pystern.kube.answers import api_error, date_ns, retry_after_of
 from pystern.kube.credentials import Credentials
 from pystern.kube.deferredca import aiohttp
-from pystern.kube.kubeconfig import KubeTarget, idna_reason
+from pystern.kube.kubeconfig import KubeTarget, header_trouble, idna_reason
 from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
@@ -349,10 +349,10 @@ class Transport:
         """
         if not header:
             return {}
-        if any(c in header for c in "\r\n\0"):
+        trouble = header_trouble(header)
+        if trouble:
             raise KubeconfigError(
-                f"the {self.credentials.description} holds a line break or a NUL character, "
-                "which an HTTP header cannot carry"
+                f"the {self.credentials.description} holds {trouble}, which an HTTP header cannot carry"
             )
         return {"Authorization": header}
 

@@ -257,6 +257,18 @@ async def test_a_token_with_a_line_break_is_one_error_line(sandbox: Sandbox, tmp
     )
 
 
+@pytest.mark.parametrize("token", ["a\x7fb", "a\x01b", "a\x1b[31m"])
+async def test_a_token_with_a_control_character_is_one_error_line(
+    sandbox: Sandbox, tmp_path: Path, token: str
+) -> None:
+    # aiohttp refused the header with a ValueError: an 'internal error'. kubectl: 'invalid header
+    # field value for "Authorization"'. A tab is allowed in a header, and by both.
+    path = write(tmp_path / "k", config_with_user(sandbox, {"token": token}))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == "the bearer token holds a control character, which an HTTP header cannot carry"
+
+
 @pytest.mark.parametrize("source", ["token", "tokenFile"])
 async def test_a_token_beside_an_exec_plugin_is_used_without_running_it(
     sandbox: Sandbox, tmp_path: Path, plugin: Path, source: str
