@@ -446,6 +446,8 @@ async def test_a_refused_proxy_scheme_is_named_without_its_password(
         ("http://me:pw@p:99999", "is not a valid URL (Port out of range 0-65535)"),
         ("http://", "has no host"),
         ("garbage words", "is not a valid URL (a space in its host)"),
+        # urlsplit drops a tab or line break: "pro<TAB>xy" went to a proxy named "proxy". Go refuses it.
+        ("http://pro\txy:3128", "is not a valid URL (a control character)"),
     ],
 )
 async def test_a_proxy_url_that_does_not_parse_is_named(
