@@ -525,7 +525,12 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
         raise KubeconfigError(
             f'the server URL "{shorten(server)}" of {label} is not a valid URL (a space in its host)'
         )
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        # client-go builds each request's URL from the server's host and path only; kept, a query
+        # ended up inside every API path ("https://h?x=1/api/v1/...": 404 Not Found).
+        parts = parts._replace(query="", fragment="")
+        url = urlunsplit(parts).rstrip("/")
     if "@" not in parts.netloc:
         return url, None
     login = (unquote(parts.username or ""), unquote(parts.password or ""))
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])), login
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])).rstrip("/"), login

@@ -376,6 +376,11 @@ def test_a_home_of_a_user_that_does_not_exist_is_left_as_typed(tmp_path: Path) -
         # beside a CA or insecure-skip-tls-verify; pystern used https://.
         ("a.example:6443", "http://a.example:6443"),
         ("localhost", "http://localhost"),
+        # kubectl ignores a query or fragment of the server URL; pystern put it inside every API path.
+        ("https://a:6443?x=1", "https://a:6443"),
+        ("https://a:6443/?x=1#f", "https://a:6443"),
+        ("https://a:6443/prefix?", "https://a:6443/prefix"),
+        ("https://u:secret@a:6443/#f", "https://a:6443"),
         # The login is taken out (basic auth, see test_plain_http), so no message shows the password.
         ("https://u:secret@a:6443/", "https://a:6443"),
     ],
