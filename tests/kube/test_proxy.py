@@ -241,10 +241,10 @@ async def test_a_socks5_proxy_that_never_answers_times_out_naming_it(
     async with server:
         path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{port}"))
         with pytest.raises(ConnectionFailed) as info:
-            await connect(Connection(kubeconfig=str(path), connect_timeout=0.2))
+            await connect(Connection(kubeconfig=str(path), connect_timeout=0.05))
         server.close()
     assert str(info.value) == (
-        f"timed out after 0.2s connecting to the server https://api.cluster.invalid:"
+        f"timed out after 0.05s connecting to the server https://api.cluster.invalid:"
         f"{tls_sandbox.host_port.rsplit(':', 1)[1]} through the proxy socks5://127.0.0.1:{port}"
     )
 
