@@ -296,21 +296,21 @@ _SIGNED_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def _request_timeout(text: str) -> float | None:
-    text = text.strip()
     if text in ("", "0"):
         return None
     try:
         # kubectl (clientcmd.ParseTimeout) takes a whole number of seconds first, as Go's ParseInt
-        # reads it (a sign allowed, `+5`), if it is not negative; anything else as a duration.
+        # reads it (a sign allowed, `+5`), if it is not negative; anything else as a duration. No
+        # space around it is forgiven, as there.
         seconds = float(text) if _SIGNED_INT.fullmatch(text) and int(text) >= 0 else parse_go_duration(text)
     except ValueError as exc:
         raise UsageError(
             f'invalid value "{shorten(text)}" for --request-timeout: {shorten_words(str(exc))}',
             flag="request-timeout",
         ) from None
-    if seconds < 0:
-        raise UsageError("--request-timeout must not be negative", flag="request-timeout")
-    return seconds or None
+    # A negative duration (`-1s`) is accepted by kubectl and means no timeout: client-go sets a
+    # deadline only for a timeout above zero.
+    return seconds if seconds > 0 else None
 
 
 def _contexts(values: Values) -> tuple[str, ...]:

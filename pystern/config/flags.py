@@ -20,6 +20,7 @@ import csv
 import enum
 import math
 import re
+import struct
 from dataclasses import dataclass
 
 from pystern.errors import UsageError, shorten, shorten_words
@@ -306,6 +307,33 @@ def parse_go_int(text: str) -> int:
     return -magnitude if text[0] == "-" else magnitude
 
 
+_HEX_FLOAT = re.compile(r"[+-]?0[xX](?=\.?[0-9a-fA-F])[0-9a-fA-F]*(?:\.[0-9a-fA-F]*)?[pP][+-]?[0-9]+\Z")
+
+
+def parse_go_float(text: str) -> float:
+    """Go's ``strconv.ParseFloat(text, 32)``, which is how pflag reads a float32 flag (``--qps``).
+
+    Python's ``float`` follows Go's rules for ASCII decimals (underscores only between digits,
+    ``inf``/``nan`` in any case) but forgives spaces around the number and reads non-ASCII
+    digits, which Go refuses; Go also reads hexadecimal floats (``0x1p4``).  Raises
+    ``ValueError``: ``not a number``, or ``out of range`` past float32; the value is float32's.
+    """
+    if not text.isascii() or text != text.strip():
+        raise ValueError("not a number")
+    try:
+        value = float.fromhex(text) if _HEX_FLOAT.match(text) else float(text)
+    except (ValueError, OverflowError):
+        raise ValueError("not a number") from None
+    if not math.isfinite(value):
+        return value
+    try:
+        # Rounded to float32 as Go does: past its range is an error, below it is 0 (the default).
+        (single,) = struct.unpack("<f", struct.pack("<f", value))
+    except OverflowError:
+        raise ValueError("out of range") from None
+    return float(single)
+
+
 def split_slice(text: str) -> tuple[str, ...]:
     """Split one SLICE occurrence on commas with CSV quoting, as pflag's string slices do."""
     if text == "":
@@ -350,9 +378,9 @@ def parse_scalar(flag: Flag, text: str) -> Value:
             raise _bad(flag, text, str(exc)) from None
     if kind is Kind.FLOAT:
         try:
-            number = float(text.strip())
-        except ValueError:
-            raise _bad(flag, text, "not a number") from None
+            number = parse_go_float(text)
+        except ValueError as exc:
+            raise _bad(flag, text, str(exc)) from None
         if not math.isfinite(number):
             raise _bad(flag, text, "not a finite number")
         return number

@@ -30,6 +30,7 @@ from typing import Any, TextIO
 
 from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfig import EXEC_EXTENSION, KubeTarget
+from pystern.kube.kubeconfigfiles import yaml_kind
 from pystern.timefmt import parse_rfc3339_ns
 
 __all__ = ["ExecPlugin", "ExecResult"]
@@ -134,7 +135,12 @@ class ExecPlugin:
                 f"{what}: interactiveMode {shorten(self.mode, 30)!r} is not Never, IfAvailable or Always"
             )
         self.install_hint = " ".join(str(config.get("installHint") or "").split())
-        self.cluster = _cluster_info(target) if config.get("provideClusterInfo") is True else None
+        provide = config.get("provideClusterInfo")
+        if provide is not None and not isinstance(provide, bool):
+            raise KubeconfigError(
+                f"{what}: provideClusterInfo must be true or false, not {yaml_kind(provide)}"
+            )
+        self.cluster = _cluster_info(target) if provide is True else None
         try:
             # The cluster's exec extension is free-form YAML: a date, a non-string key or a
             # self-referencing anchor must be one error line here, not a traceback at run time.

@@ -31,7 +31,7 @@ from pystern.errors import KubeconfigError, shorten
 from pystern.kube.kubeconfigfiles import find_kubeconfig_files, load_merged, yaml_kind
 from pystern.options import Connection
 
-__all__ = ["IN_CLUSTER_DIR", "KubeTarget", "resolve"]
+__all__ = ["IN_CLUSTER_DIR", "KubeTarget", "header_trouble", "resolve"]
 
 IN_CLUSTER_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
@@ -75,6 +75,12 @@ class KubeTarget:
 def _b64(value: Any, what: str) -> bytes:
     if not isinstance(value, str | bytes):
         raise KubeconfigError(f"{what} must be a base64 string")
+    # Go's base64 decoder skips line breaks: `base64` wraps its output at 76 columns, and such
+    # data pasted into a YAML block is read by kubectl.
+    if isinstance(value, str):
+        value = value.replace("\r", "").replace("\n", "")
+    else:
+        value = value.replace(b"\r", b"").replace(b"\n", b"")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -312,10 +318,16 @@ def resolve(
         )
     if exec_config is not None and provider is not None:
         raise KubeconfigError(f"{ulabel} has both exec and auth-provider; kubectl allows only one of them")
+    if username is None:
+        password = None  # client-go sends basic auth only with a username (HasBasicAuth)...
+    elif password is None:
+        password = ""  # ...and then with the password it has, none being an empty one
     if token or token_file or (username is not None and password is not None):
         # client-go's exec and auth-provider round trippers step aside for a request that already
         # carries an Authorization header: beside a token or basic auth, kubectl never runs them.
         exec_config = provider = None
+    if provider is not None and provider["name"] not in ("oidc", "gcp"):
+        raise KubeconfigError(_unknown_provider(str(provider["name"]), ulabel))
     namespace = _str_or_none(ctx.get("namespace")) or "default"
     return KubeTarget(
         context=wanted if ctx else "",
@@ -396,19 +408,40 @@ def _impersonation(user: Mapping[str, Any], ulabel: str) -> tuple[tuple[str, str
             # Header names cannot carry every character of an extra's key: client-go escapes them.
             headers.extend((f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values)
     for name, value in headers:
-        if any(c in value for c in "\r\n\0"):
+        trouble = header_trouble(value)
+        if trouble:
             field = _IMPERSONATION_FIELDS.get(name, "as-user-extra")
             # aiohttp refuses such a header with a ValueError (kubectl: 'invalid header field value').
-            raise KubeconfigError(
-                f"{field} of {ulabel} holds a line break or a NUL character, "
-                "which an HTTP header cannot carry"
-            )
+            raise KubeconfigError(f"{field} of {ulabel} holds {trouble}, which an HTTP header cannot carry")
     if headers and headers[0][0] != "Impersonate-User":
         # The API server refuses these without a user to act as; kubectl stops before sending them.
         raise KubeconfigError(
             f"{ulabel} impersonates groups, a UID or extra fields but no user: set its as (or --as)"
         )
     return tuple(headers)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def header_trouble(value: str) -> str:
+    """What in ``value`` an HTTP header cannot carry, in a user's words; "" when it can be sent.
+
+    Go's net/http (and aiohttp) refuse every control character but the tab; aiohttp's
+    ValueError for one reached the user as an internal error.
+    """
+    if any(c in value for c in "\r\n\0"):
+        return "a line break or a NUL character"
+    return "a control character" if _CONTROL.search(value) else ""
+
+
+def _unknown_provider(name: str, ulabel: str) -> str:
+    """Why an auth-provider other than oidc and gcp cannot run (it did nothing, then "returned neither a
+    token nor a client certificate"); kubectl: 'no Auth Provider found', or 'has been removed'."""
+    what = f'auth-provider "{shorten(name, 40)}" of {ulabel}'
+    if name == "azure":
+        return f"{what} has been removed from kubectl; use the kubelogin credential plugin (exec) instead"
+    return f"{what} is not known: pystern, like kubectl, runs the oidc auth-provider (and gcp)"
 
 
 def idna_reason(exc: UnicodeError) -> str:
@@ -447,7 +480,8 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
     """The server as an http(s) URL, and the ``user:password`` it held (taken out of the URL).
 
-    A bare ``host:port`` gets ``https://`` as kubectl gives it.  Any other scheme (``ftp://x``)
+    A bare ``host:port`` gets ``http://``, as kubectl 1.27-1.33 give it (``kubectl proxy`` serves
+    plain HTTP on ``localhost:8001``).  Any other scheme (``ftp://x``)
     is an error naming it, not a URL like ``https://ftp://x``; so is a URL with no host or one
     that does not parse (``https://[::1``, a port past 65535), which used to surface as an
     internal error or a connection to a host named "https".  The login is kept out of the URL
@@ -460,7 +494,9 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
         )
     match = _SCHEME.match(server)
     if match is None:
-        url = "https://" + server.rstrip("/")
+        # client-go decides on TLS from the host alone (IsConfigTransportTLS, before it has read the
+        # CA or the user): without a scheme that is plain HTTP, whatever the TLS settings say.
+        url = "http://" + server.rstrip("/")
     else:
         scheme = match.group(1).lower()
         if scheme not in ("https", "http"):
@@ -469,6 +505,12 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
                 f"of {label}; use https:// (or http://)"
             )
         url = scheme + server[len(scheme) :].rstrip("/")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        # Go refuses them ("invalid control character in URL"); urlsplit silently drops a tab or a
+        # line break, so "https://a\tb" went to a host named "ab".
+        raise KubeconfigError(
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL (a control character)'
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
@@ -478,7 +520,17 @@ def _server_url(server: str, label: str) -> tuple[str, tuple[str, str] | None]:
         ) from None
     if not parts.hostname:
         raise KubeconfigError(f'the server URL "{shorten(server)}" of {label} has no host')
+    if " " in parts.netloc.rpartition("@")[2]:
+        # Go's url.Parse refuses it ("invalid character in host name"); pystern looked the name up.
+        raise KubeconfigError(
+            f'the server URL "{shorten(server)}" of {label} is not a valid URL (a space in its host)'
+        )
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        # client-go builds each request's URL from the server's host and path only; kept, a query
+        # ended up inside every API path ("https://h?x=1/api/v1/...": 404 Not Found).
+        parts = parts._replace(query="", fragment="")
+        url = urlunsplit(parts).rstrip("/")
     if "@" not in parts.netloc:
         return url, None
     login = (unquote(parts.username or ""), unquote(parts.password or ""))
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])), login
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])).rstrip("/"), login

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pystern.errors import KubeconfigError
+from pystern.errors import KubeconfigError, shorten
 from pystern.options import Connection
 from pystern.textfiles import FileTooLarge, read_limited
 from pystern.yamltext import YamlProblem, load_yaml
@@ -66,7 +66,14 @@ def find_kubeconfig_files(connection: Connection, environ: Mapping[str, str] | N
     return [default] if default.is_file() else []
 
 
-_YAML_KINDS = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+_YAML_KINDS = {
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 def yaml_kind(value: object) -> str:
@@ -110,7 +117,28 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise KubeconfigError(f"kubeconfig {path} must be a mapping, not {type(data).__name__}")
+    _check_kind(data, path)
     return data
+
+
+def _check_kind(data: Mapping[str, Any], path: Path) -> None:
+    """Refuse a file of another kind (a Pod manifest named by mistake), as kubectl's decoder does.
+
+    Left out, ``apiVersion`` and ``kind`` default to ``v1`` and ``Config``; anything else
+    (``kind: Pod``, ``apiVersion: v2``) is refused by kubectl.  pystern read such a file as an
+    empty kubeconfig and blamed a missing current-context, or, with others in ``$KUBECONFIG``,
+    ignored it.
+    """
+    for key in ("apiVersion", "kind"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise KubeconfigError(f"kubeconfig {path}: {key} must be a string, not {yaml_kind(value)}")
+    api, kind = data.get("apiVersion") or "v1", data.get("kind") or "Config"
+    if (api, kind) != ("v1", "Config"):
+        raise KubeconfigError(
+            f'kubeconfig {path} is not a kubeconfig: it holds kind "{shorten(str(kind), 40)}" '
+            f'of apiVersion "{shorten(str(api), 40)}" (a kubeconfig is kind Config, apiVersion v1)'
+        )
 
 
 def _named_entries(data: Mapping[str, Any], section: str, body: str, path: Path) -> list[tuple[str, Any]]:
@@ -120,9 +148,17 @@ def _named_entries(data: Mapping[str, Any], section: str, body: str, path: Path)
     if not isinstance(items, list):
         raise KubeconfigError(f"kubeconfig {path}: '{section}' must be a list")
     out: list[tuple[str, Any]] = []
+    seen: set[str] = set()
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise KubeconfigError(f"kubeconfig {path}: every entry of '{section}' needs a name")
+        if item["name"] in seen:
+            # client-go's conversion refuses it ("duplicate name ... in list"), whichever one is used.
+            raise KubeconfigError(
+                f'kubeconfig {path}: {section[:-1]} "{shorten(item["name"])}" is defined twice '
+                "(kubectl refuses a name used twice in one file)"
+            )
+        seen.add(item["name"])
         entry = item.get(body)
         if entry is None:
             entry = {}

@@ -35,6 +35,9 @@ def _checked(proxy: str, where: Callable[[str], str]) -> str:
         url = urlsplit(proxy)
         url.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
         problem = "a space in its host" if any(c.isspace() for c in url.netloc) else ""
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in proxy):
+            # urlsplit silently drops a tab or a line break; Go: "invalid control character in URL".
+            problem = "a control character"
     except ValueError as exc:
         problem = str(exc)
     if problem:

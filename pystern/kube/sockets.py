@@ -113,10 +113,35 @@ def load_cert_chain(ctx: ssl.SSLContext, cert: str | bytes, key: str | bytes, wh
         raise KubeconfigError(f"client certificate/key of {what} cannot be used: {reason}") from exc
 
 
+class _ServerNameContext(ssl.SSLContext):
+    """TLS settings that check every server against one name: a cluster's ``tls-server-name``."""
+
+    server_name = ""
+
+    def wrap_bio(
+        self,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLObject:
+        """As SSLContext's, with ``server_name`` for SNI and the name check."""
+        return super().wrap_bio(incoming, outgoing, server_side, self.server_name or server_hostname, session)
+
+
 def build_ssl_context(
-    target: KubeTarget, exec_cert: tuple[str | bytes, str | bytes] | None = None
+    target: KubeTarget,
+    exec_cert: tuple[str | bytes, str | bytes] | None = None,
+    *,
+    pin_server_name: bool = False,
 ) -> ssl.SSLContext:
-    """The TLS settings of a context (raises ``KubeconfigError`` on an unusable CA or key)."""
+    """The TLS settings of a context (raises ``KubeconfigError`` on an unusable CA or key).
+
+    ``pin_server_name`` makes the context itself send and check ``tls-server-name``, for
+    connections (through a SOCKS tunnel) whose TLS is not started with aiohttp's
+    ``server_hostname``.
+    """
     cluster = f'cluster "{target.cluster_name}"' if target.cluster_name else "the cluster"
     user = f'user "{target.user_name}"' if target.user_name else "the user"
     try:
@@ -130,6 +155,12 @@ def build_ssl_context(
         raise KubeconfigError(f"certificate-authority of {cluster} is not a valid PEM certificate") from exc
     except OSError as exc:
         raise KubeconfigError(f"cannot read certificate-authority of {cluster}: {exc.strerror}") from exc
+    if pin_server_name and target.tls_server_name:
+        # The default context's settings are kept as they are (create_default_context's choices
+        # differ between Python versions); only the class changes, which adds the override.
+        ctx.__class__ = _ServerNameContext
+        if isinstance(ctx, _ServerNameContext):
+            ctx.server_name = target.tls_server_name
     if target.insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

@@ -1,25 +1,26 @@
 """SOCKS5 proxies (``socks5://`` in a cluster's ``proxy-url`` or in ``HTTPS_PROXY``), as kubectl uses them.
 
-aiohttp speaks HTTP CONNECT only.  ``Socks5Connector`` has python-socks open each connection
-through the proxy (RFC 1928) to the API server, and then lets aiohttp run TLS over that tunnel as
-over any socket.  As in Go's SOCKS dialer, the server's name is sent as a name (the proxy resolves
-it: clusters behind a bastion often have names only the bastion knows), an IP literal as an
-address, and ``user:password@`` in the URL is sent as RFC 1929 username/password authentication.
-python-socks is imported only when such a proxy is used.
+aiohttp speaks HTTP CONNECT only.  aiohttp-socks' ``ProxyConnector`` (built on python-socks, by
+the same author, who keeps it in step with aiohttp's releases) opens each connection through the
+proxy (RFC 1928) to the API server and runs TLS over that tunnel; pystern uses only its public
+constructor and exception types.  As in Go's SOCKS dialer, the server's name is sent as a name (the
+proxy resolves it: clusters behind a bastion often have names only the bastion knows), an IP
+literal as an address, and ``user:password@`` in the URL is sent as RFC 1929 username/password
+authentication.  aiohttp-socks is imported only when such a proxy is used.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import ssl
+import socket
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pystern.errors import KubeconfigError
 from pystern.kube.deferredca import aiohttp
 from pystern.kube.sockets import enable_keepalive
 
-__all__ = ["Socks5Connector", "SocksRefused", "is_socks"]
+__all__ = ["is_socks", "keep_tunnel_alive", "socks_connector", "tunnel_errors", "tunnel_failure"]
 
 DEFAULT_PORT = 1080
 
@@ -29,12 +30,56 @@ def is_socks(proxy: str | None) -> bool:
     return bool(proxy) and str(proxy).split("://", 1)[0].lower() == "socks5"
 
 
-class SocksRefused(aiohttp.ClientConnectorError):
-    """The SOCKS proxy answered, but would not open the tunnel (``reason`` says why)."""
+def socks_connector(proxy: str, **kwargs: Any) -> aiohttp.TCPConnector:
+    """A connector whose every connection is a tunnel through the SOCKS5 proxy ``proxy``.
 
-    def __init__(self, connection_key: Any, reason: str) -> None:
-        super().__init__(connection_key, OSError(reason))
-        self.reason = reason
+    ``kwargs`` are TCPConnector's (``limit``, ``ssl``).  The proxy's own name is looked up here;
+    the server's is sent to the proxy as it is (``rdns``), as Go does.  A login it cannot send
+    is a ``KubeconfigError``.
+    """
+    from aiohttp_socks import ProxyConnector, ProxyType
+
+    url = urlsplit(proxy)
+    user = unquote(url.username) if url.username is not None else None
+    password = unquote(url.password or "") if user is not None else None
+    for part in (user or "", password or ""):
+        if not part.isascii() or len(part) > 255:
+            # python-socks sends the login as ASCII (RFC 1929 allows 255 bytes each) and raised a
+            # UnicodeEncodeError, reported as an invalid host name; Go would send UTF-8.
+            shown = url._replace(netloc=url.netloc.rpartition("@")[2]).geturl()
+            raise KubeconfigError(
+                f"the proxy {shown}: pystern can send a SOCKS5 proxy only an ASCII user name and "
+                "password of at most 255 characters each"
+            )
+    return ProxyConnector(
+        host=url.hostname or "",
+        port=url.port or DEFAULT_PORT,
+        proxy_type=ProxyType.SOCKS5,
+        username=user,
+        password=password,
+        rdns=True,
+        **kwargs,
+    )
+
+
+def tunnel_errors() -> tuple[type[BaseException], ...]:
+    """What opening a tunnel may raise besides aiohttp's own errors: aiohttp-socks' own types."""
+    from aiohttp_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
+
+    return (ProxyConnectionError, ProxyError, ProxyTimeoutError)
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The system's words for why the proxy could not be reached ("Connection refused")."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror) and seen.strerror:
+            return seen.strerror
+        errno = getattr(seen, "errno", None)
+        if isinstance(errno, int) and errno > 0:
+            return os.strerror(errno)
+        seen = seen.__cause__
+    return _reason(exc)
 
 
 def _reason(exc: BaseException) -> str:
@@ -43,66 +88,35 @@ def _reason(exc: BaseException) -> str:
     return text[:1].lower() + text[1:]
 
 
-class Socks5Connector(aiohttp.TCPConnector):
-    """A TCPConnector whose every connection is a tunnel through one SOCKS5 proxy."""
+def tunnel_failure(exc: BaseException, proxy: str, server: str, connect_timeout: float, login: bool) -> str:
+    """One line saying why the tunnel through ``proxy`` to ``server`` could not be opened.
 
-    def __init__(self, proxy: str, **kwargs: Any) -> None:
-        url = urlsplit(proxy)
-        self._proxy_host = url.hostname or ""
-        self._proxy_port = url.port or DEFAULT_PORT
-        self._login = (
-            (unquote(url.username), unquote(url.password or "")) if url.username is not None else None
+    ``exc`` is one of ``tunnel_errors()``; ``login`` tells whether
+    the proxy URL carried one (a proxy that wants a login and got none says so).
+    """
+    from aiohttp_socks import ProxyConnectionError, ProxyTimeoutError
+
+    if isinstance(exc, ProxyConnectionError):
+        return f"cannot connect to the proxy {proxy} (for the server {server}): {_os_reason(exc)}"
+    if isinstance(exc, ProxyTimeoutError):
+        return (
+            f"timed out after {connect_timeout:g}s connecting to the server {server} "
+            f"through the proxy {proxy}"
         )
-        super().__init__(**kwargs)
+    reason = _reason(exc)
+    if not login and "authentication methods" in reason:
+        reason += " (it wants a login)"
+    return f"the proxy {proxy} refused the connection to the server {server}: {reason}"
 
-    async def _resolve_host(self, host: str, port: int, traces: Any = None) -> Any:
-        # The proxy resolves the server's name; only the proxy's own name is looked up here, so a
-        # proxy name that does not resolve fails as aiohttp's DNS error, naming the proxy.
-        return await super()._resolve_host(self._proxy_host, self._proxy_port, traces=traces)
 
-    async def _wrap_create_connection(
-        self,
-        *args: Any,
-        addr_infos: Any,
-        req: Any,
-        timeout: Any,  # noqa: ASYNC109 (aiohttp's name for the ClientTimeout it passes)
-        client_error: type[Exception] = aiohttp.ClientConnectorError,
-        **kwargs: Any,
-    ) -> Any:
-        from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, ProxyType
-        from python_socks.async_.asyncio import Proxy
+def keep_tunnel_alive(response: aiohttp.ClientResponse) -> None:
+    """Switch on keepalive probes for the tunnel ``response`` came through.
 
-        loop = asyncio.get_running_loop()
-        # The address aiohttp resolved (the first, as its own connect would start with).
-        proxy_address = addr_infos[0][4][0]
-        user, password = self._login or (None, None)
-        proxy = Proxy(ProxyType.SOCKS5, proxy_address, self._proxy_port, user, password, rdns=True, loop=loop)
-        try:
-            sock = await proxy.connect(req.url.raw_host or "", req.port, timeout=timeout.sock_connect)
-        except ProxyTimeoutError as exc:
-            raise TimeoutError(str(exc)) from exc
-        except ProxyConnectionError as exc:
-            reason = os.strerror(exc.errno) if isinstance(exc.errno, int) else _reason(exc)
-            raise aiohttp.ClientProxyConnectionError(req.connection_key, OSError(exc.errno, reason)) from exc
-        except ProxyError as exc:
-            reason = _reason(exc)
-            if self._login is None and "authentication methods" in reason:
-                reason += " (it wants a login)"
-            raise SocksRefused(req.connection_key, reason) from exc
+    python-socks opens the socket to the proxy itself, so aiohttp's ``socket_factory`` never
+    sees it; without probes a dead proxy under a quiet log stream would hang that stream.
+    """
+    connection = response.connection
+    transport = connection.transport if connection is not None else None
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
         enable_keepalive(sock)
-        try:
-            async with asyncio.timeout(timeout.sock_connect):
-                return await loop.create_connection(*args, **kwargs, sock=sock)
-        except ssl.SSLError as exc:  # TLS with the server, through the tunnel
-            sock.close()
-            if isinstance(exc, ssl.SSLCertVerificationError):
-                raise aiohttp.ClientConnectorCertificateError(req.connection_key, exc) from exc
-            raise aiohttp.ClientConnectorSSLError(req.connection_key, exc) from exc
-        except OSError as exc:
-            sock.close()
-            if isinstance(exc, TimeoutError):
-                raise
-            raise client_error(req.connection_key, exc) from exc
-        except BaseException:
-            sock.close()
-            raise

@@ -25,6 +25,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from pystern.errors import (
     ApiError,
@@ -37,11 +38,11 @@ from pystern.errors import (
 from pystern.kube.answers import api_error, date_ns, retry_after_of
 from pystern.kube.credentials import Credentials
 from pystern.kube.deferredca import aiohttp
-from pystern.kube.kubeconfig import KubeTarget, idna_reason
+from pystern.kube.kubeconfig import KubeTarget, header_trouble, idna_reason
 from pystern.kube.proxy import choose_proxy, shown_proxy
 from pystern.kube.ratelimit import TokenBucket
 from pystern.kube.sockets import build_ssl_context, keepalive_socket, load_cert_chain, shrink_tls_read_buffer
-from pystern.kube.socks import Socks5Connector, SocksRefused, is_socks
+from pystern.kube.socks import is_socks, keep_tunnel_alive, socks_connector, tunnel_errors, tunnel_failure
 from pystern.options import Connection
 
 __all__ = ["Transport"]
@@ -90,16 +91,21 @@ class Transport:
         self._sleep = sleep
         self.bucket = TokenBucket(connection.qps, connection.burst, sleep=sleep)
         proxy = choose_proxy(target)  # first: it may raise, and no session is open yet
+        self._socks = proxy is not None and is_socks(proxy)
         self._ssl: ssl.SSLContext | bool = False
         if self.server.startswith("https://"):
-            self._ssl = build_ssl_context(target, credentials.cert_files)
+            # Through a SOCKS tunnel TLS is started by aiohttp-socks, which passes no server_hostname.
+            self._ssl = build_ssl_context(target, credentials.cert_files, pin_server_name=self._socks)
             shrink_tls_read_buffer()
         self._client_cert = credentials.cert_files
         kwargs: dict[str, Any] = {"limit": 0, "ssl": self._ssl}
         connector: aiohttp.TCPConnector
-        self._socks = is_socks(proxy)
+        self._tunnel_errors: tuple[type[BaseException], ...] = ()
+        self._proxy_login = False
         if proxy and self._socks:
-            connector = Socks5Connector(proxy, socket_factory=keepalive_socket, **kwargs)
+            connector = socks_connector(proxy, **kwargs)
+            self._tunnel_errors = tunnel_errors()
+            self._proxy_login = urlsplit(proxy).username is not None
         else:
             try:
                 connector = aiohttp.TCPConnector(socket_factory=keepalive_socket, **kwargs)
@@ -240,34 +246,9 @@ class Transport:
         server = self.server
         read_limit = client_timeout.total or client_timeout.sock_read or 0
         try:
-            return await self.session.get(
-                url, params=list(query), headers=headers, timeout=client_timeout, **self._extra
-            )
+            return await self._get(url, query, headers, client_timeout)
         except aiohttp.ClientConnectorCertificateError as exc:
-            err = exc.certificate_error
-            why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
-            if self._is_proxy(exc):
-                # An https:// proxy's certificate is checked with the cluster's TLS settings, as
-                # Go's transport does; blaming the server's certificate sent users to the wrong machine.
-                raise UntrustedCertificate(
-                    f"TLS certificate of the proxy {self._proxy_shown} (for the server {server}) is not "
-                    f"trusted ({str(why).rstrip('.')}); it is checked with the cluster's "
-                    "certificate-authority, as kubectl does"
-                ) from exc
-            if getattr(err, "verify_code", None) in _NAME_MISMATCH:
-                # The CA is fine here: pointing at certificate-authority sent users to the wrong setting.
-                raise UntrustedCertificate(
-                    f"TLS certificate of {server} does not match the name it was reached by "
-                    f"({str(why).rstrip('.')}); check the server URL or tls-server-name"
-                ) from exc
-            raise UntrustedCertificate(
-                f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
-                "certificate-authority (or --certificate-authority)"
-            ) from exc
-        except SocksRefused as exc:
-            raise ConnectionFailed(
-                f"the proxy {self._proxy_shown} refused the connection to the server {server}: {exc.reason}"
-            ) from exc
+            raise self._untrusted(exc.certificate_error, via_proxy=self._is_proxy(exc)) from exc
         except aiohttp.ClientProxyConnectionError as exc:
             proxy = self._proxy_shown
             raise ConnectionFailed(
@@ -285,8 +266,10 @@ class Transport:
         except aiohttp.ServerTimeoutError as exc:
             connecting = isinstance(exc, getattr(aiohttp, "ConnectionTimeoutError", ()))
             if connecting or "connect" in str(exc).lower():
+                # Through a proxy the time may have gone on reaching the proxy: it is named.
+                via = f" through the proxy {self._proxy_shown}" if self._proxy_shown else ""
                 raise ConnectionFailed(
-                    f"timed out after {self.connect_timeout:g}s connecting to the server {server}"
+                    f"timed out after {self.connect_timeout:g}s connecting to the server {server}{via}"
                 ) from exc
             raise ConnectionFailed(f"the server {server} did not answer within {read_limit:g}s") from exc
         except TimeoutError as exc:
@@ -294,9 +277,10 @@ class Transport:
         except UnicodeError as exc:
             # The resolver encodes the host name with the idna codec, which refuses a part that is
             # empty or over 63 characters; this was an internal error (Go: "no such host").
-            # Behind a proxy the name looked up here is the proxy's, not the server's.
+            # Behind an HTTP proxy the name looked up here is the proxy's; a SOCKS proxy is sent the
+            # server's name, which is then the one that could not be encoded.
             where = f"the server {server}"
-            if self._proxy_shown:
+            if self._proxy_shown and not self._socks:
                 where = f"the proxy {self._proxy_shown} (for the server {server})"
             raise ConnectionFailed(
                 f"cannot connect to {where}: invalid host name ({idna_reason(exc)})"
@@ -308,6 +292,55 @@ class Transport:
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectionFailed(f"connection to the server {server} failed: {_reason_of(exc)}") from exc
 
+    async def _get(
+        self, url: str, query: Query, headers: dict[str, str], client_timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientResponse:
+        """``session.get``, with the failures of a SOCKS tunnel turned into pystern's errors."""
+        try:
+            resp = await self.session.get(
+                url, params=list(query), headers=headers, timeout=client_timeout, **self._extra
+            )
+        except aiohttp.ClientOSError as exc:
+            # aiohttp wraps an OSError from connecting as ClientOSError; through a SOCKS tunnel
+            # that is how a failed TLS handshake with the server arrives.
+            tls = exc.__cause__
+            if not self._socks or not isinstance(tls, ssl.SSLError):
+                raise
+            if isinstance(tls, ssl.SSLCertVerificationError):
+                raise self._untrusted(tls) from exc
+            raise ConnectionFailed(f"TLS handshake with {self.server} failed: {tls.strerror or tls}") from exc
+        except self._tunnel_errors as exc:
+            login = self._proxy_login
+            raise ConnectionFailed(
+                tunnel_failure(exc, self._proxy_shown, self.server, self.connect_timeout, login)
+            ) from exc
+        if self._socks:
+            keep_tunnel_alive(resp)
+        return resp
+
+    def _untrusted(self, err: BaseException, *, via_proxy: bool = False) -> UntrustedCertificate:
+        """The error for a certificate that failed verification: the server's, or the proxy's."""
+        server = self.server
+        why = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
+        if via_proxy:
+            # An https:// proxy's certificate is checked with the cluster's TLS settings, as
+            # Go's transport does; blaming the server's certificate sent users to the wrong machine.
+            return UntrustedCertificate(
+                f"TLS certificate of the proxy {self._proxy_shown} (for the server {server}) is not "
+                f"trusted ({str(why).rstrip('.')}); it is checked with the cluster's "
+                "certificate-authority, as kubectl does"
+            )
+        if getattr(err, "verify_code", None) in _NAME_MISMATCH:
+            # The CA is fine here: pointing at certificate-authority sent users to the wrong setting.
+            return UntrustedCertificate(
+                f"TLS certificate of {server} does not match the name it was reached by "
+                f"({str(why).rstrip('.')}); check the server URL or tls-server-name"
+            )
+        return UntrustedCertificate(
+            f"TLS certificate of {server} is not trusted ({why}); check the cluster's "
+            "certificate-authority (or --certificate-authority)"
+        )
+
     def _authorization(self, header: str | None) -> dict[str, str]:
         """The ``Authorization`` header to send; a value no header may carry is a KubeconfigError.
 
@@ -316,10 +349,10 @@ class Transport:
         """
         if not header:
             return {}
-        if any(c in header for c in "\r\n\0"):
+        trouble = header_trouble(header)
+        if trouble:
             raise KubeconfigError(
-                f"the {self.credentials.description} holds a line break or a NUL character, "
-                "which an HTTP header cannot carry"
+                f"the {self.credentials.description} holds {trouble}, which an HTTP header cannot carry"
             )
         return {"Authorization": header}
 
@@ -346,9 +379,6 @@ class Transport:
             url = URL(text)
             return (url.host, url.port), (url.raw_host, url.port)
 
-        if self._socks and isinstance(exc, aiohttp.ClientConnectorDNSError):
-            # Only the SOCKS proxy's own name is looked up here; the proxy resolves the server's.
-            return f"the proxy {self._proxy_shown} (for the server {self.server})"
         if (exc.host, exc.port) in at(self.server):
             return f"the server {self.server}"
         # aiohttp reports a proxy it cannot resolve as a plain connector error.

@@ -91,10 +91,18 @@ BAD = [
     (["--tail", "99999999999999999999", "."], 'invalid value "99999999999999999999" for --tail: out of range'),
     (["--qps", "fast", "."], 'invalid value "fast" for --qps: not a number'),
     (["--qps", "nan", "."], 'invalid value "nan" for --qps: not a finite number'),
+    # stern reads --qps with Go's ParseFloat(s, 32): no space around it, nothing past float32.
+    (["--qps", " 5", "."], 'invalid value " 5" for --qps: not a number'),
+    (["--qps", "\uff15", "."], 'invalid value "\uff15" for --qps: not a number'),
+    (["--qps", "1e39", "."], 'invalid value "1e39" for --qps: out of range'),
     (["--qps", "-2", "."], "--qps must be -1"),
     (["--burst", "-1", "."], "--burst must not be negative"),
     (["--verbosity", "-1", "."], "--verbosity must not be negative"),
     (["--request-timeout", "soon", "."], 'invalid value "soon" for --request-timeout'),
+    # kubectl: a negative whole number is not seconds, and as a duration it lacks a unit.
+    (["--request-timeout=-5", "."], 'invalid value "-5" for --request-timeout: time: missing unit in duration "-5"'),
+    # kubectl refuses a value with a space around it (Go's parsers take none).
+    (["--request-timeout", " 5s", "."], 'invalid value " 5s" for --request-timeout: time: invalid duration " 5s"'),
     (["--request-timeout", "\u0663", "."], 'invalid value "\u0663" for --request-timeout: time: invalid duration'),
     (["--no-follow=maybe", "."], 'invalid value "maybe" for --no-follow: expected true or false'),
     (["-A=2", "."], 'invalid value "2" for --all-namespaces: expected true or false'),

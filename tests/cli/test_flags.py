@@ -147,6 +147,9 @@ def test_defaults(cfg: Cfg) -> None:
         (["--kubeconfig", "/k", "."], lambda c: c.connection.kubeconfig == "/k"),
         (["--qps", "7.5", "--burst", "9", "."], lambda c: (c.connection.qps, c.connection.burst) == (7.5, 9)),
         (["--qps=-1", "."], lambda c: c.connection.qps == -1),
+        # Go's ParseFloat reads hexadecimal floats; a value below float32's range is 0, the default.
+        (["--qps", "0x1p4", "."], lambda c: c.connection.qps == 16),
+        (["--qps", "1e-50", "."], lambda c: c.connection.qps == 50),
         (["--verbosity", "6", "."], lambda c: c.connection.verbosity == 6),
         (["--server", "https://x:6443", "--token", "t", "."], lambda c: (c.connection.server, c.connection.token) == ("https://x:6443", "t")),
         (["--certificate-authority", "ca", "--client-certificate", "cc", "--client-key", "ck", "."],
@@ -159,6 +162,9 @@ def test_defaults(cfg: Cfg) -> None:
         # kubectl reads a whole number as Go's ParseInt does: a sign is allowed.
         (["--request-timeout", "+5", "."], lambda c: c.connection.request_timeout == 5.0),
         (["--request-timeout=-0", "."], lambda c: c.connection.request_timeout is None),
+        # kubectl accepts a negative duration, and client-go then sets no deadline at all.
+        (["--request-timeout=-1s", "."], lambda c: c.connection.request_timeout is None),
+        (["--request-timeout=-1m30s", "."], lambda c: c.connection.request_timeout is None),
         (["--debug", "."], lambda c: c.debug),
         (["--", "-weird-pod"], lambda c: c.selection.pod_query.pattern == "-weird-pod"),
         (["-nkube-system", "."], lambda c: c.selection.namespaces == ("kube-system",)),

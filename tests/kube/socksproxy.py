@@ -31,8 +31,15 @@ class SocksProxy:
         self.refuse = refuse
         self.requests: list[tuple[str, int, tuple[str, str] | None]] = []
         self.port = 0
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+        self._writers.add(writer)
+        up_writer: asyncio.StreamWriter | None = None
         try:
             version, count = await reader.readexactly(2)
             methods = await reader.readexactly(count)
@@ -66,6 +73,7 @@ class SocksProxy:
                 writer.write(bytes([5, self.refuse or 7, 0, 1, 0, 0, 0, 0, 0, 0]))
                 return
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+            self._writers.add(up_writer)
             writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + struct.pack("!H", port))
             await writer.drain()
             await asyncio.gather(relay(reader, up_writer), relay(up_reader, writer))
@@ -73,6 +81,8 @@ class SocksProxy:
             pass
         finally:
             writer.close()
+            if up_writer is not None:
+                up_writer.close()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[SocksProxy]:
@@ -82,3 +92,8 @@ class SocksProxy:
         async with server:
             yield self
             server.close()
+            # A tunnel the client is still closing (a TLS shutdown takes a few turns of the loop)
+            # must not outlive the test: asyncio.Server.close leaves open connections alone.
+            for open_writer in self._writers:
+                open_writer.close()
+            await asyncio.gather(*self._handlers)

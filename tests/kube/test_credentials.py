@@ -257,6 +257,18 @@ async def test_a_token_with_a_line_break_is_one_error_line(sandbox: Sandbox, tmp
     )
 
 
+@pytest.mark.parametrize("token", ["a\x7fb", "a\x01b", "a\x1b[31m"])
+async def test_a_token_with_a_control_character_is_one_error_line(
+    sandbox: Sandbox, tmp_path: Path, token: str
+) -> None:
+    # aiohttp refused the header with a ValueError: an 'internal error'. kubectl: 'invalid header
+    # field value for "Authorization"'. A tab is allowed in a header, and by both.
+    path = write(tmp_path / "k", config_with_user(sandbox, {"token": token}))
+    with pytest.raises(KubeconfigError) as info:
+        await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == "the bearer token holds a control character, which an HTTP header cannot carry"
+
+
 @pytest.mark.parametrize("source", ["token", "tokenFile"])
 async def test_a_token_beside_an_exec_plugin_is_used_without_running_it(
     sandbox: Sandbox, tmp_path: Path, plugin: Path, source: str
@@ -278,3 +290,42 @@ async def test_a_token_beside_an_auth_provider_is_used(sandbox: Sandbox, tmp_pat
     path = write(tmp_path / "k", config_with_user(sandbox, user))
     async with await connect(Connection(kubeconfig=str(path))) as cluster:
         await cluster.list_pods("default", "", "")
+
+
+@pytest.mark.parametrize(
+    ("user", "sent"),
+    [
+        # client-go sends basic auth whenever the username is set (transport.Config.HasBasicAuth),
+        # an empty password included; kubectl 1.33 sends "u:" here. pystern sent nothing.
+        pytest.param({"username": "u"}, ["Basic dTo="], id="username-alone"),
+        pytest.param({"username": "u", "password": ""}, ["Basic dTo="], id="empty-password"),
+        # A password without a username is not sent (kubectl then asks for a username on its stdin).
+        pytest.param({"password": "p"}, [], id="password-alone"),
+        pytest.param({"username": "", "password": "p"}, [], id="empty-username"),
+    ],
+)
+async def test_basic_auth_is_sent_when_the_username_is_set(
+    sandbox: Sandbox, tmp_path: Path, user: dict[str, Any], sent: list[str]
+) -> None:
+    sandbox.cluster.token = None
+    path = write(tmp_path / "k", config_with_user(sandbox, user))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+    assert sandbox.cluster.header_values("Authorization")[-1] == sent
+
+
+async def test_a_username_beside_an_exec_plugin_is_sent_without_running_it(
+    sandbox: Sandbox, tmp_path: Path, plugin: Path
+) -> None:
+    # Basic auth sets the Authorization header first, and client-go's exec round tripper then steps
+    # aside; a password alone sets nothing, so the plugin runs.
+    sandbox.cluster.token = None
+    path = write(tmp_path / "k", config_with_user(sandbox, {**exec_user(plugin, "fail"), "username": "u"}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+    assert plugin_runs(plugin) == 0
+    path = write(tmp_path / "k", config_with_user(sandbox, {**exec_user(plugin), "password": "p"}))
+    async with await connect(Connection(kubeconfig=str(path))) as cluster:
+        await cluster.list_pods("default", "", "")
+    assert plugin_runs(plugin) == 1
+    assert sandbox.cluster.header_values("Authorization")[-1] == ["Bearer plugin-token"]

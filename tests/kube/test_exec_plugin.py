@@ -162,6 +162,13 @@ async def test_interactive_plugins_of_several_contexts_take_turns(
             'credential plugin "true" of user "sandbox": interactiveMode must be specified'
             " (client.authentication.k8s.io/v1 has no default: Never, IfAvailable or Always)",
         ),
+        # kubectl's decoding refuses a quoted "true"; pystern ran the plugin without the cluster's
+        # details, which it may need to log in.
+        (
+            {"command": "true", "provideClusterInfo": "true"},
+            'credential plugin "true" of user "sandbox": provideClusterInfo must be true or false, '
+            "not a string",
+        ),
     ],
 )
 async def test_an_exec_config_the_os_or_client_go_refuses_is_one_error(

@@ -46,6 +46,11 @@ async def test_requests_act_as_the_impersonated_user(sandbox: Sandbox, tmp_path:
         pytest.param({"as": "v", "as-groups": ["g\r"]}, "as-groups of user .* holds a line", id="group-cr"),
         pytest.param({"as": "v", "as-uid": "u\x00"}, "as-uid of user .* a NUL character", id="uid-nul"),
         pytest.param({"as": "v", "as-user-extra": {"k": ["\n"]}}, "as-user-extra of user", id="extra-lf"),
+        # Other control characters (DEL, ESC) were internal errors too; kubectl refuses them.
+        pytest.param({"as": "a\x7fb"}, 'as of user "sandbox" holds a control character, which', id="as-del"),
+        pytest.param(
+            {"as": "v", "as-groups": ["a\x1bb"]}, "as-groups of user .* a control character", id="group-esc"
+        ),
     ],
 )
 async def test_malformed_impersonation_is_one_line(

@@ -130,6 +130,22 @@ def test_overrides_replace_fields_like_kubectl(tmp_path: Path) -> None:
     assert target.ca_data is None
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_base64_data_wrapped_over_lines_is_read(tmp_path: Path, newline: str) -> None:
+    # `base64` wraps at 76 columns; Go's decoder skips line breaks and kubectl 1.33 reads such
+    # data. pystern refused it as "not valid base64".
+    pem = b"-----BEGIN CERTIFICATE-----\n" + b"x" * 200 + b"\n-----END CERTIFICATE-----\n"
+    encoded = base64.b64encode(pem).decode()
+    wrapped = newline.join(encoded[i : i + 76] for i in range(0, len(encoded), 76)) + newline
+    cluster = {**CLUSTER, "certificate-authority-data": wrapped}
+    user = {"client-certificate-data": wrapped, "client-key-data": wrapped}
+    path = write(
+        tmp_path / "k", kubeconfig({"c": cluster}, {"u": user}, {"x": {"cluster": "c", "user": "u"}}, "x")
+    )
+    target = resolve(Connection(kubeconfig=str(path)), None, {})
+    assert target.ca_data == target.cert_data == target.key_data == pem
+
+
 def test_server_and_token_flags_need_no_kubeconfig(tmp_path: Path) -> None:
     target = resolve(Connection(server="http://127.0.0.1:1", token="t"), None, env(home=tmp_path))
     assert (target.server, target.token, target.context, target.namespace) == (
@@ -207,6 +223,61 @@ BAD = [
         "current-context: !!int abc\n", "is not valid YAML: a value does not fit its tag", id="int-tag"
     ),
     pytest.param("a: " + "9" * 5000 + "\n", "holds a number too long to read", id="long-number"),
+    # kubectl refuses a file naming two entries alike ("duplicate name"); pystern used the first.
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}, {name: x, context: {cluster: c, namespace: b}}]\n"
+        "current-context: x\n",
+        ': context "x" is defined twice (kubectl refuses a name used twice in one file)',
+        id="duplicate-context",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}, {name: c, cluster: {server: 'https://y'}}]\n",
+        ': cluster "c" is defined twice',
+        id="duplicate-cluster",
+    ),
+    pytest.param(
+        "users: [{name: u, user: {}}, {name: u, user: {token: t}}]\n",
+        ': user "u" is defined twice',
+        id="duplicate-user",
+    ),
+    # kubectl refuses another kind of file ("no kind \"Pod\" is registered"); pystern read a Pod
+    # manifest named by mistake as an empty kubeconfig and blamed a missing current-context.
+    pytest.param(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
+        ' is not a kubeconfig: it holds kind "Pod" of apiVersion "v1" '
+        "(a kubeconfig is kind Config, apiVersion v1)",
+        id="pod-manifest",
+    ),
+    pytest.param(
+        "apiVersion: v2\nkind: Config\n", 'holds kind "Config" of apiVersion "v2"', id="apiversion-v2"
+    ),
+    pytest.param("kind: config\n", 'holds kind "config" of apiVersion "v1"', id="kind-lower-case"),
+    pytest.param("apiVersion: 1\n", ": apiVersion must be a string, not a number", id="apiversion-number"),
+    # kubectl: 'no Auth Provider found for name "OIDC"' / 'The azure auth plugin has been removed'.
+    # pystern ran them through kubernetes_asyncio, which did nothing, and said the provider
+    # "returned neither a token nor a client certificate".
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {auth-provider: {name: OIDC}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        'auth-provider "OIDC" of user "u" is not known: pystern, like kubectl, runs the oidc auth-provider',
+        id="provider-unknown",
+    ),
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x'}}]\n"
+        "users: [{name: u, user: {auth-provider: {name: azure}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+        'auth-provider "azure" of user "u" has been removed from kubectl; use the kubelogin',
+        id="provider-azure",
+    ),
+    # Line breaks are skipped (as by Go), but a space is not base64.
+    pytest.param(
+        "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority-data: 'YW Jj'}}]\n"
+        "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+        'certificate-authority-data of cluster "c" is not valid base64',
+        id="base64-with-a-space",
+    ),
 ]
 
 
@@ -309,8 +380,15 @@ def test_a_home_of_a_user_that_does_not_exist_is_left_as_typed(tmp_path: Path) -
         ("https://a:6443/", "https://a:6443"),
         ("HTTPS://a:6443", "https://a:6443"),
         ("Http://a", "http://a"),
-        ("a.example:6443", "https://a.example:6443"),  # kubectl adds https:// to a bare host:port
-        ("localhost", "https://localhost"),
+        # kubectl 1.27-1.33 talk plain HTTP to a bare host:port (`kubectl proxy` on localhost:8001), even
+        # beside a CA or insecure-skip-tls-verify; pystern used https://.
+        ("a.example:6443", "http://a.example:6443"),
+        ("localhost", "http://localhost"),
+        # kubectl ignores a query or fragment of the server URL; pystern put it inside every API path.
+        ("https://a:6443?x=1", "https://a:6443"),
+        ("https://a:6443/?x=1#f", "https://a:6443"),
+        ("https://a:6443/prefix?", "https://a:6443/prefix"),
+        ("https://u:secret@a:6443/#f", "https://a:6443"),
         # The login is taken out (basic auth, see test_plain_http), so no message shows the password.
         ("https://u:secret@a:6443/", "https://a:6443"),
     ],
@@ -351,6 +429,11 @@ def test_long_names_are_shortened_in_errors(tmp_path: Path) -> None:
         # It was "cannot connect to the server https:// https://a:1: Name or service not known".
         (" https://a:1", "is not a valid URL (it has white space around it)"),
         ("https://a:1\t", "is not a valid URL (it has white space around it)"),
+        # Go's url.Parse refuses these ("invalid character in host name"); pystern looked them up.
+        ("https://not a url", "is not a valid URL (a space in its host)"),
+        # urlsplit drops a tab or line break: the host became "ab".
+        ("https://a\tb:1", "is not a valid URL (a control character)"),
+        ("https://a\nb:1", "is not a valid URL (a control character)"),
     ],
 )
 def test_a_server_url_that_cannot_be_parsed_is_named(tmp_path: Path, server: str, reason: str) -> None:

@@ -105,3 +105,13 @@ async def test_a_login_in_the_server_url_is_basic_auth_only_when_nothing_else_au
         await cluster.list_pods("default", "", "")
     assert err.getvalue() == ""
     assert sandbox.cluster.header_values("Authorization")[-1] == [sent.format(token=sandbox.cluster.token)]
+
+
+async def test_a_server_without_a_scheme_is_plain_http_as_for_kubectl(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # `kubectl proxy` serves plain HTTP on localhost:8001, and kubectl (client-go decides on TLS from
+    # the host alone) reaches `--server localhost:8001` over HTTP; pystern tried TLS and failed.
+    connection = Connection(server=sandbox.host_port, token=sandbox.token)
+    async with await connect(connection, environ={"HOME": str(tmp_path)}) as cluster:
+        await cluster.list_pods("default", "", "")

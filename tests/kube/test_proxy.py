@@ -203,6 +203,102 @@ async def test_a_socks5_proxy_that_is_down_or_unknown_is_named_as_the_proxy(
     )
 
 
+async def test_the_servers_certificate_is_checked_through_a_socks5_tunnel(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # TLS runs end to end through the tunnel: a certificate that does not match the name, or
+    # that the cluster's CA did not sign, is named as the server's, in one line.
+    import base64
+
+    import trustme
+
+    server = f"https://api.cluster.invalid:{tls_sandbox.host_port.rsplit(':', 1)[1]}"
+    async with SocksProxy().running() as proxy:
+        doc = _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{proxy.port}")
+        del doc["clusters"][0]["cluster"]["tls-server-name"]
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(write(tmp_path / "k", doc))))
+        reason = str(info.value)
+        assert reason.startswith(f"TLS certificate of {server} does not match the name it was reached by")
+        doc = _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{proxy.port}")
+        other = base64.b64encode(trustme.CA().cert_pem.bytes()).decode()
+        doc["clusters"][0]["cluster"]["certificate-authority-data"] = other
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(write(tmp_path / "k", doc))))
+        assert str(info.value).startswith(f"TLS certificate of {server} is not trusted (")
+        assert "\n" not in str(info.value)
+
+
+async def test_a_socks5_proxy_that_never_answers_times_out_naming_it(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{port}"))
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(path), connect_timeout=0.05))
+        server.close()
+    assert str(info.value) == (
+        f"timed out after 0.05s connecting to the server https://api.cluster.invalid:"
+        f"{tls_sandbox.host_port.rsplit(':', 1)[1]} through the proxy socks5://127.0.0.1:{port}"
+    )
+
+
+async def test_a_server_name_a_socks5_proxy_cannot_be_sent_is_named_as_the_servers(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # The SOCKS proxy is sent the server's name; when that name cannot be encoded it is the
+    # server's URL that is wrong, not the proxy's (the message blamed the proxy).
+    async with SocksProxy().running() as proxy:
+        doc = _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{proxy.port}")
+        doc["clusters"][0]["cluster"]["server"] = "https://a..invalid:1"
+        with pytest.raises(ConnectionFailed) as info:
+            await connect(Connection(kubeconfig=str(write(tmp_path / "k", doc))))
+    assert str(info.value) == (
+        "cannot connect to the server https://a..invalid:1: invalid host name (label empty or too long)"
+    )
+
+
+async def test_a_socks5_login_that_cannot_be_sent_is_one_line_naming_the_proxy(
+    tls_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # python-socks sends the login as ASCII: a UnicodeEncodeError was reported as "invalid host name".
+    async with SocksProxy(login=("\u00fcser", "pw")).running() as proxy:
+        port = proxy.port
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://%C3%BCser:pw@127.0.0.1:{port}"))
+        with pytest.raises(KubeconfigError) as info:
+            await connect(Connection(kubeconfig=str(path)))
+    assert str(info.value) == (
+        f"the proxy socks5://127.0.0.1:{port}: pystern can send a SOCKS5 proxy only an ASCII user name "
+        "and password of at most 255 characters each"
+    )
+
+
+async def test_a_socks5_tunnel_has_keepalive_probes(tls_sandbox: Sandbox, tmp_path: Path) -> None:
+    # The tunnel's socket is opened by the SOCKS library, not by aiohttp's socket factory; without
+    # probes a proxy that vanished under a quiet log stream would hang that stream for ever.
+    import socket
+
+    async with SocksProxy().running() as proxy:
+        path = write(tmp_path / "k", _behind_proxy(tls_sandbox, f"socks5://127.0.0.1:{proxy.port}"))
+        async with await connect(Connection(kubeconfig=str(path))) as cluster:
+            transport = cluster.transport
+            # A watch stays open, as a log stream does (a short answer gives its connection back at once).
+            query = (("watch", "true"),)
+            resp = await transport.open("/api/v1/namespaces/default/pods", query, transport.timeout(5.0))
+            try:
+                assert resp.connection is not None
+                sock = resp.connection.transport.get_extra_info("socket")  # type: ignore[union-attr]
+                assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            finally:
+                resp.release()
+
+
 async def test_a_loopback_server_is_not_sent_through_the_environments_proxy(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -350,6 +446,8 @@ async def test_a_refused_proxy_scheme_is_named_without_its_password(
         ("http://me:pw@p:99999", "is not a valid URL (Port out of range 0-65535)"),
         ("http://", "has no host"),
         ("garbage words", "is not a valid URL (a space in its host)"),
+        # urlsplit drops a tab or line break: "pro<TAB>xy" went to a proxy named "proxy". Go refuses it.
+        ("http://pro\txy:3128", "is not a valid URL (a control character)"),
     ],
 )
 async def test_a_proxy_url_that_does_not_parse_is_named(

@@ -306,7 +306,7 @@ VALUES = [
     ["--since", "h"],
     ["--since", "1h" * 400],
     ["--sort-window", "soon"],
-    ["--request-timeout", "-1s"],
+    ["--request-timeout", "-5"],
     ["--request-timeout", "1 year"],
     ["--tail", "9" * 40],
     ["--max-log-requests", "1.5"],
