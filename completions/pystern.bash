@@ -33,15 +33,31 @@ _pystern_complete() {
             words[i]="${words[i]:1:${#words[i]}-2}"
         fi
     done
-    # readline replaces only the text after the last COMP_WORDBREAKS character (for
-    # --color=al that is "al"; for a context a:b:c, "c"), so candidates are cut to it.
-    local breaks="${COMP_WORDBREAKS//[[:space:]]/}" rest="$current" i
-    for (( i=${#current}-1; i>=0; i-- )); do
-        if [[ "$breaks" == *"${current:i:1}"* ]]; then
-            rest="${current:i+1}"
-            break
+    # readline replaces only the text after the last COMP_WORDBREAKS character outside
+    # quotes (for --color=al that is "al"; for a context a:b:c, "c"), or inside a quote still
+    # open (-n 'sh, --color="al) the text after that quote, which it then closes; candidates
+    # are cut to that. The program gets the word without its quotes.
+    local breaks="${COMP_WORDBREAKS//[[:space:]]/}" quote="" start=0 opened=0 plain="" c
+    breaks="${breaks//[\"\']/}"
+    for (( i=0; i<${#current}; i++ )); do
+        c="${current:i:1}"
+        if [[ -z "$quote" && ( "$c" == "'" || "$c" == '"' ) ]]; then
+            quote="$c" opened=${#plain}
+        elif [[ -n "$quote" && "$c" == "$quote" ]]; then
+            quote=""
+        else
+            plain+="$c"
+            if [[ -z "$quote" && "$breaks" == *"$c"* ]]; then
+                start=${#plain}
+            fi
         fi
     done
+    if [[ -n "$quote" ]]; then
+        start=$opened
+    fi
+    current="$plain"
+    words[${#words[@]}-1]="$plain"
+    local rest="${plain:start}"
     local cut=$(( ${#current} - ${#rest} )) flag=""
     if [[ "$current" == -*=* ]]; then
         flag="${current%%=*}="  # --color=al: the answer holds the values alone

@@ -183,3 +183,12 @@ async def test_readline_words_quotes_and_word_breaks(cluster: Sandbox, tmp_path:
     assert await bash_readline(f"pystern --kubeconfig '{spaced}' -n team-b deployment/", env) == (
         f"pystern --kubeconfig '{spaced}' -n team-b deployment/batch "
     )
+
+
+async def test_readline_completes_inside_an_open_quote(tmp_path: Path) -> None:
+    # readline hands over the text after an open quote and closes the quote itself, so the
+    # program must get the word without its quotes and the answer must fit after the quote.
+    env = program_env(tmp_path, None)
+    assert await bash_readline('pystern -o="ext', env) == 'pystern -o="extjson" '
+    # A quote closed inside the word: readline replaces the whole word.
+    assert await bash_readline("pystern --color=a'l'w", env) == "pystern --color=always "
