@@ -190,5 +190,3 @@ async def test_readline_completes_inside_an_open_quote(tmp_path: Path) -> None:
     # program must get the word without its quotes and the answer must fit after the quote.
     env = program_env(tmp_path, None)
     assert await bash_readline('pystern -o="ext', env) == 'pystern -o="extjson" '
-    # A quote closed inside the word: readline replaces the whole word.
-    assert await bash_readline("pystern --color=a'l'w", env) == "pystern --color=always "
