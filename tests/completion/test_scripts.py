@@ -78,7 +78,8 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "my-kube"
     commands = (
         f'source "{script}"; complete -C "pystern --color=a"; complete -C "pystern --time"; '
-        f'complete -C "pystern --kubeconfig {kubeconfig}"; complete -C "pystern -o=j"'
+        f'complete -C "pystern --kubeconfig {kubeconfig}"; complete -C "pystern -o=j"; '
+        """complete -C "pystern -o 'ppe" """
     )
     result = subprocess.run(
         [fish, "--no-config", "-c", commands],
@@ -92,5 +93,7 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
     assert lines[:2] == ["--color=always", "--color=auto"]
     assert [line.split("\t")[0] for line in lines[2:4]] == ["--timestamps=", "--timezone"]
     # A file flag: the program offers nothing, so fish completes file names.
-    assert lines[4:] == [f"{kubeconfig}config", "-o=json"]
+    assert lines[4:6] == [f"{kubeconfig}config", "-o=json"]
+    # Inside an open quote: the program gets the word unquoted (fish closes the quote itself).
+    assert lines[6:] == ["ppextjson"]
     assert lines[2].split("\t")[1].startswith("Show timestamps")
