@@ -97,3 +97,21 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
     # Inside an open quote: the program gets the word unquoted (fish closes the quote itself).
     assert lines[6:] == ["ppextjson"]
     assert lines[2].split("\t")[1].startswith("Show timestamps")
+
+
+def test_fish_is_quiet_when_the_program_is_not_on_path(tmp_path: Path) -> None:
+    # A completion file left in ~/.config/fish/completions must not print fish's own
+    # "Unknown command" errors over the command line when pystern is not installed.
+    fish = shutil.which("fish")
+    if fish is None:
+        pytest.skip("fish is not installed (apt-get install fish); fish completion not exercised")
+    script = ROOT / "completions" / "pystern.fish"
+    result = subprocess.run(
+        [fish, "--no-config", "-c", f'source "{script}"; complete -C "pystern -o"'],
+        env={"HOME": str(tmp_path), "PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
