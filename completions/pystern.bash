@@ -26,22 +26,42 @@ _pystern_complete() {
     if [[ ${#words[@]} -eq 0 ]]; then
         return 0
     fi
-    local current="${words[${#words[@]}-1]}"
-    for (( i=1; i<${#words[@]}-1; i++ )); do
-        # a value typed in quotes ('a b', "x") reaches the command without them
-        if [[ "${words[i]}" == \'*\' || "${words[i]}" == \"*\" ]] && (( ${#words[i]} > 1 )); then
-            words[i]="${words[i]:1:${#words[i]}-2}"
-        fi
+    # Each word as the command gets it, without its quotes and backslashes ('a b',
+    # --kubeconfig='my kc', my\ kc). For the word being typed, also where readline inserts
+    # the answer, to cut the candidates to it: after the last COMP_WORDBREAKS character
+    # outside quotes (for --color=al, "al"; for a context a:b:c, "c"), or, inside a quote
+    # still open (-n 'sh, --color="al), after that quote, which readline then closes.
+    local breaks="${COMP_WORDBREAKS//[[:space:]]/}" quote="" start=0 opened=0 c j
+    local plain="${words[${#words[@]}-1]}"
+    breaks="${breaks//[\"\'\\]/}"
+    for (( i=1; i<${#words[@]}; i++ )); do
+        word="${words[i]}" quote="" start=0 plain=""
+        for (( j=0; j<${#word}; j++ )); do
+            c="${word:j:1}"
+            if [[ "$c" == "\\" && "$quote" != "'" && j+1 -lt ${#word} ]]; then
+                (( j++ ))
+                if [[ "$quote" == '"' && "${word:j:1}" != [\"\\\$\`] ]]; then
+                    plain+="$c"  # inside "...", a backslash stays unless it escapes " \ $ `
+                fi
+                plain+="${word:j:1}"
+            elif [[ -z "$quote" && ( "$c" == "'" || "$c" == '"' ) ]]; then
+                quote="$c" opened=${#plain}
+            elif [[ -n "$quote" && "$c" == "$quote" ]]; then
+                quote=""
+            else
+                plain+="$c"
+                if [[ -z "$quote" && "$breaks" == *"$c"* ]]; then
+                    start=${#plain}
+                fi
+            fi
+        done
+        words[i]="$plain"
     done
-    # readline replaces only the text after the last COMP_WORDBREAKS character (for
-    # --color=al that is "al"; for a context a:b:c, "c"), so candidates are cut to it.
-    local breaks="${COMP_WORDBREAKS//[[:space:]]/}" rest="$current" i
-    for (( i=${#current}-1; i>=0; i-- )); do
-        if [[ "$breaks" == *"${current:i:1}"* ]]; then
-            rest="${current:i+1}"
-            break
-        fi
-    done
+    if [[ -n "$quote" ]]; then
+        start=$opened
+    fi
+    local current="$plain"
+    rest="${plain:start}"
     local cut=$(( ${#current} - ${#rest} )) flag=""
     if [[ "$current" == -*=* ]]; then
         flag="${current%%=*}="  # --color=al: the answer holds the values alone

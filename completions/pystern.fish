@@ -8,7 +8,11 @@
 function __pystern_prepare
     set -g __pystern_results
     set -l words (commandline -opc)
-    set -l current (commandline -ct)
+    # The word being typed, unquoted as the command will get it (also inside an open quote).
+    set -l current (commandline -ct | string unescape)
+    or set current (commandline -ct)
+    # fish reports an unknown command itself, past the 2>/dev/null: say nothing instead.
+    type -q -- $words[1]; or return 0
     set -l answer ($words[1] __complete $words[2..-1] $current 2>/dev/null)
     or return 0
     test (count $answer) -gt 0; or return 0

@@ -6,13 +6,14 @@
 _pystern() {
     local -a answer values descriptions
     local directive line flag=""
-    # The words before the cursor without their quotes ('my file' is the value my file).
-    answer=("${(@f)$("${words[1]}" __complete "${(@Q)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
+    # The words before the cursor without their quotes ('my file' is the value my file); the
+    # word being typed is $PREFIX, which zsh has already unquoted, also inside an open quote.
+    answer=("${(@f)$("${words[1]}" __complete "${(@Q)words[2,CURRENT-1]}" "$PREFIX" 2>/dev/null)}")
     [[ "${answer[-1]}" == :* ]] || return 1
     directive="${answer[-1]#:}"
     (( directive & 1 )) && return 1
     # --color=al: the answer holds the values alone; the flag goes back in front.
-    [[ "${words[CURRENT]}" == -*=* ]] && flag="${words[CURRENT]%%=*}="
+    [[ "$PREFIX" == -*=* ]] && flag="${PREFIX%%=*}="
     for line in "${(@)answer[1,-2]}"; do
         [[ -n "$line" ]] || continue
         line="$flag$line"

@@ -97,6 +97,7 @@ def _flag_values(flag: Flag, typed: str, state: LineState, env: Mapping[str, str
 
 
 def _flag_names(typed: str) -> Answer:
+    """Flag names starting with ``typed``: each long form, then its short one (cobra's order)."""
     out = []
     for flag in FLAGS:
         if flag.hidden:
@@ -104,8 +105,10 @@ def _flag_names(typed: str) -> Answer:
         word = f"--{flag.name}"
         if flag.kind is not Kind.BOOL and flag.bare_value is not None:
             word += "="  # pflag: -t alone means default; another value goes after '='
-        if word.startswith(typed):
-            out.append(f"{word}\t{flag.help}")
+        # cobra offers `-n` beside `--namespace` for `-<TAB>`, and `-n` alone for `-n<TAB>`.
+        for candidate in (word, f"-{flag.short}" if flag.short else ""):
+            if candidate and candidate.startswith(typed):
+                out.append(f"{candidate}\t{flag.help}")
     directive = NO_FILES | (NO_SPACE if any(c.split("\t")[0].endswith("=") for c in out) else 0)
     return Answer(tuple(out), directive)
 
@@ -217,7 +220,7 @@ def complete(args: Sequence[str], env: Mapping[str, str]) -> Answer:
             return answer  # -o=j: the value alone, as for --output=j
         return Answer(tuple(head + c for c in answer.candidates), answer.directive)
     if not state.after_dashdash and typed.startswith("-"):
-        return _flag_names(typed) if typed.startswith("--") or typed == "-" else Answer((), NO_FILES)
+        return _flag_names(typed)
     if state.positionals:
         return Answer((), NO_FILES)  # one query at most
     return _query(typed, state, env)

@@ -109,6 +109,8 @@ _files() { print -r -- "<files>"; }
 words=("${(@z)LINE}")
 [[ "$LINE" == *" " ]] && words+=("")
 CURRENT=${#words}
+# zsh's line editor sets PREFIX to the word before the cursor, unquoted.
+PREFIX="${(Q)words[CURRENT]}"
 _pystern
 """
 
@@ -127,15 +129,19 @@ async def zsh_complete(line: str, env: Mapping[str, str]) -> list[str]:
 
 
 _READLINE_SETUP = r"""source "$SCRIPT"; bind -x '"\C-x": printf "\n@@[%s]@@\n" "$READLINE_LINE"'"""
+_ZLE_SETUP = (
+    r"""autoload -U compinit; compinit -u; source "$SCRIPT"; """
+    r"""_show() { print -r -- "@@[$BUFFER]@@" }; zle -N _show; bindkey '^X' _show"""
+)
 _READLINE_LINE = re.compile(rb"@@\[(.*)\]@@\r?\n")
 
 
-def _bash_in_a_pty(bash: str, line: str, env: Mapping[str, str], limit: float) -> str:
+def _shell_in_a_pty(argv: list[str], setup: str, line: str, env: Mapping[str, str], limit: float) -> str:
     pid, fd = pty.fork()
-    if pid == 0:  # the child: an interactive bash whose line editor is readline itself
-        os.execve(bash, [bash, "--norc", "--noprofile", "-i"], dict(env))
+    if pid == 0:  # the child: an interactive shell whose line editor is the real one
+        os.execve(argv[0], argv, dict(env))
     try:
-        os.write(fd, _READLINE_SETUP.encode() + b"\n")
+        os.write(fd, setup.encode() + b"\n")
         # TAB completes; Ctrl-X (bound above) then prints the edited line between markers.
         os.write(fd, line.encode() + b"\t\x18")
         seen = b""
@@ -143,11 +149,11 @@ def _bash_in_a_pty(bash: str, line: str, env: Mapping[str, str], limit: float) -
         while (found := _READLINE_LINE.search(seen)) is None:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise AssertionError(f"bash did not answer; it printed {seen!r}")
+                raise AssertionError(f"{argv[0]} did not answer; it printed {seen!r}")
             try:
                 seen += os.read(fd, 65536)
-            except OSError:  # EIO: bash has gone
-                raise AssertionError(f"bash ended; it printed {seen!r}") from None
+            except OSError:  # EIO: the shell has gone
+                raise AssertionError(f"{argv[0]} ended; it printed {seen!r}") from None
         return found.group(1).decode()
     finally:
         os.kill(pid, signal.SIGKILL)
@@ -167,4 +173,16 @@ async def bash_readline(line: str, env: Mapping[str, str], limit: float = 20.0) 
     installed()
     script = ROOT / "completions" / "pystern.bash"
     full = {**env, "SCRIPT": str(script), "TERM": "dumb", "PS1": "$ "}
-    return await asyncio.to_thread(_bash_in_a_pty, bash, line, full, limit)
+    argv = [bash, "--norc", "--noprofile", "-i"]
+    return await asyncio.to_thread(_shell_in_a_pty, argv, _READLINE_SETUP, line, full, limit)
+
+
+async def zsh_readline(line: str, env: Mapping[str, str], limit: float = 20.0) -> str:
+    """The command line after typing ``line`` and TAB in an interactive zsh (its real line editor)."""
+    zsh = shutil.which("zsh")
+    if zsh is None:
+        pytest.skip("zsh is not installed (apt-get install zsh); zsh completion not exercised")
+    installed()
+    script = ROOT / "completions" / "pystern.zsh"
+    full = {**env, "SCRIPT": str(script), "TERM": "dumb", "PS1": "$ "}
+    return await asyncio.to_thread(_shell_in_a_pty, [zsh, "-f", "-i"], _ZLE_SETUP, line, full, limit)

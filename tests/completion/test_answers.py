@@ -108,7 +108,22 @@ def test_short_flag_with_its_value_in_the_same_word() -> None:
     assert values("-A=t") == []
     assert values("-tc", "x") == []  # -t takes no next word: -tc is -t then -c, waiting for x
     assert values("-c=") == []  # a regex: nothing to offer
-    assert complete(["-o"], NO_CLUSTER) == Answer((), NO_FILES)  # the flag itself: a space comes next
+    # The flag itself is offered as cobra does, so TAB adds the space before its value.
+    assert values("-o") == ["-o"]
+
+
+def test_a_single_dash_offers_short_flags_beside_long_ones() -> None:
+    # cobra's __complete answers `-` with each flag's long form followed by its short one.
+    names = values("-")
+    assert names[names.index("--namespace") + 1] == "-n"
+    assert names[names.index("--since") + 1] == "-s"
+    assert names[names.index("--timestamps=") + 1] == "-t"  # -t alone is --timestamps=default
+    assert {"--sort", "-h", "-v"} <= set(names)
+    assert "--token" not in names  # hidden flags stay hidden, as in cobra
+    assert values("-A") == ["-A"]
+    assert values("-x") == []
+    assert values("-An") == []  # no flag is spelled -An: nothing, as in cobra
+    assert all("\t" in c for c in complete(["-"], NO_CLUSTER).candidates)  # descriptions for zsh/fish
 
 
 def test_short_namespace_flag_with_its_value_in_the_same_word(tmp_path: Path) -> None:

@@ -183,3 +183,19 @@ async def test_readline_words_quotes_and_word_breaks(cluster: Sandbox, tmp_path:
     assert await bash_readline(f"pystern --kubeconfig '{spaced}' -n team-b deployment/", env) == (
         f"pystern --kubeconfig '{spaced}' -n team-b deployment/batch "
     )
+
+
+async def test_readline_completes_inside_an_open_quote(tmp_path: Path) -> None:
+    # readline hands over the text after an open quote and closes the quote itself, so the
+    # program must get the word without its quotes and the answer must fit after the quote.
+    env = program_env(tmp_path, None)
+    assert await bash_readline('pystern -o="ext', env) == 'pystern -o="extjson" '
+
+
+async def test_quotes_inside_earlier_words_are_removed(cluster: Sandbox, tmp_path: Path) -> None:
+    # The command gets --kubeconfig='/x' as --kubeconfig=/x and -n'team-b' as -n team-b; so
+    # must the completion look-up (the quotes were passed on, and nothing was found).
+    assert cluster.kubeconfig_path is not None
+    env = program_env(tmp_path, None)
+    line = f"pystern --kubeconfig='{cluster.kubeconfig_path}' -n'team-b' deployment/"
+    assert await bash_complete(line, env) == ["deployment/batch"]

@@ -78,7 +78,8 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "my-kube"
     commands = (
         f'source "{script}"; complete -C "pystern --color=a"; complete -C "pystern --time"; '
-        f'complete -C "pystern --kubeconfig {kubeconfig}"; complete -C "pystern -o=j"'
+        f'complete -C "pystern --kubeconfig {kubeconfig}"; complete -C "pystern -o=j"; '
+        """complete -C "pystern -o 'ppe" """
     )
     result = subprocess.run(
         [fish, "--no-config", "-c", commands],
@@ -92,5 +93,25 @@ def test_fish_completes_through_the_program(tmp_path: Path) -> None:
     assert lines[:2] == ["--color=always", "--color=auto"]
     assert [line.split("\t")[0] for line in lines[2:4]] == ["--timestamps=", "--timezone"]
     # A file flag: the program offers nothing, so fish completes file names.
-    assert lines[4:] == [f"{kubeconfig}config", "-o=json"]
+    assert lines[4:6] == [f"{kubeconfig}config", "-o=json"]
+    # Inside an open quote: the program gets the word unquoted (fish closes the quote itself).
+    assert lines[6:] == ["ppextjson"]
     assert lines[2].split("\t")[1].startswith("Show timestamps")
+
+
+def test_fish_is_quiet_when_the_program_is_not_on_path(tmp_path: Path) -> None:
+    # A completion file left in ~/.config/fish/completions must not print fish's own
+    # "Unknown command" errors over the command line when pystern is not installed.
+    fish = shutil.which("fish")
+    if fish is None:
+        pytest.skip("fish is not installed (apt-get install fish); fish completion not exercised")
+    script = ROOT / "completions" / "pystern.fish"
+    result = subprocess.run(
+        [fish, "--no-config", "-c", f'source "{script}"; complete -C "pystern -o"'],
+        env={"HOME": str(tmp_path), "PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pystern.sandbox import Sandbox
-from tests.completion.runner import program_env, zsh_complete
+from tests.completion.runner import program_env, zsh_complete, zsh_readline
 
 
 async def test_zsh_script(tls_sandbox: Sandbox, tmp_path: Path) -> None:
@@ -28,3 +28,10 @@ async def test_zsh_passes_quoted_words_without_their_quotes(tls_sandbox: Sandbox
     env = program_env(tmp_path, None)
     assert await zsh_complete(f"pystern --kubeconfig '{spaced}' -n te", env) == ["team-a"]
     assert await zsh_complete(f'pystern --kubeconfig "{spaced}" -i "a b" -n te', env) == ["team-a"]
+
+
+async def test_zsh_completes_inside_an_open_quote(tmp_path: Path) -> None:
+    # zsh's line editor unquotes the word being typed ($PREFIX) and closes an open quote
+    # itself; the program must get the word unquoted.
+    env = program_env(tmp_path, None)
+    assert await zsh_readline("pystern --color 'al", env) == "pystern --color 'always' "
