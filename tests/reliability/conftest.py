@@ -23,8 +23,8 @@ SOAK_KEY = pytest.StashKey[soak_run.SoakRun]()
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the short soak now if its test is selected: it then runs beside the tests before it."""
-    if session.config.option.collectonly:
-        return
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+        return  # only listing tests, or a pytest-xdist worker: the test starts the soak itself
     if any(item.nodeid.endswith(soak_run.TEST_ID) for item in session.items):
         session.config.stash[SOAK_KEY] = soak_run.start()
 
