@@ -91,10 +91,11 @@ async def _silent_until_settled(
 ) -> None:
     """Keep the watch silent until the tail of ``instance`` has done all it can without it.
 
-    That tail stops (it asked the API server, and read the previous log or found it gone); or,
-    while the server cannot answer (``failing``, an injected error), it has asked three times
-    and printed nothing it could not verify.  Waiting longer changes nothing: the new instance
-    has no tail until the watch reports it.
+    That tail stops (it asked the API server, and read the previous log or found it gone): from
+    then on nothing happens until the watch reports the new instance, which has no tail before.
+    Or, while the server cannot answer (``failing``, an injected error), the tail has asked it
+    three times (the refusals repeat for as long as the server fails; a fixed 4 s saw about six).
+    The assertions after the watch is back say whether anything unverified was printed.
     """
     if failing is not None:
 
