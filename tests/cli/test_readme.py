@@ -41,13 +41,14 @@ def test_update_appends_a_section_when_markers_are_missing() -> None:
     assert updated("# x\n") == f"# x\n\n## Flags\n\n{flag_block()}\n"
 
 
-# Flags of other programs the README quotes: kubectl's, pystern-sandbox's, bench/'s, ruff's.
+# Flags of other programs the README quotes: kubectl's, pystern-sandbox's, bench/'s, ruff's, pytest's.
 OTHER_PROGRAMS_FLAGS = {
     "all-containers", "follow", "prefix", "previous", "replicas",  # kubectl logs, kubectl scale
     "image", "attach",  # kubectl debug
     "host", "port", "scenario", "tls",  # pystern-sandbox (--kubeconfig and --token are pystern's too)
     "quick", "rounds", "realtime", "minutes",  # bench/run.py, bench/soak.py
     "check",  # ruff format --check
+    "dist",  # pytest -n 2 --dist loadfile (pytest-xdist)
 }  # fmt: skip
 
 

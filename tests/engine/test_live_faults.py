@@ -316,10 +316,17 @@ async def test_a_tail_waits_out_refused_credentials_and_resumes_when_they_work_a
     token = sb.token
     async with engine(Config(), [cluster], sink, policy=dataclasses.replace(FAST_POLICY, stall_check=0)):
         await eventually(lambda: sink.messages() == [b"before"], what="the first line")
+
+        def attempts() -> int:  # requests for a's log, refused ones too
+            return sum(1 for path, _ in sb.headers_seen if path == "/api/v1/namespaces/default/pods/a/log")
+
+        before = attempts()
         sb.rotate_token("renewed-elsewhere")
         sb.break_log_streams("reset", mid_line=False)
         sb.write("a", "app", "during")
-        await asyncio.sleep(3.0)  # far more than give_up_after (10) refused attempts at this pace
+        # More refused attempts than give_up_after (10): counted, not timed (about 3 s at this pace).
+        more = FAST_POLICY.give_up_after + 1
+        await eventually(lambda: attempts() - before >= more, within=10, what=f"{more} refused attempts")
         sb.rotate_token(token)  # the credentials work again
         sb.write("a", "app", "after")
         await eventually(lambda: sink.messages() == [b"before", b"during", b"after"], within=10)

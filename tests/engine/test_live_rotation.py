@@ -20,6 +20,7 @@ import pytest
 from pystern.model import NoticeKind
 from pystern.options import Config, Follow, Selection
 from pystern.ports import Cluster
+from pystern.sandbox.faults import InjectedError
 from tests.engine.conftest import FAST_POLICY, RecordingSink, engine, eventually, streams_open
 
 LOG = "/api/v1/namespaces/default/pods/web/log"
@@ -81,6 +82,34 @@ def _by_instance(sink: RecordingSink) -> dict[str, list[bytes]]:
     return grouped
 
 
+FAILING = 1000
+"""How many of the server's answers to the tail's own question fail in the "server-check-failing" cases."""
+
+
+async def _silent_until_settled(
+    sink: RecordingSink, instance: str, failing: InjectedError | None = None
+) -> None:
+    """Keep the watch silent until the tail of ``instance`` has done all it can without it.
+
+    That tail stops (it asked the API server, and read the previous log or found it gone): from
+    then on nothing happens until the watch reports the new instance, which has no tail before.
+    Or, while the server cannot answer (``failing``, an injected error), the tail has asked it
+    three times (the refusals repeat for as long as the server fails; a fixed 4 s saw about six).
+    The assertions after the watch is back say whether anything unverified was printed.
+    """
+    if failing is not None:
+
+        def settled() -> bool:
+            return FAILING - failing.remaining >= 3
+
+    else:
+
+        def settled() -> bool:
+            return any(n.target and n.target.container_id == instance for n in sink.kinds(NoticeKind.STOPPED))
+
+    await eventually(settled, within=10, what=f"the tail of {instance} settled while the watch is silent")
+
+
 LAGGING_WATCH = dataclasses.replace(NO_WATCHDOG, eof_grace=0.5)
 """Each reconnect waits 0.5 s for the watch: three refusals take about 2 s."""
 
@@ -102,11 +131,11 @@ async def _following_web(
 
 @pytest.mark.parametrize(
     ("rotated_before", "watch_lag", "server_check_fails"),
-    [(False, 1.0, False), (True, 1.0, False), (False, 4.0, False), (False, 4.0, True)],
+    [(False, 1.0, False), (True, 1.0, False), (False, None, False), (False, None, True)],
     ids=["fresh-tail", "after-a-rotation", "watch-silent-past-three-refusals", "server-check-failing"],
 )
 async def test_a_restart_behind_a_lagging_watch_is_still_verified(
-    sandbox: Any, cluster: Cluster, rotated_before: bool, watch_lag: float, server_check_fails: bool
+    sandbox: Any, cluster: Cluster, rotated_before: bool, watch_lag: float | None, server_check_fails: bool
 ) -> None:
     """The third refusal would accept the stream as a rotated log; a watch silent that long
     must not make the new instance's lines pass as the old one's (the tail asks the API
@@ -117,8 +146,9 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
     sink = RecordingSink()
     old = numbered("old", 3)
     async with _following_web(sandbox, cluster, sink, old) as first:
+        failing = None
         if server_check_fails:
-            sb.fail_requests(503, times=1000, path_contains="metadata.name=web")
+            failing = sb.fail_requests(503, times=FAILING, path_contains="metadata.name=web")
         if rotated_before:
             sb.break_log_streams("reset", mid_line=False)
             sb.rotate_log("web", "app")
@@ -133,7 +163,10 @@ async def test_a_restart_behind_a_lagging_watch_is_still_verified(
         sb.restart_container("web", "app")
         sb.write("web", "app", "next 1", "next 2")
         old += [b"last 1", b"last 2"]
-        await asyncio.sleep(watch_lag)
+        if watch_lag is None:
+            await _silent_until_settled(sink, first, failing)  # past three refusals and the question
+        else:
+            await asyncio.sleep(watch_lag)  # during the refusals
         sb.break_watches("reset")
         await eventually(lambda: len(sink.lines) >= len(old) + 2, what="every line")
         await asyncio.sleep(0.3)  # room for repeats to show up
@@ -159,7 +192,7 @@ async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
         sb.write("web", "app", "mid 1", "mid 2")
         sb.restart_container("web", "app")
         sb.write("web", "app", "next 1", "next 2")
-        await asyncio.sleep(4.0)
+        await _silent_until_settled(sink, first)
         sb.break_watches("reset")
         await eventually(lambda: len(sink.lines) >= len(old) + 4, what="every line still served")
         await asyncio.sleep(0.5)  # room for repeats to show up
@@ -169,17 +202,18 @@ async def test_two_restarts_behind_a_silent_watch_print_no_instance_as_another(
     assert not sink.kinds(NoticeKind.GAVE_UP)
     # The old tail: its stream, three refused resumes, three refused reads of the previous log,
     # then it stops; the other two instances' tails one request each.  Without the stop it
-    # re-asks for the previous log in a tight loop (hundreds of requests in these 4 s).
+    # re-asks for the previous log in a tight loop (hundreds of requests a few seconds) and never
+    # stops, so the wait for its stop above times out.
     assert requests <= 12
 
 
 @pytest.mark.parametrize(
     ("restarts", "watch_lag", "server_check_fails"),
-    [(1, 1.0, False), (1, 4.0, False), (1, 4.0, True), (2, 4.0, False)],
+    [(1, 1.0, False), (1, None, False), (1, None, True), (2, None, False)],
     ids=["watch-late", "watch-silent-past-three-refusals", "server-check-failing", "two-restarts"],
 )
 async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
-    sandbox: Any, cluster: Cluster, restarts: int, watch_lag: float, server_check_fails: bool
+    sandbox: Any, cluster: Cluster, restarts: int, watch_lag: float | None, server_check_fails: bool
 ) -> None:
     """A tail that has printed nothing has no resume point, so a resumed stream cannot be
     checked against the last line printed: a reconnect racing a restart that the watch has
@@ -194,8 +228,9 @@ async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
     first = _instance(sb)
     async with engine(Config(), [cluster], sink, policy=LAGGING_WATCH):
         await streams_open(sandbox, 1)
+        failing = None
         if server_check_fails:
-            sb.fail_requests(503, times=1000, path_contains="metadata.name=web")
+            failing = sb.fail_requests(503, times=FAILING, path_contains="metadata.name=web")
         sb.break_watches("stall")
         sb.break_log_streams("reset", mid_line=False)
         sb.write("web", "app", "last 1", "last 2")
@@ -209,7 +244,10 @@ async def test_a_restart_behind_a_lagging_watch_before_any_line_was_printed(
         sb.restart_container("web", "app")
         sb.write("web", "app", "next 1", "next 2")
         expected[_instance(sb)] = [b"next 1", b"next 2"]
-        await asyncio.sleep(watch_lag)
+        if watch_lag is None:
+            await _silent_until_settled(sink, first, failing)
+        else:
+            await asyncio.sleep(watch_lag)
         sb.break_watches("reset")
         want = sum(map(len, expected.values()))
         await eventually(lambda: len(sink.lines) >= want, what="every line still served")

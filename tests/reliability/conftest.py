@@ -10,11 +10,30 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 # Re-exported: the tests here take them from this module.
 from pystern.sandbox.procstats import open_fds as open_fds
 from pystern.sandbox.procstats import rss_kib as rss_kib
+from tests.reliability import soak_run
 
 PYSTERN = str(Path(sys.executable).parent / "pystern")
+SOAK_KEY = pytest.StashKey[soak_run.SoakRun]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the short soak now if its test is selected: it then runs beside the tests before it."""
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+        return  # only listing tests, or a pytest-xdist worker: the test starts the soak itself
+    if any(item.nodeid.endswith(soak_run.TEST_ID) for item in session.items):
+        session.config.stash[SOAK_KEY] = soak_run.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave no soak running when the session ends before its test (``-x``, Ctrl-C)."""
+    run = config.stash.get(SOAK_KEY, None)
+    if run is not None:
+        run.stop()
 
 
 def clean_env(tmp: Path, **extra: str) -> dict[str, str]:

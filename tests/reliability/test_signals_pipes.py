@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import mmap
 import os
 import signal
+import struct
+import termios
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,29 @@ async def flood(cluster: Any, pods: list[str], per_tick: int, stop: asyncio.Even
         n += per_tick
         await asyncio.sleep(0.01)
     return n * len(pods)
+
+
+async def _pipe_full(read_end: int, within: float = 10.0) -> None:
+    """Wait until the pipe is full and stays so while lines flow: its writer is blocked on it.
+
+    Full means within a page of its capacity (a write that does not fit in the last page's
+    room takes a page of its own), unchanged for 0.1 s.
+    """
+    capacity = fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    last, steady = -1, 0
+    while steady < 5:
+        assert loop.time() < end, f"the pipe never filled: {_unread(read_end)} of {capacity} bytes"
+        await asyncio.sleep(0.02)
+        now = _unread(read_end)
+        steady = steady + 1 if now == last and now > capacity - mmap.PAGESIZE else 0
+        last = now
+
+
+def _unread(fd: int) -> int:
+    """Bytes waiting in a pipe."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(
@@ -257,7 +284,7 @@ async def test_sigterm_with_a_reader_that_stopped_reading_still_exits(sandbox: A
         )
         os.close(write_end)
         write_end = -1
-        await asyncio.sleep(2.0)  # far more than the 64 KiB a pipe holds: pystern now waits on it
+        await _pipe_full(read_end)  # pystern now waits on it
         assert proc.returncode is None
         proc.send_signal(signal.SIGTERM)
         try:
