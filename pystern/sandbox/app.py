@@ -57,6 +57,10 @@ def make_app(driver: ScenarioDriver) -> web.Application:
 
 async def _not_allowed(request: web.Request) -> web.StreamResponse:
     """405 MethodNotAllowed, as the API server says it for a verb a resource does not serve."""
+    return _not_allowed_status()
+
+
+def _not_allowed_status() -> web.Response:
     return status.status_response(
         405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
     )
@@ -204,6 +208,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     res = BY_PATH.get((group, rest[0]))
     if res is None or len(rest) > 3:
         return _not_found_path()
+    if "get" not in res.verbs:
+        # A create-only resource (the reviews): its one route is POST on the collection path.
+        return _not_allowed_status() if len(rest) == 1 and not namespace else _not_found_path()
     name = rest[1] if len(rest) >= 2 else ""
     sub = rest[2] if len(rest) == 3 else ""
     if sub and not (res.name == "pods" and sub == "log" and namespace):

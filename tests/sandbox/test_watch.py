@@ -565,3 +565,25 @@ async def test_a_continue_token_can_be_used_again(sandbox: Sandbox, api: Api) ->
     assert names == [["p1"], ["p1"]]
     last = await api.json(PODS + f"?limit=1&continue={pages[1]['metadata']['continue']}")  # type: ignore[index]
     assert [p["metadata"]["name"] for p in last["items"]] == ["p2"]  # type: ignore[attr-defined]
+
+
+async def test_a_create_only_resource_refuses_reads_as_the_api_server_does(api: Api) -> None:
+    # Discovery lists the reviews with the verb "create" only: a GET of the collection is 405, of
+    # anything under it 404 (no such route), each a Status.
+    reviews = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    body = await api.json(reviews, status=405)
+    assert (body["reason"], body["message"]) == (
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+    )
+    assert (await api.json(reviews + "/x", status=404))["reason"] == "NotFound"
+    group = await api.json("/apis/authentication.k8s.io/v1")
+    assert group["resources"] == [
+        {
+            "name": "selfsubjectreviews",
+            "singularName": "selfsubjectreview",
+            "namespaced": False,
+            "kind": "SelfSubjectReview",
+            "verbs": ["create"],
+        }
+    ]
