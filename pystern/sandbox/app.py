@@ -56,14 +56,45 @@ def make_app(driver: ScenarioDriver) -> web.Application:
 
 
 async def _not_allowed(request: web.Request) -> web.StreamResponse:
-    """405 MethodNotAllowed, as the API server says it for a verb a resource does not serve."""
-    return _not_allowed_status()
+    """A method the sandbox does not serve: 405 on a resource's path, else the router's 404."""
+    parts = [p for p in request.path.split("/") if p]
+    if not _under_api_root(parts):
+        return _page_not_found()
+    if parts[0] == "api" and parts[1:2] == ["v1"]:
+        group, rest = "", parts[2:]
+    elif parts[0] == "apis" and parts[2:3] == ["v1"]:
+        group, rest = parts[1], parts[3:]
+    else:
+        return _not_found_path()
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        rest = rest[2:]
+    if rest[:1] == ["namespaces"] or (len(rest) <= 3 and (group, rest[0] if rest else "") in BY_PATH):
+        return _not_allowed_status()
+    return _not_found_path()
+
+
+def _under_api_root(parts: list[str]) -> bool:
+    """Whether the API server's go-restful router owns the path (its 404s and 405s are Statuses).
+
+    Its web services are rooted at /api, /version and /apis/<group> for each served group; any
+    other path falls through to Go's http.NotFound.
+    """
+    if parts[:1] in (["api"], ["version"]):
+        return True
+    return parts[:1] == ["apis"] and (len(parts) == 1 or parts[1] in resources.GROUPS)
 
 
 def _not_allowed_status() -> web.Response:
-    return status.status_response(
+    return status.generic_status(
         405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
     )
+
+
+def _page_not_found() -> web.Response:
+    """Go's http.NotFound, the API server's last handler: plain text."""
+    resp = web.Response(status=404, text="404 page not found\n", content_type="text/plain", charset="utf-8")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 async def _delete_pod(request: web.Request) -> web.StreamResponse:
@@ -187,6 +218,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return _json(resources.api_group_list())
     if parts in (["healthz"], ["readyz"], ["livez"]):
         return web.Response(text="ok")
+    if not _under_api_root(parts):
+        return _page_not_found()
     if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
         group, rest = "", parts[2:]
     elif len(parts) >= 3 and parts[0] == "apis" and parts[2] == "v1":
@@ -258,7 +291,7 @@ def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Respo
 
 
 def _not_found_path() -> web.Response:
-    return status.status_response(404, "NotFound", "the server could not find the requested resource", {})
+    return status.generic_status(404, "NotFound", "the server could not find the requested resource")
 
 
 def _matcher(res: Resource, query: Any, name: str) -> Matcher:

@@ -304,8 +304,14 @@ async def test_discovery(api: Api) -> None:
     batch = await api.json("/apis/batch/v1")
     assert {r["name"] for r in batch["resources"]} == {"jobs", "cronjobs"}  # type: ignore[attr-defined]
     groups = await api.json("/apis")
-    assert [g["name"] for g in groups["groups"]] == ["apps", "batch", "coordination.k8s.io"]  # type: ignore[attr-defined]
-    await api.json("/apis/nope/v1", status=404)
+    assert [g["name"] for g in groups["groups"]] == [  # type: ignore[attr-defined]
+        "apps",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "batch",
+        "coordination.k8s.io",
+    ]
+    assert await api.text("/apis/nope/v1", status=404) == b"404 page not found\n"
 
 
 async def test_workload_objects(sandbox: Sandbox, api: Api) -> None:
@@ -587,3 +593,43 @@ async def test_a_create_only_resource_refuses_reads_as_the_api_server_does(api: 
             "verbs": ["create"],
         }
     ]
+
+
+async def test_unknown_paths_and_methods_are_answered_as_the_api_server_routes_them(
+    sandbox: Sandbox, api: Api
+) -> None:
+    # Under an API root the go-restful router answers with a generic Status ("details":{}): 404
+    # for a path it has no route for, whatever the method, 405 for a method a route lacks. Outside
+    # every root, the final handler is Go's http.NotFound: plain text.
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+
+    async def call(method: str, path: str) -> tuple[int, str, bytes]:
+        async with api.session.request(method, sandbox.url + path, headers=headers, json={}) as resp:
+            return resp.status, resp.content_type, await resp.read()
+
+    def generic(code: int, reason: str, message: str) -> bytes:
+        return (
+            b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"%s",'
+            b'"reason":"%s","details":{},"code":%d}\n' % (message.encode(), reason.encode(), code)
+        )
+
+    missing = generic(404, "NotFound", "the server could not find the requested resource")
+    for method in ("GET", "POST", "PUT"):
+        assert await call(method, PODS.replace("pods", "foos")) == (404, "application/json", missing)
+        assert await call(method, "/apis/apps/v1/namespaces/default/foos/x") == (
+            404,
+            "application/json",
+            missing,
+        )
+    refused = generic(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+    assert await call("POST", PODS) == (405, "application/json", refused)
+    assert await call("PUT", PODS + "/x") == (405, "application/json", refused)
+    for method in ("GET", "POST"):
+        assert await call(method, "/nothing/here") == (404, "text/plain", b"404 page not found\n")
+        assert await call(method, "/apis/nosuch.example.com/v1/things") == (
+            404,
+            "text/plain",
+            b"404 page not found\n",
+        )
