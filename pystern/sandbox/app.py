@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from pystern.fieldselectors import check_pod_field_selector, parse_field_selector, pod_field_values
-from pystern.sandbox import resources, status
+from pystern.sandbox import listpages, resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
@@ -363,22 +363,15 @@ async def _list_or_watch(
             as_table=as_table,
         )
         return await serve_watch(request, driver, watch)
-    token = query.get("continue", "")
-    if token:
-        # Not popped: a real token is reusable (it encodes the start key and the snapshot's RV),
-        # so a client retrying a page gets that page again.
-        snapshot = driver.list_pages.get(token)
-        if snapshot is None:
-            return status.status_response(410, "Expired", _CONTINUE_EXPIRED)
-        items, list_rv = snapshot
-    else:
-        items = [obj for obj in driver.store.items(res.name, namespace) if matcher(obj)]
-        list_rv = str(driver.store.rv)
+    start = listpages.first_items(driver, res.name, namespace, query, matcher)
+    if isinstance(start, web.Response):
+        return start
+    items, list_rv = start
     meta: dict[str, Any] = {"resourceVersion": list_rv}
     if limit is not None and 0 < limit < len(items):
         # Later pages come from this snapshot, as a real API server serves them.
         items, rest = items[:limit], items[limit:]
-        meta["continue"] = driver.remember_list_page(rest, list_rv)
+        meta["continue"] = listpages.next_token(driver, res.name, namespace, query, items, (rest, list_rv))
         meta["remainingItemCount"] = len(rest)
     if as_table:
         doc = table(res.name, items, list_rv)
@@ -392,12 +385,6 @@ async def _list_or_watch(
             "items": items,
         }
     )
-
-
-_CONTINUE_EXPIRED = (
-    "The provided continue parameter is too old to display a consistent list result. "
-    "You can start a new list without the continue parameter."
-)
 
 
 def _forbidden(field: str, detail: str) -> tuple[str, str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from typing import Any
@@ -498,7 +499,7 @@ async def test_list_pages_with_limit_and_continue_from_one_snapshot(sandbox: San
     last = await api.json(PODS + f"?limit=2&continue={token}")
     assert [p["metadata"]["name"] for p in last["items"]] == ["p4"]  # type: ignore[attr-defined]
     assert "continue" not in last["metadata"]  # type: ignore[operator]
-    expired = await api.json(PODS + "?limit=2&continue=forgotten", status=410)
+    expired = await api.json(PODS + f"?limit=2&continue={_token(2, 'p1')}", status=410)
     assert expired["reason"] == "Expired"
     everything = await api.json(PODS)
     assert "continue" not in everything["metadata"]  # type: ignore[operator]
@@ -633,3 +634,83 @@ async def test_unknown_paths_and_methods_are_answered_as_the_api_server_routes_t
             "text/plain",
             b"404 page not found\n",
         )
+
+
+def _raw(doc: str) -> str:
+    return base64.urlsafe_b64encode(doc.encode()).decode().rstrip("=")
+
+
+def _token(rv: int, start: str, version: str = "meta.k8s.io/v1") -> str:
+    """A continue token as the API server writes one: unpadded URL-safe base64 of a small JSON."""
+    doc = json.dumps({"v": version, "rv": rv, "start": start + "\x00"}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(doc.encode()).decode().rstrip("=")
+
+
+async def test_a_continue_token_that_does_not_decode_is_a_bad_request(sandbox: Sandbox, api: Api) -> None:
+    # 410 is for a token whose snapshot is gone; one the server cannot read is 400 (storage
+    # ValidateListOptions), with the decoder's reason.
+    for i in range(3):
+        sandbox.cluster.add_pod(f"p{i}")
+    first = await api.json(PODS + "?limit=1")
+    token = first["metadata"]["continue"]  # type: ignore[index]
+    padded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert json.loads(padded) == {
+        "v": "meta.k8s.io/v1",
+        "rv": int(first["metadata"]["resourceVersion"]),
+        "start": "p0\x00",
+    }  # type: ignore[index]
+    cases = {
+        "forgotten": "illegal base64 data at input byte 8",
+        "ab=c": "illegal base64 data at input byte 2",
+        "eHh4": "invalid character 'x' looking for beginning of value",
+        "e30": "server does not recognize this encoded version ",
+        _token(5, "p0", "meta.k8s.io/v2"): "server does not recognize this encoded version meta.k8s.io/v2",
+        _token(0, "p0"): "incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        _token(5, "../p0"): "../p0\x00",
+        _raw('{"v":"meta.k8s.io/v1","rv":"5"}'): (
+            "json: cannot unmarshal string into Go struct field continueToken.rv of type int64"
+        ),
+        _raw(
+            '{"RV":1.5}'
+        ): "json: cannot unmarshal number 1.5 into Go struct field continueToken.rv of type int64",
+        _raw("[1]"): "json: cannot unmarshal array into Go value of type storage.continueToken",
+        _raw('{"v" 1}'): "invalid character '1' after object key",
+        _raw('{"v":'): "unexpected end of JSON input",
+    }
+    for bad, reason in cases.items():
+        body = await api.json(PODS + f"?limit=1&continue={bad}", status=400)
+        assert (body["reason"], body["message"]) == (
+            "BadRequest",
+            f"invalid continue token: continue key is not valid: {reason}",
+        )
+    body = await api.json(
+        PODS
+        + "?limit=1&continue="
+        + base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":3}').decode().rstrip("="),
+        status=400,
+    )
+    assert body["message"] == (
+        "invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"
+    )
+    body = await api.json(PODS + f"?limit=1&continue={token}&resourceVersion=1", status=400)
+    assert body["message"] == "specifying resource version is not allowed when using continue"
+
+
+async def test_an_expired_continue_token_offers_one_at_the_latest_version(sandbox: Sandbox, api: Api) -> None:
+    # etcd compacted the snapshot: 410 with a token (rv -1) that goes on from the same key at the
+    # newest resourceVersion, which a client may follow to finish an inconsistent list.
+    c = sandbox.cluster
+    for i in range(4):
+        c.add_pod(f"p{i}")
+    c.add_pod("q", namespace="other")
+    expired = await api.json("/api/v1/pods" + f"?limit=2&continue={_token(1, 'default/p1')}", status=410)
+    assert expired["message"].startswith(  # type: ignore[union-attr]
+        "The provided continue parameter is too old to display a consistent list result. You can start a new "
+        "list without the continue parameter, or use the continue token in this response to retrieve"
+    )
+    latest = expired["metadata"]["continue"]  # type: ignore[index]
+    assert latest == _token(-1, "default/p1")
+    c.delete_pod("p2")
+    page = await api.json(f"/api/v1/pods?limit=2&continue={latest}")
+    assert [p["metadata"]["name"] for p in page["items"]] == ["p3", "q"]  # type: ignore[attr-defined]
+    assert page["metadata"]["resourceVersion"] == str(c.store.rv)  # type: ignore[index]
