@@ -87,15 +87,33 @@ class ScenarioDriver(DeploymentDriver):
     ) -> dict[str, Any]:
         """A StatefulSet with pods ``name-0`` .. ``name-(n-1)``."""
         labels = dict(labels or {"app": name})
+        meta = object_meta(name, namespace, labels)
+        revision = f"{name}-{template_hash(meta['uid'])}"
         sts = {
-            "metadata": object_meta(name, namespace, labels),
+            "metadata": meta,
+            # The API server's defaults, in its field order (kubectl rollout status reads the strategy).
             "spec": {
                 "replicas": replicas,
                 "selector": label_selector(labels, match_expressions),
-                "serviceName": name,
                 "template": pod_template(labels, containers),
+                "serviceName": name,
+                "podManagementPolicy": "OrderedReady",
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+                "revisionHistoryLimit": 10,
+                "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
-            "status": {"replicas": replicas, "readyReplicas": replicas},
+            # What the controller reports once every pod runs the current revision.
+            "status": {
+                "observedGeneration": meta.get("generation", 1),
+                "replicas": replicas,
+                "readyReplicas": replicas,
+                "currentReplicas": replicas,
+                "updatedReplicas": replicas,
+                "currentRevision": revision,
+                "updateRevision": revision,
+                "collisionCount": 0,
+                "availableReplicas": replicas,
+            },
         }
         self.add_namespace(namespace)
         self.store.put("statefulsets", sts)
@@ -135,13 +153,27 @@ class ScenarioDriver(DeploymentDriver):
         """A DaemonSet with one pod per node."""
         labels = dict(labels or {"app": name})
         nodes = [n["metadata"]["name"] for n in self.store.items("nodes")]
+        meta = object_meta(name, namespace, labels)
         ds = {
-            "metadata": object_meta(name, namespace, labels),
+            "metadata": meta,
             "spec": {
                 "selector": label_selector(labels, match_expressions),
                 "template": pod_template(labels, containers),
+                "updateStrategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
+                },
+                "revisionHistoryLimit": 10,
             },
-            "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
+            "status": {
+                "currentNumberScheduled": len(nodes),
+                "numberMisscheduled": 0,
+                "desiredNumberScheduled": len(nodes),
+                "numberReady": len(nodes),
+                "observedGeneration": meta.get("generation", 1),
+                "updatedNumberScheduled": len(nodes),
+                "numberAvailable": len(nodes),
+            },
         }
         self.add_namespace(namespace)
         self.store.put("daemonsets", ds)

@@ -722,3 +722,16 @@ async def test_a_new_cluster_has_the_system_namespaces_and_the_kubernetes_servic
     code, out, err = await kubectl.run("logs", "svc/kubernetes")
     assert code == 1
     assert "Service is defined without a selector" in err
+
+
+async def test_rollout_status_of_a_statefulset_and_a_daemonset(kubectl: Kubectl) -> None:
+    # The API server defaults both to the RollingUpdate strategy and their controllers report
+    # observedGeneration and the updated counts; without them kubectl refuses ("rollout status is
+    # only available for RollingUpdate strategy type") or waits for ever.
+    c = kubectl.sb.cluster
+    c.add_statefulset("db", replicas=2)
+    c.add_daemonset("agent")
+    code, out, err = await kubectl.run("rollout", "status", "sts/db", "--timeout=5s")
+    assert (code, out, err) == (0, "partitioned roll out complete: 2 new pods have been updated...\n", "")
+    code, out, err = await kubectl.run("rollout", "status", "ds/agent", "--timeout=5s")
+    assert (code, out, err) == (0, 'daemon set "agent" successfully rolled out\n', "")
