@@ -107,7 +107,15 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
-    if rec.owner is not None and rec.owner[0] in ("ReplicaSet", "StatefulSet"):
+    # A controller makes a new pod, unless it was a Job's pod that had already finished.
+    finished_job_pod = (
+        rec.owner is not None and rec.owner[0] == "Job" and rec.phase in ("Succeeded", "Failed")
+    )
+    if (
+        rec.owner is not None
+        and rec.owner[0] in ("ReplicaSet", "StatefulSet", "DaemonSet", "Job")
+        and not finished_job_pod
+    ):
         driver.replace_pod(name, namespace=namespace)
     else:
         driver.delete_pod(name, namespace=namespace)

@@ -51,6 +51,14 @@ class ScenarioDriver(DeploymentDriver):
             sts = self.store.get("statefulsets", namespace, owner_name)
             assert sts is not None
             return self._sts_pod(sts, int(pod.rsplit("-", 1)[1]))
+        if kind == "DaemonSet":
+            ds = self.store.get("daemonsets", namespace, owner_name)
+            assert ds is not None
+            return self._ds_pod(ds, rec.node)
+        if kind == "Job":
+            job = self.store.get("jobs", namespace, owner_name)
+            assert job is not None
+            return self._job_pod(job)
         raise ValueError(f"cannot replace a pod owned by a {kind}")
 
     def delete_workload(self, resource: str, name: str, *, namespace: str = "default") -> None:
@@ -177,24 +185,28 @@ class ScenarioDriver(DeploymentDriver):
         }
         self.add_namespace(namespace)
         self.store.put("daemonsets", ds)
-        meta = ds["metadata"]
+        self._workload_pods[(namespace, name)] = {"containers": tuple(containers), **pod_kwargs}
         for node in nodes:
-            pod_labels = {
-                **labels,
-                "controller-revision-hash": template_hash(meta["uid"]),
-                "pod-template-generation": "1",
-            }
-            self.add_pod(
-                f"{name}-{name_suffix()}",
-                namespace=namespace,
-                labels=pod_labels,
-                node=node,
-                owner=("DaemonSet", name, meta["uid"]),
-                containers=containers,
-                generate_name=f"{name}-",
-                **pod_kwargs,
-            )
+            self._ds_pod(ds, node)
         return ds
+
+    def _ds_pod(self, ds: dict[str, Any], node: str) -> dict[str, Any]:
+        meta = ds["metadata"]
+        name = meta["name"]
+        pod_labels = {
+            **ds["spec"]["template"]["metadata"]["labels"],
+            "controller-revision-hash": template_hash(meta["uid"]),
+            "pod-template-generation": "1",
+        }
+        return self.add_pod(
+            f"{name}-{name_suffix()}",
+            namespace=meta["namespace"],
+            labels=pod_labels,
+            node=node,
+            owner=("DaemonSet", name, meta["uid"]),
+            generate_name=f"{name}-",
+            **self._workload_pods.get((meta["namespace"], name), {}),
+        )
 
     def add_job(
         self,
@@ -237,17 +249,22 @@ class ScenarioDriver(DeploymentDriver):
             "status": {"active": 1, "startTime": meta["creationTimestamp"]},
         }
         self.store.put("jobs", job)
-        self.add_pod(
+        self._workload_pods[(namespace, name)] = {"containers": tuple(containers), **pod_kwargs}
+        self._job_pod(job)
+        return job
+
+    def _job_pod(self, job: dict[str, Any]) -> dict[str, Any]:
+        meta = job["metadata"]
+        name = meta["name"]
+        return self.add_pod(
             f"{name}-{name_suffix()}",
-            namespace=namespace,
-            labels=pod_labels,
-            owner=("Job", name, uid),
-            containers=containers,
+            namespace=meta["namespace"],
+            labels=dict(job["spec"]["template"]["metadata"]["labels"]),
+            owner=("Job", name, meta["uid"]),
             restart_policy="Never",
             generate_name=f"{name}-",
-            **pod_kwargs,
+            **self._workload_pods.get((meta["namespace"], name), {}),
         )
-        return job
 
     def complete_job(self, name: str, *, namespace: str = "default") -> None:
         """Every container of the Job's pods exits 0; pods Succeeded; the Job succeeded."""

@@ -199,15 +199,25 @@ async def test_missing_pod_and_bad_token(kubectl: Kubectl) -> None:
 async def test_delete_pod_is_replaced_by_its_controller(kubectl: Kubectl) -> None:
     c = kubectl.sb.cluster
     c.add_deployment("web", replicas=1)
+    c.add_daemonset("agent")
+    c.add_job("migrate")
     c.add_pod("lonely")
-    (old,) = [name for (_, name) in c.pods if name.startswith("web-")]
-    code, out, err = await kubectl.run("delete", "pod", old, "lonely", "--wait=false")
+    olds = {
+        prefix: [name for (_, name) in c.pods if name.startswith(prefix)]
+        for prefix in ("web-", "agent-", "migrate-")
+    }
+    old, agent, job = (olds[prefix][0] for prefix in ("web-", "agent-", "migrate-"))
+    code, out, err = await kubectl.run("delete", "pod", old, agent, job, "lonely", "--wait=false")
     assert code == 0, err
-    assert out == f'pod "{old}" deleted\npod "lonely" deleted\n'
+    assert out == f'pod "{old}" deleted\npod "{agent}" deleted\npod "{job}" deleted\npod "lonely" deleted\n'
     names = {name for (_, name) in c.pods}
     assert "lonely" not in names
-    assert old not in names
-    assert len([n for n in names if n.startswith("web-")]) == 1
+    # Each controller makes a new pod (a new name) for the deleted one, a DaemonSet on the same node.
+    for prefix, (gone,) in olds.items():
+        assert gone not in names
+        assert len([n for n in names if n.startswith(prefix)]) == 1, (prefix, names)
+    (new_agent,) = [name for (_, name) in c.pods if name.startswith("agent-")]
+    assert c.pod(new_agent).to_json()["spec"]["nodeName"] == "node-1"
 
 
 async def test_get_workloads_shows_server_columns(kubectl: Kubectl) -> None:
