@@ -15,7 +15,7 @@ from pystern.fieldselectors import check_pod_field_selector, parse_field_selecto
 from pystern.sandbox import listpages, resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
-from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
+from pystern.sandbox.patches import patch_controller, patch_deployment, patch_ephemeral, patch_pod
 from pystern.sandbox.resources import BY_PATH, Resource
 from pystern.sandbox.review import self_subject_access_review, self_subject_review
 from pystern.sandbox.table import table, wants_table
@@ -42,6 +42,11 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app.router.add_route("PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}", _patch_deploy)
     app.router.add_route(
         "PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale", _patch_deploy
+    )
+    app.router.add_route(
+        "PATCH",
+        "/apis/apps/v1/namespaces/{namespace}/{resource:statefulsets|daemonsets}/{name}",
+        _patch_controller,
     )
     # kubectl auth can-i.
     app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", _access_review)
@@ -148,6 +153,16 @@ async def _patch_deploy(request: web.Request) -> web.StreamResponse:
         sub = "scale" if scale else ""
         return status.forbidden(user, "patch", "deployments", namespace, name=name, sub=sub, group="apps")
     return await patch_deployment(request, driver, namespace, name, scale)
+
+
+async def _patch_controller(request: web.Request) -> web.StreamResponse:
+    """``kubectl rollout restart`` of a StatefulSet or DaemonSet."""
+    driver = request.app[DRIVER_KEY]
+    namespace, name, resource = (request.match_info[k] for k in ("namespace", "name", "resource"))
+    token, user = _subject(request, driver.user)
+    if driver.is_forbidden(namespace, token, resource, "patch"):
+        return status.forbidden(user, "patch", resource, namespace, name=name, group="apps")
+    return await patch_controller(request, driver, resource, namespace, name)
 
 
 async def _access_review(request: web.Request) -> web.StreamResponse:

@@ -1,5 +1,5 @@
-"""PATCH of Deployments and Pods: what ``kubectl rollout restart``, ``scale``, ``label`` and
-``annotate`` send.
+"""PATCH of Deployments, StatefulSets, DaemonSets and Pods: what ``kubectl rollout restart``,
+``scale``, ``label`` and ``annotate`` send.
 
 Only those shapes are understood: for a Deployment, a pod-template annotation (a restart: a
 new revision replaces the pods) and ``spec.replicas`` (on the Deployment or its ``/scale``
@@ -172,6 +172,42 @@ async def patch_deployment(
     if scale:
         return _json(_scale_of(deploy))
     return _json({"kind": "Deployment", "apiVersion": "apps/v1", **deploy})
+
+
+async def patch_controller(
+    request: web.Request, driver: ScenarioDriver, resource: str, namespace: str, name: str
+) -> web.Response:
+    """Apply a restart patch (``kubectl rollout restart``) to a StatefulSet or DaemonSet."""
+    body, refused = await _patch_body(request)
+    if refused is not None:
+        return refused
+    kind = "StatefulSet" if resource == "statefulsets" else "DaemonSet"
+    if driver.store.get(resource, namespace, name) is None:
+        return status.not_found(resource, name, "apps")
+    stamp = _restart_stamp(body)
+    if stamp is None:
+        detail = "Unsupported value: the sandbox applies only a rollout restart"
+        return status.invalid(kind, name, [("spec", "FieldValueNotSupported", detail)], "apps")
+    driver.restart_controller(resource, name, namespace=namespace, restarted_at=stamp)
+    obj = driver.store.get(resource, namespace, name)
+    return _json({"kind": kind, "apiVersion": "apps/v1", **(obj or {})})
+
+
+def _restart_stamp(body: Any) -> str | None:
+    """The restartedAt value of a patch that is exactly a ``kubectl rollout restart``, else None."""
+    try:
+        (annotations,) = [body["spec"]["template"]["metadata"]["annotations"]]
+        if (
+            set(body) != {"spec"}
+            or set(body["spec"]) != {"template"}
+            or set(body["spec"]["template"]) != {"metadata"}
+        ):
+            return None
+        if set(body["spec"]["template"]["metadata"]) != {"annotations"} or set(annotations) != {RESTARTED_AT}:
+            return None
+    except (KeyError, TypeError):
+        return None
+    return str(annotations[RESTARTED_AT])
 
 
 def _scale_of(deploy: dict[str, Any]) -> dict[str, Any]:

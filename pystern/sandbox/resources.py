@@ -58,8 +58,18 @@ RESOURCES: tuple[Resource, ...] = (
         ("get", "list", "patch", "watch"),
     ),
     Resource("replicasets", "apps", "ReplicaSet", True, ("rs",), "replicaset"),
-    Resource("statefulsets", "apps", "StatefulSet", True, ("sts",), "statefulset"),
-    Resource("daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset"),
+    Resource(
+        "statefulsets",
+        "apps",
+        "StatefulSet",
+        True,
+        ("sts",),
+        "statefulset",
+        ("get", "list", "patch", "watch"),
+    ),
+    Resource(
+        "daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset", ("get", "list", "patch", "watch")
+    ),
     Resource("jobs", "batch", "Job", True, (), "job"),
     Resource("cronjobs", "batch", "CronJob", True, ("cj",), "cronjob"),
     # Served (kubectl get events, describe) but never written: the sandbox records no events.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pystern.sandbox.deployments import DeploymentDriver
+from pystern.sandbox.deployments import RESTARTED_AT, DeploymentDriver
 from pystern.sandbox.pods import now_ns, rfc3339
 from pystern.sandbox.templates import label_selector, name_suffix, object_meta, pod_template, template_hash
 
@@ -130,12 +130,59 @@ class ScenarioDriver(DeploymentDriver):
             self._sts_pod(sts, i)
         return sts
 
+    def restart_controller(
+        self, resource: str, name: str, *, namespace: str = "default", restarted_at: str
+    ) -> None:
+        """``kubectl rollout restart`` of a StatefulSet or DaemonSet: a new revision replaces every pod.
+
+        The template gets the restart annotation and the generation goes up; a StatefulSet's pods
+        are replaced from the highest ordinal down (same names), a DaemonSet's node by node.
+        """
+        obj = self.store.get(resource, namespace, name)
+        if obj is None:
+            raise KeyError(f"no {resource} {namespace}/{name}")
+        template = obj["spec"]["template"]
+        annotations = {**template["metadata"].get("annotations", {}), RESTARTED_AT: restarted_at}
+        generation = int(obj["metadata"].get("generation", 1)) + 1
+        obj = {
+            **obj,
+            "metadata": {**obj["metadata"], "generation": generation},
+            "spec": {
+                **obj["spec"],
+                "template": {**template, "metadata": {**template["metadata"], "annotations": annotations}},
+            },
+        }
+        revision_hash = self._revision_hash(obj)
+        kind = "StatefulSet" if resource == "statefulsets" else "DaemonSet"
+        if kind == "StatefulSet":
+            revision = f"{name}-{revision_hash}"
+            status = {**obj["status"], "observedGeneration": generation}
+            status.update(currentRevision=revision, updateRevision=revision)
+        else:
+            status = {**obj["status"], "observedGeneration": generation}
+        obj["status"] = status
+        self.store.put(resource, obj)
+        pods = sorted(self._owned_pods(namespace, kind, name), key=self._ordinal, reverse=True)
+        for pod in pods:
+            self.replace_pod(pod, namespace=namespace)
+
+    @staticmethod
+    def _ordinal(pod: str) -> int:
+        tail = pod.rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    def _revision_hash(self, obj: dict[str, Any]) -> str:
+        """The controller-revision-hash of a StatefulSet's or DaemonSet's current template."""
+        meta = obj["metadata"]
+        generation = int(meta.get("generation", 1))
+        return template_hash(meta["uid"] if generation == 1 else f"{meta['uid']}/{generation}")
+
     def _sts_pod(self, sts: dict[str, Any], ordinal: int) -> dict[str, Any]:
         meta = sts["metadata"]
         pod_name = f"{meta['name']}-{ordinal}"
         labels = {
             **sts["spec"]["template"]["metadata"]["labels"],
-            "controller-revision-hash": f"{meta['name']}-{template_hash(meta['uid'])}",
+            "controller-revision-hash": f"{meta['name']}-{self._revision_hash(sts)}",
             "statefulset.kubernetes.io/pod-name": pod_name,
             "apps.kubernetes.io/pod-index": str(ordinal),
         }
@@ -195,8 +242,8 @@ class ScenarioDriver(DeploymentDriver):
         name = meta["name"]
         pod_labels = {
             **ds["spec"]["template"]["metadata"]["labels"],
-            "controller-revision-hash": template_hash(meta["uid"]),
-            "pod-template-generation": "1",
+            "controller-revision-hash": self._revision_hash(ds),
+            "pod-template-generation": str(meta.get("generation", 1)),
         }
         return self.add_pod(
             f"{name}-{name_suffix()}",

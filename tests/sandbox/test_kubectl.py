@@ -741,6 +741,19 @@ async def test_rollout_status_of_a_statefulset_and_a_daemonset(kubectl: Kubectl)
     c = kubectl.sb.cluster
     c.add_statefulset("db", replicas=2)
     c.add_daemonset("agent")
+    before = {name: c.pod(name).to_json()["metadata"]["uid"] for (_, name) in c.pods}
+    old_revision = c.pod("db-0").labels["controller-revision-hash"]
+    # A restart replaces every pod: the StatefulSet's keep their names, the DaemonSet's get new ones.
+    code, out, err = await kubectl.run("rollout", "restart", "sts/db", "ds/agent")
+    assert (code, out, err) == (0, "statefulset.apps/db restarted\ndaemonset.apps/agent restarted\n", "")
+    after = {name: c.pod(name).to_json()["metadata"]["uid"] for (_, name) in c.pods}
+    assert {"db-0", "db-1"} <= set(after)
+    assert not set(before.values()) & set(after.values())
+    sts = c.store.get("statefulsets", "default", "db")
+    assert sts is not None
+    revision = sts["status"]["updateRevision"]
+    assert c.pod("db-0").labels["controller-revision-hash"] == revision
+    assert revision == sts["status"]["currentRevision"] != old_revision
     code, out, err = await kubectl.run("rollout", "status", "sts/db", "--timeout=5s")
     assert (code, out, err) == (0, "partitioned roll out complete: 2 new pods have been updated...\n", "")
     code, out, err = await kubectl.run("rollout", "status", "ds/agent", "--timeout=5s")
