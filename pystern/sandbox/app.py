@@ -7,6 +7,7 @@ Paths are parsed by hand (one catch-all route) because the API's URL space is re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +16,8 @@ from pystern.fieldselectors import check_pod_field_selector, parse_field_selecto
 from pystern.sandbox import listpages, resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
-from pystern.sandbox.patches import patch_controller, patch_deployment, patch_ephemeral, patch_pod
+from pystern.sandbox.patches import dry_run, patch_controller, patch_deployment, patch_ephemeral, patch_pod
+from pystern.sandbox.pods import now_ns, rfc3339
 from pystern.sandbox.resources import BY_PATH, Resource
 from pystern.sandbox.review import self_subject_access_review, self_subject_review
 from pystern.sandbox.table import table, wants_table
@@ -109,9 +111,21 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     token, user = _subject(request, driver.user)
     if driver.is_forbidden(namespace, token, "pods", "delete"):
         return status.forbidden(user, "delete", "pods", namespace, name=name)
+    options = await _delete_options(request)
+    dry = dry_run(request, "DeleteOptions", options.get("dryRun"))
+    if isinstance(dry, web.Response):
+        return dry
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
+    if dry:
+        # As a graceful deletion would answer, but the pod stays.
+        obj = rec.to_json()
+        if not rec.deleting_ns:
+            grace = options.get("gracePeriodSeconds")
+            obj["metadata"] = {**obj["metadata"], "deletionTimestamp": rfc3339(now_ns())}
+            obj["metadata"]["deletionGracePeriodSeconds"] = grace if isinstance(grace, int) else 30
+        return _json({"kind": "Pod", "apiVersion": "v1", **obj})
     # A controller makes a new pod, unless it was a Job's pod that had already finished.
     finished_job_pod = (
         rec.owner is not None and rec.owner[0] == "Job" and rec.phase in ("Succeeded", "Failed")
@@ -125,6 +139,15 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     else:
         driver.delete_pod(name, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+async def _delete_options(request: web.Request) -> dict[str, Any]:
+    """The DeleteOptions a DELETE carries in its body ({} when none or unreadable)."""
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 async def _patch_pod(request: web.Request) -> web.StreamResponse:

@@ -714,3 +714,52 @@ async def test_an_expired_continue_token_offers_one_at_the_latest_version(sandbo
     page = await api.json(f"/api/v1/pods?limit=2&continue={latest}")
     assert [p["metadata"]["name"] for p in page["items"]] == ["p3", "q"]  # type: ignore[attr-defined]
     assert page["metadata"]["resourceVersion"] == str(c.store.rv)  # type: ignore[index]
+
+
+async def test_a_server_dry_run_changes_nothing(sandbox: Sandbox, api: Api) -> None:
+    # kubectl delete/label/scale/rollout restart --dry-run=server send dryRun=All: the API server
+    # answers as if it had done it and keeps everything as it was.
+    c = sandbox.cluster
+    c.add_pod("p", labels={"app": "p"})
+    c.add_deployment("web", replicas=2)
+    c.add_statefulset("db")
+    pods_before = set(c.pods)
+    headers = {"Authorization": f"Bearer {sandbox.token}", "Content-Type": "application/merge-patch+json"}
+
+    async def call(method: str, path: str, body: object = None) -> tuple[int, Any]:
+        url = sandbox.url + path
+        async with api.session.request(method, url, headers=headers, json=body) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    code, pod = await call("DELETE", PODS + "/p?dryRun=All")
+    assert (code, pod["metadata"]["name"]) == (200, "p")
+    assert pod["metadata"]["deletionTimestamp"]
+    assert pod["metadata"]["deletionGracePeriodSeconds"] == 30
+    # kubectl delete sends it in the DeleteOptions body instead.
+    options = {"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"], "gracePeriodSeconds": 5}
+    code, pod = await call("DELETE", PODS + "/p", options)
+    assert (code, pod["metadata"]["deletionGracePeriodSeconds"]) == (200, 5)
+    code, pod = await call("PATCH", PODS + "/p?dryRun=All", {"metadata": {"labels": {"x": "y"}}})
+    assert (code, pod["metadata"]["labels"]) == (200, {"app": "p", "x": "y"})
+    deployment = "/apis/apps/v1/namespaces/default/deployments/web"
+    code, scale = await call("PATCH", deployment + "/scale?dryRun=All", {"spec": {"replicas": 5}})
+    assert (code, scale["spec"]["replicas"]) == (200, 5)
+    restart = {
+        "spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "now"}}}}
+    }
+    assert (await call("PATCH", deployment + "?dryRun=All", restart))[0] == 200
+    sts = "/apis/apps/v1/namespaces/default/statefulsets/db"
+    assert (await call("PATCH", sts + "?dryRun=All", restart))[0] == 200
+    assert set(c.pods) == pods_before
+    assert c.pod("p").labels == {"app": "p"}
+    assert not c.pod("p").deleting_ns
+    web = c.store.get("deployments", "default", "web")
+    assert web is not None
+    assert (web["spec"]["replicas"], web["metadata"]["generation"]) == (2, 1)
+    code, refused = await call("DELETE", PODS + "/p?dryRun=Some")
+    assert (code, refused["message"]) == (
+        422,
+        'DeleteOptions.meta.k8s.io "" is invalid: '
+        'dryRun: Unsupported value: ["Some"]: supported values: "All"',
+    )
+    assert "p" in {name for _, name in c.pods}
