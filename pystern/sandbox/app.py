@@ -126,6 +126,9 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
             obj["metadata"] = {**obj["metadata"], "deletionTimestamp": rfc3339(now_ns())}
             obj["metadata"]["deletionGracePeriodSeconds"] = grace if isinstance(grace, int) else 30
         return _json({"kind": "Pod", "apiVersion": "v1", **obj})
+    grace = options.get("gracePeriodSeconds")
+    if isinstance(grace, int) and not isinstance(grace, bool) and grace >= 0 and not rec.deleting_ns:
+        rec.deletion_grace = grace
     # A controller makes a new pod, unless it was a Job's pod that had already finished.
     finished_job_pod = (
         rec.owner is not None and rec.owner[0] == "Job" and rec.phase in ("Succeeded", "Failed")

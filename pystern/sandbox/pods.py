@@ -155,6 +155,8 @@ class PodRecord:
     uid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_ns: int = field(default_factory=now_ns)
     deleting_ns: int = 0
+    deletion_grace: int = 30
+    """The grace period of the deletion (DeleteOptions.gracePeriodSeconds; the pod's 30 s by default)."""
     conditions: dict[str, str] = field(default_factory=dict)
     generate_name: str = ""
     restart_policy: str = "Always"
@@ -249,7 +251,7 @@ class PodRecord:
             ]
         if self.deleting_ns:
             meta["deletionTimestamp"] = rfc3339(self.deleting_ns)
-            meta["deletionGracePeriodSeconds"] = 30
+            meta["deletionGracePeriodSeconds"] = self.deletion_grace
         spec: dict[str, Any] = {}
         inits = self.of_kind("init")
         if inits:

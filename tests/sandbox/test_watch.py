@@ -763,3 +763,16 @@ async def test_a_server_dry_run_changes_nothing(sandbox: Sandbox, api: Api) -> N
         'dryRun: Unsupported value: ["Some"]: supported values: "All"',
     )
     assert "p" in {name for _, name in c.pods}
+
+
+async def test_a_deletion_carries_the_grace_period_asked_for(sandbox: Sandbox, api: Api) -> None:
+    # kubectl delete --grace-period=N sends it in the DeleteOptions; watchers see it on the pod.
+    sandbox.cluster.add_pod("p")
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    async with api.get(PODS + "?watch=1") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "p")
+        options = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 5}
+        async with api.session.delete(sandbox.url + PODS + "/p", headers=headers, json=options) as deleted:
+            assert deleted.status == 200
+        terminating = await next_event(resp)
+        assert terminating["object"]["metadata"]["deletionGracePeriodSeconds"] == 5
