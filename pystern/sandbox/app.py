@@ -12,7 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from pystern.fieldselectors import check_pod_field_selector, parse_field_selector, pod_field_values
+from pystern.fieldselectors import (
+    FieldValueError,
+    check_pod_field_selector,
+    parse_field_selector,
+    pod_field_values,
+)
 from pystern.sandbox import listpages, resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
@@ -392,7 +397,8 @@ async def _list_or_watch(
         timeout = integer(query, "timeoutSeconds")
         limit = integer(query, "limit")
     except (SelectorError, BadParam) as exc:
-        return status.bad_request(str(exc))
+        # A field value's error carries the API server's exact text apart from the message.
+        return status.bad_request(exc.wire if isinstance(exc, FieldValueError) else str(exc))
     watching = force_watch or flag(query, "watch")
     rv = query.get("resourceVersion", "")
     initial = flag(query, "sendInitialEvents")

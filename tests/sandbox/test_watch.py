@@ -64,6 +64,8 @@ async def test_selectors_on_list(sandbox: Sandbox, api: Api) -> None:
     assert bad["message"] == "field label not supported: spec.containers"
     assert bad["reason"] == "BadRequest"
     await api.json(PODS + "?labelSelector=app+in+web", status=400)
+    bad = await api.json(PODS + "?fieldSelector=metadata.name%3Da%3Db", status=400)
+    assert bad["message"] == "invalid field selector: unescaped character in value: 61"
     bad = await api.json(PODS + "?labelSelector=app%3D-x", status=400)
     assert (bad["reason"], bad["code"]) == ("BadRequest", 400)
     assert str(bad["message"]).startswith('unable to parse requirement: values[0][app]: Invalid value: "-x"')
