@@ -128,8 +128,13 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
         obj = rec.to_json()
         if not rec.deleting_ns:
             grace = options.get("gracePeriodSeconds")
-            obj["metadata"] = {**obj["metadata"], "deletionTimestamp": rfc3339(now_ns())}
-            obj["metadata"]["deletionGracePeriodSeconds"] = grace if isinstance(grace, int) else 30
+            seconds = grace if isinstance(grace, int) and not isinstance(grace, bool) and grace >= 0 else 30
+            stamp = rfc3339(now_ns() + seconds * 1_000_000_000)
+            obj["metadata"] = {
+                **obj["metadata"],
+                "deletionTimestamp": stamp,
+                "deletionGracePeriodSeconds": seconds,
+            }
         return _json({"kind": "Pod", "apiVersion": "v1", **obj})
     grace = options.get("gracePeriodSeconds")
     if isinstance(grace, int) and not isinstance(grace, bool) and grace >= 0 and not rec.deleting_ns:

@@ -250,7 +250,8 @@ class PodRecord:
                 }
             ]
         if self.deleting_ns:
-            meta["deletionTimestamp"] = rfc3339(self.deleting_ns)
+            # The API server stamps the end of the grace period (now + gracePeriodSeconds).
+            meta["deletionTimestamp"] = rfc3339(self.deleting_ns + self.deletion_grace * 1_000_000_000)
             meta["deletionGracePeriodSeconds"] = self.deletion_grace
         spec: dict[str, Any] = {}
         inits = self.of_kind("init")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import json
 import time
 from typing import Any
@@ -774,7 +775,12 @@ async def test_a_deletion_carries_the_grace_period_asked_for(sandbox: Sandbox, a
     async with api.get(PODS + "?watch=1") as resp:
         assert summary(await next_event(resp)) == ("ADDED", "p")
         options = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 5}
+        asked = time.time()
         async with api.session.delete(sandbox.url + PODS + "/p", headers=headers, json=options) as deleted:
             assert deleted.status == 200
         terminating = await next_event(resp)
-        assert terminating["object"]["metadata"]["deletionGracePeriodSeconds"] == 5
+        meta = terminating["object"]["metadata"]
+        assert meta["deletionGracePeriodSeconds"] == 5
+        # The deletionTimestamp is when the grace period ends, not when the deletion was asked for.
+        deadline = datetime.datetime.fromisoformat(meta["deletionTimestamp"]).timestamp()
+        assert deadline >= int(asked) + 5
