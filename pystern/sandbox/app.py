@@ -139,6 +139,8 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     grace = options.get("gracePeriodSeconds")
     if isinstance(grace, int) and not isinstance(grace, bool) and grace >= 0 and not rec.deleting_ns:
         rec.deletion_grace = grace
+    # No grace period: asked for, or (the pod strategy's rule) a pod not on a node or already done.
+    now = not rec.deleting_ns and (grace == 0 or not rec.node or rec.current_phase in ("Succeeded", "Failed"))
     # A controller makes a new pod, unless it was a Job's pod that had already finished.
     finished_job_pod = (
         rec.owner is not None and rec.owner[0] == "Job" and rec.phase in ("Succeeded", "Failed")
@@ -148,7 +150,9 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
         and rec.owner[0] in ("ReplicaSet", "StatefulSet", "DaemonSet", "Job")
         and not finished_job_pod
     ):
-        driver.replace_pod(name, namespace=namespace)
+        driver.replace_pod(name, namespace=namespace, now=now)
+    elif now:
+        driver.remove_pod_now(name, namespace=namespace)
     else:
         driver.delete_pod(name, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})

@@ -282,6 +282,22 @@ class PodDriver:
         else:
             self._finish_delete(pod)
 
+    def remove_pod_now(self, name: str, *, namespace: str = "default") -> None:
+        """Deletion with no grace period (``--grace-period=0 --force``, or a pod not running).
+
+        The API server removes the object at once: watchers see one DELETED event (stamped with
+        the deletion); the kubelet then kills the containers, whose streams end.
+        """
+        pod = self.pod(name, namespace)
+        if pod.deleting_ns:
+            return
+        pod.deleting_ns = now_ns()
+        pod.deletion_grace = 0
+        self.store.delete("pods", namespace, name, final=pod.to_json())
+        del self.pods[(namespace, name)]
+        for c in pod.containers:
+            c.terminate("Error", 137)
+
     def _finish_delete(self, pod: PodRecord) -> None:
         if self.pods.get((pod.namespace, pod.name)) is not pod:
             return

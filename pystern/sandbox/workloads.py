@@ -34,14 +34,22 @@ class ScenarioDriver(DeploymentDriver):
         )
         del kubernetes["spec"]["selector"]
 
-    def replace_pod(self, pod: str, *, namespace: str = "default", grace: float = 0.0) -> dict[str, Any]:
-        """Delete a controller-owned pod and let its controller create a replacement."""
+    def replace_pod(
+        self, pod: str, *, namespace: str = "default", grace: float = 0.0, now: bool = False
+    ) -> dict[str, Any]:
+        """Delete a controller-owned pod and let its controller create a replacement.
+
+        ``now``: the deletion has no grace period (see :meth:`remove_pod_now`).
+        """
         rec = self.pod(pod, namespace)
         if rec.owner is None:
             raise ValueError(f"pod {namespace}/{pod} has no controller")
         kind, owner_name, _ = rec.owner
-        # A StatefulSet pod keeps its name, so its successor can only come after the deletion.
-        self.delete_pod(pod, namespace=namespace, grace=0.0 if kind == "StatefulSet" else grace)
+        if now:
+            self.remove_pod_now(pod, namespace=namespace)
+        else:
+            # A StatefulSet pod keeps its name, so its successor can only come after the deletion.
+            self.delete_pod(pod, namespace=namespace, grace=0.0 if kind == "StatefulSet" else grace)
         if kind == "ReplicaSet":
             rs = self.store.get("replicasets", namespace, owner_name)
             assert rs is not None

@@ -784,3 +784,19 @@ async def test_a_deletion_carries_the_grace_period_asked_for(sandbox: Sandbox, a
         # The deletionTimestamp is when the grace period ends, not when the deletion was asked for.
         deadline = datetime.datetime.fromisoformat(meta["deletionTimestamp"]).timestamp()
         assert deadline >= int(asked) + 5
+
+
+async def test_a_forced_deletion_is_one_deleted_event(sandbox: Sandbox, api: Api) -> None:
+    # kubectl delete --grace-period=0 --force: the API server removes the object at once, so
+    # watchers see only DELETED (no Terminating step); the kubelet then kills the containers.
+    sandbox.cluster.add_pod("p")
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    async with api.get(PODS + "?watch=1") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "p")
+        options = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}
+        async with api.session.delete(sandbox.url + PODS + "/p", headers=headers, json=options) as deleted:
+            assert deleted.status == 200
+        gone = await next_event(resp)
+        assert summary(gone) == ("DELETED", "p")
+        assert gone["object"]["metadata"]["deletionGracePeriodSeconds"] == 0
+    assert ("default", "p") not in sandbox.cluster.pods
