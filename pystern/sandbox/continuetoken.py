@@ -87,13 +87,15 @@ def _json_type(value: Any) -> str:
 
 def _unmarshal(data: bytes) -> dict[str, Any]:
     """json.Unmarshal into the token struct: Go's error texts, field names matched case-insensitively."""
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8", "surrogateescape")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text) or not text.strip():
             raise BadToken(f"{_INVALID}: unexpected end of JSON input") from None
-        char = "'\\''" if text[exc.pos] == "'" else "'" + quote(text[exc.pos])[1:-1] + "'"
+        # Go's scanner names the offending byte, read as a rune (0x81 is '\u0081').
+        byte = text[exc.pos].encode("utf-8", "surrogateescape")[0]
+        char = "'\\''" if byte == 0x27 else "'" + quote(chr(byte))[1:-1] + "'"
         context = _GO_SYNTAX.get(exc.msg, "looking for beginning of value")
         raise BadToken(f"{_INVALID}: invalid character {char} {context}") from None
     if doc is None:

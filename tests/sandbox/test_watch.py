@@ -666,6 +666,8 @@ async def test_a_continue_token_that_does_not_decode_is_a_bad_request(sandbox: S
         "forgotten": "illegal base64 data at input byte 8",
         "ab=c": "illegal base64 data at input byte 2",
         "eHh4": "invalid character 'x' looking for beginning of value",
+        "garbage": "invalid character '\\u0081' looking for beginning of value",
+        _raw("\u00e9"): "invalid character 'Ã' looking for beginning of value",
         "e30": "server does not recognize this encoded version ",
         _token(5, "p0", "meta.k8s.io/v2"): "server does not recognize this encoded version meta.k8s.io/v2",
         _token(0, "p0"): "incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
