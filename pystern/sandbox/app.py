@@ -18,6 +18,7 @@ from pystern.fieldselectors import (
     parse_field_selector,
     pod_field_values,
 )
+from pystern.goquote import quote
 from pystern.sandbox import listpages, resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
@@ -325,6 +326,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if not watching and (too_large := _too_large_resource_version(request.query, driver)) is not None:
         return too_large
     if name and not watching:
+        if (bad_rv := _resource_version_problem(request.query)) is not None:
+            return status.status_response(500, "", bad_rv)  # the storage error, not converted
         obj = driver.store.get(res.name, namespace, name)
         if obj is None:
             return status.not_found(res.name, name, res.group)
@@ -341,6 +344,8 @@ def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Respo
     ``Retry-After`` header; the sandbox answers at once instead of waiting.
     """
     raw = query.get("resourceVersion", "")
+    if _resource_version_problem(query) is not None:
+        return None  # refused as unreadable first
     try:
         wanted = int(raw)
     except ValueError:
@@ -351,6 +356,21 @@ def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Respo
     return web.Response(
         status=504, body=status.dumps(body), content_type="application/json", headers={"Retry-After": "1"}
     )
+
+
+def _resource_version_problem(query: Any) -> str | None:
+    """APIObjectVersioner.ParseResourceVersion's refusal (strconv.ParseUint), or None."""
+    raw = query.get("resourceVersion", "")
+    if raw in ("", "0"):
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        why = "invalid syntax"
+    elif int(raw) >= 2**64:
+        why = "value out of range"
+    else:
+        return None
+    value = quote(raw)
+    return f"resourceVersion: Invalid value: {value}: strconv.ParseUint: parsing {value}: {why}"
 
 
 def _not_found_path() -> web.Response:
@@ -414,6 +434,11 @@ async def _list_or_watch(
     causes = _option_problems(query, watching)
     if causes:
         return status.invalid("ListOptions", "", causes, group="meta.k8s.io")
+    if (bad_rv := _resource_version_problem(query)) is not None:
+        if watching:
+            return status.status_response(500, "", bad_rv)  # the cacher's error, not converted
+        if not query.get("continue"):  # with a token, the token's checks come first
+            return status.bad_request(f"invalid resource version: {bad_rv}")
     as_table = wants_table(request.headers.get("Accept", ""))
     if watching:
         watch = WatchRequest(

@@ -802,3 +802,25 @@ async def test_a_forced_deletion_is_one_deleted_event(sandbox: Sandbox, api: Api
         assert summary(gone) == ("DELETED", "p")
         assert gone["object"]["metadata"]["deletionGracePeriodSeconds"] == 0
     assert ("default", "p") not in sandbox.cluster.pods
+
+
+async def test_a_resource_version_that_is_not_a_number_is_refused_as_the_storage_layer_does(
+    sandbox: Sandbox, api: Api
+) -> None:
+    # APIObjectVersioner.ParseResourceVersion (strconv.ParseUint): a list says 400 "invalid
+    # resource version"; a get and a watch pass the storage error on unconverted, a 500.
+    sandbox.cluster.add_pod("p")
+    why = 'resourceVersion: Invalid value: "{0}": strconv.ParseUint: parsing "{0}": {1}'
+    body = await api.json(PODS + "?resourceVersion=abc", status=400)
+    assert (body["reason"], body["message"]) == (
+        "BadRequest",
+        "invalid resource version: " + why.format("abc", "invalid syntax"),
+    )
+    big = "99999999999999999999"
+    body = await api.json(PODS + f"?resourceVersion={big}&limit=1", status=400)
+    assert body["message"] == "invalid resource version: " + why.format(big, "value out of range")
+    for query in ("?watch=1&resourceVersion=-1", "/p?resourceVersion=-1"):
+        body = await api.json(PODS + query, status=500)
+        assert "reason" not in body
+        assert body["message"] == why.format("-1", "invalid syntax")
+    await api.json(PODS + "?resourceVersion=0")  # "" and "0" mean any
