@@ -258,16 +258,34 @@ class PodRecord:
         if inits:
             spec["initContainers"] = [_spec(c) for c in inits]
         spec["containers"] = [_spec(c) for c in self.of_kind("regular")]
+        ephemeral = self.of_kind("ephemeral")
+        if ephemeral:
+            spec["ephemeralContainers"] = [_spec(c) for c in ephemeral]
         spec["restartPolicy"] = self.restart_policy
         spec["terminationGracePeriodSeconds"] = 30
         spec["dnsPolicy"] = "ClusterFirst"
         spec["serviceAccountName"] = "default"
+        spec["serviceAccount"] = "default"  # the deprecated alias the API server still fills in
         if self.node:
             spec["nodeName"] = self.node
+        spec["securityContext"] = {}
+        if self.owner is not None and self.owner[0] == "StatefulSet":
+            # The StatefulSet controller names the pod's host and its governing Service.
+            spec["hostname"], spec["subdomain"] = self.name, self.owner[1]
         spec["schedulerName"] = "default-scheduler"
-        ephemeral = self.of_kind("ephemeral")
-        if ephemeral:
-            spec["ephemeralContainers"] = [_spec(c) for c in ephemeral]
+        # The DefaultTolerationSeconds admission plugin; the defaults for priority and links.
+        spec["tolerations"] = [
+            {
+                "key": f"node.kubernetes.io/{taint}",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            }
+            for taint in ("not-ready", "unreachable")
+        ]
+        spec["priority"] = 0
+        spec["enableServiceLinks"] = True
+        spec["preemptionPolicy"] = "PreemptLowerPriority"
         return {"metadata": meta, "spec": spec, "status": self._status()}
 
     def _status(self) -> dict[str, Any]:

@@ -758,3 +758,20 @@ async def test_rollout_status_of_a_statefulset_and_a_daemonset(kubectl: Kubectl)
     assert (code, out, err) == (0, "partitioned roll out complete: 2 new pods have been updated...\n", "")
     code, out, err = await kubectl.run("rollout", "status", "ds/agent", "--timeout=5s")
     assert (code, out, err) == (0, 'daemon set "agent" successfully rolled out\n', "")
+
+
+async def test_describe_pod_shows_what_admission_adds_to_every_pod(kubectl: Kubectl) -> None:
+    # The API server's defaults and admission plugins give every pod a priority, the two
+    # 300 s NoExecute tolerations and the service-account fields; kubectl describe shows them.
+    c = kubectl.sb.cluster
+    c.add_statefulset("db")
+    code, out, err = await kubectl.run("describe", "pod", "db-0")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines()]
+    assert ["Priority:", "0"] in lines
+    assert ["Tolerations:", "node.kubernetes.io/not-ready:NoExecute", "op=Exists", "for", "300s"] in lines
+    assert ["node.kubernetes.io/unreachable:NoExecute", "op=Exists", "for", "300s"] in lines
+    spec = c.pod("db-0").to_json()["spec"]
+    assert (spec["hostname"], spec["subdomain"]) == ("db-0", "db")  # a StatefulSet pod's DNS name
+    assert spec["enableServiceLinks"] is True
+    assert spec["preemptionPolicy"] == "PreemptLowerPriority"
