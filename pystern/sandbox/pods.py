@@ -93,8 +93,8 @@ class Container:
             cur.exit_code = exit_code
             cur.log.close()
 
-    def status(self) -> dict[str, Any]:
-        """The ``containerStatuses[]`` entry."""
+    def status(self, pod_ref: str = "") -> dict[str, Any]:
+        """The ``containerStatuses[]`` entry; ``pod_ref`` is ``name_namespace(uid)`` for messages."""
         cur = self.current
         state: dict[str, Any]
         last: dict[str, Any] = {}
@@ -103,7 +103,12 @@ class Container:
         elif self.waiting_reason:
             state = {"waiting": {"reason": self.waiting_reason}}
             if self.waiting_reason == "CrashLoopBackOff":
-                state["waiting"]["message"] = f"back-off restarting failed container {self.name}"
+                # kuberuntime's doBackOff: the delay doubles from 10 s up to 5 min.
+                delay = min(10 * 2 ** (max(self.restart_count, 1) - 1), 300)
+                shown = f"{delay}s" if delay < 60 else f"{delay // 60}m{delay % 60}s"
+                state["waiting"]["message"] = (
+                    f"back-off {shown} restarting failed container={self.name} pod={pod_ref}"
+                )
             if not cur.running:
                 last = {"terminated": _terminated(cur)}
         elif cur.running:
@@ -328,12 +333,13 @@ class PodRecord:
         if self.node and not self.statuses_hidden:
             # The kubelet reports container statuses only once the pod is bound to its node.
             inits = self.of_kind("init")
+            ref = f"{self.name}_{self.namespace}({self.uid})"
             if inits:
-                status["initContainerStatuses"] = [c.status() for c in inits]
-            status["containerStatuses"] = [c.status() for c in self.of_kind("regular")]
+                status["initContainerStatuses"] = [c.status(ref) for c in inits]
+            status["containerStatuses"] = [c.status(ref) for c in self.of_kind("regular")]
             ephemeral = self.of_kind("ephemeral")
             if ephemeral:
-                status["ephemeralContainerStatuses"] = [c.status() for c in ephemeral]
+                status["ephemeralContainerStatuses"] = [c.status(ref) for c in ephemeral]
         status["qosClass"] = "BestEffort"
         return status
 

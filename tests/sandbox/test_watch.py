@@ -824,3 +824,21 @@ async def test_a_resource_version_that_is_not_a_number_is_refused_as_the_storage
         assert "reason" not in body
         assert body["message"] == why.format("-1", "invalid syntax")
     await api.json(PODS + "?resourceVersion=0")  # "" and "0" mean any
+
+
+async def test_a_crash_looping_container_says_its_back_off_as_the_kubelet(sandbox: Sandbox, api: Api) -> None:
+    # kuberuntime's doBackOff: "back-off <d> restarting failed container=<c> pod=<name>_<ns>(<uid>)",
+    # the delay doubling from 10 s to its 5 min cap.
+    c = sandbox.cluster
+    c.add_pod("p")
+    uid = c.pod("p").uid
+    delays = []
+    for _ in range(7):
+        c.set_waiting("p", "app", "CrashLoopBackOff")
+        pod = await api.json(PODS + "/p")
+        message = pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"]  # type: ignore[index]
+        prefix, _, rest = message.partition(" restarting failed container=app pod=")
+        assert rest == f"p_default({uid})"
+        delays.append(prefix.removeprefix("back-off "))
+        c.set_running("p", "app")
+    assert delays == ["10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"]
