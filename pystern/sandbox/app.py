@@ -25,7 +25,7 @@ from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.patches import dry_run, patch_controller, patch_deployment, patch_ephemeral, patch_pod
 from pystern.sandbox.pods import now_ns, rfc3339
 from pystern.sandbox.resources import BY_PATH, Resource
-from pystern.sandbox.review import self_subject_access_review, self_subject_review
+from pystern.sandbox.review import self_subject_access_review, self_subject_review, self_subject_rules_review
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
 from pystern.sandbox.workloads import ScenarioDriver
@@ -58,6 +58,8 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     )
     # kubectl auth can-i.
     app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", _access_review)
+    # kubectl auth can-i --list.
+    app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", _rules_review)
     # kubectl auth whoami (v1 since 1.28; older clients ask v1beta1, then v1alpha1).
     app.router.add_route(
         "POST", "/apis/authentication.k8s.io/{version:v1|v1beta1|v1alpha1}/selfsubjectreviews", _whoami
@@ -211,6 +213,13 @@ async def _access_review(request: web.Request) -> web.StreamResponse:
     driver = request.app[DRIVER_KEY]
     token, _ = _subject(request, driver.user)
     return await self_subject_access_review(request, driver, token)
+
+
+async def _rules_review(request: web.Request) -> web.StreamResponse:
+    """``kubectl auth can-i --list``: what the rules leave the caller, in RBAC rules."""
+    driver = request.app[DRIVER_KEY]
+    token, _ = _subject(request, driver.user)
+    return await self_subject_rules_review(request, driver, token)
 
 
 async def _whoami(request: web.Request) -> web.StreamResponse:

@@ -87,6 +87,15 @@ RESOURCES: tuple[Resource, ...] = (
         ("create",),
     ),
     Resource(
+        "selfsubjectrulesreviews",
+        "authorization.k8s.io",
+        "SelfSubjectRulesReview",
+        False,
+        (),
+        "selfsubjectrulesreview",
+        ("create",),
+    ),
+    Resource(
         "selfsubjectaccessreviews",
         "authorization.k8s.io",
         "SelfSubjectAccessReview",

@@ -775,3 +775,24 @@ async def test_describe_pod_shows_what_admission_adds_to_every_pod(kubectl: Kube
     assert (spec["hostname"], spec["subdomain"]) == ("db-0", "db")  # a StatefulSet pod's DNS name
     assert spec["enableServiceLinks"] is True
     assert spec["preemptionPolicy"] == "PreemptLowerPriority"
+
+
+async def test_auth_can_i_list_names_what_the_rules_leave(kubectl: Kubectl) -> None:
+    # `kubectl auth can-i --list` POSTs a SelfSubjectRulesReview (as protobuf). With no rule the
+    # sandbox lets the user do anything, as cluster-admin; a rule takes its resource and verbs out.
+    code, out, err = await kubectl.run("auth", "can-i", "--list")
+    assert (code, err) == (0, "")
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert ["*.*", "[]", "[]", "[*]"] in rows
+    assert ["[*]", "[]", "[*]"] in rows
+    kubectl.sb.cluster.forbid("prod", resource="pods/log")
+    kubectl.sb.cluster.forbid("prod", resource="pods", verb="delete")
+    code, out, err = await kubectl.run("auth", "can-i", "--list", "-n", "prod")
+    assert (code, err) == (0, "")
+    rows = [line.split() for line in out.splitlines()]
+    by_resource = {row[0]: row[3:] for row in rows[1:] if not row[0].startswith("[")}
+    assert "*.*" not in by_resource
+    assert "pods/log" not in by_resource
+    assert by_resource["pods"] == ["[get", "list", "watch", "create", "update", "patch", "deletecollection]"]
+    assert by_resource["deployments.apps"][-1].endswith("deletecollection]")

@@ -343,6 +343,7 @@ async def case_api_resources(k: Kubectl, sb: Sandbox, version: str) -> None:
     assert created == [
         "selfsubjectreviews.authentication.k8s.io",
         "selfsubjectaccessreviews.authorization.k8s.io",
+        "selfsubjectrulesreviews.authorization.k8s.io",
     ]
     versions = (await k.ok("api-versions")).split()
     assert {"authentication.k8s.io/v1", "authorization.k8s.io/v1", "apps/v1", "v1"} <= set(versions)
