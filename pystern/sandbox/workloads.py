@@ -160,14 +160,12 @@ class ScenarioDriver(DeploymentDriver):
                 "template": {**template, "metadata": {**template["metadata"], "annotations": annotations}},
             },
         }
-        revision_hash = self._revision_hash(obj)
         kind = "StatefulSet" if resource == "statefulsets" else "DaemonSet"
+        # Reported as done at once: the pods below are replaced before anyone can look.
+        status = {**obj["status"], "observedGeneration": generation}
         if kind == "StatefulSet":
-            revision = f"{name}-{revision_hash}"
-            status = {**obj["status"], "observedGeneration": generation}
+            revision = f"{name}-{self._revision_hash(obj)}"
             status.update(currentRevision=revision, updateRevision=revision)
-        else:
-            status = {**obj["status"], "observedGeneration": generation}
         obj["status"] = status
         self.store.put(resource, obj)
         pods = sorted(self._owned_pods(namespace, kind, name), key=self._ordinal, reverse=True)
