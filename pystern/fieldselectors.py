@@ -19,6 +19,7 @@ __all__ = [
     "POD_FIELD_LABELS",
     "FieldRequirement",
     "FieldSelector",
+    "FieldValueError",
     "check_pod_field_selector",
     "parse_field_selector",
     "pod_field_values",
@@ -101,52 +102,66 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
     return parts
 
 
+class FieldValueError(SelectorError):
+    """A value apimachinery's UnescapeValue refuses.
+
+    ``wire`` is its text exactly, what the API server answers; the message adds the term, which
+    Go's text does not name, so that a user can tell which one is meant.
+    """
+
+    def __init__(self, wire: str, term: str) -> None:
+        super().__init__(f"{wire} (in '{shorten(term)}')")
+        self.wire = wire
+
+
 def _unescape(value: str, term: str) -> str:
+    """apimachinery's UnescapeValue, with its error texts (a bare rune prints as its number)."""
     out: list[str] = []
     i = 0
     while i < len(value):
         ch = value[i]
         if ch == "\\":
-            if i + 1 >= len(value) or value[i + 1] not in "\\,=":
-                raise SelectorError(f"invalid field selector: '{shorten(term)}': invalid escape sequence")
+            if i + 1 >= len(value):
+                raise FieldValueError("invalid field selector: invalid escape sequence: \\", term)
+            if value[i + 1] not in "\\,=":
+                raise FieldValueError(
+                    f"invalid field selector: invalid escape sequence: \\{value[i + 1]}", term
+                )
             out.append(value[i + 1])
             i += 2
             continue
         if ch in ",=":
-            raise SelectorError(f"invalid field selector: '{shorten(term)}': unescaped {ch!r} in value")
+            raise FieldValueError(f"invalid field selector: unescaped character in value: {ord(ch)}", term)
         out.append(ch)
         i += 1
     return "".join(out)
 
 
 def _split_term(term: str) -> tuple[str, str, str] | None:
-    i = 0
-    while i < len(term):
-        if term[i] == "\\":
-            i += 2
-            continue
+    """The first operator splits a term: the name part has no escapes (apimachinery's splitTerm)."""
+    for i in range(len(term)):
         for op in ("!=", "==", "="):
             if term.startswith(op, i):
                 return term[:i], op, term[i + len(op) :]
-        i += 1
     return None
 
 
 def parse_field_selector(text: str) -> FieldSelector:
-    """Parse a field selector string; raises :class:`SelectorError` on bad syntax."""
-    reqs: list[FieldRequirement] = []
-    for part in _split_unescaped(text, ","):
-        if not part:
-            continue
+    """Parse a field selector string; raises :class:`SelectorError` on bad syntax.
+
+    As the API server, names are taken as written (not trimmed, possibly empty; the field-label
+    check refuses those), and the terms are checked in sorted order, so that of two bad terms
+    the same one is named.
+    """
+    parts = [part for part in _split_unescaped(text, ",") if part]
+    parsed: dict[str, FieldRequirement] = {}
+    for part in sorted(parts):
         split = _split_term(part)
         if split is None:
             raise SelectorError(f"invalid selector: '{shorten(text)}'; can't understand '{shorten(part)}'")
         lhs, op, rhs = split
-        lhs = lhs.strip()
-        if not lhs:
-            raise SelectorError(f"invalid selector: '{shorten(text)}'; can't understand '{shorten(part)}'")
-        reqs.append(FieldRequirement(lhs, "!=" if op == "!=" else "=", _unescape(rhs, part)))
-    return FieldSelector(tuple(reqs))
+        parsed[part] = FieldRequirement(lhs, "!=" if op == "!=" else "=", _unescape(rhs, part))
+    return FieldSelector(tuple(parsed[part] for part in parts))
 
 
 def check_pod_field_selector(selector: FieldSelector) -> FieldSelector:
@@ -155,11 +170,12 @@ def check_pod_field_selector(selector: FieldSelector) -> FieldSelector:
     Raises :class:`SelectorError` with the server's text ``field label not supported: <label>``.
     """
     out: list[FieldRequirement] = []
-    for req in selector.requirements:
-        name = _FIELD_ALIASES.get(req.field, req.field)
-        if name not in POD_FIELD_LABELS:
+    # The API server converts the terms in sorted order: the sorted first bad label is named.
+    for req in sorted(selector.requirements, key=str):
+        if _FIELD_ALIASES.get(req.field, req.field) not in POD_FIELD_LABELS:
             raise SelectorError(f"field label not supported: {shorten(req.field)}")
-        out.append(FieldRequirement(name, req.op, req.value))
+    for req in selector.requirements:
+        out.append(FieldRequirement(_FIELD_ALIASES.get(req.field, req.field), req.op, req.value))
     return FieldSelector(tuple(out))
 
 

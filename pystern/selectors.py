@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pystern.errors import UsageError, shorten
+from pystern.goquote import quote
 
 __all__ = [
     "LabelSelector",
@@ -29,10 +30,30 @@ class SelectorError(UsageError):
     """A label or field selector that does not parse or names an unsupported field."""
 
 
-_QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\Z")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?\Z")
-_INTEGER = re.compile(r"[+-]?\d+\Z")
+# apimachinery's patterns and rule texts (content.IsLabelKey, IsLabelValue, IsDNS1123Subdomain), as the
+# API server words them; lengths are in bytes, as Go counts them.
+_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_VALUE_FMT = f"({_NAME_FMT})?"
+_SUBDOMAIN_FMT = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_NAME = re.compile(_NAME_FMT + r"\Z")
+_VALUE = re.compile(_VALUE_FMT + r"\Z")
+_SUBDOMAIN = re.compile(_SUBDOMAIN_FMT + r"\Z")
+_NAME_RULE = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+    "character"
+)
+_VALUE_RULE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character"
+)
+_SUBDOMAIN_RULE = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+    "start and end with an alphanumeric character"
+)
+_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+_INTEGER_RULE = "for 'Gt', 'Lt' operators, the value must be an integer"
+_ERRORS_SHOWN = 3
+_WHITESPACE = " \t\r\n"  # Go's lexer: nothing else separates tokens
 
 # Token kinds of the label-selector lexer.
 _IDENT = "identifier"
@@ -40,30 +61,82 @@ _SPECIAL = "".join(["!", "=", "(", ")", ",", ">", "<"])
 _OPERATORS = ("!=", "==", "=", "!", "(", ")", ",", ">", "<")
 
 
+def _regex_error(rule: str, fmt: str, *examples: str) -> str:
+    """apimachinery's RegexError, double spaces included."""
+    shown = "".join(f"{' or ' if i else ''}'{example}', " for i, example in enumerate(examples))
+    return f"{rule} (e.g. {shown}regex used for validation is '{fmt}')"
+
+
+def _too_long(text: str, limit: int) -> bool:
+    return len(text.encode("utf-8", "surrogateescape")) > limit
+
+
+def _invalid(path: str, value: str, detail: str) -> str:
+    """field.Invalid's text: ``<path>: Invalid value: "<value>": <detail>``."""
+    return f"{path}: Invalid value: {quote(shorten(value))}: {detail}"
+
+
+def _key_problems(key: str) -> list[str]:
+    parts = key.split("/")
+    problems: list[str] = []
+    if len(parts) > 2:
+        rule = _regex_error(_NAME_RULE, _NAME_FMT, "MyName", "my.name", "123-abc")
+        tail = "with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        return [f"a valid label key {rule} {tail}"]
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            problems.append("prefix part must be non-empty")
+        else:
+            if _too_long(prefix, 253):
+                problems.append("prefix part must be no more than 253 bytes")
+            if not _SUBDOMAIN.match(prefix):
+                problems.append("prefix part " + _regex_error(_SUBDOMAIN_RULE, _SUBDOMAIN_FMT, "example.com"))
+    if not name:
+        problems.append("name part must be non-empty")
+    elif _too_long(name, 63):
+        problems.append("name part must be no more than 63 bytes")
+    if not _NAME.match(name):
+        problems.append("name part " + _regex_error(_NAME_RULE, _NAME_FMT, "MyName", "my.name", "123-abc"))
+    return problems
+
+
 def _check_key(key: str) -> None:
-    prefix, slash, name = key.rpartition("/")
-    problems = []
-    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        problems.append("prefix part must be a lowercase RFC 1123 subdomain")
-    if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
-        problems.append(
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-            "end with an alphanumeric character (at most 63 characters)"
-        )
+    problems = _key_problems(key)
     if problems:
-        raise SelectorError(
-            f'unable to parse requirement: invalid label key "{shorten(key)}": {"; ".join(problems)}'
-        )
+        # The parser validates the key with no field path, which Go prints as "<nil>".
+        raise SelectorError(f"unable to parse requirement: {_invalid('<nil>', key, '; '.join(problems))}")
 
 
-def _check_value(key: str, value: str) -> None:
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
-        raise SelectorError(
-            f'unable to parse requirement: invalid label value: "{shorten(value)}": '
-            f'at key: "{shorten(key)}": a valid label '
-            "must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-            "start and end with an alphanumeric character (at most 63 characters)"
-        )
+def _value_problems(key: str, index: int, value: str) -> list[str]:
+    problems = []
+    if _too_long(value, 63):
+        problems.append("must be no more than 63 bytes")
+    if not _VALUE.match(value):
+        problems.append(_regex_error(_VALUE_RULE, _VALUE_FMT, "MyValue", "my_value", "12345"))
+    return [_invalid(f"values[{index}][{shorten(key)}]", value, "; ".join(problems))] if problems else []
+
+
+def _is_int64(text: str) -> bool:
+    """strconv.ParseInt(text, 10, 64) succeeds."""
+    return bool(_INTEGER.match(text)) and -(2**63) <= int(text) < 2**63
+
+
+def _check_values(key: str, op: str, values: tuple[str, ...]) -> None:
+    """NewRequirement's checks of the values: every problem, aggregated as Go's ErrorList does."""
+    errors: list[str] = []
+    if op in ("gt", "lt") and not _is_int64(values[0]):
+        errors.append(_invalid("values[0]", values[0], _INTEGER_RULE))
+    for index, value in enumerate(values):
+        errors.extend(_value_problems(key, index, value))
+    errors = list(dict.fromkeys(errors))
+    if len(errors) > _ERRORS_SHOWN:
+        # Go lists them all; a long "in (...)" list must not make the one error line a screenful.
+        errors[_ERRORS_SHOWN:] = [f"and {len(errors) - _ERRORS_SHOWN} more"]
+    if errors:
+        text = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+        raise SelectorError(f"unable to parse requirement: {text}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +159,7 @@ class Requirement:
             return value is not None and value in self.values
         if op in ("!=", "notin"):
             return value is None or value not in self.values
-        if value is None or not _INTEGER.match(value):
+        if value is None or not _is_int64(value):
             return False
         bound = int(self.values[0])
         return int(value) > bound if op == "gt" else int(value) < bound
@@ -128,7 +201,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
     pos = 0
     while pos < len(text):
         ch = text[pos]
-        if ch.isspace():
+        if ch in _WHITESPACE:
             pos += 1
             continue
         if ch in _SPECIAL:
@@ -139,7 +212,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
                     break
             continue
         end = pos
-        while end < len(text) and not text[end].isspace() and text[end] not in _SPECIAL:
+        while end < len(text) and text[end] not in _WHITESPACE and text[end] not in _SPECIAL:
             end += 1
         tokens.append((_IDENT, text[pos:end]))
         pos = end
@@ -200,19 +273,14 @@ class _LabelParser:
         self.take()
         if kind == _IDENT and lit in ("in", "notin"):
             values = self.value_set()
-            for value in values:
-                _check_value(key, value)
+            _check_values(key, lit, values)
             return Requirement(key, lit, values)
-        if kind in ("=", "==", "!="):
+        if kind in ("=", "==", "!=", ">", "<"):
             value = self.single_value()
-            _check_value(key, value)
-            return Requirement(key, "!=" if kind == "!=" else "=", (value,))
-        if kind in (">", "<"):
-            value = self.single_value()
-            if not _INTEGER.match(value):
-                raise self.fail("for 'Gt', 'Lt' operators, the value must be an integer")
-            return Requirement(key, "gt" if kind == ">" else "lt", (value,))
-        raise self.fail(f"found '{shorten(lit)}', expected: '=', '!=', '==', 'in', notin'")
+            op = {"=": "=", "==": "=", "!=": "!=", ">": "gt", "<": "lt"}[kind]
+            _check_values(key, op, (value,))
+            return Requirement(key, op, (value,))
+        raise self.fail(f"found '{shorten(lit)}', expected: in, notin, =, ==, !=, gt, lt")
 
     def single_value(self) -> str:
         kind, lit = self.peek()

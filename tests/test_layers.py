@@ -22,6 +22,7 @@ RANKS: dict[str, int] = {
     "timefmt": 0,
     "ports": 0,
     "selectors": 0,
+    "goquote": 0,
     "fieldselectors": 0,
     "textfiles": 0,
     "yamltext": 0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pystern.goquote import quote as quote
 from pystern.gotemplate.gofloat import format_shortest
 from pystern.gotemplate.timelayout import go_time_string
 from pystern.gotemplate.values import (
@@ -160,27 +161,3 @@ def printable_text(v: Any) -> str:
 def sprintln(*args: Any) -> str:
     """``fmt.Sprintln``: always spaces, and a newline."""
     return " ".join(sprint_value(a) for a in args) + "\n"
-
-
-def quote(s: str, ascii_only: bool = False) -> str:
-    """``strconv.Quote`` (or ``QuoteToASCII``)."""
-    out = ['"']
-    for ch in s:
-        c = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\ufffd" or (ch.isprintable() and ch != "\ufeff" and not (ascii_only and c > 126)):
-            out.append(ch)
-        elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                        "\v": "\\v"}[ch])  # fmt: skip
-        elif c < 0x20 or c == 0x7F:
-            out.append(f"\\x{c:02x}")
-        elif 0xD800 <= c < 0xE000:
-            out.append(f"\\x{c & 0xFF:02x}")
-        elif c < 0x10000:
-            out.append(f"\\u{c:04x}")
-        else:
-            out.append(f"\\U{c:08x}")
-    out.append('"')
-    return "".join(out)

@@ -7,17 +7,25 @@ Paths are parsed by hand (one catch-all route) because the API's URL space is re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
 
-from pystern.fieldselectors import check_pod_field_selector, parse_field_selector, pod_field_values
-from pystern.sandbox import resources, status
+from pystern.fieldselectors import (
+    FieldValueError,
+    check_pod_field_selector,
+    parse_field_selector,
+    pod_field_values,
+)
+from pystern.goquote import quote
+from pystern.sandbox import listpages, resources, status
 from pystern.sandbox.logs import serve_logs
 from pystern.sandbox.params import BadParam, flag, integer
-from pystern.sandbox.patches import patch_deployment, patch_ephemeral, patch_pod
+from pystern.sandbox.patches import dry_run, patch_controller, patch_deployment, patch_ephemeral, patch_pod
+from pystern.sandbox.pods import now_ns, rfc3339
 from pystern.sandbox.resources import BY_PATH, Resource
-from pystern.sandbox.review import self_subject_access_review, self_subject_review
+from pystern.sandbox.review import self_subject_access_review, self_subject_review, self_subject_rules_review
 from pystern.sandbox.table import table, wants_table
 from pystern.sandbox.watch import Matcher, WatchRequest, serve_watch
 from pystern.sandbox.workloads import ScenarioDriver
@@ -43,8 +51,15 @@ def make_app(driver: ScenarioDriver) -> web.Application:
     app.router.add_route(
         "PATCH", "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale", _patch_deploy
     )
+    app.router.add_route(
+        "PATCH",
+        "/apis/apps/v1/namespaces/{namespace}/{resource:statefulsets|daemonsets}/{name}",
+        _patch_controller,
+    )
     # kubectl auth can-i.
     app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", _access_review)
+    # kubectl auth can-i --list.
+    app.router.add_route("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", _rules_review)
     # kubectl auth whoami (v1 since 1.28; older clients ask v1beta1, then v1alpha1).
     app.router.add_route(
         "POST", "/apis/authentication.k8s.io/{version:v1|v1beta1|v1alpha1}/selfsubjectreviews", _whoami
@@ -56,10 +71,45 @@ def make_app(driver: ScenarioDriver) -> web.Application:
 
 
 async def _not_allowed(request: web.Request) -> web.StreamResponse:
-    """405 MethodNotAllowed, as the API server says it for a verb a resource does not serve."""
-    return status.status_response(
+    """A method the sandbox does not serve: 405 on a resource's path, else the router's 404."""
+    parts = [p for p in request.path.split("/") if p]
+    if not _under_api_root(parts):
+        return _page_not_found()
+    if parts[0] == "api" and parts[1:2] == ["v1"]:
+        group, rest = "", parts[2:]
+    elif parts[0] == "apis" and parts[2:3] == ["v1"]:
+        group, rest = parts[1], parts[3:]
+    else:
+        return _not_found_path()
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        rest = rest[2:]
+    if rest[:1] == ["namespaces"] or (len(rest) <= 3 and (group, rest[0] if rest else "") in BY_PATH):
+        return _not_allowed_status()
+    return _not_found_path()
+
+
+def _under_api_root(parts: list[str]) -> bool:
+    """Whether the API server's go-restful router owns the path (its 404s and 405s are Statuses).
+
+    Its web services are rooted at /api, /version and /apis/<group> for each served group; any
+    other path falls through to Go's http.NotFound.
+    """
+    if parts[:1] in (["api"], ["version"]):
+        return True
+    return parts[:1] == ["apis"] and (len(parts) == 1 or parts[1] in resources.GROUPS)
+
+
+def _not_allowed_status() -> web.Response:
+    return status.generic_status(
         405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
     )
+
+
+def _page_not_found() -> web.Response:
+    """Go's http.NotFound, the API server's last handler: plain text."""
+    resp = web.Response(status=404, text="404 page not found\n", content_type="text/plain", charset="utf-8")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 async def _delete_pod(request: web.Request) -> web.StreamResponse:
@@ -69,14 +119,55 @@ async def _delete_pod(request: web.Request) -> web.StreamResponse:
     token, user = _subject(request, driver.user)
     if driver.is_forbidden(namespace, token, "pods", "delete"):
         return status.forbidden(user, "delete", "pods", namespace, name=name)
+    options = await _delete_options(request)
+    dry = dry_run(request, "DeleteOptions", options.get("dryRun"))
+    if isinstance(dry, web.Response):
+        return dry
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
-    if rec.owner is not None and rec.owner[0] in ("ReplicaSet", "StatefulSet"):
-        driver.replace_pod(name, namespace=namespace)
+    if dry:
+        # As a graceful deletion would answer, but the pod stays.
+        obj = rec.to_json()
+        if not rec.deleting_ns:
+            grace = options.get("gracePeriodSeconds")
+            seconds = grace if isinstance(grace, int) and not isinstance(grace, bool) and grace >= 0 else 30
+            stamp = rfc3339(now_ns() + seconds * 1_000_000_000)
+            obj["metadata"] = {
+                **obj["metadata"],
+                "deletionTimestamp": stamp,
+                "deletionGracePeriodSeconds": seconds,
+            }
+        return _json({"kind": "Pod", "apiVersion": "v1", **obj})
+    grace = options.get("gracePeriodSeconds")
+    if isinstance(grace, int) and not isinstance(grace, bool) and grace >= 0 and not rec.deleting_ns:
+        rec.deletion_grace = grace
+    # No grace period: asked for, or (the pod strategy's rule) a pod not on a node or already done.
+    now = not rec.deleting_ns and (grace == 0 or not rec.node or rec.current_phase in ("Succeeded", "Failed"))
+    # A controller makes a new pod, unless it was a Job's pod that had already finished.
+    finished_job_pod = (
+        rec.owner is not None and rec.owner[0] == "Job" and rec.phase in ("Succeeded", "Failed")
+    )
+    if (
+        rec.owner is not None
+        and rec.owner[0] in ("ReplicaSet", "StatefulSet", "DaemonSet", "Job")
+        and not finished_job_pod
+    ):
+        driver.replace_pod(name, namespace=namespace, now=now)
+    elif now:
+        driver.remove_pod_now(name, namespace=namespace)
     else:
         driver.delete_pod(name, namespace=namespace)
     return _json({"kind": "Pod", "apiVersion": "v1", **rec.to_json()})
+
+
+async def _delete_options(request: web.Request) -> dict[str, Any]:
+    """The DeleteOptions a DELETE carries in its body ({} when none or unreadable)."""
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 async def _patch_pod(request: web.Request) -> web.StreamResponse:
@@ -107,11 +198,28 @@ async def _patch_deploy(request: web.Request) -> web.StreamResponse:
     return await patch_deployment(request, driver, namespace, name, scale)
 
 
+async def _patch_controller(request: web.Request) -> web.StreamResponse:
+    """``kubectl rollout restart`` of a StatefulSet or DaemonSet."""
+    driver = request.app[DRIVER_KEY]
+    namespace, name, resource = (request.match_info[k] for k in ("namespace", "name", "resource"))
+    token, user = _subject(request, driver.user)
+    if driver.is_forbidden(namespace, token, resource, "patch"):
+        return status.forbidden(user, "patch", resource, namespace, name=name, group="apps")
+    return await patch_controller(request, driver, resource, namespace, name)
+
+
 async def _access_review(request: web.Request) -> web.StreamResponse:
     """``kubectl auth can-i``: judged by the rules that judge the requests themselves."""
     driver = request.app[DRIVER_KEY]
     token, _ = _subject(request, driver.user)
     return await self_subject_access_review(request, driver, token)
+
+
+async def _rules_review(request: web.Request) -> web.StreamResponse:
+    """``kubectl auth can-i --list``: what the rules leave the caller, in RBAC rules."""
+    driver = request.app[DRIVER_KEY]
+    token, _ = _subject(request, driver.user)
+    return await self_subject_rules_review(request, driver, token)
 
 
 async def _whoami(request: web.Request) -> web.StreamResponse:
@@ -183,6 +291,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return _json(resources.api_group_list())
     if parts in (["healthz"], ["readyz"], ["livez"]):
         return web.Response(text="ok")
+    if not _under_api_root(parts):
+        return _page_not_found()
     if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
         group, rest = "", parts[2:]
     elif len(parts) >= 3 and parts[0] == "apis" and parts[2] == "v1":
@@ -204,6 +314,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     res = BY_PATH.get((group, rest[0]))
     if res is None or len(rest) > 3:
         return _not_found_path()
+    if "get" not in res.verbs:
+        # A create-only resource (the reviews): its one route is POST on the collection path.
+        return _not_allowed_status() if len(rest) == 1 and not namespace else _not_found_path()
     name = rest[1] if len(rest) >= 2 else ""
     sub = rest[2] if len(rest) == 3 else ""
     if sub and not (res.name == "pods" and sub == "log" and namespace):
@@ -222,6 +335,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if not watching and (too_large := _too_large_resource_version(request.query, driver)) is not None:
         return too_large
     if name and not watching:
+        if (bad_rv := _resource_version_problem(request.query)) is not None:
+            return status.status_response(500, "", bad_rv)  # the storage error, not converted
         obj = driver.store.get(res.name, namespace, name)
         if obj is None:
             return status.not_found(res.name, name, res.group)
@@ -238,6 +353,8 @@ def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Respo
     ``Retry-After`` header; the sandbox answers at once instead of waiting.
     """
     raw = query.get("resourceVersion", "")
+    if _resource_version_problem(query) is not None:
+        return None  # refused as unreadable first
     try:
         wanted = int(raw)
     except ValueError:
@@ -250,8 +367,23 @@ def _too_large_resource_version(query: Any, driver: ScenarioDriver) -> web.Respo
     )
 
 
+def _resource_version_problem(query: Any) -> str | None:
+    """APIObjectVersioner.ParseResourceVersion's refusal (strconv.ParseUint), or None."""
+    raw = query.get("resourceVersion", "")
+    if raw in ("", "0"):
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        why = "invalid syntax"
+    elif int(raw) >= 2**64:
+        why = "value out of range"
+    else:
+        return None
+    value = quote(raw)
+    return f"resourceVersion: Invalid value: {value}: strconv.ParseUint: parsing {value}: {why}"
+
+
 def _not_found_path() -> web.Response:
-    return status.status_response(404, "NotFound", "the server could not find the requested resource", {})
+    return status.generic_status(404, "NotFound", "the server could not find the requested resource")
 
 
 def _matcher(res: Resource, query: Any, name: str) -> Matcher:
@@ -303,13 +435,19 @@ async def _list_or_watch(
         timeout = integer(query, "timeoutSeconds")
         limit = integer(query, "limit")
     except (SelectorError, BadParam) as exc:
-        return status.bad_request(str(exc))
+        # A field value's error carries the API server's exact text apart from the message.
+        return status.bad_request(exc.wire if isinstance(exc, FieldValueError) else str(exc))
     watching = force_watch or flag(query, "watch")
     rv = query.get("resourceVersion", "")
     initial = flag(query, "sendInitialEvents")
     causes = _option_problems(query, watching)
     if causes:
         return status.invalid("ListOptions", "", causes, group="meta.k8s.io")
+    if (bad_rv := _resource_version_problem(query)) is not None:
+        if watching:
+            return status.status_response(500, "", bad_rv)  # the cacher's error, not converted
+        if not query.get("continue"):  # with a token, the token's checks come first
+            return status.bad_request(f"invalid resource version: {bad_rv}")
     as_table = wants_table(request.headers.get("Accept", ""))
     if watching:
         watch = WatchRequest(
@@ -323,22 +461,15 @@ async def _list_or_watch(
             as_table=as_table,
         )
         return await serve_watch(request, driver, watch)
-    token = query.get("continue", "")
-    if token:
-        # Not popped: a real token is reusable (it encodes the start key and the snapshot's RV),
-        # so a client retrying a page gets that page again.
-        snapshot = driver.list_pages.get(token)
-        if snapshot is None:
-            return status.status_response(410, "Expired", _CONTINUE_EXPIRED)
-        items, list_rv = snapshot
-    else:
-        items = [obj for obj in driver.store.items(res.name, namespace) if matcher(obj)]
-        list_rv = str(driver.store.rv)
+    start = listpages.first_items(driver, res.name, namespace, query, matcher)
+    if isinstance(start, web.Response):
+        return start
+    items, list_rv = start
     meta: dict[str, Any] = {"resourceVersion": list_rv}
     if limit is not None and 0 < limit < len(items):
         # Later pages come from this snapshot, as a real API server serves them.
         items, rest = items[:limit], items[limit:]
-        meta["continue"] = driver.remember_list_page(rest, list_rv)
+        meta["continue"] = listpages.next_token(driver, res.name, namespace, query, items, (rest, list_rv))
         meta["remainingItemCount"] = len(rest)
     if as_table:
         doc = table(res.name, items, list_rv)
@@ -352,12 +483,6 @@ async def _list_or_watch(
             "items": items,
         }
     )
-
-
-_CONTINUE_EXPIRED = (
-    "The provided continue parameter is too old to display a consistent list result. "
-    "You can start a new list without the continue parameter."
-)
 
 
 def _forbidden(field: str, detail: str) -> tuple[str, str, str]:

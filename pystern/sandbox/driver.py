@@ -41,8 +41,8 @@ class PodDriver:
         self.log_stream_max_seconds: float | None = None
         """Cut every follow stream with a clean EOF after this long (the kubelet's 4 h limit)."""
         self._ips = itertools.count(2)
-        self.list_pages: dict[str, tuple[list[dict[str, Any]], str]] = {}
-        """``continue`` token -> the rest of a paged list and its resourceVersion (oldest first)."""
+        self.list_pages: dict[tuple[str, ...], tuple[list[dict[str, Any]], str]] = {}
+        """(``continue`` token, list scope) -> the rest of a paged list and its resourceVersion."""
         self.add_namespace("default")
         self.add_node("node-1")
 
@@ -142,13 +142,14 @@ class PodDriver:
             },
         )
 
-    def remember_list_page(self, rest: list[dict[str, Any]], resource_version: str) -> str:
-        """Keep the rest of a paged list for its ``continue`` token (the newest 100 are kept)."""
-        token = uuid.uuid4().hex
-        self.list_pages[token] = (rest, resource_version)
+    def remember_list_page(
+        self, key: tuple[str, ...], rest: list[dict[str, Any]], resource_version: str
+    ) -> None:
+        """Keep the rest of a paged list under its token and scope (the newest 100 are kept)."""
+        self.list_pages.pop(key, None)
+        self.list_pages[key] = (rest, resource_version)
         while len(self.list_pages) > 100:
             del self.list_pages[next(iter(self.list_pages))]
-        return token
 
     # ---------------------------------------------------------------- pods
     def add_pod(
@@ -280,6 +281,22 @@ class PodDriver:
             asyncio.get_running_loop().call_later(grace, self._finish_delete, pod)
         else:
             self._finish_delete(pod)
+
+    def remove_pod_now(self, name: str, *, namespace: str = "default") -> None:
+        """Deletion with no grace period (``--grace-period=0 --force``, or a pod not running).
+
+        The API server removes the object at once: watchers see one DELETED event (stamped with
+        the deletion); the kubelet then kills the containers, whose streams end.
+        """
+        pod = self.pod(name, namespace)
+        if pod.deleting_ns:
+            return
+        pod.deleting_ns = now_ns()
+        pod.deletion_grace = 0
+        self.store.delete("pods", namespace, name, final=pod.to_json())
+        del self.pods[(namespace, name)]
+        for c in pod.containers:
+            c.terminate("Error", 137)
 
     def _finish_delete(self, pod: PodRecord) -> None:
         if self.pods.get((pod.namespace, pod.name)) is not pod:

@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from pystern.sandbox.containers import ContainerDriver, LogStream
+from pystern.sandbox.gotime import parse_rfc3339
 from pystern.sandbox.logstore import LogBuffer
 from pystern.sandbox.params import BadParam, flag, integer
 from pystern.sandbox.pods import Container, Instance, PodRecord
 from pystern.sandbox.status import bad_request, invalid, not_found
-from pystern.timefmt import NS_PER_SECOND, parse_rfc3339_ns
+from pystern.timefmt import NS_PER_SECOND
 
 CHUNK = 1 << 20
 """Bytes per write when serving a long stored log."""
@@ -44,14 +45,13 @@ class LogOptions:
         self.limit_bytes = integer(query, "limitBytes")
         self.since_time: int | None = None
         raw = query.get("sinceTime")
-        if raw:
+        # "null" is what old clients sent for no time (metav1.Time.UnmarshalQueryParameter).
+        if raw and raw != "null":
             try:
                 # The apiserver forwards sinceTime to the kubelet as time.RFC3339: whole seconds.
-                self.since_time = parse_rfc3339_ns(raw) // NS_PER_SECOND * NS_PER_SECOND
-            except ValueError:
-                raise BadParam(
-                    f'parsing time "{raw}" as "2006-01-02T15:04:05Z07:00": cannot parse "{raw}"'
-                ) from None
+                self.since_time = parse_rfc3339(raw) // NS_PER_SECOND * NS_PER_SECOND
+            except ValueError as exc:
+                raise BadParam(str(exc)) from None
 
     def problems(self) -> list[tuple[str, str, str]]:
         """ValidatePodLogOptions: (field, cause reason, detail) for each violation."""

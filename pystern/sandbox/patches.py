@@ -1,5 +1,5 @@
-"""PATCH of Deployments and Pods: what ``kubectl rollout restart``, ``scale``, ``label`` and
-``annotate`` send.
+"""PATCH of Deployments, StatefulSets, DaemonSets and Pods: what ``kubectl rollout restart``,
+``scale``, ``label`` and ``annotate`` send.
 
 Only those shapes are understood: for a Deployment, a pod-template annotation (a restart: a
 new revision replaces the pods) and ``spec.replicas`` (on the Deployment or its ``/scale``
@@ -43,11 +43,40 @@ async def _patch_body(request: web.Request) -> tuple[Any, web.Response | None]:
 _POD_META = ("labels", "annotations")
 
 
+def dry_run(request: web.Request, options: str, in_body: Any = None) -> bool | web.Response:
+    """Whether a write is a server dry run (``dryRun=All``): answered as if done, nothing changed.
+
+    The value comes from the query or, for a DELETE, from the DeleteOptions body (``in_body``, as
+    kubectl sends it). Any other value is refused as ValidateDryRun refuses it (422 on the
+    ``options`` kind, e.g. ``DeleteOptions``).
+    """
+    values = request.query.getall("dryRun", []) or (in_body if isinstance(in_body, list) else [])
+    bad = [v for v in values if v != "All"]
+    if bad:
+        detail = f'Unsupported value: {json.dumps(values, separators=(",", ":"))}: supported values: "All"'
+        return status.invalid(options, "", [("dryRun", "FieldValueNotSupported", detail)], "meta.k8s.io")
+    return bool(values)
+
+
+def _with_template_annotation(obj: dict[str, Any], key: str, value: str) -> dict[str, Any]:
+    """``obj`` with a pod-template annotation set, as a restart patch would leave it."""
+    template = obj["spec"]["template"]
+    annotations = {**template["metadata"].get("annotations", {}), key: value}
+    spec = {
+        **obj["spec"],
+        "template": {**template, "metadata": {**template["metadata"], "annotations": annotations}},
+    }
+    return {**obj, "spec": spec}
+
+
 async def patch_pod(request: web.Request, driver: ScenarioDriver, namespace: str, name: str) -> web.Response:
     """Apply a labels/annotations merge patch (``kubectl label``/``annotate``) to Pod ``namespace/name``."""
     body, refused = await _patch_body(request)
     if refused is not None:
         return refused
+    dry = dry_run(request, "PatchOptions")
+    if isinstance(dry, web.Response):
+        return dry
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
@@ -73,6 +102,11 @@ async def patch_pod(request: web.Request, driver: ScenarioDriver, namespace: str
         _merged(rec.labels, meta.get("labels")),
         _merged(rec.annotations, meta.get("annotations")),
     )
+    if dry:
+        obj = rec.to_json()
+        merged = {"labels": labels, "annotations": annotations}
+        obj["metadata"] = {k: v for k, v in {**obj["metadata"], **merged}.items() if v != {}}
+        return _json({"kind": "Pod", "apiVersion": "v1", **obj})
     if labels != rec.labels:
         driver.set_labels(name, labels, namespace=namespace)
     if annotations != rec.annotations:
@@ -90,6 +124,9 @@ async def patch_ephemeral(
     body, refused = await _patch_body(request)
     if refused is not None:
         return refused
+    dry = dry_run(request, "PatchOptions")
+    if isinstance(dry, web.Response):
+        return dry
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
@@ -108,7 +145,8 @@ async def patch_ephemeral(
     for i, entry in enumerate(entries):
         existing = rec.container(entry["name"])
         if existing is None:
-            driver.add_ephemeral_container(name, entry["name"], namespace=namespace, image=entry["image"])
+            if not dry:
+                driver.add_ephemeral_container(name, entry["name"], namespace=namespace, image=entry["image"])
         elif existing.kind != "ephemeral":
             detail = f'Duplicate value: "{entry["name"]}"'
             field = f"spec.ephemeralContainers[{i}].name"
@@ -144,6 +182,9 @@ async def patch_deployment(
     body, refused = await _patch_body(request)
     if refused is not None:
         return refused
+    dry = dry_run(request, "PatchOptions")
+    if isinstance(dry, web.Response):
+        return dry
     deploy = driver.store.get("deployments", namespace, name)
     if deploy is None:
         return status.not_found("deployments", name, "apps")
@@ -158,20 +199,69 @@ async def patch_deployment(
     restart = not scale and isinstance(annotations, dict) and RESTARTED_AT in annotations
     if set(spec) - {"replicas", "template"} or ("template" in spec and not restart):
         return _unsupported(name, "spec")
-    if replicas is not None:
-        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            detail = f"Invalid value: {json.dumps(replicas)}: must be greater than or equal to 0"
-            return status.invalid(
-                "Deployment", name, [("spec.replicas", "FieldValueInvalid", detail)], "apps"
-            )
-        driver.scale(name, replicas, namespace=namespace)
-    if restart and isinstance(annotations, dict):
-        driver.rollout(name, namespace=namespace, restarted_at=str(annotations[RESTARTED_AT]))
-    deploy = driver.store.get("deployments", namespace, name)
-    assert deploy is not None
+    if replicas is not None and (not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0):
+        detail = f"Invalid value: {json.dumps(replicas)}: must be greater than or equal to 0"
+        return status.invalid("Deployment", name, [("spec.replicas", "FieldValueInvalid", detail)], "apps")
+    if dry:
+        if replicas is not None:
+            deploy = {**deploy, "spec": {**deploy["spec"], "replicas": replicas}}
+        if restart and isinstance(annotations, dict):
+            deploy = _with_template_annotation(deploy, RESTARTED_AT, str(annotations[RESTARTED_AT]))
+    else:
+        if replicas is not None:
+            driver.scale(name, replicas, namespace=namespace)
+        if restart and isinstance(annotations, dict):
+            driver.rollout(name, namespace=namespace, restarted_at=str(annotations[RESTARTED_AT]))
+        current = driver.store.get("deployments", namespace, name)
+        assert current is not None
+        deploy = current
     if scale:
         return _json(_scale_of(deploy))
     return _json({"kind": "Deployment", "apiVersion": "apps/v1", **deploy})
+
+
+async def patch_controller(
+    request: web.Request, driver: ScenarioDriver, resource: str, namespace: str, name: str
+) -> web.Response:
+    """Apply a restart patch (``kubectl rollout restart``) to a StatefulSet or DaemonSet."""
+    body, refused = await _patch_body(request)
+    if refused is not None:
+        return refused
+    dry = dry_run(request, "PatchOptions")
+    if isinstance(dry, web.Response):
+        return dry
+    kind = "StatefulSet" if resource == "statefulsets" else "DaemonSet"
+    current = driver.store.get(resource, namespace, name)
+    if current is None:
+        return status.not_found(resource, name, "apps")
+    stamp = _restart_stamp(body)
+    if stamp is None:
+        detail = "Unsupported value: the sandbox applies only a rollout restart"
+        return status.invalid(kind, name, [("spec", "FieldValueNotSupported", detail)], "apps")
+    if dry:
+        return _json(
+            {"kind": kind, "apiVersion": "apps/v1", **_with_template_annotation(current, RESTARTED_AT, stamp)}
+        )
+    driver.restart_controller(resource, name, namespace=namespace, restarted_at=stamp)
+    obj = driver.store.get(resource, namespace, name)
+    return _json({"kind": kind, "apiVersion": "apps/v1", **(obj or {})})
+
+
+def _restart_stamp(body: Any) -> str | None:
+    """The restartedAt value of a patch that is exactly a ``kubectl rollout restart``, else None."""
+    try:
+        (annotations,) = [body["spec"]["template"]["metadata"]["annotations"]]
+        if (
+            set(body) != {"spec"}
+            or set(body["spec"]) != {"template"}
+            or set(body["spec"]["template"]) != {"metadata"}
+        ):
+            return None
+        if set(body["spec"]["template"]["metadata"]) != {"annotations"} or set(annotations) != {RESTARTED_AT}:
+            return None
+    except (KeyError, TypeError):
+        return None
+    return str(annotations[RESTARTED_AT])
 
 
 def _scale_of(deploy: dict[str, Any]) -> dict[str, Any]:

@@ -93,8 +93,8 @@ class Container:
             cur.exit_code = exit_code
             cur.log.close()
 
-    def status(self) -> dict[str, Any]:
-        """The ``containerStatuses[]`` entry."""
+    def status(self, pod_ref: str = "") -> dict[str, Any]:
+        """The ``containerStatuses[]`` entry; ``pod_ref`` is ``name_namespace(uid)`` for messages."""
         cur = self.current
         state: dict[str, Any]
         last: dict[str, Any] = {}
@@ -103,7 +103,12 @@ class Container:
         elif self.waiting_reason:
             state = {"waiting": {"reason": self.waiting_reason}}
             if self.waiting_reason == "CrashLoopBackOff":
-                state["waiting"]["message"] = f"back-off restarting failed container {self.name}"
+                # kuberuntime's doBackOff: the delay doubles from 10 s up to 5 min.
+                delay = min(10 * 2 ** (max(self.restart_count, 1) - 1), 300)
+                shown = f"{delay}s" if delay < 60 else f"{delay // 60}m{delay % 60}s"
+                state["waiting"]["message"] = (
+                    f"back-off {shown} restarting failed container={self.name} pod={pod_ref}"
+                )
             if not cur.running:
                 last = {"terminated": _terminated(cur)}
         elif cur.running:
@@ -155,6 +160,8 @@ class PodRecord:
     uid: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_ns: int = field(default_factory=now_ns)
     deleting_ns: int = 0
+    deletion_grace: int = 30
+    """The grace period of the deletion (DeleteOptions.gracePeriodSeconds; the pod's 30 s by default)."""
     conditions: dict[str, str] = field(default_factory=dict)
     generate_name: str = ""
     restart_policy: str = "Always"
@@ -248,23 +255,42 @@ class PodRecord:
                 }
             ]
         if self.deleting_ns:
-            meta["deletionTimestamp"] = rfc3339(self.deleting_ns)
-            meta["deletionGracePeriodSeconds"] = 30
+            # The API server stamps the end of the grace period (now + gracePeriodSeconds).
+            meta["deletionTimestamp"] = rfc3339(self.deleting_ns + self.deletion_grace * 1_000_000_000)
+            meta["deletionGracePeriodSeconds"] = self.deletion_grace
         spec: dict[str, Any] = {}
         inits = self.of_kind("init")
         if inits:
             spec["initContainers"] = [_spec(c) for c in inits]
         spec["containers"] = [_spec(c) for c in self.of_kind("regular")]
+        ephemeral = self.of_kind("ephemeral")
+        if ephemeral:
+            spec["ephemeralContainers"] = [_spec(c) for c in ephemeral]
         spec["restartPolicy"] = self.restart_policy
         spec["terminationGracePeriodSeconds"] = 30
         spec["dnsPolicy"] = "ClusterFirst"
         spec["serviceAccountName"] = "default"
+        spec["serviceAccount"] = "default"  # the deprecated alias the API server still fills in
         if self.node:
             spec["nodeName"] = self.node
+        spec["securityContext"] = {}
+        if self.owner is not None and self.owner[0] == "StatefulSet":
+            # The StatefulSet controller names the pod's host and its governing Service.
+            spec["hostname"], spec["subdomain"] = self.name, self.owner[1]
         spec["schedulerName"] = "default-scheduler"
-        ephemeral = self.of_kind("ephemeral")
-        if ephemeral:
-            spec["ephemeralContainers"] = [_spec(c) for c in ephemeral]
+        # The DefaultTolerationSeconds admission plugin; the defaults for priority and links.
+        spec["tolerations"] = [
+            {
+                "key": f"node.kubernetes.io/{taint}",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            }
+            for taint in ("not-ready", "unreachable")
+        ]
+        spec["priority"] = 0
+        spec["enableServiceLinks"] = True
+        spec["preemptionPolicy"] = "PreemptLowerPriority"
         return {"metadata": meta, "spec": spec, "status": self._status()}
 
     def _status(self) -> dict[str, Any]:
@@ -307,12 +333,13 @@ class PodRecord:
         if self.node and not self.statuses_hidden:
             # The kubelet reports container statuses only once the pod is bound to its node.
             inits = self.of_kind("init")
+            ref = f"{self.name}_{self.namespace}({self.uid})"
             if inits:
-                status["initContainerStatuses"] = [c.status() for c in inits]
-            status["containerStatuses"] = [c.status() for c in self.of_kind("regular")]
+                status["initContainerStatuses"] = [c.status(ref) for c in inits]
+            status["containerStatuses"] = [c.status(ref) for c in self.of_kind("regular")]
             ephemeral = self.of_kind("ephemeral")
             if ephemeral:
-                status["ephemeralContainerStatuses"] = [c.status() for c in ephemeral]
+                status["ephemeralContainerStatuses"] = [c.status(ref) for c in ephemeral]
         status["qosClass"] = "BestEffort"
         return status
 

@@ -58,17 +58,56 @@ RESOURCES: tuple[Resource, ...] = (
         ("get", "list", "patch", "watch"),
     ),
     Resource("replicasets", "apps", "ReplicaSet", True, ("rs",), "replicaset"),
-    Resource("statefulsets", "apps", "StatefulSet", True, ("sts",), "statefulset"),
-    Resource("daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset"),
+    Resource(
+        "statefulsets",
+        "apps",
+        "StatefulSet",
+        True,
+        ("sts",),
+        "statefulset",
+        ("get", "list", "patch", "watch"),
+    ),
+    Resource(
+        "daemonsets", "apps", "DaemonSet", True, ("ds",), "daemonset", ("get", "list", "patch", "watch")
+    ),
     Resource("jobs", "batch", "Job", True, (), "job"),
     Resource("cronjobs", "batch", "CronJob", True, ("cj",), "cronjob"),
     # Served (kubectl get events, describe) but never written: the sandbox records no events.
     Resource("events", "", "Event", True, ("ev",), "event"),
     # Each node's heartbeat, in kube-node-lease (kubectl describe node shows it).
     Resource("leases", "coordination.k8s.io", "Lease", True, (), "lease"),
+    # kubectl auth whoami / auth can-i: created (POSTed) only, never stored.
+    Resource(
+        "selfsubjectreviews",
+        "authentication.k8s.io",
+        "SelfSubjectReview",
+        False,
+        (),
+        "selfsubjectreview",
+        ("create",),
+    ),
+    Resource(
+        "selfsubjectrulesreviews",
+        "authorization.k8s.io",
+        "SelfSubjectRulesReview",
+        False,
+        (),
+        "selfsubjectrulesreview",
+        ("create",),
+    ),
+    Resource(
+        "selfsubjectaccessreviews",
+        "authorization.k8s.io",
+        "SelfSubjectAccessReview",
+        False,
+        (),
+        "selfsubjectaccessreview",
+        ("create",),
+    ),
 )
 BY_PATH: dict[tuple[str, str], Resource] = {(r.group, r.name): r for r in RESOURCES}
-GROUPS = ("apps", "batch", "coordination.k8s.io")
+# In the API server's order of /apis (kubectl api-versions sorts them).
+GROUPS = ("apps", "authentication.k8s.io", "authorization.k8s.io", "batch", "coordination.k8s.io")
 _ALL = {"pods", "services", "replicationcontrollers", "deployments", "replicasets", "statefulsets"}
 _ALL |= {"daemonsets", "jobs", "cronjobs"}
 """The resources in the ``all`` category (``kubectl get all``)."""

@@ -1,4 +1,4 @@
-"""Reviews about the caller: ``kubectl auth can-i`` and ``kubectl auth whoami``.
+"""Reviews about the caller: ``kubectl auth can-i`` (and ``--list``) and ``kubectl auth whoami``.
 
 ``SelfSubjectAccessReview``: the answer comes from the same ``forbid`` rules that refuse real
 requests, so "can-i" and the request itself agree.  Non-resource paths (``/healthz``) are
@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from pystern.sandbox import protowire, status
+from pystern.sandbox import protowire, resources, status
 from pystern.sandbox.faults import FaultDriver
 
 _GROUP = "authorization.k8s.io"
@@ -81,6 +81,70 @@ async def self_subject_access_review(request: web.Request, driver: FaultDriver, 
         "metadata": {"creationTimestamp": None},
         "spec": spec,
         "status": {"allowed": allowed},
+    }
+    return web.Response(status=201, body=status.dumps(answer), content_type="application/json")
+
+
+_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+# The served subresources, by the resource they belong to (group, resource).
+_SUBRESOURCES = {("", "pods"): ("log", "ephemeralcontainers"), ("apps", "deployments"): ("scale",)}
+
+
+def _allowed_rules(driver: FaultDriver, namespace: str, token: str) -> list[dict[str, Any]]:
+    """The resource rules ``token`` has in ``namespace``: every served resource and subresource
+    with the verbs no ``forbid`` rule takes away, grouped as RBAC rules (one per API group and
+    verb set); ``*`` for everything when no rule applies (the sandbox's user is an admin)."""
+    if not any(ns == namespace and tok == token for ns, tok, _, _ in driver.forbidden):
+        return [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]
+    grouped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for res in resources.RESOURCES:
+        if res.verbs == ("create",):
+            continue  # the reviews: granted below, as system:basic-user grants them
+        for name in (
+            res.name,
+            *(f"{res.name}/{sub}" for sub in _SUBRESOURCES.get((res.group, res.name), ())),
+        ):
+            verbs = tuple(v for v in _VERBS if not driver.is_forbidden(namespace, token, name, v))
+            if verbs:
+                grouped.setdefault((res.group, verbs), []).append(name)
+    rules = [
+        {
+            "verbs": ["create"],
+            "apiGroups": [_GROUP],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+        },
+        {"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]},
+    ]
+    rules += [
+        {"verbs": list(verbs), "apiGroups": [group], "resources": names}
+        for (group, verbs), names in grouped.items()
+    ]
+    return rules
+
+
+async def self_subject_rules_review(request: web.Request, driver: FaultDriver, token: str) -> web.Response:
+    """``kubectl auth can-i --list``: the rules ``token`` has in the review's namespace."""
+    body = await request.read()
+    try:
+        if request.content_type == "application/vnd.kubernetes.protobuf":
+            spec_msg = protowire.message(protowire.unwrap(body), 2) or {}
+            spec = {"namespace": protowire.text(spec_msg, 1)}
+        else:
+            spec = json.loads(body).get("spec") or {}
+    except (ValueError, AttributeError) as exc:
+        return status.bad_request(f"couldn't get version/kind; json parse error: {exc}")
+    namespace = str(spec.get("namespace") or "")
+    answer: dict[str, Any] = {
+        "kind": "SelfSubjectRulesReview",
+        "apiVersion": f"{_GROUP}/v1",
+        "metadata": {"creationTimestamp": None},
+        "spec": {"namespace": namespace} if namespace else {},
+        "status": {
+            "resourceRules": _allowed_rules(driver, namespace, token),
+            # The rules name resources only: every non-resource path is allowed.
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": False,
+        },
     }
     return web.Response(status=201, body=status.dumps(answer), content_type="application/json")
 

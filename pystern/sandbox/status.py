@@ -43,6 +43,14 @@ def status_response(
     )
 
 
+def generic_status(code: int, reason: str, message: str) -> web.Response:
+    """The router's own answer (NewGenericServerResponse): a Status whose ``details`` is ``{}``."""
+    body = status_dict(code, reason, message)
+    body["details"] = {}
+    body["code"] = body.pop("code")  # keep "code" last
+    return web.Response(status=code, body=dumps(body), content_type=JSON)
+
+
 def not_found(resource: str, name: str, group: str = "") -> web.Response:
     """``404 NotFound``: ``pods "x" not found``."""
     details: dict[str, Any] = {"name": name}

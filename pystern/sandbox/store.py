@@ -94,14 +94,16 @@ class Store:
         self._publish(Change(rv, resource, old, obj))
         return obj
 
-    def delete(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
-        """Remove an object; the DELETED event carries its last state with a new RV."""
+    def delete(
+        self, resource: str, namespace: str, name: str, final: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """Remove an object; the DELETED event carries its last state (or ``final``) with a new RV."""
         old = self._objects.pop((resource, namespace, name), None)
         if old is None:
             return None
         rv = self.next_rv()
-        last = dict(old)
-        last["metadata"] = dict(old["metadata"], resourceVersion=str(rv))
+        last = dict(final or old)
+        last["metadata"] = dict(last["metadata"], resourceVersion=str(rv))
         self._publish(Change(rv, resource, last, None))
         return last
 

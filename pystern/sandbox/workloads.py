@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pystern.sandbox.deployments import DeploymentDriver
+from pystern.sandbox.deployments import RESTARTED_AT, DeploymentDriver
 from pystern.sandbox.pods import now_ns, rfc3339
 from pystern.sandbox.templates import label_selector, name_suffix, object_meta, pod_template, template_hash
 
@@ -34,14 +34,22 @@ class ScenarioDriver(DeploymentDriver):
         )
         del kubernetes["spec"]["selector"]
 
-    def replace_pod(self, pod: str, *, namespace: str = "default", grace: float = 0.0) -> dict[str, Any]:
-        """Delete a controller-owned pod and let its controller create a replacement."""
+    def replace_pod(
+        self, pod: str, *, namespace: str = "default", grace: float = 0.0, now: bool = False
+    ) -> dict[str, Any]:
+        """Delete a controller-owned pod and let its controller create a replacement.
+
+        ``now``: the deletion has no grace period (see :meth:`remove_pod_now`).
+        """
         rec = self.pod(pod, namespace)
         if rec.owner is None:
             raise ValueError(f"pod {namespace}/{pod} has no controller")
         kind, owner_name, _ = rec.owner
-        # A StatefulSet pod keeps its name, so its successor can only come after the deletion.
-        self.delete_pod(pod, namespace=namespace, grace=0.0 if kind == "StatefulSet" else grace)
+        if now:
+            self.remove_pod_now(pod, namespace=namespace)
+        else:
+            # A StatefulSet pod keeps its name, so its successor can only come after the deletion.
+            self.delete_pod(pod, namespace=namespace, grace=0.0 if kind == "StatefulSet" else grace)
         if kind == "ReplicaSet":
             rs = self.store.get("replicasets", namespace, owner_name)
             assert rs is not None
@@ -51,6 +59,14 @@ class ScenarioDriver(DeploymentDriver):
             sts = self.store.get("statefulsets", namespace, owner_name)
             assert sts is not None
             return self._sts_pod(sts, int(pod.rsplit("-", 1)[1]))
+        if kind == "DaemonSet":
+            ds = self.store.get("daemonsets", namespace, owner_name)
+            assert ds is not None
+            return self._ds_pod(ds, rec.node)
+        if kind == "Job":
+            job = self.store.get("jobs", namespace, owner_name)
+            assert job is not None
+            return self._job_pod(job)
         raise ValueError(f"cannot replace a pod owned by a {kind}")
 
     def delete_workload(self, resource: str, name: str, *, namespace: str = "default") -> None:
@@ -87,15 +103,33 @@ class ScenarioDriver(DeploymentDriver):
     ) -> dict[str, Any]:
         """A StatefulSet with pods ``name-0`` .. ``name-(n-1)``."""
         labels = dict(labels or {"app": name})
+        meta = object_meta(name, namespace, labels)
+        revision = f"{name}-{template_hash(meta['uid'])}"
         sts = {
-            "metadata": object_meta(name, namespace, labels),
+            "metadata": meta,
+            # The API server's defaults, in its field order (kubectl rollout status reads the strategy).
             "spec": {
                 "replicas": replicas,
                 "selector": label_selector(labels, match_expressions),
-                "serviceName": name,
                 "template": pod_template(labels, containers),
+                "serviceName": name,
+                "podManagementPolicy": "OrderedReady",
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+                "revisionHistoryLimit": 10,
+                "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
-            "status": {"replicas": replicas, "readyReplicas": replicas},
+            # What the controller reports once every pod runs the current revision.
+            "status": {
+                "observedGeneration": meta.get("generation", 1),
+                "replicas": replicas,
+                "readyReplicas": replicas,
+                "currentReplicas": replicas,
+                "updatedReplicas": replicas,
+                "currentRevision": revision,
+                "updateRevision": revision,
+                "collisionCount": 0,
+                "availableReplicas": replicas,
+            },
         }
         self.add_namespace(namespace)
         self.store.put("statefulsets", sts)
@@ -104,12 +138,57 @@ class ScenarioDriver(DeploymentDriver):
             self._sts_pod(sts, i)
         return sts
 
+    def restart_controller(
+        self, resource: str, name: str, *, namespace: str = "default", restarted_at: str
+    ) -> None:
+        """``kubectl rollout restart`` of a StatefulSet or DaemonSet: a new revision replaces every pod.
+
+        The template gets the restart annotation and the generation goes up; a StatefulSet's pods
+        are replaced from the highest ordinal down (same names), a DaemonSet's node by node.
+        """
+        obj = self.store.get(resource, namespace, name)
+        if obj is None:
+            raise KeyError(f"no {resource} {namespace}/{name}")
+        template = obj["spec"]["template"]
+        annotations = {**template["metadata"].get("annotations", {}), RESTARTED_AT: restarted_at}
+        generation = int(obj["metadata"].get("generation", 1)) + 1
+        obj = {
+            **obj,
+            "metadata": {**obj["metadata"], "generation": generation},
+            "spec": {
+                **obj["spec"],
+                "template": {**template, "metadata": {**template["metadata"], "annotations": annotations}},
+            },
+        }
+        kind = "StatefulSet" if resource == "statefulsets" else "DaemonSet"
+        # Reported as done at once: the pods below are replaced before anyone can look.
+        status = {**obj["status"], "observedGeneration": generation}
+        if kind == "StatefulSet":
+            revision = f"{name}-{self._revision_hash(obj)}"
+            status.update(currentRevision=revision, updateRevision=revision)
+        obj["status"] = status
+        self.store.put(resource, obj)
+        pods = sorted(self._owned_pods(namespace, kind, name), key=self._ordinal, reverse=True)
+        for pod in pods:
+            self.replace_pod(pod, namespace=namespace)
+
+    @staticmethod
+    def _ordinal(pod: str) -> int:
+        tail = pod.rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    def _revision_hash(self, obj: dict[str, Any]) -> str:
+        """The controller-revision-hash of a StatefulSet's or DaemonSet's current template."""
+        meta = obj["metadata"]
+        generation = int(meta.get("generation", 1))
+        return template_hash(meta["uid"] if generation == 1 else f"{meta['uid']}/{generation}")
+
     def _sts_pod(self, sts: dict[str, Any], ordinal: int) -> dict[str, Any]:
         meta = sts["metadata"]
         pod_name = f"{meta['name']}-{ordinal}"
         labels = {
             **sts["spec"]["template"]["metadata"]["labels"],
-            "controller-revision-hash": f"{meta['name']}-{template_hash(meta['uid'])}",
+            "controller-revision-hash": f"{meta['name']}-{self._revision_hash(sts)}",
             "statefulset.kubernetes.io/pod-name": pod_name,
             "apps.kubernetes.io/pod-index": str(ordinal),
         }
@@ -135,34 +214,52 @@ class ScenarioDriver(DeploymentDriver):
         """A DaemonSet with one pod per node."""
         labels = dict(labels or {"app": name})
         nodes = [n["metadata"]["name"] for n in self.store.items("nodes")]
+        meta = object_meta(name, namespace, labels)
         ds = {
-            "metadata": object_meta(name, namespace, labels),
+            "metadata": meta,
             "spec": {
                 "selector": label_selector(labels, match_expressions),
                 "template": pod_template(labels, containers),
+                "updateStrategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
+                },
+                "revisionHistoryLimit": 10,
             },
-            "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
+            "status": {
+                "currentNumberScheduled": len(nodes),
+                "numberMisscheduled": 0,
+                "desiredNumberScheduled": len(nodes),
+                "numberReady": len(nodes),
+                "observedGeneration": meta.get("generation", 1),
+                "updatedNumberScheduled": len(nodes),
+                "numberAvailable": len(nodes),
+            },
         }
         self.add_namespace(namespace)
         self.store.put("daemonsets", ds)
-        meta = ds["metadata"]
+        self._workload_pods[(namespace, name)] = {"containers": tuple(containers), **pod_kwargs}
         for node in nodes:
-            pod_labels = {
-                **labels,
-                "controller-revision-hash": template_hash(meta["uid"]),
-                "pod-template-generation": "1",
-            }
-            self.add_pod(
-                f"{name}-{name_suffix()}",
-                namespace=namespace,
-                labels=pod_labels,
-                node=node,
-                owner=("DaemonSet", name, meta["uid"]),
-                containers=containers,
-                generate_name=f"{name}-",
-                **pod_kwargs,
-            )
+            self._ds_pod(ds, node)
         return ds
+
+    def _ds_pod(self, ds: dict[str, Any], node: str) -> dict[str, Any]:
+        meta = ds["metadata"]
+        name = meta["name"]
+        pod_labels = {
+            **ds["spec"]["template"]["metadata"]["labels"],
+            "controller-revision-hash": self._revision_hash(ds),
+            "pod-template-generation": str(meta.get("generation", 1)),
+        }
+        return self.add_pod(
+            f"{name}-{name_suffix()}",
+            namespace=meta["namespace"],
+            labels=pod_labels,
+            node=node,
+            owner=("DaemonSet", name, meta["uid"]),
+            generate_name=f"{name}-",
+            **self._workload_pods.get((meta["namespace"], name), {}),
+        )
 
     def add_job(
         self,
@@ -205,17 +302,22 @@ class ScenarioDriver(DeploymentDriver):
             "status": {"active": 1, "startTime": meta["creationTimestamp"]},
         }
         self.store.put("jobs", job)
-        self.add_pod(
+        self._workload_pods[(namespace, name)] = {"containers": tuple(containers), **pod_kwargs}
+        self._job_pod(job)
+        return job
+
+    def _job_pod(self, job: dict[str, Any]) -> dict[str, Any]:
+        meta = job["metadata"]
+        name = meta["name"]
+        return self.add_pod(
             f"{name}-{name_suffix()}",
-            namespace=namespace,
-            labels=pod_labels,
-            owner=("Job", name, uid),
-            containers=containers,
+            namespace=meta["namespace"],
+            labels=dict(job["spec"]["template"]["metadata"]["labels"]),
+            owner=("Job", name, meta["uid"]),
             restart_policy="Never",
             generate_name=f"{name}-",
-            **pod_kwargs,
+            **self._workload_pods.get((meta["namespace"], name), {}),
         )
-        return job
 
     def complete_job(self, name: str, *, namespace: str = "default") -> None:
         """Every container of the Job's pods exits 0; pods Succeeded; the Job succeeded."""

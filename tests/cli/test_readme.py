@@ -45,6 +45,7 @@ def test_update_appends_a_section_when_markers_are_missing() -> None:
 OTHER_PROGRAMS_FLAGS = {
     "all-containers", "follow", "prefix", "previous", "replicas",  # kubectl logs, kubectl scale
     "image", "attach",  # kubectl debug
+    "dry-run", "grace-period", "force", "list",  # kubectl delete --dry-run=server|--force, can-i --list
     "host", "port", "scenario", "tls",  # pystern-sandbox (--kubeconfig and --token are pystern's too)
     "quick", "rounds", "realtime", "minutes",  # bench/run.py, bench/soak.py
     "check",  # ruff format --check

@@ -199,15 +199,25 @@ async def test_missing_pod_and_bad_token(kubectl: Kubectl) -> None:
 async def test_delete_pod_is_replaced_by_its_controller(kubectl: Kubectl) -> None:
     c = kubectl.sb.cluster
     c.add_deployment("web", replicas=1)
+    c.add_daemonset("agent")
+    c.add_job("migrate")
     c.add_pod("lonely")
-    (old,) = [name for (_, name) in c.pods if name.startswith("web-")]
-    code, out, err = await kubectl.run("delete", "pod", old, "lonely", "--wait=false")
+    olds = {
+        prefix: [name for (_, name) in c.pods if name.startswith(prefix)]
+        for prefix in ("web-", "agent-", "migrate-")
+    }
+    old, agent, job = (olds[prefix][0] for prefix in ("web-", "agent-", "migrate-"))
+    code, out, err = await kubectl.run("delete", "pod", old, agent, job, "lonely", "--wait=false")
     assert code == 0, err
-    assert out == f'pod "{old}" deleted\npod "lonely" deleted\n'
+    assert out == f'pod "{old}" deleted\npod "{agent}" deleted\npod "{job}" deleted\npod "lonely" deleted\n'
     names = {name for (_, name) in c.pods}
     assert "lonely" not in names
-    assert old not in names
-    assert len([n for n in names if n.startswith("web-")]) == 1
+    # Each controller makes a new pod (a new name) for the deleted one, a DaemonSet on the same node.
+    for prefix, (gone,) in olds.items():
+        assert gone not in names
+        assert len([n for n in names if n.startswith(prefix)]) == 1, (prefix, names)
+    (new_agent,) = [name for (_, name) in c.pods if name.startswith("agent-")]
+    assert c.pod(new_agent).to_json()["spec"]["nodeName"] == "node-1"
 
 
 async def test_get_workloads_shows_server_columns(kubectl: Kubectl) -> None:
@@ -722,3 +732,67 @@ async def test_a_new_cluster_has_the_system_namespaces_and_the_kubernetes_servic
     code, out, err = await kubectl.run("logs", "svc/kubernetes")
     assert code == 1
     assert "Service is defined without a selector" in err
+
+
+async def test_rollout_status_of_a_statefulset_and_a_daemonset(kubectl: Kubectl) -> None:
+    # The API server defaults both to the RollingUpdate strategy and their controllers report
+    # observedGeneration and the updated counts; without them kubectl refuses ("rollout status is
+    # only available for RollingUpdate strategy type") or waits for ever.
+    c = kubectl.sb.cluster
+    c.add_statefulset("db", replicas=2)
+    c.add_daemonset("agent")
+    before = {name: c.pod(name).to_json()["metadata"]["uid"] for (_, name) in c.pods}
+    old_revision = c.pod("db-0").labels["controller-revision-hash"]
+    # A restart replaces every pod: the StatefulSet's keep their names, the DaemonSet's get new ones.
+    code, out, err = await kubectl.run("rollout", "restart", "sts/db", "ds/agent")
+    assert (code, out, err) == (0, "statefulset.apps/db restarted\ndaemonset.apps/agent restarted\n", "")
+    after = {name: c.pod(name).to_json()["metadata"]["uid"] for (_, name) in c.pods}
+    assert {"db-0", "db-1"} <= set(after)
+    assert not set(before.values()) & set(after.values())
+    sts = c.store.get("statefulsets", "default", "db")
+    assert sts is not None
+    revision = sts["status"]["updateRevision"]
+    assert c.pod("db-0").labels["controller-revision-hash"] == revision
+    assert revision == sts["status"]["currentRevision"] != old_revision
+    code, out, err = await kubectl.run("rollout", "status", "sts/db", "--timeout=5s")
+    assert (code, out, err) == (0, "partitioned roll out complete: 2 new pods have been updated...\n", "")
+    code, out, err = await kubectl.run("rollout", "status", "ds/agent", "--timeout=5s")
+    assert (code, out, err) == (0, 'daemon set "agent" successfully rolled out\n', "")
+
+
+async def test_describe_pod_shows_what_admission_adds_to_every_pod(kubectl: Kubectl) -> None:
+    # The API server's defaults and admission plugins give every pod a priority, the two
+    # 300 s NoExecute tolerations and the service-account fields; kubectl describe shows them.
+    c = kubectl.sb.cluster
+    c.add_statefulset("db")
+    code, out, err = await kubectl.run("describe", "pod", "db-0")
+    assert code == 0, err
+    lines = [line.split() for line in out.splitlines()]
+    assert ["Priority:", "0"] in lines
+    assert ["Tolerations:", "node.kubernetes.io/not-ready:NoExecute", "op=Exists", "for", "300s"] in lines
+    assert ["node.kubernetes.io/unreachable:NoExecute", "op=Exists", "for", "300s"] in lines
+    spec = c.pod("db-0").to_json()["spec"]
+    assert (spec["hostname"], spec["subdomain"]) == ("db-0", "db")  # a StatefulSet pod's DNS name
+    assert spec["enableServiceLinks"] is True
+    assert spec["preemptionPolicy"] == "PreemptLowerPriority"
+
+
+async def test_auth_can_i_list_names_what_the_rules_leave(kubectl: Kubectl) -> None:
+    # `kubectl auth can-i --list` POSTs a SelfSubjectRulesReview (as protobuf). With no rule the
+    # sandbox lets the user do anything, as cluster-admin; a rule takes its resource and verbs out.
+    code, out, err = await kubectl.run("auth", "can-i", "--list")
+    assert (code, err) == (0, "")
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert ["*.*", "[]", "[]", "[*]"] in rows
+    assert ["[*]", "[]", "[*]"] in rows
+    kubectl.sb.cluster.forbid("prod", resource="pods/log")
+    kubectl.sb.cluster.forbid("prod", resource="pods", verb="delete")
+    code, out, err = await kubectl.run("auth", "can-i", "--list", "-n", "prod")
+    assert (code, err) == (0, "")
+    rows = [line.split() for line in out.splitlines()]
+    by_resource = {row[0]: row[3:] for row in rows[1:] if not row[0].startswith("[")}
+    assert "*.*" not in by_resource
+    assert "pods/log" not in by_resource
+    assert by_resource["pods"] == ["[get", "list", "watch", "create", "update", "patch", "deletecollection]"]
+    assert by_resource["deployments.apps"][-1].endswith("deletecollection]")

@@ -337,10 +337,21 @@ async def case_get_watch(k: Kubectl, sb: Sandbox, version: str) -> None:
 async def case_api_resources(k: Kubectl, sb: Sandbox, version: str) -> None:
     names = (await k.ok("api-resources", "-o", "name")).split()
     assert {"pods", "namespaces", "nodes", "deployments.apps", "jobs.batch"} <= set(names)
-    # Everything claimed can be listed, by its short name too.
+    # The reviews behind `auth can-i` / `auth whoami` are served, so discovery lists them, as
+    # create-only resources (a real server lists more of each group; the sandbox serves these).
+    created = (await k.ok("api-resources", "--verbs=create", "-o", "name")).split()
+    assert created == [
+        "selfsubjectreviews.authentication.k8s.io",
+        "selfsubjectaccessreviews.authorization.k8s.io",
+        "selfsubjectrulesreviews.authorization.k8s.io",
+    ]
+    versions = (await k.ok("api-versions")).split()
+    assert {"authentication.k8s.io/v1", "authorization.k8s.io/v1", "apps/v1", "v1"} <= set(versions)
+    # Everything claimed listable can be listed, by its short name too.
+    names = (await k.ok("api-resources", "--verbs=list", "-o", "name")).split()
     out = await k.ok("get", ",".join(names), "-A", "-o", "name")
     assert "pod/solo" in out.split()
-    rows = (await k.ok("api-resources", "--no-headers")).splitlines()
+    rows = (await k.ok("api-resources", "--verbs=list", "--no-headers")).splitlines()
     short = [row.split()[1] for row in rows if len(row.split()) == 5]
     await k.ok("get", ",".join(short), "-A", "-o", "name")
     # The verbs claimed are the verbs served: pods can be deleted (see test_kubectl.py).

@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import time
+import urllib.parse
 
 import aiohttp
 import pytest
@@ -283,6 +284,33 @@ async def test_bad_integer_is_400(sandbox: Sandbox, api: Api) -> None:
     sandbox.cluster.add_pod("p")
     body = await api.json(LOG.format("p") + "?tailLines=abc", status=400)
     assert body["reason"] == "BadRequest"
+
+
+async def test_a_since_time_go_cannot_read_is_refused_in_gos_words(sandbox: Sandbox, api: Api) -> None:
+    # metav1.Time reads sinceTime with time.Parse(time.RFC3339, ...); "null" means no time.
+    sandbox.cluster.add_pod("p")
+    sandbox.cluster.write("p", "app", "up")
+    layout = '"2006-01-02T15:04:05Z07:00"'
+    cases = {
+        "bad": f'parsing time "bad" as {layout}: cannot parse "bad" as "2006"',
+        "2024-05-01": f'parsing time "2024-05-01" as {layout}: cannot parse "" as "T"',
+        "2024-13-01T00:00:00Z": 'parsing time "2024-13-01T00:00:00Z": month out of range',
+        "2023-02-29T00:00:00Z": 'parsing time "2023-02-29T00:00:00Z": day out of range',
+        "2024-05-01T00:00:00": f'parsing time "2024-05-01T00:00:00" as {layout}: cannot parse "" as "Z07:00"',
+        "2024-05-01T00:00:00Zx": 'parsing time "2024-05-01T00:00:00Zx": extra text: "x"',
+        "2024-05-01t00:00:00Z": (
+            f'parsing time "2024-05-01t00:00:00Z" as {layout}: cannot parse "t00:00:00Z" as "T"'
+        ),
+    }
+    for value, message in cases.items():
+        body = await api.json(LOG.format("p") + "?sinceTime=" + urllib.parse.quote(value), status=400)
+        assert (body["reason"], body["message"]) == ("BadRequest", message)
+    assert await api.text(LOG.format("p") + "?sinceTime=null") == b"up\n"
+    # Go also takes a one-digit hour and a numeric offset.
+    assert (
+        await api.text(LOG.format("p") + "?sinceTime=" + urllib.parse.quote("2000-01-01T1:00:00+01:00"))
+        == b"up\n"
+    )
 
 
 async def test_statuses_not_reported_yet_then_scheduled(sandbox: Sandbox, api: Api) -> None:

@@ -88,8 +88,83 @@ def test_error_texts_follow_upstream() -> None:
         parse_label_selector("a=b,,c")
     with pytest.raises(SelectorError, match=r"^unable to parse requirement: found 'web' expected: '\('$"):
         parse_label_selector("app in web")
-    with pytest.raises(SelectorError, match=r'^unable to parse requirement: invalid label key "-k"'):
-        parse_label_selector("-k")
+    with pytest.raises(SelectorError, match=r"^unable to parse requirement: found 'x', expected: in, notin,"):
+        parse_label_selector("app x")
+
+
+# The rules as kube-apiserver 1.36 words them (apimachinery's content.IsLabelKey / IsLabelValue).
+_KEY_RULE = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+    "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+_VALUE_RULE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+    "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+_PREFIX_RULE = (
+    "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+    r"validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_INT_RULE = "for 'Gt', 'Lt' operators, the value must be an integer"
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("-k", '<nil>: Invalid value: "-k": name part ' + _KEY_RULE),
+        ("Bad_/x=1", '<nil>: Invalid value: "Bad_/x": ' + _PREFIX_RULE),
+        ("/x", '<nil>: Invalid value: "/x": prefix part must be non-empty'),
+        ("a/", f'<nil>: Invalid value: "a/": name part must be non-empty; name part {_KEY_RULE}'),
+        (
+            "a/b/c",
+            f'<nil>: Invalid value: "a/b/c": a valid label key {_KEY_RULE} with an optional DNS '
+            "subdomain prefix and '/' (e.g. 'example.com/MyName')",
+        ),
+        ("a" * 64, f'<nil>: Invalid value: "{"a" * 64}": name part must be no more than 63 bytes'),
+        ("app=-x", 'values[0][app]: Invalid value: "-x": ' + _VALUE_RULE),
+        ('app=a"b', 'values[0][app]: Invalid value: "a\\"b": ' + _VALUE_RULE),
+        ("app=" + "v" * 64, f'values[0][app]: Invalid value: "{"v" * 64}": must be no more than 63 bytes'),
+        (
+            "app in (ok,-y,-x)",
+            f'[values[0][app]: Invalid value: "-x": {_VALUE_RULE}, '
+            f'values[1][app]: Invalid value: "-y": {_VALUE_RULE}]',
+        ),
+        ("n>x", f'values[0]: Invalid value: "x": {_INT_RULE}'),
+        ("n<", f'values[0]: Invalid value: "": {_INT_RULE}'),
+        ("n>99999999999999999999", f'values[0]: Invalid value: "99999999999999999999": {_INT_RULE}'),
+        ("n>-1", 'values[0][n]: Invalid value: "-1": ' + _VALUE_RULE),
+        (
+            "n>x_",
+            f'[values[0]: Invalid value: "x_": {_INT_RULE}, '
+            f'values[0][n]: Invalid value: "x_": {_VALUE_RULE}]',
+        ),
+        ("app foo", "found 'foo', expected: in, notin, =, ==, !=, gt, lt"),
+    ],
+)
+def test_validation_errors_are_worded_as_the_api_server_words_them(selector: str, message: str) -> None:
+    # kubectl shows the server's text verbatim ("Unable to find ... that match label selector ..."),
+    # and -l is checked with the same parser, so both must read as a current API server's.
+    with pytest.raises(SelectorError) as info:
+        parse_label_selector(selector)
+    assert str(info.value) == "unable to parse requirement: " + message
+
+
+def test_a_long_list_of_bad_values_names_the_first_three() -> None:
+    with pytest.raises(SelectorError) as info:
+        parse_label_selector("app in (" + ",".join(f"-{i}" for i in range(10)) + ")")
+    assert str(info.value).count("Invalid value") == 3
+    assert str(info.value).endswith(", and 7 more]")
+
+
+def test_only_go_whitespace_separates_tokens() -> None:
+    # Go's lexer splits on space, tab, CR and LF only; a vertical tab is part of the key.
+    assert parse_label_selector("a \t\r\n").matches({"a": "x"})
+    with pytest.raises(SelectorError, match=r'^unable to parse requirement: <nil>: Invalid value: "a\\vb"'):
+        parse_label_selector("a\vb")
+    assert not parse_label_selector("n>1").matches({"n": "\u0663"})  # not an ASCII digit
 
 
 def test_label_selector_round_trip_text() -> None:
@@ -136,10 +211,48 @@ def test_field_selector_parsing(text: str, terms: list[tuple[str, str, str]]) ->
     assert [(r.field, r.op, r.value) for r in sel.requirements] == terms
 
 
-@pytest.mark.parametrize("text", ["metadata.name", "=x", r"metadata.name=a\x", "metadata.name=a=b"])
+@pytest.mark.parametrize("text", ["metadata.name", r"metadata.name=a\x", "metadata.name=a=b"])
 def test_bad_field_selectors(text: str) -> None:
     with pytest.raises(SelectorError):
         parse_field_selector(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("metadata.name=a=b", "invalid field selector: unescaped character in value: 61"),
+        (r"metadata.name=a\x", r"invalid field selector: invalid escape sequence: \x"),
+        ("metadata.name=a\\", "invalid field selector: invalid escape sequence: \\"),
+        # The name part has no escapes: the first operator splits the term.
+        (r"a\=b=c", "invalid field selector: unescaped character in value: 61"),
+        # Terms are checked in sorted order, so the first of two bad ones is the sorted first.
+        (r"x=a=b,metadata.name=c\q", r"invalid field selector: invalid escape sequence: \q"),
+        ("status.phase", "invalid selector: 'status.phase'; can't understand 'status.phase'"),
+    ],
+)
+def test_field_selector_errors_are_worded_as_apimachinerys(text: str, message: str) -> None:
+    with pytest.raises(SelectorError) as info:
+        parse_field_selector(text)
+    # What the sandbox answers is Go's text; pystern's own message may add the term it is about.
+    assert getattr(info.value, "wire", str(info.value)) == message
+    assert str(info.value).startswith(message)
+
+
+def test_field_names_are_taken_as_written() -> None:
+    # Go neither trims nor requires the name: the pod field-label check refuses them instead,
+    # the alphabetically first bad term first.
+    assert [r.field for r in parse_field_selector("=x, status.phase=Running").requirements] == [
+        "",
+        " status.phase",
+    ]
+    for text, label in [
+        ("=x", ""),
+        (" status.phase=Running", " status.phase"),
+        ("spec.foo=1,metadata.bar=2", "metadata.bar"),
+    ]:
+        with pytest.raises(SelectorError) as info:
+            check_pod_field_selector(parse_field_selector(text))
+        assert str(info.value) == f"field label not supported: {label}"
 
 
 def test_pod_field_rules() -> None:

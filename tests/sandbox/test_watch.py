@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import datetime
 import json
 import time
 from typing import Any
@@ -63,6 +65,11 @@ async def test_selectors_on_list(sandbox: Sandbox, api: Api) -> None:
     assert bad["message"] == "field label not supported: spec.containers"
     assert bad["reason"] == "BadRequest"
     await api.json(PODS + "?labelSelector=app+in+web", status=400)
+    bad = await api.json(PODS + "?fieldSelector=metadata.name%3Da%3Db", status=400)
+    assert bad["message"] == "invalid field selector: unescaped character in value: 61"
+    bad = await api.json(PODS + "?labelSelector=app%3D-x", status=400)
+    assert (bad["reason"], bad["code"]) == ("BadRequest", 400)
+    assert str(bad["message"]).startswith('unable to parse requirement: values[0][app]: Invalid value: "-x"')
 
 
 async def test_watch_initial_added_then_changes(sandbox: Sandbox, api: Api) -> None:
@@ -301,8 +308,14 @@ async def test_discovery(api: Api) -> None:
     batch = await api.json("/apis/batch/v1")
     assert {r["name"] for r in batch["resources"]} == {"jobs", "cronjobs"}  # type: ignore[attr-defined]
     groups = await api.json("/apis")
-    assert [g["name"] for g in groups["groups"]] == ["apps", "batch", "coordination.k8s.io"]  # type: ignore[attr-defined]
-    await api.json("/apis/nope/v1", status=404)
+    assert [g["name"] for g in groups["groups"]] == [  # type: ignore[attr-defined]
+        "apps",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "batch",
+        "coordination.k8s.io",
+    ]
+    assert await api.text("/apis/nope/v1", status=404) == b"404 page not found\n"
 
 
 async def test_workload_objects(sandbox: Sandbox, api: Api) -> None:
@@ -489,7 +502,7 @@ async def test_list_pages_with_limit_and_continue_from_one_snapshot(sandbox: San
     last = await api.json(PODS + f"?limit=2&continue={token}")
     assert [p["metadata"]["name"] for p in last["items"]] == ["p4"]  # type: ignore[attr-defined]
     assert "continue" not in last["metadata"]  # type: ignore[operator]
-    expired = await api.json(PODS + "?limit=2&continue=forgotten", status=410)
+    expired = await api.json(PODS + f"?limit=2&continue={_token(2, 'p1')}", status=410)
     assert expired["reason"] == "Expired"
     everything = await api.json(PODS)
     assert "continue" not in everything["metadata"]  # type: ignore[operator]
@@ -562,3 +575,270 @@ async def test_a_continue_token_can_be_used_again(sandbox: Sandbox, api: Api) ->
     assert names == [["p1"], ["p1"]]
     last = await api.json(PODS + f"?limit=1&continue={pages[1]['metadata']['continue']}")  # type: ignore[index]
     assert [p["metadata"]["name"] for p in last["items"]] == ["p2"]  # type: ignore[attr-defined]
+
+
+async def test_a_create_only_resource_refuses_reads_as_the_api_server_does(api: Api) -> None:
+    # Discovery lists the reviews with the verb "create" only: a GET of the collection is 405, of
+    # anything under it 404 (no such route), each a Status.
+    reviews = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    body = await api.json(reviews, status=405)
+    assert (body["reason"], body["message"]) == (
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+    )
+    assert (await api.json(reviews + "/x", status=404))["reason"] == "NotFound"
+    group = await api.json("/apis/authentication.k8s.io/v1")
+    assert group["resources"] == [
+        {
+            "name": "selfsubjectreviews",
+            "singularName": "selfsubjectreview",
+            "namespaced": False,
+            "kind": "SelfSubjectReview",
+            "verbs": ["create"],
+        }
+    ]
+
+
+async def test_unknown_paths_and_methods_are_answered_as_the_api_server_routes_them(
+    sandbox: Sandbox, api: Api
+) -> None:
+    # Under an API root the go-restful router answers with a generic Status ("details":{}): 404
+    # for a path it has no route for, whatever the method, 405 for a method a route lacks. Outside
+    # every root, the final handler is Go's http.NotFound: plain text.
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+
+    async def call(method: str, path: str) -> tuple[int, str, bytes]:
+        async with api.session.request(method, sandbox.url + path, headers=headers, json={}) as resp:
+            return resp.status, resp.content_type, await resp.read()
+
+    def generic(code: int, reason: str, message: str) -> bytes:
+        return (
+            b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"%s",'
+            b'"reason":"%s","details":{},"code":%d}\n' % (message.encode(), reason.encode(), code)
+        )
+
+    missing = generic(404, "NotFound", "the server could not find the requested resource")
+    for method in ("GET", "POST", "PUT"):
+        assert await call(method, PODS.replace("pods", "foos")) == (404, "application/json", missing)
+        assert await call(method, "/apis/apps/v1/namespaces/default/foos/x") == (
+            404,
+            "application/json",
+            missing,
+        )
+    refused = generic(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+    assert await call("POST", PODS) == (405, "application/json", refused)
+    assert await call("PUT", PODS + "/x") == (405, "application/json", refused)
+    for method in ("GET", "POST"):
+        assert await call(method, "/nothing/here") == (404, "text/plain", b"404 page not found\n")
+        assert await call(method, "/apis/nosuch.example.com/v1/things") == (
+            404,
+            "text/plain",
+            b"404 page not found\n",
+        )
+
+
+def _raw(doc: str) -> str:
+    return base64.urlsafe_b64encode(doc.encode()).decode().rstrip("=")
+
+
+def _token(rv: int, start: str, version: str = "meta.k8s.io/v1") -> str:
+    """A continue token as the API server writes one: unpadded URL-safe base64 of a small JSON."""
+    doc = json.dumps({"v": version, "rv": rv, "start": start + "\x00"}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(doc.encode()).decode().rstrip("=")
+
+
+async def test_a_continue_token_that_does_not_decode_is_a_bad_request(sandbox: Sandbox, api: Api) -> None:
+    # 410 is for a token whose snapshot is gone; one the server cannot read is 400 (storage
+    # ValidateListOptions), with the decoder's reason.
+    for i in range(3):
+        sandbox.cluster.add_pod(f"p{i}")
+    first = await api.json(PODS + "?limit=1")
+    token = first["metadata"]["continue"]  # type: ignore[index]
+    padded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert json.loads(padded) == {
+        "v": "meta.k8s.io/v1",
+        "rv": int(first["metadata"]["resourceVersion"]),
+        "start": "p0\x00",
+    }  # type: ignore[index]
+    cases = {
+        "forgotten": "illegal base64 data at input byte 8",
+        "ab=c": "illegal base64 data at input byte 2",
+        "eHh4": "invalid character 'x' looking for beginning of value",
+        "garbage": "invalid character '\\u0081' looking for beginning of value",
+        _raw("\u00e9"): "invalid character 'Ã' looking for beginning of value",
+        "e30": "server does not recognize this encoded version ",
+        _token(5, "p0", "meta.k8s.io/v2"): "server does not recognize this encoded version meta.k8s.io/v2",
+        _token(0, "p0"): "incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        _token(5, "../p0"): "../p0\x00",
+        _raw('{"v":"meta.k8s.io/v1","rv":"5"}'): (
+            "json: cannot unmarshal string into Go struct field continueToken.rv of type int64"
+        ),
+        _raw(
+            '{"RV":1.5}'
+        ): "json: cannot unmarshal number 1.5 into Go struct field continueToken.rv of type int64",
+        _raw("[1]"): "json: cannot unmarshal array into Go value of type storage.continueToken",
+        _raw('{"v" 1}'): "invalid character '1' after object key",
+        _raw('{"v":'): "unexpected end of JSON input",
+    }
+    for bad, reason in cases.items():
+        body = await api.json(PODS + f"?limit=1&continue={bad}", status=400)
+        assert (body["reason"], body["message"]) == (
+            "BadRequest",
+            f"invalid continue token: continue key is not valid: {reason}",
+        )
+    body = await api.json(
+        PODS
+        + "?limit=1&continue="
+        + base64.urlsafe_b64encode(b'{"v":"meta.k8s.io/v1","rv":3}').decode().rstrip("="),
+        status=400,
+    )
+    assert body["message"] == (
+        "invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"
+    )
+    body = await api.json(PODS + f"?limit=1&continue={token}&resourceVersion=1", status=400)
+    assert body["message"] == "specifying resource version is not allowed when using continue"
+
+
+async def test_an_expired_continue_token_offers_one_at_the_latest_version(sandbox: Sandbox, api: Api) -> None:
+    # etcd compacted the snapshot: 410 with a token (rv -1) that goes on from the same key at the
+    # newest resourceVersion, which a client may follow to finish an inconsistent list.
+    c = sandbox.cluster
+    for i in range(4):
+        c.add_pod(f"p{i}")
+    c.add_pod("q", namespace="other")
+    expired = await api.json("/api/v1/pods" + f"?limit=2&continue={_token(1, 'default/p1')}", status=410)
+    assert expired["message"].startswith(  # type: ignore[union-attr]
+        "The provided continue parameter is too old to display a consistent list result. You can start a new "
+        "list without the continue parameter, or use the continue token in this response to retrieve"
+    )
+    latest = expired["metadata"]["continue"]  # type: ignore[index]
+    assert latest == _token(-1, "default/p1")
+    c.delete_pod("p2")
+    page = await api.json(f"/api/v1/pods?limit=2&continue={latest}")
+    assert [p["metadata"]["name"] for p in page["items"]] == ["p3", "q"]  # type: ignore[attr-defined]
+    assert page["metadata"]["resourceVersion"] == str(c.store.rv)  # type: ignore[index]
+
+
+async def test_a_server_dry_run_changes_nothing(sandbox: Sandbox, api: Api) -> None:
+    # kubectl delete/label/scale/rollout restart --dry-run=server send dryRun=All: the API server
+    # answers as if it had done it and keeps everything as it was.
+    c = sandbox.cluster
+    c.add_pod("p", labels={"app": "p"})
+    c.add_deployment("web", replicas=2)
+    c.add_statefulset("db")
+    pods_before = set(c.pods)
+    headers = {"Authorization": f"Bearer {sandbox.token}", "Content-Type": "application/merge-patch+json"}
+
+    async def call(method: str, path: str, body: object = None) -> tuple[int, Any]:
+        url = sandbox.url + path
+        async with api.session.request(method, url, headers=headers, json=body) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    code, pod = await call("DELETE", PODS + "/p?dryRun=All")
+    assert (code, pod["metadata"]["name"]) == (200, "p")
+    assert pod["metadata"]["deletionTimestamp"]
+    assert pod["metadata"]["deletionGracePeriodSeconds"] == 30
+    # kubectl delete sends it in the DeleteOptions body instead.
+    options = {"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"], "gracePeriodSeconds": 5}
+    code, pod = await call("DELETE", PODS + "/p", options)
+    assert (code, pod["metadata"]["deletionGracePeriodSeconds"]) == (200, 5)
+    code, pod = await call("PATCH", PODS + "/p?dryRun=All", {"metadata": {"labels": {"x": "y"}}})
+    assert (code, pod["metadata"]["labels"]) == (200, {"app": "p", "x": "y"})
+    deployment = "/apis/apps/v1/namespaces/default/deployments/web"
+    code, scale = await call("PATCH", deployment + "/scale?dryRun=All", {"spec": {"replicas": 5}})
+    assert (code, scale["spec"]["replicas"]) == (200, 5)
+    restart = {
+        "spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "now"}}}}
+    }
+    assert (await call("PATCH", deployment + "?dryRun=All", restart))[0] == 200
+    sts = "/apis/apps/v1/namespaces/default/statefulsets/db"
+    assert (await call("PATCH", sts + "?dryRun=All", restart))[0] == 200
+    assert set(c.pods) == pods_before
+    assert c.pod("p").labels == {"app": "p"}
+    assert not c.pod("p").deleting_ns
+    web = c.store.get("deployments", "default", "web")
+    assert web is not None
+    assert (web["spec"]["replicas"], web["metadata"]["generation"]) == (2, 1)
+    code, refused = await call("DELETE", PODS + "/p?dryRun=Some")
+    assert (code, refused["message"]) == (
+        422,
+        'DeleteOptions.meta.k8s.io "" is invalid: '
+        'dryRun: Unsupported value: ["Some"]: supported values: "All"',
+    )
+    assert "p" in {name for _, name in c.pods}
+
+
+async def test_a_deletion_carries_the_grace_period_asked_for(sandbox: Sandbox, api: Api) -> None:
+    # kubectl delete --grace-period=N sends it in the DeleteOptions; watchers see it on the pod.
+    sandbox.cluster.add_pod("p")
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    async with api.get(PODS + "?watch=1") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "p")
+        options = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 5}
+        asked = time.time()
+        async with api.session.delete(sandbox.url + PODS + "/p", headers=headers, json=options) as deleted:
+            assert deleted.status == 200
+        terminating = await next_event(resp)
+        meta = terminating["object"]["metadata"]
+        assert meta["deletionGracePeriodSeconds"] == 5
+        # The deletionTimestamp is when the grace period ends, not when the deletion was asked for.
+        deadline = datetime.datetime.fromisoformat(meta["deletionTimestamp"]).timestamp()
+        assert deadline >= int(asked) + 5
+
+
+async def test_a_forced_deletion_is_one_deleted_event(sandbox: Sandbox, api: Api) -> None:
+    # kubectl delete --grace-period=0 --force: the API server removes the object at once, so
+    # watchers see only DELETED (no Terminating step); the kubelet then kills the containers.
+    sandbox.cluster.add_pod("p")
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    async with api.get(PODS + "?watch=1") as resp:
+        assert summary(await next_event(resp)) == ("ADDED", "p")
+        options = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}
+        async with api.session.delete(sandbox.url + PODS + "/p", headers=headers, json=options) as deleted:
+            assert deleted.status == 200
+        gone = await next_event(resp)
+        assert summary(gone) == ("DELETED", "p")
+        assert gone["object"]["metadata"]["deletionGracePeriodSeconds"] == 0
+    assert ("default", "p") not in sandbox.cluster.pods
+
+
+async def test_a_resource_version_that_is_not_a_number_is_refused_as_the_storage_layer_does(
+    sandbox: Sandbox, api: Api
+) -> None:
+    # APIObjectVersioner.ParseResourceVersion (strconv.ParseUint): a list says 400 "invalid
+    # resource version"; a get and a watch pass the storage error on unconverted, a 500.
+    sandbox.cluster.add_pod("p")
+    why = 'resourceVersion: Invalid value: "{0}": strconv.ParseUint: parsing "{0}": {1}'
+    body = await api.json(PODS + "?resourceVersion=abc", status=400)
+    assert (body["reason"], body["message"]) == (
+        "BadRequest",
+        "invalid resource version: " + why.format("abc", "invalid syntax"),
+    )
+    big = "99999999999999999999"
+    body = await api.json(PODS + f"?resourceVersion={big}&limit=1", status=400)
+    assert body["message"] == "invalid resource version: " + why.format(big, "value out of range")
+    for query in ("?watch=1&resourceVersion=-1", "/p?resourceVersion=-1"):
+        body = await api.json(PODS + query, status=500)
+        assert "reason" not in body
+        assert body["message"] == why.format("-1", "invalid syntax")
+    await api.json(PODS + "?resourceVersion=0")  # "" and "0" mean any
+
+
+async def test_a_crash_looping_container_says_its_back_off_as_the_kubelet(sandbox: Sandbox, api: Api) -> None:
+    # kuberuntime's doBackOff: "back-off <d> restarting failed container=<c> pod=<name>_<ns>(<uid>)",
+    # the delay doubling from 10 s to its 5 min cap.
+    c = sandbox.cluster
+    c.add_pod("p")
+    uid = c.pod("p").uid
+    delays = []
+    for _ in range(7):
+        c.set_waiting("p", "app", "CrashLoopBackOff")
+        pod = await api.json(PODS + "/p")
+        message = pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"]  # type: ignore[index]
+        prefix, _, rest = message.partition(" restarting failed container=app pod=")
+        assert rest == f"p_default({uid})"
+        delays.append(prefix.removeprefix("back-off "))
+        c.set_running("p", "app")
+    assert delays == ["10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"]
