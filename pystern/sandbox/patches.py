@@ -26,18 +26,26 @@ PATCH_TYPES = (
 )
 
 
-async def _patch_body(request: web.Request) -> tuple[Any, web.Response | None]:
-    """The JSON body of a merge patch, or the API server's answer to one it cannot read."""
+async def _read_patch(request: web.Request) -> tuple[Any, bool] | web.Response:
+    """A merge patch's JSON body and whether it is a server dry run, or the API server's refusal.
+
+    Refused: a body in another format (415) or not JSON (400), and a ``dryRun`` other than
+    ``All`` (422).
+    """
     if request.content_type not in PATCH_TYPES:
         accepted = ", ".join(PATCH_TYPES)
         message = (
             f"the body of the request was in an unknown format - accepted media types include: {accepted}"
         )
-        return None, status.status_response(415, "UnsupportedMediaType", message)
+        return status.status_response(415, "UnsupportedMediaType", message)
     try:
-        return json.loads(await request.read()), None
+        body = json.loads(await request.read())
     except ValueError:
-        return None, status.bad_request("the patch is not valid JSON")
+        return status.bad_request("the patch is not valid JSON")
+    dry = dry_run(request, "PatchOptions")
+    if isinstance(dry, web.Response):
+        return dry
+    return body, dry
 
 
 _POD_META = ("labels", "annotations")
@@ -71,12 +79,10 @@ def _with_template_annotation(obj: dict[str, Any], key: str, value: str) -> dict
 
 async def patch_pod(request: web.Request, driver: ScenarioDriver, namespace: str, name: str) -> web.Response:
     """Apply a labels/annotations merge patch (``kubectl label``/``annotate``) to Pod ``namespace/name``."""
-    body, refused = await _patch_body(request)
-    if refused is not None:
-        return refused
-    dry = dry_run(request, "PatchOptions")
-    if isinstance(dry, web.Response):
-        return dry
+    read = await _read_patch(request)
+    if isinstance(read, web.Response):
+        return read
+    body, dry = read
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
@@ -121,12 +127,10 @@ async def patch_ephemeral(
 
     Each new one appears as the kubelet reports it, waiting and then running (an empty log).
     """
-    body, refused = await _patch_body(request)
-    if refused is not None:
-        return refused
-    dry = dry_run(request, "PatchOptions")
-    if isinstance(dry, web.Response):
-        return dry
+    read = await _read_patch(request)
+    if isinstance(read, web.Response):
+        return read
+    body, dry = read
     rec = driver.pods.get((namespace, name))
     if rec is None:
         return status.not_found("pods", name)
@@ -179,12 +183,10 @@ async def patch_deployment(
     request: web.Request, driver: ScenarioDriver, namespace: str, name: str, scale: bool
 ) -> web.Response:
     """Apply a restart or replica-count patch to Deployment ``namespace/name`` (or its scale)."""
-    body, refused = await _patch_body(request)
-    if refused is not None:
-        return refused
-    dry = dry_run(request, "PatchOptions")
-    if isinstance(dry, web.Response):
-        return dry
+    read = await _read_patch(request)
+    if isinstance(read, web.Response):
+        return read
+    body, dry = read
     deploy = driver.store.get("deployments", namespace, name)
     if deploy is None:
         return status.not_found("deployments", name, "apps")
@@ -224,12 +226,10 @@ async def patch_controller(
     request: web.Request, driver: ScenarioDriver, resource: str, namespace: str, name: str
 ) -> web.Response:
     """Apply a restart patch (``kubectl rollout restart``) to a StatefulSet or DaemonSet."""
-    body, refused = await _patch_body(request)
-    if refused is not None:
-        return refused
-    dry = dry_run(request, "PatchOptions")
-    if isinstance(dry, web.Response):
-        return dry
+    read = await _read_patch(request)
+    if isinstance(read, web.Response):
+        return read
+    body, dry = read
     kind = "StatefulSet" if resource == "statefulsets" else "DaemonSet"
     current = driver.store.get(resource, namespace, name)
     if current is None:
