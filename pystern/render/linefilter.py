@@ -202,6 +202,17 @@ class LineFilter:
         )
         self._hl_matcher = _Matcher(marked, report, _UNHIGHLIGHTED.format(flag=marking)) if marked else None
 
+    def plain_words(self) -> tuple[Words | None, Words | None] | None:
+        """The include and exclude words when every filter is plain words (``literals``), else None.
+
+        A side without filters is None in the pair.
+        """
+        if (self._includes is not None and self._include_words is None) or (
+            self._excludes is not None and self._exclude_words is None
+        ):
+            return None
+        return self._include_words, self._exclude_words
+
     def _fast_keep(self) -> Callable[[str], bool] | None:
         """Direct ``search`` calls when each side is one combined pattern that needs no time limit."""
         inc, exc = self._includes, self._excludes

@@ -35,6 +35,7 @@ from pystern.render.descriptors import same_file
 from pystern.render.jsonbatch import escape_many, json_line_parts
 from pystern.render.layout import TargetLayout, build_layout
 from pystern.render.linefilter import LineFilter
+from pystern.render.native import NativeRenderer, native_renderer
 from pystern.render.notices import NoticeRenderer
 from pystern.render.perline import PerLineRenderer, compile_template, template_data
 from pystern.render.sanitize import Sanitizer, escape_json_controls, escape_text
@@ -66,6 +67,10 @@ class _Cached(NamedTuple):
     """``layout.json_rest`` encoded: the JSON fast path works on bytes."""
     line_sep: bytes
     """The newline and ``layout.head``: what goes between two messages in the fast path."""
+    native_head: bytes
+    """What the C route writes before each message: the prefix, or the JSON record's opening."""
+    native_tail: bytes
+    """What it writes after: the newline, or the JSON record's closing quote, fields and newline."""
 
 
 def _fixed_width_messages(lines: Sequence[bytes]) -> list[bytes] | None:
@@ -130,6 +135,13 @@ class RenderSink:
             and not (self.filter.filters or self.highlighting or self.template)
             and self.format in (OutputFormat.DEFAULT, OutputFormat.RAW, OutputFormat.JSON)
         )
+        # The C loop (render/native.py) for the fast configurations, where it was built; the
+        # Python routes below stay the definition and take every batch it hands back.
+        self.native: NativeRenderer | None = None
+        if self.fast or self.fast_filtered:
+            self.native = native_renderer(self.format, self.filter.plain_words())
+        # Plain text is sanitised once rendered; JSON gets its escapes in _write (sanitize_json).
+        self._native_sanitize = self.sanitize if self.format is not OutputFormat.JSON else None
         self.notices = NoticeRenderer(
             colored=self.colored,
             show_namespace=output.show_namespace,
@@ -158,6 +170,11 @@ class RenderSink:
             cached = self._layout(target)
         layout, data = cached.layout, cached.data
         parts: Sequence[bytes] | None = None
+        if self.native is not None:
+            out = self.native.render(lines, cached.native_head, cached.native_tail)
+            if out is not None:
+                self._write((self._native_sanitize(out),) if self._native_sanitize is not None else (out,))
+                return
         if self.fast:
             msgs = _fixed_width_messages(lines)
             if msgs is not None:
@@ -320,7 +337,9 @@ class RenderSink:
         data = template_data(target, pod_color, container_color, self.colored) if self.template else None
         if len(self._layouts) >= _LAYOUT_CACHE:
             self._layouts.clear()
-        cached = _Cached(layout, data, layout.json_rest.encode(), b"\n" + layout.head)
+        json_rest = layout.json_rest.encode()
+        native = (JSON_OPEN, b'"' + json_rest) if fmt is OutputFormat.JSON else (layout.head, b"\n")
+        cached = _Cached(layout, data, json_rest, b"\n" + layout.head, *native)
         self._layouts[target.key] = cached
         return cached
 
