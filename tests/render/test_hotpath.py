@@ -180,13 +180,23 @@ def test_the_c_route_takes_json_messages_exactly_when_they_are_utf8(message: byt
     _json_or_none(message.replace(b"\n", b""))
 
 
+def test_the_c_route_escapes_every_ascii_byte_wherever_it_is() -> None:
+    for byte in range(0x80):
+        for before in (b"", b"abc", b"abcdefg", b"abcdefghijklmnop"):
+            for after in (b"", b"xyz", b"abcdefghij"):
+                _json_or_none(before + bytes([byte]) + after)
+
+
 def test_the_c_route_checks_utf8_at_every_edge() -> None:
     """Every lead byte, with second bytes at the edges of the ranges that E0, ED, F0 and F4 allow
     (overlong forms, surrogates, past U+10FFFF) and each kind of rest."""
     for lead in range(0x80, 0x100):
         for second in (0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xA8, 0xBF, 0xC0):
             for rest in (b"", b"\x80", b"\xa8", b"\xa9", b"\x80\x80", b"\xbf\xbf", b"A"):
-                _json_or_none(bytes([lead, second]) + rest)
+                # Alone (the byte loop), and after ASCII that puts it inside or across an
+                # eight-byte block (the block loop).
+                for before in (b"", b"abc", b"abcdefg", b"abcdefghij"):
+                    _json_or_none(before + bytes([lead, second]) + rest)
 
 
 def test_the_c_route_grows_past_its_kept_buffer() -> None:
