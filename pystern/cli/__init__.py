@@ -24,6 +24,7 @@ from pystern.cli.help import flag_table_markdown, print_help, print_hidden
 from pystern.cli.invocation import Action, Invocation, Source, parse_config, parse_invocation
 from pystern.config.flags import BY_NAME, BY_SHORT, Kind
 from pystern.errors import PysternError
+from pystern.render.native import tune_allocator
 
 __all__ = [
     "Action",
@@ -275,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
         sys.exit(complete_main(args[1:]))
     io = real_io()
+    tune_allocator()  # the whole process's malloc: so here, not in run_cli (tests, the Python API)
     code = run_cli(args, io)
     try:
         sys.stdout.flush()

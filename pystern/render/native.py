@@ -57,6 +57,15 @@ class NativeRenderer:
         return out
 
 
+def tune_allocator() -> bool:
+    """Fixed glibc malloc thresholds for this process (see ``_hotpath.c``); False: not done.
+
+    Only the command-line entry point calls this: it changes the whole process's allocator.
+    Where the module or glibc is missing nothing changes.
+    """
+    return _hotpath is not None and _hotpath.tune_allocator()
+
+
 def native_renderer(
     fmt: OutputFormat, words: tuple[Words | None, Words | None] | None
 ) -> NativeRenderer | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import platform
 
 import pytest
 import regex
@@ -217,3 +218,20 @@ def test_the_c_route_refuses_what_is_not_bytes() -> None:
     plain = _renderer(OutputFormat.DEFAULT)
     with pytest.raises(TypeError):
         plain.render([TS + b" a", "text"], b"", b"\n")  # type: ignore[list-item]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_allocator_thresholds_are_fixed_on_glibc() -> None:
+    assert native.tune_allocator() is True
+
+
+def test_only_the_command_line_entry_tunes_the_allocator(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pystern.cli
+
+    calls: list[bool] = []
+    monkeypatch.setattr(pystern.cli, "tune_allocator", lambda: calls.append(True) or True)
+    monkeypatch.setattr(pystern.cli, "run_cli", lambda args, io: 0)
+    with pytest.raises(SystemExit) as exited:
+        pystern.cli.main(["--version"])
+    assert exited.value.code == 0
+    assert calls == [True]
