@@ -1,7 +1,10 @@
 """``RenderSink``: the ``ports.Sink`` that turns batches of kubelet records into output bytes.
 
 The hot path (design.md §2): ``emit`` gets a batch of complete lines of one target.  The
-target's constant prefix (and JSON tail) is built once and cached; with no ``-t`` and no
+target's constant prefix (and JSON tail) is built once and cached.  In the configurations
+below that need no ``-t``, highlight or regex, the batch goes first to the C loop
+(``native``, where it was built), which renders it in one pass or hands it back; the Python
+routes described next define its output and render whatever it hands back.  With no ``-t`` and no
 highlight, the fixed-width kubelet timestamps are checked and sliced off for the whole
 batch, ``-i``/``-e`` decide for the whole batch (``LineFilter.keep_lines``), and one
 ``join`` puts the prefix in front of every line (``-o json``: ``jsonbatch.json_lines``, a
