@@ -9,12 +9,12 @@
  * put a prefix in front" over a list of lines; written as one loop it needs no object per
  * line at all.
  *
- * The module is optional (setup builds it with optional=True): without a compiler pystern
- * takes the pure-Python routes (render/sink.py), which define what the output must be.
+ * The module is optional (pyproject.toml builds it with optional = true): without a compiler
+ * pystern takes the pure-Python routes (render/sink.py), which define what the output must be.
  * Every function here returns None whenever it meets a case it does not handle exactly
  * (a line of another shape, invalid UTF-8 for JSON, a non-ASCII line for (?i) words), and
  * the caller then takes the Python route for that batch; a property test holds both routes
- * to the same bytes (tests/test_hotpath.py).
+ * to the same bytes (tests/render/test_hotpath.py).
  */
 #define PY_SSIZE_T_CLEAN
 #ifndef _GNU_SOURCE
@@ -379,7 +379,7 @@ render(PyObject *module, PyObject *args)
     }
     if (json)
         total += total / 4; /* JSON log lines escape a dozen quotes each */
-    if (out_reserve(&out, total) < 0)
+    if (out_reserve(&out, total + 64) < 0) /* never a NULL buffer, even for empty output */
         goto done;
 
     for (Py_ssize_t k = 0; k < count; k++) {
